@@ -1,0 +1,76 @@
+"""The normalized shapes every connector speaks.
+
+Adapters turn each network's payloads into these values and nothing else crosses
+the boundary into the inbox, so the pipeline never learns a network's quirks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote a message, as the network describes them (one identity on one network)."""
+
+    external_id: str
+    handle: str
+    display_name: str = ""
+    profile_url: str = ""
+    followers: int = 0
+    verified: bool = False
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A mention, comment or direct message, normalized.
+
+    `external_id` is the network's id and the dedup key together with the channel
+    account; `thread_key` groups messages into one conversation.
+    """
+
+    channel: str
+    external_id: str
+    thread_key: str
+    author: Author
+    text: str
+    created_at: datetime
+    html: str | None = None
+    language_hint: str | None = None
+    public: bool = True
+    in_reply_to: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """What the network said about our remaining budget; `reset_at` is UTC."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One poll's result. `next_cursor` is saved only after `messages` are committed."""
+
+    messages: tuple[InboundMessage, ...]
+    next_cursor: str | None
+    rate_limit: RateLimit | None = None
+
+
+@dataclass(frozen=True)
+class OutboundReply:
+    """An agent's reply on its way back to the network it came from."""
+
+    channel: str
+    thread_key: str
+    text: str
+    in_reply_to: str | None = None
+    public: bool = True
+    recipient: Author | None = None
+    metadata: dict[str, str] = field(default_factory=dict)

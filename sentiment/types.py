@@ -1,0 +1,59 @@
+"""Values the sentiment leaf returns: plain, frozen, JSON-friendly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Score:
+    """One comparable sentiment reading for a text, whatever its language.
+
+    `compound` is in [-1, 1] and means the same thing in every language;
+    `reasons` are the words or features that moved it, for agents to read.
+    """
+
+    compound: float
+    label: str  # "positive" | "neutral" | "negative"
+    language: str
+    confidence: float = 0.0
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RankFacts:
+    """What the ranker may know about a conversation; every field has a safe default."""
+
+    compound: float = 0.0
+    followers: int = 0
+    verified: bool = False
+    vip: bool = False
+    clv: float = 0.0
+    lifecycle_stage: str = "awareness"
+    urgency_terms: tuple[str, ...] = ()
+    waiting_minutes: float = 0.0
+    sla_minutes: float = 60.0
+    public: bool = True
+    repeat_contacts: int = 0
+
+
+@dataclass(frozen=True)
+class Component:
+    """One named, weighted part of a priority, with the evidence behind it."""
+
+    name: str
+    weight: float
+    value: float
+    detail: str = ""
+
+    @property
+    def contribution(self) -> float:
+        return self.weight * self.value
+
+
+@dataclass(frozen=True)
+class Priority:
+    """A priority and the named parts it is made of, so the inbox can say why."""
+
+    value: float
+    components: tuple[Component, ...] = field(default_factory=tuple)
