@@ -1,0 +1,161 @@
+"""Rules glue: stored rules -> escalation.evaluate over facts -> changes to one conversation.
+
+The evaluation is pure (escalation leaf); this module only builds facts from rows and
+applies the actions the leaf asks for, recording each firing as a RuleRun.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalation import Action, Condition, Firing, Rule, evaluate
+from inbox.models import Conversation, Customer, Identity, RuleRun, Status
+from inbox.models import Rule as RuleRow
+
+
+def load_rules(session: Session, trigger: str | None = None) -> list[Rule]:
+    stmt = select(RuleRow).where(RuleRow.enabled.is_(True)).order_by(RuleRow.position, RuleRow.id)
+    if trigger is not None:
+        stmt = stmt.where(RuleRow.trigger == trigger)
+    return [to_rule(r) for r in session.scalars(stmt)]
+
+
+def to_rule(r: RuleRow) -> Rule:
+    return Rule(
+        id=r.id,
+        name=r.name,
+        trigger=r.trigger,
+        match=r.match,
+        enabled=r.enabled,
+        order=r.position,
+        conditions=tuple(Condition(c["field"], c["op"], c.get("value")) for c in r.conditions),
+        actions=tuple(Action(a["type"], {k: v for k, v in a.items() if k != "type"}) for a in r.actions),
+    )
+
+
+def conversation_facts(
+    conv: Conversation, customer: Customer | None, labels: set[str], now: datetime
+) -> dict[str, Any]:
+    def minutes(since: datetime | None) -> float | None:
+        return (now - since).total_seconds() / 60 if since else None
+
+    return {
+        "conversation.status": conv.status,
+        "conversation.priority": conv.priority,
+        "conversation.labels": sorted(labels),
+        "conversation.team_id": conv.team_id,
+        "conversation.assignee_id": conv.assignee_id,
+        "conversation.age_minutes": minutes(conv.created_at) or 0.0,
+        "conversation.minutes_since_customer_message": minutes(conv.last_customer_message_at),
+        "conversation.minutes_since_our_reply": minutes(conv.last_agent_reply_at),
+        "conversation.message_count": conv.message_count,
+        "conversation.channel": conv.channel,
+        "customer.vip": customer.vip if customer else False,
+        "customer.lifecycle_stage": customer.lifecycle_stage if customer else None,
+        "customer.value": customer.clv if customer else 0.0,
+        "customer.rfm_segment": customer.rfm_segment if customer else None,
+    }
+
+
+def message_facts(
+    text: str, language: str, compound: float, label: str, channel: str, public: bool, author: Identity | None
+) -> dict[str, Any]:
+    return {
+        "message.text": text,
+        "message.language": language,
+        "message.sentiment": compound,
+        "message.sentiment_label": label,
+        "message.channel": channel,
+        "message.public": public,
+        "author.followers": author.followers if author else 0,
+        "author.verified": author.verified if author else False,
+    }
+
+
+@dataclass
+class Outcome:
+    """What the rules did to one conversation, for the pipeline to persist and announce."""
+
+    priority_floor: float | None = None
+    escalated: list[str] = field(default_factory=list)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    canned_replies: list[str] = field(default_factory=list)
+    assigned_agent: int | None = None
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def apply_firings(
+    conv: Conversation, labels: set[str], firings: list[Firing], trigger: str, now: datetime
+) -> Outcome:
+    """Apply actions in rule order; later rules see earlier rules' label and status changes."""
+    out = Outcome()
+    for firing in firings:
+        done = []
+        for action in firing.actions:
+            p = action.params
+            t = action.type
+            if t == "set_priority":
+                out.priority_floor = max(out.priority_floor or 0.0, float(p["value"]))
+            elif t == "add_label":
+                labels.add(str(p["label"]))
+            elif t == "remove_label":
+                labels.discard(str(p["label"]))
+            elif t == "assign_team":
+                conv.team_id = int(p["team_id"])
+            elif t == "assign_agent":
+                conv.assignee_id = int(p["agent_id"])
+                out.assigned_agent = conv.assignee_id
+            elif t == "escalate":
+                labels.add("escalated")
+                out.escalated.append(firing.rule_name)
+            elif t == "notify":
+                out.notifications.append({"rule": firing.rule_name, **p})
+            elif t == "send_canned":
+                out.canned_replies.append(str(p.get("text", "")))
+            elif t == "snooze":
+                conv.status = Status.SNOOZED.value
+                conv.snoozed_until = now + timedelta(minutes=float(p.get("minutes", 60)))
+            elif t == "resolve":
+                conv.status = Status.RESOLVED.value
+                conv.resolved_at = now
+            else:
+                continue
+            done.append({"type": t, **p})
+        out.runs.append(
+            {
+                "rule_id": firing.rule_id,
+                "rule_name": firing.rule_name,
+                "trigger": trigger,
+                "matched": [
+                    {"field": m.condition.field, "op": m.condition.op, "value": m.condition.value, "seen": _jsonable(m.seen)}
+                    for m in firing.matched
+                ],
+                "actions": done,
+                "at": now,
+            }
+        )
+    return out
+
+
+def run_rules(rules: list[Rule], facts: dict[str, Any], trigger: str) -> list[Firing]:
+    return evaluate(rules, facts, trigger) if rules else []
+
+
+def record_runs(session: Session, conversation_id: int, runs: list[dict[str, Any]]) -> None:
+    if runs:
+        session.add_all(RuleRun(conversation_id=conversation_id, **r) for r in runs)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > 200:
+        return value[:200] + "…"
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    return str(value)

@@ -1,0 +1,25 @@
+"""All models, importable from one place (Alembic reads `Base.metadata` from here)."""
+
+from inbox.models.agents import Agent, ApiToken, CannedResponse, Label, Presence, Role, Team, agent_teams
+from inbox.models.audit import AuditLog
+from inbox.models.base import Base, utcnow
+from inbox.models.channels import ChannelAccount
+from inbox.models.conversations import (
+    Conversation,
+    ConversationLabel,
+    Direction,
+    Message,
+    Outbox,
+    OutboxStatus,
+    RuleRun,
+    Status,
+)
+from inbox.models.customers import Customer, Identity, LifecycleTransition, Order, SurveyResponse
+from inbox.models.rules import Rule, SlaEvent, SlaPolicy
+
+__all__ = [
+    "Agent", "ApiToken", "AuditLog", "Base", "CannedResponse", "ChannelAccount", "Conversation",
+    "ConversationLabel", "Customer", "Direction", "Identity", "Label", "LifecycleTransition", "Message",
+    "Order", "Outbox", "OutboxStatus", "Presence", "Role", "Rule", "RuleRun", "SlaEvent", "SlaPolicy",
+    "Status", "SurveyResponse", "Team", "agent_teams", "utcnow",
+]

@@ -1,0 +1,324 @@
+"""The one path of a message: ingest -> score -> rank -> escalate -> route -> store -> emit.
+
+`ingest` is called by the webhook view, the embedded poller, the Celery worker and the tests
+alike. Database work is batched (one query per step for the whole batch) because this is the
+hot path; events are published only after the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+import sentiment
+from connectors.types import InboundMessage
+from inbox import assignment, automation, ranking
+from inbox.context import Inbox, UnitOfWork
+from inbox.events import conversation_rooms
+from inbox.identities import upsert_identities
+from inbox.models import (
+    Agent,
+    ChannelAccount,
+    Conversation,
+    ConversationLabel,
+    Customer,
+    Direction,
+    Message,
+    Status,
+)
+from inbox.replies import queue_reply
+from inbox.sanitize import sanitize_html
+from inbox.serialize import conversation_dict, message_dict
+from inbox.sql import lock_channel
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    stored: int
+    duplicates: int
+    message_ids: tuple[int, ...] = ()
+    conversation_ids: tuple[int, ...] = ()
+
+
+def ingest(
+    inbox: Inbox, channel_account_id: int, messages: Sequence[InboundMessage], cursor: str | None = _UNSET
+) -> IngestResult:
+    """Store each message exactly once and bring its conversation up to date.
+
+    When `cursor` is given it is saved in the same transaction as the messages, so a crash can
+    neither lose a message behind the cursor nor move the cursor past an unstored message.
+    """
+    with inbox.unit_of_work() as uow:
+        account = uow.session.get(ChannelAccount, channel_account_id)
+        if account is None:
+            raise LookupError(f"channel account {channel_account_id} does not exist")
+        result = ingest_in(uow, inbox, account, messages)
+        if cursor is not _UNSET:
+            account.cursor = cursor
+    return result
+
+
+def ingest_in(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Sequence[InboundMessage]) -> IngestResult:
+    s = uow.session
+    now = inbox.clock()
+    lock_channel(s, account.id)
+    fresh = _fresh(s, account.id, messages)
+    if not fresh:
+        return IngestResult(0, len(messages))
+    idents = upsert_identities(s, [(m.channel, m.author) for m in fresh], now)
+    convs, created = _conversations(s, account, fresh, idents, now)
+    customer_ids = {i.customer_id for i in idents.values()}
+    customers = {c.id: c for c in s.scalars(select(Customer).where(Customer.id.in_(customer_ids)))}
+    labels = _labels(s, [c.id for c in convs.values()])
+    contacts = dict(
+        s.execute(
+            select(Conversation.customer_id, func.count())
+            .where(Conversation.customer_id.in_(customer_ids))
+            .group_by(Conversation.customer_id)
+        ).all()
+    )
+
+    rows, scores = [], []
+    for m in fresh:
+        score = sentiment.score(m.text, m.language_hint)
+        ident = idents[(m.channel, m.author.external_id)]
+        scores.append(score)
+        rows.append(
+            {
+                "conversation_id": convs[m.thread_key].id,
+                "channel_account_id": account.id,
+                "customer_id": ident.customer_id,
+                "direction": Direction.IN.value,
+                "external_id": m.external_id,
+                "author_identity_id": ident.id,
+                "text": m.text,
+                "html": sanitize_html(m.html),
+                "url": m.url,
+                "language": score.language,
+                "sentiment": score.compound,
+                "sentiment_label": score.label,
+                "sentiment_reasons": list(score.reasons),
+                "public": m.public,
+                "in_reply_to": m.in_reply_to,
+                "created_at": _aware(m.created_at),
+                "received_at": now,
+            }
+        )
+    ids = s.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows).all()
+
+    by_conv: dict[int, list[int]] = defaultdict(list)
+    for idx, row in enumerate(rows):
+        by_conv[row["conversation_id"]].append(idx)
+
+    rules = automation.load_rules(s, "message.created")
+    states: dict | None = None
+    strategies: dict[int, str] = {}
+    weights = inbox.settings.get("rank_weights")
+    now_ts = now.timestamp()
+    for conv in convs.values():
+        idxs = by_conv.get(conv.id)
+        if not idxs:
+            continue
+        customer = customers.get(conv.customer_id)
+        conv_labels = labels.setdefault(conv.id, set())
+        before_labels = set(conv_labels)
+        before_assignee = conv.assignee_id
+        _absorb(conv, [rows[i] for i in idxs], customer, now)
+        last = idxs[-1]
+        fm = fresh[last]
+        author = idents[(fm.channel, fm.author.external_id)]
+        priority = ranking.rank_conversation(
+            conv, customer, author, scores[last].compound, ranking.urgency_terms(fm.text, scores[last].language),
+            contacts.get(conv.customer_id, 1), now, weights=weights,
+        )
+        outcome = automation.Outcome()
+        for i in idxs:
+            m, sc = fresh[i], scores[i]
+            facts = automation.conversation_facts(conv, customer, conv_labels, now)
+            facts.update(
+                automation.message_facts(m.text, sc.language, sc.compound, sc.label, m.channel, m.public,
+                                         idents[(m.channel, m.author.external_id)])
+            )
+            facts["conversation.priority"] = priority.value
+            step = automation.apply_firings(conv, conv_labels, automation.run_rules(rules, facts, "message.created"),
+                                            "message.created", now)
+            _merge(outcome, step)
+        conv.priority_components = ranking.components_json(priority)
+        conv.priority = priority.value
+        if outcome.priority_floor is not None and outcome.priority_floor > conv.priority:
+            conv.priority = outcome.priority_floor
+            conv.priority_components.append(
+                {"name": "rule", "weight": 1.0, "value": outcome.priority_floor, "contribution": outcome.priority_floor,
+                 "detail": "raised by rule: " + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"])}
+            )
+        automation.record_runs(s, conv.id, [r for r in outcome.runs if r["actions"]])
+        for text in outcome.canned_replies:
+            queue_reply(s, conv, text, None, now)
+        if conv.assignee_id is None and conv.status == Status.OPEN.value:
+            if states is None:
+                states, strategies = assignment.agent_states(s), assignment.team_strategies(s)
+            decision = assignment.choose(states, conv, strategies.get(conv.team_id or -1, "round_robin"), now_ts)
+            conv.assignee_id = decision.agent_id
+            conv.queue_reason = "" if decision.agent_id else decision.reason
+        _save_labels(s, conv.id, before_labels, conv_labels)
+        _announce(uow, conv, customer, conv_labels, [(ids[i], rows[i], idents[(fresh[i].channel, fresh[i].author.external_id)]) for i in idxs],
+                  created=conv.id in created, assigned=conv.assignee_id != before_assignee, outcome=outcome)
+    if states:
+        assigned = {c.assignee_id for c in convs.values() if c.assignee_id}
+        for agent in s.scalars(select(Agent).where(Agent.id.in_(assigned))):
+            agent.last_assigned_at = now
+    for cust in customers.values():
+        cust.last_seen_at = now
+    s.flush()
+    return IngestResult(len(fresh), len(messages) - len(fresh), tuple(ids), tuple(c.id for c in convs.values()))
+
+
+def _fresh(s: Session, account_id: int, messages: Sequence[InboundMessage]) -> list[InboundMessage]:
+    """Drop repeats within the batch and messages already stored, oldest first."""
+    unique: dict[str, InboundMessage] = {}
+    for m in messages:
+        unique.setdefault(m.external_id, m)
+    keys = list(unique)
+    seen: set[str] = set()
+    for i in range(0, len(keys), 500):
+        seen.update(
+            s.scalars(
+                select(Message.external_id).where(
+                    Message.channel_account_id == account_id, Message.external_id.in_(keys[i : i + 500])
+                )
+            )
+        )
+    return sorted((m for k, m in unique.items() if k not in seen), key=lambda m: _aware(m.created_at))
+
+
+def _conversations(
+    s: Session, account: ChannelAccount, fresh: list[InboundMessage], idents: dict, now: datetime
+) -> tuple[dict[str, Conversation], set[int]]:
+    keys = list(dict.fromkeys(m.thread_key for m in fresh))
+    found: dict[str, Conversation] = {}
+    for i in range(0, len(keys), 500):
+        found.update(
+            (c.thread_key, c)
+            for c in s.scalars(
+                select(Conversation).where(
+                    Conversation.channel_account_id == account.id, Conversation.thread_key.in_(keys[i : i + 500])
+                )
+            )
+        )
+    first = {}
+    for m in fresh:
+        first.setdefault(m.thread_key, m)
+    new = []
+    for key in keys:
+        if key in found:
+            continue
+        m = first[key]
+        conv = Conversation(
+            customer_id=idents[(m.channel, m.author.external_id)].customer_id,
+            channel_account_id=account.id,
+            channel=m.channel,
+            thread_key=key,
+            subject=m.text[:200],
+            public=m.public,
+            team_id=account.team_id,
+            status=Status.OPEN.value,
+            created_at=now,
+            updated_at=now,
+            last_message_at=_aware(m.created_at),
+            priority_components=[],
+        )
+        new.append((conv, m))
+        found[key] = conv
+    if new:
+        s.add_all(conv for conv, _ in new)
+        s.flush()
+    return found, {conv.id for conv, _ in new}
+
+
+def _absorb(conv: Conversation, rows: list[dict[str, Any]], customer: Customer | None, now: datetime) -> None:
+    """Fold new inbound messages into the conversation's running facts."""
+    first, last = rows[0], rows[-1]
+    conv.message_count += len(rows)
+    conv.last_message_at = max(conv.last_message_at, last["created_at"]) if conv.last_message_at else last["created_at"]
+    conv.last_customer_message_at = last["created_at"]
+    if conv.waiting_since is None:
+        conv.waiting_since = first["created_at"]
+    if conv.status in (Status.RESOLVED.value, Status.SNOOZED.value, Status.PENDING.value):
+        conv.status = Status.OPEN.value
+        conv.snoozed_until = None
+        conv.resolved_at = None
+        if not conv.assigned_manually:
+            conv.assignee_id = None
+    conv.language = last["language"]
+    conv.sentiment = last["sentiment"]
+    conv.updated_at = now
+
+
+def _labels(s: Session, conv_ids: list[int]) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = defaultdict(set)
+    if conv_ids:
+        for cid, label in s.execute(
+            select(ConversationLabel.conversation_id, ConversationLabel.label).where(
+                ConversationLabel.conversation_id.in_(conv_ids)
+            )
+        ):
+            out[cid].add(label)
+    return out
+
+
+def _save_labels(s: Session, conv_id: int, before: set[str], after: set[str]) -> None:
+    for label in after - before:
+        s.add(ConversationLabel(conversation_id=conv_id, label=label))
+    gone = before - after
+    if gone:
+        s.execute(
+            ConversationLabel.__table__.delete().where(
+                ConversationLabel.conversation_id == conv_id, ConversationLabel.label.in_(gone)
+            )
+        )
+
+
+def _merge(total: automation.Outcome, step: automation.Outcome) -> None:
+    if step.priority_floor is not None:
+        total.priority_floor = max(total.priority_floor or 0.0, step.priority_floor)
+    total.escalated += step.escalated
+    total.notifications += step.notifications
+    total.canned_replies += step.canned_replies
+    total.runs += step.runs
+
+
+def _announce(
+    uow: UnitOfWork,
+    conv: Conversation,
+    customer: Customer | None,
+    labels: set[str],
+    new_messages: list[tuple[int, dict[str, Any], Any]],
+    created: bool,
+    assigned: bool,
+    outcome: automation.Outcome,
+) -> None:
+    rooms = conversation_rooms(conv.team_id, conv.assignee_id, conv.id)
+    summary = conversation_dict(conv, customer, sorted(labels))
+    uow.emit("conversation.created" if created else "conversation.updated", {"conversation": summary}, rooms)
+    for mid, row, ident in new_messages:
+        msg = Message(**row)
+        msg.id = mid
+        uow.emit("message.created", {"message": message_dict(msg, ident), "conversation": summary}, rooms)
+    if assigned and conv.assignee_id is not None:
+        uow.emit("conversation.assigned", {"conversation": summary, "assignee_id": conv.assignee_id}, rooms)
+    if outcome.escalated:
+        uow.emit("conversation.escalated", {"conversation": summary, "rules": outcome.escalated}, rooms)
+    for note in outcome.notifications:
+        uow.emit("notification", {"conversation": summary, **note}, rooms)
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)

@@ -1,0 +1,53 @@
+"""From stored facts to the sentiment leaf's `rank`, and back to columns the inbox sorts by."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import sentiment
+from inbox.models import Conversation, Customer, Identity
+from sentiment.types import Priority, RankFacts
+
+
+def urgency_terms(text: str, language: str) -> tuple[str, ...]:
+    cues = getattr(sentiment, "urgency_cues", None)
+    return tuple(cues(text, language)) if cues is not None else ()
+
+
+def rank_conversation(
+    conv: Conversation,
+    customer: Customer | None,
+    author: Identity | None,
+    compound: float,
+    urgency: tuple[str, ...],
+    repeat_contacts: int,
+    now: datetime,
+    sla_minutes: float = 60.0,
+    weights: dict[str, float] | None = None,
+) -> Priority:
+    waiting = (now - conv.waiting_since).total_seconds() / 60 if conv.waiting_since else 0.0
+    facts = RankFacts(
+        compound=compound,
+        followers=author.followers if author else 0,
+        verified=author.verified if author else False,
+        vip=customer.vip if customer else False,
+        clv=customer.clv if customer else 0.0,
+        lifecycle_stage=customer.lifecycle_stage if customer else "awareness",
+        urgency_terms=urgency,
+        waiting_minutes=max(0.0, waiting),
+        sla_minutes=sla_minutes,
+        public=conv.public,
+        repeat_contacts=repeat_contacts,
+    )
+    return sentiment.rank(facts, weights) if weights else sentiment.rank(facts)
+
+
+def components_json(priority: Priority) -> list[dict[str, Any]]:
+    out = []
+    for c in priority.components:
+        d = asdict(c)
+        d["contribution"] = round(c.contribution, 3)
+        out.append(d)
+    return out

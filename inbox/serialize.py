@@ -1,0 +1,98 @@
+"""JSON-safe shapes of inbox objects, shared by the API and the real-time events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from inbox.models import Conversation, Customer, Identity, Message
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def conversation_dict(
+    conv: Conversation, customer: Customer | None = None, labels: list[str] | None = None
+) -> dict[str, Any]:
+    return {
+        "id": conv.id,
+        "customer_id": conv.customer_id,
+        "customer_name": customer.name if customer is not None else None,
+        "customer_vip": customer.vip if customer is not None else None,
+        "lifecycle_stage": customer.lifecycle_stage if customer is not None else None,
+        "channel_account_id": conv.channel_account_id,
+        "channel": conv.channel,
+        "subject": conv.subject,
+        "public": conv.public,
+        "language": conv.language,
+        "status": conv.status,
+        "snoozed_until": iso(conv.snoozed_until),
+        "priority": round(conv.priority, 2),
+        "priority_components": conv.priority_components,
+        "sentiment": conv.sentiment,
+        "assignee_id": conv.assignee_id,
+        "team_id": conv.team_id,
+        "queue_reason": conv.queue_reason,
+        "labels": sorted(labels or []),
+        "message_count": conv.message_count,
+        "last_message_at": iso(conv.last_message_at),
+        "waiting_since": iso(conv.waiting_since),
+        "first_response_at": iso(conv.first_response_at),
+        "first_response_due_at": iso(conv.first_response_due_at),
+        "next_response_due_at": iso(conv.next_response_due_at),
+        "resolution_due_at": iso(conv.resolution_due_at),
+        "created_at": iso(conv.created_at),
+        "updated_at": iso(conv.updated_at),
+    }
+
+
+def message_dict(msg: Message, author: Identity | None = None, delivery: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "id": msg.id,
+        "conversation_id": msg.conversation_id,
+        "direction": msg.direction,
+        "external_id": msg.external_id,
+        "author": identity_dict(author) if author is not None else None,
+        "author_agent_id": msg.author_agent_id,
+        "text": msg.text,
+        "html": msg.html,
+        "url": msg.url,
+        "language": msg.language,
+        "sentiment": msg.sentiment,
+        "sentiment_label": msg.sentiment_label,
+        "sentiment_reasons": msg.sentiment_reasons,
+        "sentiment_corrected": msg.sentiment_corrected_by is not None,
+        "public": msg.public,
+        "created_at": iso(msg.created_at),
+        "delivery": delivery,
+    }
+
+
+def identity_dict(ident: Identity) -> dict[str, Any]:
+    return {
+        "id": ident.id,
+        "channel": ident.channel,
+        "external_id": ident.external_id,
+        "handle": ident.handle,
+        "display_name": ident.display_name,
+        "profile_url": ident.profile_url,
+        "followers": ident.followers,
+        "verified": ident.verified,
+        "email": ident.email,
+    }
+
+
+def customer_dict(cust: Customer) -> dict[str, Any]:
+    return {
+        "id": cust.id,
+        "name": cust.name,
+        "email": cust.email,
+        "lifecycle_stage": cust.lifecycle_stage,
+        "vip": cust.vip,
+        "clv": cust.clv,
+        "rfm_segment": cust.rfm_segment,
+        "attributes": cust.attributes,
+        "created_at": iso(cust.created_at),
+        "last_seen_at": iso(cust.last_seen_at),
+    }
