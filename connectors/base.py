@@ -1,0 +1,131 @@
+"""The contract every channel adapter keeps, and a small base class to keep it with.
+
+A connector is constructed as `Cls(settings, secrets, http=None)`: `settings` is what
+an admin may see (base_url, account ids, batch size), `secrets` is what must never be
+shown or logged (tokens, passwords, webhook secrets). Adapters know nothing of the
+database; the poller and the inbox own cursors, locks and storage.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import httpx
+
+from connectors.errors import PayloadError, Unsupported
+from connectors.types import Batch, InboundMessage, OutboundReply
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What the inbox may call on any channel.
+
+    Pulled channels implement `poll`; pushed channels implement `parse_webhook`;
+    most implement `send_reply`. The others raise `Unsupported`.
+    """
+
+    kind: str
+
+    def poll(self, cursor: str | None) -> Batch:
+        """Fetch one page of new messages after `cursor`; `Batch.next_cursor` is saved only
+        after the messages are committed. `next_cursor is None` or equal to `cursor`
+        means nothing more right now."""
+        ...
+
+    def parse_webhook(
+        self, headers: Mapping[str, str], raw_body: bytes, now: float | None = None
+    ) -> list[InboundMessage]:
+        """Verify and parse one pushed delivery (raises SignatureError / PayloadError)."""
+        ...
+
+    def send_reply(self, reply: OutboundReply) -> str:
+        """Deliver an agent's reply; returns the network's id for it."""
+        ...
+
+    def test(self) -> str:
+        """Make one real call and describe what was found, for the admin's 'Test' button."""
+        ...
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting or secret a channel kind accepts, so UIs and the CLI can list them."""
+
+    name: str
+    secret: bool = False
+    required: bool = False
+    default: Any = None
+    help: str = ""
+
+
+class BaseConnector:
+    """Shared plumbing: option validation, a lazily built httpx client and a clock.
+
+    Subclasses set `kind`, `pulled` / `pushed` and `options`, and override what they
+    support. The clock is injectable so tests and the poller never sleep for real.
+    """
+
+    kind: ClassVar[str] = ""
+    pulled: ClassVar[bool] = False
+    pushed: ClassVar[bool] = False
+    options: ClassVar[tuple[Option, ...]] = ()
+
+    def __init__(
+        self,
+        settings: Mapping[str, Any],
+        secrets: Mapping[str, Any],
+        http: httpx.Client | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.settings: dict[str, Any] = dict(settings or {})
+        self._secrets: dict[str, Any] = dict(secrets or {})
+        self._http = http
+        self.clock: Callable[[], float] = clock or time.time
+        for opt in self.options:
+            bag = self._secrets if opt.secret else self.settings
+            if opt.required and bag.get(opt.name) in (None, ""):
+                where = "secrets" if opt.secret else "settings"
+                raise PayloadError(f"{where}.{opt.name}", "required")
+            if not opt.secret and opt.default is not None:
+                self.settings.setdefault(opt.name, opt.default)
+
+    def __repr__(self) -> str:  # never show secrets, even in tracebacks
+        return f"<{type(self).__name__} kind={self.kind!r} settings={self.settings!r}>"
+
+    def secret(self, name: str) -> str:
+        """A secret by name; a missing one is a configuration error naming the field."""
+        value = self._secrets.get(name)
+        if value in (None, ""):
+            raise PayloadError(f"secrets.{name}", "required")
+        return str(value)
+
+    @property
+    def http(self) -> httpx.Client:
+        """The shared client if one was given, else one of our own with the channel's timeout."""
+        if self._http is None:
+            timeout = float(self.settings.get("timeout", 10.0))
+            self._http = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True)
+        return self._http
+
+    def poll(self, cursor: str | None) -> Batch:
+        raise Unsupported(f"{self.kind} channels are pushed, not polled")
+
+    def parse_webhook(
+        self, headers: Mapping[str, str], raw_body: bytes, now: float | None = None
+    ) -> list[InboundMessage]:
+        raise Unsupported(f"{self.kind} channels are polled, not pushed")
+
+    def send_reply(self, reply: OutboundReply) -> str:
+        raise Unsupported(f"{self.kind} channels cannot send replies")
+
+    def test(self) -> str:
+        raise Unsupported(f"{self.kind} channels have no test call")
+
+
+def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Header names are case-insensitive; dicts are not, so normalise once."""
+    return {str(k).lower(): str(v) for k, v in headers.items()}
