@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from escalation.types import AgentState, RoutingDecision, RoutingRequest
 
 
-def route(request: RoutingRequest, agents: Iterable[AgentState], strategy: str = "round_robin") -> RoutingDecision:
+def route(
+    request: RoutingRequest, agents: Iterable[AgentState], strategy: str = "round_robin"
+) -> RoutingDecision:
     """Pick an agent for a conversation, or say why it waits."""
     pool = [
         a

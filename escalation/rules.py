@@ -1,36 +1,89 @@
-"""First rule evaluator: conditions over flat facts, all/any."""
+"""The rule evaluator: which enabled rules of a trigger match a set of facts.
+
+Pure and total: any facts mapping and any rule (validated or not) give a list
+of firings and never an exception, so one odd rule cannot stop a message.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from escalation.fields import FIELDS, LIST
+from escalation.operators import canonical_op, changed_to, read_fact, test
 from escalation.types import Condition, Firing, Matched, Rule
 
-_OPS = {
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "gt": lambda a, b: a is not None and a > b,
-    "gte": lambda a, b: a is not None and a >= b,
-    "lt": lambda a, b: a is not None and a < b,
-    "lte": lambda a, b: a is not None and a <= b,
-    "in": lambda a, b: a in b,
-    "contains": lambda a, b: b in (a or ""),
-}
+
+def check(
+    condition: Condition, facts: Mapping[str, Any], previous: Mapping[str, Any] | None = None
+) -> Matched | None:
+    """The `Matched` record if `condition` holds on `facts`, else None."""
+    seen = read_fact(facts, condition.field)
+    if canonical_op(condition.op) == "changed_to":
+        if previous is None:
+            return None
+        try:
+            known = condition.field in previous
+        except Exception:
+            return None
+        if not known:  # no "before" value: we cannot say it changed
+            return None
+        before = read_fact(previous, condition.field)
+        field = FIELDS.get(condition.field)
+        is_list = field.type == LIST if field else isinstance(seen, tuple)
+        if changed_to(seen, before, condition.value, is_list):
+            return Matched(condition, seen, before)
+        return None
+    if test(condition.op, seen, condition.value):
+        return Matched(condition, seen)
+    return None
 
 
-def _holds(cond: Condition, facts: Mapping[str, Any]) -> bool:
-    return bool(_OPS[cond.op](facts.get(cond.field), cond.value))
+def matches(
+    rule: Rule, facts: Mapping[str, Any], previous: Mapping[str, Any] | None = None
+) -> tuple[Matched, ...] | None:
+    """The conditions that made `rule` match, or None if it does not.
+
+    A rule with no conditions matches every event of its trigger, whether its
+    mode is "all" or "any": an empty rule means "always", never "never".
+    """
+    if not rule.conditions:
+        return ()
+    held = []
+    for condition in rule.conditions:
+        m = check(condition, facts, previous)
+        if m is not None:
+            held.append(m)
+        elif rule.match != "any":
+            return None
+    if rule.match == "any" and not held:
+        return None
+    return tuple(held)
 
 
-def evaluate(rules: Iterable[Rule], facts: Mapping[str, Any], trigger: str) -> list[Firing]:
-    """Return the enabled rules for `trigger` that match `facts`, in rule order."""
-    fired = []
-    for rule in sorted(rules, key=lambda r: r.order):
+def _order(rule: Rule) -> float:
+    order = getattr(rule, "order", 0)
+    return order if isinstance(order, int | float) and not isinstance(order, bool) else 0
+
+
+def evaluate(
+    rules: Iterable[Rule],
+    facts: Mapping[str, Any],
+    trigger: str,
+    previous: Mapping[str, Any] | None = None,
+) -> list[Firing]:
+    """Return the enabled rules for `trigger` that match `facts`, in stored order.
+
+    Stored order is `rule.order`, ties kept in the order given. `previous` holds
+    the facts before a `conversation.updated` change, for `changed_to`.
+    Each firing lists the conditions that held with the values seen (for "all"
+    every condition, for "any" those that were true).
+    """
+    fired: list[Firing] = []
+    for rule in sorted(rules, key=_order):
         if not rule.enabled or rule.trigger != trigger:
             continue
-        matched = [Matched(c, facts.get(c.field)) for c in rule.conditions if _holds(c, facts)]
-        ok = len(matched) == len(rule.conditions) if rule.match == "all" else bool(matched)
-        if ok:
-            fired.append(Firing(rule.id, rule.name, tuple(matched), rule.actions))
+        held = matches(rule, facts, previous)
+        if held is not None:
+            fired.append(Firing(rule.id, rule.name, held, rule.actions, trigger))
     return fired
