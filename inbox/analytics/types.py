@@ -1,0 +1,23 @@
+"""Values shared by the analytics modules: an order as RFM and CLV need it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """One purchase. Amounts of one computation must share a currency.
+
+    The analytics never convert currencies: the caller converts (or groups by
+    currency) before scoring, because a sum of EUR and JPY means nothing.
+    `ordered_at` should be timezone-aware and comparable with the `now` given
+    to the scoring functions.
+    """
+
+    amount: Decimal
+    ordered_at: datetime
+    currency: str = ""
+    order_id: str | None = None
