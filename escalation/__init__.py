@@ -10,10 +10,38 @@ Public API (import from here):
 """
 
 from escalation.actions import ACTIONS
+from escalation.business_hours import (
+    BusinessCalendar,
+    add_business_minutes,
+    business_minutes_between,
+    calendar_from_dict,
+    calendar_to_dict,
+    is_business_time,
+)
 from escalation.describe import describe, explain, firing_to_dict
-from escalation.fields import FIELDS
-from escalation.routing import route
+from escalation.fields import FIELDS, Field
+from escalation.presence import (
+    Assignment,
+    ReroutePlan,
+    conversations_to_reroute,
+    effective_presence,
+    presence_after_grace,
+)
+from escalation.routing import STRATEGIES, route, route_many
 from escalation.rules import evaluate
+from escalation.sla import (
+    SlaDue,
+    SlaEvent,
+    SlaPolicy,
+    due_times,
+    policy_from_dict,
+    policy_to_dict,
+    select_policy,
+    sla_events_to_fire,
+    sla_facts,
+    sla_state,
+    sla_states,
+)
 from escalation.types import (
     TRIGGERS,
     Action,
@@ -25,26 +53,52 @@ from escalation.types import (
     RoutingRequest,
     Rule,
 )
-from escalation.validation import RuleError, rule_to_dict, validate_rule
+from escalation.validation import RuleError, rule_to_dict, validate_condition, validate_rule
 
 __all__ = [
     "ACTIONS",
-    "FIELDS",
-    "TRIGGERS",
     "Action",
     "AgentState",
+    "Assignment",
+    "BusinessCalendar",
     "Condition",
+    "FIELDS",
+    "Field",
     "Firing",
     "Matched",
+    "ReroutePlan",
     "RoutingDecision",
     "RoutingRequest",
     "Rule",
     "RuleError",
+    "STRATEGIES",
+    "SlaDue",
+    "SlaEvent",
+    "SlaPolicy",
+    "TRIGGERS",
+    "add_business_minutes",
+    "business_minutes_between",
+    "calendar_from_dict",
+    "calendar_to_dict",
+    "conversations_to_reroute",
     "describe",
+    "due_times",
+    "effective_presence",
     "evaluate",
     "explain",
     "firing_to_dict",
+    "is_business_time",
+    "policy_from_dict",
+    "policy_to_dict",
+    "presence_after_grace",
     "route",
+    "route_many",
     "rule_to_dict",
+    "select_policy",
+    "sla_events_to_fire",
+    "sla_facts",
+    "sla_state",
+    "sla_states",
+    "validate_condition",
     "validate_rule",
 ]

@@ -1,27 +1,116 @@
-"""First router: round robin among online agents of the team with spare capacity."""
+"""Routing: which online agent gets a conversation, or why it waits in its queue.
+
+Eligibility, in the order reasons are reported: in the team, online (away and
+offline never get new work), handles the channel, speaks the language, has
+spare capacity. An agent who lists no languages (or no channels) takes any.
+Languages compare on the primary subtag, case-insensitively ("pt-BR" ~ "pt").
+When nobody eligible is left the conversation waits in the team queue and the
+decision's reason names the first filter that emptied the pool, e.g.
+"waiting: no online agent in team 2 speaks th".
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
 
 from escalation.types import AgentState, RoutingDecision, RoutingRequest
 
+STRATEGIES = ("round_robin", "least_loaded")
+
+
+def _lang(code: str | None) -> str:
+    return (code or "").strip().replace("_", "-").split("-")[0].casefold()
+
+
+def _recency(value: Any) -> float:
+    """Sort key for last_assigned_at: never assigned sorts first."""
+    if value is None:
+        return float("-inf")
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    return float(value)
+
+
+def _speaks(agent: AgentState, language: str) -> bool:
+    return not agent.languages or language in {_lang(x) for x in agent.languages}
+
+
+def _handles(agent: AgentState, channel: str) -> bool:
+    return not agent.channels or channel.casefold() in {c.casefold() for c in agent.channels}
+
 
 def route(
-    request: RoutingRequest, agents: Iterable[AgentState], strategy: str = "round_robin"
+    request: RoutingRequest,
+    agents: Iterable[AgentState],
+    strategy: str = "round_robin",
+    now: float | datetime | None = None,
 ) -> RoutingDecision:
-    """Pick an agent for a conversation, or say why it waits."""
-    pool = [
-        a
-        for a in agents
-        if a.presence == "online"
-        and a.open_count < a.capacity
-        and (request.team_id is None or request.team_id in a.teams)
-    ]
+    """Pick an agent for a conversation, or say why it waits.
+
+    round_robin: least recently assigned first (ties: lowest id).
+    least_loaded: fewest open conversations, then least recently assigned, then id.
+    `now` is echoed as `assigned_at` so the caller stamps the agent's
+    last_assigned_at with the same clock the decision used.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown routing strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    team = request.team_id
+    where = f"in team {team}" if team is not None else "available"
+    queue = f"team:{team}" if team is not None else "unassigned"
+
+    def wait(reason: str) -> RoutingDecision:
+        return RoutingDecision(None, f"waiting: {reason}", queue)
+
+    pool = [a for a in agents if a.id not in request.exclude_agent_ids]
+    if team is not None:
+        pool = [a for a in pool if team in a.teams]
+        if not pool:
+            return wait(f"team {team} has no agents")
+    pool = [a for a in pool if a.presence == "online"]
     if not pool:
-        return RoutingDecision(None, "no online agent with capacity in the team")
+        return wait(f"no agent {where} is online")
+    if request.channel:
+        pool = [a for a in pool if _handles(a, request.channel)]
+        if not pool:
+            return wait(f"no online agent {where} handles {request.channel}")
+    language = _lang(request.language)
+    if language and language != "und":
+        pool = [a for a in pool if _speaks(a, language)]
+        if not pool:
+            return wait(f"no online agent {where} speaks {language}")
+    pool = [a for a in pool if a.open_count < a.capacity]
+    if not pool:
+        return wait(f"every eligible online agent {where} is at capacity")
+
     if strategy == "least_loaded":
-        chosen = min(pool, key=lambda a: (a.open_count, a.last_assigned_at, a.id))
+        chosen = min(pool, key=lambda a: (a.open_count, _recency(a.last_assigned_at), a.id))
+        why = f"least_loaded: agent {chosen.id} has {chosen.open_count} open"
     else:
-        chosen = min(pool, key=lambda a: (a.last_assigned_at, a.id))
-    return RoutingDecision(chosen.id, f"{strategy}: agent {chosen.id}")
+        chosen = min(pool, key=lambda a: (_recency(a.last_assigned_at), a.id))
+        why = f"round_robin: agent {chosen.id} was assigned least recently"
+    return RoutingDecision(chosen.id, f"{why} ({len(pool)} eligible)", queue, tuple(a.id for a in pool), now)
+
+
+def route_many(
+    requests: Sequence[RoutingRequest],
+    agents: Iterable[AgentState],
+    strategy: str = "round_robin",
+    now: float | datetime | None = None,
+) -> list[RoutingDecision]:
+    """Route a batch (e.g. re-routing an agent's conversations), counting each
+    assignment before the next so one batch does not pile onto one agent."""
+    state = {a.id: a for a in agents}
+    decisions = []
+    tick = max((_recency(a.last_assigned_at) for a in state.values()), default=0.0)
+    tick = max(tick, 0.0)
+    for request in requests:
+        decision = route(request, state.values(), strategy, now)
+        if decision.agent_id is not None:
+            tick += 1e-6
+            agent = state[decision.agent_id]
+            state[agent.id] = replace(agent, open_count=agent.open_count + 1, last_assigned_at=tick)
+        decisions.append(decision)
+    return decisions
