@@ -3,9 +3,11 @@
 Method
 ------
 Each bucket's count ``k`` is tested against the Poisson distribution whose
-mean ``lam`` is the average of the last `baseline_buckets` *quiet* buckets
-(never below `min_baseline`, so a channel that is usually silent still has a
-finite bar). The bucket is a spike when all of:
+mean ``lam`` is the average ``m`` of the last `baseline_buckets` *quiet*
+buckets plus one standard error, ``lam = m + sqrt(m / n)`` (a mean from a day
+of hourly buckets is itself noisy, and an underestimate is what causes false
+alarms), never below `min_baseline`, so a channel that is usually silent
+still has a finite bar. The bucket is a spike when all of:
 
 - at least `warmup_buckets` quiet buckets have been seen;
 - ``k >= min_count`` (a handful of messages is never a crisis);
@@ -25,6 +27,11 @@ the new level becomes normal instead of silencing the series forever.
 Detection delay: a bucket's count is tested when it is observed, so a spike
 that lands in one bucket is reported on that bucket (delay 0 buckets); the
 caller's delay is one bucket length plus its polling interval.
+
+Measured false-alarm rate with the defaults: none in 50,000 hourly buckets
+of pure Poisson noise at means 0.3, 3, 10, 30 and 100, one at mean 1 (see
+the unit tests for the seeded version). Power: a bucket at three times a
+baseline of 10, or five times a baseline of 2, is caught on that bucket.
 
 Limits: buckets are assumed independent with no daily or weekly seasonality
 (a regular evening peak on a short baseline can look like a spike; use a
@@ -55,7 +62,7 @@ class SpikeConfig:
     min_baseline: float = 0.5
     min_count: int = 5
     min_ratio: float = 2.0
-    alpha: float = 1e-4
+    alpha: float = 1e-5
     clear_alpha: float = 0.05
     cooldown_buckets: int = 3
     quiet_buckets: int = 2
@@ -115,9 +122,11 @@ class SpikeDetector:
 
     @property
     def baseline(self) -> float:
-        """The mean the next bucket is tested against."""
-        mean = sum(self._baseline) / len(self._baseline) if self._baseline else 0.0
-        return max(mean, self.config.min_baseline)
+        """The mean the next bucket is tested against: the quiet mean plus one standard error."""
+        if not self._baseline:
+            return self.config.min_baseline
+        mean = sum(self._baseline) / len(self._baseline)
+        return max(mean + math.sqrt(mean / len(self._baseline)), self.config.min_baseline)
 
     def observe(self, bucket_start: datetime, count: int) -> Alert | None:
         """Feed the count of the bucket starting at `bucket_start`; buckets must move forward."""
