@@ -19,6 +19,7 @@ from connectors.errors import PayloadError
 BUILTIN: tuple[str, ...] = (
     "connectors.demo",
     "connectors.webhook",
+    "connectors.mastodon",
 )
 
 _kinds: dict[str, type[BaseConnector]] = {}

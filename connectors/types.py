@@ -61,6 +61,9 @@ class Batch:
     messages: tuple[InboundMessage, ...]
     next_cursor: str | None
     rate_limit: RateLimit | None = None
+    # False when the connector knows no further page is waiting (saves a call);
+    # None means "unknown": the poller asks again until the cursor stops moving.
+    has_more: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,11 @@
+"""Loopback stand-ins for each network's HTTP API, reusable by unit, service and bench code.
+
+Every class is a context manager serving the documented shapes on 127.0.0.1 with an
+ephemeral port, with fault injection (`fail_next`, `rate_limit_next`, `slow_next`,
+`malformed_next`) and a request log (`requests`, `calls(path_part)`).
+"""
+
+from tests.standins.base import Request, StandIn
+from tests.standins.mastodon import MastodonStandIn
+
+__all__ = ["MastodonStandIn", "Request", "StandIn"]

@@ -1,0 +1,186 @@
+"""Mastodon stand-in: notifications with max_id/since_id/min_id exactly as paginable.rb does them,
+Link headers, X-RateLimit-* (ISO reset), 401/422/429 bodies, Idempotency-Key on statuses."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.standins.base import Request, Response, StandIn, json_response, route
+
+HOST = "social.example"
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass
+class MastodonStandIn(StandIn):
+    token: str = "mastodon-token"
+    limit: int = 300
+    notifications: list[dict[str, Any]] = field(default_factory=list)  # ascending ids
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    _next_id: int = 1000
+    _idem: dict[str, dict] = field(default_factory=dict)
+
+    def routes(self):
+        return [
+            route("GET", "/api/v1/notifications", self._notifications),
+            route("POST", "/api/v1/statuses", self._post_status),
+            route("GET", "/api/v1/accounts/verify_credentials", self._me),
+        ]
+
+    # --- seeding ---------------------------------------------------------------------
+    def add_mentions(
+        self,
+        n: int,
+        *,
+        visibility: str = "public",
+        account: str = "dana",
+        text: str = "",
+        noise_every: int = 0,
+    ) -> list[str]:
+        """Append `n` mention notifications (optionally a favourite every `noise_every`); returns status ids."""
+        ids = []
+        for i in range(n):
+            self._next_id += 1
+            nid = self._next_id
+            if noise_every and i % noise_every == 0:
+                self.notifications.append(
+                    {
+                        "id": str(nid),
+                        "type": "favourite",
+                        "created_at": _iso(self.clock()),
+                        "account": self._account("fan"),
+                        "status": None,
+                    }
+                )
+                self._next_id += 1
+                nid = self._next_id
+            acc = self._account(account)
+            sid = str(113000000000000000 + nid)
+            status = {
+                "id": sid,
+                "created_at": _iso(self.clock()),
+                "in_reply_to_id": None,
+                "in_reply_to_account_id": None,
+                "visibility": visibility,
+                "language": "en",
+                "uri": f"https://{HOST}/users/{account}/statuses/{sid}",
+                "url": f"https://{HOST}/@{account}/{sid}",
+                "content": f'<p><span class="h-card"><a href="https://brand.example/@acme" class="u-url mention">'
+                f"@<span>acme</span></a></span> {text or f'message {nid}'}</p>",
+                "spoiler_text": "",
+                "sensitive": False,
+                "account": acc,
+                "mentions": [],
+                "media_attachments": [],
+                "tags": [],
+                "emojis": [],
+            }
+            self.notifications.append(
+                {
+                    "id": str(nid),
+                    "type": "mention",
+                    "group_key": f"ungrouped-{nid}",
+                    "created_at": status["created_at"],
+                    "account": acc,
+                    "status": status,
+                }
+            )
+            ids.append(sid)
+        return ids
+
+    def _account(self, name: str) -> dict[str, Any]:
+        return {
+            "id": str(zlib.crc32(name.encode()) % 10**6),
+            "username": name,
+            "acct": f"{name}@{HOST}",
+            "display_name": name.title(),
+            "url": f"https://{HOST}/@{name}",
+            "bot": False,
+            "followers_count": 1250,
+            "following_count": 3,
+            "statuses_count": 40,
+        }
+
+    # --- protocol ----------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        reset = datetime.fromtimestamp(self.clock(), UTC) + timedelta(minutes=5)
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.limit - 1),
+            "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+
+    def rate_limited(self, reset_in: float) -> Response:
+        reset = datetime.fromtimestamp(self.clock() + reset_in, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return json_response(
+            429,
+            {"error": "Too many requests"},
+            {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset},
+        )
+
+    def error_body(self, status: int) -> Response:
+        return json_response(status, {"error": "We're sorry, but something went wrong on our end."})
+
+    def _auth(self, req: Request) -> Response | None:
+        if req.headers.get("authorization") != f"Bearer {self.token}":
+            return json_response(401, {"error": "The access token is invalid"})
+        return None
+
+    def _notifications(self, req: Request) -> Response:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        limit = min(int(req.arg("limit", "40")), 80)
+        types = req.query.get("types[]")
+        items = [n for n in self.notifications if not types or n["type"] in types]
+        key = lambda n: int(n["id"])  # noqa: E731 - vanilla ids sort numerically
+        if req.arg("max_id"):
+            items = [n for n in items if key(n) < int(req.arg("max_id"))]
+        if req.arg("min_id"):
+            page = sorted((n for n in items if key(n) > int(req.arg("min_id"))), key=key)[:limit]
+            page.reverse()  # fetched ascending, returned newest first
+        else:
+            if req.arg("since_id"):
+                items = [n for n in items if key(n) > int(req.arg("since_id"))]
+            page = sorted(items, key=key, reverse=True)[:limit]
+        headers = self._headers()
+        if page:
+            base = f"{self.base_url}/api/v1/notifications"
+            headers["Link"] = (
+                f'<{base}?max_id={page[-1]["id"]}>; rel="next", <{base}?min_id={page[0]["id"]}>; rel="prev"'
+            )
+        return json_response(200, page, headers)
+
+    def _post_status(self, req: Request) -> Response:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        body = req.json() if "json" in req.headers.get("content-type", "") else req.form()
+        key = req.headers.get("idempotency-key")
+        if key and key in self._idem:
+            return json_response(200, self._idem[key], self._headers())
+        if not body.get("status"):
+            return json_response(422, {"error": "Validation failed: Text can't be blank"})
+        self._next_id += 1
+        status = {
+            "id": str(114000000000000000 + self._next_id),
+            "content": f"<p>{body['status']}</p>",
+            "visibility": body.get("visibility", "public"),
+            "in_reply_to_id": body.get("in_reply_to_id"),
+            "created_at": _iso(self.clock()),
+        }
+        self.statuses.append(status)
+        if key:
+            self._idem[key] = status
+        return json_response(200, status, self._headers())
+
+    def _me(self, req: Request) -> Response:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        return json_response(
+            200, {"id": "1", "username": "acme", "acct": "acme", "followers_count": 4200}, self._headers()
+        )

@@ -1,0 +1,33 @@
+"""One description per pulled HTTP channel, so the poller guarantees are tested on each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.standins import MastodonStandIn
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str
+    standin: Callable[..., Any]  # (clock=...) -> StandIn
+    settings: Callable[[Any], dict]  # standin -> settings
+    secrets: dict
+    seed: Callable[[Any, int], Any]  # (standin, n) -> None
+    page_size: int  # items per page the adapter asks for (to check pagination happened)
+    api_path: str  # the polled endpoint, for counting calls
+
+
+CASES: list[Case] = [
+    Case(
+        "mastodon",
+        MastodonStandIn,
+        lambda s: {"base_url": s.base_url, "page_size": 40, "timeout": 0.3},
+        {"access_token": "mastodon-token"},
+        lambda s, n: s.add_mentions(n, noise_every=9),
+        40,
+        "/api/v1/notifications",
+    ),
+]
