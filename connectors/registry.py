@@ -20,6 +20,13 @@ BUILTIN: tuple[str, ...] = (
     "connectors.demo",
     "connectors.webhook",
     "connectors.mastodon",
+    "connectors.x",
+    "connectors.bluesky",
+    "connectors.reddit",
+    "connectors.telegram",
+    "connectors.meta",
+    "connectors.email",
+    "connectors.rss",
 )
 
 _kinds: dict[str, type[BaseConnector]] = {}

@@ -7,5 +7,6 @@ ephemeral port, with fault injection (`fail_next`, `rate_limit_next`, `slow_next
 
 from tests.standins.base import Request, StandIn
 from tests.standins.mastodon import MastodonStandIn
+from tests.standins.x import XStandIn
 
-__all__ = ["MastodonStandIn", "Request", "StandIn"]
+__all__ = ["MastodonStandIn", "Request", "StandIn", "XStandIn"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.standins import MastodonStandIn
+from tests.standins import MastodonStandIn, XStandIn
 
 
 @dataclass(frozen=True)
@@ -29,5 +29,14 @@ CASES: list[Case] = [
         lambda s, n: s.add_mentions(n, noise_every=9),
         40,
         "/api/v1/notifications",
+    ),
+    Case(
+        "x",
+        XStandIn,
+        lambda s: {"base_url": s.base_url, "user_id": s.user_id, "page_size": 10, "timeout": 0.3},
+        {"bearer_token": "x-token"},
+        lambda s, n: s.add_mentions(n),
+        10,
+        "/mentions",
     ),
 ]
