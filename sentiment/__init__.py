@@ -1,10 +1,31 @@
 """Sentiment: one comparable score per message, and an explainable priority.
 
-Public entry points: `score(text, lang_hint=None) -> Score` and `rank(facts) -> Priority`.
+Public entry points (plain Python; no Flask, SQLAlchemy or Celery):
+- `score(text, lang_hint=None) -> Score` in every language (en, zh-Hans, zh-Hant, th)
+- `urgency_cues(text, language) -> tuple[str, ...]` for `RankFacts.urgency_terms`
+- `rank(facts, weights=None) -> Priority`, with `DEFAULT_WEIGHTS`, `effective_priority`,
+  `sort_key` and `waiting_rate` for keeping the order current as waiting grows
+- `sentiment.evaluation` (evaluate_rows, load_labeled_file, format_report) and
+  `sentiment.bench.compare_with_raw_vader`
 """
 
-from sentiment.rank import rank
+from sentiment.cues import urgency_cues
+from sentiment.language import detect as detect_language
+from sentiment.rank import DEFAULT_WEIGHTS, effective_priority, rank, sort_key, waiting_rate
 from sentiment.scoring import score
 from sentiment.types import Component, Priority, RankFacts, Score
 
-__all__ = ["Component", "Priority", "RankFacts", "Score", "rank", "score"]
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "Component",
+    "Priority",
+    "RankFacts",
+    "Score",
+    "detect_language",
+    "effective_priority",
+    "rank",
+    "score",
+    "sort_key",
+    "urgency_cues",
+    "waiting_rate",
+]

@@ -1,18 +1,148 @@
-"""First priority rank: a weighted sum of named components."""
+"""Priority rank: a weighted sum of named components, each in [0, 1], plus waiting.
+
+value = sum(weight_c * value_c for the static components) + waiting term.
+
+How the inbox keeps the rank current without rescoring on every tick
+---------------------------------------------------------------------
+Waiting is the only component that changes with time, and it is linear in
+time: waiting contributes `weights["waiting"] * minutes_waited / sla_minutes`
+(no cap: a breached SLA keeps climbing, which is the point). So
+
+    priority(now) = base + rate * (now - waiting_since)
+    with rate = weights["waiting"] / (sla_minutes * 60)   (per second)
+
+and ordering by priority(now) is the same as ordering by the static key
+
+    sort_key = base - rate * waiting_since            (`sort_key(...)`)
+
+only when every conversation shares the same rate. Rates differ when SLAs
+differ, so the inbox stores three columns when it (re)ranks a conversation —
+on a new message, a status change or a rule change, never on a clock tick:
+
+    priority_base   = Priority.base        (float, static components)
+    priority_rate   = Priority.rate        (float, per second)
+    waiting_since   = epoch seconds of the oldest unanswered inbound message
+
+and sorts with `ORDER BY priority_base + priority_rate * (:now - waiting_since) DESC`
+(SQLite and PostgreSQL both evaluate that per row; it is cheap next to the scan).
+`effective_priority(base, rate, waiting_since, now)` is the same formula in
+Python for display. When nobody is waiting (an agent replied), store rate 0.
+`Priority.value` is the value at the moment of ranking (facts.waiting_minutes).
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from sentiment.types import Component, Priority, RankFacts
 
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "negativity": 30.0,
+    "reach": 15.0,
+    "customer_value": 20.0,
+    "urgency": 15.0,
+    "waiting": 10.0,  # per full SLA period waited
+    "visibility": 5.0,
+    "repeat_contact": 5.0,
+}
+LIFECYCLE_VALUE: Mapping[str, float] = {
+    "awareness": 0.0,
+    "lead": 0.1,
+    "prospect": 0.1,
+    "new": 0.2,
+    "customer": 0.4,
+    "active": 0.4,
+    "repeat": 0.6,
+    "loyal": 0.7,
+    "advocate": 0.7,
+    "at_risk": 0.8,
+    "at-risk": 0.8,
+    "churn_risk": 0.8,
+    "churned": 0.3,
+}
 
-def rank(facts: RankFacts) -> Priority:
-    """Rank a conversation; components explain the value."""
+
+def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    merged = dict(DEFAULT_WEIGHTS)
+    if weights:
+        for key, value in weights.items():
+            if key in merged and isinstance(value, int | float) and math.isfinite(value):
+                merged[key] = float(value)
+    return merged
+
+
+def _finite(value: float, default: float = 0.0) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return default
+    return value if math.isfinite(value) else default
+
+
+def waiting_rate(sla_minutes: float, weights: Mapping[str, float] | None = None) -> float:
+    """Priority points gained per second of waiting, for this SLA and weights."""
+    sla = max(1.0, _finite(sla_minutes, 60.0))
+    return _weights(weights)["waiting"] / (sla * 60.0)
+
+
+def effective_priority(base: float, rate: float, waiting_since: float | None, now: float) -> float:
+    """Priority at `now` (epoch seconds) from the stored base, rate and waiting_since."""
+    if waiting_since is None:
+        return base
+    return base + rate * max(0.0, now - waiting_since)
+
+
+def sort_key(base: float, rate: float, waiting_since: float | None) -> float:
+    """A static key for conversations sharing one rate: ordering by it equals ordering by priority(now)."""
+    if waiting_since is None:
+        return base
+    return base - rate * waiting_since
+
+
+def rank(facts: RankFacts, weights: Mapping[str, float] | None = None) -> Priority:
+    """Rank a conversation; every component is named, weighted and explained."""
+    w = _weights(weights)
+    compound = max(-1.0, min(1.0, _finite(facts.compound)))
+    followers = max(0.0, _finite(facts.followers))
+    reach = min(1.0, math.log10(1.0 + followers) / 6.0)  # 1M followers saturates
+    if facts.verified:
+        reach = min(1.0, reach + 0.25)
+    clv = max(0.0, _finite(facts.clv))
+    stage = LIFECYCLE_VALUE.get((facts.lifecycle_stage or "").lower(), 0.0)
+    value = max(1.0 if facts.vip else 0.0, min(1.0, math.log10(1.0 + clv) / 4.0), stage)  # CLV 10k saturates
+    terms = tuple(dict.fromkeys(facts.urgency_terms or ()))
+    urgency = min(1.0, len(terms) / 3.0)
+    sla = max(1.0, _finite(facts.sla_minutes, 60.0))
+    waited = max(0.0, _finite(facts.waiting_minutes))
+    repeats = max(0, int(_finite(facts.repeat_contacts)))
+    vip_detail = ["VIP"] if facts.vip else []
     parts = (
-        Component("negativity", 40.0, max(0.0, -facts.compound), f"sentiment {facts.compound:+.2f}"),
-        Component("reach", 20.0, min(1.0, math.log10(1 + facts.followers) / 6), f"{facts.followers} followers"),
-        Component("customer_value", 20.0, 1.0 if facts.vip else 0.0, "VIP" if facts.vip else ""),
-        Component("waiting", 20.0, min(1.0, facts.waiting_minutes / max(facts.sla_minutes, 1)), ""),
+        Component("negativity", w["negativity"], max(0.0, -compound), f"sentiment {compound:+.2f}"),
+        Component(
+            "reach",
+            w["reach"],
+            reach,
+            f"{int(followers):,} followers" + (", verified" if facts.verified else ""),
+        ),
+        Component(
+            "customer_value",
+            w["customer_value"],
+            value,
+            ", ".join([*vip_detail, f"CLV {clv:,.0f}", f"stage {facts.lifecycle_stage}"]),
+        ),
+        Component("urgency", w["urgency"], urgency, ", ".join(terms) or "no urgency terms"),
+        Component("waiting", w["waiting"], waited / sla, f"waiting {waited:.0f} min of {sla:.0f} min SLA"),
+        Component(
+            "visibility",
+            w["visibility"],
+            1.0 if facts.public else 0.0,
+            "public" if facts.public else "private",
+        ),
+        Component(
+            "repeat_contact", w["repeat_contact"], min(1.0, repeats / 3.0), f"{repeats} earlier contacts"
+        ),
     )
-    return Priority(round(sum(p.contribution for p in parts), 3), parts)
+    total = sum(p.contribution for p in parts)
+    base = total - parts[4].contribution
+    return Priority(round(total, 3), parts, base=round(base, 6), rate=w["waiting"] / (sla * 60.0))

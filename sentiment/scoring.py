@@ -1,33 +1,139 @@
-"""First scorer: vaderSentiment for everything (to be deepened per language)."""
+"""One comparable score per message, whatever its language.
+
+Route by script (`language.detect`), score with the language's own scorer,
+take support cues, emoji and English words as a second opinion, then put the
+result on one scale.
+
+The common scale is VADER's: |compound| < 0.05 is neutral, and the sign is
+the polarity. Each scorer gets a monotone, piecewise-linear map that sends its
+own measured neutral band (±NEUTRAL_BAND[language] on P(pos) - P(neg) or the
+raw combo) to ±0.05 and keeps ±1 at ±1. So "compound -0.3" is a clear complaint
+in every language, and the label is always read off the compound the same way.
+The bands were chosen on held-out rows (see tests/data/sentiment/README.md).
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import math
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
+from sentiment import chinese, thai
+from sentiment.cues import term_items
+from sentiment.emoji import find_emoji
+from sentiment.english import normalize, score_english
+from sentiment.language import detect, to_simplified
+from sentiment.lexicon import THAI_LAUGHTER
 from sentiment.types import Score
 
+THRESHOLD = 0.05
+NEUTRAL_BAND = {"en": 0.05, "zh": 0.12, "th": 0.2}
+SECOND_OPINION_WEIGHT = 0.6  # how much hand-listed cues count against a model, per item saturating
+MAX_CHARS = 20_000  # scoring more of a huge post changes nothing an agent needs
+MAX_REASONS = 6
 
-@lru_cache(maxsize=1)
-def _vader() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
+
+def calibrate(raw: float, band: float) -> float:
+    """Map a raw score whose neutral band is ±band onto VADER's scale (band -> 0.05)."""
+    magnitude = abs(raw)
+    if magnitude < band:
+        out = THRESHOLD * magnitude / band
+    else:
+        out = THRESHOLD + (1.0 - THRESHOLD) * (magnitude - band) / (1.0 - band)
+    out = min(1.0, out)
+    return out if raw >= 0 else -out
 
 
-def _language(text: str) -> str:
-    thai = sum(1 for ch in text if "\u0e00" <= ch <= "\u0e7f")
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    if thai >= 2:
-        return "th"
-    if han >= 2:
-        return "zh"
-    return "en"
+def label_of(compound: float) -> str:
+    """The label every language shares: VADER's ±0.05 rule on the calibrated compound."""
+    if compound >= THRESHOLD:
+        return "positive"
+    if compound <= -THRESHOLD:
+        return "negative"
+    return "neutral"
+
+
+def _clean(text: object) -> str:
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = text[:MAX_CHARS]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from broken decoders
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _reasons(
+    items: list[tuple[str, float]] | tuple[tuple[str, float], ...], floor: float = 0.0
+) -> tuple[str, ...]:
+    ranked = sorted((it for it in items if abs(it[1]) >= floor), key=lambda it: -abs(it[1]))
+    seen: dict[str, float] = {}
+    for word, value in ranked:
+        if word not in seen:
+            seen[word] = value
+        if len(seen) == MAX_REASONS:
+            break
+    return tuple(f"{w} {v:+.1f}" for w, v in seen.items())
+
+
+def _blend(model: float, cue_items: list[tuple[str, float]]) -> float:
+    """Model compound blended with cues: each cue item adds weight, saturating below 1."""
+    if not cue_items:
+        return model
+    cue = normalize(sum(v for _, v in cue_items))
+    n = len(cue_items)
+    w = SECOND_OPINION_WEIGHT * n / (n + 0.5)
+    return (1.0 - w) * model + w * cue
 
 
 def score(text: str, lang_hint: str | None = None) -> Score:
-    """Score `text`; never raises on any string."""
-    text = text or ""
-    language = lang_hint or _language(text)
-    compound = float(_vader().polarity_scores(text)["compound"])
-    label = "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
-    return Score(compound=compound, label=label, language=language, confidence=abs(compound))
+    """Score `text` on one scale for every language; never raises on any string.
+
+    `lang_hint` (a channel's language, "zh-TW", "th", ...) is a prior: it
+    decides only what the text's own script leaves open.
+    """
+    try:
+        return _score(_clean(text), lang_hint)
+    except Exception:  # noqa: BLE001 - the ingest hot path must never fail on a message
+        return Score(compound=0.0, label="neutral", language="und", confidence=0.0, reasons=("scorer error",))
+
+
+def _score(text: str, lang_hint: str | None) -> Score:
+    language = detect(text, lang_hint if isinstance(lang_hint, str) else None)
+    if language == "en" or language not in ("zh-Hans", "zh-Hant", "th"):
+        result = score_english(text)
+        compound = result.compound
+        items = list(result.items)
+        confidence = (
+            min(1.0, 0.5 + abs(compound))
+            if abs(compound) >= THRESHOLD
+            else 1.0 - abs(compound) / THRESHOLD * 0.5
+        )
+        return Score(compound, label_of(compound), language, round(confidence, 3), _reasons(items))
+    second: list[tuple[str, float]] = []
+    if language == "th":
+        p_neg, p_neu, p_pos = thai.probabilities(text)
+        model = calibrate(p_pos - p_neg, NEUTRAL_BAND["th"])
+        second.extend(term_items(text.lower(), "th"))
+        if "555" in text:
+            second.append(("555", THAI_LAUGHTER))
+        shown: list[tuple[str, float]] = [("thai model", model)]
+        confidence = max(p_neg, p_neu, p_pos)
+    else:
+        simplified = to_simplified(text)
+        zh = chinese.score_chinese(simplified)
+        model = calibrate(zh.raw, NEUTRAL_BAND["zh"])
+        if not zh.lexicon_hits:
+            model *= 0.5  # Bayes alone, with no lexicon word, is weak evidence
+        second.extend(term_items(simplified, "zh"))
+        shown = [(w, v / 2) for w, v in zh.items if abs(v) >= 1.0]
+        confidence = 0.5 + abs(zh.raw) / 2
+    if sum(1 for c in text if c.isascii() and c.isalpha()) >= 3:
+        second.extend(score_english(text).items)
+    else:
+        second.extend(find_emoji(text))
+    compound = max(-1.0, min(1.0, _blend(model, second)))
+    if math.isnan(compound):
+        compound = 0.0
+    return Score(
+        compound, label_of(compound), language, round(min(1.0, confidence), 3), _reasons(second + shown)
+    )

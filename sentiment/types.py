@@ -57,3 +57,12 @@ class Priority:
 
     value: float
     components: tuple[Component, ...] = field(default_factory=tuple)
+    # For keeping the rank current as waiting grows (see sentiment.rank): the
+    # static part of `value` and the priority points gained per second waited.
+    base: float = 0.0
+    rate: float = 0.0
+
+    def why(self) -> tuple[str, ...]:
+        """Components that contribute, largest first, as short lines for the inbox."""
+        parts = sorted((c for c in self.components if c.contribution > 0), key=lambda c: -c.contribution)
+        return tuple(f"{c.name} +{c.contribution:.1f} ({c.detail})" for c in parts)
