@@ -212,7 +212,10 @@ def iter_orders(
             break
         except csv.Error as exc:
             rows += 1
-            yield RejectedRow(start, f"unreadable CSV record: {exc}")
+            reason = f"unreadable CSV record: {exc}"
+            if reader.line_num > start:
+                reason += f"; lines {start}-{reader.line_num} skipped (an unbalanced quote?)"
+            yield RejectedRow(start, reason)
             start = reader.line_num + 1
             continue
         line, start = start, reader.line_num + 1
