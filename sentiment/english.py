@@ -377,7 +377,11 @@ def score_english(text: str) -> EnglishResult:
     if "but" in low:
         pivot = low.index("but")
         sentiments = [s * 0.5 if j < pivot else s * 1.5 if j > pivot else s for j, s in enumerate(sentiments)]
-    items = [(low[j], s) for j, s in enumerate(sentiments) if s]
+    items = [
+        (low[j] if (s > 0) == (lex[low[j]] > 0) else f"{low[j]} (negated)", s)
+        for j, s in enumerate(sentiments)
+        if s
+    ]
     if not _PHRASE_TRIGGERS.isdisjoint(low):
         table = _phrase_table()
         for m in _phrase_re().finditer(lowered):
