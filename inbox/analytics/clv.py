@@ -57,7 +57,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from inbox.analytics.types import Order
+from inbox.analytics.types import OrderLike
 
 K = TypeVar("K", bound=Hashable)
 _DAY = 86400.0
@@ -121,7 +121,7 @@ class _Summary:
     last: datetime
 
 
-def _summaries(customers_orders: Mapping[K, Iterable[Order]]) -> dict[K, _Summary]:
+def _summaries(customers_orders: Mapping[K, Iterable[OrderLike]]) -> dict[K, _Summary]:
     out: dict[K, _Summary] = {}
     for cid, orders in customers_orders.items():
         count, total, first, last = 0, Decimal(0), None, None
@@ -148,14 +148,14 @@ def _retention(summaries: Iterable[_Summary], now: datetime, config: ClvConfig) 
 
 
 def estimate_retention(
-    customers_orders: Mapping[K, Iterable[Order]], now: datetime, config: ClvConfig | None = None
+    customers_orders: Mapping[K, Iterable[OrderLike]], now: datetime, config: ClvConfig | None = None
 ) -> Retention:
     """Annual retention of the population, smoothed toward the configured default."""
     return _retention(_summaries(customers_orders).values(), now, config or ClvConfig())
 
 
 def clv_estimates(
-    customers_orders: Mapping[K, Iterable[Order]], now: datetime, config: ClvConfig | None = None
+    customers_orders: Mapping[K, Iterable[OrderLike]], now: datetime, config: ClvConfig | None = None
 ) -> dict[K, Clv]:
     """Estimate CLV for every customer with orders, by the module's documented method."""
     config = config or ClvConfig()

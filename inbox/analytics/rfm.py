@@ -58,7 +58,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from inbox.analytics.types import Order
+from inbox.analytics.types import OrderLike
 
 K = TypeVar("K", bound=Hashable)
 
@@ -117,7 +117,7 @@ def quintile_scores(values: Sequence[float | int | Decimal], higher_is_better: b
     return scores
 
 
-def rfm_scores(customers_orders: Mapping[K, Iterable[Order]], now: datetime) -> dict[K, Rfm]:
+def rfm_scores(customers_orders: Mapping[K, Iterable[OrderLike]], now: datetime) -> dict[K, Rfm]:
     """Score every customer that has at least one order against the others.
 
     Customers with no orders are left out (they have no RFM; their lifecycle

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,3 +22,13 @@ class Order:
     ordered_at: datetime
     currency: str = ""
     order_id: str | None = None
+
+
+class OrderLike(Protocol):
+    """What RFM and CLV read from an order: `Order`, an `OrderRow`, or a database row."""
+
+    @property
+    def amount(self) -> Decimal: ...
+
+    @property
+    def ordered_at(self) -> datetime: ...

@@ -99,3 +99,10 @@ def test_quintiles_are_monotone_and_tie_consistent(values: list[int]) -> None:
         assert by_value[v] == s
     ordered = sorted(by_value)
     assert [by_value[v] for v in ordered] == sorted(by_value[v] for v in ordered)
+
+
+def test_parser_rows_can_be_scored_directly() -> None:
+    from inbox.analytics.orders_csv import parse_orders
+
+    valid, _ = parse_orders(["customer_id,amount,currency,ordered_at\n", "1,5.00,EUR,2024-05-30\n"])
+    assert rfm_scores({"1": valid}, NOW)["1"].monetary == Decimal("5.00")
