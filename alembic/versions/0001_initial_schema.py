@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:25:54.454419
+Create Date: 2026-11-25 09:29:51.871144
 """
 from __future__ import annotations
 
@@ -138,6 +138,7 @@ def upgrade() -> None:
     sa.Column('items_fetched', sa.Integer(), nullable=False),
     sa.Column('items_stored', sa.Integer(), nullable=False),
     sa.Column('poll_state', sa.JSON(), nullable=False),
+    sa.Column('poll_lease_until', inbox.models.base.UTCDateTime(), nullable=True),
     sa.Column('created_at', inbox.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_channel_accounts_team_id_teams')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_accounts'))

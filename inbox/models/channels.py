@@ -31,4 +31,5 @@ class ChannelAccount(Base):
     items_fetched: Mapped[int] = mapped_column(default=0)
     items_stored: Mapped[int] = mapped_column(default=0)
     poll_state: Mapped[dict] = mapped_column(default=dict)
+    poll_lease_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,41 @@
+# Two commands set up a fresh machine: `make run` and `make test`.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+MURMUR  := $(VENV)/bin/murmur
+STAMP   := $(VENV)/.installed
+
+.PHONY: run test bench lint install system services clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Embedded mode: SQLite, no Redis, demo data, live inbox on http://127.0.0.1:$${MURMUR_PORT:-5000}/
+run: install
+	$(MURMUR) migrate
+	$(MURMUR) demo
+	$(MURMUR) serve
+
+## System packages the tests drive (Chromium, Dovecot) and the services they talk to (PostgreSQL, Redis).
+system:
+	bash scripts/ensure-system.sh
+
+services:
+	bash scripts/ensure-services.sh
+
+test: install system services
+	$(VENV)/bin/ruff check .
+	MURMUR_TEST_SERVICES=1 $(VENV)/bin/pytest -q -p no:cacheprovider
+
+bench: install services
+	$(MURMUR) bench
+
+lint: install
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,35 @@
+"""Who may see what: agents see their teams' conversations and their own; supervisors see all.
+
+Enforced in every service query, never only hidden in the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_
+
+from inbox.errors import Forbidden
+from inbox.models import Agent, Conversation, Role
+
+
+def sees_everything(agent: Agent) -> bool:
+    return agent.role in (Role.ADMIN.value, Role.SUPERVISOR.value)
+
+
+def visible_clause(agent: Agent) -> Any:
+    """A WHERE clause limiting conversations to those `agent` may read."""
+    if sees_everything(agent):
+        return Conversation.id.is_not(None)
+    return or_(Conversation.team_id.in_(agent.team_ids), Conversation.assignee_id == agent.id)
+
+
+def check_visible(agent: Agent, conv: Conversation) -> None:
+    if sees_everything(agent) or conv.assignee_id == agent.id or conv.team_id in agent.team_ids:
+        return
+    raise Forbidden("this conversation belongs to a team you are not in")
+
+
+def require_role(agent: Agent, *roles: str) -> None:
+    if agent.role not in roles:
+        raise Forbidden(f"this needs the role {' or '.join(roles)}")

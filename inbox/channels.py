@@ -1,0 +1,122 @@
+"""Channel accounts: set-up (secrets encrypted at rest), webhook receipt and health.
+
+Every kind is set up the same way; what a kind accepts is the connector's own `options`.
+"""
+
+from __future__ import annotations
+
+import secrets as _secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from connectors import registry
+from connectors.base import BaseConnector
+from connectors.errors import PayloadError
+from inbox.access import require_role
+from inbox.agents import load_agent
+from inbox.context import Inbox
+from inbox.errors import Invalid, NotFound
+from inbox.models import AuditLog, ChannelAccount, Team
+from inbox.pipeline import IngestResult, ingest
+from inbox.security import decrypt_secrets, encrypt_secrets
+from inbox.serialize import iso
+
+
+def channel_dict(ch: ChannelAccount) -> dict[str, Any]:
+    """Everything about a channel except its secrets, which never leave the database."""
+    return {
+        "id": ch.id,
+        "kind": ch.kind,
+        "name": ch.name,
+        "settings": ch.settings,
+        "team_id": ch.team_id,
+        "enabled": ch.enabled,
+        "poll_interval_seconds": ch.poll_interval_seconds,
+        "webhook_url": f"/api/channels/{ch.id}/webhook",
+        "health": {
+            "last_success_at": iso(ch.last_success_at),
+            "last_error": ch.last_error,
+            "last_error_at": iso(ch.last_error_at),
+            "next_poll_at": iso(ch.next_poll_at),
+            "consecutive_failures": ch.consecutive_failures,
+            "items_fetched": ch.items_fetched,
+            "items_stored": ch.items_stored,
+        },
+    }
+
+
+def create_channel(
+    inbox: Inbox,
+    agent_id: int | None,
+    kind: str,
+    name: str,
+    settings: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, Any] | None = None,
+    team_id: int | None = None,
+    poll_interval_seconds: int = 60,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Create a channel; returns it and any secrets generated for the admin (shown once)."""
+    settings, secrets = dict(settings or {}), dict(secrets or {})
+    generated: dict[str, str] = {}
+    if not name or not name.strip():
+        raise Invalid("name is required", "name")
+    try:
+        cls = registry.get(kind)
+    except PayloadError as exc:
+        raise Invalid(exc.message, "kind") from exc
+    if kind == "webhook" and not secrets.get("webhook_secret"):
+        generated["webhook_secret"] = secrets["webhook_secret"] = _secrets.token_hex(32)
+    try:
+        cls(settings, secrets)  # validates required options without any network call
+    except PayloadError as exc:
+        raise Invalid(exc.message, exc.field) from exc
+    if poll_interval_seconds < 5:
+        raise Invalid("poll_interval_seconds must be at least 5", "poll_interval_seconds")
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        if agent_id is not None:
+            agent = load_agent(s, agent_id)
+            if agent is None:
+                raise NotFound("agent not found")
+            require_role(agent, "admin")
+        if team_id is not None and s.get(Team, team_id) is None:
+            raise Invalid(f"team {team_id} does not exist", "team_id")
+        ch = ChannelAccount(
+            kind=kind,
+            name=name.strip(),
+            settings=settings,
+            secrets_encrypted=encrypt_secrets(inbox.secret_key, secrets),
+            team_id=team_id,
+            poll_interval_seconds=poll_interval_seconds,
+            next_poll_at=inbox.clock(),
+        )
+        s.add(ch)
+        s.flush()
+        s.add(AuditLog(agent_id=agent_id, action="channel.created", target=f"channel:{ch.id}", details={"kind": kind}))
+        return channel_dict(ch), generated
+
+
+def list_channels(inbox: Inbox) -> list[dict[str, Any]]:
+    with inbox.read() as s:
+        return [channel_dict(c) for c in s.scalars(select(ChannelAccount).order_by(ChannelAccount.id))]
+
+
+def connector_for(inbox: Inbox, ch: ChannelAccount, **kwargs: Any) -> BaseConnector:
+    return registry.create(ch.kind, ch.settings, decrypt_secrets(inbox.secret_key, ch.secrets_encrypted), **kwargs)
+
+
+def receive_webhook(inbox: Inbox, channel_id: int, headers: Mapping[str, str], raw_body: bytes) -> IngestResult:
+    """Verify and parse a pushed delivery, then ingest it; a repeat delivery stores nothing new.
+
+    Raises connectors' SignatureError (401) or PayloadError (400) before anything is stored.
+    """
+    with inbox.read() as s:
+        ch = s.get(ChannelAccount, channel_id)
+        if ch is None or not ch.enabled:
+            raise NotFound(f"channel {channel_id} not found")
+        connector = connector_for(inbox, ch)
+    messages = connector.parse_webhook(headers, raw_body, time.time())
+    return ingest(inbox, channel_id, messages)

@@ -1,0 +1,230 @@
+"""Reading and changing conversations on behalf of an agent (access checked in every call)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inbox.access import check_visible, visible_clause
+from inbox.agents import load_agent
+from inbox.context import Inbox
+from inbox.errors import Invalid, NotFound
+from inbox.events import conversation_rooms
+from inbox.models import (
+    Agent,
+    AuditLog,
+    Conversation,
+    ConversationLabel,
+    Customer,
+    Direction,
+    Identity,
+    Message,
+    Outbox,
+    RuleRun,
+    Status,
+)
+from inbox.replies import add_note, delivery_dict, queue_reply
+from inbox.serialize import conversation_dict, iso, message_dict
+
+SENTIMENTS = {"negative": (None, -0.05), "neutral": (-0.05, 0.05), "positive": (0.05, None)}
+SORTS = {"priority", "newest", "oldest_waiting"}
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    status: str | None = "open"
+    channel: str | None = None
+    assignee: str | None = None  # agent id, "me" or "none"
+    team: int | None = None
+    label: str | None = None
+    sentiment: str | None = None
+    language: str | None = None
+    public: bool | None = None
+    sort: str = "priority"
+    limit: int = 50
+    offset: int = 0
+
+
+def _agent(s: Session, agent_id: int) -> Agent:
+    agent = load_agent(s, agent_id)
+    if agent is None:
+        raise NotFound("agent not found")
+    return agent
+
+
+def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[str, Any]]:
+    """Ranked by priority unless asked otherwise; only what the agent may see."""
+    if f.sort not in SORTS:
+        raise Invalid(f"sort must be one of {', '.join(sorted(SORTS))}", "sort")
+    if f.sentiment is not None and f.sentiment not in SENTIMENTS:
+        raise Invalid("sentiment must be negative, neutral or positive", "sentiment")
+    if f.status is not None and f.status not in {s.value for s in Status} | {"all"}:
+        raise Invalid("status must be open, pending, snoozed, resolved or all", "status")
+    with inbox.read() as s:
+        agent = _agent(s, agent_id)
+        q = select(Conversation, Customer).join(Customer, Customer.id == Conversation.customer_id).where(
+            visible_clause(agent)
+        )
+        if f.status and f.status != "all":
+            q = q.where(Conversation.status == f.status)
+        if f.channel:
+            q = q.where(Conversation.channel == f.channel)
+        if f.assignee == "me":
+            q = q.where(Conversation.assignee_id == agent.id)
+        elif f.assignee == "none":
+            q = q.where(Conversation.assignee_id.is_(None))
+        elif f.assignee:
+            q = q.where(Conversation.assignee_id == int(f.assignee))
+        if f.team is not None:
+            q = q.where(Conversation.team_id == f.team)
+        if f.label:
+            q = q.where(
+                Conversation.id.in_(select(ConversationLabel.conversation_id).where(ConversationLabel.label == f.label))
+            )
+        if f.sentiment:
+            lo, hi = SENTIMENTS[f.sentiment]
+            if lo is not None:
+                q = q.where(Conversation.sentiment > lo)
+            if hi is not None:
+                q = q.where(Conversation.sentiment < hi) if f.sentiment != "neutral" else q.where(
+                    Conversation.sentiment < hi
+                )
+        if f.language:
+            q = q.where(Conversation.language == f.language)
+        if f.public is not None:
+            q = q.where(Conversation.public.is_(f.public))
+        order = {
+            "priority": (Conversation.priority.desc(), Conversation.last_message_at.desc()),
+            "newest": (Conversation.last_message_at.desc(),),
+            "oldest_waiting": (Conversation.waiting_since.asc(),),
+        }[f.sort]
+        rows = s.execute(q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)).all()
+        labels = _labels(s, [c.id for c, _ in rows])
+        return [conversation_dict(c, cust, labels.get(c.id, [])) for c, cust in rows]
+
+
+def _labels(s: Session, ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    if ids:
+        for cid, label in s.execute(
+            select(ConversationLabel.conversation_id, ConversationLabel.label).where(
+                ConversationLabel.conversation_id.in_(ids)
+            )
+        ):
+            out.setdefault(cid, []).append(label)
+    return out
+
+
+def _load(s: Session, agent: Agent, conversation_id: int) -> Conversation:
+    conv = s.get(Conversation, conversation_id)
+    if conv is None:
+        raise NotFound(f"conversation {conversation_id} not found")
+    check_visible(agent, conv)
+    return conv
+
+
+def get_conversation(inbox: Inbox, agent_id: int, conversation_id: int) -> dict[str, Any]:
+    """The conversation, its messages with delivery state, and why rules fired on it."""
+    with inbox.read() as s:
+        agent = _agent(s, agent_id)
+        conv = _load(s, agent, conversation_id)
+        customer = s.get(Customer, conv.customer_id)
+        out = conversation_dict(conv, customer, _labels(s, [conv.id]).get(conv.id, []))
+        out["messages"] = messages_of(s, [conv.id])
+        out["rule_runs"] = [
+            {"rule_id": r.rule_id, "rule_name": r.rule_name, "trigger": r.trigger, "matched": r.matched,
+             "actions": r.actions, "at": iso(r.at)}
+            for r in s.scalars(select(RuleRun).where(RuleRun.conversation_id == conv.id).order_by(RuleRun.id))
+        ]
+        return out
+
+
+def messages_of(s: Session, conversation_ids: list[int]) -> list[dict[str, Any]]:
+    rows = s.execute(
+        select(Message, Identity, Outbox)
+        .outerjoin(Identity, Identity.id == Message.author_identity_id)
+        .outerjoin(Outbox, Outbox.message_id == Message.id)
+        .where(Message.conversation_id.in_(conversation_ids))
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    return [message_dict(m, ident, delivery_dict(box)) for m, ident, box in rows]
+
+
+def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change status, assignee and labels; a manual assignment is never undone by auto-routing."""
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        agent = _agent(s, agent_id)
+        conv = _load(s, agent, conversation_id)
+        now = inbox.clock()
+        before_assignee = conv.assignee_id
+        if "status" in changes:
+            status = changes["status"]
+            if status not in {x.value for x in Status}:
+                raise Invalid("status must be open, pending, snoozed or resolved", "status")
+            conv.status = status
+            conv.resolved_at = now if status == Status.RESOLVED.value else None
+        if "assignee_id" in changes:
+            target = changes["assignee_id"]
+            if target is not None:
+                if load_agent(s, int(target)) is None:
+                    raise Invalid(f"agent {target} does not exist", "assignee_id")
+                conv.assignee_id = int(target)
+                conv.assigned_manually = True
+                conv.queue_reason = ""
+            else:
+                conv.assignee_id = None
+                conv.assigned_manually = False
+        labels = set(_labels(s, [conv.id]).get(conv.id, []))
+        if "labels" in changes:
+            new = changes["labels"]
+            if not isinstance(new, list) or not all(isinstance(x, str) and x.strip() for x in new):
+                raise Invalid("labels must be a list of non-empty strings", "labels")
+            new_set = {x.strip()[:60] for x in new}
+            s.execute(ConversationLabel.__table__.delete().where(ConversationLabel.conversation_id == conv.id))
+            s.add_all(ConversationLabel(conversation_id=conv.id, label=x) for x in new_set)
+            labels = new_set
+        conv.updated_at = now
+        s.add(AuditLog(agent_id=agent.id, action="conversation.updated", target=f"conversation:{conv.id}",
+                       details={k: v for k, v in changes.items()}))
+        s.flush()
+        summary = conversation_dict(conv, s.get(Customer, conv.customer_id), sorted(labels))
+        rooms = conversation_rooms(conv.team_id, conv.assignee_id, conv.id)
+        if before_assignee is not None and before_assignee != conv.assignee_id:
+            rooms = (*rooms, f"agent:{before_assignee}")
+        uow.emit("conversation.updated", {"conversation": summary, "by": agent.id}, rooms)
+        if conv.assignee_id != before_assignee and conv.assignee_id is not None:
+            uow.emit("conversation.assigned", {"conversation": summary, "assignee_id": conv.assignee_id}, rooms)
+        return summary
+
+
+def reply(inbox: Inbox, agent_id: int, conversation_id: int, text: str, private: bool = False) -> dict[str, Any]:
+    """Queue a reply in the outbox (or store a private note); both are announced after commit."""
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("text must not be empty", "text")
+    if len(text) > 10_000:
+        raise Invalid("text must be at most 10,000 characters", "text")
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        agent = _agent(s, agent_id)
+        conv = _load(s, agent, conversation_id)
+        now = inbox.clock()
+        if private:
+            msg, box = add_note(s, conv, text, agent.id, now), None
+        else:
+            msg, box = queue_reply(s, conv, text, agent.id, now)
+            if conv.assignee_id is None:
+                conv.assignee_id = agent.id
+        payload = message_dict(msg, None, delivery_dict(box))
+        summary = conversation_dict(conv, s.get(Customer, conv.customer_id), _labels(s, [conv.id]).get(conv.id, []))
+        uow.emit("message.created", {"message": payload, "conversation": summary},
+                 conversation_rooms(conv.team_id, conv.assignee_id, conv.id))
+        return payload
+
+
+def is_reply(direction: str) -> bool:
+    return direction == Direction.OUT.value

@@ -1,0 +1,89 @@
+"""Shared fixtures: one migrated schema per backend per session, emptied between tests.
+
+The service suite runs on SQLite, and again on PostgreSQL + Redis when MURMUR_TEST_SERVICES=1
+(`make test` sets it and starts both services).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import pytest
+from sqlalchemy import Engine, text
+
+from inbox.db import make_engine
+from inbox.models import Base
+from inbox.schema import upgrade
+
+SERVICES = os.environ.get("MURMUR_TEST_SERVICES") == "1"
+PG_URL = os.environ.get("MURMUR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("MURMUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+BACKENDS = ["sqlite", "postgresql"] if SERVICES else ["sqlite"]
+
+
+class Clock:
+    """A controllable clock: tests move time instead of sleeping."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now_value = start or datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now_value
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now_value += timedelta(**kwargs)
+        return self.now_value
+
+
+@lru_cache(maxsize=4)
+def _engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def empty_tables(url: str) -> None:
+    engine = _engine(url)
+    names = [t.name for t in Base.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(names) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'murmur.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> str:
+    engine = make_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    url = request.getfixturevalue(f"{backend}_url")
+    empty_tables(url)
+    yield url
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()

@@ -1,0 +1,96 @@
+"""Conversation endpoints: thin views over inbox.conversations."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from flask import g, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from inbox import conversations as svc
+from web.api import endpoint, json_body, parse
+from web.auth import inbox
+from web.errors import ApiError
+
+
+class ConversationPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["open", "pending", "snoozed", "resolved"] | None = None
+    assignee_id: int | None = None
+    labels: list[str] | None = None
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=10_000)
+    private: bool = False
+
+
+FILTERS = {
+    "status": "open (default), pending, snoozed, resolved or all",
+    "channel": "channel kind, e.g. mastodon",
+    "assignee": "an agent id, 'me' or 'none'",
+    "team": "team id",
+    "label": "label name",
+    "sentiment": "negative, neutral or positive",
+    "language": "en, zh-Hans, zh-Hant, th ...",
+    "public": "true for public mentions, false for direct messages",
+    "sort": "priority (default), newest or oldest_waiting",
+    "limit": "at most 200 (default 50)",
+    "offset": "for paging",
+}
+
+
+def _int(name: str, default: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ApiError(400, "invalid", f"{name} must be a whole number", name) from None
+
+
+@endpoint("/conversations", ["GET"], "List conversations, ranked by priority", query=FILTERS)
+def list_conversations() -> Any:
+    """Only the conversations the caller may see; each carries its priority components (the why)."""
+    a = request.args
+    public = a.get("public")
+    f = svc.ListFilter(
+        status=a.get("status", "open") or None,
+        channel=a.get("channel") or None,
+        assignee=a.get("assignee") or None,
+        team=_int("team"),
+        label=a.get("label") or None,
+        sentiment=a.get("sentiment") or None,
+        language=a.get("language") or None,
+        public=None if public in (None, "") else public.lower() in ("1", "true", "yes"),
+        sort=a.get("sort", "priority"),
+        limit=_int("limit", 50) or 50,
+        offset=_int("offset", 0) or 0,
+    )
+    return jsonify({"conversations": svc.list_conversations(inbox(), g.agent_id, f)})
+
+
+@endpoint("/conversations/<int:conversation_id>", ["GET"], "A conversation with its messages")
+def get_conversation(conversation_id: int) -> Any:
+    """Messages oldest first, with delivery state for replies and the rule runs that changed it."""
+    return jsonify(svc.get_conversation(inbox(), g.agent_id, conversation_id))
+
+
+@endpoint("/conversations/<int:conversation_id>", ["PATCH"], "Change status, assignee or labels",
+          body=ConversationPatch)
+def patch_conversation(conversation_id: int) -> Any:
+    body = parse(ConversationPatch, json_body())
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        raise ApiError(400, "invalid", "nothing to change: send status, assignee_id or labels")
+    return jsonify(svc.update_conversation(inbox(), g.agent_id, conversation_id, changes))
+
+
+@endpoint("/conversations/<int:conversation_id>/replies", ["POST"], "Reply (through the outbox) or add a note",
+          body=ReplyIn, status=201)
+def post_reply(conversation_id: int) -> Any:
+    """A reply is queued in the outbox and sent by a worker with retries; `private: true` stores a note."""
+    body = parse(ReplyIn, json_body())
+    return jsonify(svc.reply(inbox(), g.agent_id, conversation_id, body.text, body.private)), 201

@@ -1,0 +1,16 @@
+"""Customer endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify
+
+from inbox import customers as svc
+from web.api import endpoint
+from web.auth import inbox
+
+
+@endpoint("/customers/<int:customer_id>", ["GET"], "A customer with identities and full cross-channel history")
+def get_customer(customer_id: int) -> Any:
+    return jsonify(svc.get_customer(inbox(), g.agent_id, customer_id))

@@ -1,0 +1,17 @@
+"""The caller's own account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify
+
+from inbox.agents import agent_dict, load_agent
+from web.api import endpoint
+from web.auth import inbox
+
+
+@endpoint("/me", ["GET"], "The authenticated agent")
+def me() -> Any:
+    with inbox().read() as s:
+        return jsonify(agent_dict(load_agent(s, g.agent_id)))

@@ -1,0 +1,196 @@
+"""`murmur ...`: serve, migrate, seed, manage agents and channels, run workers and benchmarks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from inbox.context import Inbox
+from inbox.errors import InboxError
+from web.config import Config
+
+
+def _config() -> Config:
+    return Config.from_env()
+
+
+def _inbox(config: Config | None = None) -> Inbox:
+    config = config or _config()
+    return Inbox.from_url(config.database_url, config.secret_key)
+
+
+def _fail(exc: InboxError) -> None:
+    where = f" ({exc.field})" if exc.field else ""
+    raise click.ClickException(f"{exc.message}{where}")
+
+
+@click.group()
+def main() -> None:
+    """Murmur: a social CRM and support inbox."""
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from inbox.schema import upgrade
+
+    config = _config()
+    upgrade(config.database_url)
+    click.echo(f"database at {config.database_url.split('@')[-1]} is up to date")
+
+
+@main.command()
+@click.option("--poll-seconds", default=5, show_default=True, help="How often the demo channel delivers.")
+def demo(poll_seconds: int) -> None:
+    """Load demo agents, rules and the demo channel (idempotent)."""
+    from inbox.demo import seed_demo
+
+    info = seed_demo(_inbox(), poll_seconds)
+    click.echo(f"demo ready: channel {info['channel_id']}, login {info['login'][0]} / {info['login'][1]}")
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", default=None, type=int)
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the web inbox, the API and Socket.IO (and, embedded, the scheduler)."""
+    from inbox.demo import DEMO_LOGIN
+    from web.app import create_app
+    from web.extensions import socketio
+
+    config = _config()
+    host, port = host or config.host, port or config.port
+    app = create_app(config)
+    app.config["MURMUR_DEMO_LOGIN"] = DEMO_LOGIN if not config.scaled else None
+    if config.scheduler:
+        from web.scheduler import start
+
+        start(app.extensions["murmur.inbox"])
+    mode = "scaled" if config.scaled else "embedded"
+    click.echo(f"Murmur ({mode}) is serving the inbox at http://{host}:{port}/")
+    if not config.scaled:
+        click.echo(f"Log in as {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
+    sys.stdout.flush()
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
+
+
+@main.command("create-agent")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice(["admin", "supervisor", "agent"]), default="agent", show_default=True)
+@click.option("--name", default=None)
+@click.option("--team", "teams", multiple=True, help="Team name (created if new); repeatable.")
+@click.option("--language", "languages", multiple=True, help="Language code the agent speaks; repeatable.")
+def create_agent(email: str, password: str, role: str, name: str | None, teams: tuple[str, ...],
+                 languages: tuple[str, ...]) -> None:
+    """Create an agent who can log in."""
+    from inbox.agents import create_agent as create
+
+    try:
+        agent_id = create(_inbox(), email, password, role, name, list(teams), list(languages) or None)
+    except InboxError as exc:
+        _fail(exc)
+    click.echo(f"agent {agent_id} created: {email} ({role})")
+
+
+@main.command("create-token")
+@click.option("--email", required=True)
+def create_token(email: str) -> None:
+    """Print a new API token for `Authorization: Bearer` (shown once)."""
+    from inbox.agents import create_token as create
+
+    try:
+        click.echo(create(_inbox(), email))
+    except InboxError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.option("--concurrency", default=2, show_default=True)
+def worker(concurrency: int) -> None:
+    """Run a Celery worker (scaled mode)."""
+    from web.celery_app import celery_from_env
+
+    celery_from_env().worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"])
+
+
+@main.command()
+def beat() -> None:
+    """Run Celery beat, the scaled mode's clock (scaled mode)."""
+    from web.celery_app import celery_from_env
+
+    celery_from_env().start(["beat", "--loglevel=INFO", "--schedule=/tmp/murmur-beat-schedule"])
+
+
+@main.group()
+def channels() -> None:
+    """Connect, list and poll channels."""
+
+
+@channels.command("list")
+def channels_list() -> None:
+    """Each channel with its health."""
+    from inbox.channels import list_channels
+
+    for ch in list_channels(_inbox()):
+        h = ch["health"]
+        state = "paused" if not ch["enabled"] else ("failing" if h["consecutive_failures"] else "ok")
+        click.echo(f"{ch['id']:>4}  {ch['kind']:<9} {ch['name']:<24} {state:<8} last ok {h['last_success_at'] or '-'}"
+                   f"  stored {h['items_stored']}  next {h['next_poll_at'] or '-'}"
+                   + (f"  error: {h['last_error']}" if h["last_error"] else ""))
+
+
+@channels.command("add")
+@click.option("--kind", required=True)
+@click.option("--name", required=True)
+@click.option("--settings", default="{}", help="JSON object of settings.")
+@click.option("--secrets", default="{}", help="JSON object of secrets (stored encrypted).")
+@click.option("--team-id", type=int, default=None)
+def channels_add(kind: str, name: str, settings: str, secrets: str, team_id: int | None) -> None:
+    """Connect a channel, the same way for every kind."""
+    from inbox.channels import create_channel
+
+    try:
+        channel, generated = create_channel(_inbox(), None, kind, name, _json(settings, "settings"),
+                                            _json(secrets, "secrets"), team_id)
+    except InboxError as exc:
+        _fail(exc)
+    click.echo(f"channel {channel['id']} created ({kind})")
+    for key, value in generated.items():
+        click.echo(f"{key}: {value}  (shown once; keep it)")
+
+
+@channels.command("poll")
+@click.argument("channel_id", type=int)
+def channels_poll(channel_id: int) -> None:
+    """Poll one channel now and say what was fetched, stored and skipped."""
+    from inbox.polling import poll
+
+    try:
+        r = poll(_inbox(), channel_id, force=True)
+    except InboxError as exc:
+        _fail(exc)
+    click.echo(f"channel {channel_id}: {r.status}, fetched {r.fetched}, stored {r.stored}, skipped {r.skipped}"
+               + (f", error: {r.error}" if r.error else ""))
+
+
+def _json(raw: str, name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc}", param_hint=f"--{name}") from None
+    if not isinstance(value, dict):
+        raise click.BadParameter("must be a JSON object", param_hint=f"--{name}")
+    return value
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="Smaller runs, for a smoke check.")
+def bench(quick: bool) -> None:
+    """Print throughput and latency figures with their same-run baselines."""
+    from web.bench import run_all
+
+    run_all(quick=quick)

@@ -1,0 +1,48 @@
+"""Every error leaves as JSON {"error": {"code", "message", "field"}} with the right status."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from connectors.errors import PayloadError, SignatureError
+from inbox.errors import InboxError
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def body(code: str, message: str, field: str | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api(e: ApiError):  # type: ignore[no-untyped-def]
+        return jsonify(body(e.code, e.message, e.field)), e.status
+
+    @app.errorhandler(InboxError)
+    def _inbox(e: InboxError):  # type: ignore[no-untyped-def]
+        return jsonify(body(e.code, e.message, e.field)), e.status
+
+    @app.errorhandler(SignatureError)
+    def _sig(e: SignatureError):  # type: ignore[no-untyped-def]
+        return jsonify(body("bad_signature", str(e) or "signature check failed")), 401
+
+    @app.errorhandler(PayloadError)
+    def _payload(e: PayloadError):  # type: ignore[no-untyped-def]
+        return jsonify(body("invalid", str(e), e.field)), 400
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e: CSRFError):  # type: ignore[no-untyped-def]
+        return jsonify(body("csrf", e.description)), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/") or request.path == "/healthz":
+            return jsonify(body((e.name or "error").lower().replace(" ", "_"), e.description or "")), e.code
+        return e

@@ -1,0 +1,143 @@
+"""Socket.IO: authenticated connections join the rooms of who they are; events go out after commit.
+
+Rooms: `agent:<id>`, `team:<id>`, `supervisors` (supervisors and admins see everything),
+`conversation:<id>` (whoever has it open), `dashboard`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app, request, session
+from flask_socketio import SocketIO, emit, join_room, leave_room
+
+from inbox import agents
+from inbox.access import check_visible, sees_everything
+from inbox.errors import InboxError
+from inbox.events import Event
+from inbox.models import Conversation
+
+
+class SocketIOPublisher:
+    """Publishes inbox events to rooms; with a Redis message queue it reaches every web process."""
+
+    def __init__(self, socketio: SocketIO) -> None:
+        self.socketio = socketio
+
+    def publish(self, events: Iterable[Event]) -> None:
+        for e in events:
+            self.socketio.emit(e.name, e.payload, to=list(e.rooms))
+
+
+class _Connections:
+    """How many sockets each agent has open in this process, to know when they truly leave."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count: dict[int, int] = {}
+        self.by_sid: dict[str, int] = {}
+
+    def add(self, sid: str, agent_id: int) -> int:
+        with self._lock:
+            self.by_sid[sid] = agent_id
+            self._count[agent_id] = self._count.get(agent_id, 0) + 1
+            return self._count[agent_id]
+
+    def remove(self, sid: str) -> tuple[int | None, int]:
+        with self._lock:
+            agent_id = self.by_sid.pop(sid, None)
+            if agent_id is None:
+                return None, 0
+            self._count[agent_id] -= 1
+            return agent_id, self._count[agent_id]
+
+
+def _inbox():  # type: ignore[no-untyped-def]
+    return current_app.extensions["murmur.inbox"]
+
+
+def register(socketio: SocketIO) -> None:
+    conns = _Connections()
+
+    @socketio.on("connect")
+    def on_connect(auth: Any = None) -> None:
+        agent_id = session.get("agent_id")
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if token:
+            agent_id = agents.agent_for_token(_inbox(), token)
+        if agent_id is None:
+            raise ConnectionRefusedError("unauthorized")
+        with _inbox().read() as s:
+            agent = agents.load_agent(s, agent_id)
+            if agent is None:
+                raise ConnectionRefusedError("unauthorized")
+            join_room(f"agent:{agent.id}")
+            for team_id in agent.team_ids:
+                join_room(f"team:{team_id}")
+            if sees_everything(agent):
+                join_room("supervisors")
+                join_room("dashboard")
+        conns.add(request.sid, agent_id)
+        agents.set_presence(_inbox(), agent_id, "online")
+        emit("hello", {"agent_id": agent_id})
+
+    @socketio.on("disconnect")
+    def on_disconnect(*_: Any) -> None:
+        agent_id, left = conns.remove(request.sid)
+        if agent_id is not None and left == 0:
+            agents.set_presence(_inbox(), agent_id, "offline")
+
+    @socketio.on("presence")
+    def on_presence(data: Any) -> dict:
+        agent_id = conns.by_sid.get(request.sid)
+        status = data.get("status") if isinstance(data, dict) else None
+        if agent_id is None or status not in ("online", "away"):
+            return {"ok": False, "error": "status must be online or away"}
+        agents.set_presence(_inbox(), agent_id, status)
+        return {"ok": True}
+
+    @socketio.on("join_conversation")
+    def on_join(data: Any) -> dict:
+        """Open a conversation: hear its events, and tell others who is viewing (collision detection)."""
+        agent_id = conns.by_sid.get(request.sid)
+        conv_id = data.get("conversation_id") if isinstance(data, dict) else None
+        if agent_id is None or not isinstance(conv_id, int):
+            return {"ok": False, "error": "conversation_id must be a number"}
+        with _inbox().read() as s:
+            agent = agents.load_agent(s, agent_id)
+            conv = s.get(Conversation, conv_id)
+            if conv is None:
+                return {"ok": False, "error": "not found"}
+            try:
+                check_visible(agent, conv)
+            except InboxError as exc:
+                return {"ok": False, "error": exc.message}
+            name = agent.name
+        join_room(f"conversation:{conv_id}")
+        emit("viewing", {"conversation_id": conv_id, "agent_id": agent_id, "name": name, "active": True},
+             to=f"conversation:{conv_id}", include_self=False)
+        return {"ok": True}
+
+    @socketio.on("leave_conversation")
+    def on_leave(data: Any) -> dict:
+        agent_id = conns.by_sid.get(request.sid)
+        conv_id = data.get("conversation_id") if isinstance(data, dict) else None
+        if agent_id is None or not isinstance(conv_id, int):
+            return {"ok": False}
+        leave_room(f"conversation:{conv_id}")
+        emit("viewing", {"conversation_id": conv_id, "agent_id": agent_id, "active": False},
+             to=f"conversation:{conv_id}")
+        return {"ok": True}
+
+    @socketio.on("typing")
+    def on_typing(data: Any) -> None:
+        agent_id = conns.by_sid.get(request.sid)
+        conv_id = data.get("conversation_id") if isinstance(data, dict) else None
+        if agent_id is None or not isinstance(conv_id, int):
+            return
+        if f"conversation:{conv_id}" not in (socketio.server.rooms(request.sid) or []):
+            return  # only someone who joined (and so may see) the conversation can signal typing
+        emit("typing", {"conversation_id": conv_id, "agent_id": agent_id, "active": bool(data.get("active", True))},
+             to=f"conversation:{conv_id}", include_self=False)
