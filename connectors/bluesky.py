@@ -1,1 +1,154 @@
+"""Bluesky: listNotifications (mentions, replies, quotes) swept from the top; replies as posts.
+
+The cursor pages only towards older items and there is no `since`, so each poll walks
+from the newest page until it meets the high-water mark (`connectors.cursor.sweep`).
+We do not send `reasons=`: the server filters *after* slicing the page, so filtered
+pages can be empty yet older, and we would not see where known territory begins.
+Sessions come from createSession with an app password and are cached per connector
+(createSession allows 30 calls / 5 min); an `ExpiredToken` triggers one refresh.
+"""
+
 from __future__ import annotations
+
+from typing import Any
+
+from connectors import cursor as cur
+from connectors.base import BaseConnector, Option
+from connectors.errors import PermanentError
+from connectors.http import Reply, Transport
+from connectors.registry import register
+from connectors.types import Author, Batch, InboundMessage, OutboundReply
+
+WANTED = {"mention", "reply", "quote"}
+
+
+def parse_notification(n: dict[str, Any], followers: dict[str, int]) -> InboundMessage:
+    """One notification to a message; thread = the reply root (or the post itself)."""
+    record, author = n.get("record") or {}, n["author"]
+    reply = record.get("reply") or {}
+    root = (reply.get("root") or {}).get("uri")
+    rkey = n["uri"].rsplit("/", 1)[-1]
+    return InboundMessage(
+        channel="bluesky",
+        external_id=n["uri"],
+        thread_key=root or n["uri"],
+        author=Author(
+            external_id=author["did"],
+            handle=author.get("handle", author["did"]),
+            display_name=author.get("displayName") or "",
+            profile_url=f"https://bsky.app/profile/{author.get('handle', author['did'])}",
+            followers=followers.get(author["did"], 0),
+        ),
+        text=record.get("text", ""),
+        created_at=cur.parse_iso(record.get("createdAt") or n.get("indexedAt")),
+        language_hint=(record.get("langs") or [None])[0],
+        in_reply_to=(reply.get("parent") or {}).get("uri"),
+        url=f"https://bsky.app/profile/{author.get('handle', author['did'])}/post/{rkey}",
+    )
+
+
+class BlueskyConnector(BaseConnector):
+    """Notifications of one account on its PDS; replies with root/parent strong refs."""
+
+    kind = "bluesky"
+    pulled = True
+    options = (
+        Option("base_url", default="https://bsky.social", help="the account's PDS"),
+        Option("identifier", required=True, help="handle or DID"),
+        Option("app_password", secret=True, required=True),
+        Option("page_size", default=50),
+        Option("timeout", default=10.0),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._session: dict[str, str] | None = None
+
+    def _api(self, token: str | None = None) -> Transport:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return Transport(
+            self.http,
+            self.settings["base_url"],
+            "bluesky",
+            headers,
+            self.clock,
+            float(self.settings["timeout"]),
+        )
+
+    def _login(self) -> dict[str, str]:
+        if self._session is None:
+            body = {"identifier": self.settings["identifier"], "password": self.secret("app_password")}
+            self._session = (
+                self._api().call("POST", "/xrpc/com.atproto.server.createSession", json_body=body).data
+            )
+        return self._session
+
+    def _call(self, method: str, nsid: str, **kw: Any) -> Reply:
+        session = self._login()
+        try:
+            return self._api(session["accessJwt"]).call(method, f"/xrpc/{nsid}", **kw)
+        except PermanentError as exc:
+            if "ExpiredToken" not in str(exc):
+                raise
+        refreshed = self._api(session["refreshJwt"]).call("POST", "/xrpc/com.atproto.server.refreshSession")
+        self._session = {**session, **refreshed.data}
+        return self._api(self._session["accessJwt"]).call(method, f"/xrpc/{nsid}", **kw)
+
+    def poll(self, cursor: str | None) -> Batch:
+        """One page of the sweep from the top down to the high-water mark."""
+        state = cur.load(cursor)
+        params: dict[str, Any] = {"limit": int(self.settings["page_size"])}
+        if state.get("page"):
+            params["cursor"] = state["page"]
+        res = self._call("GET", "app.bsky.notification.listNotifications", params=params)
+        notes = (res.data or {}).get("notifications", [])
+        items = [
+            cur.Item(cur.parse_iso(n["indexedAt"]).timestamp(), n["uri"], n.get("reason") in WANTED)
+            for n in notes
+        ]
+        fresh, nxt, more = cur.sweep(state, items, (res.data or {}).get("cursor"))
+        chosen = [n for n in notes if n["uri"] in set(fresh)]
+        followers = self._followers({n["author"]["did"] for n in chosen})
+        messages = tuple(parse_notification(n, followers) for n in reversed(chosen))
+        return Batch(messages, cur.dump(nxt) if nxt else cursor, res.rate_limit, has_more=more)
+
+    def _followers(self, dids: set[str]) -> dict[str, int]:
+        """profileView has no follower count; getProfiles (25 at a time) does."""
+        out: dict[str, int] = {}
+        ordered = sorted(dids)
+        for i in range(0, len(ordered), 25):
+            res = self._call(
+                "GET", "app.bsky.actor.getProfiles", params=[("actors", d) for d in ordered[i : i + 25]]
+            )
+            for p in (res.data or {}).get("profiles", []):
+                out[p["did"]] = int(p.get("followersCount") or 0)
+        return out
+
+    def send_reply(self, reply: OutboundReply) -> str:
+        """createRecord with reply refs: parent = the post answered, root = its root or itself."""
+        if not reply.in_reply_to:
+            raise PermanentError("a Bluesky reply needs in_reply_to (the post's at:// uri)")
+        posts = self._call("GET", "app.bsky.feed.getPosts", params={"uris": reply.in_reply_to}).data.get(
+            "posts", []
+        )
+        if not posts:
+            raise PermanentError("the post being answered no longer exists")
+        parent = {"uri": posts[0]["uri"], "cid": posts[0]["cid"]}
+        root = ((posts[0].get("record") or {}).get("reply") or {}).get("root") or parent
+        session = self._login()
+        record = {
+            "$type": "app.bsky.feed.post",
+            "text": reply.text[:300],
+            "createdAt": cur.iso_now(self.clock()),
+            "reply": {"root": root, "parent": parent},
+        }
+        body = {"repo": session["did"], "collection": "app.bsky.feed.post", "record": record}
+        return str(self._call("POST", "com.atproto.repo.createRecord", json_body=body).data["uri"])
+
+    def test(self) -> str:
+        """createSession proves the app password."""
+        s = self._login()
+        return f"signed in as {s.get('handle')} ({s.get('did')})"
+
+
+register(BlueskyConnector)

@@ -75,8 +75,13 @@ def sweep(
             top_seen.add(it.id)
     first_run = hwm is None
     if first_run or reached_known or not next_page:
-        if top is None:
-            return fresh, {}, False
+        if top is None:  # nothing ever seen: follow from the start so later items are not skipped
+            return fresh, {"hwm": 0.0, "seen": []}, False
         return fresh, {"hwm": top, "seen": sorted(top_seen)}, False
     mid = {"hwm": hwm, "seen": sorted(seen), "page": next_page, "top": top, "top_seen": sorted(top_seen)}
     return fresh, mid, True
+
+
+def iso_now(ts: float) -> str:
+    """An epoch time as the millisecond ISO-8601 form networks expect."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"

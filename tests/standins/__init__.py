@@ -6,7 +6,9 @@ ephemeral port, with fault injection (`fail_next`, `rate_limit_next`, `slow_next
 """
 
 from tests.standins.base import Request, StandIn
+from tests.standins.bluesky import BlueskyStandIn
 from tests.standins.mastodon import MastodonStandIn
+from tests.standins.reddit import RedditStandIn
 from tests.standins.x import XStandIn
 
-__all__ = ["MastodonStandIn", "Request", "StandIn", "XStandIn"]
+__all__ = ["BlueskyStandIn", "MastodonStandIn", "RedditStandIn", "Request", "StandIn", "XStandIn"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.standins import MastodonStandIn, XStandIn
+from tests.standins import BlueskyStandIn, MastodonStandIn, RedditStandIn, XStandIn
 
 
 @dataclass(frozen=True)
@@ -38,5 +38,30 @@ CASES: list[Case] = [
         lambda s, n: s.add_mentions(n),
         10,
         "/mentions",
+    ),
+    Case(
+        "bluesky",
+        BlueskyStandIn,
+        lambda s: {"base_url": s.base_url, "identifier": s.identifier, "page_size": 10, "timeout": 0.3},
+        {"app_password": "app-pass-word"},
+        lambda s, n: s.add_mentions(n),
+        10,
+        "listNotifications",
+    ),
+    Case(
+        "reddit",
+        RedditStandIn,
+        lambda s: {
+            "base_url": s.base_url,
+            "auth_url": s.base_url,
+            "client_id": s.client_id,
+            "username": s.username,
+            "page_size": 10,
+            "timeout": 0.3,
+        },
+        {"client_secret": "csecret", "password": "hunter2"},
+        lambda s, n: s.add_mentions(n),
+        10,
+        "/message/",
     ),
 ]
