@@ -27,10 +27,15 @@ def make_celery(config: Config) -> Celery:
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         beat_schedule={
-            "poll-due": {"task": "murmur.poll_due", "schedule": 2.0},
-            "deliver-outbox": {"task": "murmur.deliver_outbox", "schedule": 2.0},
+            job.name: {"task": f"murmur.job.{job.name}" if job.name != "poll_due" else "murmur.poll_due",
+                       "schedule": job.seconds}
+            for job in jobs.PERIODIC
         },
     )
+
+    for job in jobs.PERIODIC:
+        if job.name != "poll_due":  # polling fans out one task per channel instead (below)
+            app.task(name=f"murmur.job.{job.name}")(_runner(job))
 
     @app.task(name="murmur.poll_due")
     def poll_due() -> int:
@@ -43,15 +48,19 @@ def make_celery(config: Config) -> Celery:
         report = polling.poll(worker_inbox(), channel_id, force=force)
         return {"stored": report.stored, "status": report.status}
 
-    @app.task(name="murmur.deliver_outbox")
-    def deliver_outbox() -> int:
-        return jobs.deliver_outbox(worker_inbox())
-
     @app.task(name="murmur.retry_reply")
     def retry_reply(message_id: int) -> None:
         outbox.retry(worker_inbox(), message_id)
 
     return app
+
+
+def _runner(job: jobs.Job):  # type: ignore[no-untyped-def]
+    def run() -> None:
+        job.run(worker_inbox())
+
+    run.__name__ = job.name
+    return run
 
 
 @lru_cache(maxsize=1)

@@ -194,3 +194,14 @@ def bench(quick: bool) -> None:
     from web.bench import run_all
 
     run_all(quick=quick)
+
+
+def _register_plugins() -> None:
+    """Command groups that live beside what they manage (one line each)."""
+    from web import cli_analytics, cli_rules, cli_sentiment
+
+    for module in (cli_sentiment, cli_analytics, cli_rules):
+        module.register(main)
+
+
+_register_plugins()

@@ -1,13 +1,26 @@
-"""The periodic work, once: both the embedded scheduler and Celery beat call these."""
+"""The periodic work, declared once: the embedded scheduler and Celery beat both run `PERIODIC`.
+
+Each job takes the `Inbox` and must be safe to run concurrently in several processes
+(claim with a lease or a unique key, as polling, the outbox and SLA events do).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from inbox import outbox, polling
 from inbox.context import Inbox
 
 log = logging.getLogger("murmur.jobs")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[Inbox], object]
+    seconds: float
 
 
 def poll_due(inbox: Inbox) -> int:
@@ -24,3 +37,9 @@ def poll_due(inbox: Inbox) -> int:
 
 def deliver_outbox(inbox: Inbox) -> int:
     return outbox.deliver_due(inbox)
+
+
+PERIODIC: list[Job] = [
+    Job("poll_due", poll_due, 2.0),
+    Job("deliver_outbox", deliver_outbox, 2.0),
+]

@@ -1,16 +1,27 @@
-"""The embedded mode's scheduler: APScheduler threads calling the same jobs Celery beat runs."""
+"""The embedded mode's scheduler: APScheduler threads running the same jobs as Celery beat."""
 
 from __future__ import annotations
+
+import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from inbox.context import Inbox
-from web import jobs
+from web.jobs import PERIODIC, Job
+
+log = logging.getLogger("murmur.scheduler")
 
 
-def start(inbox: Inbox, poll_seconds: float = 2.0, outbox_seconds: float = 2.0) -> BackgroundScheduler:
+def _guarded(job: Job, inbox: Inbox) -> None:
+    try:
+        job.run(inbox)
+    except Exception:  # keep the scheduler alive; the next tick tries again
+        log.exception("job %s failed", job.name)
+
+
+def start(inbox: Inbox) -> BackgroundScheduler:
     sched = BackgroundScheduler(daemon=True, job_defaults={"coalesce": True, "max_instances": 1})
-    sched.add_job(jobs.poll_due, "interval", seconds=poll_seconds, args=[inbox], id="poll_due")
-    sched.add_job(jobs.deliver_outbox, "interval", seconds=outbox_seconds, args=[inbox], id="deliver_outbox")
+    for job in PERIODIC:
+        sched.add_job(_guarded, "interval", seconds=job.seconds, args=[job, inbox], id=job.name)
     sched.start()
     return sched

@@ -1,0 +1,9 @@
+"""Escalation commands: rules and SLA policies."""
+
+from __future__ import annotations
+
+import click
+
+
+def register(main: click.Group) -> None:
+    """Add this module's commands to `murmur`."""

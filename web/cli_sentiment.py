@@ -1,0 +1,9 @@
+"""Sentiment commands: evaluation and corrections."""
+
+from __future__ import annotations
+
+import click
+
+
+def register(main: click.Group) -> None:
+    """Add this module's commands to `murmur`."""
