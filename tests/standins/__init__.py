@@ -9,6 +9,15 @@ from tests.standins.base import Request, StandIn
 from tests.standins.bluesky import BlueskyStandIn
 from tests.standins.mastodon import MastodonStandIn
 from tests.standins.reddit import RedditStandIn
+from tests.standins.telegram import TelegramStandIn
 from tests.standins.x import XStandIn
 
-__all__ = ["BlueskyStandIn", "MastodonStandIn", "RedditStandIn", "Request", "StandIn", "XStandIn"]
+__all__ = [
+    "BlueskyStandIn",
+    "MastodonStandIn",
+    "RedditStandIn",
+    "Request",
+    "StandIn",
+    "TelegramStandIn",
+    "XStandIn",
+]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.standins import BlueskyStandIn, MastodonStandIn, RedditStandIn, XStandIn
+from tests.standins import BlueskyStandIn, MastodonStandIn, RedditStandIn, TelegramStandIn, XStandIn
 
 
 @dataclass(frozen=True)
@@ -63,5 +63,14 @@ CASES: list[Case] = [
         lambda s, n: s.add_mentions(n),
         10,
         "/message/",
+    ),
+    Case(
+        "telegram",
+        TelegramStandIn,
+        lambda s: {"base_url": s.base_url, "page_size": 10, "timeout": 0.3},
+        {"bot_token": "123456:ABC-telegram"},
+        lambda s, n: s.add_mentions(n),
+        10,
+        "getUpdates",
     ),
 ]
