@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from alembic import context
 from sqlalchemy import pool
 
+from alembic import context
 from inbox.db import make_engine
 from inbox.models import Base
 

@@ -26,6 +26,7 @@ from inbox.models import (
     RuleRun,
     Status,
 )
+from inbox.ranking import effective, sort_expression
 from inbox.replies import add_note, delivery_dict, queue_reply
 from inbox.serialize import conversation_dict, iso, message_dict
 
@@ -96,14 +97,20 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
             q = q.where(Conversation.language == f.language)
         if f.public is not None:
             q = q.where(Conversation.public.is_(f.public))
+        now = inbox.clock()
         order = {
-            "priority": (Conversation.priority.desc(), Conversation.last_message_at.desc()),
+            "priority": (sort_expression(now).desc(), Conversation.last_message_at.desc()),
             "newest": (Conversation.last_message_at.desc(),),
             "oldest_waiting": (Conversation.waiting_since.asc(),),
         }[f.sort]
         rows = s.execute(q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)).all()
         labels = _labels(s, [c.id for c, _ in rows])
-        return [conversation_dict(c, cust, labels.get(c.id, [])) for c, cust in rows]
+        out = []
+        for c, cust in rows:
+            d = conversation_dict(c, cust, labels.get(c.id, []))
+            d["priority"] = round(effective(c, now), 2)
+            out.append(d)
+        return out
 
 
 def _labels(s: Session, ids: list[int]) -> dict[int, list[str]]:
@@ -133,6 +140,7 @@ def get_conversation(inbox: Inbox, agent_id: int, conversation_id: int) -> dict[
         conv = _load(s, agent, conversation_id)
         customer = s.get(Customer, conv.customer_id)
         out = conversation_dict(conv, customer, _labels(s, [conv.id]).get(conv.id, []))
+        out["priority"] = round(effective(conv, inbox.clock()), 2)
         out["messages"] = messages_of(s, [conv.id])
         out["rule_runs"] = [
             {"rule_id": r.rule_id, "rule_name": r.rule_name, "trigger": r.trigger, "matched": r.matched,

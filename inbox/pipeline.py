@@ -152,11 +152,12 @@ def ingest_in(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: 
                                             "message.created", now)
             _merge(outcome, step)
         conv.priority_components = ranking.components_json(priority)
-        conv.priority = priority.value
-        if outcome.priority_floor is not None and outcome.priority_floor > conv.priority:
-            conv.priority = outcome.priority_floor
+        ranking.store_priority(conv, priority, now, outcome.priority_floor)
+        if outcome.priority_floor is not None and conv.priority <= outcome.priority_floor + 1e-6 \
+                and outcome.priority_floor > priority.value:
             conv.priority_components.append(
-                {"name": "rule", "weight": 1.0, "value": outcome.priority_floor, "contribution": outcome.priority_floor,
+                {"name": "rule", "weight": 1.0, "value": outcome.priority_floor,
+                 "contribution": round(outcome.priority_floor - priority.value, 3),
                  "detail": "raised by rule: " + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"])}
             )
         automation.record_runs(s, conv.id, [r for r in outcome.runs if r["actions"]])

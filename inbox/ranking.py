@@ -51,3 +51,36 @@ def components_json(priority: Priority) -> list[dict[str, Any]]:
         d["contribution"] = round(c.contribution, 3)
         out.append(d)
     return out
+
+
+def store_priority(conv: Conversation, priority: Priority, now: datetime, floor: float | None = None) -> None:
+    """Save the rank so that sorting by `anchor + rate * now` stays right as time passes.
+
+    `floor` (from a rule's set_priority) lifts the static part so the value now is at least the floor.
+    """
+    base, rate = priority.base or priority.value, priority.rate
+    if conv.waiting_since is None:
+        rate = 0.0
+    since = conv.waiting_since.timestamp() if conv.waiting_since else now.timestamp()
+    current = base + rate * (now.timestamp() - since)
+    if floor is not None and floor > current:
+        base += floor - current
+        current = floor
+    conv.priority_base, conv.priority_rate = base, rate
+    conv.priority_anchor = base - rate * since
+    conv.priority = round(current, 3)
+
+
+def stop_waiting(conv: Conversation, now: datetime) -> None:
+    """An agent answered: freeze the rank at its current value (no more waiting growth)."""
+    conv.priority = round(effective(conv, now), 3)
+    conv.priority_base = conv.priority_anchor = conv.priority
+    conv.priority_rate = 0.0
+
+
+def effective(conv: Conversation, now: datetime) -> float:
+    return conv.priority_anchor + conv.priority_rate * now.timestamp()
+
+
+def sort_expression(now: datetime):  # type: ignore[no-untyped-def]
+    return Conversation.priority_anchor + Conversation.priority_rate * now.timestamp()

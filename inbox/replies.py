@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from inbox.models import Conversation, Direction, Message, Outbox, OutboxStatus
+from inbox.ranking import stop_waiting
 
 
 def queue_reply(
@@ -38,6 +39,7 @@ def queue_reply(
     conv.message_count += 1
     conv.last_message_at = now
     conv.last_agent_reply_at = now
+    stop_waiting(conv, now)
     conv.waiting_since = None
     if conv.first_response_at is None:
         conv.first_response_at = now

@@ -13,7 +13,7 @@ from flask import Flask, jsonify
 from sqlalchemy import text
 
 from inbox.context import Inbox
-from web import auth, errors, pages, realtime
+from web import auth, errors, pages, pages_dashboard, pages_escalation, realtime
 from web.api import bp as api_bp
 from web.api import load_views
 from web.config import Config
@@ -54,6 +54,8 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     load_views()
     app.register_blueprint(api_bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(pages_escalation.bp)
+    app.register_blueprint(pages_dashboard.bp)
     realtime.register(socketio)
 
     @app.after_request

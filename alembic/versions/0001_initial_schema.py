@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:29:51.871144
+Create Date: 2026-11-25 09:34:23.185276
 """
 from __future__ import annotations
 
@@ -219,6 +219,9 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('snoozed_until', inbox.models.base.UTCDateTime(), nullable=True),
     sa.Column('priority', sa.Double(), nullable=False),
+    sa.Column('priority_base', sa.Double(), nullable=False),
+    sa.Column('priority_rate', sa.Double(), nullable=False),
+    sa.Column('priority_anchor', sa.Double(), nullable=False),
     sa.Column('priority_components', sa.JSON(), nullable=False),
     sa.Column('sentiment', sa.Double(), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
@@ -248,6 +251,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_conversations_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversations_channel_account_id'), ['channel_account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversations_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_conversations_priority_anchor'), ['priority_anchor'], unique=False)
         batch_op.create_index('ix_conversations_status_priority', ['status', 'priority'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversations_team_id'), ['team_id'], unique=False)
 
@@ -394,6 +398,7 @@ def downgrade() -> None:
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conversations_team_id'))
         batch_op.drop_index('ix_conversations_status_priority')
+        batch_op.drop_index(batch_op.f('ix_conversations_priority_anchor'))
         batch_op.drop_index(batch_op.f('ix_conversations_customer_id'))
         batch_op.drop_index(batch_op.f('ix_conversations_channel_account_id'))
         batch_op.drop_index(batch_op.f('ix_conversations_assignee_id'))

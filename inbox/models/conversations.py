@@ -41,7 +41,12 @@ class Conversation(Base):
     language: Mapped[str | None] = mapped_column(String(10), default=None)
     status: Mapped[str] = mapped_column(String(10), default=Status.OPEN.value)
     snoozed_until: Mapped[datetime | None] = mapped_column(default=None)
-    priority: Mapped[float] = mapped_column(default=0.0)
+    # The rank grows linearly while the customer waits: effective = anchor + rate * now (epoch s),
+    # so the inbox sorts by a stored expression and never rescans conversations on a clock tick.
+    priority: Mapped[float] = mapped_column(default=0.0)  # effective value when last ranked
+    priority_base: Mapped[float] = mapped_column(default=0.0)
+    priority_rate: Mapped[float] = mapped_column(default=0.0)
+    priority_anchor: Mapped[float] = mapped_column(default=0.0, index=True)
     priority_components: Mapped[list] = mapped_column(default=list)
     sentiment: Mapped[float] = mapped_column(default=0.0)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None, index=True)

@@ -1,0 +1,3 @@
+"""API endpoints: admin (filled in by the work on its issue)."""
+
+from __future__ import annotations
