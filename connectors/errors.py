@@ -46,9 +46,10 @@ class TransientError(ConnectorError):
 class PermanentError(ConnectorError):
     """4xx other than 429, bad credentials, unsupported operations: retrying won't help."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, body: object = None) -> None:
         super().__init__(message)
         self.status = status
+        self.body = body  # the parsed error body, for adapters whose networks encode meaning in it
 
 
 class Unsupported(PermanentError):

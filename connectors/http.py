@@ -220,7 +220,7 @@ class Transport:
             raise RateLimited(reset, f"{where}: 429 {msg}")
         if resp.status_code >= 500:
             raise TransientError(f"{where}: {resp.status_code} {msg}")
-        raise PermanentError(f"{where}: {resp.status_code} {msg}", status=resp.status_code)
+        raise PermanentError(f"{where}: {resp.status_code} {msg}", status=resp.status_code, body=body)
 
 
 def _telegram_retry(body: Any) -> float | None:

@@ -6,7 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.standins import BlueskyStandIn, MastodonStandIn, RedditStandIn, TelegramStandIn, XStandIn
+from tests.standins import (
+    BlueskyStandIn,
+    FeedStandIn,
+    MastodonStandIn,
+    RedditStandIn,
+    TelegramStandIn,
+    XStandIn,
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,7 @@ class Case:
     seed: Callable[[Any, int], Any]  # (standin, n) -> None
     page_size: int  # items per page the adapter asks for (to check pagination happened)
     api_path: str  # the polled endpoint, for counting calls
+    paged: bool = True  # False: one request returns everything new (feeds)
 
 
 CASES: list[Case] = [
@@ -72,5 +80,15 @@ CASES: list[Case] = [
         lambda s, n: s.add_mentions(n),
         10,
         "getUpdates",
+    ),
+    Case(
+        "rss",
+        FeedStandIn,
+        lambda s: {"url": s.url, "timeout": 0.3},
+        {},
+        lambda s, n: s.add_mentions(n),
+        10,
+        "/feed.xml",
+        paged=False,
     ),
 ]

@@ -45,8 +45,9 @@ def test_full_poll_follows_pagination_and_replay_adds_nothing(env):
     out = run(conn, state, store, clock)
     assert out.health.status == "ok", out.health
     assert len(store.messages) == 3 + 2 * case.page_size + 7
-    assert out.health.stored == 2 * case.page_size + 7 and out.health.pages >= 3
-    assert len(server.calls(case.api_path)) - before >= 3  # really paged
+    assert out.health.stored == 2 * case.page_size + 7
+    if case.paged:
+        assert out.health.pages >= 3 and len(server.calls(case.api_path)) - before >= 3  # really paged
     clock.advance(61)
     again = run(conn, out.state, store, clock)
     assert (again.health.fetched, again.health.stored) == (0, 0)
@@ -88,7 +89,7 @@ def test_500_burst_and_timeouts_are_retried_then_reported(env):
     server.malformed_next(n=1, path=case.api_path)
     bad = run(conn, out.state, store, clock)
     assert bad.health.status == "backing_off" and bad.health.consecutive_failures == 1
-    assert "malformed JSON" in bad.health.last_error
+    assert "malformed" in bad.health.last_error
     assert bad.state.next_poll_at > clock.now and bad.state.cursor == out.state.cursor
     clock.now = bad.state.next_poll_at
     good = run(conn, bad.state, store, clock)
@@ -115,9 +116,12 @@ def test_crash_between_store_and_cursor_save_loses_and_doubles_nothing(env):
     state = baseline(case, server, conn, clock, store)
     n = 2 * case.page_size + 5
     case.seed(server, n)
-    store.crash_on_call = store.calls + 2  # second page commits, then the process "dies"
+    # the second page (or the only one) commits, then the process "dies" before the cursor is saved
+    store.crash_on_call = store.calls + (2 if case.paged else 1)
     out = run(conn, state, store, clock)
-    assert out.error is not None and out.state.cursor != state.cursor  # page 1's cursor kept
+    assert out.error is not None
+    if case.paged:
+        assert out.state.cursor != state.cursor  # page 1 was fully done: its cursor is kept
     store.crash_on_call = None
     clock.now = out.state.next_poll_at
     again = run(conn, out.state, store, clock)
@@ -138,6 +142,8 @@ def test_store_failure_keeps_cursor(env):
 
 def test_bad_credentials_are_permanent(env):
     case, server, conn, clock = env
+    if not case.secrets:
+        pytest.skip("public feed: no credentials")
     bad = registry.create(case.kind, case.settings(server), {k: "wrong" for k in case.secrets}, clock=clock)
     out = run(bad, PollState(), DedupStore(), clock)
     assert out.health.status == "failing" and "wrong" not in (out.health.last_error or "")

@@ -1,0 +1,96 @@
+"""Meta Graph stand-in: Send API (/{page}/messages), comment replies (/{id}/comments, /{id}/replies),
+GET /me, Graph error envelopes (throttle code 4 on demand), plus signed webhook deliveries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.standins.base import Request, Response, StandIn, json_response, route
+
+
+@dataclass
+class MetaStandIn(StandIn):
+    token: str = "page-token"
+    page_id: str = "104000000000001"
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    throttle_next: int = 0
+    _seq: int = 0
+
+    def routes(self):
+        return [route("POST", "/v", self._post, exact=False), route("GET", "/v", self._get, exact=False)]
+
+    @staticmethod
+    def delivery(body: dict[str, Any], app_secret: str) -> tuple[dict[str, str], bytes]:
+        """Headers and raw bytes as Meta POSTs an event batch (non-ASCII escaped as \\uXXXX)."""
+        raw = json.dumps(body).encode()
+        sig = "sha256=" + hmac.new(app_secret.encode(), raw, hashlib.sha256).hexdigest()
+        return {"Content-Type": "application/json", "X-Hub-Signature-256": sig}, raw
+
+    def _auth(self, req: Request) -> Response | None:
+        if req.arg("access_token") != self.token:
+            return json_response(
+                400,
+                {
+                    "error": {
+                        "message": "Invalid OAuth access token.",
+                        "type": "OAuthException",
+                        "code": 190,
+                        "fbtrace_id": "AbC",
+                    }
+                },
+            )
+        if self.throttle_next:
+            self.throttle_next -= 1
+            return json_response(
+                403,
+                {
+                    "error": {
+                        "message": "(#4) Application request limit reached",
+                        "type": "OAuthException",
+                        "code": 4,
+                        "fbtrace_id": "AbC",
+                    }
+                },
+            )
+        return None
+
+    def error_body(self, status: int) -> Response:
+        return json_response(
+            status,
+            {
+                "error": {
+                    "message": "An unexpected error has occurred.",
+                    "type": "OAuthException",
+                    "code": 2,
+                    "fbtrace_id": "AbC",
+                }
+            },
+        )
+
+    def _post(self, req: Request) -> Response:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        parts = req.path.strip("/").split("/")  # v21.0 / id / edge
+        self._seq += 1
+        if parts[-1] == "messages":
+            body = req.json()
+            self.sent.append({"edge": "messages", "from": parts[1], **body})
+            return json_response(
+                200, {"recipient_id": body["recipient"]["id"], "message_id": f"m_out{self._seq}"}
+            )
+        form = req.form()
+        if not form.get("message"):
+            return json_response(
+                400, {"error": {"message": "(#100) Missing message", "type": "OAuthException", "code": 100}}
+            )
+        self.sent.append({"edge": parts[-1], "to": parts[1], **form})
+        return json_response(200, {"id": f"{parts[1]}_reply{self._seq}"})
+
+    def _get(self, req: Request) -> Response:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        return json_response(200, {"id": self.page_id, "name": "Acme"})
