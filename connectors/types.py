@@ -43,6 +43,10 @@ class InboundMessage:
     public: bool = True
     in_reply_to: str | None = None
     url: str | None = None
+    # email subject or feed entry title; replies reuse it ("Re: ...")
+    subject: str | None = None
+    # the network's thread references, oldest first (email References), for threaded replies
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,7 @@ def message_from_json(obj: Any, channel: str, now: float, path: str = "") -> Inb
         public=public,
         in_reply_to=_str(obj, "in_reply_to", path),
         url=_str(obj, "url", path),
+        subject=_str(obj, "subject", path),
     )
 
 
