@@ -75,7 +75,8 @@ class DemoConnector(BaseConnector):
         stop = start + size if self.settings.get("loop") else min(start + size, total)
         now = self.clock()
         messages = tuple(self._message(n, now) for n in range(start, stop))
-        return Batch(messages=messages, next_cursor=str(stop) if messages else cursor)
+        # has_more=False: one batch per scheduled poll, so the poller paces the replay
+        return Batch(messages=messages, next_cursor=str(stop) if messages else cursor, has_more=False)
 
     def send_reply(self, reply: OutboundReply) -> str:
         """Nothing leaves the machine; a fake id lets the outbox show 'sent'."""

@@ -73,3 +73,10 @@ def test_send_reply_returns_fake_ids():
     r = OutboundReply(channel="demo", thread_key="t", text="hi")
     assert [c.send_reply(r), c.send_reply(r)] == ["demo-reply-1", "demo-reply-2"]
     assert "68 messages" in c.test() or "messages" in c.test()
+
+
+def test_poller_paces_the_demo_one_batch_per_run():
+    from connectors.poller import PollState, poll_channel
+
+    out = poll_channel(demo(), PollState(), lambda b: None, NOW)
+    assert out.health.fetched == 3 and out.state.cursor == "3"
