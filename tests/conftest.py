@@ -28,7 +28,7 @@ class Clock:
     """A controllable clock: tests move time instead of sleeping."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now_value = start or datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+        self.now_value = start or datetime.now(UTC).replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.now_value

@@ -36,6 +36,9 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     )
     app.config.update(config.extra)
     csrf.init_app(app)
+    # init_app merges into options kept from an earlier app (a Redis client manager, say);
+    # each app must start from its own configuration.
+    socketio.server_options.clear()
     socketio.init_app(
         app,
         async_mode="threading",

@@ -55,12 +55,12 @@ def init_app(app: Flask) -> None:
         if path.startswith(PUBLIC_PREFIXES) or is_webhook(path) or path.startswith("/socket.io"):
             return None
         g.agent_id = resolve_agent()
-        if g.auth == "session" and request.method not in ("GET", "HEAD", "OPTIONS"):
-            csrf.protect()
         if g.agent_id is None:
             if path.startswith("/api/"):
                 raise ApiError(401, "unauthorized", "log in or send Authorization: Bearer <token>")
             return redirect(url_for("auth.login", next=path))
+        if g.auth == "session" and request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
         return None
 
 

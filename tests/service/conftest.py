@@ -16,7 +16,7 @@ from inbox.agents import create_agent, create_token, set_presence
 from inbox.channels import create_channel
 from inbox.context import Inbox
 from inbox.demo import seed_defaults
-from tests.conftest import REDIS_URL, Clock
+from tests.conftest import Clock
 from web.app import create_app
 from web.config import Config
 from web.extensions import socketio
@@ -26,9 +26,11 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def app(database_url: str, backend: str, clock: Clock, tmp_path: Any) -> Iterator[Flask]:
+    # Flask-SocketIO's test client refuses a message queue, so in-process tests run PostgreSQL
+    # without it; the Redis message queue is exercised by test_scaled with real processes.
     config = Config(
         database_url=database_url,
-        redis_url=REDIS_URL if backend == "postgresql" else None,
+        redis_url=None,
         secret_key="test-secret-key",
         testing=True,
         scheduler=False,
@@ -87,8 +89,10 @@ def world(inbox: Inbox, app: Flask) -> World:
     return World(inbox, app)
 
 
-def message(ext_id: str, text: str = "Where is my order?", author: str = "u1", **extra: Any) -> dict[str, Any]:
-    body = {"id": ext_id, "text": text, "author": {"id": author, "handle": f"h_{author}", "name": f"User {author}"}}
+def message(ext_id: str, text: str = "Where is my order?", author: str = "u1", followers: int = 0,
+            **extra: Any) -> dict[str, Any]:
+    body = {"id": ext_id, "text": text,
+            "author": {"id": author, "handle": f"h_{author}", "name": f"User {author}", "followers": followers}}
     body.update(extra)
     return body
 
