@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic reads `Base.metadata` from here)."""
 
 from inbox.models.agents import Agent, ApiToken, CannedResponse, Label, Presence, Role, Team, agent_teams
+from inbox.models.analytics import AlertState, SpikeAlert, SpikeBucket  # noqa: F401
 from inbox.models.audit import AuditLog
 from inbox.models.base import Base, utcnow
 from inbox.models.channels import ChannelAccount
@@ -16,6 +17,7 @@ from inbox.models.conversations import (
 )
 from inbox.models.customers import Customer, Identity, LifecycleTransition, Order, SurveyResponse
 from inbox.models.rules import Rule, SlaEvent, SlaPolicy
+from inbox.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription  # noqa: F401
 
 __all__ = [
     "Agent", "ApiToken", "AuditLog", "Base", "CannedResponse", "ChannelAccount", "Conversation",
