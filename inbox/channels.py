@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from connectors import registry
 from connectors.base import BaseConnector
@@ -120,3 +121,106 @@ def receive_webhook(inbox: Inbox, channel_id: int, headers: Mapping[str, str], r
         connector = connector_for(inbox, ch)
     messages = connector.parse_webhook(headers, raw_body, time.time())
     return ingest(inbox, channel_id, messages)
+
+
+def require_admin(s: Session, agent_id: int | None) -> None:
+    if agent_id is None:
+        return  # the CLI runs as the machine's operator
+    agent = load_agent(s, agent_id)
+    if agent is None:
+        raise NotFound("agent not found")
+    require_role(agent, "admin")
+
+
+def update_channel(inbox: Inbox, agent_id: int | None, channel_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Edit, pause or resume a channel. Secrets given are merged in (a blank value removes one)."""
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        require_admin(s, agent_id)
+        ch = s.get(ChannelAccount, channel_id)
+        if ch is None:
+            raise NotFound(f"channel {channel_id} not found")
+        settings = {**ch.settings, **changes.get("settings", {})}
+        secrets = decrypt_secrets(inbox.secret_key, ch.secrets_encrypted)
+        for key, value in (changes.get("secrets") or {}).items():
+            if value in (None, ""):
+                secrets.pop(key, None)
+            else:
+                secrets[key] = value
+        try:
+            registry.get(ch.kind)(settings, secrets)
+        except PayloadError as exc:
+            raise Invalid(exc.message, exc.field) from exc
+        if "name" in changes:
+            if not str(changes["name"]).strip():
+                raise Invalid("name is required", "name")
+            ch.name = str(changes["name"]).strip()
+        if "enabled" in changes:
+            ch.enabled = bool(changes["enabled"])
+            if ch.enabled:
+                ch.next_poll_at = inbox.clock()
+        if "team_id" in changes:
+            if changes["team_id"] is not None and s.get(Team, changes["team_id"]) is None:
+                raise Invalid(f"team {changes['team_id']} does not exist", "team_id")
+            ch.team_id = changes["team_id"]
+        if "poll_interval_seconds" in changes:
+            if int(changes["poll_interval_seconds"]) < 5:
+                raise Invalid("poll_interval_seconds must be at least 5", "poll_interval_seconds")
+            ch.poll_interval_seconds = int(changes["poll_interval_seconds"])
+        ch.settings = settings
+        ch.secrets_encrypted = encrypt_secrets(inbox.secret_key, secrets)
+        s.add(AuditLog(agent_id=agent_id, action="channel.updated", target=f"channel:{ch.id}",
+                       details={k: v for k, v in changes.items() if k != "secrets"}
+                       | ({"secrets_changed": sorted(changes["secrets"])} if changes.get("secrets") else {})))
+        return channel_dict(ch)
+
+
+def test_channel(inbox: Inbox, agent_id: int | None, channel_id: int) -> dict[str, Any]:
+    """One real call to the network; the answer says what it found or exactly what failed."""
+    from connectors.errors import ConnectorError
+
+    with inbox.read() as s:
+        require_admin(s, agent_id)
+        ch = s.get(ChannelAccount, channel_id)
+        if ch is None:
+            raise NotFound(f"channel {channel_id} not found")
+        try:
+            connector = connector_for(inbox, ch)
+        except PayloadError as exc:
+            return {"ok": False, "error": str(exc)}
+    try:
+        return {"ok": True, "found": connector.test()}
+    except ConnectorError as exc:
+        return {"ok": False, "error": str(exc) or type(exc).__name__}
+    except OSError as exc:
+        return {"ok": False, "error": f"network error: {exc}"}
+
+
+def verify_subscription(inbox: Inbox, channel_id: int, params: Mapping[str, str]) -> str:
+    """A push channel's subscription handshake (Meta's hub.challenge); SignatureError when it fails."""
+    from connectors.errors import SignatureError
+
+    with inbox.read() as s:
+        ch = s.get(ChannelAccount, channel_id)
+        if ch is None or not ch.enabled:
+            raise NotFound(f"channel {channel_id} not found")
+        connector = connector_for(inbox, ch)
+    verify = getattr(connector, "verify_subscription", None)
+    if verify is None:
+        raise SignatureError(f"{ch.kind} channels have no subscription handshake")
+    return verify(params)
+
+
+def kinds_catalogue() -> list[dict[str, Any]]:
+    """Every channel kind and the settings and secrets it takes, for forms and the CLI."""
+    out = []
+    for kind in registry.kinds():
+        cls = registry.get(kind)
+        out.append({
+            "kind": kind,
+            "pulled": cls.pulled,
+            "pushed": cls.pushed,
+            "options": [{"name": o.name, "secret": o.secret, "required": o.required, "default": o.default,
+                         "help": o.help} for o in cls.options],
+        })
+    return out
