@@ -6,14 +6,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalation import AgentState, RoutingDecision, RoutingRequest, route
-from inbox.models import Agent, Conversation, Presence, Status, Team, agent_teams
+from inbox.models import Agent, Conversation, Status, Team, agent_teams
 
 
 def agent_states(session: Session) -> dict[int, AgentState]:
-    """Everyone who could take work now, with their current open load."""
+    """Every active agent with presence and open load: routing needs the offline ones too,
+    to say truthfully whether a team has nobody or nobody online."""
     agents = session.execute(
         select(Agent.id, Agent.capacity, Agent.languages, Agent.last_assigned_at, Agent.presence).where(
-            Agent.active.is_(True), Agent.presence == Presence.ONLINE.value
+            Agent.active.is_(True)
         )
     ).all()
     if not agents:

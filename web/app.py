@@ -13,7 +13,7 @@ from flask import Flask, jsonify
 from sqlalchemy import text
 
 from inbox.context import Inbox
-from web import auth, errors, pages, pages_dashboard, pages_escalation, realtime
+from web import auth, errors, pages, pages_admin, pages_dashboard, pages_escalation, realtime
 from web.api import bp as api_bp
 from web.api import load_views
 from web.config import Config
@@ -59,6 +59,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(pages_escalation.bp)
     app.register_blueprint(pages_dashboard.bp)
+    app.register_blueprint(pages_admin.bp)
     realtime.register(socketio)
 
     @app.after_request
