@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inbox import outbox, polling
+from inbox import outbox, polling, spikes_service
 from inbox.context import Inbox
 
 log = logging.getLogger("murmur.jobs")
@@ -42,4 +42,5 @@ def deliver_outbox(inbox: Inbox) -> int:
 PERIODIC: list[Job] = [
     Job("poll_due", poll_due, 2.0),
     Job("deliver_outbox", deliver_outbox, 2.0),
+    Job("check_spikes", spikes_service.check_spikes, 30.0),
 ]
