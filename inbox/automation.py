@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from escalation import Action, Condition, Firing, Rule, evaluate
-from inbox.models import Conversation, Customer, Identity, RuleRun, Status
+from inbox import webhooks_out
+from inbox.models import CannedResponse, Conversation, Customer, Identity, RuleRun, Status
 from inbox.models import Rule as RuleRow
 
 
@@ -87,6 +88,7 @@ class Outcome:
     canned_replies: list[str] = field(default_factory=list)
     assigned_agent: int | None = None
     runs: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: list[dict[str, Any]] = field(default_factory=list)
 
 
 def apply_firings(
@@ -113,10 +115,15 @@ def apply_firings(
             elif t == "escalate":
                 labels.add("escalated")
                 out.escalated.append(firing.rule_name)
+            elif t == "notify" and p.get("channel") == "webhook":
+                out.webhooks.append({"rule_id": firing.rule_id, "rule": firing.rule_name, **p})
             elif t == "notify":
                 out.notifications.append({"rule": firing.rule_name, **p})
             elif t == "send_canned":
-                out.canned_replies.append(str(p.get("text", "")))
+                text = _canned_text(conv, p)
+                if not text:
+                    continue  # the canned response was deleted; record nothing rather than send ""
+                out.canned_replies.append(text)
             elif t == "snooze":
                 conv.status = Status.SNOOZED.value
                 conv.snoozed_until = now + timedelta(minutes=float(p.get("minutes", 60)))
@@ -147,8 +154,28 @@ def run_rules(rules: list[Rule], facts: dict[str, Any], trigger: str) -> list[Fi
 
 
 def record_runs(session: Session, conversation_id: int, runs: list[dict[str, Any]]) -> None:
+    """Store the runs that did something, and queue the webhook notifications they asked for
+    (in the same transaction, so a notification leaves only if the change it reports was saved)."""
     if runs:
         session.add_all(RuleRun(conversation_id=conversation_id, **r) for r in runs)
+    for run in runs:
+        for action in run["actions"]:
+            if action.get("type") == "notify" and action.get("channel") == "webhook":
+                webhooks_out.queue_rule_webhook(session, conversation_id, run, action)
+
+
+def _canned_text(conv: Conversation, params: dict[str, Any]) -> str:
+    if params.get("text"):
+        return str(params["text"])
+    session = object_session(conv)
+    if session is None or params.get("canned_id") is None:
+        return ""
+    return session.scalar(select(CannedResponse.text).where(CannedResponse.id == int(params["canned_id"]))) or ""
+
+
+def jsonable(value: Any) -> Any:
+    """A fact value as short JSON (long texts cut), for run records and previews."""
+    return _jsonable(value)
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,3 +1,147 @@
-"""API endpoints: rules (filled in by the work on its issue)."""
+"""Rules, the dry run, and outbound webhooks: thin views over inbox.rules_service and inbox.webhooks_out.
+
+Rule bodies are checked by the escalation leaf, which reports every problem at once;
+the 400 carries the first one in `error.field` and all of them in `error.errors`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+from flask import g, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from inbox import rules_service as svc
+from inbox import webhooks_out
+from web.api import endpoint, json_body, parse
+from web.auth import inbox
+from web.errors import ApiError, body
+
+
+class RuleIn(BaseModel):
+    """A rule as the editor sends it; conditions and actions are checked by the escalation leaf."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str | None = None
+    trigger: Literal["message.created", "conversation.updated", "time.passed"] | None = None
+    match: Literal["all", "any"] | None = None
+    conditions: list[Any] | None = None
+    actions: list[Any] | None = None
+    enabled: bool | None = None
+    order: int | None = None
+
+
+class PreviewIn(RuleIn):
+    limit: int = Field(default=svc.PREVIEW_DEFAULT, ge=1, le=svc.PREVIEW_MAX)
+
+
+class ReorderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ids: list[int]
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="", max_length=120)
+    url: str = Field(min_length=8, max_length=1000)
+    events: list[str] = Field(min_length=1)
+
+
+def _rule_errors(call: Callable[[], Any], status: int = 200) -> Any:
+    try:
+        return jsonify(call()), status
+    except svc.RuleInvalid as exc:
+        out = body("invalid", exc.message, exc.field)
+        out["error"]["errors"] = exc.errors
+        return jsonify(out), 400
+
+
+def _raw() -> dict[str, Any]:
+    data = json_body()
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid", "the body must be a JSON object")
+    return data
+
+
+@endpoint("/rules", ["GET"], "List rules in evaluation order")
+def list_rules() -> Any:
+    """Supervisors and admins only; each rule carries a sentence describing it."""
+    return jsonify({"rules": svc.list_rules(inbox(), g.agent_id)})
+
+
+@endpoint("/rules/vocabulary", ["GET"], "Fields, operators and actions a rule may use")
+def vocabulary() -> Any:
+    """What the rule editor builds its lists from."""
+    return jsonify(svc.vocabulary())
+
+
+@endpoint("/rules", ["POST"], "Create a rule", body=RuleIn, status=201)
+def create_rule() -> Any:
+    """Validated when saved: a 400 names the path of each problem (e.g. `conditions[1].value`)."""
+    data = _raw()
+    parse(RuleIn, data)
+    return _rule_errors(lambda: svc.create_rule(inbox(), g.agent_id, data), 201)
+
+
+@endpoint("/rules/<int:rule_id>", ["PATCH"], "Change a rule (e.g. enable or disable it)", body=RuleIn)
+def patch_rule(rule_id: int) -> Any:
+    data = _raw()
+    parse(RuleIn, data)
+    return _rule_errors(lambda: svc.update_rule(inbox(), g.agent_id, rule_id, data))
+
+
+@endpoint("/rules/<int:rule_id>", ["DELETE"], "Delete a rule", status=204)
+def delete_rule(rule_id: int) -> Any:
+    svc.delete_rule(inbox(), g.agent_id, rule_id)
+    return "", 204
+
+
+@endpoint("/rules/order", ["PUT"], "Set the evaluation order", body=ReorderIn)
+def reorder_rules() -> Any:
+    """`ids` must list every rule exactly once."""
+    ids = parse(ReorderIn, json_body()).ids
+    return jsonify({"rules": svc.reorder_rules(inbox(), g.agent_id, ids)})
+
+
+@endpoint("/rules/preview", ["POST"], "Dry-run a draft rule over recent messages", body=PreviewIn)
+def preview_rule() -> Any:
+    """Which of the last `limit` inbound messages would match, why, and what the rule would do. Writes nothing."""
+    data = _raw()
+    limit = parse(PreviewIn, data).limit
+    draft = {k: v for k, v in data.items() if k != "limit"}
+    return _rule_errors(lambda: svc.preview(inbox(), g.agent_id, draft, limit))
+
+
+@endpoint("/webhooks", ["GET"], "List outbound webhook subscriptions")
+def list_subscriptions() -> Any:
+    return jsonify({"subscriptions": webhooks_out.list_subscriptions(inbox(), g.agent_id)})
+
+
+@endpoint("/webhooks", ["POST"], "Subscribe a URL to events", body=SubscriptionIn, status=201)
+def create_subscription() -> Any:
+    """The signing secret is in this answer only; deliveries are signed like inbound webhooks."""
+    b = parse(SubscriptionIn, json_body())
+    return jsonify(webhooks_out.create_subscription(inbox(), g.agent_id, b.name, b.url, b.events)), 201
+
+
+@endpoint("/webhooks/<int:sub_id>", ["DELETE"], "Remove a subscription", status=204)
+def delete_subscription(sub_id: int) -> Any:
+    webhooks_out.delete_subscription(inbox(), g.agent_id, sub_id)
+    return "", 204
+
+
+@endpoint("/webhooks/deliveries", ["GET"], "Outbound deliveries with their answers",
+          query={"status": "queued, sent or failed", "limit": "at most 500 (default 100)"})
+def list_deliveries() -> Any:
+    try:
+        limit = int(request.args.get("limit", 100))
+    except ValueError:
+        raise ApiError(400, "invalid", "limit must be a whole number", "limit") from None
+    return jsonify({"deliveries": webhooks_out.list_deliveries(inbox(), g.agent_id, request.args.get("status"), limit)})
+
+
+@endpoint("/webhooks/deliveries/<int:delivery_id>/replay", ["POST"], "Send a delivery again", status=201)
+def replay_delivery(delivery_id: int) -> Any:
+    """Queues a copy (the original and its answer stay on record)."""
+    return jsonify(webhooks_out.replay(inbox(), g.agent_id, delivery_id)), 201
