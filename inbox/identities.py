@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from connectors.types import Author
 from inbox.models import Customer, Identity
@@ -29,6 +30,7 @@ def upsert_identities(
     if missing:
         customer_rows = [
             {
+                "first_identity_key": _key(k),
                 "name": wanted[k].display_name or wanted[k].handle,
                 "email": wanted[k].email,
                 "created_at": now,
@@ -38,13 +40,19 @@ def upsert_identities(
             }
             for k in missing
         ]
-        ids = session.scalars(insert(Customer).returning(Customer.id, sort_by_parameter_order=True), customer_rows).all()
+        # RETURNING gives back exactly the rows this statement inserted; match them by key, not order.
+        mine = dict(
+            (key, cid)
+            for cid, key in session.execute(
+                insert(Customer).returning(Customer.id, Customer.first_identity_key), customer_rows
+            )
+        )
         session.execute(
             insert_ignore(session, Identity, ["channel", "external_id"]),
-            [_identity_row(k[0], wanted[k], cid, now) for k, cid in zip(missing, ids, strict=True)],
+            [_identity_row(k[0], wanted[k], mine[_key(k)], now) for k in missing],
         )
         found.update(_load(session, missing))
-        orphans = [cid for k, cid in zip(missing, ids, strict=True) if found[k].customer_id != cid]
+        orphans = [mine[_key(k)] for k in missing if found[k].customer_id != mine[_key(k)]]
         if orphans:
             session.execute(Customer.__table__.delete().where(Customer.id.in_(orphans)))
     refresh = [
@@ -55,10 +63,15 @@ def upsert_identities(
     ]
     if refresh:
         session.execute(update(Identity), refresh)
-        for row in refresh:
-            ident = next(i for i in found.values() if i.id == row["id"])
-            ident.followers, ident.verified = row["followers"], row["verified"]
+        by_id = {i.id: i for i in found.values()}
+        for row in refresh:  # mirror the bulk UPDATE in memory without marking the objects dirty
+            for attr in ("followers", "verified", "display_name", "handle"):
+                set_committed_value(by_id[row["id"]], attr, row[attr])
     return found
+
+
+def _key(key: tuple[str, str]) -> str:
+    return f"{key[0]}\x1f{key[1]}"
 
 
 def _identity_row(channel: str, a: Author, customer_id: int, now: datetime) -> dict:

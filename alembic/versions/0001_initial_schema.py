@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('rfm_segment', sa.String(length=30), nullable=True),
     sa.Column('attributes', sa.JSON(), nullable=False),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('first_identity_key', sa.String(length=300), nullable=True),
     sa.Column('created_at', inbox.models.base.UTCDateTime(), nullable=False),
     sa.Column('last_seen_at', inbox.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['merged_into_id'], ['customers.id'], name=op.f('fk_customers_merged_into_id_customers')),

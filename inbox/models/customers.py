@@ -23,6 +23,10 @@ class Customer(Base):
     rfm_segment: Mapped[str | None] = mapped_column(String(30), default=None)
     attributes: Mapped[dict] = mapped_column(default=dict)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None)
+    # "network<US>external id" of the identity this customer was first seen as: provenance, and the
+    # natural key that lets a batch insert of customers be matched to its identities without
+    # row-ordered RETURNING (which SQLite can only do one row at a time).
+    first_identity_key: Mapped[str | None] = mapped_column(String(300), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(default=None)
 
