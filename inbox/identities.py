@@ -27,6 +27,7 @@ def upsert_identities(
         wanted[(channel, author.external_id)] = author
     found = _load(session, list(wanted))
     missing = [key for key in wanted if key not in found]
+    missing_set = set(missing)
     if missing:
         customer_rows = [
             {
@@ -59,7 +60,7 @@ def upsert_identities(
         {"id": found[k].id, "followers": a.followers, "display_name": a.display_name or found[k].display_name,
          "handle": a.handle or found[k].handle, "verified": a.verified}
         for k, a in wanted.items()
-        if k not in missing and (found[k].followers != a.followers or found[k].verified != a.verified)
+        if k not in missing_set and (found[k].followers != a.followers or found[k].verified != a.verified)
     ]
     if refresh:
         session.execute(update(Identity), refresh)

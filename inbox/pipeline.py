@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 import sentiment
@@ -30,6 +31,7 @@ from inbox.models import (
     Customer,
     Direction,
     Message,
+    RuleRun,
     Status,
 )
 from inbox.replies import queue_reply
@@ -67,6 +69,11 @@ def ingest(
 
 
 def ingest_in(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Sequence[InboundMessage]) -> IngestResult:
+    with uow.session.no_autoflush:
+        return _ingest(uow, inbox, account, messages)
+
+
+def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Sequence[InboundMessage]) -> IngestResult:
     s = uow.session
     now = inbox.clock()
     lock_channel(s, account.id)
@@ -112,13 +119,18 @@ def ingest_in(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: 
                 "received_at": now,
             }
         )
-    ids = s.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows).all()
+    # RETURNING yields exactly the inserted rows; match them by external id (ordered RETURNING
+    # would make SQLite insert one row per statement).
+    id_of = {ext: mid for mid, ext in s.execute(insert(Message).returning(Message.id, Message.external_id), rows)}
+    ids = [id_of[r["external_id"]] for r in rows]
 
     by_conv: dict[int, list[int]] = defaultdict(list)
     for idx, row in enumerate(rows):
         by_conv[row["conversation_id"]].append(idx)
 
     rules = automation.load_rules(s, "message.created")
+    run_rows: list[dict[str, Any]] = []
+    label_rows: list[dict[str, Any]] = []
     states: dict | None = None
     strategies: dict[int, str] = {}
     weights = inbox.settings.get("rank_weights")
@@ -160,7 +172,7 @@ def ingest_in(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: 
                  "contribution": round(outcome.priority_floor - priority.value, 3),
                  "detail": "raised by rule: " + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"])}
             )
-        automation.record_runs(s, conv.id, [r for r in outcome.runs if r["actions"]])
+        run_rows.extend({"conversation_id": conv.id, **r} for r in outcome.runs if r["actions"])
         for text in outcome.canned_replies:
             queue_reply(s, conv, text, None, now)
         if conv.assignee_id is None and conv.status == Status.OPEN.value:
@@ -169,16 +181,19 @@ def ingest_in(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: 
             decision = assignment.choose(states, conv, strategies.get(conv.team_id or -1, "round_robin"), now_ts)
             conv.assignee_id = decision.agent_id
             conv.queue_reason = "" if decision.agent_id else decision.reason
-        _save_labels(s, conv.id, before_labels, conv_labels)
+        _save_labels(s, conv.id, before_labels, conv_labels, label_rows)
         _announce(uow, conv, customer, conv_labels, [(ids[i], rows[i], idents[(fresh[i].channel, fresh[i].author.external_id)]) for i in idxs],
                   created=conv.id in created, assigned=conv.assignee_id != before_assignee, outcome=outcome)
+    if run_rows:
+        s.execute(insert(RuleRun), run_rows)
+    if label_rows:
+        s.execute(insert(ConversationLabel), label_rows)
+    s.execute(update(Conversation), [_writable(c) for c in convs.values() if c.id in by_conv])
     if states:
         assigned = {c.assignee_id for c in convs.values() if c.assignee_id}
-        for agent in s.scalars(select(Agent).where(Agent.id.in_(assigned))):
-            agent.last_assigned_at = now
-    for cust in customers.values():
-        cust.last_seen_at = now
-    s.flush()
+        if assigned:
+            s.execute(update(Agent).where(Agent.id.in_(assigned)).values(last_assigned_at=now))
+    s.execute(update(Customer).where(Customer.id.in_(customer_ids)).values(last_seen_at=now))
     return IngestResult(len(fresh), len(messages) - len(fresh), tuple(ids), tuple(c.id for c in convs.values()))
 
 
@@ -203,6 +218,11 @@ def _fresh(s: Session, account_id: int, messages: Sequence[InboundMessage]) -> l
 def _conversations(
     s: Session, account: ChannelAccount, fresh: list[InboundMessage], idents: dict, now: datetime
 ) -> tuple[dict[str, Conversation], set[int]]:
+    """Working copies of the batch's conversations, detached from the session.
+
+    The pipeline changes them in memory and writes them all back with one bulk UPDATE, instead of
+    one UPDATE per conversation with a different column set each time.
+    """
     keys = list(dict.fromkeys(m.thread_key for m in fresh))
     found: dict[str, Conversation] = {}
     for i in range(0, len(keys), 500):
@@ -214,34 +234,55 @@ def _conversations(
                 )
             )
         )
-    first = {}
+    for conv in found.values():
+        s.expunge(conv)
+    first: dict[str, InboundMessage] = {}
     for m in fresh:
         first.setdefault(m.thread_key, m)
-    new = []
-    for key in keys:
-        if key in found:
-            continue
-        m = first[key]
-        conv = Conversation(
-            customer_id=idents[(m.channel, m.author.external_id)].customer_id,
-            channel_account_id=account.id,
-            channel=m.channel,
-            thread_key=key,
-            subject=m.text[:200],
-            public=m.public,
-            team_id=account.team_id,
-            status=Status.OPEN.value,
-            created_at=now,
-            updated_at=now,
-            last_message_at=_aware(m.created_at),
-            priority_components=[],
-        )
-        new.append((conv, m))
-        found[key] = conv
-    if new:
-        s.add_all(conv for conv, _ in new)
-        s.flush()
-    return found, {conv.id for conv, _ in new}
+    new_rows = [
+        {
+            "customer_id": idents[(first[k].channel, first[k].author.external_id)].customer_id,
+            "channel_account_id": account.id,
+            "channel": first[k].channel,
+            "thread_key": k,
+            "subject": first[k].text[:200],
+            "public": first[k].public,
+            "team_id": account.team_id,
+            "status": Status.OPEN.value,
+            "created_at": now,
+            "updated_at": now,
+            "last_message_at": _aware(first[k].created_at),
+            "priority_components": [],
+        }
+        for k in keys
+        if k not in found
+    ]
+    created: set[int] = set()
+    if new_rows:
+        id_of = {
+            key: cid
+            for cid, key in s.execute(insert(Conversation).returning(Conversation.id, Conversation.thread_key), new_rows)
+        }
+        defaults = {"priority": 0.0, "priority_base": 0.0, "priority_rate": 0.0, "priority_anchor": 0.0,
+                    "sentiment": 0.0, "message_count": 0, "assigned_manually": False, "queue_reason": ""}
+        for row in new_rows:
+            conv = Conversation(**defaults, **row, id=id_of[row["thread_key"]])
+            found[row["thread_key"]] = conv
+            created.add(conv.id)
+    return found, created
+
+
+_WRITABLE = (
+    "status", "snoozed_until", "priority", "priority_base", "priority_rate", "priority_anchor",
+    "priority_components", "sentiment", "language", "assignee_id", "assigned_manually", "team_id",
+    "queue_reason", "message_count", "last_message_at", "last_customer_message_at", "waiting_since",
+    "first_response_at", "last_agent_reply_at", "first_response_due_at", "next_response_due_at",
+    "resolution_due_at", "resolved_at", "updated_at",
+)
+
+
+def _writable(conv: Conversation) -> dict[str, Any]:
+    return {"id": conv.id, **{name: getattr(conv, name) for name in _WRITABLE}}
 
 
 def _absorb(conv: Conversation, rows: list[dict[str, Any]], customer: Customer | None, now: datetime) -> None:
@@ -275,9 +316,8 @@ def _labels(s: Session, conv_ids: list[int]) -> dict[int, set[str]]:
     return out
 
 
-def _save_labels(s: Session, conv_id: int, before: set[str], after: set[str]) -> None:
-    for label in after - before:
-        s.add(ConversationLabel(conversation_id=conv_id, label=label))
+def _save_labels(s: Session, conv_id: int, before: set[str], after: set[str], added_rows: list[dict]) -> None:
+    added_rows.extend({"conversation_id": conv_id, "label": x} for x in after - before)
     gone = before - after
     if gone:
         s.execute(
@@ -310,8 +350,7 @@ def _announce(
     summary = conversation_dict(conv, customer, sorted(labels))
     uow.emit("conversation.created" if created else "conversation.updated", {"conversation": summary}, rooms)
     for mid, row, ident in new_messages:
-        msg = Message(**row)
-        msg.id = mid
+        msg = SimpleNamespace(**row, id=mid, author_agent_id=None, sentiment_corrected_by=None)
         uow.emit("message.created", {"message": message_dict(msg, ident), "conversation": summary}, rooms)
     if assigned and conv.assignee_id is not None:
         uow.emit("conversation.assigned", {"conversation": summary, "assignee_id": conv.assignee_id}, rooms)

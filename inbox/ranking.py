@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -45,12 +44,11 @@ def rank_conversation(
 
 
 def components_json(priority: Priority) -> list[dict[str, Any]]:
-    out = []
-    for c in priority.components:
-        d = asdict(c)
-        d["contribution"] = round(c.contribution, 3)
-        out.append(d)
-    return out
+    return [
+        {"name": c.name, "weight": c.weight, "value": c.value, "detail": c.detail,
+         "contribution": round(c.contribution, 3)}
+        for c in priority.components
+    ]
 
 
 def store_priority(conv: Conversation, priority: Priority, now: datetime, floor: float | None = None) -> None:
