@@ -1,3 +1,81 @@
-"""API endpoints: analytics (filled in by the work on its issue)."""
+"""Analytics endpoints: order import, lifecycle funnel, win-back list."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import g, jsonify
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from inbox import lifecycle_service, orders, reporting_winback
+from inbox.analytics.orders_csv import CustomerRef, OrderRow
+from inbox.reporting_filters import check_supervisor
+from web.api import endpoint, json_body, parse
+from web.api.dashboard import csv_response, parse_time, wants_csv
+from web.auth import inbox
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    order_id: str | None = Field(default=None, max_length=100)
+    customer_id: int | None = None
+    customer_email: str | None = Field(default=None, max_length=254)
+    handle: str | None = Field(default=None, max_length=255)
+    amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    ordered_at: datetime
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> OrderIn:
+        if self.customer_id is None and not self.customer_email and not self.handle:
+            raise ValueError("give customer_id, customer_email or handle")
+        return self
+
+
+class OrdersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    orders: list[OrderIn] = Field(min_length=1, max_length=10_000)
+
+
+def _row(i: int, o: OrderIn) -> OrderRow:
+    if o.customer_id is not None:
+        ref = CustomerRef("customer_id", str(o.customer_id))
+    elif o.customer_email:
+        ref = CustomerRef("customer_email", o.customer_email.strip().lower())
+    else:
+        ref = CustomerRef("handle", (o.handle or "").lstrip("@"))
+    at = o.ordered_at if o.ordered_at.tzinfo else o.ordered_at.replace(tzinfo=UTC)
+    return OrderRow(i, ref, o.amount, o.currency, at.astimezone(UTC), o.order_id)
+
+
+@endpoint("/orders", ["POST"], "Import orders (JSON)", body=OrdersIn)
+def post_orders() -> Any:
+    """Idempotent on order_id. Rejected items come back with their 1-based position as `line`.
+    Supervisors and admins only; customer values and stages are recomputed afterwards."""
+    body = parse(OrdersIn, json_body())
+    with inbox().read() as s:
+        check_supervisor(s, g.agent_id)
+    result = orders.import_rows(inbox(), [_row(i + 1, o) for i, o in enumerate(body.orders)])
+    return jsonify(result.as_dict())
+
+
+@endpoint("/analytics/funnel", ["GET"], "Lifecycle funnel over a period",
+          query={"from": "ISO date (default 30 days ago)", "to": "ISO date (default now)"})
+def funnel() -> Any:
+    """Counts and conversion between lifecycle stages for customers with a stage change in the period."""
+    end = parse_time("to") or inbox().clock()
+    start = parse_time("from") or end - timedelta(days=30)
+    return jsonify(lifecycle_service.funnel_report(inbox(), g.agent_id, start, end))
+
+
+@endpoint("/winback", ["GET"], "Churn-risk customers to win back", query={"format": "json (default) or csv"})
+def winback() -> Any:
+    """Churn-risk customers with the reason and their last conversations; CSV with format=csv."""
+    rows = reporting_winback.churn_risk(inbox(), g.agent_id)
+    if wants_csv():
+        flat = [{**{k: v for k, v in r.items() if k != "conversations"},
+                 "conversation_ids": " ".join(str(c["id"]) for c in r["conversations"])} for r in rows]
+        return csv_response(flat, "murmur-winback.csv")
+    return jsonify({"customers": rows, "count": len(rows)})
