@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inbox import outbox, polling, spikes_service
+from inbox import lifecycle_service, outbox, polling, spikes_service
 from inbox.context import Inbox
 
 log = logging.getLogger("murmur.jobs")
@@ -43,4 +43,5 @@ PERIODIC: list[Job] = [
     Job("poll_due", poll_due, 2.0),
     Job("deliver_outbox", deliver_outbox, 2.0),
     Job("check_spikes", spikes_service.check_spikes, 30.0),
+    Job("refresh_customers", lifecycle_service.refresh_customers, 300.0),
 ]
