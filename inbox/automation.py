@@ -6,24 +6,34 @@ applies the actions the leaf asks for, recording each firing as a RuleRun.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from escalation import Action, Condition, Firing, Rule, evaluate
-from inbox import webhooks_out
 from inbox.models import CannedResponse, Conversation, Customer, Identity, RuleRun, Status
 from inbox.models import Rule as RuleRow
 
 
 def load_rules(session: Session, trigger: str | None = None) -> list[Rule]:
+    """Enabled rules in order, with canned replies resolved to their text (read once per batch)."""
     stmt = select(RuleRow).where(RuleRow.enabled.is_(True)).order_by(RuleRow.position, RuleRow.id)
     if trigger is not None:
         stmt = stmt.where(RuleRow.trigger == trigger)
-    return [to_rule(r) for r in session.scalars(stmt)]
+    rules = [to_rule(r) for r in session.scalars(stmt)]
+    wanted = {a.params["canned_id"] for r in rules for a in r.actions
+              if a.type == "send_canned" and a.params.get("canned_id") is not None}
+    if not wanted:
+        return rules
+    texts = dict(session.execute(select(CannedResponse.id, CannedResponse.text)
+                                 .where(CannedResponse.id.in_(wanted))).all())
+    return [replace(r, actions=tuple(
+        Action(a.type, {**a.params, "text": texts.get(a.params["canned_id"], "")})
+        if a.type == "send_canned" and a.params.get("canned_id") is not None else a for a in r.actions))
+        for r in rules]
 
 
 def to_rule(r: RuleRow) -> Rule:
@@ -120,7 +130,7 @@ def apply_firings(
             elif t == "notify":
                 out.notifications.append({"rule": firing.rule_name, **p})
             elif t == "send_canned":
-                text = _canned_text(conv, p)
+                text = str(p.get("text") or "")  # load_rules resolved canned_id to its text
                 if not text:
                     continue  # the canned response was deleted; record nothing rather than send ""
                 out.canned_replies.append(text)
@@ -154,23 +164,11 @@ def run_rules(rules: list[Rule], facts: dict[str, Any], trigger: str) -> list[Fi
 
 
 def record_runs(session: Session, conversation_id: int, runs: list[dict[str, Any]]) -> None:
-    """Store the runs that did something, and queue the webhook notifications they asked for
-    (in the same transaction, so a notification leaves only if the change it reports was saved)."""
+    """Store the runs that did something."""
     if runs:
         session.add_all(RuleRun(conversation_id=conversation_id, **r) for r in runs)
-    for run in runs:
-        for action in run["actions"]:
-            if action.get("type") == "notify" and action.get("channel") == "webhook":
-                webhooks_out.queue_rule_webhook(session, conversation_id, run, action)
 
 
-def _canned_text(conv: Conversation, params: dict[str, Any]) -> str:
-    if params.get("text"):
-        return str(params["text"])
-    session = object_session(conv)
-    if session is None or params.get("canned_id") is None:
-        return ""
-    return session.scalar(select(CannedResponse.text).where(CannedResponse.id == int(params["canned_id"]))) or ""
 
 
 def jsonable(value: Any) -> Any:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 import sentiment
 from connectors.types import InboundMessage
-from inbox import assignment, automation, ranking
+from inbox import assignment, automation, ranking, sla_service
 from inbox.context import Inbox, UnitOfWork
 from inbox.events import conversation_rooms
 from inbox.identities import upsert_identities
@@ -181,6 +181,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
             decision = assignment.choose(states, conv, strategies.get(conv.team_id or -1, "round_robin"), now_ts)
             conv.assignee_id = decision.agent_id
             conv.queue_reason = "" if decision.agent_id else decision.reason
+        sla_service.update_due(s, conv, customer)
         _save_labels(s, conv.id, before_labels, conv_labels, label_rows)
         _announce(uow, conv, customer, conv_labels, [(ids[i], rows[i], idents[(fresh[i].channel, fresh[i].author.external_id)]) for i in idxs],
                   created=conv.id in created, assigned=conv.assignee_id != before_assignee, outcome=outcome)

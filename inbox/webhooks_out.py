@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from connectors.webhook import sign
@@ -26,10 +26,11 @@ from inbox.agents import load_agent
 from inbox.context import Inbox
 from inbox.errors import Invalid, NotFound
 from inbox.events import Event
-from inbox.models import AuditLog, Role
+from inbox.models import AuditLog, Role, RuleRun
 from inbox.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from inbox.security import decrypt_secrets, encrypt_secrets, new_token
 from inbox.serialize import iso
+from inbox.sql import insert_ignore
 
 MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=2)
@@ -47,14 +48,29 @@ def rule_secret(secret_key: str) -> str:
     return hmac.new(secret_key.encode(), b"murmur.outbound-webhooks", hashlib.sha256).hexdigest()
 
 
-def queue_rule_webhook(session: Session, conversation_id: int, run: dict[str, Any], action: dict[str, Any]) -> None:
-    """Queue a rule's `notify` webhook in the caller's transaction."""
-    session.add(WebhookDelivery(
-        rule_id=run.get("rule_id"), conversation_id=conversation_id, url=action["url"], event="rule.notify",
-        payload={"event": "rule.notify", "rule": run.get("rule_name"), "conversation_id": conversation_id,
-                 "message": action.get("message"), "matched": run.get("matched", [])},
-        next_attempt_at=run.get("at"),
-    ))
+def queue_rule_notifications(session: Session, limit: int = 500) -> int:
+    """Turn recorded rule runs that asked for a webhook into deliveries (each exactly once).
+
+    Reading the runs after the fact keeps the hot ingest path free of webhook work; the unique
+    dedup key makes two schedulers doing this at once harmless.
+    """
+    last = session.scalar(select(func.max(WebhookDelivery.rule_run_id))) or 0
+    runs = session.scalars(select(RuleRun).where(RuleRun.id > last, cast(RuleRun.actions, String).like("%webhook%"))
+                           .order_by(RuleRun.id).limit(limit))
+    count = 0
+    for run in runs:
+        for i, action in enumerate(run.actions or []):
+            if action.get("type") != "notify" or action.get("channel") != "webhook":
+                continue
+            payload = {"event": "rule.notify", "rule": run.rule_name, "rule_id": run.rule_id,
+                       "conversation_id": run.conversation_id, "message": action.get("message"),
+                       "matched": run.matched, "at": iso(run.at)}
+            count += session.execute(insert_ignore(session, WebhookDelivery, ["dedup_key"]).values(
+                dedup_key=f"run:{run.id}:{i}", rule_run_id=run.id, rule_id=run.rule_id,
+                conversation_id=run.conversation_id, url=action["url"], event="rule.notify", payload=payload,
+                status=DeliveryStatus.QUEUED.value, attempts=0, next_attempt_at=run.at, log=[], created_at=run.at,
+            ).returning(WebhookDelivery.id)).scalar() is not None
+    return count
 
 
 def queue_events(session: Session, events: Iterable[Event], now: datetime) -> int:
@@ -76,6 +92,8 @@ def queue_events(session: Session, events: Iterable[Event], now: datetime) -> in
 def deliver_due(inbox: Inbox, limit: int = 50, client: httpx.Client | None = None) -> int:
     """Send due deliveries (claimed with a lease, so two schedulers never send one twice at once)."""
     now = inbox.clock()
+    with inbox.unit_of_work() as uow:
+        queue_rule_notifications(uow.session)
     with inbox.unit_of_work() as uow:
         q = (select(WebhookDelivery)
              .where(WebhookDelivery.status == DeliveryStatus.QUEUED.value, WebhookDelivery.next_attempt_at <= now)

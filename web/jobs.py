@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inbox import lifecycle_service, outbox, polling, spikes_service
+from inbox import lifecycle_service, outbox, polling, presence, sla_service, spikes_service, webhooks_out
 from inbox.context import Inbox
 
 log = logging.getLogger("murmur.jobs")
@@ -42,6 +42,9 @@ def deliver_outbox(inbox: Inbox) -> int:
 PERIODIC: list[Job] = [
     Job("poll_due", poll_due, 2.0),
     Job("deliver_outbox", deliver_outbox, 2.0),
+    Job("sla_tick", sla_service.sla_tick, 15.0),
+    Job("deliver_webhooks", webhooks_out.deliver_due, 5.0),
+    Job("presence_sweep", presence.sweep, 10.0),
     Job("check_spikes", spikes_service.check_spikes, 30.0),
     Job("refresh_customers", lifecycle_service.refresh_customers, 300.0),
 ]

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app, request, session
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
-from inbox import agents
+from inbox import agents, presence
 from inbox.access import check_visible, sees_everything
 from inbox.errors import InboxError
 from inbox.events import Event
@@ -80,14 +80,15 @@ def register(socketio: SocketIO) -> None:
                 join_room("supervisors")
                 join_room("dashboard")
         conns.add(request.sid, agent_id)
-        agents.set_presence(_inbox(), agent_id, "online")
+        presence.registry(_inbox(), current_app.extensions["murmur.config"].redis_url)
+        presence.connected(_inbox(), request.sid, agent_id)
         emit("hello", {"agent_id": agent_id})
 
     @socketio.on("disconnect")
-    def on_disconnect(*_: Any) -> None:
-        agent_id, left = conns.remove(request.sid)
-        if agent_id is not None and left == 0:
-            agents.set_presence(_inbox(), agent_id, "offline")
+    def on_disconnect(reason: Any = None, *_: Any) -> None:
+        # A client that says goodbye is offline at once; a dropped transport gets the grace period.
+        conns.remove(request.sid)
+        presence.disconnected(_inbox(), request.sid, deliberate=reason == socketio.server.reason.CLIENT_DISCONNECT)
 
     @socketio.on("presence")
     def on_presence(data: Any) -> dict:

@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subscription_id", sa.Integer(), nullable=True),
         sa.Column("rule_id", sa.Integer(), nullable=True),
+        sa.Column("rule_run_id", sa.Integer(), nullable=True),
         sa.Column("conversation_id", sa.Integer(), nullable=True),
+        sa.Column("dedup_key", sa.String(length=80), nullable=True),
         sa.Column("url", sa.String(length=1000), nullable=False),
         sa.Column("event", sa.String(length=60), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
@@ -53,8 +55,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="SET NULL",
                                 name=op.f("fk_webhook_deliveries_conversation_id_conversations")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+        sa.UniqueConstraint("dedup_key", name=op.f("uq_webhook_deliveries_dedup_key")),
     )
     op.create_index(op.f("ix_webhook_deliveries_subscription_id"), "webhook_deliveries", ["subscription_id"])
+    op.create_index(op.f("ix_webhook_deliveries_rule_run_id"), "webhook_deliveries", ["rule_run_id"])
     op.create_index(op.f("ix_webhook_deliveries_status"), "webhook_deliveries", ["status"])
     op.create_index(op.f("ix_webhook_deliveries_next_attempt_at"), "webhook_deliveries", ["next_attempt_at"])
 
@@ -62,6 +66,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_webhook_deliveries_next_attempt_at"), table_name="webhook_deliveries")
     op.drop_index(op.f("ix_webhook_deliveries_status"), table_name="webhook_deliveries")
+    op.drop_index(op.f("ix_webhook_deliveries_rule_run_id"), table_name="webhook_deliveries")
     op.drop_index(op.f("ix_webhook_deliveries_subscription_id"), table_name="webhook_deliveries")
     op.drop_table("webhook_deliveries")
     op.drop_table("webhook_subscriptions")

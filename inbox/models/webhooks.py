@@ -41,9 +41,12 @@ class WebhookDelivery(Base):
         ForeignKey("webhook_subscriptions.id", ondelete="SET NULL"), default=None, index=True
     )
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("rules.id", ondelete="SET NULL"), default=None)
+    rule_run_id: Mapped[int | None] = mapped_column(default=None, index=True)
     conversation_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="SET NULL"), default=None
     )
+    # "run:<rule_run id>:<action index>" for rule notifications, so two schedulers queue one delivery
+    dedup_key: Mapped[str | None] = mapped_column(String(80), default=None, unique=True)
     url: Mapped[str] = mapped_column(String(1000))
     event: Mapped[str] = mapped_column(String(60))
     payload: Mapped[dict] = mapped_column(default=dict)

@@ -126,9 +126,15 @@ def test_every_action_type_is_applied(client, world, post_webhook, inbox):
     assert conv["labels"] == ["a"] and conv["team_id"] == billing and conv["assignee_id"] == target["id"]
     assert conv["status"] == "snoozed"
     detail = client.get(f"/api/conversations/{conv['id']}", headers=sup["auth"]).get_json()
-    assert any(m["text"] == "Thanks, we are on it." and m["direction"] == "out" for m in detail["messages"])
+    assert any(m["text"] == "Thanks, we are on it." and m["direction"] == "out" for m in detail["messages"]), detail["messages"]
     run = next(r for r in detail["rule_runs"] if r["rule_name"] == "everything")
     assert len(run["actions"]) == len(rule["actions"])
+    from inbox.webhooks_out import queue_rule_notifications
+
+    with inbox.unit_of_work() as uow:
+        assert queue_rule_notifications(uow.session) == 1
+    with inbox.unit_of_work() as uow:
+        assert queue_rule_notifications(uow.session) == 0  # once, however often the job runs
     deliveries = client.get("/api/webhooks/deliveries", headers=sup["auth"]).get_json()["deliveries"]
     assert deliveries[0]["url"] == "http://127.0.0.1:9/hook" and deliveries[0]["event"] == "rule.notify"
 

@@ -1,0 +1,91 @@
+"""SLA policies (with business hours and holidays) and the agents' presence board: thin views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify
+from pydantic import BaseModel, ConfigDict, Field
+
+from inbox import presence, sla_service
+from inbox.access import require_role
+from inbox.agents import load_agent
+from inbox.rules_service import RuleInvalid
+from web.api import endpoint, json_body, parse
+from web.auth import inbox
+from web.errors import ApiError, body
+
+
+class PolicyIn(BaseModel):
+    """Targets in business minutes; calendar = {"timezone", "hours": {"mon": [["09:00","17:00"]]}, "holidays": [...]}."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=120)
+    team_id: int | None = None
+    channel: str | None = None
+    customer_tier: str | None = None
+    first_response_minutes: float | None = None
+    next_response_minutes: float | None = None
+    resolution_minutes: float | None = None
+    calendar: dict[str, Any] | None = None
+    warn_before_minutes: float | None = None
+    enabled: bool | None = None
+
+
+def _save(data: dict[str, Any], policy_id: int | None = None) -> Any:
+    try:
+        return sla_service.save_policy(inbox(), g.agent_id, data, policy_id)
+    except RuleInvalid as exc:
+        out = body("invalid", exc.message, exc.field)
+        out["error"]["errors"] = exc.errors
+        raise _Invalid(out) from None
+
+
+class _Invalid(Exception):
+    def __init__(self, out: dict[str, Any]) -> None:
+        self.out = out
+
+
+def _body() -> dict[str, Any]:
+    data = json_body()
+    parse(PolicyIn, data)
+    return {k: v for k, v in data.items() if v is not None or k in ("team_id", "channel", "customer_tier")}
+
+
+@endpoint("/sla/policies", ["GET"], "List SLA policies")
+def list_policies() -> Any:
+    return jsonify({"policies": sla_service.list_policies(inbox(), g.agent_id)})
+
+
+@endpoint("/sla/policies", ["POST"], "Create an SLA policy", body=PolicyIn, status=201)
+def create_policy() -> Any:
+    """The most specific enabled policy (customer tier, team, channel) applies to a conversation."""
+    try:
+        return jsonify(_save(_body())), 201
+    except _Invalid as exc:
+        return jsonify(exc.out), 400
+
+
+@endpoint("/sla/policies/<int:policy_id>", ["PATCH"], "Change an SLA policy", body=PolicyIn)
+def patch_policy(policy_id: int) -> Any:
+    try:
+        return jsonify(_save(_body(), policy_id))
+    except _Invalid as exc:
+        return jsonify(exc.out), 400
+
+
+@endpoint("/sla/policies/<int:policy_id>", ["DELETE"], "Delete an SLA policy", status=204)
+def delete_policy(policy_id: int) -> Any:
+    sla_service.delete_policy(inbox(), g.agent_id, policy_id)
+    return "", 204
+
+
+@endpoint("/agents/presence", ["GET"], "Agents' presence and load at a glance")
+def presence_board() -> Any:
+    """Supervisors and admins only."""
+    with inbox().read() as s:
+        agent = load_agent(s, g.agent_id)
+        if agent is None:
+            raise ApiError(401, "unauthorized", "unknown agent")
+        require_role(agent, "admin", "supervisor")
+    return jsonify({"agents": presence.presence_board(inbox())})
