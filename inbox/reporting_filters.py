@@ -41,8 +41,8 @@ class Filters:
 
 def make_filters(now: datetime, start: datetime | None = None, end: datetime | None = None,
                  channel: str | None = None, language: str | None = None, bucket: str | None = None) -> Filters:
-    """Defaults: the last 7 days, daily buckets (hourly for two days or less)."""
-    end = end or now
+    """Defaults: the last 7 days up to and including now, daily buckets (hourly for two days or less)."""
+    end = end or now + timedelta(seconds=1)
     start = start or end - timedelta(days=7)
     if start >= end:
         raise Invalid("from must be before to", "from")

@@ -224,3 +224,18 @@ def test_agents_get_403_and_bad_input_400(client, data):
     assert client.get("/api/dashboard?from=yesterday", headers=sup).get_json()["error"]["field"] == "from"
     assert client.get("/api/dashboard?from=2024-01-01&to=2024-03-01&bucket=hour", headers=sup).status_code == 400
     assert client.get("/api/dashboard").status_code == 401
+
+
+def test_pages_render_figures_as_links_to_their_messages(client, data):
+    sup = data["supervisor"]["auth"]
+    page = client.get(f"/dashboard?{RANGE}", headers=sup)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<svg" in html and "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "/dashboard/messages?from=2024-03-04" in html and "sentiment=negative" in html and "term=refund" in html
+    assert 'src="/static/js/dashboard.js"' in html and "<script>" not in html
+    fragment = client.get(f"/dashboard/figures?{RANGE}", headers=sup).get_data(as_text=True)
+    assert "<html" not in fragment and "Rising terms" in fragment
+    drill_page = client.get(f"/dashboard/messages?{RANGE}&sentiment=negative", headers=sup).get_data(as_text=True)
+    assert drill_page.count('class="drill-row"') == 4 and "Worst support ever" in drill_page
+    assert client.get("/winback", headers=sup).status_code == 200
+    assert client.get("/dashboard", headers=data["agent"]["auth"]).status_code == 403
