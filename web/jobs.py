@@ -10,7 +10,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inbox import lifecycle_service, outbox, polling, presence, sla_service, spikes_service, webhooks_out
+from inbox import (
+    lifecycle_service,
+    outbox,
+    polling,
+    presence,
+    sla_service,
+    spikes_service,
+    surveys_service,
+    webhooks_out,
+)
 from inbox.context import Inbox
 
 log = logging.getLogger("murmur.jobs")
@@ -47,4 +56,5 @@ PERIODIC: list[Job] = [
     Job("presence_sweep", presence.sweep, 10.0),
     Job("check_spikes", spikes_service.check_spikes, 30.0),
     Job("refresh_customers", lifecycle_service.refresh_customers, 300.0),
+    Job("send_surveys", surveys_service.send_surveys, 60.0),
 ]
