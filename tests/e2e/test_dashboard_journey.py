@@ -1,0 +1,101 @@
+"""Browser: a burst of negative signed webhook messages raises a spike alert live on an open dashboard;
+clicking it lists exactly those messages.
+
+The shared `server` fixture runs `murmur serve` with production spike settings (5-minute buckets);
+this journey needs 2-second buckets, so it runs the same app factory in-process with that setting
+and a fast spike loop in place of the 30-second scheduler tick.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.webhook import sign
+from inbox.agents import create_agent
+from inbox.channels import create_channel
+from inbox.demo import seed_defaults
+from inbox.schema import upgrade
+from inbox.spikes_service import check_spikes
+from tests.processes import free_port
+from web.app import create_app
+from web.config import Config
+from web.extensions import socketio
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "e2e password 123"
+ANGRY = "This is terrible, awful service. I hate it!"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    tmp = tmp_path_factory.mktemp("e2e-dash")
+    url = f"sqlite:///{tmp}/murmur.db"
+    upgrade(url)
+    config = Config(database_url=url, secret_key="e2e-dash-secret", scheduler=False, instance_path=str(tmp))
+    app = create_app(config, settings={"spike_bucket_seconds": 2})
+    inbox = app.extensions["murmur.inbox"]
+    seed_defaults(inbox)
+    create_agent(inbox, "boss@example.com", PASSWORD, "supervisor", "Bea", teams=["Support"])
+    hook, generated = create_channel(inbox, None, "webhook", "Shop", {}, {}, team_id=1)
+    port = free_port()
+    stop = threading.Event()
+
+    def spikes() -> None:
+        while not stop.is_set():
+            check_spikes(inbox)
+            stop.wait(0.5)
+
+    threading.Thread(target=socketio.run, args=(app,), kwargs={"host": "127.0.0.1", "port": port,
+                     "allow_unsafe_werkzeug": True, "use_reloader": False, "log_output": False}, daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    check_spikes(inbox)  # warm the detector up on the quiet history
+    threading.Thread(target=spikes, daemon=True).start()
+    yield {"base": base, "channel": hook["id"], "secret": generated["webhook_secret"]}
+    stop.set()
+
+
+def _post_burst(live: dict[str, Any], n: int) -> None:
+    body = json.dumps({"messages": [
+        {"id": f"burst-{i}", "text": f"{ANGRY} ({i})",
+         "author": {"id": f"angry{i}", "handle": f"angry{i}", "name": f"Angry {i}", "followers": 10}}
+        for i in range(n)]}).encode()
+    headers = sign(live["secret"], body, int(time.time()))
+    headers["Content-Type"] = "application/json"
+    resp = httpx.post(f"{live['base']}/api/channels/{live['channel']}/webhook", content=body, headers=headers)
+    assert resp.status_code < 300, resp.text
+
+
+def test_negative_burst_raises_a_live_alert_that_lists_its_messages(live, page):
+    page.goto(f"{live['base']}/login?next=/dashboard")
+    page.fill("#email", "boss@example.com")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#live.online")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    assert page.locator("#live-alerts .spike").count() == 0
+
+    _post_burst(live, 10)
+    link = page.wait_for_selector("#live-alerts .spike-link", timeout=15_000)
+    assert "10 negative messages" in link.text_content()
+    assert page.locator("#live-alerts .spike").count() == 1  # one alert for one episode
+    link.click()
+    page.wait_for_selector("#drill")
+    rows = page.locator("#drill .drill-row")
+    assert rows.count() == 10
+    texts = rows.locator("td.text").all_text_contents()
+    assert all(t.startswith(ANGRY) for t in texts)
+    assert not [e for e in errors if "Content Security Policy" in e]
