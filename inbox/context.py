@@ -39,7 +39,9 @@ class Inbox:
     publisher: Publisher = field(default_factory=NullPublisher)
     clock: Callable[[], datetime] = utcnow
     settings: dict[str, Any] = field(default_factory=dict)
-    locks: Any = None  # a `inbox.locks` implementation; None means in-process only
+    # Called inside the transaction with its events (e.g. queue outbound webhook deliveries),
+    # so a change and what it owes the outside world commit or roll back together.
+    event_hooks: list[Callable[[Session, list[Event], datetime], Any]] = field(default_factory=list)
 
     @classmethod
     def from_url(cls, database_url: str, secret_key: str, **kwargs: Any) -> Inbox:
@@ -58,6 +60,9 @@ class Inbox:
         try:
             with session.begin():
                 yield uow
+                if uow.events:
+                    for hook in self.event_hooks:
+                        hook(session, uow.events, self.clock())
         finally:
             session.close()
         if uow.events:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inbox import sla_service
 from inbox.access import check_visible, visible_clause
 from inbox.agents import load_agent
 from inbox.context import Inbox
@@ -196,6 +197,7 @@ def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, chang
             s.add_all(ConversationLabel(conversation_id=conv.id, label=x) for x in new_set)
             labels = new_set
         conv.updated_at = now
+        sla_service.update_due(s, conv, s.get(Customer, conv.customer_id))
         s.add(AuditLog(agent_id=agent.id, action="conversation.updated", target=f"conversation:{conv.id}",
                        details={k: v for k, v in changes.items()}))
         s.flush()
@@ -227,6 +229,7 @@ def reply(inbox: Inbox, agent_id: int, conversation_id: int, text: str, private:
             msg, box = queue_reply(s, conv, text, agent.id, now)
             if conv.assignee_id is None:
                 conv.assignee_id = agent.id
+            sla_service.update_due(s, conv, s.get(Customer, conv.customer_id))
         payload = message_dict(msg, None, delivery_dict(box))
         summary = conversation_dict(conv, s.get(Customer, conv.customer_id), _labels(s, [conv.id]).get(conv.id, []))
         uow.emit("message.created", {"message": payload, "conversation": summary},

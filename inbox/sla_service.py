@@ -28,7 +28,7 @@ from escalation import (
     sla_facts,
 )
 from escalation.business_hours import is_business_time
-from inbox import automation, webhooks_out
+from inbox import automation
 from inbox.access import require_role
 from inbox.agents import load_agent
 from inbox.context import Inbox, UnitOfWork
@@ -159,9 +159,8 @@ def _act(uow: UnitOfWork, conv: Conversation, customer: Customer | None, rules: 
         events.append(Event("conversation.escalated", {"conversation": summary, "rules": outcome.escalated}, rooms))
     for note in outcome.notifications:
         events.append(Event("notification", {"conversation": summary, **note}, rooms))
-    for e in events:
+    for e in events:  # outbound webhook subscriptions are queued by the unit of work's event hook
         uow.emit(e.name, e.payload, e.rooms)
-    webhooks_out.queue_events(s, events, now)
 
 
 # --- policies, as supervisors manage them -------------------------------------------------------

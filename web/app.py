@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, jsonify
 from sqlalchemy import text
 
+from inbox import webhooks_out
 from inbox.context import Inbox
 from web import auth, errors, pages, pages_admin, pages_dashboard, pages_escalation, realtime
 from web.api import bp as api_bp
@@ -47,6 +48,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
         ping_interval=10,
         ping_timeout=10,
     )
+    inbox_kwargs.setdefault("event_hooks", [webhooks_out.queue_events])
     inbox = Inbox.from_url(config.database_url, config.secret_key, publisher=realtime.SocketIOPublisher(socketio),
                            **inbox_kwargs)
     app.extensions["murmur.inbox"] = inbox

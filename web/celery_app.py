@@ -11,7 +11,7 @@ from functools import lru_cache
 from celery import Celery
 from flask_socketio import SocketIO
 
-from inbox import outbox, polling
+from inbox import outbox, polling, webhooks_out
 from inbox.context import Inbox
 from web import jobs
 from web.config import Config
@@ -67,7 +67,8 @@ def _runner(job: jobs.Job):  # type: ignore[no-untyped-def]
 def worker_inbox() -> Inbox:
     config = Config.from_env()
     emitter = SocketIO(message_queue=config.redis_url)
-    return Inbox.from_url(config.database_url, config.secret_key, publisher=SocketIOPublisher(emitter))
+    return Inbox.from_url(config.database_url, config.secret_key, publisher=SocketIOPublisher(emitter),
+                          event_hooks=[webhooks_out.queue_events])
 
 
 def celery_from_env() -> Celery:
