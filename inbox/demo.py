@@ -35,6 +35,24 @@ DEFAULT_RULES = [
         ],
         "actions": [{"type": "set_priority", "value": 85}, {"type": "add_label", "label": "urgent"}],
     },
+    {
+        "name": "Legal threat",
+        "trigger": "message.created",
+        "match": "all",
+        "conditions": [
+            {
+                "field": "message.text",
+                "op": "matches",
+                "value": r"(?i)\b(lawyer|attorney|legal action|lawsuit|sue you|chargeback|consumer protection)\b"
+                r"|律师|律師|起诉|起訴|ทนาย|ฟ้อง",
+            }
+        ],
+        "actions": [
+            {"type": "set_priority", "value": 90},
+            {"type": "add_label", "label": "legal"},
+            {"type": "escalate", "to": "supervisor"},
+        ],
+    },
 ]
 
 
@@ -45,7 +63,8 @@ def seed_defaults(inbox: Inbox) -> None:
         for pos, rule in enumerate(DEFAULT_RULES):
             if not s.scalar(select(Rule.id).where(Rule.name == rule["name"])):
                 s.add(Rule(position=pos, **rule))
-        for name, color in (("urgent", "#c92a2a"), ("escalated", "#e67700"), ("refund", "#1971c2")):
+        for name, color in (("urgent", "#c92a2a"), ("escalated", "#e67700"), ("legal", "#862e9c"),
+                            ("refund", "#1971c2")):
             if not s.scalar(select(Label.id).where(Label.name == name)):
                 s.add(Label(name=name, color=color))
 

@@ -95,3 +95,21 @@ def test_same_author_across_channels_is_one_customer(world, inbox, post_webhook)
     post_webhook(b_id, b_secret, message("b1", author="same"))
     assert count(inbox, Customer) == 1
     assert count(inbox) == 2
+
+
+def test_default_legal_threat_rule_escalates_in_three_languages(world, client, post_webhook):
+    sup = world.agent("supervisor")
+    channel_id, secret = world.webhook_channel()
+    post_webhook(channel_id, secret, message("l1", "Refund me or I will talk to my lawyer", author="a"))
+    post_webhook(channel_id, secret, message("l2", "再不退款我就找律师起诉你们", author="b"))
+    post_webhook(channel_id, secret, message("l3", "ถ้าไม่คืนเงินจะฟ้องศาล", author="c"))
+    post_webhook(channel_id, secret, message("l4", "Is the legal notice on your site current?", author="d"))
+    convs = client.get("/api/conversations", headers=sup["auth"]).get_json()["conversations"]
+    by_author = {c["customer_name"]: c for c in convs}
+    for name in ("User a", "User b", "User c"):
+        assert {"legal", "escalated"} <= set(by_author[name]["labels"]), name
+        assert by_author[name]["priority"] >= 90
+    assert "legal" not in by_author["User d"]["labels"]
+    detail = client.get(f"/api/conversations/{by_author['User a']['id']}", headers=sup["auth"]).get_json()
+    assert detail["rule_runs"][0]["rule_name"] == "Legal threat"
+    assert detail["rule_runs"][0]["matched"][0]["field"] == "message.text"
