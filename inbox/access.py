@@ -8,9 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy.orm import Session
 
-from inbox.errors import Forbidden
+from inbox.agents import load_agent
+from inbox.errors import Forbidden, NotFound
 from inbox.models import Agent, Conversation, Role
+
+MANAGERS = (Role.ADMIN.value, Role.SUPERVISOR.value)
 
 
 def sees_everything(agent: Agent) -> bool:
@@ -33,3 +37,12 @@ def check_visible(agent: Agent, conv: Conversation) -> None:
 def require_role(agent: Agent, *roles: str) -> None:
     if agent.role not in roles:
         raise Forbidden(f"this needs the role {' or '.join(roles)}")
+
+
+def require_manager(s: Session, agent_id: int) -> int:
+    """The id of `agent_id` if they are a supervisor or admin (who tune rules, SLAs, webhooks, reports)."""
+    agent = load_agent(s, agent_id)
+    if agent is None:
+        raise NotFound("agent not found")
+    require_role(agent, *MANAGERS)
+    return agent.id

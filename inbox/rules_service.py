@@ -11,13 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from escalation import ACTIONS, FIELDS, TRIGGERS, RuleError, describe, evaluate, rule_to_dict, validate_rule
 from escalation.describe import describe_action, explain
 from inbox import automation
-from inbox.access import require_role
-from inbox.agents import load_agent
+from inbox.access import require_manager
 from inbox.context import Inbox
 from inbox.errors import Invalid, NotFound
 from inbox.models import (
@@ -28,12 +26,10 @@ from inbox.models import (
     Direction,
     Identity,
     Message,
-    Role,
 )
 from inbox.models import Rule as RuleRow
 from inbox.serialize import iso
 
-MANAGERS = (Role.ADMIN.value, Role.SUPERVISOR.value)
 PREVIEW_DEFAULT, PREVIEW_MAX = 50, 500
 
 
@@ -46,13 +42,6 @@ class RuleInvalid(Invalid):
                          first["path"] or None)
         self.errors = errors
 
-
-def _manager(s: Session, agent_id: int) -> int:
-    agent = load_agent(s, agent_id)
-    if agent is None:
-        raise NotFound("agent not found")
-    require_role(agent, *MANAGERS)
-    return agent.id
 
 
 def _validate(data: Mapping[str, Any]) -> Any:
@@ -94,7 +83,7 @@ def vocabulary() -> dict[str, Any]:
 def list_rules(inbox: Inbox, agent_id: int) -> list[dict[str, Any]]:
     """Every rule in evaluation order."""
     with inbox.read() as s:
-        _manager(s, agent_id)
+        require_manager(s, agent_id)
         return [rule_dict(r) for r in s.scalars(select(RuleRow).order_by(RuleRow.position, RuleRow.id))]
 
 
@@ -108,7 +97,7 @@ def create_rule(inbox: Inbox, agent_id: int, data: Mapping[str, Any]) -> dict[st
     """Validate and save a new rule (appended last unless `order` is given); audited."""
     with inbox.unit_of_work() as uow:
         s = uow.session
-        who = _manager(s, agent_id)
+        who = require_manager(s, agent_id)
         if "order" not in data and "position" not in data:
             data = {**data, "order": (s.scalar(select(func.max(RuleRow.position))) or 0) + 1}
         clean = rule_to_dict(_validate({**data, "id": None}))
@@ -125,7 +114,7 @@ def update_rule(inbox: Inbox, agent_id: int, rule_id: int, changes: Mapping[str,
     """Apply a partial change (e.g. just `enabled`), validate the whole result, audit before/after."""
     with inbox.unit_of_work() as uow:
         s = uow.session
-        who = _manager(s, agent_id)
+        who = require_manager(s, agent_id)
         row = s.get(RuleRow, rule_id)
         if row is None:
             raise NotFound(f"rule {rule_id} not found")
@@ -146,7 +135,7 @@ def delete_rule(inbox: Inbox, agent_id: int, rule_id: int) -> None:
     """Delete a rule; its past runs stay on conversations (rule_id becomes null, the name stays)."""
     with inbox.unit_of_work() as uow:
         s = uow.session
-        who = _manager(s, agent_id)
+        who = require_manager(s, agent_id)
         row = s.get(RuleRow, rule_id)
         if row is None:
             raise NotFound(f"rule {rule_id} not found")
@@ -160,7 +149,7 @@ def reorder_rules(inbox: Inbox, agent_id: int, ids: list[int]) -> list[dict[str,
     """Set the evaluation order to `ids` (which must name every rule exactly once)."""
     with inbox.unit_of_work() as uow:
         s = uow.session
-        who = _manager(s, agent_id)
+        who = require_manager(s, agent_id)
         rows = {r.id: r for r in s.scalars(select(RuleRow))}
         if sorted(ids) != sorted(rows) or len(set(ids)) != len(ids):
             raise Invalid("ids must list every rule exactly once", "ids")
@@ -182,7 +171,7 @@ def preview(inbox: Inbox, agent_id: int, data: Mapping[str, Any], limit: int = P
     rule = _validate({**data, "enabled": True, "id": data.get("id") if isinstance(data.get("id"), int) else None})
     now = inbox.clock()
     with inbox.read() as s:
-        _manager(s, agent_id)
+        require_manager(s, agent_id)
         rows = s.execute(
             select(Message, Conversation, Customer, Identity)
             .join(Conversation, Conversation.id == Message.conversation_id)

@@ -29,18 +29,16 @@ from escalation import (
 )
 from escalation.business_hours import is_business_time
 from inbox import automation
-from inbox.access import require_role
-from inbox.agents import load_agent
+from inbox.access import require_manager
 from inbox.context import Inbox, UnitOfWork
 from inbox.errors import NotFound
 from inbox.events import Event, conversation_rooms
-from inbox.models import AuditLog, Conversation, ConversationLabel, Customer, Role, SlaEvent, Status
+from inbox.models import AuditLog, Conversation, ConversationLabel, Customer, SlaEvent, Status
 from inbox.models import SlaPolicy as SlaPolicyRow
 from inbox.rules_service import RuleInvalid
 from inbox.serialize import conversation_dict, iso
 from inbox.sql import insert_ignore
 
-MANAGERS = (Role.ADMIN.value, Role.SUPERVISOR.value)
 _CACHE = "murmur.sla_policies"
 
 
@@ -166,13 +164,6 @@ def _act(uow: UnitOfWork, conv: Conversation, customer: Customer | None, rules: 
 # --- policies, as supervisors manage them -------------------------------------------------------
 
 
-def _manager(s: Session, agent_id: int) -> int:
-    agent = load_agent(s, agent_id)
-    if agent is None:
-        raise NotFound("agent not found")
-    require_role(agent, *MANAGERS)
-    return agent.id
-
 
 def policy_dict(row: SlaPolicyRow) -> dict[str, Any]:
     return policy_to_dict(to_policy(row))
@@ -203,7 +194,7 @@ def _store(row: SlaPolicyRow, p: SlaPolicy) -> None:
 
 def list_policies(inbox: Inbox, agent_id: int) -> list[dict[str, Any]]:
     with inbox.read() as s:
-        _manager(s, agent_id)
+        require_manager(s, agent_id)
         return [policy_dict(r) for r in s.scalars(select(SlaPolicyRow).order_by(SlaPolicyRow.id))]
 
 
@@ -211,7 +202,7 @@ def save_policy(inbox: Inbox, agent_id: int, data: Mapping[str, Any], policy_id:
     """Create (policy_id None) or replace a policy, validated by the escalation leaf; audited."""
     with inbox.unit_of_work() as uow:
         s = uow.session
-        who = _manager(s, agent_id)
+        who = require_manager(s, agent_id)
         if policy_id is None:
             row = SlaPolicyRow()
         else:
@@ -231,7 +222,7 @@ def save_policy(inbox: Inbox, agent_id: int, data: Mapping[str, Any], policy_id:
 def delete_policy(inbox: Inbox, agent_id: int, policy_id: int) -> None:
     with inbox.unit_of_work() as uow:
         s = uow.session
-        who = _manager(s, agent_id)
+        who = require_manager(s, agent_id)
         row = s.get(SlaPolicyRow, policy_id)
         if row is None:
             raise NotFound(f"SLA policy {policy_id} not found")

@@ -21,12 +21,11 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from connectors.webhook import sign
-from inbox.access import require_role
-from inbox.agents import load_agent
+from inbox.access import require_manager
 from inbox.context import Inbox
 from inbox.errors import Invalid, NotFound
 from inbox.events import Event
-from inbox.models import AuditLog, Role, RuleRun
+from inbox.models import AuditLog, RuleRun
 from inbox.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from inbox.security import decrypt_secrets, encrypt_secrets, new_token
 from inbox.serialize import iso
@@ -35,7 +34,6 @@ from inbox.sql import insert_ignore
 MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=2)
 TIMEOUT_S = 10.0
-MANAGERS = (Role.ADMIN.value, Role.SUPERVISOR.value)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -167,13 +165,6 @@ def subscription_dict(sub: WebhookSubscription) -> dict[str, Any]:
             "created_at": iso(sub.created_at)}
 
 
-def _manager(s: Session, agent_id: int) -> int:
-    agent = load_agent(s, agent_id)
-    if agent is None:
-        raise NotFound("agent not found")
-    require_role(agent, *MANAGERS)
-    return agent.id
-
 
 def _check_url(url: str) -> str:
     parts = urlsplit(url or "")
@@ -189,7 +180,7 @@ def create_subscription(inbox: Inbox, agent_id: int, name: str, url: str, events
     secret = new_token()
     with inbox.unit_of_work() as uow:
         s = uow.session
-        who = _manager(s, agent_id)
+        who = require_manager(s, agent_id)
         sub = WebhookSubscription(name=name or url, url=_check_url(url), events=list(events), created_at=inbox.clock(),
                                   secret_encrypted=encrypt_secrets(inbox.secret_key, {"secret": secret}))
         s.add(sub)
@@ -201,14 +192,14 @@ def create_subscription(inbox: Inbox, agent_id: int, name: str, url: str, events
 
 def list_subscriptions(inbox: Inbox, agent_id: int) -> list[dict[str, Any]]:
     with inbox.read() as s:
-        _manager(s, agent_id)
+        require_manager(s, agent_id)
         return [subscription_dict(x) for x in s.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id))]
 
 
 def delete_subscription(inbox: Inbox, agent_id: int, sub_id: int) -> None:
     with inbox.unit_of_work() as uow:
         s = uow.session
-        who = _manager(s, agent_id)
+        who = require_manager(s, agent_id)
         sub = s.get(WebhookSubscription, sub_id)
         if sub is None:
             raise NotFound(f"webhook subscription {sub_id} not found")
@@ -218,7 +209,7 @@ def delete_subscription(inbox: Inbox, agent_id: int, sub_id: int) -> None:
 
 def list_deliveries(inbox: Inbox, agent_id: int, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
     with inbox.read() as s:
-        _manager(s, agent_id)
+        require_manager(s, agent_id)
         q = select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(max(1, min(limit, 500)))
         if status:
             q = q.where(WebhookDelivery.status == status)
@@ -229,7 +220,7 @@ def replay(inbox: Inbox, agent_id: int, delivery_id: int) -> dict[str, Any]:
     """Send a delivery again (as a new delivery with the same payload, so the old answer stays on record)."""
     with inbox.unit_of_work() as uow:
         s = uow.session
-        who = _manager(s, agent_id)
+        who = require_manager(s, agent_id)
         old = s.get(WebhookDelivery, delivery_id)
         if old is None:
             raise NotFound(f"delivery {delivery_id} not found")
