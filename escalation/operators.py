@@ -49,9 +49,18 @@ OPERATORS = (
     "changed_to",
 )
 
-# Guards against catastrophic regex cost: patterns are short, inputs are cut.
+try:  # the `regex` package can stop a runaway match; the stdlib `re` cannot
+    import regex as _regex
+except ImportError:  # pragma: no cover - exercised only where regex is not installed
+    _regex = None
+
+# Guards against catastrophic regex cost: patterns are short, inputs are cut, and
+# with `regex` installed each search is stopped after MATCH_TIMEOUT_SECONDS
+# (a stopped search does not match). Stdlib `re` cannot be stopped, so without
+# `regex` the input is cut much shorter. Validation also rejects nested repeats.
 MAX_PATTERN_LENGTH = 500
-MAX_MATCH_INPUT = 10_000
+MAX_MATCH_INPUT = 10_000 if _regex is not None else 2_000
+MATCH_TIMEOUT_SECONDS = 0.05
 
 _MISSING = None
 
@@ -62,9 +71,31 @@ def canonical_op(op: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile once, case-insensitive; the cache makes 100 rules x N messages cheap."""
-    return re.compile(pattern, re.IGNORECASE)
+def compile_pattern(pattern: str) -> Any:
+    """Compile once, case-insensitive, `re` syntax; the cache makes 100 rules x N messages cheap.
+
+    Raises `re.error` for a pattern the stdlib cannot read, so what validates
+    does not depend on whether `regex` is installed.
+    """
+    compiled = re.compile(pattern, re.IGNORECASE)
+    if _regex is None:
+        return compiled
+    try:
+        return _regex.compile(pattern, _regex.IGNORECASE | _regex.VERSION0)
+    except Exception:  # a corner of syntax regex reads differently: keep re
+        return compiled
+
+
+def search(pattern: str, text: str) -> bool:
+    """Whether `pattern` occurs in `text` (cut to MAX_MATCH_INPUT); a timed-out search is False."""
+    compiled = compile_pattern(pattern)
+    text = text[:MAX_MATCH_INPUT]
+    if _regex is not None and not isinstance(compiled, re.Pattern):
+        try:
+            return compiled.search(text, timeout=MATCH_TIMEOUT_SECONDS) is not None
+        except TimeoutError:
+            return False
+    return compiled.search(text) is not None
 
 
 def is_number(value: Any) -> bool:
@@ -157,10 +188,9 @@ def _matches(seen: Any, value: Any) -> bool:
     if not isinstance(seen, str) or not isinstance(value, str) or len(value) > MAX_PATTERN_LENGTH:
         return False
     try:
-        pattern = compile_pattern(value)
+        return search(value, seen)
     except re.error:
         return False
-    return pattern.search(seen[:MAX_MATCH_INPUT]) is not None
 
 
 def _cmp(check: Callable[[float, float], bool]) -> Callable[[Any, Any], bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from escalation import Action, Condition, Rule, evaluate
-from escalation.operators import MAX_MATCH_INPUT, compile_pattern
+from escalation.operators import MAX_MATCH_INPUT, _regex, compile_pattern
 
 
 def fires(field, op, value, facts, previous=None, trigger="message.created"):
@@ -171,3 +171,14 @@ def test_unknown_operator_and_field_do_not_raise():
     assert not fires("message.text", "frobnicate", 1, {"message.text": "x"})
     assert fires("custom.plan", "equals", "gold", {"custom.plan": "Gold"})
     assert not fires("custom.plan", "gt", 3, {"custom.plan": object()})
+
+
+@pytest.mark.skipif(_regex is None, reason="only the regex package can stop a runaway search")
+def test_runaway_pattern_that_skips_validation_is_stopped():
+    import time
+
+    text = "ab " * 3000 + "!"
+    started = time.monotonic()
+    assert not fires("message.text", "matches", r"(\w+\s?)+$", {"message.text": text})
+    assert not fires("message.text", "matches", "a*a*b", {"message.text": "a" * 20000})
+    assert time.monotonic() - started < 2
