@@ -103,6 +103,8 @@ class Message(Base):
     sentiment_corrected_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
     public: Mapped[bool] = mapped_column(default=True)
     in_reply_to: Mapped[str | None] = mapped_column(String(255), default=None)
+    # notes only: the agents an @mention reached, [{"agent_id", "handle"}] (None when there are none)
+    mentions: Mapped[list | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
