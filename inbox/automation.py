@@ -6,6 +6,7 @@ applies the actions the leaf asks for, recording each firing as a RuleRun.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation import Action, Condition, Firing, Rule, evaluate
-from inbox.models import CannedResponse, Conversation, Customer, Identity, RuleRun, Status
+from inbox.models import CannedResponse, Conversation, Customer, Identity, RuleRun, Status, SurveyResponse
 from inbox.models import Rule as RuleRow
 
 
@@ -184,3 +185,18 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_jsonable(v) for v in value]
     return str(value)
+
+
+def last_csat(session: Session, customer_ids: Iterable[int]) -> dict[int, int]:
+    """Each customer's most recent CSAT answer (1-5), for rules such as "unhappy last time"."""
+    out: dict[int, int] = {}
+    ids = list(customer_ids)
+    if ids:
+        for cid, rating in session.execute(
+            select(SurveyResponse.customer_id, SurveyResponse.rating)
+            .where(SurveyResponse.customer_id.in_(ids), SurveyResponse.kind == "csat",
+                   SurveyResponse.rating.is_not(None))
+            .order_by(SurveyResponse.answered_at, SurveyResponse.id)
+        ):
+            out[cid] = rating
+    return out

@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import sentiment
 from connectors.types import InboundMessage
+from escalation import is_business_time
 from inbox import assignment, automation, ranking, sla_service
 from inbox.context import Inbox, UnitOfWork
 from inbox.events import conversation_rooms
@@ -85,13 +86,16 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     customer_ids = {i.customer_id for i in idents.values()}
     customers = {c.id: c for c in s.scalars(select(Customer).where(Customer.id.in_(customer_ids)))}
     labels = _labels(s, [c.id for c in convs.values()])
-    contacts = dict(
-        s.execute(
-            select(Conversation.customer_id, func.count())
-            .where(Conversation.customer_id.in_(customer_ids))
-            .group_by(Conversation.customer_id)
-        ).all()
-    )
+    contacts: dict[int, int] = {}
+    open_counts: dict[int, int] = {}
+    for cid, total, still_open in s.execute(
+        select(Conversation.customer_id, func.count(),
+               func.sum(case((Conversation.status != Status.RESOLVED.value, 1), else_=0)))
+        .where(Conversation.customer_id.in_(customer_ids))
+        .group_by(Conversation.customer_id)
+    ):
+        contacts[cid], open_counts[cid] = total, int(still_open or 0)
+    last_csat = automation.last_csat(s, customer_ids)
 
     rows, scores = [], []
     for m in fresh:
@@ -152,6 +156,8 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
             contacts.get(conv.customer_id, 1), now, weights=weights,
         )
         outcome = automation.Outcome()
+        policy = sla_service.policy_for(s, conv, customer)
+        business_hours = is_business_time(now, policy.calendar) if policy is not None else True
         for i in idxs:
             m, sc = fresh[i], scores[i]
             facts = automation.conversation_facts(conv, customer, conv_labels, now)
@@ -160,6 +166,9 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
                                          idents[(m.channel, m.author.external_id)])
             )
             facts["conversation.priority"] = priority.value
+            facts["customer.open_conversations"] = open_counts.get(conv.customer_id, 0)
+            facts["customer.last_csat"] = last_csat.get(conv.customer_id)
+            facts["time.business_hours"] = business_hours
             step = automation.apply_firings(conv, conv_labels, automation.run_rules(rules, facts, "message.created"),
                                             "message.created", now)
             _merge(outcome, step)

@@ -113,3 +113,21 @@ def test_default_legal_threat_rule_escalates_in_three_languages(world, client, p
     detail = client.get(f"/api/conversations/{by_author['User a']['id']}", headers=sup["auth"]).get_json()
     assert detail["rule_runs"][0]["rule_name"] == "Legal threat"
     assert detail["rule_runs"][0]["matched"][0]["field"] == "message.text"
+
+
+def test_rules_see_open_conversations_last_csat_and_business_hours(world, client, post_webhook, inbox):
+    from inbox.models import Rule
+
+    with inbox.unit_of_work() as uow:
+        uow.session.add(Rule(name="Busy customer", trigger="message.created", position=9, conditions=[
+            {"field": "customer.open_conversations", "op": "gte", "value": 2},
+            {"field": "time.business_hours", "op": "equals", "value": True}],
+            actions=[{"type": "add_label", "label": "busy"}]))
+    sup = world.agent("supervisor")
+    a_id, a_secret = world.webhook_channel()
+    post_webhook(a_id, a_secret, message("o1", "first question", author="same", thread="t1"))
+    post_webhook(a_id, a_secret, message("o2", "second question", author="same", thread="t2"))
+    convs = client.get("/api/conversations", headers=sup["auth"]).get_json()["conversations"]
+    labels = {c["subject"]: c["labels"] for c in convs}
+    assert "busy" not in labels["first question"]  # one open conversation then
+    assert "busy" in labels["second question"]  # no SLA policy: 24/7 business hours
