@@ -14,6 +14,7 @@ from inbox.agents import load_agent
 from inbox.context import Inbox
 from inbox.errors import Invalid, NotFound
 from inbox.events import conversation_rooms
+from inbox.mentions import record_mentions
 from inbox.models import (
     Agent,
     AuditLog,
@@ -232,6 +233,8 @@ def reply(inbox: Inbox, agent_id: int, conversation_id: int, text: str, private:
             sla_service.update_due(s, conv, s.get(Customer, conv.customer_id))
         payload = message_dict(msg, None, delivery_dict(box))
         summary = conversation_dict(conv, s.get(Customer, conv.customer_id), _labels(s, [conv.id]).get(conv.id, []))
+        if private:
+            record_mentions(uow, conv, msg, agent, payload, summary)
         uow.emit("message.created", {"message": payload, "conversation": summary},
                  conversation_rooms(conv.team_id, conv.assignee_id, conv.id))
         return payload
