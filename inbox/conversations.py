@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -46,6 +47,8 @@ class ListFilter:
     sentiment: str | None = None
     language: str | None = None
     public: bool | None = None
+    # reconnect catch-up: only conversations changed at or after this time, oldest change first
+    updated_since: datetime | None = None
     sort: str = "priority"
     limit: int = 50
     offset: int = 0
@@ -99,12 +102,14 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
             q = q.where(Conversation.language == f.language)
         if f.public is not None:
             q = q.where(Conversation.public.is_(f.public))
+        if f.updated_since is not None:
+            q = q.where(Conversation.updated_at >= f.updated_since)
         now = inbox.clock()
         order = {
             "priority": (sort_expression(now).desc(), Conversation.last_message_at.desc()),
             "newest": (Conversation.last_message_at.desc(),),
             "oldest_waiting": (Conversation.waiting_since.asc(),),
-        }[f.sort]
+        }[f.sort] if f.updated_since is None else (Conversation.updated_at.asc(),)
         rows = s.execute(q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)).all()
         labels = _labels(s, [c.id for c, _ in rows])
         out = []

@@ -101,4 +101,4 @@ def openapi() -> Any:
 
 def load_views() -> None:
     """Import the view modules so their endpoints register (once)."""
-    from web.api import admin, analytics, channels, conversations, customers, dashboard, me, rules, sla, search, merge  # noqa: F401, I001
+    from web.api import admin, analytics, channels, conversations, customers, dashboard, me, rules, sla, search, merge, bulk, canned  # noqa: F401, I001

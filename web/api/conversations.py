@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from flask import g, jsonify, request
@@ -38,7 +40,24 @@ FILTERS = {
     "sort": "priority (default), newest or oldest_waiting",
     "limit": "at most 200 (default 50)",
     "offset": "for paging",
+    "updated_since": "ISO 8601 time: only conversations changed since then, any status unless `status` is "
+                     "given, oldest change first; the answer's `next_since` is the value to send next time",
 }
+# next_since reaches back this far, so a change committed while the list was being read is fetched
+# again next time rather than lost; the client upserts by id, so the overlap costs no duplicates
+CATCH_UP_OVERLAP = timedelta(seconds=30)
+
+
+def _since() -> datetime | None:
+    raw = request.args.get("updated_since")
+    if not raw:
+        return None
+    try:
+        # an unencoded "+" in a query string arrives as a space
+        at = datetime.fromisoformat(re.sub(r" (\d\d:?\d\d)$", r"+\1", raw.strip()).replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, "invalid", "updated_since must be an ISO 8601 time", "updated_since") from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _int(name: str, default: int | None = None) -> int | None:
@@ -56,8 +75,10 @@ def list_conversations() -> Any:
     """Only the conversations the caller may see; each carries its priority components (the why)."""
     a = request.args
     public = a.get("public")
+    since = _since()
+    asked_at = inbox().clock()
     f = svc.ListFilter(
-        status=a.get("status", "open") or None,
+        status=a.get("status", "open" if since is None else "all") or None,
         channel=a.get("channel") or None,
         assignee=a.get("assignee") or None,
         team=_int("team"),
@@ -68,8 +89,12 @@ def list_conversations() -> Any:
         sort=a.get("sort", "priority"),
         limit=_int("limit", 50) or 50,
         offset=_int("offset", 0) or 0,
+        updated_since=since,
     )
-    return jsonify({"conversations": svc.list_conversations(inbox(), g.agent_id, f)})
+    out: dict[str, Any] = {"conversations": svc.list_conversations(inbox(), g.agent_id, f)}
+    if since is not None:
+        out["next_since"] = (asked_at - CATCH_UP_OVERLAP).isoformat()
+    return jsonify(out)
 
 
 @endpoint("/conversations/<int:conversation_id>", ["GET"], "A conversation with its messages")
