@@ -1,0 +1,37 @@
+"""Canned responses for the reply box's `/` picker: a thin read over the shared list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from sqlalchemy import or_, select
+
+from inbox.models import CannedResponse
+from web.api import endpoint
+from web.auth import inbox
+from web.errors import ApiError
+
+QUERY = {"q": "text to find in the shortcut or the text (any case); empty lists all", "limit": "1 to 50 (default 20)"}
+
+
+@endpoint("/canned-responses", ["GET"], "Canned responses, for the reply box's / picker", query=QUERY)
+def list_canned() -> Any:
+    """`{canned_responses: [{id, shortcut, text}]}`, shortcuts matching `q` first, then by shortcut.
+
+    Texts may hold variables such as `{name}`; the inbox fills them in for the open conversation."""
+    q = (request.args.get("q") or "").strip().lower()[:60]
+    try:
+        limit = max(1, min(int(request.args.get("limit") or 20), 50))
+    except ValueError:
+        raise ApiError(400, "invalid", "limit must be a whole number", "limit") from None
+    stmt = select(CannedResponse).order_by(CannedResponse.shortcut)
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(CannedResponse.shortcut.ilike(like, escape="\\"),
+                              CannedResponse.text.ilike(like, escape="\\")))
+    with inbox().read() as s:
+        rows = [{"id": c.id, "shortcut": c.shortcut, "text": c.text} for c in s.scalars(stmt.limit(200))]
+    if q:
+        rows.sort(key=lambda c: (not c["shortcut"].lower().startswith(q), q not in c["shortcut"].lower()))
+    return jsonify({"canned_responses": rows[:limit]})
