@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from inbox.agents import load_agent
 from inbox.errors import Forbidden, NotFound
-from inbox.models import Agent, Conversation, Role
+from inbox.models import Agent, Conversation, Customer, Role
 
 MANAGERS = (Role.ADMIN.value, Role.SUPERVISOR.value)
 
@@ -26,6 +26,15 @@ def visible_clause(agent: Agent) -> Any:
     if sees_everything(agent):
         return Conversation.id.is_not(None)
     return or_(Conversation.team_id.in_(agent.team_ids), Conversation.assignee_id == agent.id)
+
+
+def customer_visible_clause(agent: Agent) -> Any:
+    """Customers an agent may see: one of their conversations is visible, or they have none yet."""
+    if sees_everything(agent):
+        return true()
+    mine = select(Conversation.id).where(Conversation.customer_id == Customer.id, visible_clause(agent))
+    anyone = select(Conversation.id).where(Conversation.customer_id == Customer.id)
+    return or_(exists(mine), ~exists(anyone))
 
 
 def check_visible(agent: Agent, conv: Conversation) -> None:

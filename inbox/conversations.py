@@ -202,6 +202,16 @@ def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, chang
             s.execute(ConversationLabel.__table__.delete().where(ConversationLabel.conversation_id == conv.id))
             s.add_all(ConversationLabel(conversation_id=conv.id, label=x) for x in new_set)
             labels = new_set
+        if "add_labels" in changes or "remove_labels" in changes:
+            # applied inside this transaction, so concurrent label changes are never lost
+            add = {x.strip()[:60] for x in changes.get("add_labels") or [] if isinstance(x, str) and x.strip()}
+            drop = {x.strip() for x in changes.get("remove_labels") or [] if isinstance(x, str)}
+            target = (labels | add) - drop
+            if drop & labels:
+                s.execute(ConversationLabel.__table__.delete().where(
+                    ConversationLabel.conversation_id == conv.id, ConversationLabel.label.in_(drop & labels)))
+            s.add_all(ConversationLabel(conversation_id=conv.id, label=x) for x in target - labels)
+            labels = target
         conv.updated_at = now
         sla_service.update_due(s, conv, s.get(Customer, conv.customer_id))
         s.add(AuditLog(agent_id=agent.id, action="conversation.updated", target=f"conversation:{conv.id}",

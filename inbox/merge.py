@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from inbox.access import sees_everything
+from inbox.access import customer_visible_clause, sees_everything
 from inbox.agents import load_agent
 from inbox.context import Inbox, UnitOfWork
 from inbox.conversations import _labels
@@ -44,7 +44,6 @@ from inbox.models import (
     Order,
     SurveyResponse,
 )
-from inbox.search import customer_visible_clause
 from inbox.serialize import conversation_dict, customer_dict, identity_dict, iso
 
 EMAIL_WEIGHT, PHONE_WEIGHT, HANDLE_NAME_WEIGHT, HANDLE_WEIGHT = 0.90, 0.85, 0.70, 0.40

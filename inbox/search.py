@@ -23,10 +23,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select, text, true
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, text, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from inbox.access import sees_everything, visible_clause
+from inbox.access import customer_visible_clause, visible_clause
 from inbox.agents import load_agent
 from inbox.context import Inbox
 from inbox.conversations import _labels
@@ -97,15 +97,6 @@ def _match(dialect: str, idx: _Indexed, terms: list[str], tag: str) -> ColumnEle
         else:
             clauses.append(or_(*(col.like(pattern, escape="\\") for col in idx.cols)))
     return and_(*clauses) if clauses else true()
-
-
-def customer_visible_clause(agent: Agent) -> ColumnElement[bool]:
-    """Customers an agent may see: one of their conversations is visible, or they have none yet."""
-    if sees_everything(agent):
-        return true()
-    mine = select(Conversation.id).where(Conversation.customer_id == Customer.id, visible_clause(agent))
-    anyone = select(Conversation.id).where(Conversation.customer_id == Customer.id)
-    return or_(exists(mine), ~exists(anyone))
 
 
 def snippet(body: str, terms: list[str], width: int = SNIPPET_WIDTH) -> list[dict[str, Any]]:

@@ -64,6 +64,7 @@ def message_dict(msg: Message, author: Identity | None = None, delivery: dict[st
         "sentiment_reasons": msg.sentiment_reasons,
         "sentiment_corrected": msg.sentiment_corrected_by is not None,
         "public": msg.public,
+        "mentions": getattr(msg, "mentions", None) or [],
         "created_at": iso(msg.created_at),
         "delivery": delivery,
     }

@@ -82,5 +82,16 @@ def test_public_replies_do_not_notify(app, client, inbox, world, post_webhook):
     mei_sio.get_received()
     res = client.post(f"/api/conversations/{conv_id}/replies", json={"text": "Thanks @mei for waiting"},
                       headers=writer["auth"])
-    assert res.status_code == 201 and "mentions" not in res.get_json()
+    assert res.status_code == 201 and res.get_json()["mentions"] == []
     assert not [p for p in mei_sio.get_received() if p["name"] == "notification"]
+
+
+def test_mentions_show_in_the_conversation_view(client, inbox, world, post_webhook):
+    writer = _agent(inbox, "dana@example.com", "Dana Ross", ["Support"])
+    _agent(inbox, "mei@example.com", "Mei Lin", ["Support"])
+    conv_id = _conversation(client, world, post_webhook, writer["auth"])
+    client.post(f"/api/conversations/{conv_id}/replies", json={"text": "@mei can you take this?", "private": True},
+                headers=writer["auth"])
+    notes = [m for m in client.get(f"/api/conversations/{conv_id}", headers=writer["auth"]).get_json()["messages"]
+             if m["direction"] == "note"]
+    assert [x["handle"] for x in notes[0]["mentions"]] == ["mei"]

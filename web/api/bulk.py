@@ -7,11 +7,9 @@ from typing import Any, Literal
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from inbox import conversations as svc
-from inbox.errors import InboxError
+from inbox.bulk import bulk_update
 from web.api import endpoint, json_body, parse
 from web.auth import inbox
-from web.errors import ApiError
 
 MAX_IDS = 200
 
@@ -26,46 +24,11 @@ class BulkIn(BaseModel):
     status: Literal["open", "pending", "snoozed", "resolved"] | None = Field(default=None, description="status")
 
 
-def _changes(body: BulkIn) -> dict[str, Any]:
-    """The update_conversation changes the action asks for (labels are completed per conversation)."""
-    if body.action == "assign":
-        if "assignee_id" not in body.model_fields_set:
-            raise ApiError(400, "invalid", "assign needs assignee_id (null to unassign)", "assignee_id")
-        return {"assignee_id": body.assignee_id}
-    if body.action == "resolve":
-        return {"status": "resolved"}
-    if body.action == "status":
-        if body.status is None:
-            raise ApiError(400, "invalid", "status needs status", "status")
-        return {"status": body.status}
-    if not body.labels and not body.remove_labels:
-        raise ApiError(400, "invalid", "label needs labels or remove_labels", "labels")
-    return {}
-
-
-def _labelled(conversation_id: int, body: BulkIn) -> dict[str, Any]:
-    with inbox().read() as s:
-        current = set(svc._labels(s, [conversation_id]).get(conversation_id, []))
-    current |= {x.strip() for x in body.labels or [] if x.strip()}
-    current -= {x.strip() for x in body.remove_labels or []}
-    return {"labels": sorted(current)}
-
-
 @endpoint("/conversations/bulk", ["POST"], "Apply one action to many conversations", body=BulkIn)
 def bulk() -> Any:
     """Each id is updated in its own transaction, with the same access checks and events as a single
     PATCH, so one forbidden id does not block the others. Answers `{results: [{id, ok: true,
     conversation} | {id, ok: false, error: {code, message, field}}], ok: n, failed: n}` in the order given."""
     body = parse(BulkIn, json_body())
-    base = _changes(body)
-    results: list[dict[str, Any]] = []
-    for conversation_id in dict.fromkeys(body.ids):
-        try:
-            changes = base if body.action != "label" else _labelled(conversation_id, body)
-            conv = svc.update_conversation(inbox(), g.agent_id, conversation_id, changes)
-            results.append({"id": conversation_id, "ok": True, "conversation": conv})
-        except InboxError as e:
-            results.append({"id": conversation_id, "ok": False,
-                            "error": {"code": e.code, "message": e.message, "field": e.field}})
-    done = sum(1 for r in results if r["ok"])
-    return jsonify({"results": results, "ok": done, "failed": len(results) - done})
+    params = body.model_dump(include=body.model_fields_set - {"ids", "action"})
+    return jsonify(bulk_update(inbox(), g.agent_id, body.ids, body.action, params))
