@@ -68,7 +68,8 @@ def worker_inbox() -> Inbox:
     config = Config.from_env()
     emitter = SocketIO(message_queue=config.redis_url)
     return Inbox.from_url(config.database_url, config.secret_key, publisher=SocketIOPublisher(emitter),
-                          event_hooks=[webhooks_out.queue_events])
+                          event_hooks=[webhooks_out.queue_events],
+                          settings={"survey_base_url": config.public_url} if config.public_url else {})
 
 
 def celery_from_env() -> Celery:

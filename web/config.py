@@ -24,6 +24,7 @@ class Config:
     scheduler: bool = True  # the embedded in-process scheduler (off in scaled mode and in tests)
     testing: bool = False
     session_cookie_secure: bool = False
+    public_url: str = ""  # how customers reach this server (survey links); defaults to http://host:port
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -44,8 +45,11 @@ class Config:
             instance_path=instance,
             scheduler=env.get("MURMUR_SCHEDULER", "0" if redis_url else "1") == "1",
             session_cookie_secure=env.get("MURMUR_SECURE_COOKIES", "0") == "1",
+            public_url=env.get("MURMUR_PUBLIC_URL", ""),
         )
         cfg = replace(cfg, **overrides)
+        if not cfg.public_url:
+            cfg = replace(cfg, public_url=f"http://{cfg.host}:{cfg.port}")
         if not cfg.secret_key:
             cfg = replace(cfg, secret_key=_embedded_secret(Path(cfg.instance_path)))
         return cfg
