@@ -1,21 +1,41 @@
 /* Murmur live inbox: the ranked queue, one conversation, the customer's story.
- * Everything from customers is inserted with textContent; nothing they write is parsed as HTML. */
+ * Everything from customers is inserted as text nodes or rebuilt element by element from an
+ * allow-list (see richBody); nothing they write is ever given to innerHTML. The page runs under a
+ * strict CSP (no inline script or handlers), so every behaviour is bound here. */
 (function () {
   "use strict";
-  const me = Number(document.querySelector(".panes").dataset.agentId);
+  const panes = document.querySelector(".panes");
+  const me = Number(panes.dataset.agentId);
+  const myName = panes.dataset.agentName || "";
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const state = { view: "all", convs: new Map(), current: null, messageIds: new Set() };
+  const state = {
+    view: "all", convs: new Map(), current: null, messageIds: new Set(), customer: null,
+    filters: { kind: "", sentiment: "", sort: "priority" }, expanded: new Set(), unseen: new Set(),
+  };
   const $ = (sel) => document.querySelector(sel);
+  // letters, not emoji: every font has them, and a colour per channel tells them apart at a glance
+  const CHANNEL_BADGES = { mastodon: "Ma", bluesky: "Bs", x: "X", reddit: "Rd", telegram: "Tg", email: "@", mail: "@",
+    rss: "Rs", meta: "Me", facebook: "Fb", instagram: "Ig", whatsapp: "Wa", webhook: "Wh", demo: "De", weibo: "Wb",
+    line: "Ln", pantip: "Pt" };
+  function badge(channel) {
+    const kind = String(channel || "");
+    return el("span", { class: "ch ch-" + kind.replace(/[^a-z0-9_-]/gi, ""), title: kind,
+      text: CHANNEL_BADGES[kind] || kind.slice(0, 2) || "?" });
+  }
+  const PART_NAMES = { negativity: "Negative tone", reach: "Reach", customer_value: "Customer value",
+    urgency: "Urgent words", waiting: "Waiting", visibility: "Public", repeat_contact: "Repeat contact",
+    rule: "Rule", rules: "Rules", escalation: "Escalated" };
 
   function el(tag, attrs, ...kids) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
       if (k === "class") node.className = v;
       else if (k === "text") node.textContent = v;
-      else if (k.startsWith("data-")) node.setAttribute(k, v);
+      else if (k.startsWith("data-") || k.startsWith("aria-") || k === "role") node.setAttribute(k, v);
       else node[k] = v;
     }
-    for (const kid of kids) if (kid != null) node.append(kid);
+    for (const kid of kids) if (kid != null && kid !== false) node.append(kid);
     return node;
   }
 
@@ -32,74 +52,174 @@
     return data;
   }
 
-  function viewQuery() {
-    if (state.view === "mine") return "?assignee=me";
-    if (state.view === "unassigned") return "?assignee=none";
-    return "";
+  function toast(text, kind) {
+    const t = el("div", { class: "toast " + (kind || ""), role: kind === "error" ? "alert" : "status", text });
+    $("#toasts").append(t);
+    setTimeout(() => t.remove(), 5000);
   }
 
-  function inView(c) {
+  function ago(iso) {
+    if (!iso) return "";
+    const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
+    if (s < 60) return "now";
+    if (s < 3600) return Math.floor(s / 60) + "m";
+    if (s < 86400) return Math.floor(s / 3600) + "h";
+    return Math.floor(s / 86400) + "d";
+  }
+
+  // ---- the queue ---------------------------------------------------------------------------
+
+  function inView(c, view) {
     if (c.status !== "open") return false;
-    if (state.view === "mine") return c.assignee_id === me;
-    if (state.view === "unassigned") return c.assignee_id === null;
+    if (view === "mine") return c.assignee_id === me;
+    if (view === "unassigned") return c.assignee_id == null;
     return true;
+  }
+
+  function passesFilters(c) {
+    const f = state.filters;
+    if (f.kind === "public" && !c.public) return false;
+    if (f.kind === "private" && c.public) return false;
+    if (f.sentiment) {
+      const s = c.sentiment || 0;
+      const label = s <= -0.05 ? "negative" : s >= 0.05 ? "positive" : "neutral";
+      if (label !== f.sentiment) return false;
+    }
+    return true;
+  }
+
+  function visible() {
+    const by = {
+      priority: (a, b) => b.priority - a.priority || (b.last_message_at || "").localeCompare(a.last_message_at || ""),
+      newest: (a, b) => (b.last_message_at || "").localeCompare(a.last_message_at || ""),
+      oldest_waiting: (a, b) => (a.waiting_since || "~").localeCompare(b.waiting_since || "~"),
+    }[state.filters.sort];
+    return [...state.convs.values()].filter((c) => inView(c, state.view) && passesFilters(c)).sort((a, b) => by(a, b) || b.id - a.id);
   }
 
   function prioClass(p) { return p >= 60 ? "high" : p >= 30 ? "mid" : "low"; }
 
-  function why(c) {
-    const parts = (c.priority_components || [])
-      .filter((p) => p.contribution > 0.05)
-      .sort((a, b) => b.contribution - a.contribution)
-      .map((p) => `${p.name} +${p.contribution.toFixed(1)}${p.detail ? " (" + p.detail + ")" : ""}`);
+  function reasons(c) {
+    return (c.priority_components || []).filter((p) => p.contribution > 0.05)
+      .sort((a, b) => b.contribution - a.contribution);
+  }
+
+  function whyText(c) {
+    const parts = reasons(c).map((p) => `${PART_NAMES[p.name] || p.name} +${p.contribution.toFixed(1)}` +
+      (p.detail ? ` (${p.detail})` : ""));
     return parts.length ? parts.join(" · ") : "no urgency signals";
   }
 
-  function renderQueue() {
-    const list = $("#queue");
-    const items = [...state.convs.values()].filter(inView)
-      .sort((a, b) => b.priority - a.priority || (b.last_message_at || "").localeCompare(a.last_message_at || ""));
-    list.replaceChildren(...items.map((c) => {
-      const tags = el("div", { class: "tags" },
-        el("span", { class: "chip", text: c.channel }),
+  function reasonList(c, cls) {
+    const list = reasons(c);
+    const max = Math.max(1, ...list.map((p) => p.contribution));
+    if (!list.length) return el("ul", { class: cls }, el("li", { class: "muted", text: "No urgency signals" }));
+    return el("ul", { class: cls }, ...list.map((p) => el("li", {},
+      el("span", { class: "part", text: PART_NAMES[p.name] || p.name }),
+      el("meter", { min: 0, max, value: p.contribution, "aria-label": (PART_NAMES[p.name] || p.name) + " weight" }),
+      el("b", { text: "+" + p.contribution.toFixed(1) }),
+      p.detail ? el("span", { class: "muted detail", text: p.detail }) : null)));
+  }
+
+  function queueItem(c) {
+    const open = state.expanded.has(c.id);
+    const prio = el("button", { class: "prio " + prioClass(c.priority), type: "button", text: String(Math.round(c.priority)),
+      title: "Why this priority: " + whyText(c), "aria-expanded": String(open),
+      "aria-label": `Priority ${Math.round(c.priority)}, show why` });
+    prio.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      if (state.expanded.has(c.id)) state.expanded.delete(c.id); else state.expanded.add(c.id);
+      renderQueue();
+    });
+    const assignee = c.assignee_id ? (c.assignee_id === me ? "you" : "agent " + c.assignee_id)
+      : (c.queue_reason ? "queued" : "unassigned");
+    const main = el("button", { class: "queue-item", type: "button", "data-id": String(c.id), title: c.subject || "" },
+      el("div", { class: "line1" },
+        badge(c.channel),
+        el("span", { class: "who", text: c.customer_name || "Unknown" }),
         c.customer_vip ? el("span", { class: "chip vip", text: "VIP" }) : null,
-        ...c.labels.map((l) => el("span", { class: "chip " + l, text: l })),
-        c.assignee_id ? el("span", { text: c.assignee_id === me ? " · you" : " · agent " + c.assignee_id })
-                      : el("span", { text: c.queue_reason ? " · " + c.queue_reason : " · unassigned" }));
-      const btn = el("button", { class: "queue-item", type: "button", title: "Why: " + why(c), "data-id": String(c.id) },
-        el("span", { class: "prio " + prioClass(c.priority), text: String(Math.round(c.priority)) }),
-        el("span", {}, el("div", { class: "who", text: c.customer_name || "Unknown" }),
-          el("div", { class: "snippet", text: c.subject || "" }), tags));
-      if (state.current === c.id) btn.setAttribute("aria-current", "true");
-      btn.addEventListener("click", () => openConversation(c.id));
-      return el("li", { "data-id": String(c.id) }, btn);
-    }));
+        state.unseen.has(c.id) ? el("span", { class: "dot", title: "new activity", "aria-label": "new activity" }) : null,
+        el("time", { class: "ago", dateTime: c.last_message_at || "", text: ago(c.last_message_at) })),
+      el("div", { class: "snippet", text: c.subject || "" }),
+      el("div", { class: "tags" },
+        el("span", { class: "kind", text: c.public ? "mention" : "DM" }),
+        ...(c.labels || []).map((l) => el("span", { class: "chip " + l, text: l })),
+        el("span", { class: "assignee" + (c.assignee_id === me ? " mine" : ""), text: assignee,
+          title: c.queue_reason || "" })));
+    main.addEventListener("click", () => openConversation(c.id));
+    const li = el("li", { "data-id": String(c.id), class: [state.current === c.id ? "current" : "", c.sentiment <= -0.05 ? "neg" : ""].join(" ") },
+      el("div", { class: "row" }, prio, main), open ? reasonList(c, "reasons") : null);
+    if (state.current === c.id) main.setAttribute("aria-current", "true");
+    return li;
+  }
+
+  function renderCounts() {
+    for (const view of ["mine", "unassigned", "all"]) {
+      const n = [...state.convs.values()].filter((c) => inView(c, view)).length;
+      const node = document.querySelector(`[data-count="${view}"]`);
+      if (node) node.textContent = n ? String(n) : "";
+    }
+  }
+
+  function renderQueue() {
+    const items = visible();
+    const list = $("#queue");
+    list.replaceChildren(...items.map(queueItem));
     $("#queue-count").textContent = items.length + " open";
+    $("#queue-empty").hidden = items.length > 0;
+    renderCounts();
   }
 
   function upsert(conv, flash) {
-    state.convs.set(conv.id, Object.assign(state.convs.get(conv.id) || {}, conv));
+    if (!conv) return;
+    const merged = Object.assign(state.convs.get(conv.id) || {}, conv);
+    state.convs.set(conv.id, merged);
+    if (flash && conv.id !== state.current) state.unseen.add(conv.id);
     renderQueue();
     if (flash) {
       const li = document.querySelector(`#queue li[data-id="${conv.id}"]`);
       if (li) li.classList.add("flash");
     }
-    if (state.current === conv.id) renderHead(state.convs.get(conv.id));
+    if (state.current === conv.id) renderHead(merged);
   }
 
   async function loadQueue() {
-    const data = await api("/api/conversations" + viewQuery());
+    // every open conversation the agent may see: views, counts and filters are worked out here, so
+    // live events keep all of them right without another request
+    const data = await api("/api/conversations?status=open&limit=200");
     state.convs.clear();
     for (const c of data.conversations) state.convs.set(c.id, c);
+    if (state.current && !state.convs.has(state.current)) {
+      try { state.convs.set(state.current, await api(`/api/conversations/${state.current}`)); } catch (e) { /* gone */ }
+    }
     renderQueue();
+    if (state.current && state.convs.has(state.current)) renderHead(state.convs.get(state.current));
   }
+
+  // ---- one conversation --------------------------------------------------------------------
 
   function renderHead(c) {
     $("#thread-title").textContent = c.customer_name || "Conversation";
-    $("#thread-meta").textContent = `${c.channel} · ${c.public ? "public mention" : "direct message"} · ${c.status}` +
-      (c.language ? " · " + c.language : "");
-    const w = $("#thread-why");
-    w.replaceChildren(el("b", { text: "Priority " + Math.round(c.priority) + ": " }), document.createTextNode(why(c)));
+    const assignee = c.assignee_id ? (c.assignee_id === me ? "assigned to you" : "assigned to agent " + c.assignee_id)
+      : "unassigned";
+    $("#thread-meta").replaceChildren(
+      badge(c.channel), document.createTextNode(" " + c.channel),
+      document.createTextNode(` · ${c.public ? "public mention" : "direct message"}` + (c.language ? " · " + c.language : "") +
+        " · " + assignee + " · "),
+      el("span", { class: "status " + c.status, text: c.status }));
+    const top = reasons(c).slice(0, 2).map((p) => PART_NAMES[p.name] || p.name);
+    $("#why-summary").replaceChildren(
+      el("span", { class: "prio " + prioClass(c.priority), text: String(Math.round(c.priority)) }),
+      el("span", { class: "why-top", text: top.length ? "Mostly: " + top.join(", ") : "No urgency signals" }),
+      el("span", { class: "why-more", text: "why?" }));
+    const list = reasonList(c, "why-list");
+    list.id = "why-list";
+    $("#why-list").replaceWith(list);
+    $("#assign-me").hidden = c.assignee_id === me;
+    document.querySelectorAll(".status-btn, #resolve").forEach((b) => {
+      b.hidden = b.dataset.status === c.status || (b.id === "reopen" && c.status === "open");
+    });
+    $("#reply-where").textContent = c.public ? `answers publicly on ${c.channel}` : `answers privately on ${c.channel}`;
   }
 
   function deliveryText(d) {
@@ -109,19 +229,73 @@
     return d.attempts ? `queued (attempt ${d.attempts}${d.error ? ", " + d.error : ""})` : "queued";
   }
 
+  function safeHref(raw) {
+    // absolute web and mail addresses only: "" or a relative path would point back into Murmur
+    if (!/^\s*(https?:\/\/|mailto:)/i.test(raw || "")) return null;
+    try {
+      const u = new URL(raw.trim());
+      return ["http:", "https:", "mailto:"].includes(u.protocol) ? u.href : null;
+    } catch (e) { return null; }
+  }
+
+  // The server already sanitized the html; it is still rebuilt here element by element from an
+  // allow-list, in a document that never runs scripts or loads anything (DOMParser).
+  const KEEP = new Set(["P", "BR", "B", "STRONG", "I", "EM", "U", "UL", "OL", "LI", "BLOCKQUOTE", "CODE", "PRE", "SPAN"]);
+  function rebuild(node, depth) {
+    if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.nodeValue);
+    if (node.nodeType !== Node.ELEMENT_NODE || depth > 20) return null;
+    const tag = node.tagName;
+    if (tag === "SCRIPT" || tag === "STYLE" || tag === "TEMPLATE") return null;
+    const kids = [...node.childNodes].map((k) => rebuild(k, depth + 1)).filter(Boolean);
+    if (tag === "A") {
+      const href = safeHref(node.getAttribute("href") || "");
+      if (!href) return el("span", {}, ...kids);
+      return el("a", { href, rel: "noopener noreferrer nofollow ugc", target: "_blank", title: href }, ...kids);
+    }
+    if (tag === "IMG") {
+      const src = safeHref(node.getAttribute("src") || "");
+      return src ? el("a", { href: src, rel: "noopener noreferrer nofollow ugc", target: "_blank", class: "img-link",
+        text: "🖼 " + (node.getAttribute("alt") || "image") }) : null;
+    }
+    if (!KEEP.has(tag)) return kids.length ? el("span", {}, ...kids) : null;
+    return el(tag.toLowerCase(), {}, ...kids);
+  }
+
+  function richBody(m) {
+    const body = el("div", { class: "body" });
+    if (m.html) {
+      const doc = new DOMParser().parseFromString(m.html, "text/html");
+      const kids = [...doc.body.childNodes].map((k) => rebuild(k, 0)).filter(Boolean);
+      if (kids.length) { body.classList.add("rich"); body.append(...kids); return body; }
+    }
+    body.textContent = m.text || "";
+    return body;
+  }
+
+  function sentimentBadge(m) {
+    if (!m.sentiment_label || m.direction !== "in") return null;
+    const score = `${m.sentiment >= 0 ? "+" : ""}${(m.sentiment || 0).toFixed(2)}`;
+    const why = (m.sentiment_reasons || []).join(", ");
+    return el("span", { class: "sent " + m.sentiment_label, title: why ? "Because: " + why : "Sentiment score",
+      text: `${m.sentiment_label} ${score}${m.sentiment_corrected ? " (corrected)" : ""}` });
+  }
+
   function messageNode(m) {
     const author = m.direction === "in" ? (m.author ? (m.author.display_name || m.author.handle) : "customer")
-      : m.direction === "note" ? "Note" : "Reply";
+      : m.direction === "note" ? "Private note" : (m.author_agent_id === me ? "You" : "Reply");
+    const conv = state.convs.get(m.conversation_id);
     const meta = el("div", { class: "meta" },
-      el("span", { text: author }),
+      conv ? badge(conv.channel) : null,
+      el("span", { class: "author", text: author }),
+      m.author && m.author.handle ? el("span", { class: "muted", text: "@" + m.author.handle }) : null,
       el("time", { text: new Date(m.created_at).toLocaleString(), dateTime: m.created_at }),
-      m.sentiment_label ? el("span", { class: "sent " + m.sentiment_label,
-        text: `${m.sentiment_label} ${m.sentiment >= 0 ? "+" : ""}${(m.sentiment || 0).toFixed(2)}`,
-        title: (m.sentiment_reasons || []).join(", ") }) : null,
-      m.delivery ? el("span", { class: "delivery", "data-message": String(m.id), text: deliveryText(m.delivery) }) : null,
-      m.url ? el("a", { href: /^https?:\/\//.test(m.url) ? m.url : "#", rel: "noopener noreferrer", target: "_blank",
-                         text: "open" }) : null);
-    return el("li", { class: "msg " + m.direction, "data-id": String(m.id) }, meta, el("div", { class: "body", text: m.text }));
+      sentimentBadge(m),
+      m.delivery ? el("span", { class: "delivery " + m.delivery.status, "data-message": String(m.id),
+        text: deliveryText(m.delivery) }) : null,
+      m.url && safeHref(m.url) ? el("a", { href: safeHref(m.url), rel: "noopener noreferrer", target: "_blank", text: "open ↗" }) : null);
+    const mentions = (m.mentions || []).length
+      ? el("div", { class: "muted", text: "Notified: " + m.mentions.map((x) => x.name).join(", ") }) : null;
+    return el("li", { class: "msg " + m.direction, "data-id": String(m.id) }, meta, richBody(m), mentions);
   }
 
   function appendMessage(m) {
@@ -132,85 +306,311 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  function showPane(name) { panes.dataset.pane = name; }
+
   async function openConversation(id) {
-    if (state.current && socket) socket.emit("leave_conversation", { conversation_id: state.current });
+    if (state.current && state.current !== id && socket) socket.emit("leave_conversation", { conversation_id: state.current });
+    const changed = state.current !== id;
     state.current = id;
-    state.messageIds = new Set();
+    state.unseen.delete(id);
+    if (changed) state.messageIds = new Set();
     renderQueue();
+    showPane("thread");
     const c = await api(`/api/conversations/${id}`);
+    if (state.current !== id) return;  // the agent moved on while this loaded
+    const { messages } = c;
+    delete c.messages;
     state.convs.set(c.id, Object.assign(state.convs.get(c.id) || {}, c));
     $("#thread-empty").hidden = true;
     $("#thread").hidden = false;
-    renderHead(c);
-    $("#messages").replaceChildren();
-    c.messages.forEach(appendMessage);
+    renderHead(state.convs.get(c.id));
+    if (changed) $("#messages").replaceChildren();
+    messages.forEach(appendMessage);
     $("#viewers").textContent = "";
-    if (socket) socket.emit("join_conversation", { conversation_id: id });
+    if (socket && changed) socket.emit("join_conversation", { conversation_id: id });
+    const li = document.querySelector(`#queue li[data-id="${id}"]`);
+    if (li) li.scrollIntoView({ block: "nearest" });
     loadCustomer(c.customer_id);
   }
 
   async function loadCustomer(id) {
     const cust = await api(`/api/customers/${id}`);
+    state.customer = cust;
     $("#customer-empty").hidden = true;
     $("#customer").hidden = false;
     $("#customer-name").textContent = cust.name || "Unknown";
-    $("#customer-badges").replaceChildren(
-      el("span", { class: "chip", text: cust.lifecycle_stage }),
+    $("#customer-badges").replaceChildren(...[
+      cust.lifecycle_stage ? el("span", { class: "chip", text: cust.lifecycle_stage }) : null,
       cust.vip ? el("span", { class: "chip vip", text: "VIP" }) : null,
-      cust.rfm_segment ? el("span", { class: "chip", text: cust.rfm_segment }) : null);
-    $("#identities").replaceChildren(...cust.identities.map((i) =>
-      el("li", {}, el("b", { text: i.channel + " " }), document.createTextNode("@" + i.handle),
-        el("span", { class: "muted", text: ` · ${i.followers} followers` }))));
+      cust.rfm_segment ? el("span", { class: "chip", text: cust.rfm_segment }) : null].filter(Boolean));
+    const open = (cust.conversations || []).filter((c) => c.status === "open" && c.id !== state.current).length;
+    const figures = [["Value (CLV)", cust.clv != null ? Number(cust.clv).toFixed(0) : null],
+      ["Email", cust.email], ["Open elsewhere", open ? String(open) : null],
+      ...Object.entries(cust.attributes || {}).slice(0, 6).map(([k, v]) => [k, String(v)])];
+    $("#customer-figures").replaceChildren(...figures.filter(([, v]) => v).flatMap(([k, v]) =>
+      [el("dt", { text: k }), el("dd", { text: v })]));
+    $("#identities").replaceChildren(...cust.identities.map((i) => {
+      const href = i.profile_url ? safeHref(i.profile_url) : null;
+      const handle = "@" + i.handle;
+      return el("li", {}, badge(i.channel), document.createTextNode(" "),
+        href ? el("a", { href, rel: "noopener noreferrer", target: "_blank", text: handle }) : el("span", { text: handle }),
+        el("span", { class: "muted", text: ` · ${i.channel} · ${Number(i.followers || 0).toLocaleString()} followers` }));
+    }));
     $("#history").replaceChildren(...cust.timeline.slice(-30).reverse().map((m) =>
-      el("li", {}, el("span", { class: "muted", text: `${m.channel} · ${new Date(m.created_at).toLocaleDateString()} · ` }),
-        document.createTextNode(m.text.slice(0, 140)))));
+      el("li", { class: "h-" + m.direction + (m.conversation_id === state.current ? " here" : "") },
+        badge(m.channel), el("span", { class: "muted", text: ` ${new Date(m.created_at).toLocaleDateString()} · ` }),
+        document.createTextNode((m.text || "").slice(0, 140)))));
   }
 
-  $("#reply-form").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
+  // ---- acting on it ------------------------------------------------------------------------
+
+  async function patchCurrent(changes, done) {
+    if (!state.current) return false;
+    try {
+      const c = await api(`/api/conversations/${state.current}`, { method: "PATCH", body: changes });
+      upsert(c, false);
+      if (done) toast(done);
+      return true;
+    } catch (e) { toast(e.message, "error"); return false; }
+  }
+
+  async function setStatus(status) {
+    const words = { resolved: "Resolved", pending: "Marked pending", snoozed: "Snoozed", open: "Reopened" };
+    const leaving = state.current;
+    const at = visible().findIndex((c) => c.id === leaving);
+    if (!(await patchCurrent({ status }, words[status])) || status === "open" || state.current !== leaving) return;
+    const items = visible();  // it has left the queue: take up the one that moved into its place
+    const next = items[Math.min(Math.max(at, 0), items.length - 1)];
+    if (next) openConversation(next.id);
+  }
+
+  document.querySelectorAll(".status-btn, #resolve").forEach((b) =>
+    b.addEventListener("click", () => setStatus(b.dataset.status)));
+  $("#assign-me").addEventListener("click", () => patchCurrent({ assignee_id: me }, "Assigned to you"));
+  $("#back").addEventListener("click", () => showPane("queue"));
+  $("#customer-toggle").addEventListener("click", () => showPane(panes.dataset.pane === "customer" ? "thread" : "customer"));
+
+  function isNote() { return $("#reply-private").checked; }
+  function syncMode() {
+    $("#reply-form").classList.toggle("note", isNote());
+    $("#reply-text").placeholder = isNote() ? "Private note for the team… (@name to notify)"
+      : "Write a reply… (/ for canned responses)";
+    $("#reply-form button[type=submit]").textContent = isNote() ? "Add note" : "Send";
+  }
+  document.querySelectorAll('input[name="mode"]').forEach((r) => r.addEventListener("change", syncMode));
+
+  async function send() {
     const text = $("#reply-text").value.trim();
     if (!text || !state.current) return;
-    const m = await api(`/api/conversations/${state.current}/replies`, {
-      method: "POST", body: { text, private: $("#reply-private").checked } });
-    appendMessage(m);
-    $("#reply-text").value = "";
-  });
+    $("#reply-error").textContent = "";
+    try {
+      const m = await api(`/api/conversations/${state.current}/replies`, { method: "POST", body: { text, private: isNote() } });
+      appendMessage(m);
+      $("#reply-text").value = "";
+    } catch (e) { $("#reply-error").textContent = e.message; }
+  }
+
+  $("#reply-form").addEventListener("submit", (ev) => { ev.preventDefault(); send(); });
+
+  // ---- canned responses: "/" in the reply box ----------------------------------------------
+
+  const canned = { open: false, items: [], index: 0, start: -1, seq: 0 };
+
+  function fill(text) {
+    const c = state.convs.get(state.current) || {};
+    const name = (c.customer_name || (state.customer && state.customer.name) || "there").split(/\s+/)[0];
+    const vars = { name, customer: c.customer_name || name, agent: myName.split(/\s+/)[0], channel: c.channel || "" };
+    return text.replace(/\{(\w+)\}/g, (all, key) => (key in vars ? vars[key] : all));
+  }
+
+  function closeCanned() {
+    canned.open = false;
+    $("#canned").hidden = true;
+    $("#reply-text").removeAttribute("aria-activedescendant");
+  }
+
+  function renderCanned() {
+    const list = $("#canned");
+    if (!canned.items.length) {
+      list.replaceChildren(el("li", { class: "muted", text: "No canned response matches" }));
+    } else {
+      list.replaceChildren(...canned.items.map((c, i) => {
+        const li = el("li", { id: "canned-" + c.id, role: "option", "aria-selected": String(i === canned.index),
+          "data-index": String(i) }, el("b", { text: "/" + c.shortcut }), el("span", { text: fill(c.text) }));
+        li.addEventListener("mousedown", (ev) => { ev.preventDefault(); pickCanned(i); });
+        return li;
+      }));
+      $("#reply-text").setAttribute("aria-activedescendant", "canned-" + canned.items[canned.index].id);
+    }
+    list.hidden = false;
+    canned.open = true;
+  }
+
+  async function updateCanned() {
+    const box = $("#reply-text");
+    const before = box.value.slice(0, box.selectionStart);
+    const m = /(^|\s)\/([\w-]*)$/.exec(before);
+    if (!m) { closeCanned(); return; }
+    canned.start = before.length - m[2].length - 1;
+    const seq = ++canned.seq;
+    try {
+      const data = await api("/api/canned-responses?q=" + encodeURIComponent(m[2]));
+      if (seq !== canned.seq) return;
+      canned.items = data.canned_responses;
+      canned.index = 0;
+      renderCanned();
+    } catch (e) { closeCanned(); }
+  }
+
+  function pickCanned(i) {
+    const c = canned.items[i];
+    if (!c) return;
+    const box = $("#reply-text");
+    const text = fill(c.text);
+    box.value = box.value.slice(0, canned.start) + text + box.value.slice(box.selectionStart);
+    const at = canned.start + text.length;
+    box.setSelectionRange(at, at);
+    closeCanned();
+    box.focus();
+  }
 
   $("#reply-text").addEventListener("input", () => {
     if (socket && state.current) socket.emit("typing", { conversation_id: state.current, active: true });
+    updateCanned();
+  });
+  $("#reply-text").addEventListener("blur", () => setTimeout(closeCanned, 150));
+  $("#reply-text").addEventListener("keydown", (ev) => {
+    if (canned.open && canned.items.length) {
+      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        ev.preventDefault();
+        const n = canned.items.length;
+        canned.index = (canned.index + (ev.key === "ArrowDown" ? 1 : n - 1)) % n;
+        renderCanned();
+        return;
+      }
+      if (ev.key === "Enter" || ev.key === "Tab") { ev.preventDefault(); pickCanned(canned.index); return; }
+    }
+    if (ev.key === "Escape") {
+      if (canned.open) closeCanned(); else ev.target.blur();
+      ev.preventDefault();
+      return;
+    }
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); send(); }
   });
 
-  $("#resolve").addEventListener("click", async () => {
+  // ---- keyboard ----------------------------------------------------------------------------
+
+  function move(step) {
+    const items = visible();
+    if (!items.length) return;
+    const at = items.findIndex((c) => c.id === state.current);
+    const next = at < 0 ? items[step > 0 ? 0 : items.length - 1] : items[Math.min(items.length - 1, Math.max(0, at + step))];
+    if (next && next.id !== state.current) openConversation(next.id);
+  }
+
+  function focusReply(note) {
     if (!state.current) return;
-    const c = await api(`/api/conversations/${state.current}`, { method: "PATCH", body: { status: "resolved" } });
-    upsert(c, false);
+    $(note ? "#reply-private" : "#reply-public").checked = true;
+    syncMode();
+    $("#reply-text").focus();
+  }
+
+  const help = $("#help");
+  $("#help-open").addEventListener("click", () => help.showModal());
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented) return;
+    const t = ev.target;
+    if (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName))) return;
+    if (help.open) return;  // the dialog handles Escape itself
+    const actions = {
+      j: () => move(1), k: () => move(-1), r: () => focusReply(false), n: () => focusReply(true),
+      e: () => state.current && setStatus("resolved"),
+      a: () => state.current && patchCurrent({ assignee_id: me }, "Assigned to you"),
+      "?": () => help.showModal(),
+    };
+    const act = actions[ev.key];
+    if (act) { ev.preventDefault(); act(); }
   });
+
+  // ---- views, filters, theme ---------------------------------------------------------------
 
   document.querySelectorAll(".views button").forEach((b) => b.addEventListener("click", () => {
-    document.querySelectorAll(".views button").forEach((x) => x.classList.toggle("active", x === b));
+    document.querySelectorAll(".views button").forEach((x) => {
+      x.classList.toggle("active", x === b);
+      x.setAttribute("aria-pressed", String(x === b));
+    });
     state.view = b.dataset.view;
-    loadQueue();
+    renderQueue();
   }));
+  for (const [id, key] of [["#f-kind", "kind"], ["#f-sentiment", "sentiment"], ["#f-sort", "sort"]]) {
+    $(id).addEventListener("change", (ev) => { state.filters[key] = ev.target.value; renderQueue(); });
+  }
+
+  const THEMES = ["auto", "light", "dark"];
+  function applyTheme(theme) {
+    if (theme === "auto") delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+    $("#theme").title = "Theme: " + (theme === "auto" ? "follow the system" : theme);
+    $("#theme").textContent = { auto: "◐", light: "☀", dark: "☾" }[theme];
+  }
+  applyTheme(document.documentElement.dataset.theme || "auto");
+  $("#theme").addEventListener("click", () => {
+    const now = document.documentElement.dataset.theme || "auto";
+    const next = THEMES[(THEMES.indexOf(now) + 1) % THEMES.length];
+    try { if (next === "auto") localStorage.removeItem("murmur.theme"); else localStorage.setItem("murmur.theme", next); }
+    catch (e) { /* storage blocked: the choice lasts for this page */ }
+    applyTheme(next);
+  });
+
+  setInterval(() => document.querySelectorAll("#queue time.ago").forEach((t) => { t.textContent = ago(t.dateTime); }), 30000);
+
+  // ---- live --------------------------------------------------------------------------------
+
+  function connection(cls, text) { const c = $("#connection"); c.className = "conn " + cls; c.textContent = text; }
+
+  function notify(title, body) {
+    if (!document.hidden || !("Notification" in window) || Notification.permission !== "granted") return;
+    try { new Notification(title, { body }); } catch (e) { /* some browsers allow it only from a worker */ }
+  }
 
   const socket = window.io ? window.io({ transports: ["websocket"] }) : null;
   if (socket) {
-    socket.on("connect", () => {
-      const c = $("#connection"); c.textContent = "live"; c.className = "conn online";
-      loadQueue();  // catch up on anything missed while disconnected
-      if (state.current) socket.emit("join_conversation", { conversation_id: state.current });
+    let connectedOnce = false;
+    socket.on("connect", async () => {
+      connection("online", "live");
+      if (connectedOnce) toast("Reconnected: caught up on what changed");
+      connectedOnce = true;
+      await loadQueue();  // catch up on anything missed while disconnected (upserts by id: no duplicates)
+      if (state.current) {
+        socket.emit("join_conversation", { conversation_id: state.current });
+        openConversation(state.current);  // append messages missed meanwhile; known ids are skipped
+      }
     });
-    socket.on("disconnect", () => { const c = $("#connection"); c.textContent = "offline"; c.className = "conn offline"; });
+    socket.on("disconnect", () => connection("offline", "offline"));
+    socket.io.on("reconnect_attempt", () => connection("reconnecting", "reconnecting…"));
+    socket.on("connect_error", () => connection("offline", "offline"));
     socket.on("conversation.created", (e) => upsert(e.conversation, true));
     socket.on("conversation.updated", (e) => upsert(e.conversation, false));
-    socket.on("conversation.assigned", (e) => upsert(e.conversation, true));
+    socket.on("conversation.assigned", (e) => {
+      upsert(e.conversation, true);
+      if (e.assignee_id === me) notify("Assigned to you", e.conversation.customer_name || "A conversation");
+    });
     socket.on("conversation.escalated", (e) => upsert(e.conversation, true));
     socket.on("message.created", (e) => {
-      upsert(e.conversation, true);
+      upsert(e.conversation, e.message.direction === "in");
       if (state.current === e.message.conversation_id) appendMessage(e.message);
     });
     socket.on("outbox.updated", (e) => {
       const node = document.querySelector(`.delivery[data-message="${e.message_id}"]`);
-      if (node) node.textContent = deliveryText(e.delivery);
+      if (node) { node.textContent = deliveryText(e.delivery); node.className = "delivery " + e.delivery.status; }
+    });
+    socket.on("notification", (e) => {
+      if (e.kind !== "mention") return;
+      const who = (e.by && e.by.name) || "Someone";
+      toast(`${who} mentioned you on ${e.conversation ? e.conversation.customer_name || "a conversation" : "a conversation"}`);
+      notify(`${who} mentioned you`, e.note ? e.note.text : "");
+      if (e.conversation) upsert(e.conversation, true);
     });
     socket.on("viewing", (e) => {
       if (e.conversation_id === state.current && e.agent_id !== me)
