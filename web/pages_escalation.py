@@ -1,7 +1,54 @@
-"""Pages: escalation (filled in by the work on its issue)."""
+"""Pages for supervisors: the rule editor, SLA policies, and the team's presence and load.
+
+The pages are shells; `rules.js`, `sla.js` and `team.js` build them from the same API the
+scripts and tests use. What the API has no list for (teams, labels, canned replies) is handed
+to the page as a JSON data block, so the editor can offer choices instead of bare ids.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, g, render_template
+from sqlalchemy import select
+
+from inbox.access import MANAGERS
+from inbox.agents import agent_dict, load_agent
+from inbox.models import CannedResponse, Label, Team
+from web.auth import inbox
 
 bp = Blueprint("pages_escalation", __name__, template_folder="templates")
+
+
+def _manager_page(template: str) -> Any:
+    """Render `template` for a supervisor or admin, with the choices the editors offer; 403 otherwise."""
+    with inbox().read() as s:
+        agent = load_agent(s, g.agent_id)
+        if agent is None or agent.role not in MANAGERS:
+            abort(403)
+        me = agent_dict(agent)
+        choices = {
+            "teams": [{"id": t.id, "name": t.name} for t in s.scalars(select(Team).order_by(Team.name))],
+            "labels": list(s.scalars(select(Label.name).order_by(Label.name))),
+            "canned": [{"id": c.id, "name": c.shortcut}
+                       for c in s.scalars(select(CannedResponse).order_by(CannedResponse.shortcut))],
+        }
+    return render_template(template, me=me, choices=choices)
+
+
+@bp.get("/rules")
+def rules_page() -> Any:
+    """The rule list (order, enable, delete) and the editor with its dry run."""
+    return _manager_page("rules.html")
+
+
+@bp.get("/sla")
+def sla_page() -> Any:
+    """SLA policies with their business hours and holidays."""
+    return _manager_page("sla.html")
+
+
+@bp.get("/team")
+def team_page() -> Any:
+    """Agents' presence and load, live."""
+    return _manager_page("team.html")

@@ -1,0 +1,496 @@
+/* Rule editor: the ordered list (reorder, enable, delete) and a form that builds a rule from
+ * the API's vocabulary, so nobody types JSON. Errors come back with paths such as
+ * "conditions[1].value" and are shown beside the row they name. Text from the API or from
+ * customers is inserted with textContent only. */
+(function () {
+  "use strict";
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const choices = JSON.parse(document.getElementById("choices").textContent);
+  const $ = (s) => document.querySelector(s);
+  const state = { vocab: null, fields: new Map(), actions: new Map(), agents: [], rules: [], editing: null };
+
+  const OP_TEXT = {
+    equals: "is", not_equals: "is not", contains: "contains", not_contains: "does not contain",
+    matches: "matches pattern", is_set: "is set", in: "is one of", not_in: "is none of",
+    gt: ">", gte: "≥", lt: "<", lte: "≤", between: "is between", changed_to: "changes to",
+  };
+  const TRIGGER_TEXT = {
+    "message.created": "a message arrives", "conversation.updated": "a conversation is updated",
+    "time.passed": "time passes (SLA timers)",
+  };
+  const ACTION_TEXT = {
+    set_priority: "Set priority", add_label: "Add label", remove_label: "Remove label", assign_team: "Assign to team",
+    assign_agent: "Assign to agent", escalate: "Escalate", notify: "Notify", send_canned: "Send canned reply",
+    snooze: "Snooze", resolve: "Resolve",
+  };
+
+  function el(tag, attrs, ...kids) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null) continue;
+      if (k === "class") node.className = v;
+      else if (k === "text") node.textContent = v;
+      else if (k.startsWith("data-") || k.startsWith("aria-") || k === "list") node.setAttribute(k, v);
+      else node[k] = v;
+    }
+    for (const kid of kids) if (kid != null) node.append(kid);
+    return node;
+  }
+  const option = (value, text, selected) => el("option", { value: String(value), text, selected: !!selected });
+
+  class ApiError extends Error {
+    constructor(message, detail) { super(message); this.detail = detail || {}; }
+  }
+
+  async function api(path, method, body) {
+    const opts = { method: method || "GET", headers: { "X-CSRFToken": csrf } };
+    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    const res = await fetch(path, opts);
+    if (res.status === 204) return {};
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new ApiError((data.error && data.error.message) || res.statusText, data.error);
+    return data;
+  }
+
+  /* ---------- the list ---------- */
+
+  async function loadRules() {
+    state.rules = (await api("/api/rules")).rules;
+    renderRules();
+  }
+
+  function say(text) { $("#list-result").textContent = text; }
+
+  async function move(from, to) {
+    if (to < 0 || to >= state.rules.length || from === to) return;
+    const ids = state.rules.map((r) => r.id);
+    const [id] = ids.splice(from, 1);
+    ids.splice(to, 0, id);
+    try {
+      state.rules = (await api("/api/rules/order", "PUT", { ids })).rules;
+      renderRules();
+      say(`Moved "${state.rules[to].name}" to position ${to + 1}.`);
+    } catch (e) { say("Not moved: " + e.message); loadRules(); }
+  }
+
+  function renderRules() {
+    const list = $("#rule-list");
+    let dragFrom = null;
+    list.replaceChildren(...state.rules.map((r, i) => {
+      const toggle = el("input", { type: "checkbox", checked: r.enabled, "aria-label": `Enabled: ${r.name}` });
+      toggle.addEventListener("change", async () => {
+        toggle.disabled = true;
+        try {
+          await api(`/api/rules/${r.id}`, "PATCH", { enabled: toggle.checked });
+          say(`"${r.name}" ${toggle.checked ? "enabled" : "disabled"}.`);
+        } catch (e) { say("Not changed: " + e.message); }
+        loadRules();
+      });
+      const up = el("button", { type: "button", class: "icon", text: "↑", title: "Move up", "aria-label": `Move ${r.name} up`, disabled: i === 0 });
+      const down = el("button", { type: "button", class: "icon", text: "↓", title: "Move down", "aria-label": `Move ${r.name} down`,
+        disabled: i === state.rules.length - 1 });
+      up.addEventListener("click", () => move(i, i - 1));
+      down.addEventListener("click", () => move(i, i + 1));
+      const edit = el("button", { type: "button", text: "Edit" });
+      edit.addEventListener("click", () => loadIntoEditor(r));
+      const del = el("button", { type: "button", class: "danger", text: "Delete" });
+      del.addEventListener("click", async () => {
+        if (!window.confirm(`Delete the rule "${r.name}"? Its past runs stay on the conversations.`)) return;
+        try { await api(`/api/rules/${r.id}`, "DELETE"); say(`Deleted "${r.name}".`); } catch (e) { say("Not deleted: " + e.message); }
+        if (state.editing === r.id) resetEditor();
+        loadRules();
+      });
+      const li = el("li", { class: "rule-item" + (r.enabled ? "" : " off") + (state.editing === r.id ? " editing" : ""),
+        draggable: true, "data-id": String(r.id) },
+        el("span", { class: "handle", text: "⋮⋮", title: "Drag to reorder", "aria-hidden": "true" }),
+        el("span", { class: "pos", text: String(i + 1) }),
+        el("div", { class: "rule-text" },
+          el("div", { class: "rule-name", text: r.name }),
+          el("div", { class: "rule-desc", text: r.description })),
+        el("label", { class: "switch" }, toggle, el("span", { text: r.enabled ? "on" : "off" })),
+        el("span", { class: "rule-buttons" }, up, down, edit, del));
+      li.addEventListener("dragstart", (ev) => { dragFrom = i; li.classList.add("dragging"); ev.dataTransfer.effectAllowed = "move"; });
+      li.addEventListener("dragend", () => li.classList.remove("dragging"));
+      li.addEventListener("dragover", (ev) => { ev.preventDefault(); li.classList.add("drop"); });
+      li.addEventListener("dragleave", () => li.classList.remove("drop"));
+      li.addEventListener("drop", (ev) => { ev.preventDefault(); li.classList.remove("drop"); if (dragFrom !== null) move(dragFrom, i); });
+      return li;
+    }));
+    if (!state.rules.length) list.append(el("li", { class: "empty", text: "No rules yet." }));
+  }
+
+  /* ---------- value inputs that fit the field's type ---------- */
+
+  function idChoices(fieldOrParam) {
+    if (/team_id$/.test(fieldOrParam)) return choices.teams.map((t) => [t.id, t.name]);
+    if (/(assignee_id|agent_id)$/.test(fieldOrParam)) return state.agents.map((a) => [a.id, `${a.name} (${a.role})`]);
+    if (fieldOrParam === "canned_id") return choices.canned.map((c) => [c.id, c.name]);
+    return null;
+  }
+
+  function boolSelect(value, label) {
+    const s = el("select", { class: "v", "aria-label": label });
+    s.append(option("true", "yes", value !== false), option("false", "no", value === false));
+    return s;
+  }
+
+  function valueBox(field, op, value) {
+    const box = el("span", { class: "value-box" });
+    const label = `Value for ${field.label}`;
+    if (op === "is_set") { box.append(boolSelect(value, label)); return box; }
+    if (op === "between") {
+      const [lo, hi] = Array.isArray(value) ? value : [null, null];
+      box.append(el("input", { type: "number", step: "any", class: "v lo", value: lo ?? "", "aria-label": `${label}: from` }),
+        el("span", { class: "and", text: "and" }),
+        el("input", { type: "number", step: "any", class: "v hi", value: hi ?? "", "aria-label": `${label}: to` }));
+      return box;
+    }
+    const list = op === "in" || op === "not_in";
+    if (field.type === "enum") {
+      const s = el("select", { class: "v", multiple: list, "aria-label": label });
+      const chosen = new Set(list ? (value || []) : [value]);
+      field.choices.forEach((c, i) => s.append(option(c, c, chosen.has(c) || (!list && value == null && i === 0))));
+      if (list) s.size = Math.min(field.choices.length, 4);
+      box.append(s);
+      return box;
+    }
+    if (field.type === "id") {
+      const opts = idChoices(field.name);
+      if (opts && !list) {
+        const s = el("select", { class: "v", "aria-label": label, "data-kind": "id" });
+        opts.forEach(([id, text]) => s.append(option(id, text, id === value)));
+        box.append(s);
+        return box;
+      }
+      box.append(el("input", { class: "v", "data-kind": list ? "ids" : "id", value: list ? (value || []).join(", ") : (value ?? ""),
+        placeholder: list ? "ids, comma separated" : "id", "aria-label": label }));
+      return box;
+    }
+    if (field.type === "bool") { box.append(boolSelect(value, label)); return box; }
+    if (field.type === "number") {
+      box.append(el("input", { type: "number", step: "any", class: "v", value: value ?? "", "aria-label": label }));
+      return box;
+    }
+    if (list) {
+      box.append(el("input", { class: "v", "data-kind": "list", value: (value || []).join(", "), placeholder: "values, comma separated",
+        "aria-label": label }));
+      return box;
+    }
+    box.append(el("input", { class: "v", value: value ?? "", "aria-label": label,
+      list: field.type === "list" ? "label-names" : null,
+      placeholder: op === "matches" ? "regular expression" : field.type === "list" ? "label" : "" }));
+    return box;
+  }
+
+  function readValue(row, field, op) {
+    const inputs = row.querySelectorAll(".value-box .v");
+    const num = (s) => (s === "" ? null : Number(s));
+    if (op === "is_set" || (field.type === "bool" && inputs[0].tagName === "SELECT")) return inputs[0].value === "true";
+    if (op === "between") return [num(inputs[0].value), num(inputs[1].value)];
+    const input = inputs[0];
+    if (input.multiple) return [...input.selectedOptions].map((o) => o.value);
+    const kind = input.dataset.kind;
+    const split = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
+    if (kind === "id") return input.value === "" ? null : Number(input.value);
+    if (kind === "ids") return split(input.value).map(Number);
+    if (kind === "list") return split(input.value);
+    if (field.type === "number") return num(input.value);
+    return input.value;
+  }
+
+  /* ---------- condition rows ---------- */
+
+  function operatorsFor(field) {
+    const trigger = $("#rule-trigger").value;
+    return field.operators.filter((op) => op !== "changed_to" || trigger === "conversation.updated");
+  }
+
+  function conditionRow(cond) {
+    const c = cond || {};
+    const li = el("li", { class: "row cond-row" });
+    const fieldSel = el("select", { class: "field", "aria-label": "Field" });
+    let group = "";
+    let optgroup = null;
+    for (const f of state.vocab.fields) {
+      const g = f.name.split(".")[0];
+      if (g !== group) { group = g; optgroup = el("optgroup", { label: g }); fieldSel.append(optgroup); }
+      optgroup.append(el("option", { value: f.name, text: f.label, title: f.doc, selected: f.name === c.field }));
+    }
+    const opSel = el("select", { class: "op", "aria-label": "Operator" });
+    const slot = el("span", { class: "value-slot" });
+    const remove = el("button", { type: "button", class: "icon remove", text: "✕", "aria-label": "Remove condition" });
+    const err = el("p", { class: "field-error row-error", role: "alert" });
+
+    function fillOps(keepOp, keepValue) {
+      const field = state.fields.get(fieldSel.value);
+      const ops = operatorsFor(field);
+      const op = ops.includes(keepOp) ? keepOp : ops[field.type === "text" ? ops.indexOf("contains") : 0];
+      opSel.replaceChildren(...ops.map((o) => option(o, OP_TEXT[o] || o, o === op)));
+      slot.replaceChildren(valueBox(field, op, keepValue));
+      li.title = field.doc;
+    }
+    fieldSel.addEventListener("change", () => { fillOps(null, null); changed(); });
+    opSel.addEventListener("change", () => {
+      const field = state.fields.get(fieldSel.value);
+      slot.replaceChildren(valueBox(field, opSel.value, null));
+      changed();
+    });
+    remove.addEventListener("click", () => { li.remove(); changed(); });
+    li.refresh = () => {
+      const field = state.fields.get(fieldSel.value);
+      fillOps(opSel.value, readValue(li, field, opSel.value));
+    };
+    li.read = () => {
+      const field = state.fields.get(fieldSel.value);
+      return { field: field.name, op: opSel.value, value: readValue(li, field, opSel.value) };
+    };
+    li.append(el("div", { class: "row-inputs" }, fieldSel, opSel, slot, remove), err);
+    fillOps(c.op, c.value);
+    return li;
+  }
+
+  /* ---------- action rows ---------- */
+
+  function paramInput(a, p, value) {
+    const label = `${ACTION_TEXT[a.type] || a.type}: ${p.name.replace(/_/g, " ")}`;
+    const attrs = { class: "p", "data-param": p.name, "data-ptype": p.type, "aria-label": label };
+    if (p.type === "choice") {
+      const s = el("select", attrs);
+      if (!p.required) s.append(option("", "—", value == null && p.default == null));
+      p.choices.forEach((c) => s.append(option(c, c.replace(/_/g, " "), c === (value ?? p.default))));
+      return s;
+    }
+    if (p.type === "id") {
+      const opts = idChoices(p.name);
+      if (opts) {
+        const s = el("select", attrs);
+        if (!p.required || !opts.length) s.append(option("", opts.length ? "—" : "none available", value == null));
+        opts.forEach(([id, text]) => s.append(option(id, text, id === value)));
+        return s;
+      }
+      return el("input", { ...attrs, type: "number", min: "1", value: value ?? "", placeholder: "id" });
+    }
+    if (p.type === "number") {
+      return el("input", { ...attrs, type: "number", step: "any", value: value ?? p.default ?? "",
+        min: a.type === "set_priority" ? "0" : null, max: a.type === "set_priority" ? "100" : null,
+        placeholder: a.type === "set_priority" ? "0–100" : a.type === "snooze" ? "minutes" : "" });
+    }
+    if (p.type === "label") return el("input", { ...attrs, value: value ?? "", list: "label-names", placeholder: "label" });
+    if (p.type === "url") return el("input", { ...attrs, type: "url", value: value ?? "", placeholder: "https://…" });
+    return el("input", { ...attrs, value: value ?? "", placeholder: p.required ? p.name : `${p.name} (optional)` });
+  }
+
+  function actionRow(action) {
+    const act = action || {};
+    const li = el("li", { class: "row action-row" });
+    const typeSel = el("select", { class: "type", "aria-label": "Action" });
+    for (const a of state.vocab.actions) typeSel.append(el("option", { value: a.type, text: ACTION_TEXT[a.type] || a.type, title: a.doc, selected: a.type === act.type }));
+    const params = el("span", { class: "params" });
+    const remove = el("button", { type: "button", class: "icon remove", text: "✕", "aria-label": "Remove action" });
+    const err = el("p", { class: "field-error row-error", role: "alert" });
+    function fill(values) {
+      const a = state.actions.get(typeSel.value);
+      params.replaceChildren(...a.params.map((p) => paramInput(a, p, values ? values[p.name] : null)));
+      li.title = a.doc;
+    }
+    typeSel.addEventListener("change", () => { fill(null); changed(); });
+    remove.addEventListener("click", () => { li.remove(); changed(); });
+    li.read = () => {
+      const out = { type: typeSel.value };
+      for (const input of params.querySelectorAll(".p")) {
+        const v = input.value.trim();
+        if (v === "") continue;
+        out[input.dataset.param] = input.dataset.ptype === "number" || input.dataset.ptype === "id" ? Number(v) : v;
+      }
+      return out;
+    };
+    li.append(el("div", { class: "row-inputs" }, typeSel, params, remove), err);
+    fill(act);
+    return li;
+  }
+
+  /* ---------- the draft, its sentence, its errors ---------- */
+
+  function draft() {
+    return {
+      name: $("#rule-name").value.trim(),
+      trigger: $("#rule-trigger").value,
+      match: $("#rule-match").value,
+      conditions: [...$("#conditions").children].map((li) => li.read()),
+      actions: [...$("#actions").children].map((li) => li.read()),
+      enabled: $("#rule-enabled").checked,
+    };
+  }
+
+  function valueText(v) {
+    if (Array.isArray(v)) return v.join(" – ");
+    if (v === true) return "yes";
+    if (v === false) return "no";
+    return v == null || v === "" ? "…" : String(v);
+  }
+
+  function actionText(a) {
+    const name = (list, id) => { const hit = list.find((x) => x.id === id); return hit ? hit.name : id == null ? "…" : "#" + id; };
+    switch (a.type) {
+      case "set_priority": return `set priority ${valueText(a.value)}`;
+      case "add_label": return `add label "${valueText(a.label)}"`;
+      case "remove_label": return `remove label "${valueText(a.label)}"`;
+      case "assign_team": return `assign to team ${name(choices.teams, a.team_id)}`;
+      case "assign_agent": return `assign to ${name(state.agents, a.agent_id)}`;
+      case "escalate": return "escalate to a supervisor";
+      case "notify": return a.channel === "webhook" ? `notify ${a.url || "a webhook"}` : "notify in the app";
+      case "send_canned": return "send a canned reply";
+      case "snooze": return `snooze ${valueText(a.minutes)} min`;
+      default: return a.type;
+    }
+  }
+
+  function changed() {
+    const d = draft();
+    const conds = d.conditions.map((c) => {
+      const f = state.fields.get(c.field);
+      return `${f ? f.label : c.field} ${OP_TEXT[c.op] || c.op} ${c.op === "is_set" ? (c.value ? "" : "(no)") : valueText(c.value)}`.trim();
+    });
+    const when = `When ${TRIGGER_TEXT[d.trigger] || d.trigger}`;
+    const cond = conds.length ? `, if ${conds.join(d.match === "all" ? " and " : " or ")}` : "";
+    const acts = d.actions.length ? d.actions.map(actionText).join(", ") : "do nothing yet";
+    const sentence = `${when}${cond}: ${acts}`;
+    $("#rule-sentence").textContent = sentence.endsWith("…") ? sentence : sentence + ".";
+    $("#save").textContent = d.enabled ? "Save and enable" : "Save as disabled";
+  }
+
+  function clearErrors() {
+    document.querySelectorAll("#rule-form .field-error").forEach((p) => { p.textContent = ""; });
+    document.querySelectorAll("#rule-form [aria-invalid]").forEach((n) => n.removeAttribute("aria-invalid"));
+    document.querySelectorAll("#rule-form .row.invalid").forEach((n) => n.classList.remove("invalid"));
+  }
+
+  /* Put each {path, message} next to what it names: "name", "conditions[1].value", "actions[0].label". */
+  function showErrors(detail) {
+    clearErrors();
+    const errors = detail.errors && detail.errors.length ? detail.errors
+      : [{ path: detail.field || "", message: detail.message || "invalid rule" }];
+    for (const e of errors) {
+      const m = /^(conditions|actions)\[(\d+)\](?:\.(\w+))?$/.exec(e.path || "");
+      let slot = null;
+      if (m) {
+        const row = $(`#${m[1]}`).children[Number(m[2])];
+        if (row) {
+          row.classList.add("invalid");
+          slot = row.querySelector(".row-error");
+          const sub = m[3];
+          const target = !sub ? null
+            : m[1] === "conditions" ? row.querySelector(sub === "field" ? ".field" : sub === "op" ? ".op" : ".value-box .v")
+              : row.querySelector(sub === "type" ? ".type" : `[data-param="${sub}"]`) || row.querySelector(".type");
+          if (target) target.setAttribute("aria-invalid", "true");
+        }
+      } else {
+        slot = document.querySelector(`#rule-form [data-error-for="${(e.path || "").split(/[.[]/)[0]}"]`);
+        const input = document.querySelector(`#rule-${e.path}`);
+        if (input) input.setAttribute("aria-invalid", "true");
+      }
+      slot = slot || $("#form-result");
+      slot.textContent = slot.textContent ? `${slot.textContent}; ${e.message}` : e.message;
+    }
+  }
+
+  /* ---------- editor state ---------- */
+
+  function fillEditor(rule) {
+    clearErrors();
+    $("#rule-name").value = rule.name || "";
+    $("#rule-trigger").value = rule.trigger || "message.created";
+    $("#rule-match").value = rule.match || "all";
+    $("#rule-enabled").checked = !!rule.enabled;
+    $("#conditions").replaceChildren(...(rule.conditions || []).map(conditionRow));
+    $("#actions").replaceChildren(...(rule.actions || []).map(actionRow));
+    $("#preview-panel").hidden = true;
+    $("#form-result").textContent = "";
+    changed();
+  }
+
+  function resetEditor() {
+    state.editing = null;
+    $("#editor-h").textContent = "New rule";
+    fillEditor({ trigger: "message.created", match: "all", enabled: false,
+      conditions: [{ field: "message.text", op: "contains", value: "" }], actions: [{ type: "set_priority" }] });
+    renderRules();
+  }
+
+  function loadIntoEditor(rule) {
+    state.editing = rule.id;
+    $("#editor-h").textContent = `Edit rule: ${rule.name}`;
+    fillEditor(rule);
+    renderRules();
+    $("#rule-name").focus();
+  }
+
+  /* ---------- preview and save ---------- */
+
+  function renderPreview(res) {
+    $("#preview-summary").textContent =
+      `${res.matched} of the last ${res.checked} messages would match. ${res.description}`;
+    $("#preview-matches").replaceChildren(...res.matches.map((m) => el("li", { class: "match" },
+      el("div", { class: "match-meta" },
+        el("span", { text: m.author ? "@" + m.author : "unknown author" }),
+        el("time", { dateTime: m.created_at, text: new Date(m.created_at).toLocaleString() }),
+        el("span", { text: "conversation #" + m.conversation_id })),
+      el("blockquote", { class: "match-text", text: m.text }),
+      el("ul", { class: "seen" }, ...m.matched.map((c) => el("li", { text: c.text }))),
+      el("div", { class: "would" }, el("b", { text: "Would: " }), document.createTextNode(m.actions.map(actionText).join(", "))))));
+    if (!res.matches.length) $("#preview-matches").append(el("li", { class: "empty", text: "Nothing recent matches this rule." }));
+    $("#preview-panel").hidden = false;
+  }
+
+  $("#preview").addEventListener("click", async () => {
+    const b = $("#preview");
+    b.disabled = true;
+    $("#form-result").textContent = "";
+    try {
+      clearErrors();
+      renderPreview(await api("/api/rules/preview", "POST", { ...draft(), limit: 100 }));
+    } catch (e) {
+      $("#preview-panel").hidden = true;
+      if (e.detail) showErrors(e.detail); else $("#form-result").textContent = "Preview failed: " + e.message;
+    }
+    b.disabled = false;
+  });
+
+  $("#rule-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const d = draft();
+    const b = $("#save");
+    b.disabled = true;
+    try {
+      const saved = state.editing == null ? await api("/api/rules", "POST", d) : await api(`/api/rules/${state.editing}`, "PATCH", d);
+      clearErrors();
+      state.editing = saved.id;
+      $("#editor-h").textContent = `Edit rule: ${saved.name}`;
+      $("#form-result").textContent = `Saved "${saved.name}" (${saved.enabled ? "enabled" : "disabled"}): ${saved.description}`;
+      await loadRules();
+    } catch (e) {
+      if (e.detail) showErrors(e.detail); else $("#form-result").textContent = "Not saved: " + e.message;
+    }
+    b.disabled = false;
+  });
+
+  $("#add-condition").addEventListener("click", () => { $("#conditions").append(conditionRow({ field: "message.text", op: "contains" })); changed(); });
+  $("#add-action").addEventListener("click", () => { $("#actions").append(actionRow({ type: "add_label" })); changed(); });
+  $("#new-rule").addEventListener("click", () => { resetEditor(); $("#rule-name").focus(); });
+  $("#cancel-edit").addEventListener("click", resetEditor);
+  $("#rule-trigger").addEventListener("change", () => { [...$("#conditions").children].forEach((li) => li.refresh()); changed(); });
+  $("#rule-form").addEventListener("input", changed);
+  $("#rule-form").addEventListener("change", changed);
+
+  (async () => {
+    const [vocab, presence] = await Promise.all([api("/api/rules/vocabulary"), api("/api/agents/presence")]);
+    state.vocab = vocab;
+    state.agents = presence.agents;
+    vocab.fields.forEach((f) => state.fields.set(f.name, f));
+    vocab.actions.forEach((a) => state.actions.set(a.type, a));
+    $("#rule-trigger").replaceChildren(...vocab.triggers.map((t) => option(t, TRIGGER_TEXT[t] || t)));
+    resetEditor();
+    await loadRules();
+    document.body.dataset.ready = "1";
+  })().catch((e) => { $("#form-result").textContent = "The editor could not load: " + e.message; });
+})();

@@ -1,0 +1,83 @@
+/* Agents' presence and load at a glance, live: GET /api/agents/presence, then `agent.presence`
+ * events over Socket.IO move the dots at once; conversation events refresh the load (throttled).
+ * Used by /team (cards and a change log) and by /rules (a compact panel). textContent only. */
+(function () {
+  "use strict";
+  const board = document.getElementById("presence-board");
+  if (!board) return;
+  const choicesNode = document.getElementById("choices");
+  const teams = new Map((choicesNode ? JSON.parse(choicesNode.textContent).teams : []).map((t) => [t.id, t.name]));
+  const log = document.getElementById("presence-log");
+  const agents = new Map();
+  const ORDER = { online: 0, away: 1, offline: 2 };
+
+  function el(tag, attrs, ...kids) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null) continue;
+      if (k === "class") node.className = v;
+      else if (k === "text") node.textContent = v;
+      else node.setAttribute(k, v);
+    }
+    for (const kid of kids) if (kid != null) node.append(kid);
+    return node;
+  }
+
+  function render() {
+    const rows = [...agents.values()].sort((a, b) =>
+      (ORDER[a.presence] ?? 3) - (ORDER[b.presence] ?? 3) || a.name.localeCompare(b.name));
+    board.replaceChildren(...rows.map((a) => {
+      const full = a.capacity > 0 && a.open >= a.capacity;
+      const meter = el("meter", { min: "0", max: String(Math.max(a.capacity, 1)), low: String(Math.max(a.capacity, 1) * 0.7),
+        high: String(Math.max(a.capacity, 1) * 0.9), optimum: "0", value: String(a.open), "aria-label": `${a.name}: load` });
+      return el("li", { class: `agent-card ${a.presence}`, "data-agent": String(a.id) },
+        el("span", { class: `dot ${a.presence}`, title: a.presence, "aria-hidden": "true" }),
+        el("span", { class: "agent-name", text: a.name }),
+        el("span", { class: `presence ${a.presence}`, text: a.presence }),
+        el("span", { class: "load" + (full ? " full" : ""), text: `${a.open} / ${a.capacity} open` }),
+        meter,
+        el("span", { class: "agent-meta muted",
+          text: [a.role, (a.teams || []).map((t) => teams.get(t) || "team " + t).join(", "),
+            (a.languages || []).join(" ")].filter(Boolean).join(" · ") }));
+    }));
+    if (!rows.length) board.append(el("li", { class: "empty", text: "No agents." }));
+    const counts = { online: 0, away: 0, offline: 0 };
+    rows.forEach((a) => { counts[a.presence] = (counts[a.presence] || 0) + 1; });
+    const summary = document.getElementById("presence-summary");
+    if (summary) summary.textContent = `${counts.online} online · ${counts.away} away · ${counts.offline} offline`;
+  }
+
+  async function load() {
+    const res = await fetch("/api/agents/presence", { headers: { Accept: "application/json" } });
+    if (!res.ok) return;
+    const data = await res.json();
+    agents.clear();
+    data.agents.forEach((a) => agents.set(a.id, a));
+    render();
+  }
+
+  let timer = null;
+  function soon() { if (!timer) timer = setTimeout(() => { timer = null; load(); }, 1500); }
+
+  const socket = window.io ? window.io({ transports: ["websocket"] }) : null;
+  const conn = document.getElementById("connection");
+  if (socket) {
+    socket.on("connect", () => { if (conn) { conn.textContent = "live"; conn.className = "conn online"; } load(); });
+    socket.on("disconnect", () => { if (conn) { conn.textContent = "offline"; conn.className = "conn offline"; } });
+    socket.on("agent.presence", (e) => {
+      const a = agents.get(e.agent_id);
+      if (a) { a.presence = e.presence; render(); } else soon();
+      if (log) {
+        log.prepend(el("li", {}, el("time", { text: new Date().toLocaleTimeString() }),
+          document.createTextNode(` ${e.name || "agent " + e.agent_id} is now ${e.presence}`)));
+        while (log.children.length > 50) log.lastChild.remove();
+      }
+      const li = board.querySelector(`[data-agent="${e.agent_id}"]`);
+      if (li) li.classList.add("flash");
+    });
+    for (const name of ["conversation.created", "conversation.assigned", "conversation.updated"]) socket.on(name, soon);
+  } else {
+    load();
+  }
+  setInterval(load, 30000);
+})();
