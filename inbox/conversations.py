@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from inbox import sla_service
@@ -182,6 +182,18 @@ def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, chang
                 raise Invalid("status must be open, pending, snoozed or resolved", "status")
             conv.status = status
             conv.resolved_at = now if status == Status.RESOLVED.value else None
+        if changes.get("snoozed_until") is not None:
+            until = changes["snoozed_until"]
+            if until.tzinfo is None:
+                raise Invalid("snoozed_until needs a time zone (e.g. 2026-11-26T09:00:00+07:00)", "snoozed_until")
+            if until <= now:
+                raise Invalid("snoozed_until must be in the future", "snoozed_until")
+            if changes.get("status", Status.SNOOZED.value) != Status.SNOOZED.value:
+                raise Invalid("snoozed_until goes with status snoozed", "snoozed_until")
+            conv.status = Status.SNOOZED.value
+            conv.snoozed_until = until
+        elif conv.status != Status.SNOOZED.value:
+            conv.snoozed_until = None
         if "assignee_id" in changes:
             target = changes["assignee_id"]
             if target is not None:
@@ -215,7 +227,7 @@ def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, chang
         conv.updated_at = now
         sla_service.update_due(s, conv, s.get(Customer, conv.customer_id))
         s.add(AuditLog(agent_id=agent.id, action="conversation.updated", target=f"conversation:{conv.id}",
-                       details={k: v for k, v in changes.items()}))
+                       details={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in changes.items()}))
         s.flush()
         summary = conversation_dict(conv, s.get(Customer, conv.customer_id), sorted(labels))
         rooms = conversation_rooms(conv.team_id, conv.assignee_id, conv.id)
@@ -257,3 +269,28 @@ def reply(inbox: Inbox, agent_id: int, conversation_id: int, text: str, private:
 
 def is_reply(direction: str) -> bool:
     return direction == Direction.OUT.value
+
+
+def wake_snoozed(inbox: Inbox) -> int:
+    """Reopen snoozed conversations whose time has come (a periodic job; safe in several schedulers:
+    the UPDATE claims each conversation atomically, so each wakes once)."""
+    now = inbox.clock()
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        ids = list(s.scalars(
+            update(Conversation)
+            .where(Conversation.status == Status.SNOOZED.value, Conversation.snoozed_until.is_not(None),
+                   Conversation.snoozed_until <= now)
+            .values(status=Status.OPEN.value, snoozed_until=None, updated_at=now)
+            .returning(Conversation.id)
+        ))
+        if ids:
+            labels = _labels(s, ids)
+            for conv, customer in s.execute(
+                select(Conversation, Customer).join(Customer, Customer.id == Conversation.customer_id)
+                .where(Conversation.id.in_(ids)).execution_options(populate_existing=True)
+            ):
+                uow.emit("conversation.updated", {"conversation": conversation_dict(conv, customer, labels.get(conv.id, [])),
+                                                  "woke": True},
+                         conversation_rooms(conv.team_id, conv.assignee_id, conv.id))
+        return len(ids)

@@ -43,7 +43,8 @@ def migrate() -> None:
 
 
 @main.command()
-@click.option("--poll-seconds", default=5, show_default=True, help="How often the demo channel delivers.")
+@click.option("--poll-seconds", default=5, show_default=True, type=click.IntRange(min=5),
+              help="How often the demo channel delivers (at least 5).")
 def demo(poll_seconds: int) -> None:
     """Load demo agents, rules and the demo channel (idempotent)."""
     from inbox.demo import seed_demo

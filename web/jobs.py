@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from inbox import (
+    conversations,
     lifecycle_service,
     outbox,
     polling,
@@ -57,4 +58,5 @@ PERIODIC: list[Job] = [
     Job("check_spikes", spikes_service.check_spikes, 30.0),
     Job("refresh_customers", lifecycle_service.refresh_customers, 300.0),
     Job("send_surveys", surveys_service.send_surveys, 60.0),
+    Job("wake_snoozed", conversations.wake_snoozed, 30.0),
 ]

@@ -162,3 +162,26 @@ def test_generated_webhook_secret_is_shown_once(client, world):
     secret = res.get_json()["generated_secrets"]["webhook_secret"]
     assert len(secret) >= 32
     assert secret not in client.get("/api/channels", headers=admin["auth"]).get_data(as_text=True)
+
+
+def test_snooze_until_then_wake_once(client, world, post_webhook, inbox, clock):
+    from datetime import timedelta
+
+    from inbox.conversations import wake_snoozed
+
+    agent = world.agent()
+    channel_id, secret = world.webhook_channel()
+    post_webhook(channel_id, secret, message("z1", "Can you check back tomorrow?"))
+    cid = client.get("/api/conversations", headers=agent["auth"]).get_json()["conversations"][0]["id"]
+    past = client.patch(f"/api/conversations/{cid}", headers=agent["auth"],
+                        json={"status": "snoozed", "snoozed_until": clock().isoformat()})
+    assert past.status_code == 400 and past.get_json()["error"]["field"] == "snoozed_until"
+    later = (clock() + timedelta(hours=2)).isoformat()
+    res = client.patch(f"/api/conversations/{cid}", headers=agent["auth"],
+                       json={"status": "snoozed", "snoozed_until": later})
+    assert res.status_code == 200, res.get_json()
+    assert res.get_json()["status"] == "snoozed" and res.get_json()["snoozed_until"]
+    assert wake_snoozed(inbox) == 0
+    clock.advance(hours=2, seconds=1)
+    assert wake_snoozed(inbox) == 1 and wake_snoozed(inbox) == 0
+    assert client.get(f"/api/conversations/{cid}", headers=agent["auth"]).get_json()["status"] == "open"

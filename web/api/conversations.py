@@ -20,6 +20,7 @@ class ConversationPatch(BaseModel):
     status: Literal["open", "pending", "snoozed", "resolved"] | None = None
     assignee_id: int | None = None
     labels: list[str] | None = None
+    snoozed_until: datetime | None = Field(default=None, description="with status snoozed: when to reopen")
 
 
 class ReplyIn(BaseModel):
