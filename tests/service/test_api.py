@@ -185,3 +185,30 @@ def test_snooze_until_then_wake_once(client, world, post_webhook, inbox, clock):
     clock.advance(hours=2, seconds=1)
     assert wake_snoozed(inbox) == 1 and wake_snoozed(inbox) == 0
     assert client.get(f"/api/conversations/{cid}", headers=agent["auth"]).get_json()["status"] == "open"
+
+
+def test_outsider_is_refused_on_every_conversation_endpoint(client, world, post_webhook):
+    outsider = world.agent(teams=("Billing",))
+    supervisor = world.agent("supervisor", teams=())
+    channel_id, secret = world.webhook_channel("Support")
+    post_webhook(channel_id, secret, message("secret-1", "My account number is 12345", author="private"))
+    conv = client.get("/api/conversations", headers=supervisor["auth"]).get_json()["conversations"][0]
+    mid = client.get(f"/api/conversations/{conv['id']}", headers=supervisor["auth"]).get_json()["messages"][0]["id"]
+    h = outsider["auth"]
+    refused = [
+        client.get(f"/api/conversations/{conv['id']}", headers=h),
+        client.patch(f"/api/conversations/{conv['id']}", json={"labels": ["x"]}, headers=h),
+        client.post(f"/api/conversations/{conv['id']}/replies", json={"text": "hi"}, headers=h),
+        client.post(f"/api/conversations/{conv['id']}/replies", json={"text": "note", "private": True}, headers=h),
+        client.put(f"/api/messages/{mid}/sentiment", json={"label": "positive"}, headers=h),
+        client.get(f"/api/customers/{conv['customer_id']}", headers=h),
+        client.get(f"/api/customers/{conv['customer_id']}/merge-suggestions", headers=h),
+    ]
+    assert [r.status_code for r in refused] == [403] * len(refused)
+    bulk = client.post("/api/conversations/bulk", json={"ids": [conv["id"]], "action": "resolve"}, headers=h)
+    assert bulk.get_json()["results"][0]["error"]["code"] == "forbidden"
+    # lists and search never show it either
+    assert client.get("/api/conversations?status=all", headers=h).get_json()["conversations"] == []
+    since = client.get("/api/conversations?updated_since=2000-01-01T00:00:00Z", headers=h).get_json()
+    assert since["conversations"] == []
+    assert client.get("/api/search?q=account", headers=h).get_json()["conversations"] == []
