@@ -140,3 +140,45 @@ def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
         assert conv is not None
         assert conv.assignee_id == people["xena"]
         assert s.scalar(select(Agent.name).where(Agent.id == conv.assignee_id)) == "Xena"
+
+
+def test_team_presence_is_live_and_sla_policies_are_edited_without_json(
+        server: dict[str, Any], people: dict[str, int], page: Any, second_page: Any) -> None:
+    base = server["base"]
+    yuri = create_agent(server["inbox"], "yuri@example.com", PASSWORD, "agent", "Yuri", teams=["Support"])
+    login(page, base, "sup@example.com")
+    page.goto(f"{base}/team")
+    card = page.locator(f"#presence-board [data-agent='{yuri}']")
+    expect(card.locator(".presence")).to_have_text("offline")
+    expect(page.locator("#connection")).to_have_class(re.compile(r"\bonline\b"))
+    login(second_page, base, "yuri@example.com")  # his socket connects: agent.presence reaches the board
+    expect(card.locator(".presence")).to_have_text("online")
+    expect(page.locator("#presence-log")).to_contain_text("Yuri is now online")
+
+    page.locator(".manage-nav a", has_text="SLAs").click()
+    expect(page.locator("body[data-ready='1']")).to_have_count(1)
+    page.click("#p-save")
+    expect(page.locator("[data-error-for=name]")).to_contain_text("needs a name")
+    page.fill("#p-name", "VIP weekdays")
+    page.select_option("#p-tier", "vip")
+    page.fill("#p-first_response_minutes", "30")
+    page.fill("#p-resolution_minutes", "480")
+    page.fill("#p-timezone", "Europe/Berlin")
+    page.get_by_label("Saturday open", exact=True).check()
+    page.get_by_label("Saturday opens").fill("10:00")
+    page.get_by_label("Saturday closes").fill("14:00")
+    page.fill("#p-holiday", "2025-12-25")
+    page.click("#add-holiday")
+    page.click("#p-save")
+    expect(page.locator("#policy-result")).to_contain_text('Saved "VIP weekdays"')
+    row = page.locator("#policy-rows tr", has_text="VIP weekdays")
+    expect(row).to_contain_text("sat 10:00–14:00")
+    expect(row).to_contain_text("1 holiday(s)")
+    page.fill("#p-resolution_minutes", "")  # an optional target can be removed again
+    page.click("#p-save")
+    expect(row).to_contain_text("resolve –")
+    with server["inbox"].read() as s:
+        from inbox.models import SlaPolicy
+        policy = s.scalar(select(SlaPolicy).where(SlaPolicy.name == "VIP weekdays"))
+        assert policy is not None and policy.customer_tier == "vip" and policy.resolution_minutes is None
+        assert policy.calendar["timezone"] == "Europe/Berlin" and policy.calendar["holidays"] == ["2025-12-25"]

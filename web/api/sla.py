@@ -49,7 +49,9 @@ class _Invalid(Exception):
 def _body() -> dict[str, Any]:
     data = json_body()
     parse(PolicyIn, data)
-    return {k: v for k, v in data.items() if v is not None or k in ("team_id", "channel", "customer_tier")}
+    # An explicit null clears a scope or an optional target; other nulls mean "leave as is".
+    clearable = ("team_id", "channel", "customer_tier", "next_response_minutes", "resolution_minutes")
+    return {k: v for k, v in data.items() if v is not None or k in clearable}
 
 
 @endpoint("/sla/policies", ["GET"], "List SLA policies")
