@@ -11,6 +11,7 @@
   const state = {
     view: "all", convs: new Map(), current: null, messageIds: new Set(), customer: null,
     filters: { kind: "", sentiment: "", sort: "priority" }, expanded: new Set(), unseen: new Set(),
+    selected: new Set(), since: null, lastMerge: null,
   };
   const $ = (sel) => document.querySelector(sel);
   // letters, not emoji: every font has them, and a colour per channel tells them apart at a glance
@@ -47,6 +48,7 @@
       opts.body = JSON.stringify(opts.body);
     }
     const res = await fetch(path, opts);
+    api.serverDate = res.headers.get("Date") || api.serverDate;  // the server's clock, for catch-up
     const data = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error((data.error && data.error.message) || res.statusText);
     return data;
@@ -147,8 +149,15 @@
         el("span", { class: "assignee" + (c.assignee_id === me ? " mine" : ""), text: assignee,
           title: c.queue_reason || "" })));
     main.addEventListener("click", () => openConversation(c.id));
-    const li = el("li", { "data-id": String(c.id), class: [state.current === c.id ? "current" : "", c.sentiment <= -0.05 ? "neg" : ""].join(" ") },
-      el("div", { class: "row" }, prio, main), open ? reasonList(c, "reasons") : null);
+    const pick = el("input", { type: "checkbox", class: "pick", checked: state.selected.has(c.id),
+      "aria-label": "Select " + (c.customer_name || "conversation " + c.id) });
+    pick.addEventListener("change", () => {
+      if (pick.checked) state.selected.add(c.id); else state.selected.delete(c.id);
+      renderBulk();
+    });
+    const li = el("li", { "data-id": String(c.id), class: [state.current === c.id ? "current" : "", c.sentiment <= -0.05 ? "neg" : "",
+      state.selected.has(c.id) ? "picked" : ""].join(" ") },
+      el("div", { class: "row" }, pick, prio, main), open ? reasonList(c, "reasons") : null);
     if (state.current === c.id) main.setAttribute("aria-current", "true");
     return li;
   }
@@ -168,6 +177,68 @@
     $("#queue-count").textContent = items.length + " open";
     $("#queue-empty").hidden = items.length > 0;
     renderCounts();
+    renderBulk();
+    renderLabelOptions();
+  }
+
+  // ---- bulk actions on the list ------------------------------------------------------------
+
+  function renderBulk() {
+    const shown = new Set(visible().map((c) => c.id));
+    for (const id of [...state.selected]) if (!shown.has(id)) state.selected.delete(id);  // left the list
+    const n = state.selected.size;
+    $("#bulk").hidden = n === 0;
+    $("#bulk-count").textContent = n + " selected";
+    const all = $("#bulk-all");
+    all.checked = n > 0 && n === shown.size;
+    all.indeterminate = n > 0 && n < shown.size;
+    all.setAttribute("aria-label", all.checked ? "Clear the selection" : "Select every conversation shown");
+    document.querySelectorAll("#queue li").forEach((li) => {
+      const on = state.selected.has(Number(li.dataset.id));
+      li.classList.toggle("picked", on);
+      const box = li.querySelector("input.pick");
+      if (box) box.checked = on;
+    });
+  }
+
+  async function bulk(action, params, done) {
+    const ids = [...state.selected];
+    if (!ids.length) return;
+    try {
+      const out = await api("/api/conversations/bulk", { method: "POST", body: Object.assign({ ids, action }, params) });
+      for (const r of out.results) if (r.ok) upsert(r.conversation, false);
+      state.selected.clear();
+      renderBulk();
+      toast(out.failed ? `${done} ${out.ok}; ${out.failed} could not be changed` : `${done} ${out.ok}`,
+        out.failed ? "error" : "");
+    } catch (e) { toast(e.message, "error"); }
+  }
+
+  $("#bulk-all").addEventListener("change", (ev) => {
+    if (ev.target.checked) visible().forEach((c) => state.selected.add(c.id)); else state.selected.clear();
+    renderBulk();
+  });
+  $("#bulk-assign").addEventListener("click", () => bulk("assign", { assignee_id: me }, "Assigned to you:"));
+  $("#bulk-resolve").addEventListener("click", () => bulk("resolve", {}, "Resolved:"));
+  function bulkLabel() {
+    const label = $("#bulk-label-input").value.trim();
+    if (!label) { $("#bulk-label-input").focus(); return; }
+    $("#bulk-label-input").value = "";
+    bulk("label", { labels: [label] }, `Labelled ${label}:`);
+  }
+  $("#bulk-label").addEventListener("click", bulkLabel);
+  $("#bulk-label-input").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); bulkLabel(); } });
+
+  // labels already in use are offered in both label inputs
+  const BASE_LABELS = ["urgent", "escalated", "legal", "refund"];
+  let labelKey = "";
+  function renderLabelOptions() {
+    const names = new Set(BASE_LABELS);
+    for (const c of state.convs.values()) (c.labels || []).forEach((l) => names.add(l));
+    const key = [...names].sort().join("\n");
+    if (key === labelKey) return;
+    labelKey = key;
+    $("#label-options").replaceChildren(...[...names].sort().map((n) => el("option", { value: n })));
   }
 
   function upsert(conv, flash) {
@@ -183,10 +254,35 @@
     if (state.current === conv.id) renderHead(merged);
   }
 
+  const CATCH_UP_MARGIN = 30e3;
+  const CATCH_UP_LIMIT = 200;
+
+  async function catchUp() {
+    // after a dropped connection: only what changed meanwhile, not the whole queue again
+    if (!state.since) return loadQueue();
+    const data = await api(`/api/conversations?limit=${CATCH_UP_LIMIT}&updated_since=` + encodeURIComponent(state.since));
+    if (data.conversations.length >= CATCH_UP_LIMIT) return loadQueue();  // too much missed: start afresh
+    for (const c of data.conversations) {
+      const known = state.convs.get(c.id);
+      // a live event may have overtaken this answer: never let an older copy win
+      if (known && known.updated_at && c.updated_at && known.updated_at > c.updated_at) continue;
+      if (!known || known.updated_at !== c.updated_at) {
+        state.convs.set(c.id, Object.assign(known || {}, c));
+        if (c.id !== state.current && c.status === "open") state.unseen.add(c.id);
+      }
+    }
+    state.since = data.next_since || state.since;
+    renderQueue();
+    if (state.current && state.convs.has(state.current)) renderHead(state.convs.get(state.current));
+  }
+
   async function loadQueue() {
     // every open conversation the agent may see: views, counts and filters are worked out here, so
     // live events keep all of them right without another request
     const data = await api("/api/conversations?status=open&limit=200");
+    const served = Date.parse(api.serverDate || "");
+    // the next catch-up asks for changes since this answer (by the server's clock, with a margin)
+    state.since = Number.isNaN(served) ? null : new Date(served - CATCH_UP_MARGIN).toISOString();
     state.convs.clear();
     for (const c of data.conversations) state.convs.set(c.id, c);
     if (state.current && !state.convs.has(state.current)) {
@@ -206,7 +302,10 @@
       badge(c.channel), document.createTextNode(" " + c.channel),
       document.createTextNode(` · ${c.public ? "public mention" : "direct message"}` + (c.language ? " · " + c.language : "") +
         " · " + assignee + " · "),
-      el("span", { class: "status " + c.status, text: c.status }));
+      el("span", { class: "status " + c.status, text: c.status }),
+      c.status === "snoozed" && c.snoozed_until ? el("span", { class: "status snoozed",
+        text: " until " + new Date(c.snoozed_until).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" }) }) : null);
+    renderLabels(c);
     const top = reasons(c).slice(0, 2).map((p) => PART_NAMES[p.name] || p.name);
     $("#why-summary").replaceChildren(
       el("span", { class: "prio " + prioClass(c.priority), text: String(Math.round(c.priority)) }),
@@ -219,6 +318,7 @@
     document.querySelectorAll(".status-btn, #resolve").forEach((b) => {
       b.hidden = b.dataset.status === c.status || (b.id === "reopen" && c.status === "open");
     });
+    $("#snooze").hidden = c.status === "snoozed";
     $("#reply-where").textContent = c.public ? `answers publicly on ${c.channel}` : `answers privately on ${c.channel}`;
   }
 
@@ -280,6 +380,39 @@
       text: `${m.sentiment_label} ${score}${m.sentiment_corrected ? " (corrected)" : ""}` });
   }
 
+  const MOODS = [["negative", "−", "Negative"], ["neutral", "○", "Neutral"], ["positive", "+", "Positive"]];
+  function sentimentFix(m) {
+    if (m.direction !== "in") return null;
+    const group = el("span", { class: "sent-fix", role: "group", "aria-label": "Correct the sentiment" });
+    for (const [label, sign, word] of MOODS) {
+      const b = el("button", { type: "button", class: "sf sf-" + label, text: sign, "data-label": label,
+        title: `Mark ${word.toLowerCase()} (teaches the model)`, "aria-label": "Mark " + word.toLowerCase(),
+        "aria-pressed": String(m.sentiment_label === label) });
+      b.addEventListener("click", () => correctSentiment(m, label));
+      group.append(b);
+    }
+    return group;
+  }
+
+  function showSentiment(update) {
+    const li = document.querySelector(`#messages li[data-id="${update.message_id}"]`);
+    if (!li) return;
+    const m = Object.assign(li.murmurMessage || {}, { sentiment: update.sentiment, sentiment_label: update.sentiment_label,
+      sentiment_corrected: true });
+    const old = li.querySelector(".sent");
+    const fresh = sentimentBadge(m);
+    if (old && fresh) old.replaceWith(fresh);
+    li.querySelectorAll(".sf").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.label === update.sentiment_label)));
+  }
+
+  async function correctSentiment(m, label) {
+    try {
+      const out = await api(`/api/messages/${m.id}/sentiment`, { method: "PUT", body: { label } });
+      showSentiment(out);
+      toast(`Marked ${label}: thanks, the model learns from this`);
+    } catch (e) { toast(e.message, "error"); }
+  }
+
   function messageNode(m) {
     const author = m.direction === "in" ? (m.author ? (m.author.display_name || m.author.handle) : "customer")
       : m.direction === "note" ? "Private note" : (m.author_agent_id === me ? "You" : "Reply");
@@ -290,12 +423,15 @@
       m.author && m.author.handle ? el("span", { class: "muted", text: "@" + m.author.handle }) : null,
       el("time", { text: new Date(m.created_at).toLocaleString(), dateTime: m.created_at }),
       sentimentBadge(m),
+      sentimentFix(m),
       m.delivery ? el("span", { class: "delivery " + m.delivery.status, "data-message": String(m.id),
         text: deliveryText(m.delivery) }) : null,
       m.url && safeHref(m.url) ? el("a", { href: safeHref(m.url), rel: "noopener noreferrer", target: "_blank", text: "open ↗" }) : null);
     const mentions = (m.mentions || []).length
       ? el("div", { class: "muted", text: "Notified: " + m.mentions.map((x) => x.name).join(", ") }) : null;
-    return el("li", { class: "msg " + m.direction, "data-id": String(m.id) }, meta, richBody(m), mentions);
+    const li = el("li", { class: "msg " + m.direction, "data-id": String(m.id) }, meta, richBody(m), mentions);
+    li.murmurMessage = m;
+    return li;
   }
 
   function appendMessage(m) {
@@ -360,6 +496,66 @@
       el("li", { class: "h-" + m.direction + (m.conversation_id === state.current ? " here" : "") },
         badge(m.channel), el("span", { class: "muted", text: ` ${new Date(m.created_at).toLocaleDateString()} · ` }),
         document.createTextNode((m.text || "").slice(0, 140)))));
+    loadMergeBox(cust.id);
+  }
+
+  // ---- the same person on two channels: suggestions, merge, undo -----------------------------
+
+  const EVIDENCE = { email: "Same email", phone: "Same phone", handle: "Same handle", "handle+name": "Same handle and name" };
+
+  async function loadMergeBox(id) {
+    const [sugg, hist] = await Promise.all([
+      api(`/api/customers/${id}/merge-suggestions`).catch(() => ({ suggestions: [] })),
+      api(`/api/customers/${id}/merges`).catch(() => ({ merges: [] }))]);
+    if (!state.customer || state.customer.id !== id) return;  // another customer is shown by now
+    $("#merge-box").hidden = !sugg.suggestions.length;
+    $("#suggestions").replaceChildren(...sugg.suggestions.map((x) => suggestion(id, x)));
+    const last = hist.merges.find((m) => !m.undone_at);
+    state.lastMerge = last || null;
+    const box = $("#last-merge");
+    box.hidden = !last;
+    if (!last) { box.replaceChildren(); return; }
+    const undo = el("button", { type: "button", id: "undo-merge", text: "Undo" });
+    undo.addEventListener("click", () => undoMerge(last.merge_id, id));
+    const moved = Object.entries(last.moved).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(", ");
+    box.replaceChildren(el("span", { text: `Merged customer #${last.other_id} in ${ago(last.at) === "now" ? "just now" : ago(last.at) + " ago"}` }),
+      moved ? el("span", { class: "muted", text: " (" + moved + ")" }) : null, undo);
+  }
+
+  function suggestion(id, x) {
+    const other = x.customer;
+    const pct = Math.round(x.confidence * 100);
+    const merge = el("button", { type: "button", class: "primary merge", text: "Merge",
+      title: `Bring ${other.name || "this customer"}'s identities and history into this customer` });
+    merge.addEventListener("click", () => mergeInto(id, other, merge));
+    return el("li", { class: "suggestion", "data-customer": String(other.id) },
+      el("div", { class: "s-head" },
+        el("b", { text: other.name || "Customer #" + other.id }),
+        ...(other.identities || []).map((i) => badge(i.channel)),
+        el("span", { class: "conf " + (pct >= 80 ? "high" : pct >= 50 ? "mid" : "low"), text: pct + "%",
+          title: "Confidence that this is the same person" })),
+      el("meter", { min: 0, max: 100, value: pct, "aria-label": "Confidence " + pct + "%" }),
+      el("ul", { class: "evidence" }, ...x.evidence.map((e) => el("li", {},
+        el("span", { text: `${EVIDENCE[e.kind] || e.kind}: ` }), el("b", { text: e.value }),
+        el("span", { class: "muted", text: ` · ${e.ours} ↔ ${e.theirs}` })))),
+      merge);
+  }
+
+  async function mergeInto(id, other, button) {
+    button.disabled = true;
+    try {
+      await api(`/api/customers/${id}/merge`, { method: "POST", body: { other_id: other.id } });
+      toast(`Merged ${other.name || "customer #" + other.id} into this customer`);
+      await loadCustomer(id);
+    } catch (e) { button.disabled = false; toast(e.message, "error"); }
+  }
+
+  async function undoMerge(mergeId, id) {
+    try {
+      await api(`/api/merges/${mergeId}/undo`, { method: "POST" });
+      toast("Merge undone: the two customers are apart again");
+      await loadCustomer(id);
+    } catch (e) { toast(e.message, "error"); }
   }
 
   // ---- acting on it ------------------------------------------------------------------------
@@ -374,15 +570,70 @@
     } catch (e) { toast(e.message, "error"); return false; }
   }
 
-  async function setStatus(status) {
+  async function setStatus(status, extra, said) {
     const words = { resolved: "Resolved", pending: "Marked pending", snoozed: "Snoozed", open: "Reopened" };
     const leaving = state.current;
     const at = visible().findIndex((c) => c.id === leaving);
-    if (!(await patchCurrent({ status }, words[status])) || status === "open" || state.current !== leaving) return;
+    if (!(await patchCurrent(Object.assign({ status }, extra), said || words[status])) || status === "open" ||
+        state.current !== leaving) return;
     const items = visible();  // it has left the queue: take up the one that moved into its place
     const next = items[Math.min(Math.max(at, 0), items.length - 1)];
     if (next) openConversation(next.id);
   }
+
+  // ---- labels on the conversation ----------------------------------------------------------
+
+  function renderLabels(c) {
+    $("#label-chips").replaceChildren(...(c.labels || []).map((l) => {
+      const x = el("button", { type: "button", class: "chip-x", text: "×", "aria-label": `Remove label ${l}`, title: "Remove" });
+      x.addEventListener("click", () => patchCurrent({ labels: (c.labels || []).filter((y) => y !== l) }, `Removed ${l}`));
+      return el("li", { class: "chip " + l, "data-label": l }, el("span", { text: l }), x);
+    }));
+  }
+
+  $("#label-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const input = $("#label-input");
+    const label = input.value.trim();
+    const c = state.convs.get(state.current);
+    if (!label || !c) return;
+    if ((c.labels || []).includes(label)) { input.value = ""; return; }
+    if (await patchCurrent({ labels: [...(c.labels || []), label] }, `Labelled ${label}`)) input.value = "";
+  });
+
+  // ---- snooze until a time -----------------------------------------------------------------
+
+  function snoozeUntil(choice) {
+    const at = new Date();
+    if (choice === "hour") return new Date(at.getTime() + 3600e3);
+    at.setHours(9, 0, 0, 0);  // the agent's own morning; toISOString carries it as UTC
+    if (choice === "tomorrow") at.setDate(at.getDate() + 1);
+    else at.setDate(at.getDate() + ((8 - at.getDay()) % 7 || 7));  // next Monday
+    return at;
+  }
+
+  function snoozeMenu(open) {
+    $("#snooze-menu").hidden = !open;
+    $("#snooze").setAttribute("aria-expanded", String(open));
+    if (open) $("#snooze-menu button").focus();
+  }
+  $("#snooze").addEventListener("click", () => snoozeMenu($("#snooze-menu").hidden));
+  $("#snooze-menu").addEventListener("keydown", (ev) => {
+    const items = [...document.querySelectorAll("#snooze-menu button")];
+    const at = items.indexOf(document.activeElement);
+    if (ev.key === "Escape") { ev.preventDefault(); snoozeMenu(false); $("#snooze").focus(); }
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      items[(at + (ev.key === "ArrowDown" ? 1 : items.length - 1)) % items.length].focus();
+    }
+  });
+  document.addEventListener("click", (ev) => { if (!ev.target.closest(".snooze")) snoozeMenu(false); });
+  document.querySelectorAll("#snooze-menu button").forEach((b) => b.addEventListener("click", () => {
+    snoozeMenu(false);
+    const until = snoozeUntil(b.dataset.until);
+    setStatus("snoozed", { snoozed_until: until.toISOString() },
+      "Snoozed until " + until.toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" }));
+  }));
 
   document.querySelectorAll(".status-btn, #resolve").forEach((b) =>
     b.addEventListener("click", () => setStatus(b.dataset.status)));
@@ -498,6 +749,87 @@
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); send(); }
   });
 
+  // ---- search over messages and customers -------------------------------------------------
+
+  const search = { seq: 0, timer: null };
+
+  function marked(segments) {
+    // segments come from the server as [{text, match}]: text nodes and <mark>, never markup
+    return el("span", { class: "snip" }, ...(segments || []).map((g) =>
+      g.match ? el("mark", { text: g.text }) : document.createTextNode(g.text)));
+  }
+
+  function showResults(open) {
+    $("#search-results").hidden = !open;
+    $("#search").setAttribute("aria-expanded", String(open));
+  }
+
+  function renderResults(data) {
+    const convs = data.conversations.map((r) => {
+      const c = r.conversation;
+      const b = el("button", { type: "button", class: "result", "data-conversation": String(c.id) },
+        el("span", { class: "r-line" }, badge(c.channel), el("b", { text: c.customer_name || "Unknown" }),
+          el("span", { class: "status " + c.status, text: c.status }),
+          el("span", { class: "muted", text: r.hits > 1 ? `${r.hits} messages` : ago(r.message.created_at) })),
+        marked(r.message.snippet));
+      b.addEventListener("click", () => { showResults(false); openConversation(c.id); });
+      return el("li", {}, b);
+    });
+    const custs = data.customers.map((cu) => {
+      const b = el("button", { type: "button", class: "result", "data-customer": String(cu.id) },
+        el("span", { class: "r-line" }, ...(cu.identities || []).slice(0, 3).map((i) => badge(i.channel)),
+          el("b", { text: cu.name || "Customer #" + cu.id }),
+          el("span", { class: "muted", text: [cu.email, ...(cu.identities || []).map((i) => "@" + i.handle)]
+            .filter(Boolean).slice(0, 3).join(" · ") })));
+      b.addEventListener("click", () => { showResults(false); openCustomer(cu.id); });
+      return el("li", {}, b);
+    });
+    const section = (title, items) => items.length
+      ? [el("h3", { text: title }), el("ul", { class: "results" }, ...items)] : [];
+    $("#search-results").replaceChildren(...section("Conversations", convs), ...section("Customers", custs),
+      ...(convs.length || custs.length ? [] : [el("p", { class: "muted none", text: `Nothing matches “${data.query}”.` })]));
+    showResults(true);
+  }
+
+  async function runSearch() {
+    const q = $("#search").value.trim();
+    const seq = ++search.seq;
+    if (!q) { showResults(false); return; }
+    try {
+      const data = await api("/api/search?limit=10&q=" + encodeURIComponent(q));
+      if (seq === search.seq) renderResults(data);
+    } catch (e) {
+      if (seq !== search.seq) return;
+      $("#search-results").replaceChildren(el("p", { class: "error", text: e.message }));
+      showResults(true);
+    }
+  }
+
+  async function openCustomer(id) {
+    // a customer found by search: open their latest conversation (which shows them beside it)
+    try {
+      const cust = await api(`/api/customers/${id}`);
+      const latest = (cust.conversations || []).slice().sort((a, b) =>
+        (b.last_message_at || "").localeCompare(a.last_message_at || ""))[0];
+      if (latest) openConversation(latest.id); else { loadCustomer(id); showPane("customer"); }
+    } catch (e) { toast(e.message, "error"); }
+  }
+
+  $("#search").addEventListener("input", () => { clearTimeout(search.timer); search.timer = setTimeout(runSearch, 200); });
+  $("#search-form").addEventListener("submit", (ev) => { ev.preventDefault(); clearTimeout(search.timer); runSearch(); });
+  $("#search").addEventListener("focus", () => { if ($("#search").value.trim() && $("#search-results").childElementCount) showResults(true); });
+  $("#search-form").addEventListener("keydown", (ev) => {
+    const items = [...document.querySelectorAll("#search-results button.result")];
+    const at = items.indexOf(document.activeElement);
+    if (ev.key === "Escape") { ev.preventDefault(); showResults(false); $("#search").focus(); }
+    else if (ev.key === "ArrowDown" && items.length) { ev.preventDefault(); items[(at + 1) % items.length].focus(); }
+    else if (ev.key === "ArrowUp" && items.length) {
+      ev.preventDefault();
+      if (at <= 0) $("#search").focus(); else items[at - 1].focus();
+    }
+  });
+  document.addEventListener("click", (ev) => { if (!ev.target.closest("#search-form")) showResults(false); });
+
   // ---- keyboard ----------------------------------------------------------------------------
 
   function move(step) {
@@ -528,6 +860,12 @@
       e: () => state.current && setStatus("resolved"),
       a: () => state.current && patchCurrent({ assignee_id: me }, "Assigned to you"),
       "?": () => help.showModal(),
+      "/": () => { $("#search").focus(); $("#search").select(); },
+      x: () => {
+        if (!state.current) return;
+        if (state.selected.has(state.current)) state.selected.delete(state.current); else state.selected.add(state.current);
+        renderBulk();
+      },
     };
     const act = actions[ev.key];
     if (act) { ev.preventDefault(); act(); }
@@ -575,13 +913,16 @@
   }
 
   const socket = window.io ? window.io({ transports: ["websocket"] }) : null;
+  window.murmur = Object.freeze({ socket });  // one namespaced handle, for the console and the browser tests
   if (socket) {
     let connectedOnce = false;
     socket.on("connect", async () => {
       connection("online", "live");
-      if (connectedOnce) toast("Reconnected: caught up on what changed");
+      const again = connectedOnce;
       connectedOnce = true;
-      await loadQueue();  // catch up on anything missed while disconnected (upserts by id: no duplicates)
+      // the first time, the whole queue; after a drop, only what changed meanwhile (upserts by id: no duplicates)
+      try { await (again ? catchUp() : loadQueue()); } catch (e) { toast(e.message, "error"); }
+      if (again) toast("Reconnected: caught up on what changed");
       if (state.current) {
         socket.emit("join_conversation", { conversation_id: state.current });
         openConversation(state.current);  // append messages missed meanwhile; known ids are skipped
@@ -601,6 +942,7 @@
       upsert(e.conversation, e.message.direction === "in");
       if (state.current === e.message.conversation_id) appendMessage(e.message);
     });
+    socket.on("message.updated", (e) => { if (e.conversation_id === state.current) showSentiment(e); });
     socket.on("outbox.updated", (e) => {
       const node = document.querySelector(`.delivery[data-message="${e.message_id}"]`);
       if (node) { node.textContent = deliveryText(e.delivery); node.className = "delivery " + e.delivery.status; }
