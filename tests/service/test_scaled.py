@@ -50,7 +50,7 @@ def stack(tmp_path_factory):
         }
 
 
-def _client(port: int, token: str, name: str) -> tuple[socketio.Client, list, threading.Event]:
+def _client(stack: dict, port: int, name: str) -> tuple[socketio.Client, list, threading.Event]:
     got: list = []
     event = threading.Event()
     sio = socketio.Client()
@@ -60,12 +60,20 @@ def _client(port: int, token: str, name: str) -> tuple[socketio.Client, list, th
         got.append(data)
         event.set()
 
-    sio.connect(f"http://127.0.0.1:{port}", auth={"token": token}, transports=["websocket"], wait_timeout=10)
+    try:
+        sio.connect(
+            f"http://127.0.0.1:{port}",
+            auth={"token": stack["token"]},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+    except socketio.exceptions.ConnectionError as exc:
+        raise AssertionError(f"Socket.IO connect to {port} failed: {exc!r}\n{stack['procs'].logs()}") from exc
     return sio, got, event
 
 
 def test_message_ingested_by_the_worker_reaches_a_client_on_a_web_process(stack):
-    sio, got, event = _client(stack["a"], stack["token"], "message.created")
+    sio, got, event = _client(stack, stack["a"], "message.created")
     try:
         stack["celery"].send_task("murmur.poll_channel", args=[stack["demo"], True])
         assert event.wait(20), (
@@ -79,7 +87,7 @@ def test_message_ingested_by_the_worker_reaches_a_client_on_a_web_process(stack)
 
 
 def test_webhook_on_web_b_reaches_a_client_on_web_a(stack):
-    sio, got, event = _client(stack["a"], stack["token"], "message.created")
+    sio, got, event = _client(stack, stack["a"], "message.created")
     try:
         body = json.dumps(
             {"id": "scaled-1", "text": "Hello from process B", "author": {"id": "9", "handle": "nine"}}
