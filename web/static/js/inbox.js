@@ -304,7 +304,7 @@
         " · " + assignee + " · "),
       el("span", { class: "status " + c.status, text: c.status }),
       c.status === "snoozed" && c.snoozed_until ? el("span", { class: "status snoozed",
-        text: " until " + new Date(c.snoozed_until).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" }) }) : null);
+        text: " until " + new Date(c.snoozed_until).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" }) }) : "");
     renderLabels(c);
     const top = reasons(c).slice(0, 2).map((p) => PART_NAMES[p.name] || p.name);
     $("#why-summary").replaceChildren(
