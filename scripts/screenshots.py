@@ -70,6 +70,16 @@ def open_busiest(page: Page, why: bool = True) -> None:
         page.locator("#thread-why summary").click()
 
 
+def with_merge_suggestion(base: str, token: str) -> int | None:
+    """The highest-ranked open conversation whose customer has a merge suggestion, to show the panel."""
+    auth = {"Authorization": f"Bearer {token}"}
+    for c in httpx.get(f"{base}/api/conversations?limit=50", headers=auth).json()["conversations"]:
+        res = httpx.get(f"{base}/api/customers/{c['customer_id']}/merge-suggestions", headers=auth)
+        if res.status_code == 200 and res.json()["suggestions"]:
+            return c["id"]
+    return None
+
+
 def shoot(page: Page, path: Path, full: bool = False) -> None:
     page.wait_for_timeout(200)  # let the flash animation settle so the picture is calm
     page.screenshot(path=str(path), full_page=full)
@@ -106,8 +116,18 @@ def main() -> None:
                         page.goto(f"{base}/login")
                         shoot(page, out / "login.png")
                     login(page, base)
-                    open_busiest(page)
+                    target = with_merge_suggestion(base, token) if scheme == "light" else None
+                    if target is not None:
+                        page.locator(f'#queue .queue-item[data-id="{target}"]').click()
+                        expect(page.locator("#messages .msg").first).to_be_visible()
+                        expect(page.locator("#suggestions .suggestion").first).to_be_visible()
+                        page.locator("#thread-why summary").click()
+                    else:
+                        open_busiest(page)
                     if scheme == "light":
+                        page.fill("#label-input", "refund")
+                        page.press("#label-input", "Enter")
+                        expect(page.locator("#label-chips li", has_text="refund")).to_be_visible()
                         page.fill("#reply-text", "/")
                         expect(page.locator("#canned li").first).to_be_visible()
                         page.keyboard.press("Enter")
@@ -119,9 +139,20 @@ def main() -> None:
                         expect(page.locator("#messages .msg.note").last).to_be_visible()
                         page.locator("#queue li .prio").nth(1).click()
                         page.check("#reply-public")
+                        for i in (2, 3):
+                            page.locator("#queue li input.pick").nth(i).check()
+                        expect(page.locator("#bulk")).to_be_visible()
                         page.fill("#reply-text", "Hi! /re")
                         expect(page.locator("#canned li").first).to_be_visible()
+                    else:
+                        page.click("#snooze")
+                        expect(page.locator("#snooze-menu")).to_be_visible()
                     shoot(page, out / f"inbox-desktop{'-dark' if scheme == 'dark' else ''}.png")
+                    if scheme == "light":
+                        page.keyboard.press("Escape")
+                        page.locator("#search").fill("refund")
+                        expect(page.locator("#search-results mark").first).to_be_visible()
+                        shoot(page, out / "inbox-search.png")
                     ctx.close()
                 ctx = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
                 page = ctx.new_page()
