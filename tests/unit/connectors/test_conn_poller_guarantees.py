@@ -140,10 +140,11 @@ def test_store_failure_keeps_cursor(env):
     assert out.state.cursor == state.cursor and "store failed" in out.health.last_error
 
 
-def test_bad_credentials_are_permanent(env):
-    case, server, conn, clock = env
-    if not case.secrets:
-        pytest.skip("public feed: no credentials")
-    bad = registry.create(case.kind, case.settings(server), {k: "wrong" for k in case.secrets}, clock=clock)
-    out = run(bad, PollState(), DedupStore(), clock)
+@pytest.mark.parametrize("case", [c for c in CASES if c.secrets], ids=[c.kind for c in CASES if c.secrets])
+def test_bad_credentials_are_permanent(case):
+    """Only channels with credentials (a public feed has none to get wrong)."""
+    clock = FakeClock()
+    with case.standin(clock=clock) as server:
+        bad = registry.create(case.kind, case.settings(server), {k: "wrong" for k in case.secrets}, clock=clock)
+        out = run(bad, PollState(), DedupStore(), clock)
     assert out.health.status == "failing" and "wrong" not in (out.health.last_error or "")
