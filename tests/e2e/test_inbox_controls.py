@@ -1,6 +1,6 @@
 """The inbox's working controls in a real browser: mentions reach the other agent live, merge and undo
 from the customer panel, search in Chinese, Thai and English, catch-up after the socket drops, bulk
-resolve, labels and one-click sentiment correction."""
+resolve, labels, one-click sentiment correction and snooze."""
 
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ def test_reconnect_catches_up_without_loss_or_duplicates(shop: dict[str, Any], p
     assert any("updated_since=" in u for u in asked), asked
 
 
-def test_bulk_resolve_labels_and_sentiment_correction(shop: dict[str, Any], page: Any) -> None:
+def test_bulk_resolve_labels_sentiment_correction_and_snooze(shop: dict[str, Any], page: Any) -> None:
     seed.post(shop, "Bulk one: where is my tracking number?", "bk-1", "bulk1", name="Bo")
     seed.post(shop, "Bulk two: where is my tracking number?", "bk-2", "bulk2", name="Bee")
     seed.post(shop, "This is fine I guess, the colour is lovely", "bk-3", "mood", name="Mo")
@@ -168,3 +168,10 @@ def test_bulk_resolve_labels_and_sentiment_correction(shop: dict[str, Any], page
     expect(msg.get_by_role("button", name="Mark negative")).to_have_attribute("aria-pressed", "true")
     with shop["inbox"].read() as s:
         assert s.scalar(select(Message.sentiment_label).where(Message.external_id == "bk-3")) == "negative"
+
+    page.click("#snooze")
+    page.get_by_role("menuitem", name="For 1 hour").click()
+    expect(item(page, "colour is lovely")).to_have_count(0)  # snoozed: out of the open queue
+    with shop["inbox"].read() as s:
+        conv = s.get(Conversation, s.scalar(select(Message.conversation_id).where(Message.external_id == "bk-3")))
+        assert conv.status == "snoozed" and conv.snoozed_until is not None
