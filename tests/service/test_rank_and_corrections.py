@@ -75,3 +75,19 @@ def test_correction_wins_and_is_exported(client, world, post_webhook, inbox):
     from inbox.corrections import export_corrections
 
     assert export_corrections(inbox).splitlines()[1].endswith(",negative,en")
+
+
+def test_eval_sentiment_cli_reports_ours_and_raw_vader(tmp_path):
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    data = tmp_path / "labeled.csv"
+    data.write_text("text,label\nI love it,positive\nStill waiting for my refund,negative\n退款还没到,negative\n")
+    result = CliRunner().invoke(main, ["eval-sentiment", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "raw vaderSentiment on the same English rows" in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("words,label\nhello,positive\n")
+    failed = CliRunner().invoke(main, ["eval-sentiment", str(bad)])
+    assert failed.exit_code != 0 and "text" in failed.output
