@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import sentiment
@@ -125,7 +125,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
         )
     # RETURNING yields exactly the inserted rows; match them by external id (ordered RETURNING
     # would make SQLite insert one row per statement).
-    id_of = {ext: mid for mid, ext in s.execute(insert(Message).returning(Message.id, Message.external_id), rows)}
+    id_of = {ext: mid for mid, ext in s.execute(insert(_MSG).returning(_MSG.c.id, _MSG.c.external_id), rows)}
     ids = [id_of[r["external_id"]] for r in rows]
 
     by_conv: dict[int, list[int]] = defaultdict(list)
@@ -195,10 +195,11 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
         _announce(uow, conv, customer, conv_labels, [(ids[i], rows[i], idents[(fresh[i].channel, fresh[i].author.external_id)]) for i in idxs],
                   created=conv.id in created, assigned=conv.assignee_id != before_assignee, outcome=outcome)
     if run_rows:
-        s.execute(insert(RuleRun), run_rows)
+        s.execute(insert(RuleRun.__table__), run_rows)
     if label_rows:
-        s.execute(insert(ConversationLabel), label_rows)
-    s.execute(update(Conversation), [_writable(c) for c in convs.values() if c.id in by_conv])
+        s.execute(insert(ConversationLabel.__table__), label_rows)
+    s.execute(_CONV.update().where(_CONV.c.id == bindparam("_id")),
+              [_writable(c) for c in convs.values() if c.id in by_conv])
     if states:
         assigned = {c.assignee_id for c in convs.values() if c.assignee_id}
         if assigned:
@@ -225,32 +226,44 @@ def _fresh(s: Session, account_id: int, messages: Sequence[InboundMessage]) -> l
     return sorted((m for k, m in unique.items() if k not in seen), key=lambda m: _aware(m.created_at))
 
 
+class WorkingConversation:
+    """A conversation row as plain attributes: the pipeline's working copy.
+
+    Rules, ranking, routing and SLA code read and set the same attribute names as on the ORM
+    model, but without instrumentation (hundreds of thousands of attribute events per batch);
+    the copies are written back with one executemany UPDATE at the end.
+    """
+
+    __slots__ = tuple(c.key for c in Conversation.__table__.columns)
+
+    def __init__(self, **values: Any) -> None:
+        for name in self.__slots__:
+            setattr(self, name, values.get(name))
+
+
+_CONV = Conversation.__table__
+_MSG = Message.__table__
+_NEW_DEFAULTS = {"priority": 0.0, "priority_base": 0.0, "priority_rate": 0.0, "priority_anchor": 0.0,
+                 "sentiment": 0.0, "message_count": 0, "assigned_manually": False, "queue_reason": ""}
+
+
 def _conversations(
     s: Session, account: ChannelAccount, fresh: list[InboundMessage], idents: dict, now: datetime
-) -> tuple[dict[str, Conversation], set[int]]:
-    """Working copies of the batch's conversations, detached from the session.
-
-    The pipeline changes them in memory and writes them all back with one bulk UPDATE, instead of
-    one UPDATE per conversation with a different column set each time.
-    """
+) -> tuple[dict[str, WorkingConversation], set[int]]:
+    """Working copies of the batch's conversations; new ones are inserted in one statement."""
     keys = list(dict.fromkeys(m.thread_key for m in fresh))
-    found: dict[str, Conversation] = {}
+    found: dict[str, WorkingConversation] = {}
     for i in range(0, len(keys), 500):
-        found.update(
-            (c.thread_key, c)
-            for c in s.scalars(
-                select(Conversation).where(
-                    Conversation.channel_account_id == account.id, Conversation.thread_key.in_(keys[i : i + 500])
-                )
-            )
-        )
-    for conv in found.values():
-        s.expunge(conv)
+        for row in s.execute(
+            select(_CONV).where(_CONV.c.channel_account_id == account.id, _CONV.c.thread_key.in_(keys[i : i + 500]))
+        ):
+            found[row.thread_key] = WorkingConversation(**row._mapping)
     first: dict[str, InboundMessage] = {}
     for m in fresh:
         first.setdefault(m.thread_key, m)
     new_rows = [
         {
+            **_NEW_DEFAULTS,
             "customer_id": idents[(first[k].channel, first[k].author.external_id)].customer_id,
             "channel_account_id": account.id,
             "channel": first[k].channel,
@@ -269,14 +282,10 @@ def _conversations(
     ]
     created: set[int] = set()
     if new_rows:
-        id_of = {
-            key: cid
-            for cid, key in s.execute(insert(Conversation).returning(Conversation.id, Conversation.thread_key), new_rows)
-        }
-        defaults = {"priority": 0.0, "priority_base": 0.0, "priority_rate": 0.0, "priority_anchor": 0.0,
-                    "sentiment": 0.0, "message_count": 0, "assigned_manually": False, "queue_reason": ""}
+        # RETURNING gives back exactly the inserted rows; match them by thread key, not order.
+        id_of = {key: cid for cid, key in s.execute(insert(_CONV).returning(_CONV.c.id, _CONV.c.thread_key), new_rows)}
         for row in new_rows:
-            conv = Conversation(**defaults, **row, id=id_of[row["thread_key"]])
+            conv = WorkingConversation(**row, id=id_of[row["thread_key"]])
             found[row["thread_key"]] = conv
             created.add(conv.id)
     return found, created
@@ -291,8 +300,8 @@ _WRITABLE = (
 )
 
 
-def _writable(conv: Conversation) -> dict[str, Any]:
-    return {"id": conv.id, **{name: getattr(conv, name) for name in _WRITABLE}}
+def _writable(conv: WorkingConversation) -> dict[str, Any]:
+    return {"_id": conv.id, **{name: getattr(conv, name) for name in _WRITABLE}}
 
 
 def _absorb(conv: Conversation, rows: list[dict[str, Any]], customer: Customer | None, now: datetime) -> None:
