@@ -2,18 +2,10 @@
  * Text from the API is inserted with textContent only. */
 (function () {
   "use strict";
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const { api } = window.murmur;
   const $ = (s) => document.querySelector(s);
   let kinds = [];
 
-  async function api(path, method, body) {
-    const opts = { method: method || "GET", headers: { "X-CSRFToken": csrf } };
-    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    const res = await fetch(path, opts);
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error((data.error && data.error.message) || res.statusText);
-    return data;
-  }
 
   function cell(text, cls) { const td = document.createElement("td"); td.textContent = text == null ? "–" : String(text); if (cls) td.className = cls; return td; }
   function when(iso) { return iso ? new Date(iso).toLocaleString() : "–"; }

@@ -7,7 +7,7 @@
   const panes = document.querySelector(".panes");
   const me = Number(panes.dataset.agentId);
   const myName = panes.dataset.agentName || "";
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const api = (path, options) => window.murmur.api(path, options && options.method, options && options.body);
   const state = {
     view: "all", convs: new Map(), current: null, messageIds: new Set(), customer: null,
     filters: { kind: "", sentiment: "", sort: "priority" }, expanded: new Set(), unseen: new Set(),
@@ -40,19 +40,6 @@
     return node;
   }
 
-  async function api(path, options) {
-    const opts = Object.assign({ headers: {} }, options || {});
-    opts.headers["X-CSRFToken"] = csrf;
-    if (opts.body && typeof opts.body !== "string") {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(opts.body);
-    }
-    const res = await fetch(path, opts);
-    api.serverDate = res.headers.get("Date") || api.serverDate;  // the server's clock, for catch-up
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error((data.error && data.error.message) || res.statusText);
-    return data;
-  }
 
   function toast(text, kind) {
     const t = el("div", { class: "toast " + (kind || ""), role: kind === "error" ? "alert" : "status", text });
@@ -280,7 +267,7 @@
     // every open conversation the agent may see: views, counts and filters are worked out here, so
     // live events keep all of them right without another request
     const data = await api("/api/conversations?status=open&limit=200");
-    const served = Date.parse(api.serverDate || "");
+    const served = Date.parse(window.murmur.http.serverDate || "");
     // the next catch-up asks for changes since this answer (by the server's clock, with a margin)
     state.since = Number.isNaN(served) ? null : new Date(served - CATCH_UP_MARGIN).toISOString();
     state.convs.clear();
@@ -913,7 +900,7 @@
   }
 
   const socket = window.io ? window.io({ transports: ["websocket"] }) : null;
-  window.murmur = Object.freeze({ socket });  // one namespaced handle, for the console and the browser tests
+  window.murmur = Object.assign(window.murmur || {}, { socket });  // one namespaced handle, for the console and the browser tests
   if (socket) {
     let connectedOnce = false;
     socket.on("connect", async () => {

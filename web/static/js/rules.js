@@ -4,7 +4,7 @@
  * customers is inserted with textContent only. */
 (function () {
   "use strict";
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const { api } = window.murmur;
   const choices = JSON.parse(document.getElementById("choices").textContent);
   const $ = (s) => document.querySelector(s);
   const state = { vocab: null, fields: new Map(), actions: new Map(), agents: [], rules: [], editing: null };
@@ -38,19 +38,6 @@
   }
   const option = (value, text, selected) => el("option", { value: String(value), text, selected: !!selected });
 
-  class ApiError extends Error {
-    constructor(message, detail) { super(message); this.detail = detail || {}; }
-  }
-
-  async function api(path, method, body) {
-    const opts = { method: method || "GET", headers: { "X-CSRFToken": csrf } };
-    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    const res = await fetch(path, opts);
-    if (res.status === 204) return {};
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new ApiError((data.error && data.error.message) || res.statusText, data.error);
-    return data;
-  }
 
   /* ---------- the list ---------- */
 

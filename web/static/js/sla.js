@@ -2,7 +2,7 @@
  * allowed), time zone and holidays, sent as the calendar JSON the API validates. textContent only. */
 (function () {
   "use strict";
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const { api } = window.murmur;
   const choices = JSON.parse(document.getElementById("choices").textContent);
   const $ = (s) => document.querySelector(s);
   const DAYS = [["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"],
@@ -24,16 +24,6 @@
     return node;
   }
 
-  class ApiError extends Error { constructor(m, d) { super(m); this.detail = d || {}; } }
-  async function api(path, method, body) {
-    const opts = { method: method || "GET", headers: { "X-CSRFToken": csrf } };
-    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    const res = await fetch(path, opts);
-    if (res.status === 204) return {};
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new ApiError((data.error && data.error.message) || res.statusText, data.error);
-    return data;
-  }
 
   function scope(p) {
     const parts = [p.team_id != null ? "team " + (teams.get(p.team_id) || p.team_id) : null,
