@@ -160,8 +160,10 @@ def apply_firings(
     return out
 
 
-def run_rules(rules: list[Rule], facts: dict[str, Any], trigger: str) -> list[Firing]:
-    return evaluate(rules, facts, trigger) if rules else []
+def run_rules(
+    rules: list[Rule], facts: dict[str, Any], trigger: str, previous: dict[str, Any] | None = None
+) -> list[Firing]:
+    return evaluate(rules, facts, trigger, previous) if rules else []
 
 
 def record_runs(session: Session, conversation_id: int, runs: list[dict[str, Any]]) -> None:

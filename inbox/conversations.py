@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from inbox import sla_service
+from inbox import automation, sla_service
 from inbox.access import check_visible, visible_clause
 from inbox.agents import load_agent
 from inbox.context import Inbox
@@ -176,6 +176,8 @@ def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, chang
         conv = _load(s, agent, conversation_id)
         now = inbox.clock()
         before_assignee = conv.assignee_id
+        customer = s.get(Customer, conv.customer_id)
+        previous = automation.conversation_facts(conv, customer, set(_labels(s, [conv.id]).get(conv.id, [])), now)
         if "status" in changes:
             status = changes["status"]
             if status not in {x.value for x in Status}:
@@ -225,7 +227,8 @@ def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, chang
             s.add_all(ConversationLabel(conversation_id=conv.id, label=x) for x in target - labels)
             labels = target
         conv.updated_at = now
-        sla_service.update_due(s, conv, s.get(Customer, conv.customer_id))
+        escalated = _run_update_rules(s, conv, customer, labels, previous, now)
+        sla_service.update_due(s, conv, customer)
         s.add(AuditLog(agent_id=agent.id, action="conversation.updated", target=f"conversation:{conv.id}",
                        details={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in changes.items()}))
         s.flush()
@@ -236,7 +239,37 @@ def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, chang
         uow.emit("conversation.updated", {"conversation": summary, "by": agent.id}, rooms)
         if conv.assignee_id != before_assignee and conv.assignee_id is not None:
             uow.emit("conversation.assigned", {"conversation": summary, "assignee_id": conv.assignee_id}, rooms)
+        if escalated:
+            uow.emit("conversation.escalated", {"conversation": summary, "rules": escalated}, rooms)
         return summary
+
+
+def _run_update_rules(
+    s: Session, conv: Conversation, customer: Customer | None, labels: set[str], previous: dict[str, Any], now: datetime
+) -> list[str]:
+    """`conversation.updated` rules, with the facts from before the change (for `changed_to`).
+
+    Label changes they make are saved here; the rule runs are recorded like any other firing.
+    """
+    rules = automation.load_rules(s, "conversation.updated")
+    if not rules:
+        return []
+    before = set(labels)
+    facts = automation.conversation_facts(conv, customer, labels, now)
+    outcome = automation.apply_firings(conv, labels, automation.run_rules(rules, facts, "conversation.updated",
+                                                                           previous), "conversation.updated", now)
+    if outcome.priority_floor is not None and outcome.priority_floor > conv.priority:
+        lift = outcome.priority_floor - (conv.priority_anchor + conv.priority_rate * now.timestamp())
+        conv.priority_anchor += max(0.0, lift)
+        conv.priority_base += max(0.0, lift)
+        conv.priority = outcome.priority_floor
+    for label in labels - before:
+        s.add(ConversationLabel(conversation_id=conv.id, label=label))
+    if before - labels:
+        s.execute(ConversationLabel.__table__.delete().where(
+            ConversationLabel.conversation_id == conv.id, ConversationLabel.label.in_(before - labels)))
+    automation.record_runs(s, conv.id, [r for r in outcome.runs if r["actions"]])
+    return outcome.escalated
 
 
 def reply(inbox: Inbox, agent_id: int, conversation_id: int, text: str, private: bool = False) -> dict[str, Any]:

@@ -144,3 +144,24 @@ def test_vocabulary_lists_fields_and_actions(client, world):
     v = client.get("/api/rules/vocabulary", headers=sup["auth"]).get_json()
     assert any(f["name"] == "message.sentiment" and "lt" in f["operators"] for f in v["fields"])
     assert {a["type"] for a in v["actions"]} >= {"set_priority", "escalate", "notify", "resolve"}
+
+
+def test_conversation_updated_rules_fire_on_changes_with_changed_to(client, world, post_webhook):
+    sup = world.agent("supervisor")
+    rule = {"name": "Reopened by an agent", "trigger": "conversation.updated", "match": "all",
+            "conditions": [{"field": "conversation.status", "op": "changed_to", "value": "pending"}],
+            "actions": [{"type": "add_label", "label": "follow-up"}, {"type": "set_priority", "value": 70}]}
+    assert client.post("/api/rules", json={**rule, "enabled": True}, headers=sup["auth"]).status_code == 201
+    channel_id, secret = world.webhook_channel()
+    from tests.service.conftest import message
+
+    post_webhook(channel_id, secret, message("cu1", "hello"))
+    cid = client.get("/api/conversations", headers=sup["auth"]).get_json()["conversations"][0]["id"]
+    labelled = client.patch(f"/api/conversations/{cid}", json={"labels": ["x"]}, headers=sup["auth"]).get_json()
+    assert "follow-up" not in labelled["labels"]  # status did not change to pending
+    got = client.patch(f"/api/conversations/{cid}", json={"status": "pending"}, headers=sup["auth"]).get_json()
+    assert "follow-up" in got["labels"] and got["priority"] >= 70
+    runs = client.get(f"/api/conversations/{cid}", headers=sup["auth"]).get_json()["rule_runs"]
+    assert runs[-1]["rule_name"] == "Reopened by an agent" and runs[-1]["trigger"] == "conversation.updated"
+    again = client.patch(f"/api/conversations/{cid}", json={"status": "pending"}, headers=sup["auth"]).get_json()
+    assert again["labels"].count("follow-up") == 1  # no change to pending this time: no second firing
