@@ -1,0 +1,156 @@
+"""Running every figure and printing the table (`murmur bench`, `python -m web.bench`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from web.bench.common import (
+    Figure,
+)
+from web.bench.latency import bare_round_trip, webhook_latency
+from web.bench.throughput import (
+    mastodon_poll_rate,
+    pipeline_rate,
+    profile_pipeline,
+    rule_rate,
+    sentiment_rate,
+)
+
+
+def machine() -> str:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
+    )
+
+
+def table(figures: Sequence[Figure]) -> str:
+    """One line per figure: value, baseline, ratio, target and whether it is met."""
+    rows = [("figure", "value", "baseline (same run)", "ratio", "target", "")]
+    for f in figures:
+        rows.append(
+            (
+                f.name,
+                f"{f.value:,.1f} {f.unit}",
+                f"{f.baseline:,.1f} {f.unit} {f.baseline_name}".strip() if f.baseline is not None else "-",
+                f"{f.ratio:.2f}x" if f.ratio is not None else "-",
+                f.target or "-",
+                "" if f.ok is None else ("ok" if f.ok else "MISSED"),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    notes = [f"  {f.name}: {f.note}" for f in figures if f.note]
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def run_all(quick: bool = False, out: Callable[[str], Any] = print) -> list[Figure]:
+    """Measure every figure (smaller runs with `quick`), print the table and return the figures."""
+    n_pipe, batch, n_lat, n_poll = (200, 50, 50, 100) if quick else (6000, 250, 1000, 2000)
+    out(f"murmur bench{' --quick' if quick else ''}: {machine()}")
+    out(f"started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC; every baseline is measured in this run\n")
+
+    def step(label: str, fn: Callable[[], Any]) -> Any:
+        out(f"  measuring {label} ...")
+        sys.stdout.flush()
+        t = time.perf_counter()
+        value = fn()
+        out(f"    done in {time.perf_counter() - t:.1f}s")
+        return value
+
+    pipe = step("pipeline throughput, mixed languages", lambda: pipeline_rate(n_pipe, batch))
+    pipe_en = step("pipeline throughput, English", lambda: pipeline_rate(n_pipe, batch, english_only=True))
+    lat = step("webhook -> Socket.IO latency", lambda: webhook_latency(n_lat))
+    bare = step("bare Socket.IO round trip", lambda: bare_round_trip(n_lat))
+    sent = step("English sentiment", lambda: sentiment_rate(100 if quick else 400, 0.6 if quick else 3.0))
+    rules = step("rule evaluation", lambda: rule_rate(100, 300 if quick else 3000))
+    mast = step("Mastodon stand-in poll + ingest", lambda: mastodon_poll_rate(n_poll))
+
+    vader, rtt = "raw VADER", "bare emit RTT"
+    figures = [
+        Figure(
+            "(a) ingest, mixed en/zh/th",
+            pipe["pipeline_per_s"],
+            "msg/s",
+            pipe["vader_per_s"],
+            vader,
+            ">= 0.20x",
+            pipe["ratio"] >= 0.2,
+            f"{pipe['messages']:.0f} messages in batches of {pipe['batch']:.0f}, fresh SQLite file, repeat "
+            "authors, half DMs, 5 online agents, default rules; VADER scores each batch right after it",
+        ),
+        Figure(
+            "(a) ingest, English only",
+            pipe_en["pipeline_per_s"],
+            "msg/s",
+            pipe_en["vader_per_s"],
+            vader,
+            ">= 0.20x",
+            pipe_en["ratio"] >= 0.2,
+        ),
+        Figure("(b) webhook -> message.created p50", lat["p50_ms"], "ms", bare["p50_ms"], rtt),
+        Figure(
+            "(b) webhook -> message.created p99",
+            lat["p99_ms"],
+            "ms",
+            bare["p99_ms"],
+            rtt,
+            "< 100 ms",
+            lat["p99_ms"] < 100,
+            f"{lat['messages']:.0f} signed POSTs, one at a time, to `murmur serve` on SQLite; a python-socketio "
+            "client (websocket) with a token; bare = Flask-SocketIO echo server in its own process",
+        ),
+        Figure("    bare POST -> emit p50 (reference)", bare["post_p50_ms"], "ms"),
+        Figure("    bare POST -> emit p99 (reference)", bare["post_p99_ms"], "ms"),
+        Figure(
+            "(c) sentiment.score, English",
+            sent["ours_per_s"],
+            "texts/s",
+            sent["raw_vader_per_s"],
+            vader,
+            ">= 1.00x",
+            sent["ratio"] >= 1.0,
+        ),
+        Figure("(d) escalation.evaluate, 100 rules", rules, "msg/s"),
+        Figure("(d) webhook -> conversation.assigned p50", lat["assigned_p50_ms"], "ms", bare["p50_ms"], rtt),
+        Figure("(d) webhook -> conversation.assigned p99", lat["assigned_p99_ms"], "ms", bare["p99_ms"], rtt),
+    ]
+    if mast is not None:
+        figures.append(
+            Figure(
+                "(d) poll + ingest, Mastodon stand-in",
+                mast["poll_ingest_per_s"],
+                "msg/s",
+                pipe["pipeline_per_s"],
+                "ingest only",
+                note=f"{mast['messages']:.0f} mentions, "
+                f"{mast['requests']:.0f} HTTP requests (pages of 80); baseline = (a) mixed",
+            )
+        )
+    out("")
+    out(table(figures))
+    return figures
+
+
+def main() -> None:  # pragma: no cover - `python -m web.bench [--quick|--profile]`
+    if "--profile" in sys.argv:
+        print(profile_pipeline())
+    else:
+        run_all(quick="--quick" in sys.argv)
+
