@@ -56,6 +56,63 @@
     return Math.floor(s / 86400) + "d";
   }
 
+  // ---- read markers: what this agent has seen, per conversation ------------------------------
+  // Kept in this browser's localStorage under a key per agent, so they survive reloads and are shared by
+  // the agent's tabs. A marker is the conversation's own (server clock) timestamp of the newest customer
+  // message the agent has had in front of them, never the browser's clock, so a skewed clock cannot hide
+  // or invent unread messages.
+  const READ_KEY = "murmur.read." + me;
+  const READ_KEEP = 1000;  // markers kept (the most recent ones); older conversations count as read
+  let readMarks = loadReadMarks();
+
+  function loadReadMarks() {
+    try {
+      const raw = JSON.parse(localStorage.getItem(READ_KEY) || "{}");
+      return raw && typeof raw === "object" && !Array.isArray(raw) ? raw : {};
+    } catch (e) { return {}; }
+  }
+
+  function saveReadMarks() {
+    const ids = Object.keys(readMarks);
+    if (ids.length > READ_KEEP) {
+      ids.sort((a, b) => String(readMarks[b]).localeCompare(String(readMarks[a])))
+        .slice(READ_KEEP).forEach((id) => delete readMarks[id]);
+    }
+    try { localStorage.setItem(READ_KEY, JSON.stringify(readMarks)); } catch (e) { /* storage blocked or full */ }
+  }
+
+  // the newest customer message; payloads without last_customer_message_at fall back to last_message_at
+  // (and replies or notes seen live move the marker along, see message.created)
+  function inboundAt(c) { return c.last_customer_message_at || c.last_message_at || null; }
+
+  function isUnread(c) {
+    const at = inboundAt(c);
+    if (!at) return false;
+    const mark = readMarks[c.id];
+    return !mark || Date.parse(at) > Date.parse(mark);
+  }
+
+  function markRead(c) {
+    const at = c && inboundAt(c);
+    if (!at || !isUnread(c)) return false;
+    readMarks[c.id] = at;
+    saveReadMarks();
+    return true;
+  }
+
+  // the open conversation is read while the agent can see it (the tab is visible)
+  function readCurrent() {
+    if (!state.current || document.hidden || $("#thread").hidden) return false;
+    return markRead(state.convs.get(state.current));
+  }
+
+  document.addEventListener("visibilitychange", () => { if (readCurrent()) renderQueue(); });
+  window.addEventListener("storage", (ev) => {  // the same agent read something in another tab
+    if (ev.key !== READ_KEY) return;
+    readMarks = loadReadMarks();
+    renderQueue();
+  });
+
   // ---- the queue ---------------------------------------------------------------------------
 
   function inView(c, view) {
@@ -122,8 +179,10 @@
     });
     const assignee = c.assignee_id ? (c.assignee_id === me ? "you" : "agent " + c.assignee_id)
       : (c.queue_reason ? "queued" : "unassigned");
+    const unread = isUnread(c);
     const main = el("button", { class: "queue-item", type: "button", "data-id": String(c.id), title: c.subject || "" },
       el("div", { class: "line1" },
+        unread ? el("span", { class: "unread-mark", title: "unread" }, el("span", { class: "sr-only", text: "Unread: " })) : null,
         badge(c.channel),
         el("span", { class: "who", text: c.customer_name || "Unknown" }),
         c.customer_vip ? el("span", { class: "chip vip", text: "VIP" }) : null,
@@ -143,7 +202,7 @@
       renderBulk();
     });
     const li = el("li", { "data-id": String(c.id), class: [state.current === c.id ? "current" : "", c.sentiment <= -0.05 ? "neg" : "",
-      state.selected.has(c.id) ? "picked" : ""].join(" ") },
+      state.selected.has(c.id) ? "picked" : "", unread ? "unread" : ""].join(" ") },
       el("div", { class: "row" }, pick, prio, main), open ? reasonList(c, "reasons") : null);
     if (state.current === c.id) main.setAttribute("aria-current", "true");
     return li;
@@ -151,9 +210,13 @@
 
   function renderCounts() {
     for (const view of ["mine", "unassigned", "all"]) {
-      const n = [...state.convs.values()].filter((c) => inView(c, view)).length;
+      // unread, not open: what is new for this agent in each view
+      const n = [...state.convs.values()].filter((c) => inView(c, view) && isUnread(c)).length;
       const node = document.querySelector(`[data-count="${view}"]`);
-      if (node) node.textContent = n ? String(n) : "";
+      if (!node) continue;
+      node.textContent = n ? String(n) : "";
+      node.title = n + " unread";
+      node.closest("button").setAttribute("aria-label", `${node.closest("button").dataset.label} (${n} unread)`);
     }
   }
 
@@ -233,6 +296,7 @@
     const merged = Object.assign(state.convs.get(conv.id) || {}, conv);
     state.convs.set(conv.id, merged);
     if (flash && conv.id !== state.current) state.unseen.add(conv.id);
+    if (conv.id === state.current) readCurrent();
     renderQueue();
     if (flash) {
       const li = document.querySelector(`#queue li[data-id="${conv.id}"]`);
@@ -259,6 +323,7 @@
       }
     }
     state.since = data.next_since || state.since;
+    readCurrent();
     renderQueue();
     if (state.current && state.convs.has(state.current)) renderHead(state.convs.get(state.current));
   }
@@ -275,6 +340,7 @@
     if (state.current && !state.convs.has(state.current)) {
       try { state.convs.set(state.current, await api(`/api/conversations/${state.current}`)); } catch (e) { /* gone */ }
     }
+    readCurrent();
     renderQueue();
     if (state.current && state.convs.has(state.current)) renderHead(state.convs.get(state.current));
   }
@@ -446,6 +512,7 @@
     state.convs.set(c.id, Object.assign(state.convs.get(c.id) || {}, c));
     $("#thread-empty").hidden = true;
     $("#thread").hidden = false;
+    if (readCurrent()) renderQueue();
     renderHead(state.convs.get(c.id));
     if (changed) $("#messages").replaceChildren();
     messages.forEach(appendMessage);
@@ -899,6 +966,29 @@
     try { new Notification(title, { body }); } catch (e) { /* some browsers allow it only from a worker */ }
   }
 
+  // the browser asks only after a click (a user gesture); the controls say where things stand
+  function renderNotifyState() {
+    const supported = "Notification" in window;
+    const perm = supported ? Notification.permission : "unsupported";
+    $("#notify-state").textContent = {
+      granted: "On: you are notified while this tab is hidden.",
+      denied: "Blocked in this browser's site settings.",
+      unsupported: "This browser cannot show desktop notifications.",
+      default: "" }[perm] || "";
+    $("#notify-enable").hidden = perm !== "default";
+    $("#notify-top").hidden = perm !== "default";
+  }
+
+  async function enableNotifications() {
+    if (!("Notification" in window)) { renderNotifyState(); return; }
+    try { await Notification.requestPermission(); } catch (e) { /* old callback-only API: state shows below */ }
+    renderNotifyState();
+    if (Notification.permission === "granted") toast("Desktop notifications are on");
+  }
+
+  document.querySelectorAll(".notify-enable").forEach((b) => b.addEventListener("click", enableNotifications));
+  renderNotifyState();
+
   const socket = window.io ? window.io({ transports: ["websocket"] }) : null;
   window.murmur = Object.assign(window.murmur || {}, { socket });  // one namespaced handle, for the console and the browser tests
   if (socket) {
@@ -926,6 +1016,11 @@
     });
     socket.on("conversation.escalated", (e) => upsert(e.conversation, true));
     socket.on("message.created", (e) => {
+      const before = state.convs.get(e.message.conversation_id);
+      if (e.message.direction !== "in" && e.conversation && before && !isUnread(before) && !e.conversation.last_customer_message_at) {
+        // payloads without last_customer_message_at: a reply or a note is not news for the reader
+        markRead(e.conversation);
+      }
       upsert(e.conversation, e.message.direction === "in");
       if (state.current === e.message.conversation_id) appendMessage(e.message);
     });
