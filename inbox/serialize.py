@@ -37,6 +37,7 @@ def conversation_dict(
         "labels": sorted(labels or []),
         "message_count": conv.message_count,
         "last_message_at": iso(conv.last_message_at),
+        "last_customer_message_at": iso(conv.last_customer_message_at),
         "waiting_since": iso(conv.waiting_since),
         "first_response_at": iso(conv.first_response_at),
         "first_response_due_at": iso(conv.first_response_due_at),
