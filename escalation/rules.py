@@ -11,13 +11,18 @@ from typing import Any
 
 from escalation.fields import FIELDS, LIST
 from escalation.operators import canonical_op, changed_to, read_fact, test
+from escalation.prepared import plan
 from escalation.types import Condition, Firing, Matched, Rule
 
 
 def check(
     condition: Condition, facts: Mapping[str, Any], previous: Mapping[str, Any] | None = None
 ) -> Matched | None:
-    """The `Matched` record if `condition` holds on `facts`, else None."""
+    """The `Matched` record if `condition` holds on `facts`, else None.
+
+    The per-condition reference: `evaluate` runs prepared rules
+    (`escalation.prepared`) that give exactly the same results.
+    """
     seen = read_fact(facts, condition.field)
     if canonical_op(condition.op) == "changed_to":
         if previous is None:
@@ -80,10 +85,13 @@ def evaluate(
     every condition, for "any" those that were true).
     """
     fired: list[Firing] = []
-    for rule in sorted(rules, key=_order):
-        if not rule.enabled or rule.trigger != trigger:
-            continue
-        held = matches(rule, facts, previous)
+    memo: dict[Any, Any] = {}  # typed facts and condition results, once per message for all the rules
+    for rule, compiled in plan(rules, trigger, _order):
+        held = (
+            compiled.matches(facts, previous, memo)
+            if compiled is not None
+            else matches(rule, facts, previous)
+        )
         if held is not None:
             fired.append(Firing(rule.id, rule.name, held, rule.actions, trigger))
     return fired
