@@ -66,8 +66,10 @@ _MISSING = None
 
 
 def canonical_op(op: str) -> str:
-    """The canonical name of an operator (aliases resolved); unknown names pass through."""
-    return ALIASES.get(op, op)
+    """The canonical name of an operator (aliases resolved); unknown names pass through.
+
+    A non-string (an operator given as a list, say) is unknown too, never an error here."""
+    return ALIASES.get(op, op) if isinstance(op, str) else str(op)
 
 
 @lru_cache(maxsize=1024)
@@ -111,9 +113,12 @@ def coerce(field_type: str | None, raw: Any) -> Any:
     if field_type == NUMBER:
         if not is_number(raw):
             return _MISSING
-        if isinstance(raw, Decimal | Fraction):
-            raw = float(raw)
-        return raw if math.isfinite(raw) else _MISSING
+        try:
+            if isinstance(raw, Decimal | Fraction):
+                raw = float(raw)
+            return raw if math.isfinite(raw) else _MISSING
+        except (OverflowError, ValueError):  # an int too large for a float is not a usable number
+            return _MISSING
     if field_type == BOOL:
         return raw if isinstance(raw, bool) else _MISSING
     if field_type == ID:

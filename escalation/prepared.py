@@ -59,9 +59,12 @@ def _as_str(raw: Any) -> Any:
 def _as_number(raw: Any) -> Any:
     if raw is None or not is_number(raw):
         return None
-    if isinstance(raw, Decimal | Fraction):
-        raw = float(raw)
-    return raw if math.isfinite(raw) else None  # may raise on a huge int, as `coerce` does
+    try:
+        if isinstance(raw, Decimal | Fraction):
+            raw = float(raw)
+        return raw if math.isfinite(raw) else None
+    except (OverflowError, ValueError):  # an int too large for a float, as in `coerce`
+        return None
 
 
 def _as_bool(raw: Any) -> Any:

@@ -169,3 +169,13 @@ def test_cached_plan_never_outlives_a_rule_whose_id_is_reused():
     for i in range(300):  # a freed rule's id is soon given to a new rule
         evaluate([Rule(i, "off", TRIGGER, (), (), enabled=False)], {}, TRIGGER)
         assert [f.rule_id for f in evaluate([Rule(i, "on", TRIGGER, (), ())], {}, TRIGGER)] == [i]
+
+
+def test_evaluate_never_raises_on_huge_numbers_or_non_string_operators():
+    from escalation import Action, Condition, Rule, evaluate
+
+    act = (Action("add_label", {"label": "x"}),)
+    big = Rule(1, "big", "message.created", (Condition("author.followers", "gt", 10),), act)
+    assert evaluate([big], {"author.followers": 10**400}, "message.created") == []  # not a usable number
+    odd = Rule(2, "odd", "message.created", (Condition("author.followers", ["gt"], 10),), act)
+    assert evaluate([odd], {"author.followers": 5}, "message.created") == []  # unknown operator: no match
