@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import httpx
 
 from connectors.errors import PayloadError, Unsupported
+from connectors.http import Transport
 from connectors.types import Batch, InboundMessage, OutboundReply
 
 
@@ -110,6 +111,17 @@ class BaseConnector:
             timeout = float(self.settings.get("timeout", 10.0))
             self._http = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True)
         return self._http
+
+    def transport(self, dialect: str, headers: Mapping[str, str] | None = None, base: str | None = None) -> Transport:
+        """A Transport on this channel's client, clock and timeout (`base` defaults to settings.base_url)."""
+        return Transport(
+            self.http,
+            base if base is not None else self.settings["base_url"],
+            dialect,
+            dict(headers or {}),
+            self.clock,
+            float(self.settings.get("timeout", 10.0)),
+        )
 
     def poll(self, cursor: str | None) -> Batch:
         raise Unsupported(f"{self.kind} channels are pushed, not polled")

@@ -66,14 +66,7 @@ class BlueskyConnector(BaseConnector):
 
     def _api(self, token: str | None = None) -> Transport:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return Transport(
-            self.http,
-            self.settings["base_url"],
-            "bluesky",
-            headers,
-            self.clock,
-            float(self.settings["timeout"]),
-        )
+        return self.transport("bluesky", headers)
 
     def _login(self) -> dict[str, str]:
         if self._session is None:

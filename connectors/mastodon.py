@@ -69,14 +69,7 @@ class MastodonConnector(BaseConnector):
 
     @property
     def api(self) -> Transport:
-        return Transport(
-            self.http,
-            self.settings["base_url"],
-            "mastodon",
-            {"Authorization": f"Bearer {self.secret('access_token')}"},
-            self.clock,
-            float(self.settings["timeout"]),
-        )
+        return self.transport("mastodon", {"Authorization": f"Bearer {self.secret('access_token')}"})
 
     def poll(self, cursor: str | None) -> Batch:
         """One page after the high-water mark (the newest notification id seen)."""

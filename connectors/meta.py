@@ -143,7 +143,7 @@ class MetaConnector(BaseConnector):
     @property
     def api(self) -> Transport:
         base = f"{self.settings['base_url'].rstrip('/')}/{self.settings['api_version']}"
-        return Transport(self.http, base, "generic", {}, self.clock, float(self.settings["timeout"]))
+        return self.transport("generic", base=base)
 
     def _graph(self, method: str, path: str, **kw: Any) -> Any:
         params = {"access_token": self.secret("page_access_token")}

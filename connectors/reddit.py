@@ -74,14 +74,7 @@ class RedditConnector(BaseConnector):
         self._token: str | None = None
 
     def _transport(self, base: str, headers: dict[str, str]) -> Transport:
-        return Transport(
-            self.http,
-            base,
-            "reddit",
-            {"User-Agent": self.settings["user_agent"], **headers},
-            self.clock,
-            float(self.settings["timeout"]),
-        )
+        return self.transport("reddit", {"User-Agent": self.settings["user_agent"], **headers}, base)
 
     @property
     def api(self) -> Transport:

@@ -78,14 +78,7 @@ class XConnector(BaseConnector):
 
     @property
     def api(self) -> Transport:
-        return Transport(
-            self.http,
-            self.settings["base_url"],
-            "x",
-            {"Authorization": f"Bearer {self.secret('bearer_token')}"},
-            self.clock,
-            float(self.settings["timeout"]),
-        )
+        return self.transport("x", {"Authorization": f"Bearer {self.secret('bearer_token')}"})
 
     def poll(self, cursor: str | None) -> Batch:
         """One page of the sweep above `since_id`; the mark moves only when the sweep ends."""
