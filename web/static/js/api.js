@@ -1,5 +1,6 @@
-/* One way for Murmur's pages to call the API: the CSRF header, JSON both ways, and errors as
- * ApiError carrying the server's {code, message, field, errors}. Loaded by base.html. */
+/* Shared by Murmur's pages (loaded by base.html): one way to call the API (the CSRF header, JSON
+ * both ways, errors as ApiError carrying the server's {code, message, field, errors}) and one way
+ * to build DOM nodes (text only ever through textContent, never parsed as HTML). */
 (function () {
   "use strict";
 
@@ -28,5 +29,20 @@
     return data;
   }
 
-  window.murmur = Object.assign(window.murmur || {}, { api, ApiError, http });
+  /* el("li", {class, text, "data-x": 1, ...props}, ...children): null and false attributes and
+   * children are skipped; data-, aria-, role and list are attributes, anything else a property. */
+  function el(tag, attrs, ...kids) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
+      if (k === "class") node.className = v;
+      else if (k === "text") node.textContent = v;
+      else if (k.startsWith("data-") || k.startsWith("aria-") || k === "role" || k === "list") node.setAttribute(k, v);
+      else node[k] = v;
+    }
+    for (const kid of kids) if (kid != null && kid !== false) node.append(kid);
+    return node;
+  }
+
+  window.murmur = Object.assign(window.murmur || {}, { api, ApiError, http, el });
 })();

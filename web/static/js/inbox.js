@@ -27,18 +27,7 @@
     urgency: "Urgent words", waiting: "Waiting", visibility: "Public", repeat_contact: "Repeat contact",
     rule: "Rule", rules: "Rules", escalation: "Escalated" };
 
-  function el(tag, attrs, ...kids) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v == null || v === false) continue;
-      if (k === "class") node.className = v;
-      else if (k === "text") node.textContent = v;
-      else if (k.startsWith("data-") || k.startsWith("aria-") || k === "role") node.setAttribute(k, v);
-      else node[k] = v;
-    }
-    for (const kid of kids) if (kid != null && kid !== false) node.append(kid);
-    return node;
-  }
+  const { el } = window.murmur;
 
 
   function toast(text, kind) {

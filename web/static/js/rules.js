@@ -24,18 +24,7 @@
     snooze: "Snooze", resolve: "Resolve",
   };
 
-  function el(tag, attrs, ...kids) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v == null) continue;
-      if (k === "class") node.className = v;
-      else if (k === "text") node.textContent = v;
-      else if (k.startsWith("data-") || k.startsWith("aria-") || k === "list") node.setAttribute(k, v);
-      else node[k] = v;
-    }
-    for (const kid of kids) if (kid != null) node.append(kid);
-    return node;
-  }
+  const { el } = window.murmur;
   const option = (value, text, selected) => el("option", { value: String(value), text, selected: !!selected });
 
 

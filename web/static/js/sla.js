@@ -11,18 +11,7 @@
   const teams = new Map(choices.teams.map((t) => [t.id, t.name]));
   const state = { policies: [], editing: null, holidays: [] };
 
-  function el(tag, attrs, ...kids) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v == null) continue;
-      if (k === "class") node.className = v;
-      else if (k === "text") node.textContent = v;
-      else if (k.startsWith("data-") || k.startsWith("aria-") || k === "list") node.setAttribute(k, v);
-      else node[k] = v;
-    }
-    for (const kid of kids) if (kid != null) node.append(kid);
-    return node;
-  }
+  const { el } = window.murmur;
 
 
   function scope(p) {

@@ -11,17 +11,7 @@
   const agents = new Map();
   const ORDER = { online: 0, away: 1, offline: 2 };
 
-  function el(tag, attrs, ...kids) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v == null) continue;
-      if (k === "class") node.className = v;
-      else if (k === "text") node.textContent = v;
-      else node.setAttribute(k, v);
-    }
-    for (const kid of kids) if (kid != null) node.append(kid);
-    return node;
-  }
+  const { el } = window.murmur;
 
   function render() {
     const rows = [...agents.values()].sort((a, b) =>
