@@ -1,4 +1,5 @@
-"""Engines and sessions. SQLite gets WAL and a busy timeout so the embedded mode can take concurrent writers."""
+"""Engines and sessions. SQLite gets WAL and a busy timeout so the embedded mode can take concurrent writers,
+and its search index is brought up to date at every commit (`inbox.search_index`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from inbox import search_index
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -27,6 +30,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        event.listen(engine, "commit", search_index.on_commit)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

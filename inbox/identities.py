@@ -1,13 +1,17 @@
-"""Identity and customer upsert for a batch: one query per step, whatever the batch size."""
+"""Identity and customer upsert for a batch: one query per step, whatever the batch size.
+
+Identities come back as plain records (attribute access, no ORM instrumentation): the ingest
+hot path reads them thousands of times a second and never writes through them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import SimpleNamespace
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from connectors.types import Author
 from inbox.models import Customer, Identity
@@ -16,7 +20,7 @@ from inbox.sql import insert_ignore
 
 def upsert_identities(
     session: Session, authors: Sequence[tuple[str, Author]], now: datetime
-) -> dict[tuple[str, str], Identity]:
+) -> dict[tuple[str, str], SimpleNamespace]:
     """Return the identity for every (network, author); new authors get a new customer.
 
     Known identities have their profile refreshed (followers change). Concurrent creators are
@@ -45,29 +49,29 @@ def upsert_identities(
         mine = dict(
             (key, cid)
             for cid, key in session.execute(
-                insert(Customer).returning(Customer.id, Customer.first_identity_key), customer_rows
+                insert(_CUSTOMERS).returning(_CUSTOMERS.c.id, _CUSTOMERS.c.first_identity_key), customer_rows
             )
         )
         session.execute(
-            insert_ignore(session, Identity, ["channel", "external_id"]),
+            insert_ignore(session, _IDENTITIES, ["channel", "external_id"]),
             [_identity_row(k[0], wanted[k], mine[_key(k)], now) for k in missing],
         )
         found.update(_load(session, missing))
         orphans = [mine[_key(k)] for k in missing if found[k].customer_id != mine[_key(k)]]
         if orphans:
-            session.execute(Customer.__table__.delete().where(Customer.id.in_(orphans)))
+            session.execute(_CUSTOMERS.delete().where(_CUSTOMERS.c.id.in_(orphans)))
     refresh = [
-        {"id": found[k].id, "followers": a.followers, "display_name": a.display_name or found[k].display_name,
+        {"_id": found[k].id, "followers": a.followers, "display_name": a.display_name or found[k].display_name,
          "handle": a.handle or found[k].handle, "verified": a.verified}
         for k, a in wanted.items()
         if k not in missing_set and (found[k].followers != a.followers or found[k].verified != a.verified)
     ]
     if refresh:
-        session.execute(update(Identity), refresh)
+        session.execute(_IDENTITIES.update().where(_IDENTITIES.c.id == bindparam("_id")), refresh)
         by_id = {i.id: i for i in found.values()}
-        for row in refresh:  # mirror the bulk UPDATE in memory without marking the objects dirty
+        for row in refresh:  # mirror the UPDATE in the records handed back
             for attr in ("followers", "verified", "display_name", "handle"):
-                set_committed_value(by_id[row["id"]], attr, row[attr])
+                setattr(by_id[row["_id"]], attr, row[attr])
     return found
 
 
@@ -91,10 +95,14 @@ def _identity_row(channel: str, a: Author, customer_id: int, now: datetime) -> d
     }
 
 
-def _load(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Identity]:
-    out: dict[tuple[str, str], Identity] = {}
+_CUSTOMERS = Customer.__table__
+_IDENTITIES = Identity.__table__
+
+
+def _load(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], SimpleNamespace]:
+    out: dict[tuple[str, str], SimpleNamespace] = {}
+    key = tuple_(_IDENTITIES.c.channel, _IDENTITIES.c.external_id)
     for i in range(0, len(keys), 400):
-        chunk = keys[i : i + 400]
-        rows = session.scalars(select(Identity).where(tuple_(Identity.channel, Identity.external_id).in_(chunk)))
-        out.update({(r.channel, r.external_id): r for r in rows})
+        for row in session.execute(select(_IDENTITIES).where(key.in_(keys[i : i + 400]))):
+            out[(row.channel, row.external_id)] = SimpleNamespace(**row._mapping)
     return out

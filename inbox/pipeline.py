@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 import sentiment
@@ -82,34 +82,26 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     if not fresh:
         return IngestResult(0, len(messages))
     idents = upsert_identities(s, [(m.channel, m.author) for m in fresh], now)
-    convs, created = _conversations(s, account, fresh, idents, now)
-    customer_ids = {i.customer_id for i in idents.values()}
-    customers = {c.id: c for c in s.scalars(select(Customer).where(Customer.id.in_(customer_ids)))}
-    labels = _labels(s, [c.id for c in convs.values()])
-    contacts: dict[int, int] = {}
-    open_counts: dict[int, int] = {}
-    for cid, total, still_open in s.execute(
-        select(Conversation.customer_id, func.count(),
-               func.sum(case((Conversation.status != Status.RESOLVED.value, 1), else_=0)))
-        .where(Conversation.customer_id.in_(customer_ids))
-        .group_by(Conversation.customer_id)
-    ):
-        contacts[cid], open_counts[cid] = total, int(still_open or 0)
+    authors = [idents[(m.channel, m.author.external_id)] for m in fresh]
+    convs = _conversations(s, account, fresh, authors, now)
+    customer_ids = {i.customer_id for i in authors}
+    customers = {c.id: c for c in s.execute(select(_CUST).where(_CUST.c.id.in_(customer_ids)))}
+    labels = _labels(s, [c.id for c in convs.values() if c.id is not None])
+    contacts, open_counts = _contact_counts(s, customer_ids, convs.values())
     last_csat = automation.last_csat(s, customer_ids)
 
     rows, scores = [], []
-    for m in fresh:
+    for m, author in zip(fresh, authors, strict=True):
         score = sentiment.score(m.text, m.language_hint)
-        ident = idents[(m.channel, m.author.external_id)]
         scores.append(score)
         rows.append(
             {
-                "conversation_id": convs[m.thread_key].id,
+                "conversation_id": None,  # known once new conversations are inserted
                 "channel_account_id": account.id,
-                "customer_id": ident.customer_id,
+                "customer_id": author.customer_id,
                 "direction": Direction.IN.value,
                 "external_id": m.external_id,
-                "author_identity_id": ident.id,
+                "author_identity_id": author.id,
                 "text": m.text,
                 "html": sanitize_html(m.html),
                 "url": m.url,
@@ -123,55 +115,43 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
                 "received_at": now,
             }
         )
-    # RETURNING yields exactly the inserted rows; match them by external id (ordered RETURNING
-    # would make SQLite insert one row per statement).
-    id_of = {ext: mid for mid, ext in s.execute(insert(_MSG).returning(_MSG.c.id, _MSG.c.external_id), rows)}
-    ids = [id_of[r["external_id"]] for r in rows]
-
-    by_conv: dict[int, list[int]] = defaultdict(list)
-    for idx, row in enumerate(rows):
-        by_conv[row["conversation_id"]].append(idx)
+    by_conv: dict[str, list[int]] = defaultdict(list)
+    for idx, m in enumerate(fresh):
+        by_conv[m.thread_key].append(idx)
 
     rules = automation.load_rules(s, "message.created")
-    run_rows: list[dict[str, Any]] = []
-    label_rows: list[dict[str, Any]] = []
     states: dict | None = None
     strategies: dict[int, str] = {}
     weights = inbox.settings.get("rank_weights")
     now_ts = now.timestamp()
-    for conv in convs.values():
-        idxs = by_conv.get(conv.id)
-        if not idxs:
-            continue
+    work: list[_Step] = []
+    for key, conv in convs.items():
+        idxs = by_conv[key]
         customer = customers.get(conv.customer_id)
-        conv_labels = labels.setdefault(conv.id, set())
-        before_labels = set(conv_labels)
-        before_assignee = conv.assignee_id
+        conv_labels = labels.setdefault(conv.id, set()) if conv.id is not None else set()
+        step = _Step(conv, customer, conv_labels, set(conv_labels), conv.assignee_id, idxs, conv.id is None)
+        work.append(step)
         _absorb(conv, [rows[i] for i in idxs], customer, now)
         last = idxs[-1]
-        fm = fresh[last]
-        author = idents[(fm.channel, fm.author.external_id)]
         priority = ranking.rank_conversation(
-            conv, customer, author, scores[last].compound, ranking.urgency_terms(fm.text, scores[last].language),
+            conv, customer, authors[last], scores[last].compound,
+            ranking.urgency_terms(fresh[last].text, scores[last].language),
             contacts.get(conv.customer_id, 1), now, weights=weights,
         )
-        outcome = automation.Outcome()
+        outcome = step.outcome
         policy = sla_service.policy_for(s, conv, customer)
         business_hours = is_business_time(now, policy.calendar) if policy is not None else True
         for i in idxs:
             m, sc = fresh[i], scores[i]
             facts = automation.conversation_facts(conv, customer, conv_labels, now)
-            facts.update(
-                automation.message_facts(m.text, sc.language, sc.compound, sc.label, m.channel, m.public,
-                                         idents[(m.channel, m.author.external_id)])
-            )
+            facts.update(automation.message_facts(m.text, sc.language, sc.compound, sc.label, m.channel, m.public,
+                                                  authors[i]))
             facts["conversation.priority"] = priority.value
             facts["customer.open_conversations"] = open_counts.get(conv.customer_id, 0)
             facts["customer.last_csat"] = last_csat.get(conv.customer_id)
             facts["time.business_hours"] = business_hours
-            step = automation.apply_firings(conv, conv_labels, automation.run_rules(rules, facts, "message.created"),
-                                            "message.created", now)
-            _merge(outcome, step)
+            _merge(outcome, automation.apply_firings(
+                conv, conv_labels, automation.run_rules(rules, facts, "message.created"), "message.created", now))
         conv.priority_components = ranking.components_json(priority)
         ranking.store_priority(conv, priority, now, outcome.priority_floor)
         if outcome.priority_floor is not None and conv.priority <= outcome.priority_floor + 1e-6 \
@@ -181,9 +161,6 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
                  "contribution": round(outcome.priority_floor - priority.value, 3),
                  "detail": "raised by rule: " + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"])}
             )
-        run_rows.extend({"conversation_id": conv.id, **r} for r in outcome.runs if r["actions"])
-        for text in outcome.canned_replies:
-            queue_reply(s, conv, text, None, now)
         if conv.assignee_id is None and conv.status == Status.OPEN.value:
             if states is None:
                 states, strategies = assignment.agent_states(s), assignment.team_strategies(s)
@@ -191,21 +168,77 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
             conv.assignee_id = decision.agent_id
             conv.queue_reason = "" if decision.agent_id else decision.reason
         sla_service.update_due(s, conv, customer)
-        _save_labels(s, conv.id, before_labels, conv_labels, label_rows)
-        _announce(uow, conv, customer, conv_labels, [(ids[i], rows[i], idents[(fresh[i].channel, fresh[i].author.external_id)]) for i in idxs],
-                  created=conv.id in created, assigned=conv.assignee_id != before_assignee, outcome=outcome)
+
+    # New conversations are inserted once, with their final values; then the rows that need their ids.
+    _insert_new(s, [w.conv for w in work if w.created])
+    for w in work:
+        for i in w.idxs:
+            rows[i]["conversation_id"] = w.conv.id
+    # RETURNING yields exactly the inserted rows; match them by external id (ordered RETURNING
+    # would make SQLite insert one row per statement).
+    id_of = {ext: mid for mid, ext in s.execute(insert(_MSG).returning(_MSG.c.id, _MSG.c.external_id), rows)}
+    ids = [id_of[r["external_id"]] for r in rows]
+    run_rows: list[dict[str, Any]] = []
+    label_rows: list[dict[str, Any]] = []
+    changed: list[WorkingConversation] = []
+    for w in work:
+        conv = w.conv
+        run_rows.extend({"conversation_id": conv.id, **r} for r in w.outcome.runs if r["actions"])
+        for text in w.outcome.canned_replies:
+            queue_reply(s, conv, text, None, now)
+        if w.outcome.canned_replies:
+            sla_service.update_due(s, conv, w.customer)
+        if not w.created or w.outcome.canned_replies:
+            changed.append(conv)
+        _save_labels(s, conv.id, w.labels_before, w.labels, label_rows)
+        _announce(uow, conv, w.customer, w.labels, [(ids[i], rows[i], authors[i]) for i in w.idxs],
+                  created=w.created, assigned=conv.assignee_id != w.assignee_before, outcome=w.outcome)
     if run_rows:
         s.execute(insert(RuleRun.__table__), run_rows)
     if label_rows:
         s.execute(insert(ConversationLabel.__table__), label_rows)
-    s.execute(_CONV.update().where(_CONV.c.id == bindparam("_id")),
-              [_writable(c) for c in convs.values() if c.id in by_conv])
+    if changed:
+        s.execute(_CONV.update().where(_CONV.c.id == bindparam("_id")), [_writable(c) for c in changed])
     if states:
         assigned = {c.assignee_id for c in convs.values() if c.assignee_id}
         if assigned:
-            s.execute(update(Agent).where(Agent.id.in_(assigned)).values(last_assigned_at=now))
-    s.execute(update(Customer).where(Customer.id.in_(customer_ids)).values(last_seen_at=now))
+            s.execute(_AGENT.update().where(_AGENT.c.id.in_(assigned)).values(last_assigned_at=now))
+    s.execute(_CUST.update().where(_CUST.c.id.in_(customer_ids)).values(last_seen_at=now))
     return IngestResult(len(fresh), len(messages) - len(fresh), tuple(ids), tuple(c.id for c in convs.values()))
+
+
+@dataclass(slots=True)
+class _Step:
+    """One conversation's share of the batch, carried from deciding to writing and announcing."""
+
+    conv: WorkingConversation
+    customer: Any
+    labels: set[str]
+    labels_before: set[str]
+    assignee_before: int | None
+    idxs: list[int]
+    created: bool
+    outcome: automation.Outcome = field(default_factory=automation.Outcome)
+
+
+def _contact_counts(
+    s: Session, customer_ids: set[int], convs: Any
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Each customer's conversations in total and still open, counting this batch's new ones."""
+    contacts: dict[int, int] = {}
+    open_counts: dict[int, int] = {}
+    for cid, total, still_open in s.execute(
+        select(_CONV.c.customer_id, func.count(),
+               func.sum(case((_CONV.c.status != Status.RESOLVED.value, 1), else_=0)))
+        .where(_CONV.c.customer_id.in_(customer_ids))
+        .group_by(_CONV.c.customer_id)
+    ):
+        contacts[cid], open_counts[cid] = total, int(still_open or 0)
+    for conv in convs:
+        if conv.id is None:
+            contacts[conv.customer_id] = contacts.get(conv.customer_id, 0) + 1
+            open_counts[conv.customer_id] = open_counts.get(conv.customer_id, 0) + 1
+    return contacts, open_counts
 
 
 def _fresh(s: Session, account_id: int, messages: Sequence[InboundMessage]) -> list[InboundMessage]:
@@ -243,14 +276,17 @@ class WorkingConversation:
 
 _CONV = Conversation.__table__
 _MSG = Message.__table__
+_CUST = Customer.__table__
+_AGENT = Agent.__table__
 _NEW_DEFAULTS = {"priority": 0.0, "priority_base": 0.0, "priority_rate": 0.0, "priority_anchor": 0.0,
                  "sentiment": 0.0, "message_count": 0, "assigned_manually": False, "queue_reason": ""}
 
 
 def _conversations(
-    s: Session, account: ChannelAccount, fresh: list[InboundMessage], idents: dict, now: datetime
-) -> tuple[dict[str, WorkingConversation], set[int]]:
-    """Working copies of the batch's conversations; new ones are inserted in one statement."""
+    s: Session, account: ChannelAccount, fresh: list[InboundMessage], authors: list[Any], now: datetime
+) -> dict[str, WorkingConversation]:
+    """Working copies of the batch's conversations, in first-message order; new ones have no id
+    yet and are inserted by `_insert_new` once their values are final."""
     keys = list(dict.fromkeys(m.thread_key for m in fresh))
     found: dict[str, WorkingConversation] = {}
     for i in range(0, len(keys), 500):
@@ -258,39 +294,44 @@ def _conversations(
             select(_CONV).where(_CONV.c.channel_account_id == account.id, _CONV.c.thread_key.in_(keys[i : i + 500]))
         ):
             found[row.thread_key] = WorkingConversation(**row._mapping)
-    first: dict[str, InboundMessage] = {}
-    for m in fresh:
-        first.setdefault(m.thread_key, m)
-    new_rows = [
-        {
-            **_NEW_DEFAULTS,
-            "customer_id": idents[(first[k].channel, first[k].author.external_id)].customer_id,
-            "channel_account_id": account.id,
-            "channel": first[k].channel,
-            "thread_key": k,
-            "subject": first[k].text[:200],
-            "public": first[k].public,
-            "team_id": account.team_id,
-            "status": Status.OPEN.value,
-            "created_at": now,
-            "updated_at": now,
-            "last_message_at": _aware(first[k].created_at),
-            "priority_components": [],
-        }
-        for k in keys
-        if k not in found
-    ]
-    created: set[int] = set()
-    if new_rows:
-        # RETURNING gives back exactly the inserted rows; match them by thread key, not order.
-        id_of = {key: cid for cid, key in s.execute(insert(_CONV).returning(_CONV.c.id, _CONV.c.thread_key), new_rows)}
-        for row in new_rows:
-            conv = WorkingConversation(**row, id=id_of[row["thread_key"]])
-            found[row["thread_key"]] = conv
-            created.add(conv.id)
-    return found, created
+    out: dict[str, WorkingConversation] = {}
+    for m, author in zip(fresh, authors, strict=True):
+        key = m.thread_key
+        if key in out:
+            continue
+        conv = found.get(key)
+        if conv is None:
+            conv = WorkingConversation(
+                **_NEW_DEFAULTS,
+                customer_id=author.customer_id,
+                channel_account_id=account.id,
+                channel=m.channel,
+                thread_key=key,
+                subject=m.text[:200],
+                public=m.public,
+                team_id=account.team_id,
+                status=Status.OPEN.value,
+                created_at=now,
+                updated_at=now,
+                last_message_at=_aware(m.created_at),
+                priority_components=[],
+            )
+        out[key] = conv
+    return out
 
 
+def _insert_new(s: Session, convs: list[WorkingConversation]) -> None:
+    """Insert new conversations in one statement and give the working copies their ids."""
+    if not convs:
+        return
+    rows = [{name: getattr(c, name) for name in _INSERTABLE} for c in convs]
+    # RETURNING gives back exactly the inserted rows; match them by thread key, not order.
+    id_of = {key: cid for cid, key in s.execute(insert(_CONV).returning(_CONV.c.id, _CONV.c.thread_key), rows)}
+    for conv in convs:
+        conv.id = id_of[conv.thread_key]
+
+
+_INSERTABLE = tuple(c.key for c in Conversation.__table__.columns if c.key != "id")
 _WRITABLE = (
     "status", "snoozed_until", "priority", "priority_base", "priority_rate", "priority_anchor",
     "priority_components", "sentiment", "language", "assignee_id", "assigned_manually", "team_id",
