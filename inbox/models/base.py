@@ -22,10 +22,44 @@ def utcnow() -> datetime:
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores naive UTC, returns aware UTC, so SQLite and PostgreSQL agree on time."""
+    """Stores naive UTC, returns aware UTC, so SQLite and PostgreSQL agree on time.
+
+    On SQLite the text form is written and read in one C call each (`isoformat` /
+    `fromisoformat`), in exactly the format SQLAlchemy's SQLite DATETIME uses
+    ("YYYY-MM-DD HH:MM:SS.ffffff"): the generic chain (convert, then format field by field)
+    was a third of the cost of inserting a conversation.
+    """
 
     impl = DateTime
     cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given; Murmur stores aware UTC datetimes only")
+            if value.tzinfo is not UTC:
+                value = value.astimezone(UTC)
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value: str | datetime | None) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, str):
+                value = datetime.fromisoformat(value)
+            return value.replace(tzinfo=UTC)
+
+        return process
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
