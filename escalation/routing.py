@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from escalation.types import AgentState, RoutingDecision, RoutingRequest
@@ -21,8 +22,15 @@ from escalation.types import AgentState, RoutingDecision, RoutingRequest
 STRATEGIES = ("round_robin", "least_loaded")
 
 
+@lru_cache(maxsize=1024)
 def _lang(code: str | None) -> str:
     return (code or "").strip().replace("_", "-").split("-")[0].casefold()
+
+
+@lru_cache(maxsize=1024)
+def _primary_languages(languages: frozenset[str]) -> frozenset[str]:
+    """An agent's languages as primary subtags; cached, since every routing decision asks."""
+    return frozenset(_lang(x) for x in languages)
 
 
 def _recency(value: Any) -> float:
@@ -35,7 +43,10 @@ def _recency(value: Any) -> float:
 
 
 def _speaks(agent: AgentState, language: str) -> bool:
-    return not agent.languages or language in {_lang(x) for x in agent.languages}
+    if not agent.languages:
+        return True
+    langs = agent.languages
+    return language in (_primary_languages(langs) if isinstance(langs, frozenset) else {_lang(x) for x in langs})
 
 
 def _handles(agent: AgentState, channel: str) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 

@@ -63,7 +63,12 @@ LIFECYCLE_VALUE: Mapping[str, float] = {
 }
 
 
-def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+_DEFAULTS = dict(DEFAULT_WEIGHTS)
+
+
+def _weights(weights: Mapping[str, float] | None) -> Mapping[str, float]:
+    if not weights:
+        return _DEFAULTS  # read-only here: nothing below writes to the mapping
     merged = dict(DEFAULT_WEIGHTS)
     if weights:
         for key, value in weights.items():
@@ -73,6 +78,8 @@ def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
 
 
 def _finite(value: float, default: float = 0.0) -> float:
+    if type(value) is float:  # the usual case, without the conversions below
+        return value if value - value == 0.0 else default
     try:
         value = float(value)
     except (TypeError, ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,12 @@ class RankFacts:
     repeat_contacts: int = 0
 
 
-@dataclass(frozen=True)
-class Component:
-    """One named, weighted part of a priority, with the evidence behind it."""
+class Component(NamedTuple):
+    """One named, weighted part of a priority, with the evidence behind it.
+
+    A named tuple rather than a frozen dataclass: seven are made for every ranked message,
+    and a tuple is built in less than half the time, immutable all the same.
+    """
 
     name: str
     weight: float

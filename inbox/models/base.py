@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
@@ -19,6 +20,14 @@ NAMING = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@lru_cache(maxsize=4096)
+def _sqlite_text(value: datetime) -> str:
+    """The stored text of an aware datetime. Cached: a batch writes the same few instants (now,
+    each message's time) into many columns. Equal instants in other zones hash alike and give
+    the same UTC text, so the cache cannot mix them up."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -42,9 +51,7 @@ class UTCDateTime(TypeDecorator[datetime]):
                 return None
             if value.tzinfo is None:
                 raise ValueError("naive datetime given; Murmur stores aware UTC datetimes only")
-            if value.tzinfo is not UTC:
-                value = value.astimezone(UTC)
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            return _sqlite_text(value)
 
         return process
 
