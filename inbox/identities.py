@@ -52,11 +52,18 @@ def upsert_identities(
                 insert(_CUSTOMERS).returning(_CUSTOMERS.c.id, _CUSTOMERS.c.first_identity_key), customer_rows
             )
         )
-        session.execute(
-            insert_ignore(session, _IDENTITIES, ["channel", "external_id"]),
-            [_identity_row(k[0], wanted[k], mine[_key(k)], now) for k in missing],
-        )
-        found.update(_load(session, missing))
+        new_rows = {k: _identity_row(k[0], wanted[k], mine[_key(k)], now) for k in missing}
+        # Rows a concurrent writer inserted first are not returned (conflict ignored): load those.
+        for iid, channel, external_id in session.execute(
+            insert_ignore(session, _IDENTITIES, ["channel", "external_id"]).returning(
+                _IDENTITIES.c.id, _IDENTITIES.c.channel, _IDENTITIES.c.external_id
+            ),
+            list(new_rows.values()),
+        ):
+            found[(channel, external_id)] = SimpleNamespace(id=iid, **new_rows[(channel, external_id)])
+        lost = [k for k in missing if k not in found]
+        if lost:
+            found.update(_load(session, lost))
         orphans = [mine[_key(k)] for k in missing if found[k].customer_id != mine[_key(k)]]
         if orphans:
             session.execute(_CUSTOMERS.delete().where(_CUSTOMERS.c.id.in_(orphans)))

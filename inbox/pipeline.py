@@ -85,7 +85,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     authors = [idents[(m.channel, m.author.external_id)] for m in fresh]
     convs = _conversations(s, account, fresh, authors, now)
     customer_ids = {i.customer_id for i in authors}
-    customers = {c.id: c for c in s.execute(select(_CUST).where(_CUST.c.id.in_(customer_ids)))}
+    customers = {c.id: SimpleNamespace(**c._mapping) for c in s.execute(select(_CUST).where(_CUST.c.id.in_(customer_ids)))}
     labels = _labels(s, [c.id for c in convs.values() if c.id is not None])
     contacts, open_counts = _contact_counts(s, customer_ids, convs.values())
     last_csat = automation.last_csat(s, customer_ids)
