@@ -6,8 +6,9 @@ display name, email or phone). Substring matching is what Chinese, Japanese and 
 they do not separate words with spaces; it also finds "refund" in "refunds" and "#1234" in "order
 #12345". Both backends answer it from a trigram index built by migration 0004:
 
-* SQLite (embedded): FTS5 external-content tables with the 'trigram' tokenizer, kept in step by
-  triggers. Each term is sent as a quoted FTS5 string, so operators typed by the user (AND, NOT,
+* SQLite (embedded): FTS5 external-content tables with the 'trigram' tokenizer, exact at every
+  commit: triggers note changed rows and `inbox.search_index` indexes them in bulk just before
+  the commit (migration 0005). Each term is sent as a quoted FTS5 string, so operators typed by the user (AND, NOT,
   NEAR, `*`, `:`, `^`, parentheses, quotes) are searched for literally and never parsed.
 * PostgreSQL (scaled): pg_trgm GIN indexes on the columns; ILIKE with escaped wildcards uses them.
 
