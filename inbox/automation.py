@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from escalation import Action, Condition, Firing, Rule, evaluate
 from inbox.models import CannedResponse, Conversation, Customer, Identity, RuleRun, Status, SurveyResponse
 from inbox.models import Rule as RuleRow
+from inbox.sql import among
 
 
 def load_rules(session: Session, trigger: str | None = None) -> list[Rule]:
@@ -196,7 +197,7 @@ def last_csat(session: Session, customer_ids: Iterable[int]) -> dict[int, int]:
     if ids:
         for cid, rating in session.execute(
             select(SurveyResponse.customer_id, SurveyResponse.rating)
-            .where(SurveyResponse.customer_id.in_(ids), SurveyResponse.kind == "csat",
+            .where(among(session, SurveyResponse.customer_id, ids), SurveyResponse.kind == "csat",
                    SurveyResponse.rating.is_not(None))
             .order_by(SurveyResponse.answered_at, SurveyResponse.id)
         ):

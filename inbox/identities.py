@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, insert, select, tuple_
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from connectors.types import Author
 from inbox.models import Customer, Identity
-from inbox.sql import insert_ignore
+from inbox.sql import among, among_pairs, insert_ignore, insert_with_ids
 
 
 def upsert_identities(
@@ -45,13 +45,7 @@ def upsert_identities(
             }
             for k in missing
         ]
-        # RETURNING gives back exactly the rows this statement inserted; match them by key, not order.
-        mine = dict(
-            (key, cid)
-            for cid, key in session.execute(
-                insert(_CUSTOMERS).returning(_CUSTOMERS.c.id, _CUSTOMERS.c.first_identity_key), customer_rows
-            )
-        )
+        mine = {_key(k): cid for k, cid in zip(missing, insert_with_ids(session, _CUSTOMERS, customer_rows), strict=True)}
         new_rows = {k: _identity_row(k[0], wanted[k], mine[_key(k)], now) for k in missing}
         # Rows a concurrent writer inserted first are not returned (conflict ignored): load those.
         for iid, channel, external_id in session.execute(
@@ -66,7 +60,7 @@ def upsert_identities(
             found.update(_load(session, lost))
         orphans = [mine[_key(k)] for k in missing if found[k].customer_id != mine[_key(k)]]
         if orphans:
-            session.execute(_CUSTOMERS.delete().where(_CUSTOMERS.c.id.in_(orphans)))
+            session.execute(_CUSTOMERS.delete().where(among(session, _CUSTOMERS.c.id, orphans)))
     refresh = [
         {"_id": found[k].id, "followers": a.followers, "display_name": a.display_name or found[k].display_name,
          "handle": a.handle or found[k].handle, "verified": a.verified}
@@ -108,8 +102,7 @@ _IDENTITIES = Identity.__table__
 
 def _load(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], SimpleNamespace]:
     out: dict[tuple[str, str], SimpleNamespace] = {}
-    key = tuple_(_IDENTITIES.c.channel, _IDENTITIES.c.external_id)
-    for i in range(0, len(keys), 400):
-        for row in session.execute(select(_IDENTITIES).where(key.in_(keys[i : i + 400]))):
-            out[(row.channel, row.external_id)] = SimpleNamespace(**row._mapping)
+    key = among_pairs(session, (_IDENTITIES.c.channel, _IDENTITIES.c.external_id), keys)
+    for row in session.execute(select(_IDENTITIES).where(key)):
+        out[(row.channel, row.external_id)] = SimpleNamespace(**row._mapping)
     return out

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 import sentiment
@@ -38,7 +38,7 @@ from inbox.models import (
 from inbox.replies import queue_reply
 from inbox.sanitize import sanitize_html
 from inbox.serialize import conversation_dict, message_dict
-from inbox.sql import lock_channel
+from inbox.sql import among, insert_rows, insert_with_ids, lock_channel, update_rows
 
 _UNSET: Any = object()
 
@@ -85,7 +85,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     authors = [idents[(m.channel, m.author.external_id)] for m in fresh]
     convs = _conversations(s, account, fresh, authors, now)
     customer_ids = {i.customer_id for i in authors}
-    customers = {c.id: SimpleNamespace(**c._mapping) for c in s.execute(select(_CUST).where(_CUST.c.id.in_(customer_ids)))}
+    customers = {c.id: SimpleNamespace(**c._mapping) for c in s.execute(select(_CUST).where(among(s, _CUST.c.id, customer_ids)))}
     labels = _labels(s, [c.id for c in convs.values() if c.id is not None])
     contacts, open_counts = _contact_counts(s, customer_ids, convs.values())
     last_csat = automation.last_csat(s, customer_ids)
@@ -174,10 +174,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     for w in work:
         for i in w.idxs:
             rows[i]["conversation_id"] = w.conv.id
-    # RETURNING yields exactly the inserted rows; match them by external id (ordered RETURNING
-    # would make SQLite insert one row per statement).
-    id_of = {ext: mid for mid, ext in s.execute(insert(_MSG).returning(_MSG.c.id, _MSG.c.external_id), rows)}
-    ids = [id_of[r["external_id"]] for r in rows]
+    ids = insert_with_ids(s, _MSG, rows)
     run_rows: list[dict[str, Any]] = []
     label_rows: list[dict[str, Any]] = []
     changed: list[WorkingConversation] = []
@@ -191,19 +188,17 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
         if not w.created or w.outcome.canned_replies:
             changed.append(conv)
         _save_labels(s, conv.id, w.labels_before, w.labels, label_rows)
-        _announce(uow, conv, w.customer, w.labels, [(ids[i], rows[i], authors[i]) for i in w.idxs],
+        _announce(uow, conv, w.customer, w.labels, [(rows[i], authors[i]) for i in w.idxs],
                   created=w.created, assigned=conv.assignee_id != w.assignee_before, outcome=w.outcome)
-    if run_rows:
-        s.execute(insert(RuleRun.__table__), run_rows)
-    if label_rows:
-        s.execute(insert(ConversationLabel.__table__), label_rows)
+    insert_rows(s, RuleRun.__table__, run_rows)
+    insert_rows(s, ConversationLabel.__table__, label_rows)
     if changed:
-        s.execute(_CONV.update().where(_CONV.c.id == bindparam("_id")), [_writable(c) for c in changed])
+        update_rows(s, _CONV, [_writable(c) for c in changed])
     if states:
         assigned = {c.assignee_id for c in convs.values() if c.assignee_id}
         if assigned:
-            s.execute(_AGENT.update().where(_AGENT.c.id.in_(assigned)).values(last_assigned_at=now))
-    s.execute(_CUST.update().where(_CUST.c.id.in_(customer_ids)).values(last_seen_at=now))
+            s.execute(_AGENT.update().where(among(s, _AGENT.c.id, assigned)).values(last_assigned_at=now))
+    s.execute(_CUST.update().where(among(s, _CUST.c.id, customer_ids)).values(last_seen_at=now))
     return IngestResult(len(fresh), len(messages) - len(fresh), tuple(ids), tuple(c.id for c in convs.values()))
 
 
@@ -230,7 +225,7 @@ def _contact_counts(
     for cid, total, still_open in s.execute(
         select(_CONV.c.customer_id, func.count(),
                func.sum(case((_CONV.c.status != Status.RESOLVED.value, 1), else_=0)))
-        .where(_CONV.c.customer_id.in_(customer_ids))
+        .where(among(s, _CONV.c.customer_id, customer_ids))
         .group_by(_CONV.c.customer_id)
     ):
         contacts[cid], open_counts[cid] = total, int(still_open or 0)
@@ -246,16 +241,13 @@ def _fresh(s: Session, account_id: int, messages: Sequence[InboundMessage]) -> l
     unique: dict[str, InboundMessage] = {}
     for m in messages:
         unique.setdefault(m.external_id, m)
-    keys = list(unique)
-    seen: set[str] = set()
-    for i in range(0, len(keys), 500):
-        seen.update(
-            s.scalars(
-                select(Message.external_id).where(
-                    Message.channel_account_id == account_id, Message.external_id.in_(keys[i : i + 500])
-                )
+    seen = set(
+        s.scalars(
+            select(_MSG.c.external_id).where(
+                _MSG.c.channel_account_id == account_id, among(s, _MSG.c.external_id, unique)
             )
         )
+    )
     return sorted((m for k, m in unique.items() if k not in seen), key=lambda m: _aware(m.created_at))
 
 
@@ -289,11 +281,10 @@ def _conversations(
     yet and are inserted by `_insert_new` once their values are final."""
     keys = list(dict.fromkeys(m.thread_key for m in fresh))
     found: dict[str, WorkingConversation] = {}
-    for i in range(0, len(keys), 500):
-        for row in s.execute(
-            select(_CONV).where(_CONV.c.channel_account_id == account.id, _CONV.c.thread_key.in_(keys[i : i + 500]))
-        ):
-            found[row.thread_key] = WorkingConversation(**row._mapping)
+    for row in s.execute(
+        select(*_LOADED).where(_CONV.c.channel_account_id == account.id, among(s, _CONV.c.thread_key, keys))
+    ):
+        found[row.thread_key] = WorkingConversation(**row._mapping)
     out: dict[str, WorkingConversation] = {}
     for m, author in zip(fresh, authors, strict=True):
         key = m.thread_key
@@ -325,12 +316,13 @@ def _insert_new(s: Session, convs: list[WorkingConversation]) -> None:
     if not convs:
         return
     rows = [{name: getattr(c, name) for name in _INSERTABLE} for c in convs]
-    # RETURNING gives back exactly the inserted rows; match them by thread key, not order.
-    id_of = {key: cid for cid, key in s.execute(insert(_CONV).returning(_CONV.c.id, _CONV.c.thread_key), rows)}
-    for conv in convs:
-        conv.id = id_of[conv.thread_key]
+    for conv, new_id in zip(convs, insert_with_ids(s, _CONV, rows), strict=True):
+        conv.id = new_id
 
 
+# Loaded for existing conversations: every column but the rank components, which the batch
+# recomputes for every conversation it touches (parsing their JSON was a fifth of the load).
+_LOADED = tuple(c for c in _CONV.columns if c.key != "priority_components")
 _INSERTABLE = tuple(c.key for c in Conversation.__table__.columns if c.key != "id")
 _WRITABLE = (
     "status", "snoozed_until", "priority", "priority_base", "priority_rate", "priority_anchor",
@@ -369,7 +361,7 @@ def _labels(s: Session, conv_ids: list[int]) -> dict[int, set[str]]:
     if conv_ids:
         for cid, label in s.execute(
             select(ConversationLabel.conversation_id, ConversationLabel.label).where(
-                ConversationLabel.conversation_id.in_(conv_ids)
+                among(s, ConversationLabel.conversation_id, conv_ids)
             )
         ):
             out[cid].add(label)
@@ -401,7 +393,7 @@ def _announce(
     conv: Conversation,
     customer: Customer | None,
     labels: set[str],
-    new_messages: list[tuple[int, dict[str, Any], Any]],
+    new_messages: list[tuple[dict[str, Any], Any]],
     created: bool,
     assigned: bool,
     outcome: automation.Outcome,
@@ -409,8 +401,8 @@ def _announce(
     rooms = conversation_rooms(conv.team_id, conv.assignee_id, conv.id)
     summary = conversation_dict(conv, customer, sorted(labels))
     uow.emit("conversation.created" if created else "conversation.updated", {"conversation": summary}, rooms)
-    for mid, row, ident in new_messages:
-        msg = SimpleNamespace(**row, id=mid, author_agent_id=None, sentiment_corrected_by=None)
+    for row, ident in new_messages:  # rows as inserted, ids included
+        msg = SimpleNamespace(**row, author_agent_id=None, sentiment_corrected_by=None)
         uow.emit("message.created", {"message": message_dict(msg, ident), "conversation": summary}, rooms)
     if assigned and conv.assignee_id is not None:
         uow.emit("conversation.assigned", {"conversation": summary, "assignee_id": conv.assignee_id}, rooms)

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import text
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,6 +30,42 @@ def insert_ignore(session: Session, model: Any, conflict_columns: list[str]) -> 
     return sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
 
 
+def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN values` with the whole list in one bound parameter, however long it is.
+
+    A plain `in_()` renders one parameter per value at every execution, so the statement text
+    changes with the batch and is prepared anew each time: with 250 values that cost ~4 ms a
+    statement on SQLite, against ~1 ms for `IN (SELECT value FROM json_each(?))`, whose text
+    never changes. PostgreSQL gets `= ANY(:array)`. Values are ints or strings.
+    """
+    items = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, items, type_=postgresql.ARRAY(column.type)))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(_json(items))))
+
+
+def among_pairs(
+    session: Session, columns: tuple[Any, Any], pairs: Iterable[tuple[Any, Any]]
+) -> ColumnElement[bool]:
+    """`(a, b) IN pairs` in one or two bound parameters (see `among`)."""
+    items = list(pairs)
+    a, b = columns
+    if session.get_bind().dialect.name == "postgresql":
+        firsts = bindparam(None, [p[0] for p in items], type_=postgresql.ARRAY(a.type))
+        seconds = bindparam(None, [p[1] for p in items], type_=postgresql.ARRAY(b.type))
+        return tuple_(a, b).in_(select(func.unnest(firsts), func.unnest(seconds)))
+    value = literal_column("value")
+    return tuple_(a, b).in_(
+        select(func.json_extract(value, "$[0]"), func.json_extract(value, "$[1]")).select_from(
+            func.json_each(_json([list(p) for p in items]))
+        )
+    )
+
+
+def _json(items: list[Any]) -> Any:
+    return bindparam(None, orjson.dumps(items).decode(), type_=String)
+
+
 def lock_channel(session: Session, channel_account_id: int) -> None:
     """Serialize ingest per channel account for the rest of the transaction.
 
@@ -24,3 +74,114 @@ def lock_channel(session: Session, channel_account_id: int) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k, :id)"), {"k": 4201, "id": channel_account_id})
+
+
+def insert_with_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert `rows` (dicts with the same keys) in one statement; sets each row's "id" and
+    returns the ids in row order.
+
+    The ids are taken before the insert: on SQLite from `max(id)` (every write transaction holds
+    the database's write lock from BEGIN IMMEDIATE, so no other writer can take them), on
+    PostgreSQL from the table's sequence. Knowing them up front lets the rows go in as one plain
+    executemany rather than an INSERT ... RETURNING whose rows must be matched back by a key.
+    """
+    if not rows:
+        return []
+    n = len(rows)
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list(
+            session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                {"t": table.name, "n": n},
+            )
+        )
+    else:
+        top = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+        ids = list(range(top + 1, top + 1 + n))
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    insert_rows(session, table, rows)
+    return ids
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys) in one executemany.
+
+    On SQLite the values are converted with the columns' own bind processors (the same
+    conversions SQLAlchemy applies) and handed straight to the driver's `executemany`: for the
+    pipeline's wide rows this is about 40% cheaper than Core's per-row parameter handling.
+    A column missing from the rows gets its scalar default, as with Core; a column whose
+    default is computed, or a key that is not a column, takes the Core path.
+    """
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    plan = _insert_plan(table, tuple(rows[0]), dialect) if dialect.name == "sqlite" else None
+    if plan is None:
+        session.execute(insert(table), rows)
+        return
+    sql, keys, processors, defaults = plan
+    values = [
+        tuple(p(row[k]) if p is not None else row[k] for k, p in zip(keys, processors, strict=True))
+        + defaults
+        for row in rows
+    ]
+    conn.connection.dbapi_connection.executemany(sql, values)  # type: ignore[union-attr]
+
+
+_PLANS: dict[tuple[str, tuple[str, ...], str], Any] = {}
+
+
+def _insert_plan(table: Table, keys: tuple[str, ...], dialect: Any) -> Any:
+    """(SQL, keys, bind processors, default values) for rows with `keys`, or None for Core."""
+    cache_key = (table.name, keys, dialect.name)
+    if cache_key in _PLANS:
+        return _PLANS[cache_key]
+    columns = {c.key: c for c in table.columns}
+    plan = None
+    if all(k in columns for k in keys):
+        missing = [c for c in table.columns if c.key not in keys and c.default is not None]
+        if all(c.default.is_scalar for c in missing):  # type: ignore[union-attr]
+            quote = dialect.identifier_preparer.quote
+            names = [quote(c.name) for c in (*(columns[k] for k in keys), *missing)]
+            defaults = tuple(_processed(c, c.default.arg, dialect) for c in missing)  # type: ignore[union-attr]
+            processors = tuple(columns[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys)
+            sql = (
+                f"INSERT INTO {quote(table.name)} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            )
+            plan = (sql, keys, processors, defaults)
+    _PLANS[cache_key] = plan
+    return plan
+
+
+def _processed(column: Any, value: Any, dialect: Any) -> Any:
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return processor(value) if processor is not None else value
+
+
+def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """UPDATE each row (dicts with the same keys, "_id" naming the row) in one executemany;
+    on SQLite through the driver with the columns' bind processors, as `insert_rows`."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    keys = tuple(k for k in rows[0] if k != "_id")
+    if dialect.name != "sqlite":
+        session.execute(table.update().where(table.c.id == bindparam("_id")), rows)
+        return
+    cache_key = (table.name, keys, "update")
+    plan = _PLANS.get(cache_key)
+    if plan is None:
+        quote = dialect.identifier_preparer.quote
+        columns = {c.key: c for c in table.columns}
+        sets = ", ".join(f"{quote(columns[k].name)} = ?" for k in keys)
+        processors = tuple(columns[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys)
+        plan = _PLANS[cache_key] = (f"UPDATE {quote(table.name)} SET {sets} WHERE id = ?", processors)
+    sql, processors = plan
+    values = [
+        (*(p(row[k]) if p is not None else row[k] for k, p in zip(keys, processors, strict=True)), row["_id"])
+        for row in rows
+    ]
+    conn.connection.dbapi_connection.executemany(sql, values)  # type: ignore[union-attr]
