@@ -5,6 +5,8 @@ Public entry points (plain Python; no Flask, SQLAlchemy or Celery):
 - `urgency_cues(text, language) -> tuple[str, ...]` for `RankFacts.urgency_terms`
 - `rank(facts, weights=None) -> Priority`, with `DEFAULT_WEIGHTS`, `effective_priority`,
   `sort_key` and `waiting_rate` for keeping the order current as waiting grows
+- `warm()` loads every scorer's tables now (jieba's dictionary takes about a second), so that
+  the first message a process scores does not pay for it
 - `sentiment.evaluation` (evaluate_rows, load_labeled_file, format_report) and
   `sentiment.bench.compare_with_raw_vader`
 """
@@ -12,7 +14,7 @@ Public entry points (plain Python; no Flask, SQLAlchemy or Celery):
 from sentiment.cues import urgency_cues
 from sentiment.language import detect as detect_language
 from sentiment.rank import DEFAULT_WEIGHTS, effective_priority, rank, sort_key, waiting_rate
-from sentiment.scoring import score
+from sentiment.scoring import score, warm
 from sentiment.types import Component, Priority, RankFacts, Score
 
 __all__ = [
@@ -28,4 +30,5 @@ __all__ = [
     "sort_key",
     "urgency_cues",
     "waiting_rate",
+    "warm",
 ]

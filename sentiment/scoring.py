@@ -139,3 +139,19 @@ def _score(text: str, lang_hint: str | None) -> Score:
     return Score(
         compound, label_of(compound), language, round(min(1.0, confidence), 3), _reasons(second + shown)
     )
+
+
+# One text per scorer: English (VADER's lexicon), Simplified and Traditional Chinese (jieba,
+# pysenti, OpenCC), Thai (the n-gram model), with emoji.
+_WARM_TEXTS = (
+    ("Thanks, great service 🙂", "en"),
+    ("谢谢，服务很好", "zh-Hans"),
+    ("謝謝，服務很好", "zh-Hant"),
+    ("ขอบคุณมากค่ะ บริการดีมาก", "th"),
+)
+
+
+def warm() -> None:
+    """Load every scorer's tables now rather than on the first message that needs them."""
+    for text, hint in _WARM_TEXTS:
+        score(text, hint)

@@ -61,6 +61,7 @@ def serve(host: str | None, port: int | None) -> None:
     from inbox.demo import DEMO_LOGIN
     from web.app import create_app
     from web.extensions import socketio
+    from web.warmup import warm_process
 
     config = _config()
     host, port = host or config.host, port or config.port
@@ -70,6 +71,7 @@ def serve(host: str | None, port: int | None) -> None:
         from web.scheduler import start
 
         start(app.extensions["murmur.inbox"])
+    warm_process()  # before the URL is printed: the first message should not wait for jieba
     mode = "scaled" if config.scaled else "embedded"
     click.echo(f"Murmur ({mode}) is serving the inbox at http://{host}:{port}/")
     if not config.scaled:
@@ -114,8 +116,11 @@ def create_token(email: str) -> None:
 def worker(concurrency: int) -> None:
     """Run a Celery worker (scaled mode)."""
     from web.celery_app import celery_from_env
+    from web.warmup import warm_process
 
-    celery_from_env().worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"])
+    app = celery_from_env()
+    warm_process()
+    app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"])
 
 
 @main.command()

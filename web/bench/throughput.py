@@ -47,6 +47,7 @@ def pipeline_rate(
         # the lexicons and dictionaries (jieba's takes about a second), and compiles the rules.
         warm = list({lang: i for i, (_, lang) in reversed(list(enumerate(corpus)))}.values())
         ingest(inbox, channel["id"], [messages[i] for i in warm])
+        _warm_scorers(corpus)
         skip = set(warm)
         timed = [m for i, m in enumerate(messages) if i not in skip]
         # Each batch is ingested and then scored by raw VADER, so both sides see the same texts at
