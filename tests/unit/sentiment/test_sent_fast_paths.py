@@ -17,7 +17,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentiment import thai, zh_segment
+from sentiment import cues, thai, zh_segment
 from sentiment.emoji import emoji_valences, find_emoji
 from sentiment.language import _variant_tables, chinese_variant
 
@@ -112,3 +112,101 @@ def test_emoji_lookup_matches_regex(text: str) -> None:
     table = emoji_valences()
     pattern = re.compile("[" + "".join(re.escape(c) for c in sorted(table)) + "]")
     assert find_emoji(text) == [(e, table[e]) for e in pattern.findall(text)]
+
+
+def _cues_reference(text: str, language: str) -> tuple[str, ...]:
+    """Every cue's regex searched, no literal shortcut."""
+    lowered = text.lower()
+    family = cues._family(language)
+    found: list[str] = []
+    for fam in dict.fromkeys((family, "en")):
+        for name, pattern, _ in cues._urgency_res(fam):
+            if name not in found and pattern.search(lowered):
+                found.append(name)
+    return tuple(found)
+
+
+_CUE_WORDS = [
+    "still",
+    "been",
+    "waiting",
+    "for",
+    "3",
+    "two",
+    "days",
+    "weeks",
+    "charged",
+    "billed",
+    "me",
+    "twice",
+    "double",
+    "-",
+    "cancel",
+    "charge",
+    "back",
+    "scam",
+    "fraud",
+    "lawyer",
+    "legal",
+    "action",
+    "sue",
+    "never",
+    "buying",
+    "again",
+    "no",
+    "reply",
+    "nobody",
+    "no one",
+    "has",
+    "answered",
+    "where",
+    "is",
+    "'s",
+    "my",
+    "order",
+    "refund",
+    "?",
+    "!",
+    "？",
+    "😡",
+    "退款",
+    "还在等",
+    "等了",
+    "三",
+    "个星期",
+    "扣了两次",
+    "取消",
+    "律师",
+    "再也不",
+    "没人回",
+    "订单",
+    "在哪",
+    "呢",
+    "คืนเงิน",
+    "ยังรอ",
+    "ไม่",
+    "ตอบ",
+    "ของอยู่ไหน",
+    "Refund",
+    "WHERE",
+    " ",
+    "  ",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_CUE_WORDS), max_size=12).map(" ".join) | st.text(max_size=40),
+    st.sampled_from(["en", "zh-Hans", "zh-Hant", "th", None]),
+)
+def test_cue_shortcut_matches_every_regex(text: str, language: str | None) -> None:
+    assert cues.urgency_cues(text, language) == _cues_reference(text, language)
+
+
+def test_required_literals_are_read_from_the_pattern() -> None:
+    assert cues.required_literals(r"\brefund") == ("refund",)
+    assert cues.required_literals(r"\bscam|\bfraud") == ("scam", "fraud")
+    assert cues.required_literals(r"\bcharge ?back") == ("charge",)
+    assert cues.required_literals("[\U0001f621\U0001f92c]") is None
+    assert cues.required_literals(r"(?:a|\d+)x?") is None
+    assert cues.required_literals("(unbalanced") is None
