@@ -29,11 +29,14 @@ class Conversation(Base):
     __table_args__ = (
         UniqueConstraint("channel_account_id", "thread_key", name="uq_conversations_thread"),
         Index("ix_conversations_status_priority", "status", "priority"),
+        # Load counts per agent and per customer come from these alone (migration 0006).
+        Index("ix_conversations_assignee_status", "assignee_id", "status"),
+        Index("ix_conversations_customer_status", "customer_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    channel_account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    channel_account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id"))
     channel: Mapped[str] = mapped_column(String(30))
     thread_key: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(300), default="")
@@ -49,7 +52,7 @@ class Conversation(Base):
     priority_anchor: Mapped[float] = mapped_column(default=0.0, index=True)
     priority_components: Mapped[list] = mapped_column(default=list)
     sentiment: Mapped[float] = mapped_column(default=0.0)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None, index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
     assigned_manually: Mapped[bool] = mapped_column(default=False)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None, index=True)
     queue_reason: Mapped[str] = mapped_column(String(200), default="")
