@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -122,11 +124,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         session.execute(insert(table), rows)
         return
     sql, keys, processors, defaults = plan
-    values = [
-        tuple(p(row[k]) if p is not None else row[k] for k, p in zip(keys, processors, strict=True))
-        + defaults
-        for row in rows
-    ]
+    columns = _converted_columns(rows, keys, processors)
+    values = list(zip(*columns, *(repeat(d, len(rows)) for d in defaults), strict=True))
     conn.connection.dbapi_connection.executemany(sql, values)  # type: ignore[union-attr]
 
 
@@ -155,6 +154,16 @@ def _insert_plan(table: Table, keys: tuple[str, ...], dialect: Any) -> Any:
     return plan
 
 
+def _converted_columns(rows: list[dict[str, Any]], keys: tuple[str, ...], processors: tuple[Any, ...]) -> list[Any]:
+    """The rows' values column by column, each column converted by its processor with `map`:
+    the per-value loop runs in C, not in a generator per row."""
+    out = []
+    for key, processor in zip(keys, processors, strict=True):
+        column = list(map(itemgetter(key), rows))
+        out.append(column if processor is None else list(map(processor, column)))
+    return out
+
+
 def _processed(column: Any, value: Any, dialect: Any) -> Any:
     processor = column.type.dialect_impl(dialect).bind_processor(dialect)
     return processor(value) if processor is not None else value
@@ -180,8 +189,5 @@ def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         processors = tuple(columns[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys)
         plan = _PLANS[cache_key] = (f"UPDATE {quote(table.name)} SET {sets} WHERE id = ?", processors)
     sql, processors = plan
-    values = [
-        (*(p(row[k]) if p is not None else row[k] for k, p in zip(keys, processors, strict=True)), row["_id"])
-        for row in rows
-    ]
+    values = list(zip(*_converted_columns(rows, (*keys, "_id"), (*processors, None)), strict=True))
     conn.connection.dbapi_connection.executemany(sql, values)  # type: ignore[union-attr]

@@ -237,7 +237,7 @@ def urgency_cues(text: str, language: str | None = None) -> tuple[str, ...]:
     found: list[str] = []
     for fam in dict.fromkeys((family, "en")):
         for name, pattern, words in _urgency_res(fam):
-            if name in found or (words is not None and not any(w in lowered for w in words)):
+            if name in found or (words is not None and not any(map(lowered.__contains__, words))):
                 continue
             if pattern.search(lowered):
                 found.append(name)
