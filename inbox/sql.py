@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from itertools import repeat
 from operator import itemgetter
@@ -22,6 +23,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -126,7 +128,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     sql, keys, processors, defaults = plan
     columns = _converted_columns(rows, keys, processors)
     values = list(zip(*columns, *(repeat(d, len(rows)) for d in defaults), strict=True))
-    conn.connection.dbapi_connection.executemany(sql, values)  # type: ignore[union-attr]
+    _driver_executemany(conn, sql, values)
 
 
 _PLANS: dict[tuple[str, tuple[str, ...], str], Any] = {}
@@ -154,7 +156,18 @@ def _insert_plan(table: Table, keys: tuple[str, ...], dialect: Any) -> Any:
     return plan
 
 
-def _converted_columns(rows: list[dict[str, Any]], keys: tuple[str, ...], processors: tuple[Any, ...]) -> list[Any]:
+def _driver_executemany(conn: Any, sql: str, values: list[tuple[Any, ...]]) -> None:
+    """`executemany` on the session's own DBAPI connection (same transaction), with driver errors
+    raised as SQLAlchemy's (IntegrityError, OperationalError, ...) as Core would raise them."""
+    try:
+        conn.connection.dbapi_connection.executemany(sql, values)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+
+
+def _converted_columns(
+    rows: list[dict[str, Any]], keys: tuple[str, ...], processors: tuple[Any, ...]
+) -> list[Any]:
     """The rows' values column by column, each column converted by its processor with `map`:
     the per-value loop runs in C, not in a generator per row."""
     out = []
@@ -190,4 +203,4 @@ def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         plan = _PLANS[cache_key] = (f"UPDATE {quote(table.name)} SET {sets} WHERE id = ?", processors)
     sql, processors = plan
     values = list(zip(*_converted_columns(rows, (*keys, "_id"), (*processors, None)), strict=True))
-    conn.connection.dbapi_connection.executemany(sql, values)  # type: ignore[union-attr]
+    _driver_executemany(conn, sql, values)

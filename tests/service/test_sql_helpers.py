@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from inbox.context import Inbox
 from inbox.models import ChannelAccount, Conversation, Customer, Identity, Message, RuleRun
@@ -141,3 +143,11 @@ def test_among_finds_exactly_the_listed_values(inbox: Inbox) -> None:
         )
         assert found == {("x", "e0"), ("mastodon", "e1"), ("mastodon", "e29")}
         assert list(s.scalars(select(Message.id).where(among(s, Message.external_id, ["m"])))) == []
+
+
+def test_a_broken_row_raises_sqlalchemys_integrity_error(inbox: Inbox) -> None:
+    with pytest.raises(IntegrityError), inbox.unit_of_work() as uow:
+        ids = insert_with_ids(uow.session, Customer.__table__, [_customer("dup")])
+        insert_rows(uow.session, Customer.__table__, [{**_customer("again"), "id": ids[0]}])
+    with inbox.read() as s:  # the whole unit of work rolled back
+        assert list(s.scalars(select(Customer.id).where(Customer.first_identity_key == "dup"))) == []
