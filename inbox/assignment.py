@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
+from functools import cache
+from types import SimpleNamespace
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalation import AgentState, RoutingDecision, RoutingRequest, route
 from inbox.models import Agent, Conversation, Status, Team, agent_teams
+from inbox.sql import dialect_of, in_list, list_param
 
 
 def agent_states(session: Session) -> dict[int, AgentState]:
     """Every active agent with presence and open load: routing needs the offline ones too,
     to say truthfully whether a team has nobody or nobody online."""
-    agents = session.execute(
-        select(Agent.id, Agent.capacity, Agent.languages, Agent.last_assigned_at, Agent.presence).where(
-            Agent.active.is_(True)
-        )
-    ).all()
+    d = dialect_of(session)
+    q = _queries(d)
+    agents = session.execute(q.agents).all()
     if not agents:
         return {}
-    ids = [a.id for a in agents]
-    loads = dict(
-        session.execute(
-            select(Conversation.assignee_id, func.count())
-            .where(Conversation.assignee_id.in_(ids), Conversation.status != Status.RESOLVED.value)
-            .group_by(Conversation.assignee_id)
-        ).all()
-    )
+    ids = list_param(d, [a.id for a in agents])
+    loads = dict(session.execute(q.loads, {"ids": ids}).all())
     teams: dict[int, set[int]] = {}
-    for agent_id, team_id in session.execute(select(agent_teams.c.agent_id, agent_teams.c.team_id).where(
-        agent_teams.c.agent_id.in_(ids)
-    )):
+    for agent_id, team_id in session.execute(q.teams, {"ids": ids}):
         teams.setdefault(agent_id, set()).add(team_id)
     return {
         a.id: AgentState(
@@ -47,7 +41,26 @@ def agent_states(session: Session) -> dict[int, AgentState]:
 
 
 def team_strategies(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Team.id, Team.routing_strategy)).all())
+    return dict(session.execute(_queries(dialect_of(session)).strategies).all())
+
+
+@cache
+def _queries(dialect: str) -> SimpleNamespace:
+    """Built once per dialect: every ingest batch that routes asks all of these."""
+    return SimpleNamespace(
+        agents=select(
+            Agent.id, Agent.capacity, Agent.languages, Agent.last_assigned_at, Agent.presence
+        ).where(Agent.active.is_(True)),
+        loads=select(Conversation.assignee_id, func.count())
+        .where(
+            in_list(dialect, Conversation.assignee_id, "ids"), Conversation.status != Status.RESOLVED.value
+        )
+        .group_by(Conversation.assignee_id),
+        teams=select(agent_teams.c.agent_id, agent_teams.c.team_id).where(
+            in_list(dialect, agent_teams.c.agent_id, "ids")
+        ),
+        strategies=select(Team.id, Team.routing_strategy),
+    )
 
 
 def choose(

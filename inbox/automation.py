@@ -9,33 +9,52 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from escalation import Action, Condition, Firing, Rule, evaluate
 from inbox.models import CannedResponse, Conversation, Customer, Identity, RuleRun, Status, SurveyResponse
 from inbox.models import Rule as RuleRow
-from inbox.sql import among
+from inbox.sql import dialect_of, in_list, list_param
 
 
 def load_rules(session: Session, trigger: str | None = None) -> list[Rule]:
     """Enabled rules in order, with canned replies resolved to their text (read once per batch)."""
-    stmt = select(RuleRow).where(RuleRow.enabled.is_(True)).order_by(RuleRow.position, RuleRow.id)
-    if trigger is not None:
-        stmt = stmt.where(RuleRow.trigger == trigger)
-    rules = [to_rule(r) for r in session.scalars(stmt)]
-    wanted = {a.params["canned_id"] for r in rules for a in r.actions
-              if a.type == "send_canned" and a.params.get("canned_id") is not None}
+    rules = [to_rule(r) for r in session.scalars(_rules_query(trigger is not None), {"trigger": trigger})]
+    wanted = {
+        a.params["canned_id"]
+        for r in rules
+        for a in r.actions
+        if a.type == "send_canned" and a.params.get("canned_id") is not None
+    }
     if not wanted:
         return rules
-    texts = dict(session.execute(select(CannedResponse.id, CannedResponse.text)
-                                 .where(CannedResponse.id.in_(wanted))).all())
-    return [replace(r, actions=tuple(
-        Action(a.type, {**a.params, "text": texts.get(a.params["canned_id"], "")})
-        if a.type == "send_canned" and a.params.get("canned_id") is not None else a for a in r.actions))
-        for r in rules]
+    texts = dict(
+        session.execute(
+            select(CannedResponse.id, CannedResponse.text).where(CannedResponse.id.in_(wanted))
+        ).all()
+    )
+    return [
+        replace(
+            r,
+            actions=tuple(
+                Action(a.type, {**a.params, "text": texts.get(a.params["canned_id"], "")})
+                if a.type == "send_canned" and a.params.get("canned_id") is not None
+                else a
+                for a in r.actions
+            ),
+        )
+        for r in rules
+    ]
+
+
+@cache
+def _rules_query(by_trigger: bool) -> Any:
+    stmt = select(RuleRow).where(RuleRow.enabled.is_(True)).order_by(RuleRow.position, RuleRow.id)
+    return stmt.where(RuleRow.trigger == bindparam("trigger")) if by_trigger else stmt
 
 
 def to_rule(r: RuleRow) -> Rule:
@@ -151,7 +170,12 @@ def apply_firings(
                 "rule_name": firing.rule_name,
                 "trigger": trigger,
                 "matched": [
-                    {"field": m.condition.field, "op": m.condition.op, "value": m.condition.value, "seen": _jsonable(m.seen)}
+                    {
+                        "field": m.condition.field,
+                        "op": m.condition.op,
+                        "value": m.condition.value,
+                        "seen": _jsonable(m.seen),
+                    }
                     for m in firing.matched
                 ],
                 "actions": done,
@@ -171,8 +195,6 @@ def record_runs(session: Session, conversation_id: int, runs: list[dict[str, Any
     """Store the runs that did something."""
     if runs:
         session.add_all(RuleRun(conversation_id=conversation_id, **r) for r in runs)
-
-
 
 
 def jsonable(value: Any) -> Any:
@@ -195,11 +217,21 @@ def last_csat(session: Session, customer_ids: Iterable[int]) -> dict[int, int]:
     out: dict[int, int] = {}
     ids = list(customer_ids)
     if ids:
-        for cid, rating in session.execute(
-            select(SurveyResponse.customer_id, SurveyResponse.rating)
-            .where(among(session, SurveyResponse.customer_id, ids), SurveyResponse.kind == "csat",
-                   SurveyResponse.rating.is_not(None))
-            .order_by(SurveyResponse.answered_at, SurveyResponse.id)
-        ):
+        d = dialect_of(session)
+        for cid, rating in session.execute(_csat_query(d), {"ids": list_param(d, ids)}):
             out[cid] = rating
     return out
+
+
+@cache
+def _csat_query(dialect: str) -> Any:
+    """Built once per dialect: the ingest batch asks this every time (see `inbox.pipeline._queries`)."""
+    return (
+        select(SurveyResponse.customer_id, SurveyResponse.rating)
+        .where(
+            in_list(dialect, SurveyResponse.customer_id, "ids"),
+            SurveyResponse.kind == "csat",
+            SurveyResponse.rating.is_not(None),
+        )
+        .order_by(SurveyResponse.answered_at, SurveyResponse.id)
+    )

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from connectors.types import Author
 from inbox.models import Customer, Identity
-from inbox.sql import among, among_pairs, insert_ignore, insert_with_ids
+from inbox.sql import among, dialect_of, in_pairs, insert_ignore, insert_with_ids, pair_params
 
 
 def upsert_identities(
@@ -45,7 +47,10 @@ def upsert_identities(
             }
             for k in missing
         ]
-        mine = {_key(k): cid for k, cid in zip(missing, insert_with_ids(session, _CUSTOMERS, customer_rows), strict=True)}
+        mine = {
+            _key(k): cid
+            for k, cid in zip(missing, insert_with_ids(session, _CUSTOMERS, customer_rows), strict=True)
+        }
         new_rows = {k: _identity_row(k[0], wanted[k], mine[_key(k)], now) for k in missing}
         # Rows a concurrent writer inserted first are not returned (conflict ignored): load those.
         for iid, channel, external_id in session.execute(
@@ -62,8 +67,13 @@ def upsert_identities(
         if orphans:
             session.execute(_CUSTOMERS.delete().where(among(session, _CUSTOMERS.c.id, orphans)))
     refresh = [
-        {"_id": found[k].id, "followers": a.followers, "display_name": a.display_name or found[k].display_name,
-         "handle": a.handle or found[k].handle, "verified": a.verified}
+        {
+            "_id": found[k].id,
+            "followers": a.followers,
+            "display_name": a.display_name or found[k].display_name,
+            "handle": a.handle or found[k].handle,
+            "verified": a.verified,
+        }
         for k, a in wanted.items()
         if k not in missing_set and (found[k].followers != a.followers or found[k].verified != a.verified)
     ]
@@ -100,9 +110,17 @@ _CUSTOMERS = Customer.__table__
 _IDENTITIES = Identity.__table__
 
 
+@cache
+def _by_keys(dialect: str) -> Any:
+    """Identities by (channel, external id), built once per dialect (see `inbox.pipeline._queries`)."""
+    return select(_IDENTITIES).where(
+        in_pairs(dialect, (_IDENTITIES.c.channel, _IDENTITIES.c.external_id), "keys")
+    )
+
+
 def _load(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], SimpleNamespace]:
     out: dict[tuple[str, str], SimpleNamespace] = {}
-    key = among_pairs(session, (_IDENTITIES.c.channel, _IDENTITIES.c.external_id), keys)
-    for row in session.execute(select(_IDENTITIES).where(key)):
+    d = dialect_of(session)
+    for row in session.execute(_by_keys(d), pair_params(d, "keys", keys)):
         out[(row.channel, row.external_id)] = SimpleNamespace(**row._mapping)
     return out

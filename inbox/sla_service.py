@@ -61,9 +61,12 @@ def to_policy(row: SlaPolicyRow) -> SlaPolicy:
 def load_policies(s: Session) -> list[SlaPolicy]:
     """Enabled policies in id order, cached for the rest of the transaction."""
     if _CACHE not in s.info:
-        s.info[_CACHE] = [to_policy(r) for r in s.scalars(
-            select(SlaPolicyRow).where(SlaPolicyRow.enabled.is_(True)).order_by(SlaPolicyRow.id))]
+        s.info[_CACHE] = [to_policy(r) for r in s.scalars(_ENABLED_POLICIES)]
     return s.info[_CACHE]
+
+
+# Built once: every ingest batch reads the policies (statement building costs more than the query).
+_ENABLED_POLICIES = select(SlaPolicyRow).where(SlaPolicyRow.enabled.is_(True)).order_by(SlaPolicyRow.id)
 
 
 def policy_for(s: Session, conv: Conversation, customer: Customer | None) -> SlaPolicy | None:

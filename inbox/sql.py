@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from functools import cache
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -34,6 +35,26 @@ def insert_ignore(session: Session, model: Any, conflict_columns: list[str]) -> 
     return sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
 
 
+def in_list(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """`column IN :name` for a statement built once and executed many times; bind the list
+    with `list_param` (`{name: list_param(dialect, values)}`). See `among` for why."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(
+        select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=String)))
+    )
+
+
+def list_param(dialect: str, values: Iterable[Any]) -> Any:
+    """The bound value for an `in_list` parameter: a JSON array on SQLite, a list on PostgreSQL."""
+    items = list(values)
+    return items if dialect == "postgresql" else orjson.dumps(items).decode()
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
     """`column IN values` with the whole list in one bound parameter, however long it is.
 
@@ -48,22 +69,27 @@ def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement
     return column.in_(select(literal_column("value")).select_from(func.json_each(_json(items))))
 
 
-def among_pairs(
-    session: Session, columns: tuple[Any, Any], pairs: Iterable[tuple[Any, Any]]
-) -> ColumnElement[bool]:
-    """`(a, b) IN pairs` in one or two bound parameters (see `among`)."""
-    items = list(pairs)
+def in_pairs(dialect: str, columns: tuple[Any, Any], name: str) -> ColumnElement[bool]:
+    """`(a, b) IN :name` for a statement built once; bind with `pair_params` (see `in_list`)."""
     a, b = columns
-    if session.get_bind().dialect.name == "postgresql":
-        firsts = bindparam(None, [p[0] for p in items], type_=postgresql.ARRAY(a.type))
-        seconds = bindparam(None, [p[1] for p in items], type_=postgresql.ARRAY(b.type))
+    if dialect == "postgresql":
+        firsts = bindparam(f"{name}_a", type_=postgresql.ARRAY(a.type))
+        seconds = bindparam(f"{name}_b", type_=postgresql.ARRAY(b.type))
         return tuple_(a, b).in_(select(func.unnest(firsts), func.unnest(seconds)))
     value = literal_column("value")
     return tuple_(a, b).in_(
         select(func.json_extract(value, "$[0]"), func.json_extract(value, "$[1]")).select_from(
-            func.json_each(_json([list(p) for p in items]))
+            func.json_each(bindparam(name, type_=String))
         )
     )
+
+
+def pair_params(dialect: str, name: str, pairs: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
+    """The bound values for an `in_pairs` parameter."""
+    items = list(pairs)
+    if dialect == "postgresql":
+        return {f"{name}_a": [p[0] for p in items], f"{name}_b": [p[1] for p in items]}
+    return {name: orjson.dumps([list(p) for p in items]).decode()}
 
 
 def _json(items: list[Any]) -> Any:
@@ -77,7 +103,10 @@ def lock_channel(session: Session, channel_account_id: int) -> None:
     (every write transaction begins IMMEDIATE), so nothing more is needed there.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k, :id)"), {"k": 4201, "id": channel_account_id})
+        session.execute(_ADVISORY_LOCK, {"k": 4201, "id": channel_account_id})
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k, :id)")
 
 
 def insert_with_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
@@ -100,12 +129,18 @@ def insert_with_ids(session: Session, table: Table, rows: list[dict[str, Any]]) 
             )
         )
     else:
-        top = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+        top = session.scalar(_max_id(table))
         ids = list(range(top + 1, top + 1 + n))
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
     insert_rows(session, table, rows)
     return ids
+
+
+@cache
+def _max_id(table: Table) -> Any:
+    # Built once: constructing a statement costs more than running this one on SQLite.
+    return select(func.coalesce(func.max(table.c.id), 0))
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

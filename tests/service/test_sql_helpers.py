@@ -11,7 +11,17 @@ from sqlalchemy.exc import IntegrityError
 
 from inbox.context import Inbox
 from inbox.models import ChannelAccount, Conversation, Customer, Identity, Message, RuleRun
-from inbox.sql import among, among_pairs, insert_rows, insert_with_ids, update_rows
+from inbox.sql import (
+    among,
+    dialect_of,
+    in_list,
+    in_pairs,
+    insert_rows,
+    insert_with_ids,
+    list_param,
+    pair_params,
+    update_rows,
+)
 
 NOW = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
 
@@ -134,14 +144,17 @@ def test_among_finds_exactly_the_listed_values(inbox: Inbox) -> None:
         )
         assert keys == {"4", "7"}
         pairs = [("x", "e0"), ("mastodon", "e1"), ("x", "e1"), ("mastodon", "e29"), ("x", "missing")]
-        found = set(
-            s.execute(
-                select(Identity.channel, Identity.external_id).where(
-                    among_pairs(s, (Identity.channel, Identity.external_id), pairs)
-                )
-            )
+        d = dialect_of(s)
+        by_pairs = select(Identity.channel, Identity.external_id).where(
+            in_pairs(d, (Identity.channel, Identity.external_id), "keys")
         )
+        found = set(s.execute(by_pairs, pair_params(d, "keys", pairs)))
         assert found == {("x", "e0"), ("mastodon", "e1"), ("mastodon", "e29")}
+        assert list(s.execute(by_pairs, pair_params(d, "keys", []))) == []
+        # one statement, built once, executed with lists of different lengths
+        by_ids = select(Customer.id).where(in_list(d, Customer.id, "ids"))
+        assert set(s.scalars(by_ids, {"ids": list_param(d, ids[:3])})) == set(ids[:3])
+        assert set(s.scalars(by_ids, {"ids": list_param(d, ids[5:25] + [-1])})) == set(ids[5:25])
         assert list(s.scalars(select(Message.id).where(among(s, Message.external_id, ["m"])))) == []
 
 
