@@ -5,8 +5,11 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || need+=(dovecot-imapd)
 # Chinese and Thai customers: the headless browser needs their fonts to render (and screenshot) them.
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
-fc-list 2>/dev/null | grep -qiE "Loma|Garuda|Noto Sans Thai" || need+=(fonts-thai-tlwg)
+# (Read the list once: `fc-list | grep -q` under pipefail fails whenever grep stops reading early,
+# and then the fonts were "missing" and reinstalled on every run.)
+fonts=$(fc-list 2>/dev/null || true)
+grep -qi "Noto Sans CJK" <<<"$fonts" || need+=(fonts-noto-cjk)
+grep -qiE "Loma|Garuda|Noto Sans Thai" <<<"$fonts" || need+=(fonts-thai-tlwg)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
