@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from connectors.types import Author
 from inbox.models import Customer, Identity
-from inbox.sql import among, dialect_of, in_pairs, insert_ignore, insert_with_ids, pair_params
+from inbox.sql import dialect_of, in_list, in_pairs, insert_ignore, insert_with_ids, list_param, pair_params
 
 
 def upsert_identities(
@@ -65,7 +65,10 @@ def upsert_identities(
             found.update(_load(session, lost))
         orphans = [mine[_key(k)] for k in missing if found[k].customer_id != mine[_key(k)]]
         if orphans:
-            session.execute(_CUSTOMERS.delete().where(among(session, _CUSTOMERS.c.id, orphans)))
+            d = dialect_of(session)
+            session.execute(
+                _CUSTOMERS.delete().where(in_list(d, _CUSTOMERS.c.id, "ids")), {"ids": list_param(d, orphans)}
+            )
     refresh = [
         {
             "_id": found[k].id,
