@@ -1,0 +1,40 @@
+"""A concurrent creator of the same identity wins cleanly: the loser's spare customer is removed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from connectors.types import Author
+from inbox import identities
+from inbox.context import Inbox
+from inbox.models import Customer, Identity
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def test_identity_created_meanwhile_is_used_and_spare_customer_removed(
+    inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author = Author("42", "jane", "Jane")
+    with inbox.unit_of_work() as uow:
+        first = identities.upsert_identities(uow.session, [("x", author)], NOW)[("x", "42")]
+    real_load = identities._load
+    calls: list[int] = []
+
+    def blind_first_load(session: Any, keys: list[tuple[str, str]]) -> dict:
+        # The first look-up misses the row, as if another writer committed it a moment later.
+        calls.append(1)
+        return {} if len(calls) == 1 else real_load(session, keys)
+
+    monkeypatch.setattr(identities, "_load", blind_first_load)
+    with inbox.unit_of_work() as uow:
+        again = identities.upsert_identities(uow.session, [("x", author), ("x", Author("7", "bo"))], NOW)
+    assert again[("x", "42")].id == first.id and again[("x", "42")].customer_id == first.customer_id
+    with inbox.read() as s:
+        assert s.scalar(select(func.count()).select_from(Identity)) == 2
+        # one customer each for jane and bo: the spare made for jane's lost insert is gone
+        assert s.scalar(select(func.count()).select_from(Customer)) == 2
