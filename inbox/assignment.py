@@ -18,13 +18,13 @@ def agent_states(session: Session) -> dict[int, AgentState]:
     to say truthfully whether a team has nobody or nobody online."""
     d = dialect_of(session)
     q = _queries(d)
-    agents = session.execute(q.agents).all()
+    agents = session.connection().execute(q.agents).all()
     if not agents:
         return {}
     ids = list_param(d, [a.id for a in agents])
-    loads = dict(session.execute(q.loads, {"ids": ids}).all())
+    loads = dict(session.connection().execute(q.loads, {"ids": ids}).all())
     teams: dict[int, set[int]] = {}
-    for agent_id, team_id in session.execute(q.teams, {"ids": ids}):
+    for agent_id, team_id in session.connection().execute(q.teams, {"ids": ids}):
         teams.setdefault(agent_id, set()).add(team_id)
     return {
         a.id: AgentState(

@@ -218,7 +218,7 @@ def last_csat(session: Session, customer_ids: Iterable[int]) -> dict[int, int]:
     ids = list(customer_ids)
     if ids:
         d = dialect_of(session)
-        for cid, rating in session.execute(_csat_query(d), {"ids": list_param(d, ids)}):
+        for cid, rating in session.connection().execute(_csat_query(d), {"ids": list_param(d, ids)}):
             out[cid] = rating
     return out
 

@@ -124,6 +124,6 @@ def _by_keys(dialect: str) -> Any:
 def _load(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], SimpleNamespace]:
     out: dict[tuple[str, str], SimpleNamespace] = {}
     d = dialect_of(session)
-    for row in session.execute(_by_keys(d), pair_params(d, "keys", keys)):
+    for row in session.connection().execute(_by_keys(d), pair_params(d, "keys", keys)):
         out[(row.channel, row.external_id)] = SimpleNamespace(**row._mapping)
     return out

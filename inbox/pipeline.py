@@ -88,7 +88,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     customer_ids = {i.customer_id for i in authors}
     d = dialect_of(s)
     q = _queries(d)
-    customers = {c.id: SimpleNamespace(**c._mapping) for c in s.execute(q.customers, {"ids": list_param(d, customer_ids)})}
+    customers = {c.id: SimpleNamespace(**c._mapping) for c in s.connection().execute(q.customers, {"ids": list_param(d, customer_ids)})}
     labels = _labels(s, [c.id for c in convs.values() if c.id is not None])
     contacts, open_counts = _contact_counts(s, customer_ids, convs.values())
     last_csat = automation.last_csat(s, customer_ids)
@@ -200,8 +200,8 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     if states:
         assigned = {c.assignee_id for c in convs.values() if c.assignee_id}
         if assigned:
-            s.execute(q.agents_assigned, {"ids": list_param(d, assigned), "now": now})
-    s.execute(q.customers_seen, {"ids": list_param(d, customer_ids), "now": now})
+            s.connection().execute(q.agents_assigned, {"ids": list_param(d, assigned), "now": now})
+    s.connection().execute(q.customers_seen, {"ids": list_param(d, customer_ids), "now": now})
     return IngestResult(len(fresh), len(messages) - len(fresh), tuple(ids), tuple(c.id for c in convs.values()))
 
 
@@ -226,7 +226,7 @@ def _contact_counts(
     contacts: dict[int, int] = {}
     open_counts: dict[int, int] = {}
     d = dialect_of(s)
-    for cid, total, still_open in s.execute(_queries(d).contact_counts, {"ids": list_param(d, customer_ids)}):
+    for cid, total, still_open in s.connection().execute(_queries(d).contact_counts, {"ids": list_param(d, customer_ids)}):
         contacts[cid], open_counts[cid] = total, int(still_open or 0)
     for conv in convs:
         if conv.id is None:
@@ -241,7 +241,7 @@ def _fresh(s: Session, account_id: int, messages: Sequence[InboundMessage]) -> l
     for m in messages:
         unique.setdefault(m.external_id, m)
     d = dialect_of(s)
-    seen = set(s.scalars(_queries(d).stored_ids, {"account": account_id, "keys": list_param(d, unique)}))
+    seen = set(s.connection().scalars(_queries(d).stored_ids, {"account": account_id, "keys": list_param(d, unique)}))
     return sorted((m for k, m in unique.items() if k not in seen), key=lambda m: _aware(m.created_at))
 
 
@@ -276,7 +276,7 @@ def _conversations(
     keys = list(dict.fromkeys(m.thread_key for m in fresh))
     found: dict[str, WorkingConversation] = {}
     d = dialect_of(s)
-    for row in s.execute(_queries(d).conversations, {"account": account.id, "keys": list_param(d, keys)}):
+    for row in s.connection().execute(_queries(d).conversations, {"account": account.id, "keys": list_param(d, keys)}):
         found[row.thread_key] = WorkingConversation(**row._mapping)
     out: dict[str, WorkingConversation] = {}
     for m, author in zip(fresh, authors, strict=True):
@@ -317,7 +317,8 @@ def _insert_new(s: Session, convs: list[WorkingConversation]) -> None:
 def _queries(dialect: str) -> SimpleNamespace:
     """The batch's statements, built once per dialect and executed with parameters: building a
     statement and its cache key cost more than running most of these (~0.3 ms each here), and
-    a batch of one message, a webhook delivery, runs them all."""
+    a batch of one message, a webhook delivery, runs them all. They are plain Core statements,
+    run on the session's connection (same transaction) without the ORM's execute layer."""
     label = ConversationLabel.__table__
     return SimpleNamespace(
         stored_ids=select(_MSG.c.external_id).where(
@@ -376,7 +377,7 @@ def _labels(s: Session, conv_ids: list[int]) -> dict[int, set[str]]:
     out: dict[int, set[str]] = defaultdict(set)
     if conv_ids:
         d = dialect_of(s)
-        for cid, label in s.execute(_queries(d).labels, {"ids": list_param(d, conv_ids)}):
+        for cid, label in s.connection().execute(_queries(d).labels, {"ids": list_param(d, conv_ids)}):
             out[cid].add(label)
     return out
 
