@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 def insert_ignore(session: Session, model: Any, conflict_columns: list[str]) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING on the unique key, for idempotent writes."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         return postgresql.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
     return sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
 
@@ -90,7 +90,7 @@ def lock_channel(session: Session, channel_account_id: int) -> None:
     PostgreSQL takes a transaction-scoped advisory lock; SQLite already serializes writers
     (every write transaction begins IMMEDIATE), so nothing more is needed there.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         session.execute(_ADVISORY_LOCK, {"k": 4201, "id": channel_account_id})
 
 
@@ -110,7 +110,7 @@ def insert_with_ids(session: Session, table: Table, rows: list[dict[str, Any]]) 
     if not rows:
         return []
     n = len(rows)
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         ids = list(session.scalars(_NEXT_IDS, {"t": table.name, "n": n}))
     else:
         top = session.scalar(_max_id(table))
@@ -166,7 +166,7 @@ def _insert_plan(table: Table, keys: tuple[str, ...], dialect: Any) -> Any:
             quote = dialect.identifier_preparer.quote
             names = [quote(c.name) for c in (*(columns[k] for k in keys), *missing)]
             defaults = tuple(_processed(c, c.default.arg, dialect) for c in missing)  # type: ignore[union-attr]
-            processors = tuple(columns[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys)
+            processors = tuple(_processor(columns[k], dialect) for k in keys)
             sql = (
                 f"INSERT INTO {quote(table.name)} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
             )
@@ -196,8 +196,13 @@ def _converted_columns(
     return out
 
 
+def _processor(column: Any, dialect: Any) -> Any:
+    """The column's bind processor on `dialect` (the conversion Core applies), or None."""
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
 def _processed(column: Any, value: Any, dialect: Any) -> Any:
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    processor = _processor(column, dialect)
     return processor(value) if processor is not None else value
 
 
@@ -218,7 +223,7 @@ def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         quote = dialect.identifier_preparer.quote
         columns = {c.key: c for c in table.columns}
         sets = ", ".join(f"{quote(columns[k].name)} = ?" for k in keys)
-        processors = tuple(columns[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys)
+        processors = tuple(_processor(columns[k], dialect) for k in keys)
         plan = _PLANS[cache_key] = (f"UPDATE {quote(table.name)} SET {sets} WHERE id = ?", processors)
     sql, processors = plan
     values = list(zip(*_converted_columns(rows, (*keys, "_id"), (*processors, None)), strict=True))
