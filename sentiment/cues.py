@@ -183,12 +183,12 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
     try:
         from re import _parser  # type: ignore[attr-defined]
 
-        return _required(list(_parser.parse(pattern)), _parser)
+        return _required(list(_parser.parse(pattern)))
     except Exception:  # noqa: BLE001 - an unreadable tree only switches the shortcut off
         return None
 
 
-def _required(items: list, parser: object) -> tuple[str, ...] | None:  # type: ignore[type-arg]
+def _required(items: list) -> tuple[str, ...] | None:  # type: ignore[type-arg]
     """The most selective candidate in a sequence: a run of literals, or a group or branch whose
     every way of matching has a required literal of its own."""
     from re._constants import BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN  # type: ignore[import-not-found]
@@ -203,15 +203,15 @@ def _required(items: list, parser: object) -> tuple[str, ...] | None:  # type: i
             candidates.append(("".join(run),))
             run = []
         if op is BRANCH:
-            parts = [_required(list(alt), parser) for alt in av[1]]
+            parts = [_required(list(alt)) for alt in av[1]]
             if all(p is not None for p in parts):
                 candidates.append(tuple(dict.fromkeys(w for p in parts for w in p)))  # type: ignore[union-attr]
         elif op is SUBPATTERN:
-            inner = _required(list(av[3]), parser)
+            inner = _required(list(av[3]))
             if inner is not None:
                 candidates.append(inner)
         elif op in (MAX_REPEAT, MIN_REPEAT) and av[0] >= 1:
-            inner = _required(list(av[2]), parser)
+            inner = _required(list(av[2]))
             if inner is not None:
                 candidates.append(inner)
     if not candidates:
