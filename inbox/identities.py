@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -17,12 +16,22 @@ from sqlalchemy.orm import Session
 
 from connectors.types import Author
 from inbox.models import Customer, Identity
-from inbox.sql import dialect_of, in_list, in_pairs, insert_ignore, insert_with_ids, list_param, pair_params
+from inbox.sql import (
+    Record,
+    dialect_of,
+    in_list,
+    in_pairs,
+    insert_ignore,
+    insert_with_ids,
+    list_param,
+    pair_params,
+    records,
+)
 
 
 def upsert_identities(
     session: Session, authors: Sequence[tuple[str, Author]], now: datetime
-) -> dict[tuple[str, str], SimpleNamespace]:
+) -> dict[tuple[str, str], Record]:
     """Return the identity for every (network, author); new authors get a new customer.
 
     Known identities have their profile refreshed (followers change). Concurrent creators are
@@ -59,7 +68,8 @@ def upsert_identities(
             ),
             list(new_rows.values()),
         ):
-            found[(channel, external_id)] = SimpleNamespace(id=iid, **new_rows[(channel, external_id)])
+            found[(channel, external_id)] = Record(new_rows[(channel, external_id)])
+            found[(channel, external_id)].id = iid
         lost = [k for k in missing if k not in found]
         if lost:
             found.update(_load(session, lost))
@@ -121,9 +131,9 @@ def _by_keys(dialect: str) -> Any:
     )
 
 
-def _load(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], SimpleNamespace]:
-    out: dict[tuple[str, str], SimpleNamespace] = {}
+def _load(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Record]:
+    out: dict[tuple[str, str], Record] = {}
     d = dialect_of(session)
-    for row in session.connection().execute(_by_keys(d), pair_params(d, "keys", keys)):
-        out[(row.channel, row.external_id)] = SimpleNamespace(**row._mapping)
+    for ident in records(session.connection().execute(_by_keys(d), pair_params(d, "keys", keys))):
+        out[(ident.channel, ident.external_id)] = ident
     return out

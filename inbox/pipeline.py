@@ -39,7 +39,17 @@ from inbox.models import (
 from inbox.replies import queue_reply
 from inbox.sanitize import sanitize_html
 from inbox.serialize import conversation_dict, message_dict
-from inbox.sql import dialect_of, in_list, insert_rows, insert_with_ids, list_param, lock_channel, update_rows
+from inbox.sql import (
+    Record,
+    dialect_of,
+    in_list,
+    insert_rows,
+    insert_with_ids,
+    list_param,
+    lock_channel,
+    records,
+    update_rows,
+)
 
 _UNSET: Any = object()
 
@@ -88,7 +98,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     customer_ids = {i.customer_id for i in authors}
     d = dialect_of(s)
     q = _queries(d)
-    customers = {c.id: SimpleNamespace(**c._mapping) for c in s.connection().execute(q.customers, {"ids": list_param(d, customer_ids)})}
+    customers = {c.id: c for c in records(s.connection().execute(q.customers, {"ids": list_param(d, customer_ids)}))}
     labels = _labels(s, [c.id for c in convs.values() if c.id is not None])
     contacts, open_counts = _contact_counts(s, customer_ids, convs.values())
     last_csat = automation.last_csat(s, customer_ids)
@@ -245,19 +255,18 @@ def _fresh(s: Session, account_id: int, messages: Sequence[InboundMessage]) -> l
     return sorted((m for k, m in unique.items() if k not in seen), key=lambda m: _aware(m.created_at))
 
 
-class WorkingConversation:
+class WorkingConversation(Record):
     """A conversation row as plain attributes: the pipeline's working copy.
 
     Rules, ranking, routing and SLA code read and set the same attribute names as on the ORM
     model, but without instrumentation (hundreds of thousands of attribute events per batch);
     the copies are written back with one executemany UPDATE at the end.
+    Columns a new conversation leaves unset read the class-level None below.
     """
 
-    __slots__ = tuple(c.key for c in Conversation.__table__.columns)
 
-    def __init__(self, **values: Any) -> None:
-        for name in self.__slots__:
-            setattr(self, name, values.get(name))
+for _column in Conversation.__table__.columns:
+    setattr(WorkingConversation, _column.key, None)
 
 
 _CONV = Conversation.__table__
@@ -276,8 +285,9 @@ def _conversations(
     keys = list(dict.fromkeys(m.thread_key for m in fresh))
     found: dict[str, WorkingConversation] = {}
     d = dialect_of(s)
-    for row in s.connection().execute(_queries(d).conversations, {"account": account.id, "keys": list_param(d, keys)}):
-        found[row.thread_key] = WorkingConversation(**row._mapping)
+    result = s.connection().execute(_queries(d).conversations, {"account": account.id, "keys": list_param(d, keys)})
+    for conv in records(result, WorkingConversation):
+        found[conv.thread_key] = conv
     out: dict[str, WorkingConversation] = {}
     for m, author in zip(fresh, authors, strict=True):
         key = m.thread_key
@@ -285,8 +295,8 @@ def _conversations(
             continue
         conv = found.get(key)
         if conv is None:
-            conv = WorkingConversation(
-                **_NEW_DEFAULTS,
+            conv = WorkingConversation(_NEW_DEFAULTS)
+            conv.__dict__.update(
                 customer_id=author.customer_id,
                 channel_account_id=account.id,
                 channel=m.channel,

@@ -44,10 +44,10 @@ def rank_conversation(
 
 
 def components_json(priority: Priority) -> list[dict[str, Any]]:
+    # Unpacked as tuples: a Component's fields by position, its contribution as weight * value.
     return [
-        {"name": c.name, "weight": c.weight, "value": c.value, "detail": c.detail,
-         "contribution": round(c.contribution, 3)}
-        for c in priority.components
+        {"name": name, "weight": weight, "value": value, "detail": detail, "contribution": round(weight * value, 3)}
+        for name, weight, value, detail in priority.components
     ]
 
 

@@ -108,48 +108,53 @@ def sort_key(base: float, rate: float, waiting_since: float | None) -> float:
 
 
 def rank(facts: RankFacts, weights: Mapping[str, float] | None = None) -> Priority:
-    """Rank a conversation; every component is named, weighted and explained."""
-    w = _weights(weights)
+    """Rank a conversation; every component is named, weighted and explained.
+
+    This runs once per ingested message, so the components are built as plain tuples
+    (`tuple.__new__`) and their contributions summed from the local values, in the order
+    they are listed (the same float sum as adding `Component.contribution`s)."""
+    w = _weights(weights) if weights else _DEFAULTS
     compound = max(-1.0, min(1.0, _finite(facts.compound)))
     followers = max(0.0, _finite(facts.followers))
     reach = min(1.0, math.log10(1.0 + followers) / 6.0)  # 1M followers saturates
-    if facts.verified:
+    verified = facts.verified
+    if verified:
         reach = min(1.0, reach + 0.25)
     clv = max(0.0, _finite(facts.clv))
-    stage = LIFECYCLE_VALUE.get((facts.lifecycle_stage or "").lower(), 0.0)
-    value = max(1.0 if facts.vip else 0.0, min(1.0, math.log10(1.0 + clv) / 4.0), stage)  # CLV 10k saturates
-    terms = tuple(dict.fromkeys(facts.urgency_terms or ()))
+    stage_name = facts.lifecycle_stage
+    stage = LIFECYCLE_VALUE.get((stage_name or "").lower(), 0.0)
+    vip = facts.vip
+    value = max(1.0 if vip else 0.0, min(1.0, math.log10(1.0 + clv) / 4.0), stage)  # CLV 10k saturates
+    terms = tuple(dict.fromkeys(facts.urgency_terms)) if facts.urgency_terms else ()
     urgency = min(1.0, len(terms) / 3.0)
     sla = max(1.0, _finite(facts.sla_minutes, 60.0))
     waited = max(0.0, _finite(facts.waiting_minutes))
     repeats = max(0, int(_finite(facts.repeat_contacts)))
-    vip_detail = ["VIP"] if facts.vip else []
-    parts = (
-        Component("negativity", w["negativity"], max(0.0, -compound), f"sentiment {compound:+.2f}"),
-        Component(
-            "reach",
-            w["reach"],
-            reach,
-            f"{int(followers):,} followers" + (", verified" if facts.verified else ""),
-        ),
-        Component(
-            "customer_value",
-            w["customer_value"],
-            value,
-            ", ".join([*vip_detail, f"CLV {clv:,.0f}", f"stage {facts.lifecycle_stage}"]),
-        ),
-        Component("urgency", w["urgency"], urgency, ", ".join(terms) or "no urgency terms"),
-        Component("waiting", w["waiting"], waited / sla, f"waiting {waited:.0f} min of {sla:.0f} min SLA"),
-        Component(
-            "visibility",
-            w["visibility"],
-            1.0 if facts.public else 0.0,
-            "public" if facts.public else "private",
-        ),
-        Component(
-            "repeat_contact", w["repeat_contact"], min(1.0, repeats / 3.0), f"{repeats} earlier contacts"
-        ),
+    public = facts.public
+    w_neg, w_reach, w_value, w_urgency, w_wait, w_vis, w_repeat = (
+        w["negativity"], w["reach"], w["customer_value"], w["urgency"], w["waiting"], w["visibility"],
+        w["repeat_contact"],
     )
-    total = sum(p.contribution for p in parts)
-    base = total - parts[4].contribution
-    return Priority(round(total, 3), parts, base=round(base, 6), rate=w["waiting"] / (sla * 60.0))
+    negativity = max(0.0, -compound)
+    waiting = waited / sla
+    visibility = 1.0 if public else 0.0
+    repeat = min(1.0, repeats / 3.0)
+    new = tuple.__new__  # a Component without the named tuple's Python-level __new__
+    parts = (
+        new(Component, ("negativity", w_neg, negativity, "sentiment %+.2f" % compound)),  # noqa: UP031
+        new(Component, ("reach", w_reach, reach, f"{int(followers):,} followers" + (", verified" if verified else ""))),
+        new(Component, (
+            "customer_value", w_value, value,
+            ("VIP, " if vip else "") + f"CLV {clv:,.0f}, stage {stage_name}",
+        )),
+        new(Component, ("urgency", w_urgency, urgency, ", ".join(terms) or "no urgency terms")),
+        new(Component, ("waiting", w_wait, waiting, "waiting %.0f min of %.0f min SLA" % (waited, sla))),  # noqa: UP031
+        new(Component, ("visibility", w_vis, visibility, "public" if public else "private")),
+        new(Component, ("repeat_contact", w_repeat, repeat, f"{repeats} earlier contacts")),
+    )
+    static = (w_neg * negativity, w_reach * reach, w_value * value, w_urgency * urgency)
+    waiting_part = w_wait * waiting
+    total = sum((*static, waiting_part, w_vis * visibility, w_repeat * repeat))
+    base = total - waiting_part
+    return Priority(round(total, 3), parts, base=round(base, 6), rate=w_wait / (sla * 60.0))
+
