@@ -50,7 +50,17 @@ def _speaks(agent: AgentState, language: str) -> bool:
 
 
 def _handles(agent: AgentState, channel: str) -> bool:
-    return not agent.channels or channel.casefold() in {c.casefold() for c in agent.channels}
+    return not agent.channels or channel.casefold() in _folded(agent.channels)
+
+
+@lru_cache(maxsize=1024)
+def _folded_set(channels: frozenset[str]) -> frozenset[str]:
+    return frozenset(c.casefold() for c in channels)
+
+
+def _folded(channels: Iterable[str]) -> frozenset[str]:
+    """An agent's channels, case-folded; cached when they come as a frozenset (as from the inbox)."""
+    return _folded_set(channels) if isinstance(channels, frozenset) else frozenset(c.casefold() for c in channels)
 
 
 def route(
@@ -68,6 +78,43 @@ def route(
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown routing strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    team = request.team_id
+    agents = agents if isinstance(agents, list | tuple) else list(agents)  # read twice when nobody fits
+    pool = _eligible(request, agents)
+    if not pool:
+        return _why_waiting(request, agents)
+
+    if strategy == "least_loaded":
+        chosen = min(pool, key=lambda a: (a.open_count, _recency(a.last_assigned_at), a.id))
+        why = f"least_loaded: agent {chosen.id} has {chosen.open_count} open"
+    else:
+        chosen = min(pool, key=lambda a: (_recency(a.last_assigned_at), a.id))
+        why = f"round_robin: agent {chosen.id} was assigned least recently"
+    queue = f"team:{team}" if team is not None else "unassigned"
+    return RoutingDecision(chosen.id, f"{why} ({len(pool)} eligible)", queue, tuple(a.id for a in pool), now)
+
+
+def _eligible(request: RoutingRequest, agents: Iterable[AgentState]) -> list[AgentState]:
+    """Every agent who passes all the filters, in one pass (the common case: routing runs once
+    per new conversation); `_why_waiting` applies them one by one only when nobody is left."""
+    team, channel, exclude = request.team_id, request.channel, request.exclude_agent_ids
+    language = _lang(request.language)
+    if language == "und":
+        language = ""
+    folded = channel.casefold() if channel else ""
+    return [
+        a for a in agents
+        if a.presence == "online"
+        and a.open_count < a.capacity
+        and (team is None or team in a.teams)
+        and a.id not in exclude
+        and (not folded or not a.channels or folded in _folded(a.channels))
+        and (not language or _speaks(a, language))
+    ]
+
+
+def _why_waiting(request: RoutingRequest, agents: Iterable[AgentState]) -> RoutingDecision:
+    """The filters in reporting order; the first that empties the pool is the reason."""
     team = request.team_id
     where = f"in team {team}" if team is not None else "available"
     queue = f"team:{team}" if team is not None else "unassigned"
@@ -92,17 +139,7 @@ def route(
         pool = [a for a in pool if _speaks(a, language)]
         if not pool:
             return wait(f"no online agent {where} speaks {language}")
-    pool = [a for a in pool if a.open_count < a.capacity]
-    if not pool:
-        return wait(f"every eligible online agent {where} is at capacity")
-
-    if strategy == "least_loaded":
-        chosen = min(pool, key=lambda a: (a.open_count, _recency(a.last_assigned_at), a.id))
-        why = f"least_loaded: agent {chosen.id} has {chosen.open_count} open"
-    else:
-        chosen = min(pool, key=lambda a: (_recency(a.last_assigned_at), a.id))
-        why = f"round_robin: agent {chosen.id} was assigned least recently"
-    return RoutingDecision(chosen.id, f"{why} ({len(pool)} eligible)", queue, tuple(a.id for a in pool), now)
+    return wait(f"every eligible online agent {where} is at capacity")
 
 
 def route_many(

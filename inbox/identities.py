@@ -35,7 +35,8 @@ def upsert_identities(
     """Return the identity for every (network, author); new authors get a new customer.
 
     Known identities have their profile refreshed (followers change). Concurrent creators are
-    tolerated: the identity insert ignores conflicts and the loser's spare customer is removed.
+    tolerated: on PostgreSQL the identity insert ignores conflicts and the loser's spare customer
+    is removed; on SQLite the transaction's write lock keeps them out.
     """
     wanted: dict[tuple[str, str], Author] = {}
     for channel, author in authors:
@@ -61,24 +62,10 @@ def upsert_identities(
             for k, cid in zip(missing, insert_with_ids(session, _CUSTOMERS, customer_rows), strict=True)
         }
         new_rows = {k: _identity_row(k[0], wanted[k], mine[_key(k)], now) for k in missing}
-        # Rows a concurrent writer inserted first are not returned (conflict ignored): load those.
-        for iid, channel, external_id in session.execute(
-            insert_ignore(session, _IDENTITIES, ["channel", "external_id"]).returning(
-                _IDENTITIES.c.id, _IDENTITIES.c.channel, _IDENTITIES.c.external_id
-            ),
-            list(new_rows.values()),
-        ):
-            found[(channel, external_id)] = Record(new_rows[(channel, external_id)])
-            found[(channel, external_id)].id = iid
-        lost = [k for k in missing if k not in found]
-        if lost:
-            found.update(_load(session, lost))
-        orphans = [mine[_key(k)] for k in missing if found[k].customer_id != mine[_key(k)]]
-        if orphans:
-            d = dialect_of(session)
-            session.execute(
-                _CUSTOMERS.delete().where(in_list(d, _CUSTOMERS.c.id, "ids")), {"ids": list_param(d, orphans)}
-            )
+        if dialect_of(session) == "sqlite":
+            _insert_new(session, new_rows, found)
+        else:
+            _insert_or_adopt(session, new_rows, mine, found)
     refresh = [
         {
             "_id": found[k].id,
@@ -97,6 +84,40 @@ def upsert_identities(
             for attr in ("followers", "verified", "display_name", "handle"):
                 setattr(by_id[row["_id"]], attr, row[attr])
     return found
+
+
+def _insert_new(session: Session, new_rows: dict[tuple[str, str], dict], found: dict[tuple[str, str], Record]) -> None:
+    """SQLite: one plain bulk insert. The transaction has held the database's write lock since
+    its BEGIN IMMEDIATE, before `_load` ran, so no other writer can have added these identities
+    in between; the ids are known up front (`insert_with_ids`), no RETURNING needed."""
+    rows = list(new_rows.values())
+    insert_with_ids(session, _IDENTITIES, rows)  # sets each row's "id"
+    for key, row in zip(new_rows, rows, strict=True):
+        found[key] = Record(row)
+
+
+def _insert_or_adopt(
+    session: Session,
+    new_rows: dict[tuple[str, str], dict],
+    mine: dict[str, int],
+    found: dict[tuple[str, str], Record],
+) -> None:
+    """PostgreSQL: insert ignoring conflicts; an identity a concurrent writer created first is
+    loaded and adopted, and the customer made for it here is removed again."""
+    for iid, channel, external_id in session.execute(
+        insert_ignore(session, _IDENTITIES, ["channel", "external_id"]).returning(
+            _IDENTITIES.c.id, _IDENTITIES.c.channel, _IDENTITIES.c.external_id
+        ),
+        list(new_rows.values()),
+    ):
+        found[(channel, external_id)] = Record({**new_rows[(channel, external_id)], "id": iid})
+    lost = [k for k in new_rows if k not in found]
+    if lost:
+        found.update(_load(session, lost))
+    orphans = [mine[_key(k)] for k in new_rows if found[k].customer_id != mine[_key(k)]]
+    if orphans:
+        d = dialect_of(session)
+        session.execute(_CUSTOMERS.delete().where(in_list(d, _CUSTOMERS.c.id, "ids")), {"ids": list_param(d, orphans)})
 
 
 def _key(key: tuple[str, str]) -> str:

@@ -38,7 +38,7 @@ from inbox.models import (
 )
 from inbox.replies import queue_reply
 from inbox.sanitize import sanitize_html
-from inbox.serialize import conversation_dict, message_dict
+from inbox.serialize import conversation_dict, inbound_row_dict
 from inbox.sql import (
     Record,
     dialect_of,
@@ -335,7 +335,7 @@ def _queries(dialect: str) -> SimpleNamespace:
             _MSG.c.channel_account_id == bindparam("account"), in_list(dialect, _MSG.c.external_id, "keys")),
         conversations=select(*_LOADED).where(
             _CONV.c.channel_account_id == bindparam("account"), in_list(dialect, _CONV.c.thread_key, "keys")),
-        customers=select(_CUST).where(in_list(dialect, _CUST.c.id, "ids")),
+        customers=select(*(_CUST.c[name] for name in _CUSTOMER_FACTS)).where(in_list(dialect, _CUST.c.id, "ids")),
         labels=select(label.c.conversation_id, label.c.label).where(in_list(dialect, label.c.conversation_id, "ids")),
         contact_counts=select(
             _CONV.c.customer_id, func.count(), func.sum(case((_CONV.c.status != Status.RESOLVED.value, 1), else_=0))
@@ -346,6 +346,10 @@ def _queries(dialect: str) -> SimpleNamespace:
             last_seen_at=bindparam("now", type_=_CUST.c.last_seen_at.type)),
     )
 
+
+# What ranking, rules, SLA policies and the events read of a customer (not the JSON attributes,
+# whose parsing was most of this load).
+_CUSTOMER_FACTS = ("id", "name", "email", "lifecycle_stage", "vip", "clv", "rfm_segment", "merged_into_id")
 
 # Loaded for existing conversations: every column but the rank components, which the batch
 # recomputes for every conversation it touches (parsing their JSON was a fifth of the load).
@@ -426,8 +430,7 @@ def _announce(
     summary = conversation_dict(conv, customer, sorted(labels))
     uow.emit("conversation.created" if created else "conversation.updated", {"conversation": summary}, rooms)
     for row, ident in new_messages:  # rows as inserted, ids included
-        msg = SimpleNamespace(**row, author_agent_id=None, sentiment_corrected_by=None)
-        uow.emit("message.created", {"message": message_dict(msg, ident), "conversation": summary}, rooms)
+        uow.emit("message.created", {"message": inbound_row_dict(row, ident), "conversation": summary}, rooms)
     if assigned and conv.assignee_id is not None:
         uow.emit("conversation.assigned", {"conversation": summary, "assignee_id": conv.assignee_id}, rooms)
     if outcome.escalated:

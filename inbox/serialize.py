@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +69,32 @@ def message_dict(msg: Message, author: Identity | None = None, delivery: dict[st
         "mentions": getattr(msg, "mentions", None) or [],
         "created_at": iso(msg.created_at),
         "delivery": delivery,
+    }
+
+
+def inbound_row_dict(row: Mapping[str, Any], author: Identity | None) -> dict[str, Any]:
+    """`message_dict` of a message the pipeline has just inserted, from the row it inserted:
+    inbound, so no agent author, correction, mentions or delivery yet. Built from the row
+    directly because every ingested message is announced (no object to make first)."""
+    return {
+        "id": row["id"],
+        "conversation_id": row["conversation_id"],
+        "direction": row["direction"],
+        "external_id": row["external_id"],
+        "author": identity_dict(author) if author is not None else None,
+        "author_agent_id": None,
+        "text": row["text"],
+        "html": row["html"],
+        "url": row["url"],
+        "language": row["language"],
+        "sentiment": row["sentiment"],
+        "sentiment_label": row["sentiment_label"],
+        "sentiment_reasons": row["sentiment_reasons"],
+        "sentiment_corrected": False,
+        "public": row["public"],
+        "mentions": [],
+        "created_at": row["created_at"].isoformat(),
+        "delivery": None,
     }
 
 

@@ -96,3 +96,21 @@ def test_bad_socket_payloads_get_clear_answers(app, world, payload):
     agent = world.agent()
     s = sio_client(app, agent["token"])
     assert s.emit("join_conversation", payload, callback=True)["ok"] is False
+
+
+def test_live_events_carry_what_the_api_shows(app, client, world, post_webhook):
+    """The pipeline builds its event payloads from the rows it inserted, not from loaded objects:
+    an agent's live view must equal what a reload shows."""
+    member = world.agent(online=True)
+    channel_id, secret = world.webhook_channel("Support")
+    sock = sio_client(app, member["token"])
+    sock.get_received()
+    post_webhook(channel_id, secret, message("same-1", "Still waiting for my refund 😡 <b>now</b>", followers=250,
+                                             html="<p>Still <b>waiting</b></p><script>x()</script>"))
+    live = wait_for(sock, "message.created")
+    shown = client.get(f"/api/conversations/{live['conversation']['id']}", headers=member["auth"]).get_json()
+    (stored,) = shown["messages"]
+    assert live["message"] == stored
+    assert "<script>" not in live["message"]["html"]
+    summary = {k: v for k, v in shown.items() if k in live["conversation"]}
+    assert live["conversation"] == summary
