@@ -3,8 +3,10 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 MURMUR  := $(VENV)/bin/murmur
 STAMP   := $(VENV)/.installed
+# The sentiment scorers compiled by mypyc (scripts/build_native.py); rebuilt when a source changes.
+NATIVE  := $(VENV)/murmur-native/manifest.json
 
-.PHONY: run test bench lint install system services clean
+.PHONY: run test bench lint install native system services clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -14,8 +16,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(NATIVE): $(STAMP) $(wildcard sentiment/*.py) scripts/build_native.py
+	$(PY) scripts/build_native.py
+
+native: $(NATIVE)
+
 ## Embedded mode: SQLite, no Redis, demo data, live inbox on http://127.0.0.1:$${MURMUR_PORT:-5000}/
-run: install
+run: install native
 	$(MURMUR) migrate
 	$(MURMUR) demo
 	$(MURMUR) serve
@@ -27,11 +34,11 @@ system:
 services:
 	bash scripts/ensure-services.sh
 
-test: install system services
+test: install native system services
 	$(VENV)/bin/ruff check .
-	MURMUR_TEST_SERVICES=1 $(VENV)/bin/pytest -q -p no:cacheprovider
+	MURMUR_TEST_SERVICES=1 MURMUR_TEST_NATIVE=1 $(VENV)/bin/pytest -q -p no:cacheprovider
 
-bench: install services
+bench: install native services
 	$(MURMUR) bench
 
 lint: install

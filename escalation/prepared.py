@@ -28,6 +28,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from escalation import operators as _ops
@@ -335,7 +336,7 @@ def prepare_condition(condition: Any) -> Step:
         def negated(seen: Any) -> bool:
             return not positive(seen)
 
-        test = negated
+        test: Test = negated
     else:
         test = (
             _prepare_test(op, value, _coercer(name) is _as_number) or _never
@@ -466,7 +467,7 @@ def prepared(rule: Rule) -> PreparedRule | None:
         return None
     compiled = PreparedRule(rule)
     try:
-        ref = weakref.ref(rule, lambda r, key=key: _forget(key, r))
+        ref = weakref.ref(rule, partial(_forget, key))
     except TypeError:  # pragma: no cover - Rule instances take weak references
         return compiled
     _CACHE[key] = (ref, compiled)

@@ -152,7 +152,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
             contacts.get(conv.customer_id, 1), now, weights=weights,
         )
         outcome = step.outcome
-        policy = sla_service.policy_for(s, conv, customer)
+        policy, policy_team = sla_service.policy_for(s, conv, customer), conv.team_id
         business_hours = is_business_time(now, policy.calendar) if policy is not None else True
         for i in idxs:
             m, sc = fresh[i], scores[i]
@@ -180,7 +180,8 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
             decision = assignment.choose(states, conv, strategies.get(conv.team_id or -1, "round_robin"), now_ts)
             conv.assignee_id = decision.agent_id
             conv.queue_reason = "" if decision.agent_id else decision.reason
-        sla_service.update_due(s, conv, customer)
+        # a rule may have moved it to another team, and so to another policy
+        sla_service.update_due(s, conv, customer, *((policy,) if conv.team_id == policy_team else ()))
 
     # New conversations are inserted once, with their final values; then the rows that need their ids.
     _insert_new(s, [w.conv for w in work if w.created])

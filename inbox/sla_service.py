@@ -69,13 +69,19 @@ def load_policies(s: Session) -> list[SlaPolicy]:
 _ENABLED_POLICIES = select(SlaPolicyRow).where(SlaPolicyRow.enabled.is_(True)).order_by(SlaPolicyRow.id)
 
 
+_LOOK_UP: Any = object()
+
+
 def policy_for(s: Session, conv: Conversation, customer: Customer | None) -> SlaPolicy | None:
     return select_policy(load_policies(s), conv.team_id, conv.channel, customer_tier(customer))
 
 
-def update_due(s: Session, conv: Conversation, customer: Customer | None) -> SlaDue:
-    """Set the conversation's three due times from its policy (all None when no policy applies)."""
-    policy = policy_for(s, conv, customer)
+def update_due(s: Session, conv: Conversation, customer: Customer | None, policy: Any = _LOOK_UP) -> SlaDue:
+    """Set the conversation's three due times from its policy (all None when no policy applies).
+
+    `policy`: the one `policy_for` gave, when the caller already has it (the ingest loop does)."""
+    if policy is _LOOK_UP:
+        policy = policy_for(s, conv, customer)
     if policy is None:
         due = SlaDue()
     else:

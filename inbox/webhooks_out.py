@@ -74,6 +74,8 @@ def queue_rule_notifications(session: Session, limit: int = 500) -> int:
 def queue_events(session: Session, events: Iterable[Event], now: datetime) -> int:
     """Queue one delivery per (event, subscription that wants it), in the caller's transaction."""
     subs = list(session.scalars(select(WebhookSubscription).where(WebhookSubscription.enabled.is_(True))))
+    if not subs:
+        return 0
     count = 0
     for e in events:
         for sub in subs:

@@ -9,8 +9,16 @@ Public entry points (plain Python; no Flask, SQLAlchemy or Celery):
   the first message a process scores does not pay for it
 - `sentiment.evaluation` (evaluate_rows, load_labeled_file, format_report) and
   `sentiment.bench.compare_with_raw_vader`
+
+The scoring modules run compiled by mypyc when `make native` has built them for the current
+sources (`sentiment._native`); `NATIVE` is None then, or says why plain Python runs.
 """
 
+from sentiment import _native
+
+NATIVE: str | None = _native.enable(__path__)
+
+# The rest is imported after the compiled modules are on the path.
 from sentiment.cues import urgency_cues
 from sentiment.language import detect as detect_language
 from sentiment.rank import DEFAULT_WEIGHTS, effective_priority, rank, sort_key, waiting_rate
