@@ -3,7 +3,7 @@
 Public API (import from here):
 - rules: `evaluate`, `validate_rule`, `RuleError`, `rule_to_dict`, `describe`,
   `firing_to_dict`, `FIELDS` (the fact vocabulary), `ACTIONS`, `TRIGGERS`
-- routing: `route`, `route_many`, `presence_after_grace`, `conversations_to_reroute`
+- routing: `route`, `route_many`, `Router` (a batch against one snapshot), `presence_after_grace`, `conversations_to_reroute`
 - SLA: `BusinessCalendar`, `SlaPolicy`, `SlaDue`, `SlaEvent`, `add_business_minutes`,
   `business_minutes_between`, `is_business_time`, `due_times`, `sla_state`,
   `sla_events_to_fire`, `select_policy`
@@ -27,7 +27,7 @@ from escalation.presence import (
     effective_presence,
     presence_after_grace,
 )
-from escalation.routing import STRATEGIES, route, route_many
+from escalation.routing import STRATEGIES, Router, route, route_many
 from escalation.rules import evaluate
 from escalation.sla import (
     SlaDue,
@@ -93,6 +93,7 @@ __all__ = [
     "presence_after_grace",
     "route",
     "route_many",
+    "Router",
     "rule_to_dict",
     "select_policy",
     "sla_events_to_fire",

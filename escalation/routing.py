@@ -76,27 +76,72 @@ def route(
     `now` is echoed as `assigned_at` so the caller stamps the agent's
     last_assigned_at with the same clock the decision used.
     """
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown routing strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
-    team = request.team_id
+    _check(strategy)
     agents = agents if isinstance(agents, list | tuple) else list(agents)  # read twice when nobody fits
-    pool = _eligible(request, agents)
+    pool = [a for a in _static_pool(request, agents) if a.open_count < a.capacity]
     if not pool:
         return _why_waiting(request, agents)
+    return _pick(request, pool, strategy, now)
 
+
+class Router:
+    """Routes a batch of conversations against one snapshot of the agents.
+
+    Same decisions as calling `route` for each in turn with the agents' load updated after every
+    assignment (as `route_many` does), but the filters that do not change within a batch (team,
+    presence, channel, language) are applied once per kind of request: the ingest pipeline
+    routes every new conversation of a batch, and most share a team, channel and language.
+    """
+
+    def __init__(self, agents: Iterable[AgentState]) -> None:
+        self.agents: dict[int, AgentState] = {a.id: a for a in agents}
+        self._static: dict[tuple[Any, ...], tuple[int, ...]] = {}
+
+    def route(
+        self, request: RoutingRequest, strategy: str = "round_robin", now: float | datetime | None = None
+    ) -> RoutingDecision:
+        """Decide, and count the assignment (load +1, assigned at `now`) before the next one."""
+        _check(strategy)
+        key = (request.team_id, request.language, request.channel, request.exclude_agent_ids)
+        ids = self._static.get(key)
+        if ids is None:
+            ids = self._static[key] = tuple(a.id for a in _static_pool(request, self.agents.values()))
+        agents = self.agents
+        pool = [a for a in map(agents.__getitem__, ids) if a.open_count < a.capacity]
+        if not pool:
+            return _why_waiting(request, list(agents.values()))
+        decision = _pick(request, pool, strategy, now)
+        a = agents[decision.agent_id]  # type: ignore[index]
+        at = _recency(now) if now is not None else a.last_assigned_at
+        agents[a.id] = AgentState(
+            a.id, a.presence, a.capacity, a.open_count + 1, a.teams, a.languages, a.channels, at,
+            a.connected, a.last_seen,
+        )
+        return decision
+
+
+def _check(strategy: str) -> None:
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown routing strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+
+
+def _pick(
+    request: RoutingRequest, pool: list[AgentState], strategy: str, now: float | datetime | None
+) -> RoutingDecision:
     if strategy == "least_loaded":
         chosen = min(pool, key=lambda a: (a.open_count, _recency(a.last_assigned_at), a.id))
         why = f"least_loaded: agent {chosen.id} has {chosen.open_count} open"
     else:
         chosen = min(pool, key=lambda a: (_recency(a.last_assigned_at), a.id))
         why = f"round_robin: agent {chosen.id} was assigned least recently"
+    team = request.team_id
     queue = f"team:{team}" if team is not None else "unassigned"
     return RoutingDecision(chosen.id, f"{why} ({len(pool)} eligible)", queue, tuple(a.id for a in pool), now)
 
 
-def _eligible(request: RoutingRequest, agents: Iterable[AgentState]) -> list[AgentState]:
-    """Every agent who passes all the filters, in one pass (the common case: routing runs once
-    per new conversation); `_why_waiting` applies them one by one only when nobody is left."""
+def _static_pool(request: RoutingRequest, agents: Iterable[AgentState]) -> list[AgentState]:
+    """The agents who pass every filter but capacity, in one pass; `_why_waiting` applies the
+    filters one by one only when nobody is left, to name the one that emptied the pool."""
     team, channel, exclude = request.team_id, request.channel, request.exclude_agent_ids
     language = _lang(request.language)
     if language == "und":
@@ -105,7 +150,6 @@ def _eligible(request: RoutingRequest, agents: Iterable[AgentState]) -> list[Age
     return [
         a for a in agents
         if a.presence == "online"
-        and a.open_count < a.capacity
         and (team is None or team in a.teams)
         and a.id not in exclude
         and (not folded or not a.channels or folded in _folded(a.channels))

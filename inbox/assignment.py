@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalation import AgentState, RoutingDecision, RoutingRequest, route
+from escalation import AgentState, Router, RoutingDecision, RoutingRequest
 from inbox.models import Agent, Conversation, Status, Team, agent_teams
 from inbox.sql import dialect_of, in_list, list_param
 
@@ -63,14 +63,11 @@ def _queries(dialect: str) -> SimpleNamespace:
     )
 
 
-def choose(
-    states: dict[int, AgentState], conv: Conversation, strategy: str, now_ts: float
-) -> RoutingDecision:
-    """Decide, and update the in-memory load so the next decision in the batch sees it."""
-    decision = route(RoutingRequest(conv.team_id, conv.language, conv.channel), states.values(), strategy)
-    if decision.agent_id is not None:
-        s = states[decision.agent_id]
-        states[decision.agent_id] = AgentState(
-            s.id, s.presence, s.capacity, s.open_count + 1, s.teams, s.languages, s.channels, now_ts
-        )
-    return decision
+def agent_router(session: Session) -> Router:
+    """A router over every active agent's presence and load, for one batch of decisions."""
+    return Router(agent_states(session).values())
+
+
+def choose(router: Router, conv: Conversation, strategy: str, now_ts: float) -> RoutingDecision:
+    """Decide; the router counts the assignment so the next decision in the batch sees it."""
+    return router.route(RoutingRequest(conv.team_id, conv.language, conv.channel), strategy, now_ts)

@@ -1,5 +1,6 @@
 """Engines and sessions. SQLite gets WAL and a busy timeout so the embedded mode can take concurrent writers,
-and its search index is brought up to date at every commit (`inbox.search_index`)."""
+its search index is brought up to date at every commit (`inbox.search_index`), and its WAL is
+checkpointed by a background thread rather than by the committing writer (`inbox.wal_checkpoint`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from inbox import search_index
+from inbox import search_index, wal_checkpoint
 
 
 def dumps_json(value: Any) -> str:
@@ -34,6 +35,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            # Checkpoints run on a background thread (inbox.wal_checkpoint); this is the backstop.
+            cur.execute(f"PRAGMA wal_autocheckpoint={wal_checkpoint.BACKSTOP_PAGES}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -41,6 +44,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         event.listen(engine, "commit", search_index.on_commit)
+        path = engine.url.database
+        if path and path != ":memory:" and not path.startswith("file:"):
+
+            # At check-in the connection's transaction is over: a checkpoint woken then covers
+            # everything committed, so the next writer can start the WAL over from its beginning.
+            @event.listens_for(engine, "checkin")
+            def _checkpoint_if_due(_dbapi_conn: Any, _record: Any) -> None:
+                wal_checkpoint.note_commit(path)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -133,7 +134,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
         by_conv[m.thread_key].append(idx)
 
     rules = automation.load_rules(s, "message.created")
-    states: dict | None = None
+    router: assignment.Router | None = None
     strategies: dict[int, str] = {}
     weights = inbox.settings.get("rank_weights")
     now_ts = now.timestamp()
@@ -163,8 +164,9 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
             facts["customer.open_conversations"] = open_counts.get(conv.customer_id, 0)
             facts["customer.last_csat"] = last_csat.get(conv.customer_id)
             facts["time.business_hours"] = business_hours
-            _merge(outcome, automation.apply_firings(
-                conv, conv_labels, automation.run_rules(rules, facts, "message.created"), "message.created", now))
+            firings = automation.run_rules(rules, facts, "message.created")
+            if firings:  # most messages fire nothing: no Outcome to make and merge
+                _merge(outcome, automation.apply_firings(conv, conv_labels, firings, "message.created", now))
         conv.priority_components = ranking.components_json(priority)
         ranking.store_priority(conv, priority, now, outcome.priority_floor)
         if outcome.priority_floor is not None and conv.priority <= outcome.priority_floor + 1e-6 \
@@ -175,9 +177,9 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
                  "detail": "raised by rule: " + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"])}
             )
         if conv.assignee_id is None and conv.status == Status.OPEN.value:
-            if states is None:
-                states, strategies = assignment.agent_states(s), assignment.team_strategies(s)
-            decision = assignment.choose(states, conv, strategies.get(conv.team_id or -1, "round_robin"), now_ts)
+            if router is None:
+                router, strategies = assignment.agent_router(s), assignment.team_strategies(s)
+            decision = assignment.choose(router, conv, strategies.get(conv.team_id or -1, "round_robin"), now_ts)
             conv.assignee_id = decision.agent_id
             conv.queue_reason = "" if decision.agent_id else decision.reason
         # a rule may have moved it to another team, and so to another policy
@@ -208,7 +210,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     insert_rows(s, ConversationLabel.__table__, label_rows)
     if changed:
         update_rows(s, _CONV, [_writable(c) for c in changed])
-    if states:
+    if router is not None:
         assigned = {c.assignee_id for c in convs.values() if c.assignee_id}
         if assigned:
             s.connection().execute(q.agents_assigned, {"ids": list_param(d, assigned), "now": now})
@@ -319,7 +321,7 @@ def _insert_new(s: Session, convs: list[WorkingConversation]) -> None:
     """Insert new conversations in one statement and give the working copies their ids."""
     if not convs:
         return
-    rows = [{name: getattr(c, name) for name in _INSERTABLE} for c in convs]
+    rows = [dict(zip(_INSERTABLE, _insertable(c), strict=True)) for c in convs]
     for conv, new_id in zip(convs, insert_with_ids(s, _CONV, rows), strict=True):
         conv.id = new_id
 
@@ -365,8 +367,13 @@ _WRITABLE = (
 )
 
 
+_insertable = attrgetter(*_INSERTABLE)  # the values as one tuple, read in C
+_WRITE_KEYS = ("_id", *_WRITABLE)
+_writable_values = attrgetter("id", *_WRITABLE)
+
+
 def _writable(conv: WorkingConversation) -> dict[str, Any]:
-    return {"_id": conv.id, **{name: getattr(conv, name) for name in _WRITABLE}}
+    return dict(zip(_WRITE_KEYS, _writable_values(conv), strict=True))
 
 
 def _absorb(conv: Conversation, rows: list[dict[str, Any]], customer: Customer | None, now: datetime) -> None:

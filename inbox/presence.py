@@ -177,12 +177,12 @@ def reroute_absent(inbox: Inbox) -> int:
         plan = conversations_to_reroute(offline, [(r.id, r.assignee_id, r.assigned_manually) for r in rows], now, 0)
         if not plan.reroute:
             return 0
-        states, strategies = assignment.agent_states(s), assignment.team_strategies(s)
+        router, strategies = assignment.agent_router(s), assignment.team_strategies(s)
         convs = list(s.scalars(select(Conversation).where(Conversation.id.in_([a.conversation_id for a in plan.reroute]))
                                .with_for_update().order_by(Conversation.id)))
         for conv in convs:
             before = conv.assignee_id
-            decision = assignment.choose(states, conv, strategies.get(conv.team_id or -1, "round_robin"),
+            decision = assignment.choose(router, conv, strategies.get(conv.team_id or -1, "round_robin"),
                                          now.timestamp())
             conv.assignee_id = decision.agent_id
             conv.queue_reason = "" if decision.agent_id else decision.reason

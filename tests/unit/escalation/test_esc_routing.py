@@ -7,10 +7,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from escalation import (
     AgentState,
     Assignment,
+    Router,
     RoutingRequest,
     conversations_to_reroute,
     presence_after_grace,
@@ -194,3 +197,45 @@ def test_rerouted_conversations_go_to_online_agents():
         for a in plan.reroute
     ]
     assert [d.agent_id for d in route_many(requests, agents)] == [2, 3]
+
+
+_agents = st.lists(
+    st.builds(
+        AgentState,
+        id=st.integers(1, 8),
+        presence=st.sampled_from(["online", "online", "away", "offline"]),
+        capacity=st.integers(0, 4),
+        open_count=st.integers(0, 3),
+        teams=st.frozensets(st.integers(1, 3), max_size=2),
+        languages=st.frozensets(st.sampled_from(["en", "zh-Hans", "th", "pt-BR"]), max_size=2),
+        channels=st.frozensets(st.sampled_from(["webhook", "Mastodon", "x"]), max_size=2),
+        last_assigned_at=st.one_of(st.none(), st.floats(-10, 10)),
+    ),
+    max_size=6,
+    unique_by=lambda a: a.id,
+)
+_requests = st.lists(
+    st.builds(
+        RoutingRequest,
+        team_id=st.one_of(st.none(), st.integers(1, 3)),
+        language=st.sampled_from([None, "und", "en", "EN-gb", "zh-Hant", "th"]),
+        channel=st.sampled_from([None, "webhook", "mastodon", "X"]),
+        exclude_agent_ids=st.frozensets(st.integers(1, 8), max_size=2),
+    ),
+    max_size=12,
+)
+
+
+@given(agents=_agents, requests=_requests, strategy=st.sampled_from(["round_robin", "least_loaded"]))
+def test_router_decides_as_route_one_at_a_time(agents, requests, strategy):
+    """The batch router caches what cannot change within a batch; its decisions and reasons must
+    be those of `route` called for each request with the load counted after every assignment."""
+    router = Router(agents)
+    state = {a.id: a for a in agents}
+    for tick, request in enumerate(requests, start=1):
+        expected = route(request, list(state.values()), strategy, now=float(tick))
+        if expected.agent_id is not None:
+            a = state[expected.agent_id]
+            state[a.id] = replace(a, open_count=a.open_count + 1, last_assigned_at=float(tick))
+        assert router.route(request, strategy, now=float(tick)) == expected
+    assert router.agents == state
