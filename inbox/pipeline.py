@@ -104,10 +104,9 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     contacts, open_counts = _contact_counts(s, customer_ids, convs.values())
     last_csat = automation.last_csat(s, customer_ids)
 
-    rows, scores = [], []
-    for m, author in zip(fresh, authors, strict=True):
-        score = sentiment.score(m.text, m.language_hint)
-        scores.append(score)
+    scores = _scores(fresh)
+    rows = []
+    for m, author, score in zip(fresh, authors, scores, strict=True):
         rows.append(
             {
                 "conversation_id": None,  # known once new conversations are inserted
@@ -216,6 +215,17 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
             s.connection().execute(q.agents_assigned, {"ids": list_param(d, assigned), "now": now})
     s.connection().execute(q.customers_seen, {"ids": list_param(d, customer_ids), "now": now})
     return IngestResult(len(fresh), len(messages) - len(fresh), tuple(ids), tuple(c.id for c in convs.values()))
+
+
+def _scores(fresh: list[InboundMessage]) -> list[sentiment.Score]:
+    """Every message's score, computed one script at a time (then put back in order): each
+    language's scorer walks its own large tables (jieba's dictionary, the Thai n-gram weights),
+    which stay in the CPU's caches for a run of same-script messages and not for a mix."""
+    out: list[Any] = [None] * len(fresh)
+    for i in sorted(range(len(fresh)), key=lambda i: sentiment.script_of(fresh[i].text)):
+        m = fresh[i]
+        out[i] = sentiment.score(m.text, m.language_hint)
+    return out
 
 
 @dataclass(slots=True)

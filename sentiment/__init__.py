@@ -21,6 +21,7 @@ NATIVE: str | None = _native.enable(__path__)
 # The rest is imported after the compiled modules are on the path.
 from sentiment.cues import urgency_cues
 from sentiment.language import detect as detect_language
+from sentiment.language import script_of
 from sentiment.rank import DEFAULT_WEIGHTS, effective_priority, rank, sort_key, waiting_rate
 from sentiment.scoring import score, warm
 from sentiment.types import Component, Priority, RankFacts, Score
@@ -35,6 +36,7 @@ __all__ = [
     "effective_priority",
     "rank",
     "score",
+    "script_of",
     "sort_key",
     "urgency_cues",
     "waiting_rate",

@@ -224,7 +224,7 @@ def _family(language: str | None) -> str:
     return "zh" if lang.startswith("zh") else "th" if lang.startswith("th") else "en"
 
 
-def urgency_cues(text: str, language: str | None = None) -> tuple[str, ...]:
+def urgency_cues(text: object, language: object = None) -> tuple[str, ...]:
     """Names of the urgency cues present in `text`, for `RankFacts.urgency_terms`.
 
     English cues are always checked too, because support customers mix English
@@ -233,7 +233,7 @@ def urgency_cues(text: str, language: str | None = None) -> tuple[str, ...]:
     if not isinstance(text, str) or not text:
         return ()
     lowered = text.lower()
-    family = _family(language)
+    family = _family(language if isinstance(language, str) else None)
     found: list[str] = []
     for fam in dict.fromkeys((family, "en")):
         for name, pattern, words in _urgency_res(fam):

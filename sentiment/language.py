@@ -38,7 +38,7 @@ _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 SUPPORTED = ("en", "zh-Hans", "zh-Hant", "th")
 
 
-def normalize_hint(hint: str | None) -> str | None:
+def normalize_hint(hint: object) -> str | None:
     """Map a channel's language hint ("zh-TW", "th_TH", "EN-us", "zh") to our codes."""
     if not hint or not isinstance(hint, str):
         return None
@@ -99,6 +99,23 @@ def chinese_variant(text: str, prior: str | None = None) -> str:
     if balance < 0:
         return "zh-Hans"
     return prior if prior in ("zh-Hans", "zh-Hant") else "zh-Hans"
+
+
+def script_of(text: object) -> int:
+    """A cheap key for grouping texts by script (0 ASCII, 1 Thai, 2 Han, 3 other), from the first
+    non-ASCII character: the order work is done in, never a language decision."""
+    if not isinstance(text, str) or text.isascii():
+        return 0
+    found = _NON_ASCII.search(text)
+    code = ord(found.group()) if found else 0
+    if 0x0E00 <= code <= 0x0E7F:
+        return 1
+    if 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF:
+        return 2
+    return 3
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def detect(text: str, hint: str | None = None) -> str:

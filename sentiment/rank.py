@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 from sentiment.types import Component, Priority, RankFacts
 
@@ -77,14 +78,15 @@ def _weights(weights: Mapping[str, float] | None) -> Mapping[str, float]:
     return merged
 
 
-def _finite(value: float, default: float = 0.0) -> float:
-    if type(value) is float:  # the usual case, without the conversions below
+def _finite(value: object, default: float = 0.0) -> float:
+    """`value` as a finite float, else `default`: facts may carry None, text or NaN."""
+    if isinstance(value, float):  # the usual case, without the conversions below
         return value if value - value == 0.0 else default
     try:
-        value = float(value)
-    except (TypeError, ValueError):
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
         return default
-    return value if math.isfinite(value) else default
+    return number if math.isfinite(number) else default
 
 
 def waiting_rate(sla_minutes: float, weights: Mapping[str, float] | None = None) -> float:
@@ -113,24 +115,25 @@ def rank(facts: RankFacts, weights: Mapping[str, float] | None = None) -> Priori
     This runs once per ingested message, so the components are built as plain tuples
     (`tuple.__new__`) and their contributions summed from the local values, in the order
     they are listed (the same float sum as adding `Component.contribution`s)."""
+    f: Any = facts  # fields read untyped: facts may carry junk, which `_finite` and friends absorb
     w = _weights(weights) if weights else _DEFAULTS
-    compound = max(-1.0, min(1.0, _finite(facts.compound)))
-    followers = max(0.0, _finite(facts.followers))
+    compound = max(-1.0, min(1.0, _finite(f.compound)))
+    followers = max(0.0, _finite(f.followers))
     reach = min(1.0, math.log10(1.0 + followers) / 6.0)  # 1M followers saturates
-    verified = facts.verified
+    verified = f.verified
     if verified:
         reach = min(1.0, reach + 0.25)
-    clv = max(0.0, _finite(facts.clv))
-    stage_name = facts.lifecycle_stage
+    clv = max(0.0, _finite(f.clv))
+    stage_name = f.lifecycle_stage
     stage = LIFECYCLE_VALUE.get((stage_name or "").lower(), 0.0)
-    vip = facts.vip
+    vip = f.vip
     value = max(1.0 if vip else 0.0, min(1.0, math.log10(1.0 + clv) / 4.0), stage)  # CLV 10k saturates
-    terms = tuple(dict.fromkeys(facts.urgency_terms)) if facts.urgency_terms else ()
+    terms = tuple(dict.fromkeys(f.urgency_terms)) if f.urgency_terms else ()
     urgency = min(1.0, len(terms) / 3.0)
-    sla = max(1.0, _finite(facts.sla_minutes, 60.0))
-    waited = max(0.0, _finite(facts.waiting_minutes))
-    repeats = max(0, int(_finite(facts.repeat_contacts)))
-    public = facts.public
+    sla = max(1.0, _finite(f.sla_minutes, 60.0))
+    waited = max(0.0, _finite(f.waiting_minutes))
+    repeats = max(0, int(_finite(f.repeat_contacts)))
+    public = f.public
     w_neg, w_reach, w_value, w_urgency, w_wait, w_vis, w_repeat = (
         w["negativity"], w["reach"], w["customer_value"], w["urgency"], w["waiting"], w["visibility"],
         w["repeat_contact"],

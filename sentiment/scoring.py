@@ -87,20 +87,20 @@ def _blend(model: float, cue_items: list[tuple[str, float]]) -> float:
     return (1.0 - w) * model + w * cue
 
 
-def score(text: str, lang_hint: str | None = None) -> Score:
+def score(text: object, lang_hint: object = None) -> Score:
     """Score `text` on one scale for every language; never raises on any string.
 
     `lang_hint` (a channel's language, "zh-TW", "th", ...) is a prior: it
     decides only what the text's own script leaves open.
     """
     try:
-        return _score(_clean(text), lang_hint)
+        return _score(_clean(text), lang_hint if isinstance(lang_hint, str) else None)
     except Exception:  # noqa: BLE001 - the ingest hot path must never fail on a message
         return Score(compound=0.0, label="neutral", language="und", confidence=0.0, reasons=("scorer error",))
 
 
 def _score(text: str, lang_hint: str | None) -> Score:
-    language = detect(text, lang_hint if isinstance(lang_hint, str) else None)
+    language = detect(text, lang_hint)
     if language == "en" or language not in ("zh-Hans", "zh-Hant", "th"):
         result = score_english(text)
         compound = result.compound

@@ -34,6 +34,21 @@ for text, lang in rows:
                        repeat_contacts=len(text) % 5, public=len(text) % 3 == 0))
     out.append([s.compound, s.label, s.language, s.confidence, list(s.reasons), list(cues),
                 p.value, p.base, p.rate, [list(c) for c in p.components]])
+# What callers may hand the boundary functions besides well-typed values: compiled code must
+# tolerate what plain Python tolerates (an error either way counts as the same outcome).
+def attempt(call):
+    try:
+        return call()
+    except Exception:
+        return "raised"
+junk = [None, 42, 3.5, b"bytes", ["list"], float("nan")]
+for value in junk:
+    out.append([attempt(lambda: list(score(value, value).reasons)), attempt(lambda: score("ok", value).label),
+                attempt(lambda: list(urgency_cues(value, value))), attempt(lambda: list(urgency_cues("refund", value))),
+                attempt(lambda: sentiment.script_of(value))])
+    for field in ("compound", "followers", "clv", "waiting_minutes", "sla_minutes", "repeat_contacts",
+                  "lifecycle_stage", "urgency_terms"):
+        out.append(attempt(lambda: rank(RankFacts(**{field: value})).value))
 print(json.dumps({"native": sentiment.NATIVE, "rows": out}))
 """
 
