@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 NAMES = frozenset(
     {
@@ -29,8 +29,9 @@ NAMES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """One event for Socket.IO rooms (a named tuple: ingest makes about three per message)."""
+
     name: str
     payload: dict[str, Any]
     rooms: tuple[str, ...]

@@ -104,7 +104,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     contacts, open_counts = _contact_counts(s, customer_ids, convs.values())
     last_csat = automation.last_csat(s, customer_ids)
 
-    scores = _scores(fresh)
+    scores, cues = _scores(fresh)
     rows = []
     for m, author, score in zip(fresh, authors, scores, strict=True):
         rows.append(
@@ -148,7 +148,7 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
         last = idxs[-1]
         priority = ranking.rank_conversation(
             conv, customer, authors[last], scores[last].compound,
-            ranking.urgency_terms(fresh[last].text, scores[last].language),
+            cues[last],
             contacts.get(conv.customer_id, 1), now, weights=weights,
         )
         outcome = step.outcome
@@ -217,15 +217,20 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: ChannelAccount, messages: Se
     return IngestResult(len(fresh), len(messages) - len(fresh), tuple(ids), tuple(c.id for c in convs.values()))
 
 
-def _scores(fresh: list[InboundMessage]) -> list[sentiment.Score]:
-    """Every message's score, computed one script at a time (then put back in order): each
+def _scores(fresh: list[InboundMessage]) -> tuple[list[sentiment.Score], dict[int, tuple[str, ...]]]:
+    """Every message's score, and the urgency cues of each thread's newest message (what its
+    conversation is ranked on), computed one script at a time and put back in order: each
     language's scorer walks its own large tables (jieba's dictionary, the Thai n-gram weights),
     which stay in the CPU's caches for a run of same-script messages and not for a mix."""
-    out: list[Any] = [None] * len(fresh)
+    scores: list[Any] = [None] * len(fresh)
+    cues: dict[int, tuple[str, ...]] = {}
+    newest = set({m.thread_key: i for i, m in enumerate(fresh)}.values())
     for i in sorted(range(len(fresh)), key=lambda i: sentiment.script_of(fresh[i].text)):
         m = fresh[i]
-        out[i] = sentiment.score(m.text, m.language_hint)
-    return out
+        score = scores[i] = sentiment.score(m.text, m.language_hint)
+        if i in newest:
+            cues[i] = ranking.urgency_terms(m.text, score.language)
+    return scores, cues
 
 
 @dataclass(slots=True)

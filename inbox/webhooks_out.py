@@ -71,9 +71,13 @@ def queue_rule_notifications(session: Session, limit: int = 500) -> int:
     return count
 
 
+# Built once: every unit of work that emits events asks (building a statement costs more than running it).
+_ENABLED_SUBSCRIPTIONS = select(WebhookSubscription).where(WebhookSubscription.enabled.is_(True))
+
+
 def queue_events(session: Session, events: Iterable[Event], now: datetime) -> int:
     """Queue one delivery per (event, subscription that wants it), in the caller's transaction."""
-    subs = list(session.scalars(select(WebhookSubscription).where(WebhookSubscription.enabled.is_(True))))
+    subs = list(session.scalars(_ENABLED_SUBSCRIPTIONS))
     if not subs:
         return 0
     count = 0
