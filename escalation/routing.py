@@ -96,6 +96,9 @@ class Router:
     def __init__(self, agents: Iterable[AgentState]) -> None:
         self.agents: dict[int, AgentState] = {a.id: a for a in agents}
         self._static: dict[tuple[Any, ...], tuple[int, ...]] = {}
+        # Without a clock (`now` None) assignments are ordered by a tick after every known
+        # assignment, as in `route_many`, so round robin still moves on.
+        self._tick = max([0.0, *(_recency(a.last_assigned_at) for a in self.agents.values())])
 
     def route(
         self, request: RoutingRequest, strategy: str = "round_robin", now: float | datetime | None = None
@@ -112,7 +115,11 @@ class Router:
             return _why_waiting(request, list(agents.values()))
         decision = _pick(request, pool, strategy, now)
         a = agents[decision.agent_id]  # type: ignore[index]
-        at = _recency(now) if now is not None else a.last_assigned_at
+        if now is None:
+            self._tick += 1e-6
+            at = self._tick
+        else:
+            at = _recency(now)
         agents[a.id] = AgentState(
             a.id, a.presence, a.capacity, a.open_count + 1, a.teams, a.languages, a.channels, at,
             a.connected, a.last_seen,
