@@ -85,9 +85,13 @@ def tables() -> _Tables:
         log_freq.append({w: math.log(c / ctotal) for w, c in d["d"].items()})
         unseen.append(math.log(d.get("none", 1) / ctotal))
     fneg, fpos = log_freq
-    bayes: dict[str, tuple[float, float] | None] = {
-        w: (fneg.get(w, unseen[0]), fpos.get(w, unseen[1])) for w in fneg.keys() | fpos.keys()
-    }
+    # Equal pairs share one tuple (~3,000 distinct of ~44,000 words): fewer objects for the
+    # per-word lookups to pull into the cache, same values.
+    pairs: dict[tuple[float, float], tuple[float, float]] = {}
+    bayes: dict[str, tuple[float, float] | None] = {}
+    for w in fneg.keys() | fpos.keys():
+        pair = (fneg.get(w, unseen[0]), fpos.get(w, unseen[1]))
+        bayes[w] = pairs.setdefault(pair, pair)
     bayes.update(dict.fromkeys(stop))
     sentiment = _read_dict("sentiment_dict.txt")
     adverb = _read_dict("adverb_dict.txt")

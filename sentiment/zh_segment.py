@@ -61,7 +61,12 @@ def _model() -> _Model:
     tokenizer = jieba.Tokenizer()  # private: jieba's global state stays untouched
     tokenizer.initialize()
     log_total = math.log(tokenizer.total)
-    log_prob = {w: (math.log(f) - log_total if f else None) for w, f in tokenizer.FREQ.items()}
+    # One float object per distinct frequency (~5,000), not per word (~350,000): the route's
+    # lookups then read values from a small, cache-resident set (same numbers, same bits).
+    by_freq: dict[int, float] = {}
+    log_prob = {
+        w: (by_freq.setdefault(f, math.log(f) - log_total) if f else None) for w, f in tokenizer.FREQ.items()
+    }
     low = finalseg.MIN_FLOAT
     trans = tuple(
         tuple(finalseg.trans_P[prev].get(state, low) for prev in _PREVIOUS[state]) for state in _STATES

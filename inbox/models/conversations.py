@@ -28,7 +28,7 @@ class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         UniqueConstraint("channel_account_id", "thread_key", name="uq_conversations_thread"),
-        Index("ix_conversations_status_priority", "status", "priority"),
+        Index("ix_conversations_status", "status"),  # the rank has no index: see migration 0007
         # Load counts per agent and per customer come from these alone (migration 0006).
         Index("ix_conversations_assignee_status", "assignee_id", "status"),
         Index("ix_conversations_customer_status", "customer_id", "status"),
@@ -49,7 +49,7 @@ class Conversation(Base):
     priority: Mapped[float] = mapped_column(default=0.0)  # effective value when last ranked
     priority_base: Mapped[float] = mapped_column(default=0.0)
     priority_rate: Mapped[float] = mapped_column(default=0.0)
-    priority_anchor: Mapped[float] = mapped_column(default=0.0, index=True)
+    priority_anchor: Mapped[float] = mapped_column(default=0.0)
     priority_components: Mapped[list] = mapped_column(default=list)
     sentiment: Mapped[float] = mapped_column(default=0.0)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
