@@ -23,7 +23,7 @@ from inbox.sql import dialect_of, in_list, list_param
 
 def load_rules(session: Session, trigger: str | None = None) -> list[Rule]:
     """Enabled rules in order, with canned replies resolved to their text (read once per batch)."""
-    rules = [to_rule(r) for r in session.scalars(_rules_query(trigger is not None), {"trigger": trigger})]
+    rules = [to_rule(r) for r in session.execute(_rules_query(trigger is not None), {"trigger": trigger})]
     wanted = {
         a.params["canned_id"]
         for r in rules
@@ -53,11 +53,16 @@ def load_rules(session: Session, trigger: str | None = None) -> list[Rule]:
 
 @cache
 def _rules_query(by_trigger: bool) -> Any:
-    stmt = select(RuleRow).where(RuleRow.enabled.is_(True)).order_by(RuleRow.position, RuleRow.id)
-    return stmt.where(RuleRow.trigger == bindparam("trigger")) if by_trigger else stmt
+    # Plain rows of the table, not ORM objects: every ingest batch (a webhook delivery is one)
+    # reads the rules only to turn them into `escalation.Rule`s, and loading entities into the
+    # session's identity map cost more than the query itself.
+    rules = RuleRow.__table__
+    stmt = select(rules).where(rules.c.enabled.is_(True)).order_by(rules.c.position, rules.c.id)
+    return stmt.where(rules.c.trigger == bindparam("trigger")) if by_trigger else stmt
 
 
-def to_rule(r: RuleRow) -> Rule:
+def to_rule(r: RuleRow | Any) -> Rule:
+    """An `escalation.Rule` from a stored rule: an ORM `Rule` or a row of its table."""
     return Rule(
         id=r.id,
         name=r.name,

@@ -47,7 +47,8 @@ def customer_tier(customer: Customer | None) -> str:
     return "vip" if customer is not None and customer.vip else "standard"
 
 
-def to_policy(row: SlaPolicyRow) -> SlaPolicy:
+def to_policy(row: SlaPolicyRow | Any) -> SlaPolicy:
+    """An `escalation.SlaPolicy` from a stored policy: an ORM `SlaPolicy` or a row of its table."""
     cal = dict(row.calendar or {})
     warn = cal.pop("warn_before_minutes", 15.0)  # kept beside the calendar: the table has no column for it
     return policy_from_dict({
@@ -61,12 +62,14 @@ def to_policy(row: SlaPolicyRow) -> SlaPolicy:
 def load_policies(s: Session) -> list[SlaPolicy]:
     """Enabled policies in id order, cached for the rest of the transaction."""
     if _CACHE not in s.info:
-        s.info[_CACHE] = [to_policy(r) for r in s.scalars(_ENABLED_POLICIES)]
+        s.info[_CACHE] = [to_policy(r) for r in s.execute(_ENABLED_POLICIES)]
     return s.info[_CACHE]
 
 
-# Built once: every ingest batch reads the policies (statement building costs more than the query).
-_ENABLED_POLICIES = select(SlaPolicyRow).where(SlaPolicyRow.enabled.is_(True)).order_by(SlaPolicyRow.id)
+# Built once: every ingest batch reads the policies (statement building costs more than the query);
+# plain rows of the table, because they are only turned into `escalation.SlaPolicy`s.
+_POLICIES = SlaPolicyRow.__table__
+_ENABLED_POLICIES = select(_POLICIES).where(_POLICIES.c.enabled.is_(True)).order_by(_POLICIES.c.id)
 
 
 _LOOK_UP: Any = object()

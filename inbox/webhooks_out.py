@@ -72,12 +72,14 @@ def queue_rule_notifications(session: Session, limit: int = 500) -> int:
 
 
 # Built once: every unit of work that emits events asks (building a statement costs more than running it).
-_ENABLED_SUBSCRIPTIONS = select(WebhookSubscription).where(WebhookSubscription.enabled.is_(True))
+# Plain rows (id, url, events), not ORM objects: only those three are read, in every ingest batch.
+_SUBS = WebhookSubscription.__table__
+_ENABLED_SUBSCRIPTIONS = select(_SUBS.c.id, _SUBS.c.url, _SUBS.c.events).where(_SUBS.c.enabled.is_(True))
 
 
 def queue_events(session: Session, events: Iterable[Event], now: datetime) -> int:
     """Queue one delivery per (event, subscription that wants it), in the caller's transaction."""
-    subs = list(session.scalars(_ENABLED_SUBSCRIPTIONS))
+    subs = session.execute(_ENABLED_SUBSCRIPTIONS).all()
     if not subs:
         return 0
     count = 0
