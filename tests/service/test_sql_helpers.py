@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from inbox.context import Inbox
+from inbox.db import dumps_json
 from inbox.models import ChannelAccount, Conversation, Customer, Identity, RuleRun
 from inbox.sql import (
     dialect_of,
@@ -155,3 +159,23 @@ def test_a_broken_row_raises_sqlalchemys_integrity_error(inbox: Inbox) -> None:
         insert_rows(uow.session, Customer.__table__, [{**_customer("again"), "id": ids[0]}])
     with inbox.read() as s:  # the whole unit of work rolled back
         assert list(s.scalars(select(Customer.id).where(Customer.first_identity_key == "dup"))) == []
+
+
+_json_scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.floats(allow_nan=False) | st.text()
+_json_values = st.recursive(
+    _json_scalars,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=5) | st.integers(-99, 99), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_json_values)
+def test_dumps_json_writes_what_orjson_writes_with_non_string_keys(value: Any) -> None:
+    assert dumps_json(value) == orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def test_dumps_json_stringifies_int_keys_and_refuses_what_json_cannot_hold() -> None:
+    assert dumps_json({1: "a", "b": [2]}) == '{"1":"a","b":[2]}'
+    with pytest.raises(TypeError):
+        dumps_json({"x": object()})
