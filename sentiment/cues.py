@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import NamedTuple
 
 CUES_VERSION = "2025-11-25.1"
 
@@ -233,15 +234,50 @@ def urgency_cues(text: object, language: object = None) -> tuple[str, ...]:
     if not isinstance(text, str) or not text:
         return ()
     lowered = text.lower()
-    family = _family(language if isinstance(language, str) else None)
+    plan = _cue_plan(_family(language if isinstance(language, str) else None))
+    candidates = set(plan.always)
+    for word in filter(lowered.__contains__, plan.words):
+        candidates.update(plan.by_word[word])
     found: list[str] = []
+    for i in sorted(candidates):
+        name, pattern = plan.cues[i]
+        if name not in found and pattern.search(lowered):
+            found.append(name)
+    return tuple(found)
+
+
+class _CuePlan(NamedTuple):
+    """One family's cues in table order (its own, then English), and which to try for a text.
+
+    Why: trying each cue's required words in turn was a Python loop of some twenty steps a
+    message, most of them for cues whose words are absent (English cues on Thai text). Here one
+    pass in C finds the required words the text contains, and only their cues, plus those
+    with no required word, run their regex.
+    """
+
+    cues: tuple[tuple[str, re.Pattern[str]], ...]
+    words: tuple[str, ...]  # every required word of any cue
+    by_word: dict[str, tuple[int, ...]]  # required word -> the cues (indices) that need it
+    always: tuple[int, ...]  # cues without a required word: their regex always runs
+
+
+@cache
+def _cue_plan(family: str) -> _CuePlan:
+    cues: list[tuple[str, re.Pattern[str]]] = []
+    by_word: dict[str, list[int]] = {}
+    always: list[int] = []
     for fam in dict.fromkeys((family, "en")):
         for name, pattern, words in _urgency_res(fam):
-            if name in found or (words is not None and not any(map(lowered.__contains__, words))):
-                continue
-            if pattern.search(lowered):
-                found.append(name)
-    return tuple(found)
+            if (name, pattern.pattern) in {(n, p.pattern) for n, p in cues}:
+                continue  # the shared "any" cues: a second try can add nothing
+            index = len(cues)
+            cues.append((name, pattern))
+            if words is None:
+                always.append(index)
+            else:
+                for word in words:
+                    by_word.setdefault(word, []).append(index)
+    return _CuePlan(tuple(cues), tuple(by_word), {w: tuple(ix) for w, ix in by_word.items()}, tuple(always))
 
 
 @cache
