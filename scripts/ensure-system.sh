@@ -10,6 +10,8 @@ command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || need+=(doveco
 fonts=$(fc-list 2>/dev/null || true)
 grep -qi "Noto Sans CJK" <<<"$fonts" || need+=(fonts-noto-cjk)
 grep -qiE "Loma|Garuda|Noto Sans Thai" <<<"$fonts" || need+=(fonts-thai-tlwg)
+# Customers write in emoji too (😡 is a ranking cue): without a colour emoji font they draw as boxes.
+grep -qi "Noto Color Emoji" <<<"$fonts" || need+=(fonts-noto-color-emoji)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
