@@ -11,7 +11,9 @@ from inbox.db import make_engine
 from inbox.models import Base
 
 config = context.config
-url = config.attributes.get("database_url") or os.environ.get("MURMUR_DATABASE_URL", "sqlite:///instance/murmur.db")
+url = config.attributes.get("database_url") or os.environ.get(
+    "MURMUR_DATABASE_URL", "sqlite:///instance/murmur.db"
+)
 
 
 def run_migrations_offline() -> None:
@@ -23,7 +25,9 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
-        engine = make_engine(url, poolclass=pool.NullPool) if not url.startswith("sqlite") else make_engine(url)
+        engine = (
+            make_engine(url, poolclass=pool.NullPool) if not url.startswith("sqlite") else make_engine(url)
+        )
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()

@@ -112,7 +112,9 @@ class BaseConnector:
             self._http = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True)
         return self._http
 
-    def transport(self, dialect: str, headers: Mapping[str, str] | None = None, base: str | None = None) -> Transport:
+    def transport(
+        self, dialect: str, headers: Mapping[str, str] | None = None, base: str | None = None
+    ) -> Transport:
         """A Transport on this channel's client, clock and timeout (`base` defaults to settings.base_url)."""
         return Transport(
             self.http,

@@ -72,7 +72,9 @@ class TelegramConnector(BaseConnector):
 
     @property
     def api(self) -> Transport:
-        return self.transport("telegram", base=f"{self.settings['base_url'].rstrip('/')}/bot{self.secret('bot_token')}")
+        return self.transport(
+            "telegram", base=f"{self.settings['base_url'].rstrip('/')}/bot{self.secret('bot_token')}"
+        )
 
     def _result(self, method: str, body: dict[str, Any] | None = None) -> Any:
         data = self.api.call("POST", f"/{method}", json_body=body or {}).data or {}

@@ -46,7 +46,9 @@ def _speaks(agent: AgentState, language: str) -> bool:
     if not agent.languages:
         return True
     langs = agent.languages
-    return language in (_primary_languages(langs) if isinstance(langs, frozenset) else {_lang(x) for x in langs})
+    return language in (
+        _primary_languages(langs) if isinstance(langs, frozenset) else {_lang(x) for x in langs}
+    )
 
 
 def _handles(agent: AgentState, channel: str) -> bool:
@@ -60,7 +62,11 @@ def _folded_set(channels: frozenset[str]) -> frozenset[str]:
 
 def _folded(channels: Iterable[str]) -> frozenset[str]:
     """An agent's channels, case-folded; cached when they come as a frozenset (as from the inbox)."""
-    return _folded_set(channels) if isinstance(channels, frozenset) else frozenset(c.casefold() for c in channels)
+    return (
+        _folded_set(channels)
+        if isinstance(channels, frozenset)
+        else frozenset(c.casefold() for c in channels)
+    )
 
 
 def route(
@@ -121,8 +127,16 @@ class Router:
         else:
             at = _recency(now)
         agents[a.id] = AgentState(
-            a.id, a.presence, a.capacity, a.open_count + 1, a.teams, a.languages, a.channels, at,
-            a.connected, a.last_seen,
+            a.id,
+            a.presence,
+            a.capacity,
+            a.open_count + 1,
+            a.teams,
+            a.languages,
+            a.channels,
+            at,
+            a.connected,
+            a.last_seen,
         )
         return decision
 
@@ -155,7 +169,8 @@ def _static_pool(request: RoutingRequest, agents: Iterable[AgentState]) -> list[
         language = ""
     folded = channel.casefold() if channel else ""
     return [
-        a for a in agents
+        a
+        for a in agents
         if a.presence == "online"
         and (team is None or team in a.teams)
         and a.id not in exclude

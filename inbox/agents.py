@@ -42,7 +42,11 @@ def create_agent(
         )
         s.add(agent)
         s.flush()
-        s.add(AuditLog(agent_id=None, action="agent.created", target=f"agent:{agent.id}", details={"role": role}))
+        s.add(
+            AuditLog(
+                agent_id=None, action="agent.created", target=f"agent:{agent.id}", details={"role": role}
+            )
+        )
         return agent.id
 
 
@@ -85,7 +89,9 @@ def agent_for_token(inbox: Inbox, token: str) -> int | None:
 
 
 def load_agent(s: Session, agent_id: int) -> Agent | None:
-    return s.scalar(select(Agent).options(selectinload(Agent.teams)).where(Agent.id == agent_id, Agent.active.is_(True)))
+    return s.scalar(
+        select(Agent).options(selectinload(Agent.teams)).where(Agent.id == agent_id, Agent.active.is_(True))
+    )
 
 
 def set_presence(inbox: Inbox, agent_id: int, presence: str) -> None:

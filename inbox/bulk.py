@@ -35,7 +35,9 @@ def changes_for(action: str, params: dict[str, Any]) -> dict[str, Any]:
     raise Invalid(f"action must be one of {', '.join(ACTIONS)}", "action")
 
 
-def bulk_update(inbox: Inbox, agent_id: int, ids: Iterable[int], action: str, params: dict[str, Any]) -> dict[str, Any]:
+def bulk_update(
+    inbox: Inbox, agent_id: int, ids: Iterable[int], action: str, params: dict[str, Any]
+) -> dict[str, Any]:
     """Apply `action` to each conversation (repeats once); results in the order given."""
     changes = changes_for(action, params)
     results: list[dict[str, Any]] = []
@@ -44,7 +46,12 @@ def bulk_update(inbox: Inbox, agent_id: int, ids: Iterable[int], action: str, pa
             conv = update_conversation(inbox, agent_id, conversation_id, changes)
             results.append({"id": conversation_id, "ok": True, "conversation": conv})
         except InboxError as e:
-            results.append({"id": conversation_id, "ok": False,
-                            "error": {"code": e.code, "message": e.message, "field": e.field}})
+            results.append(
+                {
+                    "id": conversation_id,
+                    "ok": False,
+                    "error": {"code": e.code, "message": e.message, "field": e.field},
+                }
+            )
     done = sum(1 for r in results if r["ok"])
     return {"results": results, "ok": done, "failed": len(results) - done}

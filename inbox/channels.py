@@ -96,7 +96,11 @@ def create_channel(
         )
         s.add(ch)
         s.flush()
-        s.add(AuditLog(agent_id=agent_id, action="channel.created", target=f"channel:{ch.id}", details={"kind": kind}))
+        s.add(
+            AuditLog(
+                agent_id=agent_id, action="channel.created", target=f"channel:{ch.id}", details={"kind": kind}
+            )
+        )
         return channel_dict(ch), generated
 
 
@@ -107,10 +111,14 @@ def list_channels(inbox: Inbox) -> list[dict[str, Any]]:
 
 def connector_for(inbox: Inbox, ch: ChannelAccount | Any, **kwargs: Any) -> BaseConnector:
     """The channel's connector, from an ORM `ChannelAccount` or a row with its kind, settings and secrets."""
-    return registry.create(ch.kind, ch.settings, decrypt_secrets(inbox.secret_key, ch.secrets_encrypted), **kwargs)
+    return registry.create(
+        ch.kind, ch.settings, decrypt_secrets(inbox.secret_key, ch.secrets_encrypted), **kwargs
+    )
 
 
-def receive_webhook(inbox: Inbox, channel_id: int, headers: Mapping[str, str], raw_body: bytes) -> IngestResult:
+def receive_webhook(
+    inbox: Inbox, channel_id: int, headers: Mapping[str, str], raw_body: bytes
+) -> IngestResult:
     """Verify and parse a pushed delivery, then ingest it; a repeat delivery stores nothing new.
 
     Raises connectors' SignatureError (401) or PayloadError (400) before anything is stored.
@@ -141,7 +149,9 @@ def require_admin(s: Session, agent_id: int | None) -> None:
     require_role(agent, "admin")
 
 
-def update_channel(inbox: Inbox, agent_id: int | None, channel_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+def update_channel(
+    inbox: Inbox, agent_id: int | None, channel_id: int, changes: Mapping[str, Any]
+) -> dict[str, Any]:
     """Edit, pause or resume a channel. Secrets given are merged in (a blank value removes one)."""
     with inbox.unit_of_work() as uow:
         s = uow.session
@@ -178,9 +188,15 @@ def update_channel(inbox: Inbox, agent_id: int | None, channel_id: int, changes:
             ch.poll_interval_seconds = int(changes["poll_interval_seconds"])
         ch.settings = settings
         ch.secrets_encrypted = encrypt_secrets(inbox.secret_key, secrets)
-        s.add(AuditLog(agent_id=agent_id, action="channel.updated", target=f"channel:{ch.id}",
-                       details={k: v for k, v in changes.items() if k != "secrets"}
-                       | ({"secrets_changed": sorted(changes["secrets"])} if changes.get("secrets") else {})))
+        s.add(
+            AuditLog(
+                agent_id=agent_id,
+                action="channel.updated",
+                target=f"channel:{ch.id}",
+                details={k: v for k, v in changes.items() if k != "secrets"}
+                | ({"secrets_changed": sorted(changes["secrets"])} if changes.get("secrets") else {}),
+            )
+        )
         return channel_dict(ch)
 
 
@@ -225,11 +241,21 @@ def kinds_catalogue() -> list[dict[str, Any]]:
     out = []
     for kind in registry.kinds():
         cls = registry.get(kind)
-        out.append({
-            "kind": kind,
-            "pulled": cls.pulled,
-            "pushed": cls.pushed,
-            "options": [{"name": o.name, "secret": o.secret, "required": o.required, "default": o.default,
-                         "help": o.help} for o in cls.options],
-        })
+        out.append(
+            {
+                "kind": kind,
+                "pulled": cls.pulled,
+                "pushed": cls.pushed,
+                "options": [
+                    {
+                        "name": o.name,
+                        "secret": o.secret,
+                        "required": o.required,
+                        "default": o.default,
+                        "help": o.help,
+                    }
+                    for o in cls.options
+                ],
+            }
+        )
     return out

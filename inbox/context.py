@@ -46,7 +46,9 @@ class Inbox:
     @classmethod
     def from_url(cls, database_url: str, secret_key: str, **kwargs: Any) -> Inbox:
         engine = make_engine(database_url)
-        return cls(engine=engine, session_factory=make_session_factory(engine), secret_key=secret_key, **kwargs)
+        return cls(
+            engine=engine, session_factory=make_session_factory(engine), secret_key=secret_key, **kwargs
+        )
 
     @property
     def dialect(self) -> str:

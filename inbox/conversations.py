@@ -71,8 +71,10 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
         raise Invalid("status must be open, pending, snoozed, resolved or all", "status")
     with inbox.read() as s:
         agent = _agent(s, agent_id)
-        q = select(Conversation, Customer).join(Customer, Customer.id == Conversation.customer_id).where(
-            visible_clause(agent)
+        q = (
+            select(Conversation, Customer)
+            .join(Customer, Customer.id == Conversation.customer_id)
+            .where(visible_clause(agent))
         )
         if f.status and f.status != "all":
             q = q.where(Conversation.status == f.status)
@@ -88,15 +90,19 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
             q = q.where(Conversation.team_id == f.team)
         if f.label:
             q = q.where(
-                Conversation.id.in_(select(ConversationLabel.conversation_id).where(ConversationLabel.label == f.label))
+                Conversation.id.in_(
+                    select(ConversationLabel.conversation_id).where(ConversationLabel.label == f.label)
+                )
             )
         if f.sentiment:
             lo, hi = SENTIMENTS[f.sentiment]
             if lo is not None:
                 q = q.where(Conversation.sentiment > lo)
             if hi is not None:
-                q = q.where(Conversation.sentiment < hi) if f.sentiment != "neutral" else q.where(
-                    Conversation.sentiment < hi
+                q = (
+                    q.where(Conversation.sentiment < hi)
+                    if f.sentiment != "neutral"
+                    else q.where(Conversation.sentiment < hi)
                 )
         if f.language:
             q = q.where(Conversation.language == f.language)
@@ -105,12 +111,18 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
         if f.updated_since is not None:
             q = q.where(Conversation.updated_at >= f.updated_since)
         now = inbox.clock()
-        order = {
-            "priority": (sort_expression(now).desc(), Conversation.last_message_at.desc()),
-            "newest": (Conversation.last_message_at.desc(),),
-            "oldest_waiting": (Conversation.waiting_since.asc(),),
-        }[f.sort] if f.updated_since is None else (Conversation.updated_at.asc(),)
-        rows = s.execute(q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)).all()
+        order = (
+            {
+                "priority": (sort_expression(now).desc(), Conversation.last_message_at.desc()),
+                "newest": (Conversation.last_message_at.desc(),),
+                "oldest_waiting": (Conversation.waiting_since.asc(),),
+            }[f.sort]
+            if f.updated_since is None
+            else (Conversation.updated_at.asc(),)
+        )
+        rows = s.execute(
+            q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)
+        ).all()
         labels = _labels(s, [c.id for c, _ in rows])
         out = []
         for c, cust in rows:
@@ -150,8 +162,14 @@ def get_conversation(inbox: Inbox, agent_id: int, conversation_id: int) -> dict[
         out["priority"] = round(effective(conv, inbox.clock()), 2)
         out["messages"] = messages_of(s, [conv.id])
         out["rule_runs"] = [
-            {"rule_id": r.rule_id, "rule_name": r.rule_name, "trigger": r.trigger, "matched": r.matched,
-             "actions": r.actions, "at": iso(r.at)}
+            {
+                "rule_id": r.rule_id,
+                "rule_name": r.rule_name,
+                "trigger": r.trigger,
+                "matched": r.matched,
+                "actions": r.actions,
+                "at": iso(r.at),
+            }
             for r in s.scalars(select(RuleRun).where(RuleRun.conversation_id == conv.id).order_by(RuleRun.id))
         ]
         return out
@@ -168,7 +186,9 @@ def messages_of(s: Session, conversation_ids: list[int]) -> list[dict[str, Any]]
     return [message_dict(m, ident, delivery_dict(box)) for m, ident, box in rows]
 
 
-def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_conversation(
+    inbox: Inbox, agent_id: int, conversation_id: int, changes: dict[str, Any]
+) -> dict[str, Any]:
     """Change status, assignee and labels; a manual assignment is never undone by auto-routing."""
     with inbox.unit_of_work() as uow:
         s = uow.session
@@ -177,7 +197,9 @@ def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, chang
         now = inbox.clock()
         before_assignee = conv.assignee_id
         customer = s.get(Customer, conv.customer_id)
-        previous = automation.conversation_facts(conv, customer, set(_labels(s, [conv.id]).get(conv.id, [])), now)
+        previous = automation.conversation_facts(
+            conv, customer, set(_labels(s, [conv.id]).get(conv.id, [])), now
+        )
         if "status" in changes:
             status = changes["status"]
             if status not in {x.value for x in Status}:
@@ -187,7 +209,9 @@ def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, chang
         if changes.get("snoozed_until") is not None:
             until = changes["snoozed_until"]
             if until.tzinfo is None:
-                raise Invalid("snoozed_until needs a time zone (e.g. 2026-11-26T09:00:00+07:00)", "snoozed_until")
+                raise Invalid(
+                    "snoozed_until needs a time zone (e.g. 2026-11-26T09:00:00+07:00)", "snoozed_until"
+                )
             if until <= now:
                 raise Invalid("snoozed_until must be in the future", "snoozed_until")
             if changes.get("status", Status.SNOOZED.value) != Status.SNOOZED.value:
@@ -213,24 +237,38 @@ def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, chang
             if not isinstance(new, list) or not all(isinstance(x, str) and x.strip() for x in new):
                 raise Invalid("labels must be a list of non-empty strings", "labels")
             new_set = {x.strip()[:60] for x in new}
-            s.execute(ConversationLabel.__table__.delete().where(ConversationLabel.conversation_id == conv.id))
+            s.execute(
+                ConversationLabel.__table__.delete().where(ConversationLabel.conversation_id == conv.id)
+            )
             s.add_all(ConversationLabel(conversation_id=conv.id, label=x) for x in new_set)
             labels = new_set
         if "add_labels" in changes or "remove_labels" in changes:
             # applied inside this transaction, so concurrent label changes are never lost
-            add = {x.strip()[:60] for x in changes.get("add_labels") or [] if isinstance(x, str) and x.strip()}
+            add = {
+                x.strip()[:60] for x in changes.get("add_labels") or [] if isinstance(x, str) and x.strip()
+            }
             drop = {x.strip() for x in changes.get("remove_labels") or [] if isinstance(x, str)}
             target = (labels | add) - drop
             if drop & labels:
-                s.execute(ConversationLabel.__table__.delete().where(
-                    ConversationLabel.conversation_id == conv.id, ConversationLabel.label.in_(drop & labels)))
+                s.execute(
+                    ConversationLabel.__table__.delete().where(
+                        ConversationLabel.conversation_id == conv.id,
+                        ConversationLabel.label.in_(drop & labels),
+                    )
+                )
             s.add_all(ConversationLabel(conversation_id=conv.id, label=x) for x in target - labels)
             labels = target
         conv.updated_at = now
         escalated = _run_update_rules(s, conv, customer, labels, previous, now)
         sla_service.update_due(s, conv, customer)
-        s.add(AuditLog(agent_id=agent.id, action="conversation.updated", target=f"conversation:{conv.id}",
-                       details={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in changes.items()}))
+        s.add(
+            AuditLog(
+                agent_id=agent.id,
+                action="conversation.updated",
+                target=f"conversation:{conv.id}",
+                details={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in changes.items()},
+            )
+        )
         s.flush()
         summary = conversation_dict(conv, s.get(Customer, conv.customer_id), sorted(labels))
         rooms = conversation_rooms(conv.team_id, conv.assignee_id, conv.id)
@@ -238,14 +276,21 @@ def update_conversation(inbox: Inbox, agent_id: int, conversation_id: int, chang
             rooms = (*rooms, f"agent:{before_assignee}")
         uow.emit("conversation.updated", {"conversation": summary, "by": agent.id}, rooms)
         if conv.assignee_id != before_assignee and conv.assignee_id is not None:
-            uow.emit("conversation.assigned", {"conversation": summary, "assignee_id": conv.assignee_id}, rooms)
+            uow.emit(
+                "conversation.assigned", {"conversation": summary, "assignee_id": conv.assignee_id}, rooms
+            )
         if escalated:
             uow.emit("conversation.escalated", {"conversation": summary, "rules": escalated}, rooms)
         return summary
 
 
 def _run_update_rules(
-    s: Session, conv: Conversation, customer: Customer | None, labels: set[str], previous: dict[str, Any], now: datetime
+    s: Session,
+    conv: Conversation,
+    customer: Customer | None,
+    labels: set[str],
+    previous: dict[str, Any],
+    now: datetime,
 ) -> list[str]:
     """`conversation.updated` rules, with the facts from before the change (for `changed_to`).
 
@@ -256,8 +301,13 @@ def _run_update_rules(
         return []
     before = set(labels)
     facts = automation.conversation_facts(conv, customer, labels, now)
-    outcome = automation.apply_firings(conv, labels, automation.run_rules(rules, facts, "conversation.updated",
-                                                                           previous), "conversation.updated", now)
+    outcome = automation.apply_firings(
+        conv,
+        labels,
+        automation.run_rules(rules, facts, "conversation.updated", previous),
+        "conversation.updated",
+        now,
+    )
     if outcome.priority_floor is not None and outcome.priority_floor > conv.priority:
         lift = outcome.priority_floor - (conv.priority_anchor + conv.priority_rate * now.timestamp())
         conv.priority_anchor += max(0.0, lift)
@@ -266,13 +316,18 @@ def _run_update_rules(
     for label in labels - before:
         s.add(ConversationLabel(conversation_id=conv.id, label=label))
     if before - labels:
-        s.execute(ConversationLabel.__table__.delete().where(
-            ConversationLabel.conversation_id == conv.id, ConversationLabel.label.in_(before - labels)))
+        s.execute(
+            ConversationLabel.__table__.delete().where(
+                ConversationLabel.conversation_id == conv.id, ConversationLabel.label.in_(before - labels)
+            )
+        )
     automation.record_runs(s, conv.id, [r for r in outcome.runs if r["actions"]])
     return outcome.escalated
 
 
-def reply(inbox: Inbox, agent_id: int, conversation_id: int, text: str, private: bool = False) -> dict[str, Any]:
+def reply(
+    inbox: Inbox, agent_id: int, conversation_id: int, text: str, private: bool = False
+) -> dict[str, Any]:
     """Queue a reply in the outbox (or store a private note); both are announced after commit."""
     text = (text or "").strip()
     if not text:
@@ -292,11 +347,16 @@ def reply(inbox: Inbox, agent_id: int, conversation_id: int, text: str, private:
                 conv.assignee_id = agent.id
             sla_service.update_due(s, conv, s.get(Customer, conv.customer_id))
         payload = message_dict(msg, None, delivery_dict(box))
-        summary = conversation_dict(conv, s.get(Customer, conv.customer_id), _labels(s, [conv.id]).get(conv.id, []))
+        summary = conversation_dict(
+            conv, s.get(Customer, conv.customer_id), _labels(s, [conv.id]).get(conv.id, [])
+        )
         if private:
             record_mentions(uow, conv, msg, agent, payload, summary)
-        uow.emit("message.created", {"message": payload, "conversation": summary},
-                 conversation_rooms(conv.team_id, conv.assignee_id, conv.id))
+        uow.emit(
+            "message.created",
+            {"message": payload, "conversation": summary},
+            conversation_rooms(conv.team_id, conv.assignee_id, conv.id),
+        )
         return payload
 
 
@@ -310,20 +370,32 @@ def wake_snoozed(inbox: Inbox) -> int:
     now = inbox.clock()
     with inbox.unit_of_work() as uow:
         s = uow.session
-        ids = list(s.scalars(
-            update(Conversation)
-            .where(Conversation.status == Status.SNOOZED.value, Conversation.snoozed_until.is_not(None),
-                   Conversation.snoozed_until <= now)
-            .values(status=Status.OPEN.value, snoozed_until=None, updated_at=now)
-            .returning(Conversation.id)
-        ))
+        ids = list(
+            s.scalars(
+                update(Conversation)
+                .where(
+                    Conversation.status == Status.SNOOZED.value,
+                    Conversation.snoozed_until.is_not(None),
+                    Conversation.snoozed_until <= now,
+                )
+                .values(status=Status.OPEN.value, snoozed_until=None, updated_at=now)
+                .returning(Conversation.id)
+            )
+        )
         if ids:
             labels = _labels(s, ids)
             for conv, customer in s.execute(
-                select(Conversation, Customer).join(Customer, Customer.id == Conversation.customer_id)
-                .where(Conversation.id.in_(ids)).execution_options(populate_existing=True)
+                select(Conversation, Customer)
+                .join(Customer, Customer.id == Conversation.customer_id)
+                .where(Conversation.id.in_(ids))
+                .execution_options(populate_existing=True)
             ):
-                uow.emit("conversation.updated", {"conversation": conversation_dict(conv, customer, labels.get(conv.id, [])),
-                                                  "woke": True},
-                         conversation_rooms(conv.team_id, conv.assignee_id, conv.id))
+                uow.emit(
+                    "conversation.updated",
+                    {
+                        "conversation": conversation_dict(conv, customer, labels.get(conv.id, [])),
+                        "woke": True,
+                    },
+                    conversation_rooms(conv.team_id, conv.assignee_id, conv.id),
+                )
         return len(ids)

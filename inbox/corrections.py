@@ -37,18 +37,33 @@ def correct_sentiment(inbox: Inbox, agent_id: int, message_id: int, label: str) 
         msg.sentiment_label = label
         msg.sentiment = LABEL_COMPOUND[label]
         msg.sentiment_corrected_by = agent.id
-        msg.sentiment_reasons = [*[r for r in msg.sentiment_reasons if not r.startswith("corrected")],
-                                 f"corrected by {agent.name}"]
+        msg.sentiment_reasons = [
+            *[r for r in msg.sentiment_reasons if not r.startswith("corrected")],
+            f"corrected by {agent.name}",
+        ]
         latest = s.scalar(
-            select(Message.id).where(Message.conversation_id == conv.id, Message.direction == Direction.IN.value)
-            .order_by(Message.created_at.desc(), Message.id.desc()).limit(1)
+            select(Message.id)
+            .where(Message.conversation_id == conv.id, Message.direction == Direction.IN.value)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(1)
         )
         if latest == msg.id:
             _rerank(conv, msg.sentiment, inbox)
-        s.add(AuditLog(agent_id=agent.id, action="sentiment.corrected", target=f"message:{msg.id}",
-                       details={"from": before[0], "to": label}))
-        payload = {"message_id": msg.id, "conversation_id": conv.id, "sentiment": msg.sentiment,
-                   "sentiment_label": label, "corrected_by": agent.id}
+        s.add(
+            AuditLog(
+                agent_id=agent.id,
+                action="sentiment.corrected",
+                target=f"message:{msg.id}",
+                details={"from": before[0], "to": label},
+            )
+        )
+        payload = {
+            "message_id": msg.id,
+            "conversation_id": conv.id,
+            "sentiment": msg.sentiment,
+            "sentiment_label": label,
+            "corrected_by": agent.id,
+        }
         uow.emit("message.updated", payload, conversation_rooms(conv.team_id, conv.assignee_id, conv.id))
         return payload
 
@@ -63,8 +78,12 @@ def _rerank(conv: Conversation, compound: float, inbox: Inbox) -> None:
         if c.get("name") == "negativity":
             value = max(0.0, -compound)
             delta = c["weight"] * value - c.get("contribution", c["weight"] * c["value"])
-            c = {**c, "value": value, "contribution": round(c["weight"] * value, 3),
-                 "detail": f"sentiment {compound:+.2f} (corrected)"}
+            c = {
+                **c,
+                "value": value,
+                "contribution": round(c["weight"] * value, 3),
+                "detail": f"sentiment {compound:+.2f} (corrected)",
+            }
         new.append(c)
     conv.priority_components = new
     conv.priority_base += delta
@@ -80,7 +99,8 @@ def export_corrections(inbox: Inbox) -> str:
     with inbox.read() as s:
         for text, label, lang in s.execute(
             select(Message.text, Message.sentiment_label, Message.language)
-            .where(Message.sentiment_corrected_by.is_not(None)).order_by(Message.id)
+            .where(Message.sentiment_corrected_by.is_not(None))
+            .order_by(Message.id)
         ):
             writer.writerow([text, label, lang or ""])
     return out.getvalue()

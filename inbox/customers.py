@@ -37,7 +37,8 @@ def get_customer(inbox: Inbox, agent_id: int, customer_id: int) -> dict[str, Any
         labels = _labels(s, [c.id for c in convs])
         out = customer_dict(cust)
         out["identities"] = [
-            identity_dict(i) for i in s.scalars(select(Identity).where(Identity.customer_id == cust.id).order_by(Identity.id))
+            identity_dict(i)
+            for i in s.scalars(select(Identity).where(Identity.customer_id == cust.id).order_by(Identity.id))
         ]
         out["conversations"] = [conversation_dict(c, cust, labels.get(c.id, [])) for c in convs]
         timeline = messages_of(s, [c.id for c in convs])

@@ -49,7 +49,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "commit", search_index.on_commit)
         path = engine.url.database
         if path and path != ":memory:" and not path.startswith("file:"):
-
             # At check-in the connection's transaction is over: a checkpoint woken then covers
             # everything committed, so the next writer can start the WAL over from its beginning.
             @event.listens_for(engine, "checkin")

@@ -86,7 +86,9 @@ def upsert_identities(
     return found
 
 
-def _insert_new(session: Session, new_rows: dict[tuple[str, str], dict], found: dict[tuple[str, str], Record]) -> None:
+def _insert_new(
+    session: Session, new_rows: dict[tuple[str, str], dict], found: dict[tuple[str, str], Record]
+) -> None:
     """SQLite: one plain bulk insert. The transaction has held the database's write lock since
     its BEGIN IMMEDIATE, before `_load` ran, so no other writer can have added these identities
     in between; the ids are known up front (`insert_with_ids`), no RETURNING needed."""
@@ -117,7 +119,9 @@ def _insert_or_adopt(
     orphans = [mine[_key(k)] for k in new_rows if found[k].customer_id != mine[_key(k)]]
     if orphans:
         d = dialect_of(session)
-        session.execute(_CUSTOMERS.delete().where(in_list(d, _CUSTOMERS.c.id, "ids")), {"ids": list_param(d, orphans)})
+        session.execute(
+            _CUSTOMERS.delete().where(in_list(d, _CUSTOMERS.c.id, "ids")), {"ids": list_param(d, orphans)}
+        )
 
 
 def _key(key: tuple[str, str]) -> str:

@@ -67,20 +67,28 @@ def _config(inbox: Inbox) -> LifecycleConfig:
 
 def _events(s: Session, ids: list[int]) -> dict[int, list[Event]]:
     out: dict[int, list[Event]] = defaultdict(list)
-    for cid, conv_id, at in s.execute(select(Conversation.customer_id, Conversation.id, Conversation.created_at)
-                                      .where(Conversation.customer_id.in_(ids))):
+    for cid, conv_id, at in s.execute(
+        select(Conversation.customer_id, Conversation.id, Conversation.created_at).where(
+            Conversation.customer_id.in_(ids)
+        )
+    ):
         out[cid].append(Event(EventKind.CONVERSATION, at, ref=f"conversation:{conv_id}"))
     for cid, mid, at, score, text in s.execute(
-        select(Message.customer_id, Message.id, Message.created_at, Message.sentiment, Message.text)
-        .where(Message.customer_id.in_(ids), Message.direction == Direction.IN.value)
+        select(Message.customer_id, Message.id, Message.created_at, Message.sentiment, Message.text).where(
+            Message.customer_id.in_(ids), Message.direction == Direction.IN.value
+        )
     ):
         kind = EventKind.MESSAGE
         if score is not None and score > 0.2:
-            kind = EventKind.RECOMMENDATION if _RECOMMEND.search(text or "") else (
-                EventKind.PRAISE if _PRAISE.search(text or "") else EventKind.MESSAGE)
+            kind = (
+                EventKind.RECOMMENDATION
+                if _RECOMMEND.search(text or "")
+                else (EventKind.PRAISE if _PRAISE.search(text or "") else EventKind.MESSAGE)
+            )
         out[cid].append(Event(kind, at, score, f"message:{mid}"))
-    for cid, oid, at in s.execute(select(Order.customer_id, Order.id, Order.ordered_at)
-                                  .where(Order.customer_id.in_(ids))):
+    for cid, oid, at in s.execute(
+        select(Order.customer_id, Order.id, Order.ordered_at).where(Order.customer_id.in_(ids))
+    ):
         out[cid].append(Event(EventKind.ORDER, at, ref=f"order:{oid}"))
     return out
 
@@ -95,17 +103,31 @@ def recompute_stages(inbox: Inbox, customer_ids: Iterable[int]) -> int:
         with inbox.unit_of_work() as uow:
             s = uow.session
             events = _events(s, chunk)
-            known = set(s.scalars(select(LifecycleTransition.customer_id).distinct()
-                                  .where(LifecycleTransition.customer_id.in_(chunk))))
-            for cust in s.scalars(select(Customer).where(Customer.id.in_(chunk), Customer.merged_into_id.is_(None))):
+            known = set(
+                s.scalars(
+                    select(LifecycleTransition.customer_id)
+                    .distinct()
+                    .where(LifecycleTransition.customer_id.in_(chunk))
+                )
+            )
+            for cust in s.scalars(
+                select(Customer).where(Customer.id.in_(chunk), Customer.merged_into_id.is_(None))
+            ):
                 decision = derive_stage(events.get(cust.id, []), now, config)
                 # A customer's first decision is stored too (from None), so the funnel sees every entry.
                 t = transitions(cust.lifecycle_stage if cust.id in known else None, decision)
                 if t is None:
                     continue
                 reason = t.reason if not t.evidence else f"{t.reason} [{', '.join(t.evidence[:10])}]"
-                s.add(LifecycleTransition(customer_id=cust.id, from_stage=t.from_stage.value if t.from_stage else None,
-                                          to_stage=t.to_stage.value, reason=reason[:500], at=now))
+                s.add(
+                    LifecycleTransition(
+                        customer_id=cust.id,
+                        from_stage=t.from_stage.value if t.from_stage else None,
+                        to_stage=t.to_stage.value,
+                        reason=reason[:500],
+                        at=now,
+                    )
+                )
                 cust.lifecycle_stage = t.to_stage.value
                 changed += 1
     return changed
@@ -124,8 +146,13 @@ def recompute_values(inbox: Inbox, vip_rule: VipRule | None = None) -> int:
         rfm = rfm_scores(by_customer, now)
         clvs = clv_estimates(by_customer, now)
         vips = vip_customers(clvs, rule)
-        for cust in s.scalars(select(Customer).where(
-                Customer.id.in_(list(by_customer)) | Customer.vip.is_(True) | Customer.rfm_segment.is_not(None))):
+        for cust in s.scalars(
+            select(Customer).where(
+                Customer.id.in_(list(by_customer))
+                | Customer.vip.is_(True)
+                | Customer.rfm_segment.is_not(None)
+            )
+        ):
             if cust.id in by_customer:
                 cust.rfm_segment = segment(rfm[cust.id]).value
                 cust.clv = float(clvs[cust.id].total.quantize(Decimal("0.01")))
@@ -148,10 +175,17 @@ def refresh_customers(inbox: Inbox) -> int:
             ids = set(s.scalars(select(Customer.id).where(Customer.merged_into_id.is_(None))))
             swept = now
         else:
-            ids = set(s.scalars(select(Message.customer_id).where(Message.received_at >= since,
-                                                                  Message.customer_id.is_not(None))))
+            ids = set(
+                s.scalars(
+                    select(Message.customer_id).where(
+                        Message.received_at >= since, Message.customer_id.is_not(None)
+                    )
+                )
+            )
             ids |= set(s.scalars(select(Conversation.customer_id).where(Conversation.updated_at >= since)))
-            ids |= set(s.scalars(select(SurveyResponse.customer_id).where(SurveyResponse.answered_at >= since)))
+            ids |= set(
+                s.scalars(select(SurveyResponse.customer_id).where(SurveyResponse.answered_at >= since))
+            )
         orders_now = list(s.execute(select(func.count(Order.id), func.max(Order.id))).one())
         state.state = {"since": iso(now), "swept": iso(swept), "orders": orders_now}
         # The lock is held to here only; the stages below are idempotent (a transition only on change).
@@ -164,15 +198,30 @@ def funnel_report(inbox: Inbox, agent_id: int, start: datetime, end: datetime) -
     """Counts and conversion between stages for customers with a stage change in [start, end)."""
     with inbox.read() as s:
         check_supervisor(s, agent_id)
-        entries = [StageEntry(cid, Stage(stage), at) for cid, stage, at in s.execute(
-            select(LifecycleTransition.customer_id, LifecycleTransition.to_stage, LifecycleTransition.at)
-            .where(LifecycleTransition.at < end))]
-        current = dict(s.execute(select(Customer.lifecycle_stage, func.count()).group_by(Customer.lifecycle_stage)).all())
+        entries = [
+            StageEntry(cid, Stage(stage), at)
+            for cid, stage, at in s.execute(
+                select(
+                    LifecycleTransition.customer_id, LifecycleTransition.to_stage, LifecycleTransition.at
+                ).where(LifecycleTransition.at < end)
+            )
+        ]
+        current = dict(
+            s.execute(select(Customer.lifecycle_stage, func.count()).group_by(Customer.lifecycle_stage)).all()
+        )
     rep = funnel(entries, (start, end))
     return {
-        "from": iso(start), "to": iso(end),
-        "steps": [{"stage": st.stage.value, "reached": st.reached, "entered": st.entered,
-                   "conversion": round(st.conversion, 3) if st.conversion is not None else None} for st in rep.steps],
+        "from": iso(start),
+        "to": iso(end),
+        "steps": [
+            {
+                "stage": st.stage.value,
+                "reached": st.reached,
+                "entered": st.entered,
+                "conversion": round(st.conversion, 3) if st.conversion is not None else None,
+            }
+            for st in rep.steps
+        ],
         "churn_risk_entered": rep.churn_risk_entered,
         "at_end": {k.value: v for k, v in rep.at_end.items()},
         "customers_by_stage_now": current,

@@ -65,7 +65,11 @@ def resolve(s: Session, handles: list[str]) -> dict[str, Agent]:
 
 
 def record_mentions(
-    uow: UnitOfWork, conv: Conversation, note: Message, author: Agent, payload: dict[str, Any],
+    uow: UnitOfWork,
+    conv: Conversation,
+    note: Message,
+    author: Agent,
+    payload: dict[str, Any],
     summary: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """Store the mentions on the note, add them to its payload, and notify each mentioned agent."""
@@ -90,11 +94,15 @@ def record_mentions(
     if unreachable:
         payload["unreachable"] = unreachable
     for m in mentions:
-        uow.emit("notification", {
-            "kind": "mention",
-            "conversation_id": conv.id,
-            "conversation": summary,
-            "note": payload,
-            "by": {"id": author.id, "name": author.name},
-        }, (f"agent:{m['agent_id']}",))
+        uow.emit(
+            "notification",
+            {
+                "kind": "mention",
+                "conversation_id": conv.id,
+                "conversation": summary,
+                "note": payload,
+                "by": {"id": author.id, "name": author.name},
+            },
+            (f"agent:{m['agent_id']}",),
+        )
     return mentions

@@ -134,7 +134,9 @@ def suggest_merges(inbox: Inbox, agent_id: int, customer_id: int) -> dict[str, A
             if norm_handle(i.handle):
                 handles.setdefault(norm_handle(i.handle), []).append(i)  # type: ignore[arg-type]
 
-        others = and_(Customer.id != cust.id, Customer.merged_into_id.is_(None), customer_visible_clause(agent))
+        others = and_(
+            Customer.id != cust.id, Customer.merged_into_id.is_(None), customer_visible_clause(agent)
+        )
         evidence: dict[int, dict[tuple[str, str], dict[str, Any]]] = {}
 
         def add(other_id: int, kind: str, value: str, ours: str, theirs: str, weight: float) -> None:
@@ -144,43 +146,62 @@ def suggest_merges(inbox: Inbox, agent_id: int, customer_id: int) -> dict[str, A
                 seen[key] = {"kind": kind, "value": value, "ours": ours, "theirs": theirs, "weight": weight}
 
         if emails:
-            for c in s.scalars(select(Customer).where(others, func.lower(func.trim(Customer.email)).in_(emails))):
+            for c in s.scalars(
+                select(Customer).where(others, func.lower(func.trim(Customer.email)).in_(emails))
+            ):
                 e = norm_email(c.email)
                 add(c.id, "email", e, emails[e], "customer record", EMAIL_WEIGHT)  # type: ignore[arg-type,index]
         idents = select(Identity).join(Customer, Customer.id == Identity.customer_id).where(others)
         if emails:
             for i in s.scalars(idents.where(func.lower(func.trim(Identity.email)).in_(emails))):
                 e = norm_email(i.email)
-                add(i.customer_id, "email", e, emails[e], f"{i.channel} identity {i.handle}",  # type: ignore[arg-type,index]
-                    EMAIL_WEIGHT)
+                add(
+                    i.customer_id,
+                    "email",
+                    e,
+                    emails[e],
+                    f"{i.channel} identity {i.handle}",  # type: ignore[arg-type,index]
+                    EMAIL_WEIGHT,
+                )
         if phones:
             digits = _digits_sql(Identity.phone)
             tail = [digits.like("%" + p) for p in phones]
             for i in s.scalars(idents.where(Identity.phone.is_not(None), or_(*tail))):
                 p = phone_key(i.phone)
                 if p in phones:
-                    add(i.customer_id, "phone", p, phones[p], f"{i.channel} identity {i.handle}", PHONE_WEIGHT)
+                    add(
+                        i.customer_id, "phone", p, phones[p], f"{i.channel} identity {i.handle}", PHONE_WEIGHT
+                    )
         if handles:
             for i in s.scalars(idents.where(func.lower(func.ltrim(Identity.handle, "@")).in_(handles))):
                 for m in handles[norm_handle(i.handle)]:  # type: ignore[index]
                     if m.channel == i.channel:
                         continue
                     named = similar_names(m.display_name, i.display_name)
-                    add(i.customer_id, "handle" if not named else "handle+name", norm_handle(i.handle),  # type: ignore[arg-type]
+                    add(
+                        i.customer_id,
+                        "handle" if not named else "handle+name",
+                        norm_handle(i.handle),  # type: ignore[arg-type]
                         f"{m.channel} identity {m.handle} ({m.display_name})",
                         f"{i.channel} identity {i.handle} ({i.display_name})",
-                        HANDLE_NAME_WEIGHT if named else HANDLE_WEIGHT)
+                        HANDLE_NAME_WEIGHT if named else HANDLE_WEIGHT,
+                    )
 
         found = {c.id: c for c in s.scalars(select(Customer).where(Customer.id.in_(evidence)))}
         ident_rows = _identities(s, list(found))
         out = []
         for other_id, items in evidence.items():
             ev = sorted(items.values(), key=lambda x: -x["weight"])
-            out.append({
-                "customer": {**customer_dict(found[other_id]), "identities": ident_rows.get(other_id, [])},
-                "confidence": confidence([x["weight"] for x in ev]),
-                "evidence": ev,
-            })
+            out.append(
+                {
+                    "customer": {
+                        **customer_dict(found[other_id]),
+                        "identities": ident_rows.get(other_id, []),
+                    },
+                    "confidence": confidence([x["weight"] for x in ev]),
+                    "evidence": ev,
+                }
+            )
         out.sort(key=lambda x: (-x["confidence"], x["customer"]["id"]))
         return {"customer_id": cust.id, "suggestions": out[:MAX_SUGGESTIONS]}
 
@@ -188,7 +209,9 @@ def suggest_merges(inbox: Inbox, agent_id: int, customer_id: int) -> dict[str, A
 def _identities(s: Session, customer_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
     if customer_ids:
-        for i in s.scalars(select(Identity).where(Identity.customer_id.in_(customer_ids)).order_by(Identity.id)):
+        for i in s.scalars(
+            select(Identity).where(Identity.customer_id.in_(customer_ids)).order_by(Identity.id)
+        ):
             out.setdefault(i.customer_id, []).append(identity_dict(i))
     return out
 
@@ -205,8 +228,11 @@ def _announce(uow: UnitOfWork, s: Session, agent: Agent, conversation_ids: list[
     labels = _labels(s, list(conversation_ids))
     for conv, cust in rows:
         summary = conversation_dict(conv, cust, labels.get(conv.id, []))
-        uow.emit("conversation.updated", {"conversation": summary, "by": agent.id},
-                 conversation_rooms(conv.team_id, conv.assignee_id, conv.id))
+        uow.emit(
+            "conversation.updated",
+            {"conversation": summary, "by": agent.id},
+            conversation_rooms(conv.team_id, conv.assignee_id, conv.id),
+        )
 
 
 def merge_customers(inbox: Inbox, agent_id: int, survivor_id: int, other_id: int) -> dict[str, Any]:
@@ -227,10 +253,15 @@ def merge_customers(inbox: Inbox, agent_id: int, survivor_id: int, other_id: int
         now = inbox.clock()
         moved: dict[str, list[int]] = {}
         for key, model in MOVABLE.items():
-            moved[key] = sorted(s.scalars(
-                update(model).where(model.customer_id == other.id).values(customer_id=survivor.id)
-                .returning(model.id).execution_options(synchronize_session=False)
-            ))
+            moved[key] = sorted(
+                s.scalars(
+                    update(model)
+                    .where(model.customer_id == other.id)
+                    .values(customer_id=survivor.id)
+                    .returning(model.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
         filled: dict[str, Any] = {}
         for attr in FILLABLE:
             mine, theirs = getattr(survivor, attr), getattr(other, attr)
@@ -242,16 +273,29 @@ def merge_customers(inbox: Inbox, agent_id: int, survivor_id: int, other_id: int
         if added:
             survivor.attributes = {**(survivor.attributes or {}), **{k: other.attributes[k] for k in added}}
         other.merged_into_id = survivor.id
-        audit = AuditLog(agent_id=agent.id, action=MERGED, target=f"customer:{survivor.id}", at=now, details={
-            "survivor_id": survivor.id, "other_id": other.id, "moved": moved, "filled": filled,
-            "attributes_added": added, "undone_at": None,
-        })
+        audit = AuditLog(
+            agent_id=agent.id,
+            action=MERGED,
+            target=f"customer:{survivor.id}",
+            at=now,
+            details={
+                "survivor_id": survivor.id,
+                "other_id": other.id,
+                "moved": moved,
+                "filled": filled,
+                "attributes_added": added,
+                "undone_at": None,
+            },
+        )
         s.add(audit)
         s.flush()
         _announce(uow, s, agent, moved["conversations"])
         return {
             "merge_id": audit.id,
-            "survivor": {**customer_dict(survivor), "identities": _identities(s, [survivor.id]).get(survivor.id, [])},
+            "survivor": {
+                **customer_dict(survivor),
+                "identities": _identities(s, [survivor.id]).get(survivor.id, []),
+            },
             "merged_id": other.id,
             "moved": {k: len(v) for k, v in moved.items()},
         }
@@ -278,35 +322,69 @@ def undo_merge(inbox: Inbox, agent_id: int, merge_id: int) -> dict[str, Any]:
         if other is None:
             raise Conflict(f"customer {d['other_id']} no longer exists")
         if survivor.merged_into_id is not None:
-            raise Conflict(f"customer {survivor.id} was merged into {survivor.merged_into_id} since; undo that first")
+            raise Conflict(
+                f"customer {survivor.id} was merged into {survivor.merged_into_id} since; undo that first"
+            )
         moved: dict[str, list[int]] = d["moved"]
         for key, model in MOVABLE.items():
             ids = moved.get(key, [])
-            elsewhere = s.scalar(select(func.count()).select_from(model).where(
-                model.id.in_(ids), model.customer_id.is_not(None), model.customer_id != survivor.id)) if ids else 0
+            elsewhere = (
+                s.scalar(
+                    select(func.count())
+                    .select_from(model)
+                    .where(
+                        model.id.in_(ids), model.customer_id.is_not(None), model.customer_id != survivor.id
+                    )
+                )
+                if ids
+                else 0
+            )
             if elsewhere:
-                raise Conflict(f"{elsewhere} of the moved {key} belong to another customer now; undo that first")
+                raise Conflict(
+                    f"{elsewhere} of the moved {key} belong to another customer now; undo that first"
+                )
         later = _arrived_since(s, survivor.id, moved)
         back: dict[str, list[int]] = {}
         for key, model in MOVABLE.items():
             ids = sorted(set(moved.get(key, [])) | set(later.get(key, [])))
-            back[key] = sorted(s.scalars(
-                update(model).where(model.id.in_(ids), model.customer_id == survivor.id).values(customer_id=other.id)
-                .returning(model.id).execution_options(synchronize_session=False)
-            )) if ids else []
+            back[key] = (
+                sorted(
+                    s.scalars(
+                        update(model)
+                        .where(model.id.in_(ids), model.customer_id == survivor.id)
+                        .values(customer_id=other.id)
+                        .returning(model.id)
+                        .execution_options(synchronize_session=False)
+                    )
+                )
+                if ids
+                else []
+            )
         for attr, old in d.get("filled", {}).items():
             if attr == "last_seen_at" and old is not None:
                 old = datetime.fromisoformat(old)
             setattr(survivor, attr, old)
         if d.get("attributes_added"):
-            survivor.attributes = {k: v for k, v in (survivor.attributes or {}).items()
-                                   if k not in d["attributes_added"]}
+            survivor.attributes = {
+                k: v for k, v in (survivor.attributes or {}).items() if k not in d["attributes_added"]
+            }
         other.merged_into_id = None
         now = inbox.clock()
         audit.details = {**d, "undone_at": iso(now), "undone_by": agent.id}
-        s.add(AuditLog(agent_id=agent.id, action=UNDONE, target=f"customer:{other.id}", at=now,
-                       details={"merge_id": audit.id, "survivor_id": survivor.id, "other_id": other.id,
-                                "returned": back}))
+        s.add(
+            AuditLog(
+                agent_id=agent.id,
+                action=UNDONE,
+                target=f"customer:{other.id}",
+                at=now,
+                details={
+                    "merge_id": audit.id,
+                    "survivor_id": survivor.id,
+                    "other_id": other.id,
+                    "returned": back,
+                },
+            )
+        )
         s.flush()
         _announce(uow, s, agent, back["conversations"])
         return {
@@ -322,16 +400,24 @@ def _arrived_since(s: Session, survivor_id: int, moved: dict[str, list[int]]) ->
     if not idents:
         return {}
     inbound = and_(Message.conversation_id == Conversation.id, Message.direction == Direction.IN.value)
-    convs = list(s.scalars(select(Conversation.id).where(
-        Conversation.customer_id == survivor_id,
-        Conversation.id.not_in(moved.get("conversations", [])),
-        exists().where(inbound, Message.author_identity_id.in_(idents)),
-        ~exists().where(inbound, Message.author_identity_id.not_in(idents)),
-    )))
-    msgs = list(s.scalars(select(Message.id).where(
-        Message.customer_id == survivor_id,
-        (Message.author_identity_id.in_(idents)) | (Message.conversation_id.in_(convs)),
-    )))
+    convs = list(
+        s.scalars(
+            select(Conversation.id).where(
+                Conversation.customer_id == survivor_id,
+                Conversation.id.not_in(moved.get("conversations", [])),
+                exists().where(inbound, Message.author_identity_id.in_(idents)),
+                ~exists().where(inbound, Message.author_identity_id.not_in(idents)),
+            )
+        )
+    )
+    msgs = list(
+        s.scalars(
+            select(Message.id).where(
+                Message.customer_id == survivor_id,
+                (Message.author_identity_id.in_(idents)) | (Message.conversation_id.in_(convs)),
+            )
+        )
+    )
     return {"conversations": convs, "messages": msgs}
 
 
@@ -340,10 +426,22 @@ def list_merges(inbox: Inbox, agent_id: int, customer_id: int) -> dict[str, Any]
     with inbox.read() as s:
         agent = _agent(s, agent_id)
         cust = _customer(s, agent, customer_id)
-        rows = s.scalars(select(AuditLog).where(AuditLog.action == MERGED, AuditLog.target == f"customer:{cust.id}")
-                         .order_by(AuditLog.id.desc()))
-        return {"customer_id": cust.id, "merges": [
-            {"merge_id": a.id, "other_id": a.details["other_id"], "by": a.agent_id, "at": iso(a.at),
-             "moved": {k: len(v) for k, v in a.details["moved"].items()}, "undone_at": a.details.get("undone_at")}
-            for a in rows
-        ]}
+        rows = s.scalars(
+            select(AuditLog)
+            .where(AuditLog.action == MERGED, AuditLog.target == f"customer:{cust.id}")
+            .order_by(AuditLog.id.desc())
+        )
+        return {
+            "customer_id": cust.id,
+            "merges": [
+                {
+                    "merge_id": a.id,
+                    "other_id": a.details["other_id"],
+                    "by": a.agent_id,
+                    "at": iso(a.at),
+                    "moved": {k: len(v) for k, v in a.details["moved"].items()},
+                    "undone_at": a.details.get("undone_at"),
+                }
+                for a in rows
+            ],
+        }

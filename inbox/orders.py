@@ -36,8 +36,13 @@ class ImportResult:
     customers: set[int] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "imported": self.imported, "duplicates": self.duplicates,
-                "rejected": [{"line": n, "reason": r} for n, r in self.rejected], "customers": len(self.customers)}
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "rejected": [{"line": n, "reason": r} for n, r in self.rejected],
+            "customers": len(self.customers),
+        }
 
 
 def _resolve(s: Session, rows: list[OrderRow]) -> dict[tuple[str, str], int]:
@@ -48,27 +53,37 @@ def _resolve(s: Session, rows: list[OrderRow]) -> dict[tuple[str, str], int]:
     found: dict[tuple[str, str], int] = {}
     numeric = [int(v) for v in want["customer_id"] if v.isdigit()]
     for i in range(0, len(numeric), BATCH):
-        for cid, merged in s.execute(select(Customer.id, Customer.merged_into_id)
-                                     .where(Customer.id.in_(numeric[i : i + BATCH]))):
+        for cid, merged in s.execute(
+            select(Customer.id, Customer.merged_into_id).where(Customer.id.in_(numeric[i : i + BATCH]))
+        ):
             found[("customer_id", str(cid))] = merged or cid
     emails = sorted(want["customer_email"])
     for i in range(0, len(emails), BATCH):
         part = emails[i : i + BATCH]
-        for email, cid in s.execute(select(func.lower(Identity.email), Identity.customer_id)
-                                    .where(func.lower(Identity.email).in_(part))):
+        for email, cid in s.execute(
+            select(func.lower(Identity.email), Identity.customer_id).where(
+                func.lower(Identity.email).in_(part)
+            )
+        ):
             found.setdefault(("customer_email", email), cid)
-        for email, cid in s.execute(select(func.lower(Customer.email), Customer.id)
-                                    .where(func.lower(Customer.email).in_(part))):
+        for email, cid in s.execute(
+            select(func.lower(Customer.email), Customer.id).where(func.lower(Customer.email).in_(part))
+        ):
             found[("customer_email", email)] = cid
     handles = sorted(want["handle"])
     for i in range(0, len(handles), BATCH):
-        for handle, cid in s.execute(select(Identity.handle, Identity.customer_id)
-                                     .where(Identity.handle.in_(handles[i : i + BATCH])).order_by(Identity.id)):
+        for handle, cid in s.execute(
+            select(Identity.handle, Identity.customer_id)
+            .where(Identity.handle.in_(handles[i : i + BATCH]))
+            .order_by(Identity.id)
+        ):
             found.setdefault(("handle", handle), cid)
     return found
 
 
-def import_rows(inbox: Inbox, items: Iterable[OrderRow | RejectedRow], recompute: bool = True) -> ImportResult:
+def import_rows(
+    inbox: Inbox, items: Iterable[OrderRow | RejectedRow], recompute: bool = True
+) -> ImportResult:
     """Store the valid rows (one transaction), reject the rest by line number, then refresh values."""
     result = ImportResult()
     with inbox.unit_of_work() as uow:
@@ -81,11 +96,20 @@ def import_rows(inbox: Inbox, items: Iterable[OrderRow | RejectedRow], recompute
             for r in pending:
                 cid = refs.get((r.customer.kind, r.customer.value))
                 if cid is None:
-                    result.rejected.append((r.line_number, f"no customer with {r.customer.kind} {r.customer.value!r}"))
+                    result.rejected.append(
+                        (r.line_number, f"no customer with {r.customer.kind} {r.customer.value!r}")
+                    )
                     continue
                 result.customers.add(cid)
-                values.append({"customer_id": cid, "external_id": r.order_id, "amount": r.amount,
-                               "currency": r.currency, "ordered_at": r.ordered_at})
+                values.append(
+                    {
+                        "customer_id": cid,
+                        "external_id": r.order_id,
+                        "amount": r.amount,
+                        "currency": r.currency,
+                        "ordered_at": r.ordered_at,
+                    }
+                )
             if values:
                 stmt = insert_ignore(s, Order, ["external_id"]).returning(Order.id)
                 inserted = len(s.execute(stmt, values).all())  # RETURNING yields only the rows inserted
@@ -109,7 +133,11 @@ def import_rows(inbox: Inbox, items: Iterable[OrderRow | RejectedRow], recompute
     return result
 
 
-def import_csv(inbox: Inbox, lines: Iterable[str], on_progress: Callable[[int], None] | None = None,
-               default_currency: str | None = None) -> ImportResult:
+def import_csv(
+    inbox: Inbox,
+    lines: Iterable[str],
+    on_progress: Callable[[int], None] | None = None,
+    default_currency: str | None = None,
+) -> ImportResult:
     """Import an orders CSV; raises OrdersFileError (nothing stored) when it is not one."""
     return import_rows(inbox, iter_orders(lines, on_progress, 1000, default_currency))

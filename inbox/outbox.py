@@ -70,7 +70,9 @@ def _send_one(inbox: Inbox, box_id: int) -> None:
         text=msg.text,
         in_reply_to=last_in[0] if last_in else None,
         public=conv.public,
-        recipient=Author(last_in[1].external_id, last_in[1].handle, last_in[1].display_name) if last_in else None,
+        recipient=Author(last_in[1].external_id, last_in[1].handle, last_in[1].display_name)
+        if last_in
+        else None,
     )
     outcome: dict[str, Any]
     try:
@@ -101,7 +103,11 @@ def _record(inbox: Inbox, box_id: int, outcome: dict[str, Any]) -> None:
         conv = uow.session.get(Conversation, box.conversation_id)
         uow.emit(
             "outbox.updated",
-            {"message_id": box.message_id, "conversation_id": box.conversation_id, "delivery": delivery_dict(box)},
+            {
+                "message_id": box.message_id,
+                "conversation_id": box.conversation_id,
+                "delivery": delivery_dict(box),
+            },
             conversation_rooms(conv.team_id, conv.assignee_id, conv.id),
         )
 

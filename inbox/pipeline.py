@@ -87,8 +87,9 @@ def ingest(
 # one webhook delivery, and the batch needs only the account's id and team.
 _ACCOUNTS = ChannelAccount.__table__
 _ACCOUNT = select(_ACCOUNTS.c.id, _ACCOUNTS.c.team_id).where(_ACCOUNTS.c.id == bindparam("account"))
-_SAVE_CURSOR = _ACCOUNTS.update().where(_ACCOUNTS.c.id == bindparam("account")).values(
-    cursor=bindparam("new_cursor"))
+_SAVE_CURSOR = (
+    _ACCOUNTS.update().where(_ACCOUNTS.c.id == bindparam("account")).values(cursor=bindparam("new_cursor"))
+)
 
 
 class AccountFacts(Protocol):
@@ -98,12 +99,16 @@ class AccountFacts(Protocol):
     team_id: int | None
 
 
-def ingest_in(uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequence[InboundMessage]) -> IngestResult:
+def ingest_in(
+    uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequence[InboundMessage]
+) -> IngestResult:
     with uow.session.no_autoflush:
         return _ingest(uow, inbox, account, messages)
 
 
-def _ingest(uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequence[InboundMessage]) -> IngestResult:
+def _ingest(
+    uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequence[InboundMessage]
+) -> IngestResult:
     s = uow.session
     now = inbox.clock()
     lock_channel(s, account.id)
@@ -116,7 +121,9 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequ
     customer_ids = {i.customer_id for i in authors}
     d = dialect_of(s)
     q = _queries(d)
-    customers = {c.id: c for c in records(s.connection().execute(q.customers, {"ids": list_param(d, customer_ids)}))}
+    customers = {
+        c.id: c for c in records(s.connection().execute(q.customers, {"ids": list_param(d, customer_ids)}))
+    }
     labels = _labels(s, [c.id for c in convs.values() if c.id is not None])
     contacts, open_counts = _contact_counts(s, customer_ids, convs.values())
     last_csat = automation.last_csat(s, customer_ids)
@@ -164,9 +171,14 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequ
         _absorb(conv, [rows[i] for i in idxs], customer, now)
         last = idxs[-1]
         priority = ranking.rank_conversation(
-            conv, customer, authors[last], scores[last].compound,
+            conv,
+            customer,
+            authors[last],
+            scores[last].compound,
             cues[last],
-            contacts.get(conv.customer_id, 1), now, weights=weights,
+            contacts.get(conv.customer_id, 1),
+            now,
+            weights=weights,
         )
         outcome = step.outcome
         policy, policy_team = sla_service.policy_for(s, conv, customer), conv.team_id
@@ -174,8 +186,11 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequ
         for i in idxs:
             m, sc = fresh[i], scores[i]
             facts = automation.conversation_facts(conv, customer, conv_labels, now)
-            facts.update(automation.message_facts(m.text, sc.language, sc.compound, sc.label, m.channel, m.public,
-                                                  authors[i]))
+            facts.update(
+                automation.message_facts(
+                    m.text, sc.language, sc.compound, sc.label, m.channel, m.public, authors[i]
+                )
+            )
             facts["conversation.priority"] = priority.value
             facts["customer.open_conversations"] = open_counts.get(conv.customer_id, 0)
             facts["customer.last_csat"] = last_csat.get(conv.customer_id)
@@ -185,17 +200,27 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequ
                 _merge(outcome, automation.apply_firings(conv, conv_labels, firings, "message.created", now))
         conv.priority_components = ranking.components_json(priority)
         ranking.store_priority(conv, priority, now, outcome.priority_floor)
-        if outcome.priority_floor is not None and conv.priority <= outcome.priority_floor + 1e-6 \
-                and outcome.priority_floor > priority.value:
+        if (
+            outcome.priority_floor is not None
+            and conv.priority <= outcome.priority_floor + 1e-6
+            and outcome.priority_floor > priority.value
+        ):
             conv.priority_components.append(
-                {"name": "rule", "weight": 1.0, "value": outcome.priority_floor,
-                 "contribution": round(outcome.priority_floor - priority.value, 3),
-                 "detail": "raised by rule: " + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"])}
+                {
+                    "name": "rule",
+                    "weight": 1.0,
+                    "value": outcome.priority_floor,
+                    "contribution": round(outcome.priority_floor - priority.value, 3),
+                    "detail": "raised by rule: "
+                    + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"]),
+                }
             )
         if conv.assignee_id is None and conv.status == Status.OPEN.value:
             if router is None:
                 router, strategies = assignment.agent_router(s), assignment.team_strategies(s)
-            decision = assignment.choose(router, conv, strategies.get(conv.team_id or -1, "round_robin"), now_ts)
+            decision = assignment.choose(
+                router, conv, strategies.get(conv.team_id or -1, "round_robin"), now_ts
+            )
             conv.assignee_id = decision.agent_id
             conv.queue_reason = "" if decision.agent_id else decision.reason
         # a rule may have moved it to another team, and so to another policy
@@ -220,8 +245,16 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequ
         if not w.created or w.outcome.canned_replies:
             changed.append(conv)
         _save_labels(s, conv.id, w.labels_before, w.labels, label_rows)
-        _announce(uow, conv, w.customer, w.labels, [(rows[i], authors[i]) for i in w.idxs],
-                  created=w.created, assigned=conv.assignee_id != w.assignee_before, outcome=w.outcome)
+        _announce(
+            uow,
+            conv,
+            w.customer,
+            w.labels,
+            [(rows[i], authors[i]) for i in w.idxs],
+            created=w.created,
+            assigned=conv.assignee_id != w.assignee_before,
+            outcome=w.outcome,
+        )
     insert_rows(s, RuleRun.__table__, run_rows)
     insert_rows(s, ConversationLabel.__table__, label_rows)
     if changed:
@@ -231,7 +264,9 @@ def _ingest(uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequ
         if assigned:
             s.connection().execute(q.agents_assigned, {"ids": list_param(d, assigned), "now": now})
     s.connection().execute(q.customers_seen, {"ids": list_param(d, customer_ids), "now": now})
-    return IngestResult(len(fresh), len(messages) - len(fresh), tuple(ids), tuple(c.id for c in convs.values()))
+    return IngestResult(
+        len(fresh), len(messages) - len(fresh), tuple(ids), tuple(c.id for c in convs.values())
+    )
 
 
 def _scores(fresh: list[InboundMessage]) -> tuple[list[sentiment.Score], dict[int, tuple[str, ...]]]:
@@ -264,14 +299,14 @@ class _Step:
     outcome: automation.Outcome = field(default_factory=automation.Outcome)
 
 
-def _contact_counts(
-    s: Session, customer_ids: set[int], convs: Any
-) -> tuple[dict[int, int], dict[int, int]]:
+def _contact_counts(s: Session, customer_ids: set[int], convs: Any) -> tuple[dict[int, int], dict[int, int]]:
     """Each customer's conversations in total and still open, counting this batch's new ones."""
     contacts: dict[int, int] = {}
     open_counts: dict[int, int] = {}
     d = dialect_of(s)
-    for cid, total, still_open in s.connection().execute(_queries(d).contact_counts, {"ids": list_param(d, customer_ids)}):
+    for cid, total, still_open in s.connection().execute(
+        _queries(d).contact_counts, {"ids": list_param(d, customer_ids)}
+    ):
         contacts[cid], open_counts[cid] = total, int(still_open or 0)
     for conv in convs:
         if conv.id is None:
@@ -286,7 +321,9 @@ def _fresh(s: Session, account_id: int, messages: Sequence[InboundMessage]) -> l
     for m in messages:
         unique.setdefault(m.external_id, m)
     d = dialect_of(s)
-    seen = set(s.connection().scalars(_queries(d).stored_ids, {"account": account_id, "keys": list_param(d, unique)}))
+    seen = set(
+        s.connection().scalars(_queries(d).stored_ids, {"account": account_id, "keys": list_param(d, unique)})
+    )
     return sorted((m for k, m in unique.items() if k not in seen), key=lambda m: _aware(m.created_at))
 
 
@@ -308,8 +345,16 @@ _CONV = Conversation.__table__
 _MSG = Message.__table__
 _CUST = Customer.__table__
 _AGENT = Agent.__table__
-_NEW_DEFAULTS = {"priority": 0.0, "priority_base": 0.0, "priority_rate": 0.0, "priority_anchor": 0.0,
-                 "sentiment": 0.0, "message_count": 0, "assigned_manually": False, "queue_reason": ""}
+_NEW_DEFAULTS = {
+    "priority": 0.0,
+    "priority_base": 0.0,
+    "priority_rate": 0.0,
+    "priority_anchor": 0.0,
+    "sentiment": 0.0,
+    "message_count": 0,
+    "assigned_manually": False,
+    "queue_reason": "",
+}
 
 
 def _conversations(
@@ -320,7 +365,9 @@ def _conversations(
     keys = list(dict.fromkeys(m.thread_key for m in fresh))
     found: dict[str, WorkingConversation] = {}
     d = dialect_of(s)
-    result = s.connection().execute(_queries(d).conversations, {"account": account.id, "keys": list_param(d, keys)})
+    result = s.connection().execute(
+        _queries(d).conversations, {"account": account.id, "keys": list_param(d, keys)}
+    )
     for conv in records(result, WorkingConversation):
         found[conv.thread_key] = conv
     out: dict[str, WorkingConversation] = {}
@@ -367,18 +414,30 @@ def _queries(dialect: str) -> SimpleNamespace:
     label = ConversationLabel.__table__
     return SimpleNamespace(
         stored_ids=select(_MSG.c.external_id).where(
-            _MSG.c.channel_account_id == bindparam("account"), in_list(dialect, _MSG.c.external_id, "keys")),
+            _MSG.c.channel_account_id == bindparam("account"), in_list(dialect, _MSG.c.external_id, "keys")
+        ),
         conversations=select(*_LOADED).where(
-            _CONV.c.channel_account_id == bindparam("account"), in_list(dialect, _CONV.c.thread_key, "keys")),
-        customers=select(*(_CUST.c[name] for name in _CUSTOMER_FACTS)).where(in_list(dialect, _CUST.c.id, "ids")),
-        labels=select(label.c.conversation_id, label.c.label).where(in_list(dialect, label.c.conversation_id, "ids")),
+            _CONV.c.channel_account_id == bindparam("account"), in_list(dialect, _CONV.c.thread_key, "keys")
+        ),
+        customers=select(*(_CUST.c[name] for name in _CUSTOMER_FACTS)).where(
+            in_list(dialect, _CUST.c.id, "ids")
+        ),
+        labels=select(label.c.conversation_id, label.c.label).where(
+            in_list(dialect, label.c.conversation_id, "ids")
+        ),
         contact_counts=select(
-            _CONV.c.customer_id, func.count(), func.sum(case((_CONV.c.status != Status.RESOLVED.value, 1), else_=0))
-        ).where(in_list(dialect, _CONV.c.customer_id, "ids")).group_by(_CONV.c.customer_id),
-        agents_assigned=_AGENT.update().where(in_list(dialect, _AGENT.c.id, "ids")).values(
-            last_assigned_at=bindparam("now", type_=_AGENT.c.last_assigned_at.type)),
-        customers_seen=_CUST.update().where(in_list(dialect, _CUST.c.id, "ids")).values(
-            last_seen_at=bindparam("now", type_=_CUST.c.last_seen_at.type)),
+            _CONV.c.customer_id,
+            func.count(),
+            func.sum(case((_CONV.c.status != Status.RESOLVED.value, 1), else_=0)),
+        )
+        .where(in_list(dialect, _CONV.c.customer_id, "ids"))
+        .group_by(_CONV.c.customer_id),
+        agents_assigned=_AGENT.update()
+        .where(in_list(dialect, _AGENT.c.id, "ids"))
+        .values(last_assigned_at=bindparam("now", type_=_AGENT.c.last_assigned_at.type)),
+        customers_seen=_CUST.update()
+        .where(in_list(dialect, _CUST.c.id, "ids"))
+        .values(last_seen_at=bindparam("now", type_=_CUST.c.last_seen_at.type)),
     )
 
 
@@ -391,11 +450,30 @@ _CUSTOMER_FACTS = ("id", "name", "email", "lifecycle_stage", "vip", "clv", "rfm_
 _LOADED = tuple(c for c in _CONV.columns if c.key != "priority_components")
 _INSERTABLE = tuple(c.key for c in Conversation.__table__.columns if c.key != "id")
 _WRITABLE = (
-    "status", "snoozed_until", "priority", "priority_base", "priority_rate", "priority_anchor",
-    "priority_components", "sentiment", "language", "assignee_id", "assigned_manually", "team_id",
-    "queue_reason", "message_count", "last_message_at", "last_customer_message_at", "waiting_since",
-    "first_response_at", "last_agent_reply_at", "first_response_due_at", "next_response_due_at",
-    "resolution_due_at", "resolved_at", "updated_at",
+    "status",
+    "snoozed_until",
+    "priority",
+    "priority_base",
+    "priority_rate",
+    "priority_anchor",
+    "priority_components",
+    "sentiment",
+    "language",
+    "assignee_id",
+    "assigned_manually",
+    "team_id",
+    "queue_reason",
+    "message_count",
+    "last_message_at",
+    "last_customer_message_at",
+    "waiting_since",
+    "first_response_at",
+    "last_agent_reply_at",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "resolved_at",
+    "updated_at",
 )
 
 
@@ -412,7 +490,9 @@ def _absorb(conv: Conversation, rows: list[dict[str, Any]], customer: Customer |
     """Fold new inbound messages into the conversation's running facts."""
     first, last = rows[0], rows[-1]
     conv.message_count += len(rows)
-    conv.last_message_at = max(conv.last_message_at, last["created_at"]) if conv.last_message_at else last["created_at"]
+    conv.last_message_at = (
+        max(conv.last_message_at, last["created_at"]) if conv.last_message_at else last["created_at"]
+    )
     conv.last_customer_message_at = last["created_at"]
     if conv.waiting_since is None:
         conv.waiting_since = first["created_at"]

@@ -59,14 +59,22 @@ def claim(inbox: Inbox, channel_id: int) -> bool:
         return res.rowcount == 1
 
 
-def poll(inbox: Inbox, channel_id: int, force: bool = False, policy: PollPolicy | None = None, **connector_kwargs: Any) -> PollReport:
+def poll(
+    inbox: Inbox,
+    channel_id: int,
+    force: bool = False,
+    policy: PollPolicy | None = None,
+    **connector_kwargs: Any,
+) -> PollReport:
     """Poll one channel now if it is due (or `force`), unless another scheduler holds it."""
     with inbox.read() as s:
         ch = s.get(ChannelAccount, channel_id)
         if ch is None:
             raise NotFound(f"channel {channel_id} not found")
         if not registry.get(ch.kind).pulled:
-            return PollReport(channel_id, False, status="pushed", error=f"{ch.kind} channels are pushed, not polled")
+            return PollReport(
+                channel_id, False, status="pushed", error=f"{ch.kind} channels are pushed, not polled"
+            )
     if not claim(inbox, channel_id):
         return PollReport(channel_id, False, status="busy", error="another scheduler is polling this channel")
     try:
@@ -91,13 +99,18 @@ def poll(inbox: Inbox, channel_id: int, force: bool = False, policy: PollPolicy 
             return StoreResult(stored=result.stored, skipped=result.duplicates)
 
         outcome = poll_channel(
-            connector, state, store, inbox.clock().timestamp(),
-            policy=policy or PollPolicy(interval=float(interval), max_pages=max_pages), force=force,
+            connector,
+            state,
+            store,
+            inbox.clock().timestamp(),
+            policy=policy or PollPolicy(interval=float(interval), max_pages=max_pages),
+            force=force,
         )
         _save(inbox, channel_id, outcome.state, outcome.health.fetched, outcome.health.stored)
         h = outcome.health
-        return PollReport(channel_id, outcome.called, h.fetched, h.stored, h.skipped, h.status, h.last_error,
-                          h.as_dict())
+        return PollReport(
+            channel_id, outcome.called, h.fetched, h.stored, h.skipped, h.status, h.last_error, h.as_dict()
+        )
     finally:
         with inbox.unit_of_work() as uow:
             uow.session.execute(

@@ -174,16 +174,25 @@ def reroute_absent(inbox: Inbox) -> int:
         if not rows:
             return 0
         offline = [AgentState(id=a, presence=Presence.OFFLINE.value) for a in {r.assignee_id for r in rows}]
-        plan = conversations_to_reroute(offline, [(r.id, r.assignee_id, r.assigned_manually) for r in rows], now, 0)
+        plan = conversations_to_reroute(
+            offline, [(r.id, r.assignee_id, r.assigned_manually) for r in rows], now, 0
+        )
         if not plan.reroute:
             return 0
         router, strategies = assignment.agent_router(s), assignment.team_strategies(s)
-        convs = list(s.scalars(select(Conversation).where(Conversation.id.in_([a.conversation_id for a in plan.reroute]))
-                               .with_for_update().order_by(Conversation.id)))
+        convs = list(
+            s.scalars(
+                select(Conversation)
+                .where(Conversation.id.in_([a.conversation_id for a in plan.reroute]))
+                .with_for_update()
+                .order_by(Conversation.id)
+            )
+        )
         for conv in convs:
             before = conv.assignee_id
-            decision = assignment.choose(router, conv, strategies.get(conv.team_id or -1, "round_robin"),
-                                         now.timestamp())
+            decision = assignment.choose(
+                router, conv, strategies.get(conv.team_id or -1, "round_robin"), now.timestamp()
+            )
             conv.assignee_id = decision.agent_id
             conv.queue_reason = "" if decision.agent_id else decision.reason
             conv.updated_at = now
@@ -195,7 +204,9 @@ def reroute_absent(inbox: Inbox) -> int:
 
 def _announce(uow: Any, conv: Conversation, before: int | None) -> None:
     s = uow.session
-    labels = sorted(s.scalars(select(ConversationLabel.label).where(ConversationLabel.conversation_id == conv.id)))
+    labels = sorted(
+        s.scalars(select(ConversationLabel.label).where(ConversationLabel.conversation_id == conv.id))
+    )
     summary = conversation_dict(conv, s.get(Customer, conv.customer_id), labels)
     rooms = (*conversation_rooms(conv.team_id, conv.assignee_id, conv.id), f"agent:{before}")
     uow.emit("conversation.updated", {"conversation": summary, "rerouted_from": before}, rooms)
@@ -206,9 +217,23 @@ def _announce(uow: Any, conv: Conversation, before: int | None) -> None:
 def presence_board(inbox: Inbox) -> list[dict[str, Any]]:
     """Every active agent's presence, open load and capacity, for the supervisors' at-a-glance view."""
     with inbox.read() as s:
-        loads = dict(s.execute(select(Conversation.assignee_id, func.count())
-                               .where(Conversation.status != Status.RESOLVED.value, Conversation.assignee_id.is_not(None))
-                               .group_by(Conversation.assignee_id)).all())
-        return [{"id": a.id, "name": a.name, "role": a.role, "presence": a.presence, "languages": a.languages,
-                 "capacity": a.capacity, "open": loads.get(a.id, 0), "teams": a.team_ids}
-                for a in s.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name))]
+        loads = dict(
+            s.execute(
+                select(Conversation.assignee_id, func.count())
+                .where(Conversation.status != Status.RESOLVED.value, Conversation.assignee_id.is_not(None))
+                .group_by(Conversation.assignee_id)
+            ).all()
+        )
+        return [
+            {
+                "id": a.id,
+                "name": a.name,
+                "role": a.role,
+                "presence": a.presence,
+                "languages": a.languages,
+                "capacity": a.capacity,
+                "open": loads.get(a.id, 0),
+                "teams": a.team_ids,
+            }
+            for a in s.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name))
+        ]

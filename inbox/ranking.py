@@ -46,7 +46,13 @@ def rank_conversation(
 def components_json(priority: Priority) -> list[dict[str, Any]]:
     # Unpacked as tuples: a Component's fields by position, its contribution as weight * value.
     return [
-        {"name": name, "weight": weight, "value": value, "detail": detail, "contribution": round(weight * value, 3)}
+        {
+            "name": name,
+            "weight": weight,
+            "value": value,
+            "detail": detail,
+            "contribution": round(weight * value, 3),
+        }
         for name, weight, value, detail in priority.components
     ]
 

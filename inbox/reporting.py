@@ -40,10 +40,21 @@ TOP = 5
 
 def _base(f: Filters) -> Select[Any]:
     q = (
-        select(Message.id, Message.conversation_id, Message.created_at, Message.sentiment, Message.sentiment_label,
-               Message.language, Message.text, Message.author_identity_id, Conversation.channel)
+        select(
+            Message.id,
+            Message.conversation_id,
+            Message.created_at,
+            Message.sentiment,
+            Message.sentiment_label,
+            Message.language,
+            Message.text,
+            Message.author_identity_id,
+            Conversation.channel,
+        )
         .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(Message.direction == Direction.IN.value, Message.created_at >= f.start, Message.created_at < f.end)
+        .where(
+            Message.direction == Direction.IN.value, Message.created_at >= f.start, Message.created_at < f.end
+        )
     )
     if f.channel:
         q = q.where(Conversation.channel == f.channel)
@@ -76,23 +87,34 @@ def volume(rows: list[Any], f: Filters) -> list[dict[str, Any]]:
         counts = Counter(_label(r) for r in items)
         scores = [r.sentiment for r in items if r.sentiment is not None]
         lo, hi = max(b, f.start), min(b + BUCKETS[f.bucket], f.end)
-        out.append({
-            "bucket": iso(b),
-            **_share(counts, len(items)),
-            "mean_sentiment": round(fmean(scores), 3) if scores else None,
-            "drill": f.params(**{"from": iso(lo), "to": iso(hi)}),
-            "drill_by_label": {k: f.params(**{"from": iso(lo), "to": iso(hi), "sentiment": k}) for k in LABELS},
-        })
+        out.append(
+            {
+                "bucket": iso(b),
+                **_share(counts, len(items)),
+                "mean_sentiment": round(fmean(scores), 3) if scores else None,
+                "drill": f.params(**{"from": iso(lo), "to": iso(hi)}),
+                "drill_by_label": {
+                    k: f.params(**{"from": iso(lo), "to": iso(hi), "sentiment": k}) for k in LABELS
+                },
+            }
+        )
     return out
 
 
 def _message_brief(r: Any, authors: dict[int, Any]) -> dict[str, Any]:
     a = authors.get(r.author_identity_id)
     return {
-        "id": r.id, "conversation_id": r.conversation_id, "text": r.text[:500], "sentiment": r.sentiment,
-        "sentiment_label": _label(r), "language": r.language, "channel": r.channel, "created_at": iso(r.created_at),
+        "id": r.id,
+        "conversation_id": r.conversation_id,
+        "text": r.text[:500],
+        "sentiment": r.sentiment,
+        "sentiment_label": _label(r),
+        "language": r.language,
+        "channel": r.channel,
+        "created_at": iso(r.created_at),
         "author": {"id": a.id, "handle": a.handle, "display_name": a.display_name, "followers": a.followers}
-        if a is not None else None,
+        if a is not None
+        else None,
     }
 
 
@@ -107,13 +129,23 @@ def top_messages(rows: list[Any], authors: dict[int, Any], f: Filters, label: st
 def influencers(rows: list[Any], authors: dict[int, Any], f: Filters) -> dict[str, list[dict[str, Any]]]:
     """Authors by reach (followers) and by message count in the range."""
     counts = Counter(r.author_identity_id for r in rows if r.author_identity_id is not None)
-    neg = Counter(r.author_identity_id for r in rows if r.author_identity_id is not None and _label(r) == "negative")
+    neg = Counter(
+        r.author_identity_id for r in rows if r.author_identity_id is not None and _label(r) == "negative"
+    )
 
     def item(ident_id: int) -> dict[str, Any]:
         a = authors[ident_id]
-        return {"identity_id": a.id, "customer_id": a.customer_id, "handle": a.handle, "display_name": a.display_name,
-                "channel": a.channel, "followers": a.followers, "messages": counts[ident_id],
-                "negative": neg[ident_id], "drill": f.params(author=a.id)}
+        return {
+            "identity_id": a.id,
+            "customer_id": a.customer_id,
+            "handle": a.handle,
+            "display_name": a.display_name,
+            "channel": a.channel,
+            "followers": a.followers,
+            "messages": counts[ident_id],
+            "negative": neg[ident_id],
+            "drill": f.params(author=a.id),
+        }
 
     known = [i for i in counts if i in authors]
     by_reach = sorted(known, key=lambda i: (-authors[i].followers, -counts[i], i))[:10]
@@ -132,9 +164,16 @@ def terms(rows: list[Any], f: Filters) -> list[dict[str, Any]]:
     recent = [r.text for r in rows if r.created_at >= cut]
     baseline = [r.text for r in rows if r.created_at < cut]
     return [
-        {"term": t.term, "hashtag": t.is_hashtag, "recent": t.recent_count, "baseline": t.baseline_count,
-         "expected": round(t.expected, 2), "ratio": round(t.ratio, 2), "score": round(t.score, 2),
-         "drill": f.params(**{"from": iso(cut), "term": t.term})}
+        {
+            "term": t.term,
+            "hashtag": t.is_hashtag,
+            "recent": t.recent_count,
+            "baseline": t.baseline_count,
+            "expected": round(t.expected, 2),
+            "ratio": round(t.ratio, 2),
+            "score": round(t.score, 2),
+            "drill": f.params(**{"from": iso(cut), "term": t.term}),
+        }
         for t in rising_terms(recent, baseline, top=15)
     ]
 
@@ -148,7 +187,9 @@ def _authors(s: Session, rows: list[Any]) -> dict[int, Any]:
 
 def alerts(s: Session, f: Filters) -> list[dict[str, Any]]:
     """Spike alerts whose bucket lies in the range (newest first)."""
-    q = select(SpikeAlert).where(SpikeAlert.bucket_start >= f.start - timedelta(days=1), SpikeAlert.bucket_start < f.end)
+    q = select(SpikeAlert).where(
+        SpikeAlert.bucket_start >= f.start - timedelta(days=1), SpikeAlert.bucket_start < f.end
+    )
     if f.channel:
         q = q.where(SpikeAlert.channel == f.channel)
     return [alert_dict(a) for a in s.scalars(q.order_by(SpikeAlert.bucket_start.desc()).limit(50))]
@@ -156,10 +197,20 @@ def alerts(s: Session, f: Filters) -> list[dict[str, Any]]:
 
 def alert_dict(a: SpikeAlert) -> dict[str, Any]:
     end = a.bucket_start + timedelta(seconds=a.bucket_seconds)
-    return {"id": a.id, "channel": a.channel, "series": a.series, "bucket_start": iso(a.bucket_start),
-            "bucket_end": iso(end), "count": a.count, "baseline": round(a.baseline, 2), "p_value": a.p_value,
-            "reason": a.reason, "message_ids": list(a.message_ids), "created_at": iso(a.created_at),
-            "drill": {"alert": a.id}}
+    return {
+        "id": a.id,
+        "channel": a.channel,
+        "series": a.series,
+        "bucket_start": iso(a.bucket_start),
+        "bucket_end": iso(end),
+        "count": a.count,
+        "baseline": round(a.baseline, 2),
+        "p_value": a.p_value,
+        "reason": a.reason,
+        "message_ids": list(a.message_ids),
+        "created_at": iso(a.created_at),
+        "drill": {"alert": a.id},
+    }
 
 
 def dashboard(inbox: Inbox, agent_id: int, f: Filters) -> dict[str, Any]:
@@ -173,9 +224,12 @@ def dashboard(inbox: Inbox, agent_id: int, f: Filters) -> dict[str, Any]:
         return {
             "filters": {**f.params(), "bucket": f.bucket},
             "generated_at": iso(inbox.clock()),
-            "totals": {**_share(counts, len(rows)), "mean_sentiment": round(fmean(scores), 3) if scores else None,
-                       "drill": f.params(),
-                       "drill_by_label": {k: f.params(sentiment=k) for k in LABELS}},
+            "totals": {
+                **_share(counts, len(rows)),
+                "mean_sentiment": round(fmean(scores), 3) if scores else None,
+                "drill": f.params(),
+                "drill_by_label": {k: f.params(sentiment=k) for k in LABELS},
+            },
             "volume": volume(rows, f),
             "top_negative": top_messages(rows, authors, f, "negative"),
             "top_positive": top_messages(rows, authors, f, "positive"),
@@ -203,8 +257,11 @@ def messages(inbox: Inbox, agent_id: int, f: Filters, d: Drill) -> list[dict[str
         else:
             q = _base(f)
         if d.sentiment:
-            q = q.where(Message.sentiment_label == d.sentiment) if d.sentiment != "neutral" else q.where(
-                (Message.sentiment_label == "neutral") | Message.sentiment_label.is_(None))
+            q = (
+                q.where(Message.sentiment_label == d.sentiment)
+                if d.sentiment != "neutral"
+                else q.where((Message.sentiment_label == "neutral") | Message.sentiment_label.is_(None))
+            )
         if d.author is not None:
             q = q.where(Message.author_identity_id == d.author)
         if d.message is not None:
@@ -212,7 +269,9 @@ def messages(inbox: Inbox, agent_id: int, f: Filters, d: Drill) -> list[dict[str
         if d.conversation is not None:
             q = q.where(Message.conversation_id == d.conversation)
         if d.sla or d.survey:
-            q = q.where(Message.conversation_id.in_(reporting_service.drill_conversations(s, f, d, inbox.clock())))
+            q = q.where(
+                Message.conversation_id.in_(reporting_service.drill_conversations(s, f, d, inbox.clock()))
+            )
         q = q.order_by(Message.created_at.desc(), Message.id.desc())
         if d.term:
             term = d.term.casefold()

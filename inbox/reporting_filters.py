@@ -39,8 +39,14 @@ class Filters:
         return out
 
 
-def make_filters(now: datetime, start: datetime | None = None, end: datetime | None = None,
-                 channel: str | None = None, language: str | None = None, bucket: str | None = None) -> Filters:
+def make_filters(
+    now: datetime,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    channel: str | None = None,
+    language: str | None = None,
+    bucket: str | None = None,
+) -> Filters:
     """Defaults: the last 7 days up to and including now, daily buckets (hourly for two days or less)."""
     end = end or now + timedelta(seconds=1)
     start = start or end - timedelta(days=7)
@@ -51,7 +57,9 @@ def make_filters(now: datetime, start: datetime | None = None, end: datetime | N
     if bucket not in BUCKETS:
         raise Invalid("bucket must be hour, day or week", "bucket")
     if (end - start) / BUCKETS[bucket] > MAX_BUCKETS:
-        raise Invalid(f"that range has more than {MAX_BUCKETS} {bucket} buckets; pick a larger bucket", "bucket")
+        raise Invalid(
+            f"that range has more than {MAX_BUCKETS} {bucket} buckets; pick a larger bucket", "bucket"
+        )
     return Filters(start, end, channel or None, language or None, bucket)
 
 

@@ -57,24 +57,33 @@ def _outcome(done: datetime | None, due: datetime | None, now: datetime) -> str:
 
 
 def _times(seconds: list[float]) -> dict[str, Any]:
-    return {"count": len(seconds), "mean_seconds": round(fmean(seconds), 1) if seconds else None,
-            "median_seconds": round(median(seconds), 1) if seconds else None}
+    return {
+        "count": len(seconds),
+        "mean_seconds": round(fmean(seconds), 1) if seconds else None,
+        "median_seconds": round(median(seconds), 1) if seconds else None,
+    }
 
 
 def service_levels(s: Session, f: Filters, now: datetime) -> dict[str, Any]:
     """First response and resolution times and SLA outcomes, with drill-downs per outcome."""
     convs = list(s.scalars(_conversations(f)))
     out: dict[str, Any] = {"conversations": len(convs)}
-    for name, done_attr, due_attr in (("first_response", "first_response_at", "first_response_due_at"),
-                                      ("resolution", "resolved_at", "resolution_due_at")):
-        durations = [(getattr(c, done_attr) - c.created_at).total_seconds() for c in convs
-                     if getattr(c, done_attr) is not None]
+    for name, done_attr, due_attr in (
+        ("first_response", "first_response_at", "first_response_due_at"),
+        ("resolution", "resolved_at", "resolution_due_at"),
+    ):
+        durations = [
+            (getattr(c, done_attr) - c.created_at).total_seconds()
+            for c in convs
+            if getattr(c, done_attr) is not None
+        ]
         outcomes = {"met": 0, "breached": 0, "pending": 0, "no_sla": 0}
         for c in convs:
             outcomes[_outcome(getattr(c, done_attr), getattr(c, due_attr), now)] += 1
         with_sla = outcomes["met"] + outcomes["breached"]
         out[name] = {
-            **_times(durations), **outcomes,
+            **_times(durations),
+            **outcomes,
             "met_percent": round(100.0 * outcomes["met"] / with_sla, 1) if with_sla else None,
             "drill": {"met": f.params(sla=f"{name}_met"), "breached": f.params(sla=f"{name}_breached")},
         }
@@ -85,8 +94,11 @@ def _answers(s: Session, f: Filters) -> list[SurveyAnswer]:
     q = (
         select(SurveyResponse, Conversation)
         .join(Conversation, Conversation.id == SurveyResponse.conversation_id)
-        .where(SurveyResponse.rating.is_not(None), SurveyResponse.answered_at >= f.start,
-               SurveyResponse.answered_at < f.end)
+        .where(
+            SurveyResponse.rating.is_not(None),
+            SurveyResponse.answered_at >= f.start,
+            SurveyResponse.answered_at < f.end,
+        )
     )
     if f.channel:
         q = q.where(Conversation.channel == f.channel)
@@ -101,11 +113,19 @@ def _answers(s: Session, f: Filters) -> list[SurveyAnswer]:
 def _report(rep: SurveyReport) -> dict[str, Any]:
     c, n = rep.csat, rep.nps
     return {
-        "csat": {"responses": c.responses, "satisfied": c.satisfied,
-                 "score": round(c.score, 1) if c.score is not None else None,
-                 "mean": round(c.mean, 2) if c.mean is not None else None},
-        "nps": {"responses": n.responses, "promoters": n.promoters, "passives": n.passives,
-                "detractors": n.detractors, "score": round(n.score, 1) if n.score is not None else None},
+        "csat": {
+            "responses": c.responses,
+            "satisfied": c.satisfied,
+            "score": round(c.score, 1) if c.score is not None else None,
+            "mean": round(c.mean, 2) if c.mean is not None else None,
+        },
+        "nps": {
+            "responses": n.responses,
+            "promoters": n.promoters,
+            "passives": n.passives,
+            "detractors": n.detractors,
+            "score": round(n.score, 1) if n.score is not None else None,
+        },
     }
 
 
@@ -121,8 +141,14 @@ def surveys(s: Session, f: Filters) -> dict[str, Any]:
     def groups(key: str, names: dict[Any, str] | None) -> list[dict[str, Any]]:
         rows = []
         for k, rep in report_by(answers, key).items():
-            rows.append({"key": k, "name": (names or {}).get(k, k) if k is not None else "(none)", **_report(rep),
-                         "drill": f.params(survey="any", survey_group=f"{key}:{'none' if k is None else k}")})
+            rows.append(
+                {
+                    "key": k,
+                    "name": (names or {}).get(k, k) if k is not None else "(none)",
+                    **_report(rep),
+                    "drill": f.params(survey="any", survey_group=f"{key}:{'none' if k is None else k}"),
+                }
+            )
         return sorted(rows, key=lambda r: str(r["name"]))
 
     return {
@@ -149,8 +175,11 @@ def drill_conversations(s: Session, f: Filters, d: Drill, now: datetime) -> list
         name, want = d.sla.rsplit("_", 1)
         done_attr = "first_response_at" if name == "first_response" else "resolved_at"
         due_attr = "first_response_due_at" if name == "first_response" else "resolution_due_at"
-        return [c.id for c in s.scalars(_conversations(f))
-                if _outcome(getattr(c, done_attr), getattr(c, due_attr), now) == want]
+        return [
+            c.id
+            for c in s.scalars(_conversations(f))
+            if _outcome(getattr(c, done_attr), getattr(c, due_attr), now) == want
+        ]
     if d.survey not in SURVEY_DRILLS:
         raise Invalid(f"survey must be one of {', '.join(SURVEY_DRILLS)}", "survey")
     group, _, value = (d.survey_group or "").partition(":")

@@ -38,10 +38,11 @@ class RuleInvalid(Invalid):
 
     def __init__(self, errors: list[dict[str, str]]) -> None:
         first = errors[0] if errors else {"path": "", "message": "invalid rule"}
-        super().__init__("; ".join(f"{e['path']}: {e['message']}" if e["path"] else e["message"] for e in errors),
-                         first["path"] or None)
+        super().__init__(
+            "; ".join(f"{e['path']}: {e['message']}" if e["path"] else e["message"] for e in errors),
+            first["path"] or None,
+        )
         self.errors = errors
-
 
 
 def _validate(data: Mapping[str, Any]) -> Any:
@@ -67,14 +68,31 @@ def vocabulary() -> dict[str, Any]:
     return {
         "triggers": list(TRIGGERS),
         "fields": [
-            {"name": f.name, "type": f.type, "label": f.label, "doc": f.doc, "operators": list(f.operators),
-             "choices": list(f.choices)}
+            {
+                "name": f.name,
+                "type": f.type,
+                "label": f.label,
+                "doc": f.doc,
+                "operators": list(f.operators),
+                "choices": list(f.choices),
+            }
             for f in FIELDS.values()
         ],
         "actions": [
-            {"type": a.type, "doc": a.doc,
-             "params": [{"name": p.name, "type": p.type, "required": p.required, "choices": list(p.choices),
-                         "default": p.default} for p in a.params]}
+            {
+                "type": a.type,
+                "doc": a.doc,
+                "params": [
+                    {
+                        "name": p.name,
+                        "type": p.type,
+                        "required": p.required,
+                        "choices": list(p.choices),
+                        "default": p.default,
+                    }
+                    for p in a.params
+                ],
+            }
             for a in ACTIONS.values()
         ],
     }
@@ -125,8 +143,15 @@ def update_rule(inbox: Inbox, agent_id: int, rule_id: int, changes: Mapping[str,
         clean = rule_to_dict(_validate(merged))
         _store(row, clean)
         row.updated_at = inbox.clock()
-        s.add(AuditLog(agent_id=who, action="rule.updated", target=f"rule:{row.id}",
-                       details={"before": before, "after": clean}, at=row.updated_at))
+        s.add(
+            AuditLog(
+                agent_id=who,
+                action="rule.updated",
+                target=f"rule:{row.id}",
+                details={"before": before, "after": clean},
+                at=row.updated_at,
+            )
+        )
         s.flush()
         return rule_dict(row)
 
@@ -141,8 +166,15 @@ def delete_rule(inbox: Inbox, agent_id: int, rule_id: int) -> None:
             raise NotFound(f"rule {rule_id} not found")
         before = rule_to_dict(automation.to_rule(row))
         s.delete(row)
-        s.add(AuditLog(agent_id=who, action="rule.deleted", target=f"rule:{rule_id}", details=before,
-                       at=inbox.clock()))
+        s.add(
+            AuditLog(
+                agent_id=who,
+                action="rule.deleted",
+                target=f"rule:{rule_id}",
+                details=before,
+                at=inbox.clock(),
+            )
+        )
 
 
 def reorder_rules(inbox: Inbox, agent_id: int, ids: list[int]) -> list[dict[str, Any]]:
@@ -155,20 +187,27 @@ def reorder_rules(inbox: Inbox, agent_id: int, ids: list[int]) -> list[dict[str,
             raise Invalid("ids must list every rule exactly once", "ids")
         for pos, rid in enumerate(ids, start=1):
             rows[rid].position = pos
-        s.add(AuditLog(agent_id=who, action="rule.reordered", target="rules", details={"ids": ids},
-                       at=inbox.clock()))
+        s.add(
+            AuditLog(
+                agent_id=who, action="rule.reordered", target="rules", details={"ids": ids}, at=inbox.clock()
+            )
+        )
         s.flush()
         return [rule_dict(rows[rid]) for rid in ids]
 
 
-def preview(inbox: Inbox, agent_id: int, data: Mapping[str, Any], limit: int = PREVIEW_DEFAULT) -> dict[str, Any]:
+def preview(
+    inbox: Inbox, agent_id: int, data: Mapping[str, Any], limit: int = PREVIEW_DEFAULT
+) -> dict[str, Any]:
     """Run a draft rule over the last `limit` inbound messages as if each had just arrived.
 
     Facts are rebuilt from today's rows (conversation state is as it is now, not as it was),
     so the answer says what the rule would do to similar messages from here on. Nothing is written.
     """
     limit = max(1, min(int(limit), PREVIEW_MAX))
-    rule = _validate({**data, "enabled": True, "id": data.get("id") if isinstance(data.get("id"), int) else None})
+    rule = _validate(
+        {**data, "enabled": True, "id": data.get("id") if isinstance(data.get("id"), int) else None}
+    )
     now = inbox.clock()
     with inbox.read() as s:
         require_manager(s, agent_id)
@@ -184,26 +223,54 @@ def preview(inbox: Inbox, agent_id: int, data: Mapping[str, Any], limit: int = P
         labels: dict[int, set[str]] = {}
         conv_ids = list({c.id for _, c, _, _ in rows})
         if conv_ids:
-            for cid, label in s.execute(select(ConversationLabel.conversation_id, ConversationLabel.label)
-                                        .where(ConversationLabel.conversation_id.in_(conv_ids))):
+            for cid, label in s.execute(
+                select(ConversationLabel.conversation_id, ConversationLabel.label).where(
+                    ConversationLabel.conversation_id.in_(conv_ids)
+                )
+            ):
                 labels.setdefault(cid, set()).add(label)
         matches = []
         for msg, conv, customer, ident in rows:
             facts = automation.conversation_facts(conv, customer, labels.get(conv.id, set()), now)
-            facts.update(automation.message_facts(msg.text, msg.language or "und", msg.sentiment or 0.0,
-                                                  msg.sentiment_label or "neutral", conv.channel, msg.public, ident))
+            facts.update(
+                automation.message_facts(
+                    msg.text,
+                    msg.language or "und",
+                    msg.sentiment or 0.0,
+                    msg.sentiment_label or "neutral",
+                    conv.channel,
+                    msg.public,
+                    ident,
+                )
+            )
             fired = evaluate([rule], facts, rule.trigger)
             if not fired:
                 continue
-            matches.append({
-                "message_id": msg.id,
-                "conversation_id": conv.id,
-                "text": msg.text[:280],
-                "author": ident.handle if ident else None,
-                "created_at": iso(msg.created_at),
-                "matched": [{"field": m.condition.field, "op": m.condition.op,
-                             "seen": automation.jsonable(m.seen), "text": explain(m)} for m in fired[0].matched],
-                "actions": [{"type": a.type, **a.params, "text": describe_action(a)} for a in rule.actions],
-            })
-    return {"rule": rule_to_dict(rule), "description": describe(rule), "checked": len(rows),
-            "matched": len(matches), "matches": matches}
+            matches.append(
+                {
+                    "message_id": msg.id,
+                    "conversation_id": conv.id,
+                    "text": msg.text[:280],
+                    "author": ident.handle if ident else None,
+                    "created_at": iso(msg.created_at),
+                    "matched": [
+                        {
+                            "field": m.condition.field,
+                            "op": m.condition.op,
+                            "seen": automation.jsonable(m.seen),
+                            "text": explain(m),
+                        }
+                        for m in fired[0].matched
+                    ],
+                    "actions": [
+                        {"type": a.type, **a.params, "text": describe_action(a)} for a in rule.actions
+                    ],
+                }
+            )
+    return {
+        "rule": rule_to_dict(rule),
+        "description": describe(rule),
+        "checked": len(rows),
+        "matched": len(matches),
+        "matches": matches,
+    }

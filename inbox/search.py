@@ -86,8 +86,10 @@ def _match(dialect: str, idx: _Indexed, terms: list[str], tag: str) -> ColumnEle
     if dialect == "sqlite" and long_terms:
         fts = f"{idx.table}_fts"
         query = " ".join(fts5_string(t) for t in long_terms)  # juxtaposed strings: all must occur
-        hits = select(literal_column("rowid")).select_from(text(fts)).where(
-            text(f"{fts} MATCH :{tag}").bindparams(**{tag: query})
+        hits = (
+            select(literal_column("rowid"))
+            .select_from(text(fts))
+            .where(text(f"{fts} MATCH :{tag}").bindparams(**{tag: query}))
         )
         clauses.append(idx.id_col.in_(hits))
         terms = [t for t in terms if len(t) < TRIGRAM]
@@ -154,14 +156,18 @@ def search(inbox: Inbox, agent_id: int, q: str | None, limit: int = 20) -> dict[
         }
 
 
-def _conversations(s: Session, dialect: str, agent: Agent, terms: list[str], limit: int) -> list[dict[str, Any]]:
+def _conversations(
+    s: Session, dialect: str, agent: Agent, terms: list[str], limit: int
+) -> list[dict[str, Any]]:
     ranked = (
         select(
             Message.id.label("message_id"),
             Message.conversation_id.label("conversation_id"),
             Message.created_at.label("created_at"),
             func.row_number()
-            .over(partition_by=Message.conversation_id, order_by=(Message.created_at.desc(), Message.id.desc()))
+            .over(
+                partition_by=Message.conversation_id, order_by=(Message.created_at.desc(), Message.id.desc())
+            )
             .label("rn"),
             func.count().over(partition_by=Message.conversation_id).label("hits"),
         )
@@ -189,17 +195,19 @@ def _conversations(s: Session, dialect: str, agent: Agent, terms: list[str], lim
     out = []
     for mid, _ in rows:
         msg, conv, cust = by_id[mid]
-        out.append({
-            "conversation": conversation_dict(conv, cust, labels.get(conv.id, [])),
-            "message": {
-                "id": msg.id,
-                "direction": msg.direction,
-                "public": msg.public,
-                "created_at": iso(msg.created_at),
-                "snippet": snippet(msg.text, terms),
-            },
-            "hits": hits[mid],
-        })
+        out.append(
+            {
+                "conversation": conversation_dict(conv, cust, labels.get(conv.id, [])),
+                "message": {
+                    "id": msg.id,
+                    "direction": msg.direction,
+                    "public": msg.public,
+                    "created_at": iso(msg.created_at),
+                    "snippet": snippet(msg.text, terms),
+                },
+                "hits": hits[mid],
+            }
+        )
     return out
 
 

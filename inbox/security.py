@@ -38,9 +38,9 @@ def token_digest(token: str) -> str:
 
 @lru_cache(maxsize=8)
 def _fernet(secret_key: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"murmur-secrets-v1", info=b"channel-secrets").derive(
-        secret_key.encode()
-    )
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"murmur-secrets-v1", info=b"channel-secrets"
+    ).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 

@@ -25,25 +25,50 @@ def conversation_dict(
     out["labels"] = sorted(labels or [])
     if customer is not None:
         out["customer_name"], out["customer_vip"], out["lifecycle_stage"] = (
-            customer.name, customer.vip, customer.lifecycle_stage)
+            customer.name,
+            customer.vip,
+            customer.lifecycle_stage,
+        )
     else:
         out["customer_name"] = out["customer_vip"] = out["lifecycle_stage"] = None
     return out
 
 
 _CONVERSATION_FIELDS = (
-    "id", "customer_id", "channel_account_id", "channel", "subject", "public", "language", "status",
-    "priority_components", "sentiment", "assignee_id", "team_id", "queue_reason", "message_count",
+    "id",
+    "customer_id",
+    "channel_account_id",
+    "channel",
+    "subject",
+    "public",
+    "language",
+    "status",
+    "priority_components",
+    "sentiment",
+    "assignee_id",
+    "team_id",
+    "queue_reason",
+    "message_count",
 )
 _CONVERSATION_TIMES = (
-    "snoozed_until", "last_message_at", "last_customer_message_at", "waiting_since", "first_response_at",
-    "first_response_due_at", "next_response_due_at", "resolution_due_at", "created_at", "updated_at",
+    "snoozed_until",
+    "last_message_at",
+    "last_customer_message_at",
+    "waiting_since",
+    "first_response_at",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "created_at",
+    "updated_at",
 )
 _conversation_fields = attrgetter(*_CONVERSATION_FIELDS)
 _conversation_times = attrgetter(*_CONVERSATION_TIMES)
 
 
-def message_dict(msg: Message, author: Identity | None = None, delivery: dict[str, Any] | None = None) -> dict[str, Any]:
+def message_dict(
+    msg: Message, author: Identity | None = None, delivery: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "id": msg.id,
         "conversation_id": msg.conversation_id,

@@ -51,12 +51,21 @@ def to_policy(row: SlaPolicyRow | Any) -> SlaPolicy:
     """An `escalation.SlaPolicy` from a stored policy: an ORM `SlaPolicy` or a row of its table."""
     cal = dict(row.calendar or {})
     warn = cal.pop("warn_before_minutes", 15.0)  # kept beside the calendar: the table has no column for it
-    return policy_from_dict({
-        "id": row.id, "name": row.name, "team_id": row.team_id, "channel": row.channel,
-        "customer_tier": row.customer_tier, "first_response_minutes": row.first_response_minutes,
-        "next_response_minutes": row.next_response_minutes, "resolution_minutes": row.resolution_minutes,
-        "calendar": cal, "warn_before_minutes": warn, "enabled": row.enabled,
-    })
+    return policy_from_dict(
+        {
+            "id": row.id,
+            "name": row.name,
+            "team_id": row.team_id,
+            "channel": row.channel,
+            "customer_tier": row.customer_tier,
+            "first_response_minutes": row.first_response_minutes,
+            "next_response_minutes": row.next_response_minutes,
+            "resolution_minutes": row.resolution_minutes,
+            "calendar": cal,
+            "warn_before_minutes": warn,
+            "enabled": row.enabled,
+        }
+    )
 
 
 def load_policies(s: Session) -> list[SlaPolicy]:
@@ -88,9 +97,16 @@ def update_due(s: Session, conv: Conversation, customer: Customer | None, policy
     if policy is None:
         due = SlaDue()
     else:
-        due = due_times(policy, {"created_at": conv.created_at, "first_response_at": conv.first_response_at,
-                                 "waiting_since": conv.waiting_since, "resolved_at": conv.resolved_at,
-                                 "status": conv.status})
+        due = due_times(
+            policy,
+            {
+                "created_at": conv.created_at,
+                "first_response_at": conv.first_response_at,
+                "waiting_since": conv.waiting_since,
+                "resolved_at": conv.resolved_at,
+                "status": conv.status,
+            },
+        )
     conv.first_response_due_at = due.first_response_due
     conv.next_response_due_at = due.next_response_due
     conv.resolution_due_at = due.resolution_due
@@ -107,27 +123,50 @@ def sla_tick(inbox: Inbox, limit: int = 500) -> int:
         if not policies:
             return 0
         horizon = now + timedelta(minutes=max(p.warn_before_minutes for p in policies))
-        convs = list(s.scalars(
-            select(Conversation)
-            .where(Conversation.status != Status.RESOLVED.value,
-                   or_(Conversation.first_response_due_at <= horizon, Conversation.next_response_due_at <= horizon,
-                       Conversation.resolution_due_at <= horizon))
-            .order_by(Conversation.id).limit(limit)))
+        convs = list(
+            s.scalars(
+                select(Conversation)
+                .where(
+                    Conversation.status != Status.RESOLVED.value,
+                    or_(
+                        Conversation.first_response_due_at <= horizon,
+                        Conversation.next_response_due_at <= horizon,
+                        Conversation.resolution_due_at <= horizon,
+                    ),
+                )
+                .order_by(Conversation.id)
+                .limit(limit)
+            )
+        )
         if not convs:
             return 0
         rules = automation.load_rules(s, "time.passed")
-        customers = {c.id: c for c in s.scalars(select(Customer).where(Customer.id.in_({c.customer_id for c in convs})))}
+        customers = {
+            c.id: c
+            for c in s.scalars(select(Customer).where(Customer.id.in_({c.customer_id for c in convs})))
+        }
         for conv in convs:
             customer = customers.get(conv.customer_id)
-            due = update_due(s, conv, customer)  # replies and resolutions since the last tick may have met a target
+            due = update_due(
+                s, conv, customer
+            )  # replies and resolutions since the last tick may have met a target
             policy = policy_for(s, conv, customer)
             if policy is None:
                 continue
-            known = [(e.kind, e.event, e.due_at) for e in s.scalars(select(SlaEvent).where(SlaEvent.conversation_id == conv.id))]
+            known = [
+                (e.kind, e.event, e.due_at)
+                for e in s.scalars(select(SlaEvent).where(SlaEvent.conversation_id == conv.id))
+            ]
             for event in sla_events_to_fire(due, now, policy.warn_before_minutes, known):
                 took = s.execute(
-                    insert_ignore(s, SlaEvent, ["conversation_id", "kind", "event", "due_at"]).values(
-                        conversation_id=conv.id, kind=event.kind, event=event.event, due_at=event.due_at, at=now)
+                    insert_ignore(s, SlaEvent, ["conversation_id", "kind", "event", "due_at"])
+                    .values(
+                        conversation_id=conv.id,
+                        kind=event.kind,
+                        event=event.event,
+                        due_at=event.due_at,
+                        at=now,
+                    )
                     .returning(SlaEvent.id)
                 ).scalar()
                 if took is not None:  # this run won the unique key: it alone acts
@@ -136,18 +175,34 @@ def sla_tick(inbox: Inbox, limit: int = 500) -> int:
     return fired
 
 
-def _act(uow: UnitOfWork, conv: Conversation, customer: Customer | None, rules: list, event: Any, due: SlaDue,
-         policy: SlaPolicy, now: datetime) -> None:
+def _act(
+    uow: UnitOfWork,
+    conv: Conversation,
+    customer: Customer | None,
+    rules: list,
+    event: Any,
+    due: SlaDue,
+    policy: SlaPolicy,
+    now: datetime,
+) -> None:
     """Run time.passed rules for one SLA event and announce it (after commit)."""
     s = uow.session
-    labels = set(s.scalars(select(ConversationLabel.label).where(ConversationLabel.conversation_id == conv.id)))
+    labels = set(
+        s.scalars(select(ConversationLabel.label).where(ConversationLabel.conversation_id == conv.id))
+    )
     before = set(labels)
     facts = automation.conversation_facts(conv, customer, labels, now)
     facts.update(sla_facts(due, now, policy.warn_before_minutes))
-    facts.update({"sla.kind": event.kind, "sla.event": event.event,
-                  "time.business_hours": is_business_time(now, policy.calendar)})
-    outcome = automation.apply_firings(conv, labels, automation.run_rules(rules, facts, "time.passed"),
-                                       "time.passed", now)
+    facts.update(
+        {
+            "sla.kind": event.kind,
+            "sla.event": event.event,
+            "time.business_hours": is_business_time(now, policy.calendar),
+        }
+    )
+    outcome = automation.apply_firings(
+        conv, labels, automation.run_rules(rules, facts, "time.passed"), "time.passed", now
+    )
     if outcome.priority_floor is not None:
         current = conv.priority_anchor + conv.priority_rate * now.timestamp()
         if outcome.priority_floor > current:
@@ -157,16 +212,26 @@ def _act(uow: UnitOfWork, conv: Conversation, customer: Customer | None, rules: 
     for label in labels - before:
         s.add(ConversationLabel(conversation_id=conv.id, label=label))
     for label in before - labels:
-        s.execute(ConversationLabel.__table__.delete().where(
-            ConversationLabel.conversation_id == conv.id, ConversationLabel.label == label))
+        s.execute(
+            ConversationLabel.__table__.delete().where(
+                ConversationLabel.conversation_id == conv.id, ConversationLabel.label == label
+            )
+        )
     conv.updated_at = now
     s.flush()
     summary = conversation_dict(conv, customer, sorted(labels))
     rooms = conversation_rooms(conv.team_id, conv.assignee_id, conv.id)
-    payload = {"conversation": summary, "kind": event.kind, "due_at": iso(event.due_at), "policy": policy.name}
+    payload = {
+        "conversation": summary,
+        "kind": event.kind,
+        "due_at": iso(event.due_at),
+        "policy": policy.name,
+    }
     events = [Event(f"sla.{event.event}", payload, rooms)]
     if outcome.escalated:
-        events.append(Event("conversation.escalated", {"conversation": summary, "rules": outcome.escalated}, rooms))
+        events.append(
+            Event("conversation.escalated", {"conversation": summary, "rules": outcome.escalated}, rooms)
+        )
     for note in outcome.notifications:
         events.append(Event("notification", {"conversation": summary, **note}, rooms))
     for e in events:  # outbound webhook subscriptions are queued by the unit of work's event hook
@@ -174,7 +239,6 @@ def _act(uow: UnitOfWork, conv: Conversation, customer: Customer | None, rules: 
 
 
 # --- policies, as supervisors manage them -------------------------------------------------------
-
 
 
 def policy_dict(row: SlaPolicyRow) -> dict[str, Any]:
@@ -197,7 +261,12 @@ def _parse(data: Mapping[str, Any]) -> SlaPolicy:
 
 
 def _store(row: SlaPolicyRow, p: SlaPolicy) -> None:
-    row.name, row.team_id, row.channel, row.customer_tier = p.name.strip(), p.team_id, p.channel, p.customer_tier
+    row.name, row.team_id, row.channel, row.customer_tier = (
+        p.name.strip(),
+        p.team_id,
+        p.channel,
+        p.customer_tier,
+    )
     row.first_response_minutes = p.first_response_minutes
     row.next_response_minutes, row.resolution_minutes = p.next_response_minutes, p.resolution_minutes
     row.calendar = {**calendar_to_dict(p.business_hours), "warn_before_minutes": p.warn_before_minutes}
@@ -210,7 +279,9 @@ def list_policies(inbox: Inbox, agent_id: int) -> list[dict[str, Any]]:
         return [policy_dict(r) for r in s.scalars(select(SlaPolicyRow).order_by(SlaPolicyRow.id))]
 
 
-def save_policy(inbox: Inbox, agent_id: int, data: Mapping[str, Any], policy_id: int | None = None) -> dict[str, Any]:
+def save_policy(
+    inbox: Inbox, agent_id: int, data: Mapping[str, Any], policy_id: int | None = None
+) -> dict[str, Any]:
     """Create (policy_id None) or replace a policy, validated by the escalation leaf; audited."""
     with inbox.unit_of_work() as uow:
         s = uow.session
@@ -226,8 +297,15 @@ def save_policy(inbox: Inbox, agent_id: int, data: Mapping[str, Any], policy_id:
         s.add(row)
         s.flush()
         out = policy_dict(row)
-        s.add(AuditLog(agent_id=who, action="sla_policy.created" if policy_id is None else "sla_policy.updated",
-                       target=f"sla_policy:{row.id}", details=out, at=inbox.clock()))
+        s.add(
+            AuditLog(
+                agent_id=who,
+                action="sla_policy.created" if policy_id is None else "sla_policy.updated",
+                target=f"sla_policy:{row.id}",
+                details=out,
+                at=inbox.clock(),
+            )
+        )
         return out
 
 
@@ -239,4 +317,8 @@ def delete_policy(inbox: Inbox, agent_id: int, policy_id: int) -> None:
         if row is None:
             raise NotFound(f"SLA policy {policy_id} not found")
         s.delete(row)
-        s.add(AuditLog(agent_id=who, action="sla_policy.deleted", target=f"sla_policy:{policy_id}", at=inbox.clock()))
+        s.add(
+            AuditLog(
+                agent_id=who, action="sla_policy.deleted", target=f"sla_policy:{policy_id}", at=inbox.clock()
+            )
+        )

@@ -56,13 +56,21 @@ def lock_state(s: Session, key: str) -> AlertState:
 
 
 def _negatives(s: Session, channel: str, start: datetime, end: datetime) -> list[tuple[int, datetime]]:
-    return [(r.id, r.received_at) for r in s.execute(
-        select(Message.id, Message.received_at)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(Conversation.channel == channel, Message.direction == Direction.IN.value,
-               Message.sentiment_label == "negative", Message.received_at >= start, Message.received_at < end)
-        .order_by(Message.received_at, Message.id)
-    )]
+    return [
+        (r.id, r.received_at)
+        for r in s.execute(
+            select(Message.id, Message.received_at)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Conversation.channel == channel,
+                Message.direction == Direction.IN.value,
+                Message.sentiment_label == "negative",
+                Message.received_at >= start,
+                Message.received_at < end,
+            )
+            .order_by(Message.received_at, Message.id)
+        )
+    ]
 
 
 def check_channel(inbox: Inbox, channel: str, config: SpikeConfig) -> list[int]:
@@ -83,8 +91,11 @@ def check_channel(inbox: Inbox, channel: str, config: SpikeConfig) -> list[int]:
         earliest = closed_end - timedelta(seconds=step * history)
         last_seen = det.to_dict()["last"]
         last = datetime.fromisoformat(last_seen) if last_seen else None
-        start = max(last + timedelta(seconds=step), earliest) if last else closed_end - timedelta(
-            seconds=step * config.baseline_buckets)
+        start = (
+            max(last + timedelta(seconds=step), earliest)
+            if last
+            else closed_end - timedelta(seconds=step * config.baseline_buckets)
+        )
         if start >= closed_end:
             return created
         by_bucket: dict[datetime, list[int]] = {}
@@ -93,8 +104,11 @@ def check_channel(inbox: Inbox, channel: str, config: SpikeConfig) -> list[int]:
         at = start
         while at < closed_end:
             ids = by_bucket.get(at, [])
-            claim = s.execute(insert_ignore(s, SpikeBucket, ["series", "bucket_start"]).values(
-                series=series, bucket_start=at, count=len(ids)))
+            claim = s.execute(
+                insert_ignore(s, SpikeBucket, ["series", "bucket_start"]).values(
+                    series=series, bucket_start=at, count=len(ids)
+                )
+            )
             if claim.rowcount:
                 alert = det.observe(at, len(ids))
                 if alert is not None:
@@ -107,18 +121,37 @@ def check_channel(inbox: Inbox, channel: str, config: SpikeConfig) -> list[int]:
 
 def _raise(uow: Any, channel: str, series: str, step: int, alert: Any, ids: list[int]) -> int:
     s = uow.session
-    rec = SpikeAlert(series=series, channel=channel, bucket_start=alert.bucket_start, bucket_seconds=step,
-                     count=alert.count, baseline=alert.baseline, p_value=alert.p_value, reason=alert.reason,
-                     message_ids=ids)
+    rec = SpikeAlert(
+        series=series,
+        channel=channel,
+        bucket_start=alert.bucket_start,
+        bucket_seconds=step,
+        count=alert.count,
+        baseline=alert.baseline,
+        p_value=alert.p_value,
+        reason=alert.reason,
+        message_ids=ids,
+    )
     s.add(rec)
     s.flush()
     shown = s.execute(
         select(Message.id, Message.conversation_id, Message.text, Message.sentiment, Message.created_at)
-        .where(Message.id.in_(ids[:MAX_MESSAGES_IN_EVENT])).order_by(Message.id)
+        .where(Message.id.in_(ids[:MAX_MESSAGES_IN_EVENT]))
+        .order_by(Message.id)
     ).all()
-    payload = {**alert_dict(rec), "messages": [
-        {"id": m.id, "conversation_id": m.conversation_id, "text": m.text[:280], "sentiment": m.sentiment,
-         "created_at": iso(m.created_at)} for m in shown]}
+    payload = {
+        **alert_dict(rec),
+        "messages": [
+            {
+                "id": m.id,
+                "conversation_id": m.conversation_id,
+                "text": m.text[:280],
+                "sentiment": m.sentiment,
+                "created_at": iso(m.created_at),
+            }
+            for m in shown
+        ],
+    }
     uow.emit("alert.spike", payload, ("dashboard",))
     return rec.id
 

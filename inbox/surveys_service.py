@@ -49,12 +49,19 @@ def send_surveys(inbox: Inbox) -> int:
     with inbox.unit_of_work() as uow:
         s = uow.session
         lock_state(s, "job:surveys")
-        convs = list(s.scalars(select(Conversation).where(
-            Conversation.status == Status.RESOLVED.value, Conversation.resolved_at >= since)))
+        convs = list(
+            s.scalars(
+                select(Conversation).where(
+                    Conversation.status == Status.RESOLVED.value, Conversation.resolved_at >= since
+                )
+            )
+        )
         if not convs:
             return 0
         sent: dict[int, list[Any]] = {}
-        for r in s.scalars(select(SurveyResponse).where(SurveyResponse.conversation_id.in_([c.id for c in convs]))):
+        for r in s.scalars(
+            select(SurveyResponse).where(SurveyResponse.conversation_id.in_([c.id for c in convs]))
+        ):
             sent.setdefault(r.conversation_id, []).append(r)
         for conv in convs:
             if any(r.sent_at >= conv.resolved_at for r in sent.get(conv.id, [])):
@@ -62,14 +69,27 @@ def send_surveys(inbox: Inbox) -> int:
             tokens = []
             for kind in kinds:
                 token = secrets.token_urlsafe(24)
-                s.add(SurveyResponse(conversation_id=conv.id, customer_id=conv.customer_id, agent_id=conv.assignee_id,
-                                     kind=kind, token=token, sent_at=now))
+                s.add(
+                    SurveyResponse(
+                        conversation_id=conv.id,
+                        customer_id=conv.customer_id,
+                        agent_id=conv.assignee_id,
+                        kind=kind,
+                        token=token,
+                        sent_at=now,
+                    )
+                )
                 tokens.append(token)
                 created += 1
             if base_url and conv.assignee_id is not None:
                 links = " ".join(f"{base_url.rstrip('/')}/survey/{t}" for t in tokens)
-                queue_reply(s, conv, f"Thanks for contacting us. Would you tell us how we did? {links}",
-                            conv.assignee_id, now)
+                queue_reply(
+                    s,
+                    conv,
+                    f"Thanks for contacting us. Would you tell us how we did? {links}",
+                    conv.assignee_id,
+                    now,
+                )
     return created
 
 
@@ -79,8 +99,13 @@ def survey_page(inbox: Inbox, token: str) -> dict[str, Any]:
         r = s.scalar(select(SurveyResponse).where(SurveyResponse.token == token))
         if r is None:
             raise NotFound("this survey link is not valid")
-        return {"kind": r.kind, "question": QUESTIONS[r.kind], "scale": list(SCALES[r.kind]),
-                "answered": r.answered_at is not None, "rating": r.rating}
+        return {
+            "kind": r.kind,
+            "question": QUESTIONS[r.kind],
+            "scale": list(SCALES[r.kind]),
+            "answered": r.answered_at is not None,
+            "rating": r.rating,
+        }
 
 
 def answer(inbox: Inbox, token: str, rating: int, comment: str = "") -> dict[str, Any]:
@@ -105,8 +130,13 @@ def answer(inbox: Inbox, token: str, rating: int, comment: str = "") -> dict[str
             s.flush()
             summary = conversation_dict(conv, s.get(Customer, conv.customer_id))
             rooms = conversation_rooms(conv.team_id, conv.assignee_id, conv.id)
-            reason = f"survey detractor: {r.kind.upper()} {rating}" + (f" ({r.comment[:200]})" if r.comment else "")
+            reason = f"survey detractor: {r.kind.upper()} {rating}" + (
+                f" ({r.comment[:200]})" if r.comment else ""
+            )
             uow.emit("conversation.updated", {"conversation": summary, "by": None}, rooms)
-            uow.emit("conversation.escalated", {"conversation": summary, "reason": reason, "survey_id": r.id,
-                                                "answered_at": iso(now)}, rooms)
+            uow.emit(
+                "conversation.escalated",
+                {"conversation": summary, "reason": reason, "survey_id": r.id, "answered_at": iso(now)},
+                rooms,
+            )
         return {"kind": r.kind, "rating": rating, "detractor": detractor}

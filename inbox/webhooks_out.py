@@ -53,21 +53,47 @@ def queue_rule_notifications(session: Session, limit: int = 500) -> int:
     dedup key makes two schedulers doing this at once harmless.
     """
     last = session.scalar(select(func.max(WebhookDelivery.rule_run_id))) or 0
-    runs = session.scalars(select(RuleRun).where(RuleRun.id > last, cast(RuleRun.actions, String).like("%webhook%"))
-                           .order_by(RuleRun.id).limit(limit))
+    runs = session.scalars(
+        select(RuleRun)
+        .where(RuleRun.id > last, cast(RuleRun.actions, String).like("%webhook%"))
+        .order_by(RuleRun.id)
+        .limit(limit)
+    )
     count = 0
     for run in runs:
         for i, action in enumerate(run.actions or []):
             if action.get("type") != "notify" or action.get("channel") != "webhook":
                 continue
-            payload = {"event": "rule.notify", "rule": run.rule_name, "rule_id": run.rule_id,
-                       "conversation_id": run.conversation_id, "message": action.get("message"),
-                       "matched": run.matched, "at": iso(run.at)}
-            count += session.execute(insert_ignore(session, WebhookDelivery, ["dedup_key"]).values(
-                dedup_key=f"run:{run.id}:{i}", rule_run_id=run.id, rule_id=run.rule_id,
-                conversation_id=run.conversation_id, url=action["url"], event="rule.notify", payload=payload,
-                status=DeliveryStatus.QUEUED.value, attempts=0, next_attempt_at=run.at, log=[], created_at=run.at,
-            ).returning(WebhookDelivery.id)).scalar() is not None
+            payload = {
+                "event": "rule.notify",
+                "rule": run.rule_name,
+                "rule_id": run.rule_id,
+                "conversation_id": run.conversation_id,
+                "message": action.get("message"),
+                "matched": run.matched,
+                "at": iso(run.at),
+            }
+            count += (
+                session.execute(
+                    insert_ignore(session, WebhookDelivery, ["dedup_key"])
+                    .values(
+                        dedup_key=f"run:{run.id}:{i}",
+                        rule_run_id=run.id,
+                        rule_id=run.rule_id,
+                        conversation_id=run.conversation_id,
+                        url=action["url"],
+                        event="rule.notify",
+                        payload=payload,
+                        status=DeliveryStatus.QUEUED.value,
+                        attempts=0,
+                        next_attempt_at=run.at,
+                        log=[],
+                        created_at=run.at,
+                    )
+                    .returning(WebhookDelivery.id)
+                ).scalar()
+                is not None
+            )
     return count
 
 
@@ -87,10 +113,17 @@ def queue_events(session: Session, events: Iterable[Event], now: datetime) -> in
         for sub in subs:
             if "*" in (sub.events or []) or e.name in (sub.events or []):
                 conv = e.payload.get("conversation") or {}
-                session.add(WebhookDelivery(
-                    subscription_id=sub.id, conversation_id=conv.get("id"), url=sub.url, event=e.name,
-                    payload={"event": e.name, **e.payload}, next_attempt_at=now, created_at=now,
-                ))
+                session.add(
+                    WebhookDelivery(
+                        subscription_id=sub.id,
+                        conversation_id=conv.get("id"),
+                        url=sub.url,
+                        event=e.name,
+                        payload={"event": e.name, **e.payload},
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
                 count += 1
     return count
 
@@ -101,9 +134,14 @@ def deliver_due(inbox: Inbox, limit: int = 50, client: httpx.Client | None = Non
     with inbox.unit_of_work() as uow:
         queue_rule_notifications(uow.session)
     with inbox.unit_of_work() as uow:
-        q = (select(WebhookDelivery)
-             .where(WebhookDelivery.status == DeliveryStatus.QUEUED.value, WebhookDelivery.next_attempt_at <= now)
-             .order_by(WebhookDelivery.next_attempt_at).limit(limit))
+        q = (
+            select(WebhookDelivery)
+            .where(
+                WebhookDelivery.status == DeliveryStatus.QUEUED.value, WebhookDelivery.next_attempt_at <= now
+            )
+            .order_by(WebhookDelivery.next_attempt_at)
+            .limit(limit)
+        )
         if inbox.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
         claimed = list(uow.session.scalars(q))
@@ -136,8 +174,12 @@ def _send_one(inbox: Inbox, delivery_id: int, client: httpx.Client) -> None:
         url, payload, secret = d.url, {**d.payload, "delivery_id": d.id}, _secret(inbox, s, d)
     body = json.dumps(payload, separators=(",", ":"), default=str).encode()
     now = inbox.clock()
-    headers = {**sign(secret, body, int(now.timestamp())), "User-Agent": "Murmur-Webhooks/1",
-               "X-Murmur-Event": str(payload.get("event", "")), "X-Murmur-Delivery": str(delivery_id)}
+    headers = {
+        **sign(secret, body, int(now.timestamp())),
+        "User-Agent": "Murmur-Webhooks/1",
+        "X-Murmur-Event": str(payload.get("event", "")),
+        "X-Murmur-Delivery": str(delivery_id),
+    }
     outcome: dict[str, Any] = {"at": iso(now)}
     try:
         resp = client.post(url, content=body, headers=headers)
@@ -161,17 +203,35 @@ def _send_one(inbox: Inbox, delivery_id: int, client: httpx.Client) -> None:
 
 
 def delivery_dict(d: WebhookDelivery) -> dict[str, Any]:
-    return {"id": d.id, "subscription_id": d.subscription_id, "rule_id": d.rule_id,
-            "conversation_id": d.conversation_id, "url": d.url, "event": d.event, "payload": d.payload,
-            "status": d.status, "attempts": d.attempts, "next_attempt_at": iso(d.next_attempt_at),
-            "response_status": d.response_status, "response_body": d.response_body, "error": d.last_error,
-            "log": d.log, "created_at": iso(d.created_at), "delivered_at": iso(d.delivered_at)}
+    return {
+        "id": d.id,
+        "subscription_id": d.subscription_id,
+        "rule_id": d.rule_id,
+        "conversation_id": d.conversation_id,
+        "url": d.url,
+        "event": d.event,
+        "payload": d.payload,
+        "status": d.status,
+        "attempts": d.attempts,
+        "next_attempt_at": iso(d.next_attempt_at),
+        "response_status": d.response_status,
+        "response_body": d.response_body,
+        "error": d.last_error,
+        "log": d.log,
+        "created_at": iso(d.created_at),
+        "delivered_at": iso(d.delivered_at),
+    }
 
 
 def subscription_dict(sub: WebhookSubscription) -> dict[str, Any]:
-    return {"id": sub.id, "name": sub.name, "url": sub.url, "events": sub.events, "enabled": sub.enabled,
-            "created_at": iso(sub.created_at)}
-
+    return {
+        "id": sub.id,
+        "name": sub.name,
+        "url": sub.url,
+        "events": sub.events,
+        "enabled": sub.enabled,
+        "created_at": iso(sub.created_at),
+    }
 
 
 def _check_url(url: str) -> str:
@@ -181,7 +241,9 @@ def _check_url(url: str) -> str:
     return url
 
 
-def create_subscription(inbox: Inbox, agent_id: int, name: str, url: str, events: list[str]) -> dict[str, Any]:
+def create_subscription(
+    inbox: Inbox, agent_id: int, name: str, url: str, events: list[str]
+) -> dict[str, Any]:
     """Subscribe a URL to event names (["*"] for all); the signing secret is returned once."""
     if not events or not all(isinstance(e, str) and e for e in events):
         raise Invalid("events must be a non-empty list of event names", "events")
@@ -189,19 +251,34 @@ def create_subscription(inbox: Inbox, agent_id: int, name: str, url: str, events
     with inbox.unit_of_work() as uow:
         s = uow.session
         who = require_manager(s, agent_id)
-        sub = WebhookSubscription(name=name or url, url=_check_url(url), events=list(events), created_at=inbox.clock(),
-                                  secret_encrypted=encrypt_secrets(inbox.secret_key, {"secret": secret}))
+        sub = WebhookSubscription(
+            name=name or url,
+            url=_check_url(url),
+            events=list(events),
+            created_at=inbox.clock(),
+            secret_encrypted=encrypt_secrets(inbox.secret_key, {"secret": secret}),
+        )
         s.add(sub)
         s.flush()
-        s.add(AuditLog(agent_id=who, action="webhook.subscribed", target=f"webhook:{sub.id}",
-                       details={"url": url, "events": list(events)}, at=inbox.clock()))
+        s.add(
+            AuditLog(
+                agent_id=who,
+                action="webhook.subscribed",
+                target=f"webhook:{sub.id}",
+                details={"url": url, "events": list(events)},
+                at=inbox.clock(),
+            )
+        )
         return {**subscription_dict(sub), "secret": secret}
 
 
 def list_subscriptions(inbox: Inbox, agent_id: int) -> list[dict[str, Any]]:
     with inbox.read() as s:
         require_manager(s, agent_id)
-        return [subscription_dict(x) for x in s.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id))]
+        return [
+            subscription_dict(x)
+            for x in s.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id))
+        ]
 
 
 def delete_subscription(inbox: Inbox, agent_id: int, sub_id: int) -> None:
@@ -212,10 +289,16 @@ def delete_subscription(inbox: Inbox, agent_id: int, sub_id: int) -> None:
         if sub is None:
             raise NotFound(f"webhook subscription {sub_id} not found")
         s.delete(sub)
-        s.add(AuditLog(agent_id=who, action="webhook.unsubscribed", target=f"webhook:{sub_id}", at=inbox.clock()))
+        s.add(
+            AuditLog(
+                agent_id=who, action="webhook.unsubscribed", target=f"webhook:{sub_id}", at=inbox.clock()
+            )
+        )
 
 
-def list_deliveries(inbox: Inbox, agent_id: int, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+def list_deliveries(
+    inbox: Inbox, agent_id: int, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
     with inbox.read() as s:
         require_manager(s, agent_id)
         q = select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(max(1, min(limit, 500)))
@@ -233,11 +316,25 @@ def replay(inbox: Inbox, agent_id: int, delivery_id: int) -> dict[str, Any]:
         if old is None:
             raise NotFound(f"delivery {delivery_id} not found")
         now = inbox.clock()
-        new = WebhookDelivery(subscription_id=old.subscription_id, rule_id=old.rule_id,
-                              conversation_id=old.conversation_id, url=old.url, event=old.event,
-                              payload={**old.payload, "replay_of": old.id}, next_attempt_at=now, created_at=now)
+        new = WebhookDelivery(
+            subscription_id=old.subscription_id,
+            rule_id=old.rule_id,
+            conversation_id=old.conversation_id,
+            url=old.url,
+            event=old.event,
+            payload={**old.payload, "replay_of": old.id},
+            next_attempt_at=now,
+            created_at=now,
+        )
         s.add(new)
         s.flush()
-        s.add(AuditLog(agent_id=who, action="webhook.replayed", target=f"delivery:{old.id}",
-                       details={"new_delivery_id": new.id}, at=now))
+        s.add(
+            AuditLog(
+                agent_id=who,
+                action="webhook.replayed",
+                target=f"delivery:{old.id}",
+                details={"new_delivery_id": new.id},
+                at=now,
+            )
+        )
         return delivery_dict(new)

@@ -44,7 +44,10 @@ def build() -> Path:
     os.chdir(ROOT)
     try:
         extensions = mypycify(
-            ["--ignore-missing-imports", *sources], opt_level="3", group_name=GROUP, target_dir=str(work / "c")
+            ["--ignore-missing-imports", *sources],
+            opt_level="3",
+            group_name=GROUP,
+            target_dir=str(work / "c"),
         )
         setup(
             name="murmur-native",
@@ -70,7 +73,10 @@ def main() -> int:
         target = build()
     except Exception as exc:  # noqa: BLE001 - any failure leaves plain Python in use, said loudly
         shutil.rmtree(native_root(), ignore_errors=True)
-        print(f"native build failed ({type(exc).__name__}: {exc}); sentiment runs as plain Python", file=sys.stderr)
+        print(
+            f"native build failed ({type(exc).__name__}: {exc}); sentiment runs as plain Python",
+            file=sys.stderr,
+        )
         return 0
     except SystemExit as exc:  # setuptools reports a compiler error this way
         shutil.rmtree(native_root(), ignore_errors=True)

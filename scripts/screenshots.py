@@ -25,8 +25,16 @@ sys.path.insert(0, str(ROOT))
 from tests.processes import MURMUR, free_port, serve  # noqa: E402
 
 CHROMIUM = os.environ.get("MURMUR_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LOGIN = ("demo@murmur.local", "murmur-demo")
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -94,14 +102,28 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"MURMUR_INSTANCE_PATH": tmp, "MURMUR_DATABASE_URL": f"sqlite:///{tmp}/murmur.db",
-               "MURMUR_SECRET_KEY": "screenshots", "MURMUR_SCHEDULER": "1"}
+        env = {
+            "MURMUR_INSTANCE_PATH": tmp,
+            "MURMUR_DATABASE_URL": f"sqlite:///{tmp}/murmur.db",
+            "MURMUR_SECRET_KEY": "screenshots",
+            "MURMUR_SCHEDULER": "1",
+        }
         run_env = {**os.environ, **env}
         for cmd in (["migrate"], ["demo", "--poll-seconds", "5"]):
             subprocess.run([MURMUR, *cmd], env=run_env, cwd=ROOT, check=True, capture_output=True)
         speed_up_demo(env["MURMUR_DATABASE_URL"])
-        token = subprocess.run([MURMUR, "create-token", "--email", LOGIN[0]], env=run_env, cwd=ROOT, check=True,
-                               capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        token = (
+            subprocess.run(
+                [MURMUR, "create-token", "--email", LOGIN[0]],
+                env=run_env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         port = free_port()
         proc = serve(env, port, Path(tmp) / "serve.log")
         base = f"http://127.0.0.1:{port}"
@@ -132,9 +154,14 @@ def main() -> None:
                         expect(page.locator("#canned li").first).to_be_visible()
                         page.keyboard.press("Enter")
                         page.click("#reply-form button[type=submit]")
-                        expect(page.locator("#messages .msg.out .delivery.sent").last).to_be_visible(timeout=15_000)
+                        expect(page.locator("#messages .msg.out .delivery.sent").last).to_be_visible(
+                            timeout=15_000
+                        )
                         page.check("#reply-private")
-                        page.fill("#reply-text", "Checked the courier: parcel is at the depot. Following up tomorrow.")
+                        page.fill(
+                            "#reply-text",
+                            "Checked the courier: parcel is at the depot. Following up tomorrow.",
+                        )
                         page.click("#reply-form button[type=submit]")
                         expect(page.locator("#messages .msg.note").last).to_be_visible()
                         page.locator("#queue li .prio").nth(1).click()
@@ -154,7 +181,9 @@ def main() -> None:
                         expect(page.locator("#search-results mark").first).to_be_visible()
                         shoot(page, out / "inbox-search.png")
                     ctx.close()
-                ctx = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+                ctx = browser.new_context(
+                    viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True
+                )
                 page = ctx.new_page()
                 login(page, base)
                 shoot(page, out / "inbox-phone-queue.png")

@@ -135,7 +135,12 @@ def rank(facts: RankFacts, weights: Mapping[str, float] | None = None) -> Priori
     repeats = max(0, int(_finite(f.repeat_contacts)))
     public = f.public
     w_neg, w_reach, w_value, w_urgency, w_wait, w_vis, w_repeat = (
-        w["negativity"], w["reach"], w["customer_value"], w["urgency"], w["waiting"], w["visibility"],
+        w["negativity"],
+        w["reach"],
+        w["customer_value"],
+        w["urgency"],
+        w["waiting"],
+        w["visibility"],
         w["repeat_contact"],
     )
     negativity = max(0.0, -compound)
@@ -145,11 +150,19 @@ def rank(facts: RankFacts, weights: Mapping[str, float] | None = None) -> Priori
     new = tuple.__new__  # a Component without the named tuple's Python-level __new__
     parts = (
         new(Component, ("negativity", w_neg, negativity, "sentiment %+.2f" % compound)),  # noqa: UP031
-        new(Component, ("reach", w_reach, reach, f"{int(followers):,} followers" + (", verified" if verified else ""))),
-        new(Component, (
-            "customer_value", w_value, value,
-            ("VIP, " if vip else "") + f"CLV {clv:,.0f}, stage {stage_name}",
-        )),
+        new(
+            Component,
+            ("reach", w_reach, reach, f"{int(followers):,} followers" + (", verified" if verified else "")),
+        ),
+        new(
+            Component,
+            (
+                "customer_value",
+                w_value,
+                value,
+                ("VIP, " if vip else "") + f"CLV {clv:,.0f}, stage {stage_name}",
+            ),
+        ),
         new(Component, ("urgency", w_urgency, urgency, ", ".join(terms) or "no urgency terms")),
         new(Component, ("waiting", w_wait, waiting, "waiting %.0f min of %.0f min SLA" % (waited, sla))),  # noqa: UP031
         new(Component, ("visibility", w_vis, visibility, "public" if public else "private")),
@@ -160,4 +173,3 @@ def rank(facts: RankFacts, weights: Mapping[str, float] | None = None) -> Priori
     total = sum((*static, waiting_part, w_vis * visibility, w_repeat * repeat))
     base = total - waiting_part
     return Priority(round(total, 3), parts, base=round(base, 6), rate=w_wait / (sla * 60.0))
-

@@ -25,8 +25,14 @@ class Proc:
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log
         self._fh = log.open("wb")
-        self.p = subprocess.Popen([MURMUR, *args], env={**os.environ, **env}, cwd=ROOT, stdout=self._fh,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        self.p = subprocess.Popen(
+            [MURMUR, *args],
+            env={**os.environ, **env},
+            cwd=ROOT,
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def stop(self) -> None:
         if self.p.poll() is None:

@@ -51,8 +51,9 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     inbox_kwargs.setdefault("event_hooks", [webhooks_out.queue_events])
     if config.public_url:
         inbox_kwargs["settings"] = {"survey_base_url": config.public_url, **inbox_kwargs.get("settings", {})}
-    inbox = Inbox.from_url(config.database_url, config.secret_key, publisher=realtime.SocketIOPublisher(socketio),
-                           **inbox_kwargs)
+    inbox = Inbox.from_url(
+        config.database_url, config.secret_key, publisher=realtime.SocketIOPublisher(socketio), **inbox_kwargs
+    )
     app.extensions["murmur.inbox"] = inbox
     app.extensions["murmur.config"] = config
 
@@ -83,7 +84,8 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
         """Answers 200 when the database answers; says which mode runs."""
         with inbox.read() as s:
             s.execute(text("SELECT 1"))
-        return jsonify({"status": "ok", "mode": "scaled" if config.scaled else "embedded",
-                        "database": inbox.dialect})
+        return jsonify(
+            {"status": "ok", "mode": "scaled" if config.scaled else "embedded", "database": inbox.dialect}
+        )
 
     return app

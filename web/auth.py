@@ -79,7 +79,9 @@ def login() -> Any:
     error = None
     if request.method == "POST":
         csrf.protect()
-        agent_id = agents.authenticate(inbox(), request.form.get("email", ""), request.form.get("password", ""))
+        agent_id = agents.authenticate(
+            inbox(), request.form.get("email", ""), request.form.get("password", "")
+        )
         if agent_id is not None:
             session.clear()
             session["agent_id"] = agent_id

@@ -27,8 +27,10 @@ def make_celery(config: Config) -> Celery:
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         beat_schedule={
-            job.name: {"task": f"murmur.job.{job.name}" if job.name != "poll_due" else "murmur.poll_due",
-                       "schedule": job.seconds}
+            job.name: {
+                "task": f"murmur.job.{job.name}" if job.name != "poll_due" else "murmur.poll_due",
+                "schedule": job.seconds,
+            }
             for job in jobs.PERIODIC
         },
     )
@@ -67,9 +69,13 @@ def _runner(job: jobs.Job):  # type: ignore[no-untyped-def]
 def worker_inbox() -> Inbox:
     config = Config.from_env()
     emitter = SocketIO(message_queue=config.redis_url)
-    return Inbox.from_url(config.database_url, config.secret_key, publisher=SocketIOPublisher(emitter),
-                          event_hooks=[webhooks_out.queue_events],
-                          settings={"survey_base_url": config.public_url} if config.public_url else {})
+    return Inbox.from_url(
+        config.database_url,
+        config.secret_key,
+        publisher=SocketIOPublisher(emitter),
+        event_hooks=[webhooks_out.queue_events],
+        settings={"survey_base_url": config.public_url} if config.public_url else {},
+    )
 
 
 def celery_from_env() -> Celery:

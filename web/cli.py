@@ -43,8 +43,13 @@ def migrate() -> None:
 
 
 @main.command()
-@click.option("--poll-seconds", default=5, show_default=True, type=click.IntRange(min=5),
-              help="How often the demo channel delivers (at least 5).")
+@click.option(
+    "--poll-seconds",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=5),
+    help="How often the demo channel delivers (at least 5).",
+)
 def demo(poll_seconds: int) -> None:
     """Load demo agents, rules and the demo channel (idempotent)."""
     from inbox.demo import seed_demo
@@ -83,12 +88,15 @@ def serve(host: str | None, port: int | None) -> None:
 @main.command("create-agent")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
-@click.option("--role", type=click.Choice(["admin", "supervisor", "agent"]), default="agent", show_default=True)
+@click.option(
+    "--role", type=click.Choice(["admin", "supervisor", "agent"]), default="agent", show_default=True
+)
 @click.option("--name", default=None)
 @click.option("--team", "teams", multiple=True, help="Team name (created if new); repeatable.")
 @click.option("--language", "languages", multiple=True, help="Language code the agent speaks; repeatable.")
-def create_agent(email: str, password: str, role: str, name: str | None, teams: tuple[str, ...],
-                 languages: tuple[str, ...]) -> None:
+def create_agent(
+    email: str, password: str, role: str, name: str | None, teams: tuple[str, ...], languages: tuple[str, ...]
+) -> None:
     """Create an agent who can log in."""
     from inbox.agents import create_agent as create
 
@@ -144,9 +152,11 @@ def channels_list() -> None:
     for ch in list_channels(_inbox()):
         h = ch["health"]
         state = "paused" if not ch["enabled"] else ("failing" if h["consecutive_failures"] else "ok")
-        click.echo(f"{ch['id']:>4}  {ch['kind']:<9} {ch['name']:<24} {state:<8} last ok {h['last_success_at'] or '-'}"
-                   f"  stored {h['items_stored']}  next {h['next_poll_at'] or '-'}"
-                   + (f"  error: {h['last_error']}" if h["last_error"] else ""))
+        click.echo(
+            f"{ch['id']:>4}  {ch['kind']:<9} {ch['name']:<24} {state:<8} last ok {h['last_success_at'] or '-'}"
+            f"  stored {h['items_stored']}  next {h['next_poll_at'] or '-'}"
+            + (f"  error: {h['last_error']}" if h["last_error"] else "")
+        )
 
 
 @channels.command("add")
@@ -160,8 +170,9 @@ def channels_add(kind: str, name: str, settings: str, secrets: str, team_id: int
     from inbox.channels import create_channel
 
     try:
-        channel, generated = create_channel(_inbox(), None, kind, name, _json(settings, "settings"),
-                                            _json(secrets, "secrets"), team_id)
+        channel, generated = create_channel(
+            _inbox(), None, kind, name, _json(settings, "settings"), _json(secrets, "secrets"), team_id
+        )
     except InboxError as exc:
         _fail(exc)
     click.echo(f"channel {channel['id']} created ({kind})")
@@ -179,8 +190,10 @@ def channels_poll(channel_id: int) -> None:
         r = poll(_inbox(), channel_id, force=True)
     except InboxError as exc:
         _fail(exc)
-    click.echo(f"channel {channel_id}: {r.status}, fetched {r.fetched}, stored {r.stored}, skipped {r.skipped}"
-               + (f", error: {r.error}" if r.error else ""))
+    click.echo(
+        f"channel {channel_id}: {r.status}, fetched {r.fetched}, stored {r.stored}, skipped {r.skipped}"
+        + (f", error: {r.error}" if r.error else "")
+    )
 
 
 def _json(raw: str, name: str) -> dict[str, Any]:

@@ -33,9 +33,10 @@ def register(main: click.Group) -> None:
             total = sum(1 for _ in fh) - 1
         inbox = _inbox()
         try:
-            with open(path, encoding="utf-8", errors="replace", newline="") as fh, click.progressbar(
-                length=max(total, 0), label="Importing orders", file=sys.stderr
-            ) as bar:
+            with (
+                open(path, encoding="utf-8", errors="replace", newline="") as fh,
+                click.progressbar(length=max(total, 0), label="Importing orders", file=sys.stderr) as bar,
+            ):
                 done = [0]
 
                 def progress(rows: int) -> None:
@@ -47,8 +48,10 @@ def register(main: click.Group) -> None:
             raise click.ClickException(f"{exc} (nothing was imported)") from None
         finally:
             inbox.engine.dispose()
-        click.echo(f"{result.imported} orders imported, {result.duplicates} already present, "
-                   f"{len(result.rejected)} rows rejected, {len(result.customers)} customers.")
+        click.echo(
+            f"{result.imported} orders imported, {result.duplicates} already present, "
+            f"{len(result.rejected)} rows rejected, {len(result.customers)} customers."
+        )
         for line, reason in result.rejected[:1000]:
             click.echo(f"line {line}: {reason}", err=True)
         if len(result.rejected) > 1000:

@@ -9,8 +9,9 @@ from flask import Blueprint, g, render_template
 from inbox.agents import agent_dict, load_agent
 from web.auth import inbox
 
-bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint(
+    "pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
+)
 
 
 def _me() -> dict[str, Any]:

@@ -40,10 +40,25 @@ def volume_chart(volume: list[dict[str, Any]]) -> dict[str, Any]:
             hgt = CHART_H * v[label] / top
             y -= hgt
             if v[label]:
-                parts.append({"label": label, "y": round(y, 1), "h": round(hgt, 1), "count": v[label],
-                              "href": link(v["drill_by_label"][label])})
-        bars.append({"x": round(i * width + 1, 1), "w": round(max(width - 2, 1), 1), "parts": parts,
-                     "bucket": v["bucket"], "total": v["total"], "href": link(v["drill"])})
+                parts.append(
+                    {
+                        "label": label,
+                        "y": round(y, 1),
+                        "h": round(hgt, 1),
+                        "count": v[label],
+                        "href": link(v["drill_by_label"][label]),
+                    }
+                )
+        bars.append(
+            {
+                "x": round(i * width + 1, 1),
+                "w": round(max(width - 2, 1), 1),
+                "parts": parts,
+                "bucket": v["bucket"],
+                "total": v["total"],
+                "href": link(v["drill"]),
+            }
+        )
     return {"w": CHART_W, "h": CHART_H, "bars": bars, "top": top}
 
 
@@ -54,19 +69,36 @@ def score_chart(over_time: list[dict[str, Any]]) -> dict[str, Any]:
     for i, b in enumerate(over_time):
         x = round(i * width + width / 2, 1)
         if b["csat"]["score"] is not None:
-            points.append({"x": x, "y": round(CHART_H * (1 - b["csat"]["score"] / 100), 1), "kind": "csat",
-                           "title": f"CSAT {b['csat']['score']} ({b['csat']['responses']})"})
+            points.append(
+                {
+                    "x": x,
+                    "y": round(CHART_H * (1 - b["csat"]["score"] / 100), 1),
+                    "kind": "csat",
+                    "title": f"CSAT {b['csat']['score']} ({b['csat']['responses']})",
+                }
+            )
         if b["nps"]["score"] is not None:
-            points.append({"x": x, "y": round(CHART_H * (1 - (b["nps"]["score"] + 100) / 200), 1), "kind": "nps",
-                           "title": f"NPS {b['nps']['score']} ({b['nps']['responses']})"})
+            points.append(
+                {
+                    "x": x,
+                    "y": round(CHART_H * (1 - (b["nps"]["score"] + 100) / 200), 1),
+                    "kind": "nps",
+                    "title": f"NPS {b['nps']['score']} ({b['nps']['responses']})",
+                }
+            )
     return {"w": CHART_W, "h": CHART_H, "points": points}
 
 
 def _figures() -> dict[str, Any]:
     f = filters_from_request()
     data = reporting.dashboard(inbox(), g.agent_id, f)
-    return {"d": data, "link": link, "volume_chart": volume_chart(data["volume"]),
-            "score_chart": score_chart(data["surveys"]["over_time"]), "query": request.query_string.decode()}
+    return {
+        "d": data,
+        "link": link,
+        "volume_chart": volume_chart(data["volume"]),
+        "score_chart": score_chart(data["surveys"]["over_time"]),
+        "query": request.query_string.decode(),
+    }
 
 
 @bp.get("/dashboard")
@@ -83,12 +115,24 @@ def dashboard_figures() -> Any:
 @bp.get("/dashboard/messages")
 def drill_page() -> Any:
     a = request.args
-    d = Drill(sentiment=a.get("sentiment") or None, term=a.get("term") or None, author=_int("author"),
-              message=_int("message"), conversation=_int("conversation"), alert=_int("alert"),
-              sla=a.get("sla") or None, survey=a.get("survey") or None, survey_group=a.get("survey_group") or None)
+    d = Drill(
+        sentiment=a.get("sentiment") or None,
+        term=a.get("term") or None,
+        author=_int("author"),
+        message=_int("message"),
+        conversation=_int("conversation"),
+        alert=_int("alert"),
+        sla=a.get("sla") or None,
+        survey=a.get("survey") or None,
+        survey_group=a.get("survey_group") or None,
+    )
     rows = reporting.messages(inbox(), g.agent_id, filters_from_request(), d)
-    return render_template("dashboard_messages.html", messages=rows, args=a,
-                           csv="/api/dashboard/messages?" + urlencode({**a, "format": "csv"}))
+    return render_template(
+        "dashboard_messages.html",
+        messages=rows,
+        args=a,
+        csv="/api/dashboard/messages?" + urlencode({**a, "format": "csv"}),
+    )
 
 
 @bp.get("/winback")

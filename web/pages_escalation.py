@@ -30,8 +30,10 @@ def _manager_page(template: str) -> Any:
         choices = {
             "teams": [{"id": t.id, "name": t.name} for t in s.scalars(select(Team).order_by(Team.name))],
             "labels": list(s.scalars(select(Label.name).order_by(Label.name))),
-            "canned": [{"id": c.id, "name": c.shortcut}
-                       for c in s.scalars(select(CannedResponse).order_by(CannedResponse.shortcut))],
+            "canned": [
+                {"id": c.id, "name": c.shortcut}
+                for c in s.scalars(select(CannedResponse).order_by(CannedResponse.shortcut))
+            ],
         }
     return render_template(template, me=me, choices=choices)
 

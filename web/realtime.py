@@ -88,7 +88,9 @@ def register(socketio: SocketIO) -> None:
     def on_disconnect(reason: Any = None, *_: Any) -> None:
         # A client that says goodbye is offline at once; a dropped transport gets the grace period.
         conns.remove(request.sid)
-        presence.disconnected(_inbox(), request.sid, deliberate=reason == socketio.server.reason.CLIENT_DISCONNECT)
+        presence.disconnected(
+            _inbox(), request.sid, deliberate=reason == socketio.server.reason.CLIENT_DISCONNECT
+        )
 
     @socketio.on("presence")
     def on_presence(data: Any) -> dict:
@@ -117,8 +119,12 @@ def register(socketio: SocketIO) -> None:
                 return {"ok": False, "error": exc.message}
             name = agent.name
         join_room(f"conversation:{conv_id}")
-        emit("viewing", {"conversation_id": conv_id, "agent_id": agent_id, "name": name, "active": True},
-             to=f"conversation:{conv_id}", include_self=False)
+        emit(
+            "viewing",
+            {"conversation_id": conv_id, "agent_id": agent_id, "name": name, "active": True},
+            to=f"conversation:{conv_id}",
+            include_self=False,
+        )
         return {"ok": True}
 
     @socketio.on("leave_conversation")
@@ -128,8 +134,11 @@ def register(socketio: SocketIO) -> None:
         if agent_id is None or not isinstance(conv_id, int):
             return {"ok": False}
         leave_room(f"conversation:{conv_id}")
-        emit("viewing", {"conversation_id": conv_id, "agent_id": agent_id, "active": False},
-             to=f"conversation:{conv_id}")
+        emit(
+            "viewing",
+            {"conversation_id": conv_id, "agent_id": agent_id, "active": False},
+            to=f"conversation:{conv_id}",
+        )
         return {"ok": True}
 
     @socketio.on("typing")
@@ -140,5 +149,9 @@ def register(socketio: SocketIO) -> None:
             return
         if f"conversation:{conv_id}" not in (socketio.server.rooms(request.sid) or []):
             return  # only someone who joined (and so may see) the conversation can signal typing
-        emit("typing", {"conversation_id": conv_id, "agent_id": agent_id, "active": bool(data.get("active", True))},
-             to=f"conversation:{conv_id}", include_self=False)
+        emit(
+            "typing",
+            {"conversation_id": conv_id, "agent_id": agent_id, "active": bool(data.get("active", True))},
+            to=f"conversation:{conv_id}",
+            include_self=False,
+        )

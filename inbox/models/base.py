@@ -81,4 +81,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict: JSON(), list: JSON(), dict[str, Any]: JSON(), list[Any]: JSON()}
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        dict: JSON(),
+        list: JSON(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }

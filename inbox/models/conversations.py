@@ -142,7 +142,9 @@ class RuleRun(Base):
     __tablename__ = "rule_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("rules.id", ondelete="SET NULL"), default=None)
     rule_name: Mapped[str] = mapped_column(String(200))
     trigger: Mapped[str] = mapped_column(String(40))

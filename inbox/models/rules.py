@@ -44,7 +44,9 @@ class SlaEvent(Base):
     """A warning or breach that fired; the unique key makes it fire once across processes."""
 
     __tablename__ = "sla_events"
-    __table_args__ = (UniqueConstraint("conversation_id", "kind", "event", "due_at", name="uq_sla_events_once"),)
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "kind", "event", "due_at", name="uq_sla_events_once"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))

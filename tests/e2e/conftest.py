@@ -27,8 +27,16 @@ from inbox.demo import seed_defaults
 from tests.processes import MURMUR, ROOT, free_port, serve
 
 CHROMIUM = os.environ.get("MURMUR_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORD = "e2e password 123"
 
 
@@ -67,20 +75,33 @@ class Receiver:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{tmp}/murmur.db"
-    env = {"MURMUR_DATABASE_URL": url, "MURMUR_SECRET_KEY": "e2e-secret", "MURMUR_INSTANCE_PATH": str(tmp),
-           "MURMUR_SCHEDULER": "1"}
-    subprocess.run([MURMUR, "migrate"], env={**os.environ, **env}, cwd=ROOT, check=True, capture_output=True,
-                   timeout=60)
+    env = {
+        "MURMUR_DATABASE_URL": url,
+        "MURMUR_SECRET_KEY": "e2e-secret",
+        "MURMUR_INSTANCE_PATH": str(tmp),
+        "MURMUR_SCHEDULER": "1",
+    }
+    subprocess.run(
+        [MURMUR, "migrate"], env={**os.environ, **env}, cwd=ROOT, check=True, capture_output=True, timeout=60
+    )
     receiver = Receiver()
     inbox = Inbox.from_url(url, "e2e-secret")
     seed_defaults(inbox)
     create_agent(inbox, "agent@example.com", PASSWORD, "agent", "Ada", teams=["Support"])
-    hook, generated = create_channel(inbox, None, "webhook", "Shop", {"reply_url": receiver.url}, {}, team_id=1)
+    hook, generated = create_channel(
+        inbox, None, "webhook", "Shop", {"reply_url": receiver.url}, {}, team_id=1
+    )
     port = free_port()
     proc = serve(env, port, tmp / "serve.log")
     try:
-        yield {"base": f"http://127.0.0.1:{port}", "inbox": inbox, "channel": hook["id"],
-               "secret": generated["webhook_secret"], "proc": proc, "receiver": receiver}
+        yield {
+            "base": f"http://127.0.0.1:{port}",
+            "inbox": inbox,
+            "channel": hook["id"],
+            "secret": generated["webhook_secret"],
+            "proc": proc,
+            "receiver": receiver,
+        }
     finally:
         proc.stop()
         receiver.close()
@@ -115,14 +136,22 @@ def login(page: Any, base: str, email: str = "agent@example.com") -> None:
     page.wait_for_selector("#connection.online")
 
 
-def push(server: dict[str, Any], ext_id: str, text: str, html: str | None = None, author: str = "c1",
-         **extra: Any) -> None:
+def push(
+    server: dict[str, Any], ext_id: str, text: str, html: str | None = None, author: str = "c1", **extra: Any
+) -> None:
     """POST one message to the webhook channel, signed as the channel's sender would sign it."""
-    payload: dict[str, Any] = {"id": ext_id, "text": text,
-                               "author": {"id": author, "handle": f"cust_{author}", "name": "Casey"}, **extra}
+    payload: dict[str, Any] = {
+        "id": ext_id,
+        "text": text,
+        "author": {"id": author, "handle": f"cust_{author}", "name": "Casey"},
+        **extra,
+    }
     if html is not None:
         payload["html"] = html
     body = json.dumps(payload).encode()
-    res = httpx.post(f"{server['base']}/api/channels/{server['channel']}/webhook", content=body,
-                     headers=sign(server["secret"], body, int(time.time())))
+    res = httpx.post(
+        f"{server['base']}/api/channels/{server['channel']}/webhook",
+        content=body,
+        headers=sign(server["secret"], body, int(time.time())),
+    )
     assert res.status_code == 200, res.text

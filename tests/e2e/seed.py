@@ -30,13 +30,27 @@ def webhook_channel(server: dict[str, Any], name: str) -> dict[str, Any]:
     return {"id": hook["id"], "secret": generated["webhook_secret"]}
 
 
-def post(server: dict[str, Any], text: str, ext_id: str, author: str, name: str = "Casey",
-         channel: dict[str, Any] | None = None, **author_extra: Any) -> None:
+def post(
+    server: dict[str, Any],
+    text: str,
+    ext_id: str,
+    author: str,
+    name: str = "Casey",
+    channel: dict[str, Any] | None = None,
+    **author_extra: Any,
+) -> None:
     """One signed message on `channel` (default: the conftest's channel) from `author`."""
     channel = channel or {"id": server["channel"], "secret": server["secret"]}
-    payload = {"id": ext_id, "text": text, "public": False,
-               "author": {"id": author, "handle": f"cust_{author}", "name": name, **author_extra}}
+    payload = {
+        "id": ext_id,
+        "text": text,
+        "public": False,
+        "author": {"id": author, "handle": f"cust_{author}", "name": name, **author_extra},
+    }
     body = json.dumps(payload).encode()
-    res = httpx.post(f"{server['base']}/api/channels/{channel['id']}/webhook", content=body,
-                     headers=sign(channel["secret"], body, int(time.time())))
+    res = httpx.post(
+        f"{server['base']}/api/channels/{channel['id']}/webhook",
+        content=body,
+        headers=sign(channel["secret"], body, int(time.time())),
+    )
     assert res.status_code == 200, res.text

@@ -52,8 +52,18 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             check_spikes(inbox)
             stop.wait(0.5)
 
-    threading.Thread(target=socketio.run, args=(app,), kwargs={"host": "127.0.0.1", "port": port,
-                     "allow_unsafe_werkzeug": True, "use_reloader": False, "log_output": False}, daemon=True).start()
+    threading.Thread(
+        target=socketio.run,
+        args=(app,),
+        kwargs={
+            "host": "127.0.0.1",
+            "port": port,
+            "allow_unsafe_werkzeug": True,
+            "use_reloader": False,
+            "log_output": False,
+        },
+        daemon=True,
+    ).start()
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -68,10 +78,23 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def _post_burst(live: dict[str, Any], n: int) -> None:
-    body = json.dumps({"messages": [
-        {"id": f"burst-{i}", "text": f"{ANGRY} ({i})",
-         "author": {"id": f"angry{i}", "handle": f"angry{i}", "name": f"Angry {i}", "followers": 10}}
-        for i in range(n)]}).encode()
+    body = json.dumps(
+        {
+            "messages": [
+                {
+                    "id": f"burst-{i}",
+                    "text": f"{ANGRY} ({i})",
+                    "author": {
+                        "id": f"angry{i}",
+                        "handle": f"angry{i}",
+                        "name": f"Angry {i}",
+                        "followers": 10,
+                    },
+                }
+                for i in range(n)
+            ]
+        }
+    ).encode()
     headers = sign(live["secret"], body, int(time.time()))
     headers["Content-Type"] = "application/json"
     resp = httpx.post(f"{live['base']}/api/channels/{live['channel']}/webhook", content=body, headers=headers)

@@ -41,7 +41,9 @@ def item(page: Any, text: str) -> Any:
     return page.locator("#queue .queue-item", has_text=text)
 
 
-def test_a_mention_in_a_note_reaches_the_other_agent_live(shop: dict[str, Any], two_agents: tuple[Any, Any]) -> None:
+def test_a_mention_in_a_note_reaches_the_other_agent_live(
+    shop: dict[str, Any], two_agents: tuple[Any, Any]
+) -> None:
     ada, bea = two_agents
     seed.post(shop, "Where is my parcel? It was due on Monday.", "men-1", "parcel")
     login(ada, shop["base"])
@@ -58,10 +60,23 @@ def test_a_mention_in_a_note_reaches_the_other_agent_live(shop: dict[str, Any], 
 
 
 def test_merge_two_customers_into_one_timeline_then_undo(shop: dict[str, Any], page: Any) -> None:
-    seed.post(shop, "My blender arrived with a cracked jar.", "mrg-1", "noor-web", name="Noor Haddad",
-              email="noor@example.com")
-    seed.post(shop, "Following up from the app about the cracked jar.", "mrg-2", "noor-app", name="Noor H.",
-              email="Noor@Example.com", channel=shop["app"])
+    seed.post(
+        shop,
+        "My blender arrived with a cracked jar.",
+        "mrg-1",
+        "noor-web",
+        name="Noor Haddad",
+        email="noor@example.com",
+    )
+    seed.post(
+        shop,
+        "Following up from the app about the cracked jar.",
+        "mrg-2",
+        "noor-app",
+        name="Noor H.",
+        email="Noor@Example.com",
+        channel=shop["app"],
+    )
     login(page, shop["base"])
     item(page, "My blender arrived").click()
     history = page.locator("#history li")
@@ -149,7 +164,9 @@ def test_bulk_resolve_labels_sentiment_correction_and_snooze(shop: dict[str, Any
     expect(item(page, "Bulk two")).to_have_count(0)
     expect(page.locator("#bulk")).to_be_hidden()
     with shop["inbox"].read() as s:
-        ids = s.scalars(select(Message.conversation_id).where(Message.external_id.in_(["bk-1", "bk-2"]))).all()
+        ids = s.scalars(
+            select(Message.conversation_id).where(Message.external_id.in_(["bk-1", "bk-2"]))
+        ).all()
         assert {s.get(Conversation, i).status for i in ids} == {"resolved"}
 
     item(page, "colour is lovely").click()
@@ -173,5 +190,7 @@ def test_bulk_resolve_labels_sentiment_correction_and_snooze(shop: dict[str, Any
     page.get_by_role("menuitem", name="For 1 hour").click()
     expect(item(page, "colour is lovely")).to_have_count(0)  # snoozed: out of the open queue
     with shop["inbox"].read() as s:
-        conv = s.get(Conversation, s.scalar(select(Message.conversation_id).where(Message.external_id == "bk-3")))
+        conv = s.get(
+            Conversation, s.scalar(select(Message.conversation_id).where(Message.external_id == "bk-3"))
+        )
         assert conv.status == "snoozed" and conv.snoozed_until is not None

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def queue(server: dict[str, Any]) -> dict[str, Any]:
     with server["inbox"].unit_of_work() as uow:
-        uow.session.add(CannedResponse(shortcut="thanks", text="Thanks for reaching out, {name}! We're on it."))
+        uow.session.add(
+            CannedResponse(shortcut="thanks", text="Thanks for reaching out, {name}! We're on it.")
+        )
         uow.session.add(CannedResponse(shortcut="refund", text="Hi {name}, your refund is on its way."))
     push(server, "k-1", "This is the worst service ever, I am furious and want a refund NOW", author="angry")
     push(server, "k-2", "Do you ship to Canada?", author="curious")

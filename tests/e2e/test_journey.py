@@ -37,7 +37,9 @@ def test_message_arrives_live_and_agent_replies(server: dict[str, Any], page: An
     assert box is not None and box.status in ("queued", "sent"), box and (box.status, box.last_error)
     # the embedded scheduler delivers it to the channel's reply_url; the page hears outbox.updated
     expect(reply.locator(".delivery")).to_have_text("sent", timeout=15_000)
-    assert [b["text"] for b in server["receiver"].bodies] == ["So sorry, Casey. I'm checking with the courier now."]
+    assert [b["text"] for b in server["receiver"].bodies] == [
+        "So sorry, Casey. I'm checking with the courier now."
+    ]
     with server["inbox"].read() as s:
         assert s.scalar(select(Outbox.status).where(Outbox.message_id == msg.id)) == "sent"
 
@@ -48,12 +50,20 @@ def test_hostile_html_in_a_post_renders_inert(server: dict[str, Any], page: Any)
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("request", lambda r: requests.append(r.url))
     login(page, server["base"])
-    hostile = ('<p>hi <b>there</b></p><script>alert("x")</script>'
-               '<img src="http://198.51.100.7/x.png" onerror="alert(1)">'
-               '<a href="javascript:alert(2)">click</a> <a href="https://example.com/ok" onclick="alert(3)">ok</a>'
-               '<svg onload="alert(4)"></svg><iframe src="javascript:alert(5)"></iframe>')
-    push(server, "e2e-xss", 'Look <script>alert("x")</script> <img src=x onerror=alert(1)> javascript:alert(2)',
-         html=hostile, author="evil", public=True)
+    hostile = (
+        '<p>hi <b>there</b></p><script>alert("x")</script>'
+        '<img src="http://198.51.100.7/x.png" onerror="alert(1)">'
+        '<a href="javascript:alert(2)">click</a> <a href="https://example.com/ok" onclick="alert(3)">ok</a>'
+        '<svg onload="alert(4)"></svg><iframe src="javascript:alert(5)"></iframe>'
+    )
+    push(
+        server,
+        "e2e-xss",
+        'Look <script>alert("x")</script> <img src=x onerror=alert(1)> javascript:alert(2)',
+        html=hostile,
+        author="evil",
+        public=True,
+    )
     item = page.locator("#queue .queue-item", has_text="Look")
     expect(item).to_be_visible()
     item.click()
@@ -64,10 +74,13 @@ def test_hostile_html_in_a_post_renders_inert(server: dict[str, Any], page: Any)
     expect(msg.locator(".body a", has_text="click")).to_have_count(0)
     hostile_nodes = page.locator(
         "#messages script, #messages img, #messages svg, #messages iframe, #messages [onerror], "
-        "#messages [onclick], #messages [onload], #messages a[href^='javascript']")
+        "#messages [onclick], #messages [onload], #messages a[href^='javascript']"
+    )
     expect(hostile_nodes).to_have_count(0)
     # a round trip through the server after rendering: any handler that could fire has had its turn
     page.evaluate("() => fetch('/healthz').then((r) => r.status)")
     assert dialogs == []
     base = server["base"]
-    assert all(u.startswith((base, "data:")) for u in requests), [u for u in requests if not u.startswith(base)]
+    assert all(u.startswith((base, "data:")) for u in requests), [
+        u for u in requests if not u.startswith(base)
+    ]

@@ -44,7 +44,8 @@ def second_page(browser: Any) -> Iterator[Any]:
 
 
 def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
-        server: dict[str, Any], people: dict[str, int], page: Any, second_page: Any) -> None:
+    server: dict[str, Any], people: dict[str, int], page: Any, second_page: Any
+) -> None:
     base = server["base"]
     push(server, "rules-old-1", "If this is not fixed by Friday my lawyer will be in touch.", author="old")
 
@@ -91,7 +92,8 @@ def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
     actions.nth(0).locator("[data-param=value]").fill("95")
     expect(page.locator("#rule-sentence")).to_have_text(
         'When a message arrives, if message text contains lawyer: set priority 95, add label "legal", '
-        "escalate to a supervisor, assign to Xena.")
+        "escalate to a supervisor, assign to Xena."
+    )
 
     # Preview: which recent messages would match, the value seen, what it would do.
     page.click("#preview")
@@ -100,8 +102,9 @@ def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
     expect(match).to_have_count(1)
     expect(match).to_contain_text("my lawyer will be in touch")
     expect(match.locator(".seen")).to_contain_text('message text contains "lawyer"')
-    expect(match.locator(".would")).to_contain_text("set priority 95, add label \"legal\", escalate to a supervisor, "
-                                                    "assign to Xena")
+    expect(match.locator(".would")).to_contain_text(
+        'set priority 95, add label "legal", escalate to a supervisor, assign to Xena'
+    )
     expect(actions.nth(0).locator(".row-error")).to_be_hidden()
     if os.environ.get("MURMUR_SCREENSHOTS"):
         SHOT.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +121,7 @@ def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
     page.click("#save")
     expect(page.locator("#form-result")).to_contain_text('Saved "Lawyers go to Xena" (enabled)')
     saved = page.locator(".rule-item", has_text="Lawyers go to Xena")
-    expect(saved).to_contain_text("message text contains \"lawyer\"")
+    expect(saved).to_contain_text('message text contains "lawyer"')
     expect(saved.get_by_label("Enabled: Lawyers go to Xena")).to_be_checked()
 
     # Xena works her inbox; a matching signed webhook message arrives; she sees it, live.
@@ -135,15 +138,19 @@ def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
     assert loads == []  # it came over Socket.IO
 
     with server["inbox"].read() as s:
-        conv = s.scalar(select(Conversation).join(Message, Message.conversation_id == Conversation.id)
-                        .where(Message.text.contains("hear from my LAWYER")))
+        conv = s.scalar(
+            select(Conversation)
+            .join(Message, Message.conversation_id == Conversation.id)
+            .where(Message.text.contains("hear from my LAWYER"))
+        )
         assert conv is not None
         assert conv.assignee_id == people["xena"]
         assert s.scalar(select(Agent.name).where(Agent.id == conv.assignee_id)) == "Xena"
 
 
 def test_team_presence_is_live_and_sla_policies_are_edited_without_json(
-        server: dict[str, Any], people: dict[str, int], page: Any, second_page: Any) -> None:
+    server: dict[str, Any], people: dict[str, int], page: Any, second_page: Any
+) -> None:
     base = server["base"]
     yuri = create_agent(server["inbox"], "yuri@example.com", PASSWORD, "agent", "Yuri", teams=["Support"])
     login(page, base, "sup@example.com")
@@ -179,6 +186,9 @@ def test_team_presence_is_live_and_sla_policies_are_edited_without_json(
     expect(row).to_contain_text("resolve –")
     with server["inbox"].read() as s:
         from inbox.models import SlaPolicy
+
         policy = s.scalar(select(SlaPolicy).where(SlaPolicy.name == "VIP weekdays"))
         assert policy is not None and policy.customer_tier == "vip" and policy.resolution_minutes is None
-        assert policy.calendar["timezone"] == "Europe/Berlin" and policy.calendar["holidays"] == ["2025-12-25"]
+        assert policy.calendar["timezone"] == "Europe/Berlin" and policy.calendar["holidays"] == [
+            "2025-12-25"
+        ]

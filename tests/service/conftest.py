@@ -59,11 +59,18 @@ class World:
         self.inbox, self.app = inbox, app
         self._n = 0
 
-    def agent(self, role: str = "agent", teams: tuple[str, ...] = ("Support",), online: bool = False,
-              languages: list[str] | None = None) -> dict[str, Any]:
+    def agent(
+        self,
+        role: str = "agent",
+        teams: tuple[str, ...] = ("Support",),
+        online: bool = False,
+        languages: list[str] | None = None,
+    ) -> dict[str, Any]:
         self._n += 1
         email = f"{role}{self._n}@example.com"
-        agent_id = create_agent(self.inbox, email, PASSWORD, role, f"{role.title()} {self._n}", list(teams), languages)
+        agent_id = create_agent(
+            self.inbox, email, PASSWORD, role, f"{role.title()} {self._n}", list(teams), languages
+        )
         if online:
             set_presence(self.inbox, agent_id, "online")
         token = create_token(self.inbox, email)
@@ -79,7 +86,9 @@ class World:
 
     def webhook_channel(self, team: str | None = "Support", **settings: Any) -> tuple[int, str]:
         team_id = self.team_id(team) if team else None
-        channel, generated = create_channel(self.inbox, None, "webhook", f"hook {self._n}", settings, {}, team_id)
+        channel, generated = create_channel(
+            self.inbox, None, "webhook", f"hook {self._n}", settings, {}, team_id
+        )
         self._n += 1
         return channel["id"], generated["webhook_secret"]
 
@@ -89,18 +98,29 @@ def world(inbox: Inbox, app: Flask) -> World:
     return World(inbox, app)
 
 
-def message(ext_id: str, text: str = "Where is my order?", author: str = "u1", followers: int = 0,
-            **extra: Any) -> dict[str, Any]:
-    body = {"id": ext_id, "text": text,
-            "author": {"id": author, "handle": f"h_{author}", "name": f"User {author}", "followers": followers}}
+def message(
+    ext_id: str, text: str = "Where is my order?", author: str = "u1", followers: int = 0, **extra: Any
+) -> dict[str, Any]:
+    body = {
+        "id": ext_id,
+        "text": text,
+        "author": {"id": author, "handle": f"h_{author}", "name": f"User {author}", "followers": followers},
+    }
     body.update(extra)
     return body
 
 
 @pytest.fixture
 def post_webhook(client: FlaskClient) -> Callable[..., Any]:
-    def post(channel_id: int, secret: str, payload: Any, *, ts: int | None = None, headers: dict | None = None,
-             raw: bytes | None = None) -> Any:
+    def post(
+        channel_id: int,
+        secret: str,
+        payload: Any,
+        *,
+        ts: int | None = None,
+        headers: dict | None = None,
+        raw: bytes | None = None,
+    ) -> Any:
         body = raw if raw is not None else json.dumps(payload).encode()
         h = sign(secret, body, ts if ts is not None else int(time.time()))
         h["Content-Type"] = "application/json"
@@ -110,7 +130,9 @@ def post_webhook(client: FlaskClient) -> Callable[..., Any]:
     return post
 
 
-def wait_for(sio_client: Any, name: str, timeout: float = 5.0, where: Callable[[dict], bool] | None = None) -> dict:
+def wait_for(
+    sio_client: Any, name: str, timeout: float = 5.0, where: Callable[[dict], bool] | None = None
+) -> dict:
     """Wait for an event at a Socket.IO test client (events via Redis arrive on another thread)."""
     deadline = time.monotonic() + timeout
     seen: list[dict] = []

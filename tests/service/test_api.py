@@ -41,7 +41,12 @@ def test_browser_login_sets_session_and_csrf_is_enforced(client, world):
     agent = world.agent()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"email": agent["email"], "password": "wrong", "csrf_token": token}).status_code == 401
+    assert (
+        client.post(
+            "/login", data={"email": agent["email"], "password": "wrong", "csrf_token": token}
+        ).status_code
+        == 401
+    )
     res = client.post("/login", data={"email": agent["email"], "password": PASSWORD, "csrf_token": token})
     assert res.status_code == 302
     assert client.get("/api/me").get_json()["email"] == agent["email"]
@@ -59,8 +64,13 @@ def test_list_is_ranked_by_priority_with_reasons(client, world, post_webhook):
     agent = world.agent()
     channel_id, secret = world.webhook_channel()
     post_webhook(channel_id, secret, message("calm", "Do you ship to Canada?", author="a"))
-    post_webhook(channel_id, secret, message("angry", "Terrible! Still waiting for my refund, this is a scam",
-                                             author="b", followers=50000))
+    post_webhook(
+        channel_id,
+        secret,
+        message(
+            "angry", "Terrible! Still waiting for my refund, this is a scam", author="b", followers=50000
+        ),
+    )
     body = client.get("/api/conversations", headers=agent["auth"]).get_json()["conversations"]
     assert [c["subject"][:5] for c in body] == ["Terri", "Do yo"]
     top = body[0]
@@ -74,7 +84,9 @@ def test_filters_and_bad_filter_values(client, world, post_webhook):
     channel_id, secret = world.webhook_channel()
     post_webhook(channel_id, secret, message("n1", "I hate this product", author="a"))
     post_webhook(channel_id, secret, message("p1", "I love this product, thank you!", author="b"))
-    neg = client.get("/api/conversations?sentiment=negative", headers=agent["auth"]).get_json()["conversations"]
+    neg = client.get("/api/conversations?sentiment=negative", headers=agent["auth"]).get_json()[
+        "conversations"
+    ]
     assert [c["subject"] for c in neg] == ["I hate this product"]
     res = client.get("/api/conversations?sentiment=angry", headers=agent["auth"])
     assert res.status_code == 400 and res.get_json()["error"]["field"] == "sentiment"
@@ -87,7 +99,9 @@ def test_conversation_history_reply_goes_to_outbox(client, world, post_webhook, 
     post_webhook(channel_id, secret, message("m1", "Where is my order?"))
     clock.advance(minutes=2)
     conv = client.get("/api/conversations", headers=agent["auth"]).get_json()["conversations"][0]
-    res = client.post(f"/api/conversations/{conv['id']}/replies", json={"text": "Looking now!"}, headers=agent["auth"])
+    res = client.post(
+        f"/api/conversations/{conv['id']}/replies", json={"text": "Looking now!"}, headers=agent["auth"]
+    )
     assert res.status_code == 201
     reply = res.get_json()
     assert reply["direction"] == "out" and reply["delivery"]["status"] == "queued"
@@ -96,8 +110,12 @@ def test_conversation_history_reply_goes_to_outbox(client, world, post_webhook, 
         assert box.message_id == reply["id"] and box.status == "queued"
     detail = client.get(f"/api/conversations/{conv['id']}", headers=agent["auth"]).get_json()
     assert [m["direction"] for m in detail["messages"]] == ["in", "out"]
-    assert client.post(f"/api/conversations/{conv['id']}/replies", json={"text": ""},
-                       headers=agent["auth"]).status_code == 400
+    assert (
+        client.post(
+            f"/api/conversations/{conv['id']}/replies", json={"text": ""}, headers=agent["auth"]
+        ).status_code
+        == 400
+    )
 
 
 def test_patch_status_assignee_labels(client, world, post_webhook):
@@ -106,14 +124,23 @@ def test_patch_status_assignee_labels(client, world, post_webhook):
     channel_id, secret = world.webhook_channel()
     post_webhook(channel_id, secret, message("m1"))
     cid = client.get("/api/conversations", headers=agent["auth"]).get_json()["conversations"][0]["id"]
-    res = client.patch(f"/api/conversations/{cid}", headers=agent["auth"],
-                       json={"status": "pending", "assignee_id": other["id"], "labels": ["billing", "vip"]})
+    res = client.patch(
+        f"/api/conversations/{cid}",
+        headers=agent["auth"],
+        json={"status": "pending", "assignee_id": other["id"], "labels": ["billing", "vip"]},
+    )
     assert res.status_code == 200
     got = res.get_json()
-    assert got["status"] == "pending" and got["assignee_id"] == other["id"] and got["labels"] == ["billing", "vip"]
+    assert (
+        got["status"] == "pending"
+        and got["assignee_id"] == other["id"]
+        and got["labels"] == ["billing", "vip"]
+    )
     bad = client.patch(f"/api/conversations/{cid}", headers=agent["auth"], json={"status": "closed"})
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "status"
-    assert client.patch(f"/api/conversations/{cid}", headers=agent["auth"], json={"nope": 1}).status_code == 400
+    assert (
+        client.patch(f"/api/conversations/{cid}", headers=agent["auth"], json={"nope": 1}).status_code == 400
+    )
 
 
 def test_customer_history_spans_channels(client, world, post_webhook):
@@ -173,12 +200,16 @@ def test_snooze_until_then_wake_once(client, world, post_webhook, inbox, clock):
     channel_id, secret = world.webhook_channel()
     post_webhook(channel_id, secret, message("z1", "Can you check back tomorrow?"))
     cid = client.get("/api/conversations", headers=agent["auth"]).get_json()["conversations"][0]["id"]
-    past = client.patch(f"/api/conversations/{cid}", headers=agent["auth"],
-                        json={"status": "snoozed", "snoozed_until": clock().isoformat()})
+    past = client.patch(
+        f"/api/conversations/{cid}",
+        headers=agent["auth"],
+        json={"status": "snoozed", "snoozed_until": clock().isoformat()},
+    )
     assert past.status_code == 400 and past.get_json()["error"]["field"] == "snoozed_until"
     later = (clock() + timedelta(hours=2)).isoformat()
-    res = client.patch(f"/api/conversations/{cid}", headers=agent["auth"],
-                       json={"status": "snoozed", "snoozed_until": later})
+    res = client.patch(
+        f"/api/conversations/{cid}", headers=agent["auth"], json={"status": "snoozed", "snoozed_until": later}
+    )
     assert res.status_code == 200, res.get_json()
     assert res.get_json()["status"] == "snoozed" and res.get_json()["snoozed_until"]
     assert wake_snoozed(inbox) == 0
@@ -193,13 +224,17 @@ def test_outsider_is_refused_on_every_conversation_endpoint(client, world, post_
     channel_id, secret = world.webhook_channel("Support")
     post_webhook(channel_id, secret, message("secret-1", "My account number is 12345", author="private"))
     conv = client.get("/api/conversations", headers=supervisor["auth"]).get_json()["conversations"][0]
-    mid = client.get(f"/api/conversations/{conv['id']}", headers=supervisor["auth"]).get_json()["messages"][0]["id"]
+    mid = client.get(f"/api/conversations/{conv['id']}", headers=supervisor["auth"]).get_json()["messages"][
+        0
+    ]["id"]
     h = outsider["auth"]
     refused = [
         client.get(f"/api/conversations/{conv['id']}", headers=h),
         client.patch(f"/api/conversations/{conv['id']}", json={"labels": ["x"]}, headers=h),
         client.post(f"/api/conversations/{conv['id']}/replies", json={"text": "hi"}, headers=h),
-        client.post(f"/api/conversations/{conv['id']}/replies", json={"text": "note", "private": True}, headers=h),
+        client.post(
+            f"/api/conversations/{conv['id']}/replies", json={"text": "note", "private": True}, headers=h
+        ),
         client.put(f"/api/messages/{mid}/sentiment", json={"label": "positive"}, headers=h),
         client.get(f"/api/customers/{conv['customer_id']}", headers=h),
         client.get(f"/api/customers/{conv['customer_id']}/merge-suggestions", headers=h),

@@ -20,11 +20,19 @@ def setup(world, post_webhook, client):
     for i in range(3):
         post_webhook(support, s1, message(f"s{i}", f"support question {i}", author=f"s{i}"))
     post_webhook(billing, s2, message("b0", "billing question", author="b0"))
-    convs = client.get("/api/conversations?sort=newest", headers=supervisor["auth"]).get_json()["conversations"]
+    convs = client.get("/api/conversations?sort=newest", headers=supervisor["auth"]).get_json()[
+        "conversations"
+    ]
     mine = [c["id"] for c in convs if c["team_id"] == world.team_id("Support")]
     theirs = [c["id"] for c in convs if c["team_id"] == world.team_id("Billing")]
-    return {"agent": agent, "other": other, "outsider": outsider, "supervisor": supervisor,
-            "mine": sorted(mine), "theirs": theirs}
+    return {
+        "agent": agent,
+        "other": other,
+        "outsider": outsider,
+        "supervisor": supervisor,
+        "mine": sorted(mine),
+        "theirs": theirs,
+    }
 
 
 def _bulk(client, auth, **body):
@@ -47,7 +55,9 @@ def test_bulk_mixes_allowed_forbidden_and_missing_ids(app, client, setup):
     assert all(r["conversation"]["assignee_id"] == setup["other"]["id"] for r in body["results"][:3])
     wait_for(sio, "conversation.assigned")
     # the forbidden conversation was not touched
-    sup = client.get(f"/api/conversations/{setup['theirs'][0]}", headers=setup["supervisor"]["auth"]).get_json()
+    sup = client.get(
+        f"/api/conversations/{setup['theirs'][0]}", headers=setup["supervisor"]["auth"]
+    ).get_json()
     assert sup["assignee_id"] is None
 
 
@@ -73,15 +83,18 @@ def test_bulk_resolve_and_status(client, setup):
     assert open_ids == [setup["mine"][2]]
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"ids": [], "action": "resolve"}, "ids"),
-    ({"ids": [1], "action": "explode"}, "action"),
-    ({"ids": [1], "action": "assign"}, "assignee_id"),
-    ({"ids": [1], "action": "status"}, "status"),
-    ({"ids": [1], "action": "label"}, "labels"),
-    ({"ids": list(range(201)), "action": "resolve"}, "ids"),
-    ({"ids": [1], "action": "resolve", "drop_tables": True}, "drop_tables"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"ids": [], "action": "resolve"}, "ids"),
+        ({"ids": [1], "action": "explode"}, "action"),
+        ({"ids": [1], "action": "assign"}, "assignee_id"),
+        ({"ids": [1], "action": "status"}, "status"),
+        ({"ids": [1], "action": "label"}, "labels"),
+        ({"ids": list(range(201)), "action": "resolve"}, "ids"),
+        ({"ids": [1], "action": "resolve", "drop_tables": True}, "drop_tables"),
+    ],
+)
 def test_bulk_bad_bodies(client, setup, body, field):
     status, out = _bulk(client, setup["agent"]["auth"], **body)
     assert status == 400 and out["error"]["field"] == field
@@ -98,11 +111,18 @@ def test_updated_since_catches_up_without_gaps(client, setup, clock, world, post
     # and the Billing team's conversation changes too
     clock.advance(minutes=5)
     resolved, touched, untouched = setup["mine"]
-    client.patch(f"/api/conversations/{resolved}", json={"status": "resolved"}, headers=setup["other"]["auth"])
+    client.patch(
+        f"/api/conversations/{resolved}", json={"status": "resolved"}, headers=setup["other"]["auth"]
+    )
     clock.advance(seconds=1)
-    client.post(f"/api/conversations/{touched}/replies", json={"text": "on it", "private": True}, headers=auth)
-    client.patch(f"/api/conversations/{setup['theirs'][0]}", json={"status": "pending"},
-                 headers=setup["supervisor"]["auth"])
+    client.post(
+        f"/api/conversations/{touched}/replies", json={"text": "on it", "private": True}, headers=auth
+    )
+    client.patch(
+        f"/api/conversations/{setup['theirs'][0]}",
+        json={"status": "pending"},
+        headers=setup["supervisor"]["auth"],
+    )
 
     back = client.get("/api/conversations", query_string={"updated_since": cursor}, headers=auth).get_json()
     got = back["conversations"]
@@ -114,12 +134,16 @@ def test_updated_since_catches_up_without_gaps(client, setup, clock, world, post
     again = client.get("/api/conversations", query_string={"updated_since": back["next_since"]}, headers=auth)
     assert {c["id"] for c in again.get_json()["conversations"]} == {resolved, touched}
     clock.advance(minutes=2)
-    quiet = client.get("/api/conversations", query_string={"updated_since": (clock() - timedelta(seconds=1))
-                                                           .isoformat()}, headers=auth).get_json()
+    quiet = client.get(
+        "/api/conversations",
+        query_string={"updated_since": (clock() - timedelta(seconds=1)).isoformat()},
+        headers=auth,
+    ).get_json()
     assert quiet["conversations"] == []
     # an explicit status still filters; a bad time is a 400
-    opened = client.get("/api/conversations", query_string={"updated_since": cursor, "status": "open"},
-                        headers=auth).get_json()["conversations"]
+    opened = client.get(
+        "/api/conversations", query_string={"updated_since": cursor, "status": "open"}, headers=auth
+    ).get_json()["conversations"]
     assert [c["id"] for c in opened] == [touched]
     res = client.get("/api/conversations?updated_since=yesterday", headers=auth)
     assert res.status_code == 400 and res.get_json()["error"]["field"] == "updated_since"

@@ -20,8 +20,13 @@ def h(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 # who: (channel kind, followers)
-AUTHORS = {"alice": ("mastodon", 5000), "bob": ("mastodon", 100), "carol": ("webhook", 10),
-           "dave": ("mastodon", 0), "erin": ("webhook", 2000)}
+AUTHORS = {
+    "alice": ("mastodon", 5000),
+    "bob": ("mastodon", 100),
+    "carol": ("webhook", 10),
+    "dave": ("mastodon", 0),
+    "erin": ("webhook", 2000),
+}
 # (key, author, sentiment, label, language, text, created)
 MESSAGES = [
     ("m1", "alice", 0.8, "positive", "en", "Love the new app design", h(0, 9)),
@@ -58,44 +63,101 @@ def data(inbox, world, clock) -> dict[str, Any]:
             cust = Customer(name=name)
             s.add(cust)
             s.flush()
-            ident = Identity(customer_id=cust.id, channel=kind, external_id=name, handle=name, followers=followers)
+            ident = Identity(
+                customer_id=cust.id, channel=kind, external_id=name, handle=name, followers=followers
+            )
             created, first, first_due, resolved, res_due = CONVS[name]
-            conv = Conversation(customer_id=cust.id, channel_account_id=accounts[kind].id, channel=kind,
-                                thread_key=name, created_at=created, first_response_at=first,
-                                first_response_due_at=first_due, resolved_at=resolved, resolution_due_at=res_due,
-                                language="fr" if name == "carol" else "en",
-                                status="resolved" if resolved else "open")
+            conv = Conversation(
+                customer_id=cust.id,
+                channel_account_id=accounts[kind].id,
+                channel=kind,
+                thread_key=name,
+                created_at=created,
+                first_response_at=first,
+                first_response_due_at=first_due,
+                resolved_at=resolved,
+                resolution_due_at=res_due,
+                language="fr" if name == "carol" else "en",
+                status="resolved" if resolved else "open",
+            )
             s.add_all([ident, conv])
             s.flush()
             convs[name], idents[name] = conv, ident
         for key, author, score, label, lang, text, created in MESSAGES:
             conv = convs[author]
-            m = Message(conversation_id=conv.id, channel_account_id=conv.channel_account_id,
-                        customer_id=conv.customer_id, direction="in", external_id=key,
-                        author_identity_id=idents[author].id, text=text, language=lang, sentiment=score,
-                        sentiment_label=label, created_at=created)
+            m = Message(
+                conversation_id=conv.id,
+                channel_account_id=conv.channel_account_id,
+                customer_id=conv.customer_id,
+                direction="in",
+                external_id=key,
+                author_identity_id=idents[author].id,
+                text=text,
+                language=lang,
+                sentiment=score,
+                sentiment_label=label,
+                created_at=created,
+            )
             s.add(m)
             s.flush()
             ids[key] = m.id
         # Ignored by every figure: a reply, a note, and a message after the range.
         bob = convs["bob"]
-        s.add_all([
-            Message(conversation_id=bob.id, channel_account_id=bob.channel_account_id, direction="out",
-                    text="Sorry about that refund", sentiment=-0.5, sentiment_label="negative", created_at=h(0, 13)),
-            Message(conversation_id=bob.id, channel_account_id=bob.channel_account_id, direction="note",
-                    text="refund refund refund", created_at=h(3, 13)),
-            Message(conversation_id=bob.id, channel_account_id=bob.channel_account_id, direction="in",
-                    external_id="late", author_identity_id=idents["bob"].id, text="refund please",
-                    sentiment=-0.8, sentiment_label="negative", created_at=h(5, 9)),
-        ])
-        answers = [("alice", "csat", 5, agent_a, h(0, 13)), ("bob", "nps", 3, agent_b, h(1, 9)),
-                   ("erin", "csat", 2, agent_a, h(3, 12)), ("erin", "nps", 10, agent_a, h(3, 12))]
+        s.add_all(
+            [
+                Message(
+                    conversation_id=bob.id,
+                    channel_account_id=bob.channel_account_id,
+                    direction="out",
+                    text="Sorry about that refund",
+                    sentiment=-0.5,
+                    sentiment_label="negative",
+                    created_at=h(0, 13),
+                ),
+                Message(
+                    conversation_id=bob.id,
+                    channel_account_id=bob.channel_account_id,
+                    direction="note",
+                    text="refund refund refund",
+                    created_at=h(3, 13),
+                ),
+                Message(
+                    conversation_id=bob.id,
+                    channel_account_id=bob.channel_account_id,
+                    direction="in",
+                    external_id="late",
+                    author_identity_id=idents["bob"].id,
+                    text="refund please",
+                    sentiment=-0.8,
+                    sentiment_label="negative",
+                    created_at=h(5, 9),
+                ),
+            ]
+        )
+        answers = [
+            ("alice", "csat", 5, agent_a, h(0, 13)),
+            ("bob", "nps", 3, agent_b, h(1, 9)),
+            ("erin", "csat", 2, agent_a, h(3, 12)),
+            ("erin", "nps", 10, agent_a, h(3, 12)),
+        ]
         for i, (who, kind, rating, agent, when) in enumerate(answers):
             c = convs[who]
-            s.add(SurveyResponse(conversation_id=c.id, customer_id=c.customer_id, agent_id=agent["id"], kind=kind,
-                                 token=f"tok{i}", rating=rating, sent_at=when, answered_at=when))
+            s.add(
+                SurveyResponse(
+                    conversation_id=c.id,
+                    customer_id=c.customer_id,
+                    agent_id=agent["id"],
+                    kind=kind,
+                    token=f"tok{i}",
+                    rating=rating,
+                    sent_at=when,
+                    answered_at=when,
+                )
+            )
         c = convs["dave"]
-        s.add(SurveyResponse(conversation_id=c.id, customer_id=c.customer_id, kind="csat", token="unanswered"))
+        s.add(
+            SurveyResponse(conversation_id=c.id, customer_id=c.customer_id, kind="csat", token="unanswered")
+        )
         ids["conv"] = {k: v.id for k, v in convs.items()}
         ids["ident"] = {k: v.id for k, v in idents.items()}
     return ids
@@ -130,7 +192,11 @@ def test_volume_per_day_with_empty_buckets_and_drill(client, data):
     vol = get(client, data, RANGE)["volume"]
     assert [v["bucket"][:10] for v in vol] == ["2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07"]
     assert [(v["total"], v["positive"], v["neutral"], v["negative"]) for v in vol] == [
-        (2, 1, 0, 1), (2, 0, 1, 1), (0, 0, 0, 0), (3, 1, 0, 2)]
+        (2, 1, 0, 1),
+        (2, 0, 1, 1),
+        (0, 0, 0, 0),
+        (3, 1, 0, 2),
+    ]
     assert [v["net_sentiment"] for v in vol] == [0.0, -50.0, None, -33.3]
     assert drill(client, data, vol[0]["drill"]) == ids_of(data, "m1", "m2")
     assert drill(client, data, vol[3]["drill_by_label"]["negative"]) == ids_of(data, "m5", "m6")
@@ -138,7 +204,9 @@ def test_volume_per_day_with_empty_buckets_and_drill(client, data):
 
 def test_week_and_hour_buckets(client, data):
     week = get(client, data, "from=2024-03-04&to=2024-03-11&bucket=week")["volume"]
-    assert [(v["bucket"][:10], v["total"]) for v in week] == [("2024-03-04", 8)]  # the late one is in this week
+    assert [(v["bucket"][:10], v["total"]) for v in week] == [
+        ("2024-03-04", 8)
+    ]  # the late one is in this week
     hours = get(client, data, "from=2024-03-04T08:00&to=2024-03-04T12:00&bucket=hour")["volume"]
     assert [v["total"] for v in hours] == [0, 1, 0, 1]
 
@@ -162,7 +230,12 @@ def test_influencers_by_reach_and_by_count(client, data):
     inf = get(client, data, RANGE)["influencers"]
     assert [a["handle"] for a in inf["by_reach"]] == ["alice", "erin", "bob", "carol", "dave"]
     assert [(a["handle"], a["messages"]) for a in inf["by_messages"]] == [
-        ("alice", 2), ("bob", 2), ("erin", 1), ("carol", 1), ("dave", 1)]
+        ("alice", 2),
+        ("bob", 2),
+        ("erin", 1),
+        ("carol", 1),
+        ("dave", 1),
+    ]
     assert drill(client, data, inf["by_reach"][0]["drill"]) == ids_of(data, "m1", "m7")
 
 
@@ -170,8 +243,9 @@ def test_rising_terms_recent_quarter_vs_rest(client, data):
     terms = get(client, data, RANGE)["rising_terms"]
     # recent = 2024-03-07 (last quarter): 3 texts all say refund; baseline 4 texts, none.
     # E = 3 * (0 + 1) / (4 + 1) = 0.6; ratio 5.0; score (3 - 0.6) / sqrt(0.6) = 3.10
-    assert [(t["term"], t["recent"], t["baseline"], t["expected"], t["ratio"], t["score"]) for t in terms] == [
-        ("refund", 3, 0, 0.6, 5.0, 3.1)]
+    assert [
+        (t["term"], t["recent"], t["baseline"], t["expected"], t["ratio"], t["score"]) for t in terms
+    ] == [("refund", 3, 0, 0.6, 5.0, 3.1)]
     assert drill(client, data, terms[0]["drill"]) == ids_of(data, "m5", "m6", "m7")
 
 
@@ -183,7 +257,13 @@ def test_response_and_resolution_against_sla(client, data):
     assert (fr["met"], fr["breached"], fr["pending"], fr["no_sla"], fr["met_percent"]) == (2, 1, 1, 1, 66.7)
     res = sl["resolution"]
     assert (res["count"], res["mean_seconds"], res["median_seconds"]) == (2, 5400.0, 5400.0)
-    assert (res["met"], res["breached"], res["pending"], res["no_sla"], res["met_percent"]) == (1, 2, 0, 2, 33.3)
+    assert (res["met"], res["breached"], res["pending"], res["no_sla"], res["met_percent"]) == (
+        1,
+        2,
+        0,
+        2,
+        33.3,
+    )
     assert drill(client, data, fr["drill"]["breached"]) == ids_of(data, "m2", "m4")
     assert drill(client, data, res["drill"]["breached"]) == ids_of(data, "m2", "m4", "m6")
 
@@ -191,12 +271,27 @@ def test_response_and_resolution_against_sla(client, data):
 def test_csat_and_nps_overall_over_time_and_per_agent(client, data):
     sv = get(client, data, RANGE)["surveys"]
     assert sv["overall"]["csat"] == {"responses": 2, "satisfied": 1, "score": 50.0, "mean": 3.5}
-    assert sv["overall"]["nps"] == {"responses": 2, "promoters": 1, "passives": 0, "detractors": 1, "score": 0.0}
+    assert sv["overall"]["nps"] == {
+        "responses": 2,
+        "promoters": 1,
+        "passives": 0,
+        "detractors": 1,
+        "score": 0.0,
+    }
     assert [(b["csat"]["score"], b["nps"]["score"]) for b in sv["over_time"]] == [
-        (100.0, None), (None, -100.0), (None, None), (0.0, 100.0)]
+        (100.0, None),
+        (None, -100.0),
+        (None, None),
+        (0.0, 100.0),
+    ]
     by_agent = {r["key"]: r for r in sv["by_agent"]}
     a, b = by_agent[data["agent"]["id"]], by_agent[data["agent_b"]["id"]]
-    assert (a["csat"]["score"], a["nps"]["score"], b["csat"]["score"], b["nps"]["score"]) == (50.0, 100.0, None, -100.0)
+    assert (a["csat"]["score"], a["nps"]["score"], b["csat"]["score"], b["nps"]["score"]) == (
+        50.0,
+        100.0,
+        None,
+        -100.0,
+    )
     assert [r["key"] for r in sv["by_channel"]] == ["mastodon", "webhook"]
     assert drill(client, data, sv["overall"]["drill"]["detractor"]) == ids_of(data, "m2", "m4", "m6")
     assert drill(client, data, b["drill"]) == ids_of(data, "m2", "m4")
@@ -207,9 +302,14 @@ def test_csv_export_of_table_views(client, data):
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
     assert [(r["bucket"][:10], r["total"], r["negative"]) for r in rows] == [
-        ("2024-03-04", "2", "1"), ("2024-03-05", "2", "1"), ("2024-03-06", "0", "0"), ("2024-03-07", "3", "2")]
-    resp = client.get(f"/api/dashboard/messages?{RANGE}&sentiment=negative&format=csv",
-                      headers=data["supervisor"]["auth"])
+        ("2024-03-04", "2", "1"),
+        ("2024-03-05", "2", "1"),
+        ("2024-03-06", "0", "0"),
+        ("2024-03-07", "3", "2"),
+    ]
+    resp = client.get(
+        f"/api/dashboard/messages?{RANGE}&sentiment=negative&format=csv", headers=data["supervisor"]["auth"]
+    )
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
     assert sorted(int(r["id"]) for r in rows) == ids_of(data, "m2", "m4", "m5", "m6")
     resp = client.get(f"/api/dashboard?{RANGE}&format=csv&table=nope", headers=data["supervisor"]["auth"])
@@ -222,7 +322,9 @@ def test_agents_get_403_and_bad_input_400(client, data):
     assert client.get("/api/dashboard/messages", headers=agent["auth"]).status_code == 403
     sup = data["supervisor"]["auth"]
     assert client.get("/api/dashboard?from=yesterday", headers=sup).get_json()["error"]["field"] == "from"
-    assert client.get("/api/dashboard?from=2024-01-01&to=2024-03-01&bucket=hour", headers=sup).status_code == 400
+    assert (
+        client.get("/api/dashboard?from=2024-01-01&to=2024-03-01&bucket=hour", headers=sup).status_code == 400
+    )
     assert client.get("/api/dashboard").status_code == 401
 
 
@@ -230,12 +332,22 @@ def test_pages_render_figures_as_links_to_their_messages(client, data):
     sup = data["supervisor"]["auth"]
     page = client.get(f"/dashboard?{RANGE}", headers=sup)
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "<svg" in html and "script-src 'self'" in page.headers["Content-Security-Policy"]
-    assert "/dashboard/messages?from=2024-03-04" in html and "sentiment=negative" in html and "term=refund" in html
+    assert (
+        page.status_code == 200
+        and "<svg" in html
+        and "script-src 'self'" in page.headers["Content-Security-Policy"]
+    )
+    assert (
+        "/dashboard/messages?from=2024-03-04" in html
+        and "sentiment=negative" in html
+        and "term=refund" in html
+    )
     assert 'src="/static/js/dashboard.js"' in html and "<script>" not in html
     fragment = client.get(f"/dashboard/figures?{RANGE}", headers=sup).get_data(as_text=True)
     assert "<html" not in fragment and "Rising terms" in fragment
-    drill_page = client.get(f"/dashboard/messages?{RANGE}&sentiment=negative", headers=sup).get_data(as_text=True)
+    drill_page = client.get(f"/dashboard/messages?{RANGE}&sentiment=negative", headers=sup).get_data(
+        as_text=True
+    )
     assert drill_page.count('class="drill-row"') == 4 and "Worst support ever" in drill_page
     assert client.get("/winback", headers=sup).status_code == 200
     assert client.get("/dashboard", headers=data["agent"]["auth"]).status_code == 403

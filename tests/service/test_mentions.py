@@ -37,9 +37,11 @@ def test_mention_notifies_the_other_agent_live(app, client, inbox, world, post_w
     for c in (mei_sio, by_sio, writer_sio):
         c.get_received()
 
-    res = client.post(f"/api/conversations/{conv_id}/replies",
-                      json={"text": "@Mei can you call the courier? (@dana is me)", "private": True},
-                      headers=writer["auth"])
+    res = client.post(
+        f"/api/conversations/{conv_id}/replies",
+        json={"text": "@Mei can you call the courier? (@dana is me)", "private": True},
+        headers=writer["auth"],
+    )
     assert res.status_code == 201
     note = res.get_json()
     assert note["direction"] == "note"
@@ -64,11 +66,17 @@ def test_every_name_form_and_nobody_outside_the_team(app, client, inbox, world, 
     out_sio = sio_client(app, outsider["token"])
     out_sio.get_received()
     for text in ("@mlin", "@MeiLin", "@mei.lin", "@mei_lin", "@Mei"):
-        res = client.post(f"/api/conversations/{conv_id}/replies", json={"text": f"{text} see this", "private": True},
-                          headers=writer["auth"])
+        res = client.post(
+            f"/api/conversations/{conv_id}/replies",
+            json={"text": f"{text} see this", "private": True},
+            headers=writer["auth"],
+        )
         assert [m["agent_id"] for m in res.get_json()["mentions"]] == [mei["id"]], text
-    res = client.post(f"/api/conversations/{conv_id}/replies", json={"text": "@bill FYI, @nobody", "private": True},
-                      headers=writer["auth"])
+    res = client.post(
+        f"/api/conversations/{conv_id}/replies",
+        json={"text": "@bill FYI, @nobody", "private": True},
+        headers=writer["auth"],
+    )
     body = res.get_json()
     assert body["mentions"] == [] and body["unreachable"] == ["bill"]
     assert not [p for p in out_sio.get_received() if p["name"] == "notification"]
@@ -80,8 +88,11 @@ def test_public_replies_do_not_notify(app, client, inbox, world, post_webhook):
     conv_id = _conversation(client, world, post_webhook, writer["auth"])
     mei_sio = sio_client(app, mei["token"])
     mei_sio.get_received()
-    res = client.post(f"/api/conversations/{conv_id}/replies", json={"text": "Thanks @mei for waiting"},
-                      headers=writer["auth"])
+    res = client.post(
+        f"/api/conversations/{conv_id}/replies",
+        json={"text": "Thanks @mei for waiting"},
+        headers=writer["auth"],
+    )
     assert res.status_code == 201 and res.get_json()["mentions"] == []
     assert not [p for p in mei_sio.get_received() if p["name"] == "notification"]
 
@@ -90,8 +101,14 @@ def test_mentions_show_in_the_conversation_view(client, inbox, world, post_webho
     writer = _agent(inbox, "dana@example.com", "Dana Ross", ["Support"])
     _agent(inbox, "mei@example.com", "Mei Lin", ["Support"])
     conv_id = _conversation(client, world, post_webhook, writer["auth"])
-    client.post(f"/api/conversations/{conv_id}/replies", json={"text": "@mei can you take this?", "private": True},
-                headers=writer["auth"])
-    notes = [m for m in client.get(f"/api/conversations/{conv_id}", headers=writer["auth"]).get_json()["messages"]
-             if m["direction"] == "note"]
+    client.post(
+        f"/api/conversations/{conv_id}/replies",
+        json={"text": "@mei can you take this?", "private": True},
+        headers=writer["auth"],
+    )
+    notes = [
+        m
+        for m in client.get(f"/api/conversations/{conv_id}", headers=writer["auth"]).get_json()["messages"]
+        if m["direction"] == "note"
+    ]
     assert [x["handle"] for x in notes[0]["mentions"]] == ["mei"]

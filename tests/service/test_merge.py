@@ -27,11 +27,18 @@ def _customer_of(inbox, external_id):
 def _snapshot(inbox, *customer_ids):
     """Every movable row's owner, plus the customers' own fields: what an undo must restore."""
     with inbox.read() as s:
-        rows = {key: sorted(s.execute(select(model.id, model.customer_id)
-                                      .where(model.customer_id.in_(customer_ids))).all())
-                for key, model in MOVABLE.items()}
-        custs = {c.id: (c.name, c.email, c.vip, c.attributes, c.merged_into_id, c.last_seen_at)
-                 for c in s.scalars(select(Customer).where(Customer.id.in_(customer_ids)))}
+        rows = {
+            key: sorted(
+                s.execute(
+                    select(model.id, model.customer_id).where(model.customer_id.in_(customer_ids))
+                ).all()
+            )
+            for key, model in MOVABLE.items()
+        }
+        custs = {
+            c.id: (c.name, c.email, c.vip, c.attributes, c.merged_into_id, c.last_seen_at)
+            for c in s.scalars(select(Customer).where(Customer.id.in_(customer_ids)))
+        }
         return rows, custs
 
 
@@ -40,21 +47,47 @@ def people(world, inbox, post_webhook):
     """Pat on the webhook channel twice (same email, different case; same phone, other format) and on Mastodon."""
     agent = world.agent(teams=("Support",))
     channel = world.webhook_channel("Support")
-    _post(post_webhook, channel, "a-1", "first question", "pat-a", handle="pat_w", name="Pat W.",
-          email="pat@example.com", phone="+66 81 234 5678")
+    _post(
+        post_webhook,
+        channel,
+        "a-1",
+        "first question",
+        "pat-a",
+        handle="pat_w",
+        name="Pat W.",
+        email="pat@example.com",
+        phone="+66 81 234 5678",
+    )
     _post(post_webhook, channel, "a-2", "second question", "pat-a", handle="pat_w", name="Pat W.")
-    _post(post_webhook, channel, "b-1", "hello from my other account", "pat-b", handle="patricia", name="Patricia",
-          email=" PAT@Example.com", phone="081-234-5678")
+    _post(
+        post_webhook,
+        channel,
+        "b-1",
+        "hello from my other account",
+        "pat-b",
+        handle="patricia",
+        name="Patricia",
+        email=" PAT@Example.com",
+        phone="081-234-5678",
+    )
     _post(post_webhook, channel, "c-1", "toot", "pat-c-hook", handle="someone_else", name="Other Person")
     _post(post_webhook, channel, "x-1", "unrelated", "zed", handle="zed", name="Zed")
     a, b, c = (_customer_of(inbox, x) for x in ("pat-a", "pat-b", "pat-c-hook"))
     with inbox.unit_of_work() as uow:
         s = uow.session
         # the same handle on another network, with a similar display name
-        s.add(Identity(customer_id=c, channel="mastodon", external_id="m-42", handle="@PAT_W", display_name="Pat W"))
+        s.add(
+            Identity(
+                customer_id=c, channel="mastodon", external_id="m-42", handle="@PAT_W", display_name="Pat W"
+            )
+        )
         s.add(Order(customer_id=b, external_id="o-1", amount=Decimal("25.00"), ordered_at=inbox.clock()))
         conv_b = s.scalar(select(Conversation.id).where(Conversation.customer_id == b))
-        s.add(SurveyResponse(conversation_id=conv_b, customer_id=b, kind="csat", token="tok-b", sent_at=inbox.clock()))
+        s.add(
+            SurveyResponse(
+                conversation_id=conv_b, customer_id=b, kind="csat", token="tok-b", sent_at=inbox.clock()
+            )
+        )
         b_cust = s.get(Customer, b)
         b_cust.vip, b_cust.attributes = True, {"tier": "gold"}
     return {"agent": agent, "channel": channel, "a": a, "b": b, "c": c}
@@ -87,7 +120,13 @@ def test_merge_then_undo_restores_exactly(app, client, inbox, people):
     res = client.post(f"/api/customers/{a}/merge", json={"other_id": b}, headers=auth)
     assert res.status_code == 200, res.get_json()
     body = res.get_json()
-    assert body["moved"] == {"identities": 1, "conversations": 1, "messages": 1, "orders": 1, "survey_responses": 1}
+    assert body["moved"] == {
+        "identities": 1,
+        "conversations": 1,
+        "messages": 1,
+        "orders": 1,
+        "survey_responses": 1,
+    }
     assert body["survivor"]["vip"] is True  # the blank (False) was filled in from the other record
     assert body["survivor"]["attributes"] == {"tier": "gold"}
     moved_conv = before[0]["conversations"][[cid for _, cid in before[0]["conversations"]].index(b)][0]
@@ -99,7 +138,9 @@ def test_merge_then_undo_restores_exactly(app, client, inbox, people):
     assert custs[b][4] == a  # merged_into_id
     history = client.get(f"/api/customers/{a}", headers=auth).get_json()
     assert len(history["conversations"]) == 3 and len(history["identities"]) == 2
-    assert [c["id"] for c in client.get("/api/search?q=Patricia", headers=auth).get_json()["customers"]] == [a]
+    assert [c["id"] for c in client.get("/api/search?q=Patricia", headers=auth).get_json()["customers"]] == [
+        a
+    ]
     merges = client.get(f"/api/customers/{a}/merges", headers=auth).get_json()["merges"]
     assert [m["merge_id"] for m in merges] == [body["merge_id"]] and merges[0]["undone_at"] is None
 
@@ -107,8 +148,11 @@ def test_merge_then_undo_restores_exactly(app, client, inbox, people):
     assert undo.status_code == 200, undo.get_json()
     assert undo.get_json()["returned"] == body["moved"]
     assert _snapshot(inbox, a, b) == before
-    event = wait_for(sio, "conversation.updated",
-                     where=lambda p: p["conversation"]["id"] == moved_conv and p["conversation"]["customer_id"] == b)
+    event = wait_for(
+        sio,
+        "conversation.updated",
+        where=lambda p: p["conversation"]["id"] == moved_conv and p["conversation"]["customer_id"] == b,
+    )
     again = client.post(f"/api/merges/{body['merge_id']}/undo", headers=auth)
     assert again.status_code == 409
 
@@ -116,7 +160,9 @@ def test_merge_then_undo_restores_exactly(app, client, inbox, people):
 def test_undo_also_returns_what_arrived_through_moved_identities(client, inbox, people, post_webhook):
     auth = people["agent"]["auth"]
     a, b = people["a"], people["b"]
-    merge_id = client.post(f"/api/customers/{a}/merge", json={"other_id": b}, headers=auth).get_json()["merge_id"]
+    merge_id = client.post(f"/api/customers/{a}/merge", json={"other_id": b}, headers=auth).get_json()[
+        "merge_id"
+    ]
     _post(post_webhook, people["channel"], "b-2", "still me, after the merge", "pat-b", handle="patricia")
     with inbox.read() as s:
         new_msg = s.scalar(select(Message).where(Message.external_id == "b-2"))
@@ -150,15 +196,26 @@ def test_only_agents_who_see_both_customers_may_merge(client, world, inbox, peop
     assert client.get(f"/api/customers/{a}/merge-suggestions", headers=outsider["auth"]).status_code == 403
     # a Billing customer with Pat's email is not suggested to the Support agent, nor mergeable by them
     billing = world.webhook_channel("Billing")
-    _post(post_webhook, billing, "bill-1", "invoice please", "pat-billing", handle="pat_bill",
-          email="pat@example.com")
+    _post(
+        post_webhook,
+        billing,
+        "bill-1",
+        "invoice please",
+        "pat-billing",
+        handle="pat_bill",
+        email="pat@example.com",
+    )
     hidden = _customer_of(inbox, "pat-billing")
     auth = people["agent"]["auth"]
     sugg = client.get(f"/api/customers/{a}/merge-suggestions", headers=auth).get_json()["suggestions"]
     assert hidden not in [s["customer"]["id"] for s in sugg]
-    assert client.post(f"/api/customers/{a}/merge", json={"other_id": hidden}, headers=auth).status_code == 403
+    assert (
+        client.post(f"/api/customers/{a}/merge", json={"other_id": hidden}, headers=auth).status_code == 403
+    )
     supervisor = world.agent("supervisor", teams=())
-    sugg = client.get(f"/api/customers/{a}/merge-suggestions", headers=supervisor["auth"]).get_json()["suggestions"]
+    sugg = client.get(f"/api/customers/{a}/merge-suggestions", headers=supervisor["auth"]).get_json()[
+        "suggestions"
+    ]
     assert hidden in [s["customer"]["id"] for s in sugg]
     merge = client.post(f"/api/customers/{a}/merge", json={"other_id": b}, headers=auth).get_json()
     assert client.post(f"/api/merges/{merge['merge_id']}/undo", headers=outsider["auth"]).status_code == 403

@@ -55,8 +55,15 @@ def _count(inbox) -> int:
 
 
 def _run(database_url, tmp_path, *args):
-    return CliRunner().invoke(main, ["import", "orders", *args], env={
-        "MURMUR_DATABASE_URL": database_url, "MURMUR_INSTANCE_PATH": str(tmp_path), "MURMUR_SECRET_KEY": "k"})
+    return CliRunner().invoke(
+        main,
+        ["import", "orders", *args],
+        env={
+            "MURMUR_DATABASE_URL": database_url,
+            "MURMUR_INSTANCE_PATH": str(tmp_path),
+            "MURMUR_SECRET_KEY": "k",
+        },
+    )
 
 
 def test_hundred_thousand_rows_with_bad_rows_by_line_number(inbox, database_url, tmp_path):
@@ -97,20 +104,41 @@ def test_a_file_that_is_not_an_orders_csv_stores_nothing(inbox, database_url, tm
 def test_orders_api_is_idempotent_and_rejects_unknown_customers(client, world, inbox):
     _customers(inbox)
     sup = world.agent("supervisor", teams=())
-    body = {"orders": [
-        {"order_id": "a1", "customer_email": "c1@example.com", "amount": "20.00", "currency": "EUR",
-         "ordered_at": "2024-02-01T10:00:00Z"},
-        {"order_id": "a2", "handle": "@handle2", "amount": 5, "currency": "EUR", "ordered_at": "2024-02-02"},
-        {"order_id": "a3", "customer_email": "ghost@example.com", "amount": 1, "currency": "EUR",
-         "ordered_at": "2024-02-02"},
-    ]}
+    body = {
+        "orders": [
+            {
+                "order_id": "a1",
+                "customer_email": "c1@example.com",
+                "amount": "20.00",
+                "currency": "EUR",
+                "ordered_at": "2024-02-01T10:00:00Z",
+            },
+            {
+                "order_id": "a2",
+                "handle": "@handle2",
+                "amount": 5,
+                "currency": "EUR",
+                "ordered_at": "2024-02-02",
+            },
+            {
+                "order_id": "a3",
+                "customer_email": "ghost@example.com",
+                "amount": 1,
+                "currency": "EUR",
+                "ordered_at": "2024-02-02",
+            },
+        ]
+    }
     got = client.post("/api/orders", json=body, headers=sup["auth"]).get_json()
     assert (got["imported"], got["duplicates"]) == (2, 0)
     assert got["rejected"] == [{"line": 3, "reason": "no customer with customer_email 'ghost@example.com'"}]
     got = client.post("/api/orders", json=body, headers=sup["auth"]).get_json()
     assert (got["imported"], got["duplicates"]) == (0, 2)
-    bad = client.post("/api/orders", json={"orders": [{"amount": 1, "currency": "EUR", "ordered_at": "2024-01-01"}]},
-                      headers=sup["auth"])
+    bad = client.post(
+        "/api/orders",
+        json={"orders": [{"amount": 1, "currency": "EUR", "ordered_at": "2024-01-01"}]},
+        headers=sup["auth"],
+    )
     assert bad.status_code == 400
     agent = world.agent()
     assert client.post("/api/orders", json=body, headers=agent["auth"]).status_code == 403

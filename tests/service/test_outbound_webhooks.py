@@ -39,9 +39,16 @@ def receiver():
 def test_rule_notify_is_signed_retried_and_logged(client, world, post_webhook, inbox, clock, receiver):
     url, got, answers = receiver
     sup = world.agent("supervisor")
-    create_rule(inbox, sup["id"], {"name": "tell ops", "trigger": "message.created",
-                                   "conditions": [{"field": "message.text", "op": "contains", "value": "outage"}],
-                                   "actions": [{"type": "notify", "channel": "webhook", "url": url}]})
+    create_rule(
+        inbox,
+        sup["id"],
+        {
+            "name": "tell ops",
+            "trigger": "message.created",
+            "conditions": [{"field": "message.text", "op": "contains", "value": "outage"}],
+            "actions": [{"type": "notify", "channel": "webhook", "url": url}],
+        },
+    )
     channel_id, secret = world.webhook_channel("Support")
     post_webhook(channel_id, secret, message("o1", "is there an outage?"))
     answers.append(503)
@@ -64,9 +71,13 @@ def test_subscription_gets_sla_events_and_replay(client, world, post_webhook, in
     url, got, _ = receiver
     sup = world.agent("supervisor")
     agent = world.agent()
-    assert client.post("/api/webhooks", json={"url": url, "events": ["*"]}, headers=agent["auth"]).status_code == 403
-    sub = client.post("/api/webhooks", json={"name": "ops", "url": url, "events": ["sla.breached"]},
-                      headers=sup["auth"]).get_json()
+    assert (
+        client.post("/api/webhooks", json={"url": url, "events": ["*"]}, headers=agent["auth"]).status_code
+        == 403
+    )
+    sub = client.post(
+        "/api/webhooks", json={"name": "ops", "url": url, "events": ["sla.breached"]}, headers=sup["auth"]
+    ).get_json()
     client.post("/api/sla/policies", json={"name": "fast", "first_response_minutes": 5}, headers=sup["auth"])
     channel_id, secret = world.webhook_channel("Support")
     post_webhook(channel_id, secret, message("b1", "hello"))
@@ -90,8 +101,9 @@ def test_receiver_rejecting_permanently_fails_without_retry(client, world, inbox
     from inbox.events import Event
 
     with inbox.unit_of_work() as uow:
-        webhooks_out.queue_events(uow.session, [Event("sla.breached", {"conversation": {"id": None}}, ())],
-                                  inbox.clock())
+        webhooks_out.queue_events(
+            uow.session, [Event("sla.breached", {"conversation": {"id": None}}, ())], inbox.clock()
+        )
     answers.append(410)
     webhooks_out.deliver_due(inbox)
     d = client.get("/api/webhooks/deliveries", headers=sup["auth"]).get_json()["deliveries"][0]

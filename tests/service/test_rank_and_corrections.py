@@ -19,8 +19,13 @@ def test_angry_vip_with_big_audience_outranks_mild_complaint(client, world, post
     post_webhook(channel_id, secret, message("vip0", "hello", author="vip"))
     with inbox.unit_of_work() as uow:
         uow.session.execute(update(Customer).where(Customer.name == "User vip").values(vip=True, clv=5000))
-    post_webhook(channel_id, secret, message("vip1", "This is unacceptable. Still waiting for my refund!!!",
-                                             author="vip", followers=120_000))
+    post_webhook(
+        channel_id,
+        secret,
+        message(
+            "vip1", "This is unacceptable. Still waiting for my refund!!!", author="vip", followers=120_000
+        ),
+    )
     ranked = _convs(client, agent)
     assert ranked[0]["customer_name"] == "User vip"
     assert ranked[0]["priority"] > ranked[-1]["priority"]
@@ -36,7 +41,9 @@ def test_long_wait_lifts_a_conversation_over_time(client, world, post_webhook, c
     post_webhook(channel_id, secret, message("new", "Not happy with the colour of the case", author="fresh"))
     ranked = _convs(client, agent)
     assert ranked[0]["customer_name"] == "User fresh"
-    client.post(f"/api/conversations/{ranked[0]['id']}/replies", json={"text": "Sorry!"}, headers=agent["auth"])
+    client.post(
+        f"/api/conversations/{ranked[0]['id']}/replies", json={"text": "Sorry!"}, headers=agent["auth"]
+    )
     before = {c["customer_name"]: c["priority"] for c in _convs(client, agent)}
     clock.advance(hours=6)  # the angrier customer was answered; nobody answered the patient one
     after = {c["customer_name"]: c["priority"] for c in _convs(client, agent)}
@@ -69,7 +76,9 @@ def test_correction_wins_and_is_exported(client, world, post_webhook, inbox):
     assert after["messages"][0]["sentiment_label"] == "negative"
     assert after["messages"][0]["sentiment_corrected"] is True
     assert after["sentiment"] < 0 and after["priority"] > conv["priority"]
-    assert client.get("/api/conversations?sentiment=negative", headers=agent["auth"]).get_json()["conversations"]
+    assert client.get("/api/conversations?sentiment=negative", headers=agent["auth"]).get_json()[
+        "conversations"
+    ]
     bad = client.put(f"/api/messages/{mid}/sentiment", json={"label": "angry"}, headers=agent["auth"])
     assert bad.status_code == 400
     from inbox.corrections import export_corrections
@@ -83,7 +92,9 @@ def test_eval_sentiment_cli_reports_ours_and_raw_vader(tmp_path):
     from web.cli import main
 
     data = tmp_path / "labeled.csv"
-    data.write_text("text,label\nI love it,positive\nStill waiting for my refund,negative\n退款还没到,negative\n")
+    data.write_text(
+        "text,label\nI love it,positive\nStill waiting for my refund,negative\n退款还没到,negative\n"
+    )
     result = CliRunner().invoke(main, ["eval-sentiment", str(data)])
     assert result.exit_code == 0, result.output
     assert "raw vaderSentiment on the same English rows" in result.output

@@ -64,7 +64,9 @@ def test_presence_follows_the_socket(app, world, client):
     got = wait_for(watcher, "agent.presence", where=lambda e: e["agent_id"] == agent["id"])
     assert got["presence"] == "online"
     sio.disconnect()
-    got = wait_for(watcher, "agent.presence", where=lambda e: e["agent_id"] == agent["id"] and e["presence"] == "offline")
+    got = wait_for(
+        watcher, "agent.presence", where=lambda e: e["agent_id"] == agent["id"] and e["presence"] == "offline"
+    )
     assert got["presence"] == "offline"
 
 
@@ -105,8 +107,16 @@ def test_live_events_carry_what_the_api_shows(app, client, world, post_webhook):
     channel_id, secret = world.webhook_channel("Support")
     sock = sio_client(app, member["token"])
     sock.get_received()
-    post_webhook(channel_id, secret, message("same-1", "Still waiting for my refund 😡 <b>now</b>", followers=250,
-                                             html="<p>Still <b>waiting</b></p><script>x()</script>"))
+    post_webhook(
+        channel_id,
+        secret,
+        message(
+            "same-1",
+            "Still waiting for my refund 😡 <b>now</b>",
+            followers=250,
+            html="<p>Still <b>waiting</b></p><script>x()</script>",
+        ),
+    )
     live = wait_for(sock, "message.created")
     shown = client.get(f"/api/conversations/{live['conversation']['id']}", headers=member["auth"]).get_json()
     (stored,) = shown["messages"]

@@ -69,7 +69,9 @@ def test_least_loaded_strategy(client, world, post_webhook, inbox, clock):
     assert newest["assignee_id"] == idle["id"]
 
 
-def test_dropped_connection_keeps_work_within_grace_then_reroutes(app, client, world, post_webhook, inbox, clock):
+def test_dropped_connection_keeps_work_within_grace_then_reroutes(
+    app, client, world, post_webhook, inbox, clock
+):
     sup = world.agent("supervisor", teams=())
     leaving = world.agent()
     sock = sio_client(app, leaving["token"])

@@ -14,8 +14,11 @@ ANGRY_BIG = {
         {"field": "message.text", "op": "contains", "value": "refund"},
         {"field": "author.followers", "op": "gte", "value": 10000},
     ],
-    "actions": [{"type": "set_priority", "value": 95}, {"type": "add_label", "label": "loud"},
-                {"type": "escalate"}],
+    "actions": [
+        {"type": "set_priority", "value": 95},
+        {"type": "add_label", "label": "loud"},
+        {"type": "escalate"},
+    ],
 }
 
 
@@ -38,22 +41,32 @@ def test_create_update_delete_are_audited(client, world, inbox):
     assert "Angry and loud" in names
     assert client.delete(f"/api/rules/{rule['id']}", headers=sup["auth"]).status_code == 204
     with inbox.read() as s:
-        actions = [a for a in s.scalars(select(AuditLog.action).where(AuditLog.target == f"rule:{rule['id']}"))]
+        actions = [
+            a for a in s.scalars(select(AuditLog.action).where(AuditLog.target == f"rule:{rule['id']}"))
+        ]
     assert actions == ["rule.created", "rule.updated", "rule.deleted"]
 
 
 def test_validation_errors_name_the_path(client, world):
     sup = world.agent("supervisor")
-    bad = {**ANGRY_BIG, "conditions": [ANGRY_BIG["conditions"][0],
-                                       {"field": "author.followers", "op": "gte", "value": "many"}],
-           "actions": [{"type": "set_priority", "value": 300}]}
+    bad = {
+        **ANGRY_BIG,
+        "conditions": [
+            ANGRY_BIG["conditions"][0],
+            {"field": "author.followers", "op": "gte", "value": "many"},
+        ],
+        "actions": [{"type": "set_priority", "value": 300}],
+    }
     r = client.post("/api/rules", json=bad, headers=sup["auth"])
     assert r.status_code == 400
     err = r.get_json()["error"]
     assert err["field"] == "conditions[1].value"
     assert {e["path"] for e in err["errors"]} == {"conditions[1].value", "actions[0].value"}
-    r = client.post("/api/rules", json={**ANGRY_BIG, "conditions": [{"field": "nope", "op": "equals", "value": 1}]},
-                    headers=sup["auth"])
+    r = client.post(
+        "/api/rules",
+        json={**ANGRY_BIG, "conditions": [{"field": "nope", "op": "equals", "value": 1}]},
+        headers=sup["auth"],
+    )
     assert r.get_json()["error"]["field"] == "conditions[0].field"
 
 
@@ -64,7 +77,9 @@ def test_reorder(client, world):
     order = [new, *ids]
     got = client.put("/api/rules/order", json={"ids": order}, headers=sup["auth"]).get_json()["rules"]
     assert [r["id"] for r in got] == order
-    assert client.put("/api/rules/order", json={"ids": [new]}, headers=sup["auth"]).status_code == 400 or not ids
+    assert (
+        client.put("/api/rules/order", json={"ids": [new]}, headers=sup["auth"]).status_code == 400 or not ids
+    )
 
 
 def test_preview_matches_without_writing(client, world, post_webhook, inbox):
@@ -111,14 +126,22 @@ def test_every_action_type_is_applied(client, world, post_webhook, inbox):
         uow.session.flush()
         canned_id = uow.session.scalar(select(CannedResponse.id).where(CannedResponse.shortcut == "thanks"))
     billing = world.team_id("Billing")
-    rule = {"name": "everything", "trigger": "message.created", "conditions": [
-        {"field": "message.text", "op": "contains", "value": "everything"}],
-        "actions": [{"type": "add_label", "label": "a"}, {"type": "add_label", "label": "b"},
-                    {"type": "remove_label", "label": "b"}, {"type": "assign_team", "team_id": billing},
-                    {"type": "assign_agent", "agent_id": target["id"]},
-                    {"type": "notify", "channel": "in_app", "message": "look"},
-                    {"type": "notify", "channel": "webhook", "url": "http://127.0.0.1:9/hook"},
-                    {"type": "send_canned", "canned_id": canned_id}, {"type": "snooze", "minutes": 30}]}
+    rule = {
+        "name": "everything",
+        "trigger": "message.created",
+        "conditions": [{"field": "message.text", "op": "contains", "value": "everything"}],
+        "actions": [
+            {"type": "add_label", "label": "a"},
+            {"type": "add_label", "label": "b"},
+            {"type": "remove_label", "label": "b"},
+            {"type": "assign_team", "team_id": billing},
+            {"type": "assign_agent", "agent_id": target["id"]},
+            {"type": "notify", "channel": "in_app", "message": "look"},
+            {"type": "notify", "channel": "webhook", "url": "http://127.0.0.1:9/hook"},
+            {"type": "send_canned", "canned_id": canned_id},
+            {"type": "snooze", "minutes": 30},
+        ],
+    }
     assert client.post("/api/rules", json=rule, headers=sup["auth"]).status_code == 201
     channel_id, secret = world.webhook_channel("Support")
     post_webhook(channel_id, secret, message("e1", "everything at once"))
@@ -126,7 +149,9 @@ def test_every_action_type_is_applied(client, world, post_webhook, inbox):
     assert conv["labels"] == ["a"] and conv["team_id"] == billing and conv["assignee_id"] == target["id"]
     assert conv["status"] == "snoozed"
     detail = client.get(f"/api/conversations/{conv['id']}", headers=sup["auth"]).get_json()
-    assert any(m["text"] == "Thanks, we are on it." and m["direction"] == "out" for m in detail["messages"]), detail["messages"]
+    assert any(
+        m["text"] == "Thanks, we are on it." and m["direction"] == "out" for m in detail["messages"]
+    ), detail["messages"]
     run = next(r for r in detail["rule_runs"] if r["rule_name"] == "everything")
     assert len(run["actions"]) == len(rule["actions"])
     from inbox.webhooks_out import queue_rule_notifications
@@ -148,20 +173,30 @@ def test_vocabulary_lists_fields_and_actions(client, world):
 
 def test_conversation_updated_rules_fire_on_changes_with_changed_to(client, world, post_webhook):
     sup = world.agent("supervisor")
-    rule = {"name": "Reopened by an agent", "trigger": "conversation.updated", "match": "all",
-            "conditions": [{"field": "conversation.status", "op": "changed_to", "value": "pending"}],
-            "actions": [{"type": "add_label", "label": "follow-up"}, {"type": "set_priority", "value": 70}]}
+    rule = {
+        "name": "Reopened by an agent",
+        "trigger": "conversation.updated",
+        "match": "all",
+        "conditions": [{"field": "conversation.status", "op": "changed_to", "value": "pending"}],
+        "actions": [{"type": "add_label", "label": "follow-up"}, {"type": "set_priority", "value": 70}],
+    }
     assert client.post("/api/rules", json={**rule, "enabled": True}, headers=sup["auth"]).status_code == 201
     channel_id, secret = world.webhook_channel()
     from tests.service.conftest import message
 
     post_webhook(channel_id, secret, message("cu1", "hello"))
     cid = client.get("/api/conversations", headers=sup["auth"]).get_json()["conversations"][0]["id"]
-    labelled = client.patch(f"/api/conversations/{cid}", json={"labels": ["x"]}, headers=sup["auth"]).get_json()
+    labelled = client.patch(
+        f"/api/conversations/{cid}", json={"labels": ["x"]}, headers=sup["auth"]
+    ).get_json()
     assert "follow-up" not in labelled["labels"]  # status did not change to pending
-    got = client.patch(f"/api/conversations/{cid}", json={"status": "pending"}, headers=sup["auth"]).get_json()
+    got = client.patch(
+        f"/api/conversations/{cid}", json={"status": "pending"}, headers=sup["auth"]
+    ).get_json()
     assert "follow-up" in got["labels"] and got["priority"] >= 70
     runs = client.get(f"/api/conversations/{cid}", headers=sup["auth"]).get_json()["rule_runs"]
     assert runs[-1]["rule_name"] == "Reopened by an agent" and runs[-1]["trigger"] == "conversation.updated"
-    again = client.patch(f"/api/conversations/{cid}", json={"status": "pending"}, headers=sup["auth"]).get_json()
+    again = client.patch(
+        f"/api/conversations/{cid}", json={"status": "pending"}, headers=sup["auth"]
+    ).get_json()
     assert again["labels"].count("follow-up") == 1  # no change to pending this time: no second firing

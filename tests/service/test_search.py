@@ -25,7 +25,9 @@ def agent(world):
 @pytest.fixture
 def corpus(agent, world, post_webhook):
     channel_id, secret = world.webhook_channel("Support")
-    post_webhook(channel_id, secret, message("en1", "My Refund still has not arrived, order #12345", author="alice"))
+    post_webhook(
+        channel_id, secret, message("en1", "My Refund still has not arrived, order #12345", author="alice")
+    )
     post_webhook(channel_id, secret, message("en2", "Do you ship to Canada?", author="bob"))
     post_webhook(channel_id, secret, message("zh1", "我的退款还没有到账，太慢了", author="wang"))
     post_webhook(channel_id, secret, message("th1", "สินค้ายังไม่มาถึงเลยครับ ช่วยตรวจสอบด้วย", author="somchai"))
@@ -91,18 +93,39 @@ def test_agent_never_finds_another_teams_conversation(client, world, post_webhoo
 
 def test_notes_are_searchable_at_once(client, agent, corpus):
     conv_id = _search(client, agent, "Canada")["conversations"][0]["conversation"]["id"]
-    res = client.post(f"/api/conversations/{conv_id}/replies", json={"text": "checked with the warehouse",
-                                                                     "private": True}, headers=agent["auth"])
+    res = client.post(
+        f"/api/conversations/{conv_id}/replies",
+        json={"text": "checked with the warehouse", "private": True},
+        headers=agent["auth"],
+    )
     assert res.status_code == 201
     hit = _search(client, agent, "warehouse")["conversations"]
     assert [h["conversation"]["id"] for h in hit] == [conv_id]
     assert hit[0]["message"]["direction"] == "note"
 
 
-@pytest.mark.parametrize("q", [
-    '"', '""', "refund*", "AND", "canada OR refund", "NEAR(refund order)", "text:refund", "^refund", "refund)",
-    "(", "-refund", "{text}: x", "%", "_", "\\", "'; DROP TABLE messages; --", "a\"b",
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        '""',
+        "refund*",
+        "AND",
+        "canada OR refund",
+        "NEAR(refund order)",
+        "text:refund",
+        "^refund",
+        "refund)",
+        "(",
+        "-refund",
+        "{text}: x",
+        "%",
+        "_",
+        "\\",
+        "'; DROP TABLE messages; --",
+        'a"b',
+    ],
+)
 def test_query_syntax_is_taken_literally(client, agent, corpus, q):
     body = _search(client, agent, q)
     # none of these character sequences occurs in the corpus, so nothing may match
@@ -117,8 +140,12 @@ def test_fts_operators_are_plain_words(client, agent, corpus):
 
 def test_bad_input_is_a_400(client, world):
     agent = world.agent()
-    for params, field in (({"q": ""}, "q"), ({"q": "x" * 201}, "q"), ({"q": "a", "limit": "0"}, "limit"),
-                          ({"q": "a", "limit": "many"}, "limit")):
+    for params, field in (
+        ({"q": ""}, "q"),
+        ({"q": "x" * 201}, "q"),
+        ({"q": "a", "limit": "0"}, "limit"),
+        ({"q": "a", "limit": "many"}, "limit"),
+    ):
         res = client.get("/api/search", query_string=params, headers=agent["auth"])
         assert res.status_code == 400 and res.get_json()["error"]["field"] == field
     assert client.get("/api/search?q=x").status_code == 401

@@ -20,15 +20,24 @@ def engine(sqlite_url: str):  # type: ignore[no-untyped-def]
     empty_tables(sqlite_url)
     engine = make_engine(sqlite_url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO customers (id, name, lifecycle_stage, vip, clv, attributes, created_at) "
-                          "VALUES (1, 'Dana Kowalski', 'awareness', 0, 0, '{}', '2026-01-01 00:00:00.000000')"))
+        conn.execute(
+            text(
+                "INSERT INTO customers (id, name, lifecycle_stage, vip, clv, attributes, created_at) "
+                "VALUES (1, 'Dana Kowalski', 'awareness', 0, 0, '{}', '2026-01-01 00:00:00.000000')"
+            )
+        )
     yield engine
     engine.dispose()
 
 
 def _hits(conn, term: str) -> list[int]:  # type: ignore[no-untyped-def]
-    return [r for (r,) in conn.execute(text("SELECT rowid FROM customers_fts WHERE customers_fts MATCH :q ORDER BY rowid"),
-                                       {"q": f'"{term}"'})]
+    return [
+        r
+        for (r,) in conn.execute(
+            text("SELECT rowid FROM customers_fts WHERE customers_fts MATCH :q ORDER BY rowid"),
+            {"q": f'"{term}"'},
+        )
+    ]
 
 
 def _check(conn) -> None:  # type: ignore[no-untyped-def]
@@ -38,9 +47,13 @@ def _check(conn) -> None:  # type: ignore[no-untyped-def]
 
 
 def _insert(conn, cid: int, name: str) -> None:  # type: ignore[no-untyped-def]
-    conn.execute(text("INSERT INTO customers (id, name, lifecycle_stage, vip, clv, attributes, created_at) "
-                      "VALUES (:id, :name, 'awareness', 0, 0, '{}', '2026-01-01 00:00:00.000000')"),
-                 {"id": cid, "name": name})
+    conn.execute(
+        text(
+            "INSERT INTO customers (id, name, lifecycle_stage, vip, clv, attributes, created_at) "
+            "VALUES (:id, :name, 'awareness', 0, 0, '{}', '2026-01-01 00:00:00.000000')"
+        ),
+        {"id": cid, "name": name},
+    )
 
 
 def test_rows_are_searchable_once_committed(engine) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,12 @@ from inbox.models import SlaEvent
 from inbox.rules_service import create_rule
 from tests.service.conftest import message
 
-POLICY = {"name": "Standard", "first_response_minutes": 30, "resolution_minutes": 600, "warn_before_minutes": 10}
+POLICY = {
+    "name": "Standard",
+    "first_response_minutes": 30,
+    "resolution_minutes": 600,
+    "warn_before_minutes": 10,
+}
 
 
 def _conv(client, who):
@@ -21,7 +26,9 @@ def _conv(client, who):
 def test_policy_api_validates_and_audits(client, world):
     sup, agent = world.agent("supervisor"), world.agent()
     assert client.post("/api/sla/policies", json=POLICY, headers=agent["auth"]).status_code == 403
-    bad = client.post("/api/sla/policies", json={**POLICY, "calendar": {"timezone": "Mars/Base"}}, headers=sup["auth"])
+    bad = client.post(
+        "/api/sla/policies", json={**POLICY, "calendar": {"timezone": "Mars/Base"}}, headers=sup["auth"]
+    )
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "calendar"
     cal = {"timezone": "Europe/Berlin", "hours": {"mon": [["09:00", "17:00"]]}, "holidays": ["2030-12-25"]}
     r = client.post("/api/sla/policies", json={**POLICY, "calendar": cal}, headers=sup["auth"])
@@ -29,17 +36,28 @@ def test_policy_api_validates_and_audits(client, world):
     got = r.get_json()
     assert got["calendar"]["timezone"] == "Europe/Berlin" and "2030-12-25" in got["calendar"]["holidays"]
     assert got["warn_before_minutes"] == 10
-    r = client.patch(f"/api/sla/policies/{got['id']}", json={"first_response_minutes": 15}, headers=sup["auth"])
+    r = client.patch(
+        f"/api/sla/policies/{got['id']}", json={"first_response_minutes": 15}, headers=sup["auth"]
+    )
     assert r.get_json()["first_response_minutes"] == 15
-    assert [p["name"] for p in client.get("/api/sla/policies", headers=sup["auth"]).get_json()["policies"]] == ["Standard"]
+    assert [
+        p["name"] for p in client.get("/api/sla/policies", headers=sup["auth"]).get_json()["policies"]
+    ] == ["Standard"]
 
 
 def test_due_time_set_on_ingest_then_warning_then_breach_once(client, world, post_webhook, inbox, clock, app):
     sup = world.agent("supervisor")
     client.post("/api/sla/policies", json=POLICY, headers=sup["auth"])
-    create_rule(inbox, sup["id"], {"name": "breach escalates", "trigger": "time.passed",
-                                   "conditions": [{"field": "sla.event", "op": "equals", "value": "breached"}],
-                                   "actions": [{"type": "escalate"}, {"type": "set_priority", "value": 99}]})
+    create_rule(
+        inbox,
+        sup["id"],
+        {
+            "name": "breach escalates",
+            "trigger": "time.passed",
+            "conditions": [{"field": "sla.event", "op": "equals", "value": "breached"}],
+            "actions": [{"type": "escalate"}, {"type": "set_priority", "value": 99}],
+        },
+    )
     channel_id, secret = world.webhook_channel("Support")
     post_webhook(channel_id, secret, message("s1", "hello?"))
     conv = _conv(client, sup)

@@ -17,7 +17,12 @@ START = datetime(2024, 3, 4, 12, 0, tzinfo=UTC)
 
 def _burst(post_webhook, channel_id, secret, n, prefix="b"):
     for i in range(n):
-        assert post_webhook(channel_id, secret, message(f"{prefix}{i}", ANGRY, author=f"{prefix}a{i}")).status_code < 300
+        assert (
+            post_webhook(
+                channel_id, secret, message(f"{prefix}{i}", ANGRY, author=f"{prefix}a{i}")
+            ).status_code
+            < 300
+        )
 
 
 def _alerts(inbox):
@@ -25,7 +30,9 @@ def _alerts(inbox):
         return list(s.scalars(select(SpikeAlert)))
 
 
-def test_burst_raises_one_alert_at_the_dashboard_with_its_messages(app, inbox, world, post_webhook, clock, client):
+def test_burst_raises_one_alert_at_the_dashboard_with_its_messages(
+    app, inbox, world, post_webhook, clock, client
+):
     clock.now_value = START
     sup = world.agent("supervisor", teams=())
     agent = world.agent()
@@ -42,7 +49,9 @@ def test_burst_raises_one_alert_at_the_dashboard_with_its_messages(app, inbox, w
     assert len(got["messages"]) == 10 and all(m["text"] == ANGRY for m in got["messages"])
     assert not [p for p in plain.get_received() if p["name"] == "alert.spike"]
     # The drill-down of the alert lists exactly those messages.
-    listed = client.get(f"/api/dashboard/messages?alert={got['id']}", headers=sup["auth"]).get_json()["messages"]
+    listed = client.get(f"/api/dashboard/messages?alert={got['id']}", headers=sup["auth"]).get_json()[
+        "messages"
+    ]
     assert sorted(m["id"] for m in listed) == sorted(got["message_ids"])
     # The storm continues in the next bucket: same episode, no second alert.
     _burst(post_webhook, channel_id, secret, 12, prefix="c")

@@ -161,11 +161,15 @@ def test_a_broken_row_raises_sqlalchemys_integrity_error(inbox: Inbox) -> None:
         assert list(s.scalars(select(Customer.id).where(Customer.first_identity_key == "dup"))) == []
 
 
-_json_scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.floats(allow_nan=False) | st.text()
+_json_scalars = (
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False) | st.text()
+)
 _json_values = st.recursive(
     _json_scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(max_size=5) | st.integers(-99, 99), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=5) | st.integers(-99, 99), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 

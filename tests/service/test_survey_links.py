@@ -15,8 +15,11 @@ def test_resolution_sends_survey_links_through_the_outbox(client, world, post_we
     channel_id, secret = world.webhook_channel()
     post_webhook(channel_id, secret, message("s1", "Thanks, all sorted now"))
     cid = client.get("/api/conversations", headers=agent["auth"]).get_json()["conversations"][0]["id"]
-    client.patch(f"/api/conversations/{cid}", json={"status": "resolved", "assignee_id": agent["id"]},
-                 headers=agent["auth"])
+    client.patch(
+        f"/api/conversations/{cid}",
+        json={"status": "resolved", "assignee_id": agent["id"]},
+        headers=agent["auth"],
+    )
     assert send_surveys(inbox) == 2  # CSAT and NPS
     assert send_surveys(inbox) == 0  # once per resolution
     with inbox.read() as s:

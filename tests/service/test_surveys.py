@@ -17,14 +17,20 @@ def _resolved_conversation(client, world, post_webhook):
     channel_id, secret = world.webhook_channel()
     post_webhook(channel_id, secret, message("m1", "My order is late"))
     conv = client.get("/api/conversations", headers=sup["auth"]).get_json()["conversations"][0]
-    client.patch(f"/api/conversations/{conv['id']}", json={"status": "resolved", "assignee_id": agent["id"]},
-                 headers=sup["auth"])
+    client.patch(
+        f"/api/conversations/{conv['id']}",
+        json={"status": "resolved", "assignee_id": agent["id"]},
+        headers=sup["auth"],
+    )
     return conv["id"], agent, sup
 
 
 def _tokens(inbox, conv_id):
     with inbox.read() as s:
-        return {r.kind: r for r in s.scalars(select(SurveyResponse).where(SurveyResponse.conversation_id == conv_id))}
+        return {
+            r.kind: r
+            for r in s.scalars(select(SurveyResponse).where(SurveyResponse.conversation_id == conv_id))
+        }
 
 
 def _csrf(html: str) -> str:
@@ -47,8 +53,10 @@ def test_public_page_stores_the_answer_with_csrf(app, inbox, world, post_webhook
     page = anon.get(f"/survey/{token}")
     assert page.status_code == 200 and "How satisfied" in page.get_data(as_text=True)
     assert anon.post(f"/survey/{token}", data={"rating": "5"}).status_code == 400  # no CSRF token
-    ok = anon.post(f"/survey/{token}", data={"rating": "5", "comment": "quick, thanks",
-                                             "csrf_token": _csrf(page.get_data(as_text=True))})
+    ok = anon.post(
+        f"/survey/{token}",
+        data={"rating": "5", "comment": "quick, thanks", "csrf_token": _csrf(page.get_data(as_text=True))},
+    )
     assert ok.status_code == 200 and "Thank you" in ok.get_data(as_text=True)
     r = _tokens(inbox, conv_id)["csat"]
     assert (r.rating, r.comment, r.agent_id) == (5, "quick, thanks", agent["id"])
@@ -64,10 +72,14 @@ def test_detractor_reopens_and_escalates(app, inbox, world, post_webhook, client
     watcher = sio_client(app, sup["token"])
     anon = app.test_client()
     page = anon.get(f"/survey/{token}")
-    bad = anon.post(f"/survey/{token}", data={"rating": "11", "csrf_token": _csrf(page.get_data(as_text=True))})
+    bad = anon.post(
+        f"/survey/{token}", data={"rating": "11", "csrf_token": _csrf(page.get_data(as_text=True))}
+    )
     assert bad.status_code == 400
-    anon.post(f"/survey/{token}", data={"rating": "3", "comment": "never again",
-                                        "csrf_token": _csrf(page.get_data(as_text=True))})
+    anon.post(
+        f"/survey/{token}",
+        data={"rating": "3", "comment": "never again", "csrf_token": _csrf(page.get_data(as_text=True))},
+    )
     got = wait_for(watcher, "conversation.escalated")
     assert got["conversation"]["id"] == conv_id and "NPS 3" in got["reason"]
     with inbox.read() as s:

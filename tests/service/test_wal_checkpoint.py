@@ -16,7 +16,8 @@ BATCH_ROWS = 50  # about 100 KB a batch
 def _write_batch(engine, n: int = BATCH_ROWS) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql(
-            "INSERT INTO t (body) VALUES " + ", ".join(["(?)"] * n), tuple(os.urandom(1000).hex() for _ in range(n))
+            "INSERT INTO t (body) VALUES " + ", ".join(["(?)"] * n),
+            tuple(os.urandom(1000).hex() for _ in range(n)),
         )
 
 

@@ -119,10 +119,18 @@ def test_rules_see_open_conversations_last_csat_and_business_hours(world, client
     from inbox.models import Rule
 
     with inbox.unit_of_work() as uow:
-        uow.session.add(Rule(name="Busy customer", trigger="message.created", position=9, conditions=[
-            {"field": "customer.open_conversations", "op": "gte", "value": 2},
-            {"field": "time.business_hours", "op": "equals", "value": True}],
-            actions=[{"type": "add_label", "label": "busy"}]))
+        uow.session.add(
+            Rule(
+                name="Busy customer",
+                trigger="message.created",
+                position=9,
+                conditions=[
+                    {"field": "customer.open_conversations", "op": "gte", "value": 2},
+                    {"field": "time.business_hours", "op": "equals", "value": True},
+                ],
+                actions=[{"type": "add_label", "label": "busy"}],
+            )
+        )
     sup = world.agent("supervisor")
     a_id, a_secret = world.webhook_channel()
     post_webhook(a_id, a_secret, message("o1", "first question", author="same", thread="t1"))

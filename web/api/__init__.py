@@ -45,8 +45,18 @@ def endpoint(
     """Register a view on the blueprint and describe it for /api/openapi.json."""
 
     def deco(view: Callable[..., Any]) -> Callable[..., Any]:
-        SPEC.append({"rule": "/api" + rule, "methods": methods, "summary": summary, "body": body,
-                     "query": query or {}, "public": public, "status": status, "doc": (view.__doc__ or "").strip()})
+        SPEC.append(
+            {
+                "rule": "/api" + rule,
+                "methods": methods,
+                "summary": summary,
+                "body": body,
+                "query": query or {},
+                "public": public,
+                "status": status,
+                "doc": (view.__doc__ or "").strip(),
+            }
+        )
         bp.add_url_rule(rule, view_func=view, methods=methods)
         return view
 
@@ -57,26 +67,50 @@ def endpoint(
 def openapi() -> Any:
     """The OpenAPI 3.1 document, generated from the registered endpoints and their pydantic models."""
     paths: dict[str, dict[str, Any]] = {}
-    schemas: dict[str, Any] = {"Error": {
-        "type": "object",
-        "properties": {"error": {"type": "object", "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}}}},
-    }}
+    schemas: dict[str, Any] = {
+        "Error": {
+            "type": "object",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "field": {"type": ["string", "null"]},
+                    },
+                }
+            },
+        }
+    }
     for e in SPEC:
         path = e["rule"].replace("<int:", "{").replace("<", "{").replace(">", "}")
-        params = [{"name": p.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
-                  for p in path.split("/") if p.startswith("{")]
-        params += [{"name": k, "in": "query", "required": False, "schema": {"type": "string"}, "description": v}
-                   for k, v in e["query"].items()]
+        params = [
+            {"name": p.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in path.split("/")
+            if p.startswith("{")
+        ]
+        params += [
+            {"name": k, "in": "query", "required": False, "schema": {"type": "string"}, "description": v}
+            for k, v in e["query"].items()
+        ]
         for method in e["methods"]:
             op: dict[str, Any] = {
                 "summary": e["summary"],
                 "description": e["doc"],
                 "parameters": params,
                 "responses": {
-                    str(e["status"]): {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
-                    "400": {"description": "Invalid input", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                    "401": {"description": "Not authenticated", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    str(e["status"]): {
+                        "description": "OK",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "400": {
+                        "description": "Invalid input",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                    "401": {
+                        "description": "Not authenticated",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
                 },
             }
             if not e["public"]:
@@ -86,19 +120,45 @@ def openapi() -> Any:
                 schema = e["body"].model_json_schema(ref_template="#/components/schemas/{model}")
                 schemas.update(schema.pop("$defs", {}))
                 schemas[name] = schema
-                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+                }
             paths.setdefault(path, {})[method.lower()] = op
-    return jsonify({
-        "openapi": "3.1.0",
-        "info": {"title": "Murmur API", "version": "0.1.0",
-                 "description": "Social CRM and support inbox. Errors are {\"error\": {code, message, field}}."},
-        "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer"},
-            "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
-    })
+    return jsonify(
+        {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "Murmur API",
+                "version": "0.1.0",
+                "description": 'Social CRM and support inbox. Errors are {"error": {code, message, field}}.',
+            },
+            "paths": paths,
+            "components": {
+                "schemas": schemas,
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                    "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                },
+            },
+        }
+    )
 
 
 def load_views() -> None:
     """Import the view modules so their endpoints register (once)."""
-    from web.api import admin, analytics, channels, conversations, customers, dashboard, me, rules, sla, search, merge, bulk, canned  # noqa: F401, I001
+    from web.api import (  # noqa: F401, I001
+        admin,
+        analytics,
+        channels,
+        conversations,
+        customers,
+        dashboard,
+        me,
+        rules,
+        sla,
+        search,
+        merge,
+        bulk,
+        canned,
+    )

@@ -17,8 +17,9 @@ class SentimentCorrection(BaseModel):
     label: Literal["negative", "neutral", "positive"]
 
 
-@endpoint("/messages/<int:message_id>/sentiment", ["PUT"], "Correct a message's sentiment",
-          body=SentimentCorrection)
+@endpoint(
+    "/messages/<int:message_id>/sentiment", ["PUT"], "Correct a message's sentiment", body=SentimentCorrection
+)
 def put_sentiment(message_id: int) -> Any:
     """The correction is stored with who made it and wins over the model in every figure and rank."""
     body = parse(SentimentCorrection, json_body())

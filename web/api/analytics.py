@@ -61,8 +61,12 @@ def post_orders() -> Any:
     return jsonify(result.as_dict())
 
 
-@endpoint("/analytics/funnel", ["GET"], "Lifecycle funnel over a period",
-          query={"from": "ISO date (default 30 days ago)", "to": "ISO date (default now)"})
+@endpoint(
+    "/analytics/funnel",
+    ["GET"],
+    "Lifecycle funnel over a period",
+    query={"from": "ISO date (default 30 days ago)", "to": "ISO date (default now)"},
+)
 def funnel() -> Any:
     """Counts and conversion between lifecycle stages for customers with a stage change in the period."""
     end = parse_time("to") or inbox().clock()
@@ -75,7 +79,12 @@ def winback() -> Any:
     """Churn-risk customers with the reason and their last conversations; CSV with format=csv."""
     rows = reporting_winback.churn_risk(inbox(), g.agent_id)
     if wants_csv():
-        flat = [{**{k: v for k, v in r.items() if k != "conversations"},
-                 "conversation_ids": " ".join(str(c["id"]) for c in r["conversations"])} for r in rows]
+        flat = [
+            {
+                **{k: v for k, v in r.items() if k != "conversations"},
+                "conversation_ids": " ".join(str(c["id"]) for c in r["conversations"]),
+            }
+            for r in rows
+        ]
         return csv_response(flat, "murmur-winback.csv")
     return jsonify({"customers": rows, "count": len(rows)})

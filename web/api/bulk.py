@@ -21,7 +21,9 @@ class BulkIn(BaseModel):
     assignee_id: int | None = Field(default=None, description="assign: the agent, or null to unassign")
     labels: list[str] | None = Field(default=None, description="label: labels to add")
     remove_labels: list[str] | None = Field(default=None, description="label: labels to take off")
-    status: Literal["open", "pending", "snoozed", "resolved"] | None = Field(default=None, description="status")
+    status: Literal["open", "pending", "snoozed", "resolved"] | None = Field(
+        default=None, description="status"
+    )
 
 
 @endpoint("/conversations/bulk", ["POST"], "Apply one action to many conversations", body=BulkIn)

@@ -12,7 +12,10 @@ from web.api import endpoint
 from web.auth import inbox
 from web.errors import ApiError
 
-QUERY = {"q": "text to find in the shortcut or the text (any case); empty lists all", "limit": "1 to 50 (default 20)"}
+QUERY = {
+    "q": "text to find in the shortcut or the text (any case); empty lists all",
+    "limit": "1 to 50 (default 20)",
+}
 
 
 @endpoint("/canned-responses", ["GET"], "Canned responses, for the reply box's / picker", query=QUERY)
@@ -28,8 +31,11 @@ def list_canned() -> Any:
     stmt = select(CannedResponse).order_by(CannedResponse.shortcut)
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(CannedResponse.shortcut.ilike(like, escape="\\"),
-                              CannedResponse.text.ilike(like, escape="\\")))
+        stmt = stmt.where(
+            or_(
+                CannedResponse.shortcut.ilike(like, escape="\\"), CannedResponse.text.ilike(like, escape="\\")
+            )
+        )
     with inbox().read() as s:
         rows = [{"id": c.id, "shortcut": c.shortcut, "text": c.text} for c in s.scalars(stmt.limit(200))]
     if q:

@@ -34,7 +34,13 @@ def create_channel() -> Any:
     """Secrets are encrypted at rest; a generated webhook secret is returned once, here."""
     body = parse(ChannelIn, json_body())
     channel, generated = svc.create_channel(
-        inbox(), g.agent_id, body.kind, body.name, body.settings, body.secrets, body.team_id,
+        inbox(),
+        g.agent_id,
+        body.kind,
+        body.name,
+        body.settings,
+        body.secrets,
+        body.team_id,
         body.poll_interval_seconds,
     )
     if generated:
@@ -49,8 +55,9 @@ def webhook(channel_id: int) -> Any:
     A repeated delivery of a stored external id stores nothing new and still answers 200.
     """
     result = svc.receive_webhook(inbox(), channel_id, dict(request.headers), request.get_data(cache=False))
-    return jsonify({"stored": result.stored, "duplicates": result.duplicates,
-                    "message_ids": list(result.message_ids)})
+    return jsonify(
+        {"stored": result.stored, "duplicates": result.duplicates, "message_ids": list(result.message_ids)}
+    )
 
 
 class ChannelPatch(BaseModel):
@@ -68,7 +75,9 @@ def channel_kinds() -> Any:
     return jsonify({"kinds": svc.kinds_catalogue()})
 
 
-@endpoint("/channels/<int:channel_id>", ["PATCH"], "Edit, pause or resume a channel (admin)", body=ChannelPatch)
+@endpoint(
+    "/channels/<int:channel_id>", ["PATCH"], "Edit, pause or resume a channel (admin)", body=ChannelPatch
+)
 def patch_channel(channel_id: int) -> Any:
     """Secrets given are merged in and re-encrypted; a blank secret value removes it."""
     changes = parse(ChannelPatch, json_body()).model_dump(exclude_unset=True)
@@ -88,11 +97,22 @@ def poll_channel(channel_id: int) -> Any:
     with inbox().read() as s:
         svc.require_admin(s, g.agent_id)
     report = poll(inbox(), channel_id, force=True)
-    return jsonify({"ran": report.ran, "status": report.status, "fetched": report.fetched, "stored": report.stored,
-                    "skipped": report.skipped, "error": report.error, "health": report.health})
+    return jsonify(
+        {
+            "ran": report.ran,
+            "status": report.status,
+            "fetched": report.fetched,
+            "stored": report.stored,
+            "skipped": report.skipped,
+            "error": report.error,
+            "health": report.health,
+        }
+    )
 
 
-@endpoint("/channels/<int:channel_id>/webhook", ["GET"], "Subscription handshake (Meta hub.challenge)", public=True)
+@endpoint(
+    "/channels/<int:channel_id>/webhook", ["GET"], "Subscription handshake (Meta hub.challenge)", public=True
+)
 def webhook_handshake(channel_id: int) -> Any:
     """Answers the network's verification request with its challenge, or 403 when the token is wrong."""
     from connectors.errors import SignatureError

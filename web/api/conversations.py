@@ -42,7 +42,7 @@ FILTERS = {
     "limit": "at most 200 (default 50)",
     "offset": "for paging",
     "updated_since": "ISO 8601 time: only conversations changed since then, any status unless `status` is "
-                     "given, oldest change first; the answer's `next_since` is the value to send next time",
+    "given, oldest change first; the answer's `next_since` is the value to send next time",
 }
 # next_since reaches back this far, so a change committed while the list was being read is fetched
 # again next time rather than lost; the client upserts by id, so the overlap costs no duplicates
@@ -104,8 +104,12 @@ def get_conversation(conversation_id: int) -> Any:
     return jsonify(svc.get_conversation(inbox(), g.agent_id, conversation_id))
 
 
-@endpoint("/conversations/<int:conversation_id>", ["PATCH"], "Change status, assignee or labels",
-          body=ConversationPatch)
+@endpoint(
+    "/conversations/<int:conversation_id>",
+    ["PATCH"],
+    "Change status, assignee or labels",
+    body=ConversationPatch,
+)
 def patch_conversation(conversation_id: int) -> Any:
     body = parse(ConversationPatch, json_body())
     changes = body.model_dump(exclude_unset=True)
@@ -114,8 +118,13 @@ def patch_conversation(conversation_id: int) -> Any:
     return jsonify(svc.update_conversation(inbox(), g.agent_id, conversation_id, changes))
 
 
-@endpoint("/conversations/<int:conversation_id>/replies", ["POST"], "Reply (through the outbox) or add a note",
-          body=ReplyIn, status=201)
+@endpoint(
+    "/conversations/<int:conversation_id>/replies",
+    ["POST"],
+    "Reply (through the outbox) or add a note",
+    body=ReplyIn,
+    status=201,
+)
 def post_reply(conversation_id: int) -> Any:
     """A reply is queued in the outbox and sent by a worker with retries; `private: true` stores a note."""
     body = parse(ReplyIn, json_body())

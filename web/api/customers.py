@@ -11,6 +11,8 @@ from web.api import endpoint
 from web.auth import inbox
 
 
-@endpoint("/customers/<int:customer_id>", ["GET"], "A customer with identities and full cross-channel history")
+@endpoint(
+    "/customers/<int:customer_id>", ["GET"], "A customer with identities and full cross-channel history"
+)
 def get_customer(customer_id: int) -> Any:
     return jsonify(svc.get_customer(inbox(), g.agent_id, customer_id))

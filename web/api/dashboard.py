@@ -25,8 +25,11 @@ FILTERS = {
     "format": "json (default) or csv",
 }
 TABLES = {
-    "volume": lambda d: [{k: v for k, v in r.items() if not k.startswith("drill") and k != "percent"}
-                         | {f"{k}_percent": v for k, v in r["percent"].items()} for r in d["volume"]],
+    "volume": lambda d: [
+        {k: v for k, v in r.items() if not k.startswith("drill") and k != "percent"}
+        | {f"{k}_percent": v for k, v in r["percent"].items()}
+        for r in d["volume"]
+    ],
     "top_negative": lambda d: [_flat_message(m) for m in d["top_negative"]],
     "top_positive": lambda d: [_flat_message(m) for m in d["top_positive"]],
     "influencers_reach": lambda d: _strip(d["influencers"]["by_reach"]),
@@ -36,7 +39,9 @@ TABLES = {
     "surveys_by_agent": lambda d: [_flat_survey(r) for r in d["surveys"]["by_agent"]],
     "surveys_by_team": lambda d: [_flat_survey(r) for r in d["surveys"]["by_team"]],
     "surveys_by_channel": lambda d: [_flat_survey(r) for r in d["surveys"]["by_channel"]],
-    "alerts": lambda d: [{**r, "message_ids": " ".join(map(str, r["message_ids"]))} for r in _strip(d["alerts"])],
+    "alerts": lambda d: [
+        {**r, "message_ids": " ".join(map(str, r["message_ids"]))} for r in _strip(d["alerts"])
+    ],
 }
 
 
@@ -46,10 +51,18 @@ def _strip(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _flat_message(m: dict[str, Any]) -> dict[str, Any]:
     author = m.get("author") or {}
-    return {"id": m["id"], "conversation_id": m["conversation_id"], "created_at": m["created_at"],
-            "channel": m["channel"], "language": m["language"], "sentiment": m["sentiment"],
-            "sentiment_label": m["sentiment_label"], "author_handle": author.get("handle"),
-            "author_followers": author.get("followers"), "text": m["text"]}
+    return {
+        "id": m["id"],
+        "conversation_id": m["conversation_id"],
+        "created_at": m["created_at"],
+        "channel": m["channel"],
+        "language": m["language"],
+        "sentiment": m["sentiment"],
+        "sentiment_label": m["sentiment_label"],
+        "author_handle": author.get("handle"),
+        "author_followers": author.get("followers"),
+        "text": m["text"],
+    }
 
 
 def _flat_survey(r: dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +87,11 @@ def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
         writer.writeheader()
         for r in rows:
             writer.writerow({k: _safe(v) for k, v in r.items()})
-    return Response(buf.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        buf.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def parse_time(name: str) -> datetime | None:
@@ -91,8 +107,14 @@ def parse_time(name: str) -> datetime | None:
 
 def filters_from_request() -> Filters:
     a = request.args
-    return make_filters(inbox().clock(), parse_time("from"), parse_time("to"), a.get("channel"), a.get("language"),
-                        a.get("bucket") or None)
+    return make_filters(
+        inbox().clock(),
+        parse_time("from"),
+        parse_time("to"),
+        a.get("channel"),
+        a.get("language"),
+        a.get("bucket") or None,
+    )
 
 
 def _int(name: str) -> int | None:
@@ -112,8 +134,12 @@ def wants_csv() -> bool:
     return fmt == "csv"
 
 
-@endpoint("/dashboard", ["GET"], "Reputation dashboard figures",
-          query={**FILTERS, "table": f"with format=csv, one of {', '.join(TABLES)} (default volume)"})
+@endpoint(
+    "/dashboard",
+    ["GET"],
+    "Reputation dashboard figures",
+    query={**FILTERS, "table": f"with format=csv, one of {', '.join(TABLES)} (default volume)"},
+)
 def dashboard() -> Any:
     """Volume and sentiment over time, shares, net sentiment, top mentions, influencers, rising terms,
     response and resolution times against SLA, CSAT and NPS. Each figure has a `drill` with the query
@@ -127,27 +153,41 @@ def dashboard() -> Any:
     return jsonify(data)
 
 
-@endpoint("/dashboard/messages", ["GET"], "The messages behind a dashboard figure", query={
-    **FILTERS,
-    "sentiment": "positive, neutral or negative",
-    "term": "a term or #hashtag (as listed in rising_terms)",
-    "author": "author identity id",
-    "message": "one message id",
-    "conversation": "conversation id",
-    "alert": "spike alert id: the messages it counted",
-    "sla": "first_response_met|breached, resolution_met|breached",
-    "survey": "csat, nps, detractor or any",
-    "survey_group": "agent:<id>, team:<id> or channel:<name>",
-    "limit": "at most 500 (default 200)",
-    "offset": "for paging",
-})
+@endpoint(
+    "/dashboard/messages",
+    ["GET"],
+    "The messages behind a dashboard figure",
+    query={
+        **FILTERS,
+        "sentiment": "positive, neutral or negative",
+        "term": "a term or #hashtag (as listed in rising_terms)",
+        "author": "author identity id",
+        "message": "one message id",
+        "conversation": "conversation id",
+        "alert": "spike alert id: the messages it counted",
+        "sla": "first_response_met|breached, resolution_met|breached",
+        "survey": "csat, nps, detractor or any",
+        "survey_group": "agent:<id>, team:<id> or channel:<name>",
+        "limit": "at most 500 (default 200)",
+        "offset": "for paging",
+    },
+)
 def dashboard_messages() -> Any:
     """Inbound messages matching the dashboard filters and one drill key, newest first."""
     a = request.args
-    d = Drill(sentiment=a.get("sentiment") or None, term=a.get("term") or None, author=_int("author"),
-              message=_int("message"), conversation=_int("conversation"), alert=_int("alert"),
-              sla=a.get("sla") or None, survey=a.get("survey") or None, survey_group=a.get("survey_group") or None,
-              limit=_int("limit") or 200, offset=_int("offset") or 0)
+    d = Drill(
+        sentiment=a.get("sentiment") or None,
+        term=a.get("term") or None,
+        author=_int("author"),
+        message=_int("message"),
+        conversation=_int("conversation"),
+        alert=_int("alert"),
+        sla=a.get("sla") or None,
+        survey=a.get("survey") or None,
+        survey_group=a.get("survey_group") or None,
+        limit=_int("limit") or 200,
+        offset=_int("offset") or 0,
+    )
     rows = reporting.messages(inbox(), g.agent_id, filters_from_request(), d)
     if wants_csv():
         return csv_response([_flat_message(m) for m in rows], "murmur-messages.csv")

@@ -17,14 +17,18 @@ class MergeIn(BaseModel):
     other_id: int
 
 
-@endpoint("/customers/<int:customer_id>/merge-suggestions", ["GET"], "Customers that look like the same person")
+@endpoint(
+    "/customers/<int:customer_id>/merge-suggestions", ["GET"], "Customers that look like the same person"
+)
 def merge_suggestions(customer_id: int) -> Any:
     """`{customer_id, suggestions: [{customer (with identities), confidence 0..1, evidence: [{kind: email|phone|
     handle|handle+name, value, ours, theirs, weight}]}]}`, most confident first; only customers the caller may see."""
     return jsonify(svc.suggest_merges(inbox(), g.agent_id, customer_id))
 
 
-@endpoint("/customers/<int:customer_id>/merge", ["POST"], "Merge another customer into this one", body=MergeIn)
+@endpoint(
+    "/customers/<int:customer_id>/merge", ["POST"], "Merge another customer into this one", body=MergeIn
+)
 def merge(customer_id: int) -> Any:
     """Identities, conversations, messages, orders and surveys of `other_id` move here; this customer's
     values win and its blanks are filled. Answers `{merge_id, survivor, merged_id, moved: {kind: count}}`;

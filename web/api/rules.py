@@ -131,14 +131,20 @@ def delete_subscription(sub_id: int) -> Any:
     return "", 204
 
 
-@endpoint("/webhooks/deliveries", ["GET"], "Outbound deliveries with their answers",
-          query={"status": "queued, sent or failed", "limit": "at most 500 (default 100)"})
+@endpoint(
+    "/webhooks/deliveries",
+    ["GET"],
+    "Outbound deliveries with their answers",
+    query={"status": "queued, sent or failed", "limit": "at most 500 (default 100)"},
+)
 def list_deliveries() -> Any:
     try:
         limit = int(request.args.get("limit", 100))
     except ValueError:
         raise ApiError(400, "invalid", "limit must be a whole number", "limit") from None
-    return jsonify({"deliveries": webhooks_out.list_deliveries(inbox(), g.agent_id, request.args.get("status"), limit)})
+    return jsonify(
+        {"deliveries": webhooks_out.list_deliveries(inbox(), g.agent_id, request.args.get("status"), limit)}
+    )
 
 
 @endpoint("/webhooks/deliveries/<int:delivery_id>/replay", ["POST"], "Send a delivery again", status=201)

@@ -19,6 +19,19 @@ from web.bench.throughput import (
 )
 
 __all__ = [
-    "Figure", "bare_round_trip", "english_texts", "machine", "main", "mastodon_poll_rate", "pipeline_rate",
-    "profile_pipeline", "rule_rate", "run_all", "sentiment_rate", "serve_bare", "table", "texts", "webhook_latency",
+    "Figure",
+    "bare_round_trip",
+    "english_texts",
+    "machine",
+    "main",
+    "mastodon_poll_rate",
+    "pipeline_rate",
+    "profile_pipeline",
+    "rule_rate",
+    "run_all",
+    "sentiment_rate",
+    "serve_bare",
+    "table",
+    "texts",
+    "webhook_latency",
 ]

@@ -191,5 +191,3 @@ def _warm_scorers(corpus: Sequence[tuple[str, str | None]]) -> None:
 
 
 # --- (a) pipeline throughput -----------------------------------------------------------------------
-
-

@@ -163,4 +163,3 @@ def main() -> None:  # pragma: no cover - `python -m web.bench [--quick|--profil
         print(profile_pipeline())
     else:
         run_all(quick="--quick" in sys.argv)
-

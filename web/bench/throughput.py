@@ -166,5 +166,3 @@ def mastodon_poll_rate(n: int = 2000, workdir: Path | None = None) -> dict[str, 
 
 
 # --- (b) latency through a real web process --------------------------------------------------------
-
-

@@ -145,6 +145,8 @@ def test_bad_credentials_are_permanent(case):
     """Only channels with credentials (a public feed has none to get wrong)."""
     clock = FakeClock()
     with case.standin(clock=clock) as server:
-        bad = registry.create(case.kind, case.settings(server), {k: "wrong" for k in case.secrets}, clock=clock)
+        bad = registry.create(
+            case.kind, case.settings(server), {k: "wrong" for k in case.secrets}, clock=clock
+        )
         out = run(bad, PollState(), DedupStore(), clock)
     assert out.health.status == "failing" and "wrong" not in (out.health.last_error or "")

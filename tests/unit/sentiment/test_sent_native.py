@@ -56,7 +56,12 @@ print(json.dumps({"native": sentiment.NATIVE, "rows": out}))
 def _probe(native: bool) -> dict:
     env = {**os.environ, "MURMUR_NATIVE": "1" if native else "0"}
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(ROOT)], env=env, capture_output=True, text=True, timeout=300, check=True
+        [sys.executable, "-c", _PROBE, str(ROOT)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     return json.loads(done.stdout)
 
@@ -70,7 +75,9 @@ def test_compiled_and_plain_python_agree_exactly() -> None:
         assert a == b
 
 
-@pytest.mark.skipif(os.environ.get("MURMUR_TEST_NATIVE") != "1", reason="needs MURMUR_TEST_NATIVE=1 (make test)")
+@pytest.mark.skipif(
+    os.environ.get("MURMUR_TEST_NATIVE") != "1", reason="needs MURMUR_TEST_NATIVE=1 (make test)"
+)
 def test_make_test_runs_the_compiled_build() -> None:
     assert sentiment.NATIVE is None, sentiment.NATIVE
     assert sentiment.scoring.__file__.endswith(".so")
@@ -80,7 +87,9 @@ def _fake_build(root: Path, sources: Path, **changes: object) -> None:
     root.mkdir(parents=True, exist_ok=True)
     manifest = {
         "python": sys.version,
-        "sources": {n: hashlib.sha256((sources / f"{n}.py").read_bytes()).hexdigest() for n in _native.COMPILED},
+        "sources": {
+            n: hashlib.sha256((sources / f"{n}.py").read_bytes()).hexdigest() for n in _native.COMPILED
+        },
     }
     manifest.update(changes)
     (root / _native.MANIFEST).write_text(json.dumps(manifest))
@@ -95,7 +104,9 @@ def source_dir(tmp_path: Path) -> Path:
     return here
 
 
-def test_stale_or_foreign_builds_are_not_used(tmp_path: Path, source_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stale_or_foreign_builds_are_not_used(
+    tmp_path: Path, source_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "native"
     monkeypatch.setattr(_native, "native_root", lambda: root)
     monkeypatch.delenv("MURMUR_NATIVE", raising=False)
