@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, select
+import orjson
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from escalation import Action, Condition, Firing, Rule, evaluate
@@ -23,22 +25,36 @@ from inbox.sql import dialect_of, in_list, list_param
 
 def load_rules(session: Session, trigger: str | None = None) -> list[Rule]:
     """Enabled rules in order, with canned replies resolved to their text (read once per batch)."""
-    rules = [to_rule(r) for r in session.execute(_rules_query(trigger is not None), {"trigger": trigger})]
+    rows = session.execute(_rules_query(trigger is not None), {"trigger": trigger})
+    keyed = [(key, _kept(key, row, _parsed_rule)) for row in rows for key in (tuple(row),)]
     wanted = {
         a.params["canned_id"]
-        for r in rules
+        for _, r in keyed
         for a in r.actions
         if a.type == "send_canned" and a.params.get("canned_id") is not None
     }
     if not wanted:
-        return rules
+        return [r for _, r in keyed]
     texts = dict(
         session.execute(
             select(CannedResponse.id, CannedResponse.text).where(CannedResponse.id.in_(wanted))
         ).all()
     )
-    return [
-        replace(
+    return [_with_canned(key, r, texts) for key, r in keyed]
+
+
+def _with_canned(key: tuple[Any, ...], rule: Rule, texts: dict[int, str]) -> Rule:
+    used = [
+        texts.get(a.params["canned_id"], "")
+        for a in rule.actions
+        if a.type == "send_canned" and a.params.get("canned_id") is not None
+    ]
+    if not used:
+        return rule
+    return _kept(
+        (*key, *used),
+        rule,
+        lambda r: replace(
             r,
             actions=tuple(
                 Action(a.type, {**a.params, "text": texts.get(a.params["canned_id"], "")})
@@ -46,18 +62,48 @@ def load_rules(session: Session, trigger: str | None = None) -> list[Rule]:
                 else a
                 for a in r.actions
             ),
-        )
-        for r in rules
-    ]
+        ),
+    )
+
+
+# `escalation.Rule`s kept by their stored content. The leaf prepares a rule once per Rule
+# object (operators resolved, values coerced, regexes compiled) and keeps a batch's plan by
+# the objects' identity, so rules rebuilt from their rows for every batch were prepared anew
+# every time. Keyed by content (the row as read, JSON as text), an edited rule is a new key,
+# so an entry can never be stale; the bound only stops edits from growing the dict without end.
+_KEPT: dict[Any, Rule] = {}
+MAX_KEPT_RULES = 1024
+
+
+def _parsed_rule(row: Any) -> Rule:
+    conditions, actions = orjson.loads(row.conditions or "[]"), orjson.loads(row.actions or "[]")
+    return to_rule(SimpleNamespace(**{**row._mapping, "conditions": conditions, "actions": actions}))
+
+
+def _kept(key: Any, source: Any, make: Any) -> Rule:
+    rule = _KEPT.get(key)
+    if rule is None:
+        if len(_KEPT) >= MAX_KEPT_RULES:
+            _KEPT.clear()
+        rule = _KEPT[key] = make(source)
+    return rule
 
 
 @cache
 def _rules_query(by_trigger: bool) -> Any:
-    # Plain rows of the table, not ORM objects: every ingest batch (a webhook delivery is one)
-    # reads the rules only to turn them into `escalation.Rule`s, and loading entities into the
-    # session's identity map cost more than the query itself.
+    # Plain rows, not ORM objects, and the JSON columns as their stored text: every ingest batch
+    # (a webhook delivery is one) reads the rules, but only a rule not seen before in this
+    # process is parsed and turned into an `escalation.Rule` (see `_KEPT`).
     rules = RuleRow.__table__
-    stmt = select(rules).where(rules.c.enabled.is_(True)).order_by(rules.c.position, rules.c.id)
+    stmt = (
+        select(
+            *(rules.c[name] for name in ("id", "name", "trigger", "match", "enabled", "position")),
+            cast(rules.c.conditions, Text).label("conditions"),
+            cast(rules.c.actions, Text).label("actions"),
+        )
+        .where(rules.c.enabled.is_(True))
+        .order_by(rules.c.position, rules.c.id)
+    )
     return stmt.where(rules.c.trigger == bindparam("trigger")) if by_trigger else stmt
 
 
