@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalation import AgentState, Router, RoutingDecision, RoutingRequest
-from inbox.models import Agent, Conversation, Status, Team, agent_teams
+from inbox.models import UNRESOLVED, Agent, Conversation, Team, agent_teams
 from inbox.sql import dialect_of, in_list, list_param
 
 
@@ -52,9 +52,7 @@ def _queries(dialect: str) -> SimpleNamespace:
             Agent.id, Agent.capacity, Agent.languages, Agent.last_assigned_at, Agent.presence
         ).where(Agent.active.is_(True)),
         loads=select(Conversation.assignee_id, func.count())
-        .where(
-            in_list(dialect, Conversation.assignee_id, "ids"), Conversation.status != Status.RESOLVED.value
-        )
+        .where(in_list(dialect, Conversation.assignee_id, "ids"), Conversation.status.in_(UNRESOLVED))
         .group_by(Conversation.assignee_id),
         teams=select(agent_teams.c.agent_id, agent_teams.c.team_id).where(
             in_list(dialect, agent_teams.c.agent_id, "ids")

@@ -20,7 +20,7 @@ from escalation import AgentState, conversations_to_reroute, presence_after_grac
 from inbox import agents, assignment
 from inbox.context import Inbox
 from inbox.events import conversation_rooms
-from inbox.models import Agent, Conversation, ConversationLabel, Customer, Presence, Status
+from inbox.models import UNRESOLVED, Agent, Conversation, ConversationLabel, Customer, Presence
 from inbox.serialize import conversation_dict
 
 DEFAULT_GRACE_SECONDS = 60.0
@@ -169,7 +169,7 @@ def reroute_absent(inbox: Inbox) -> int:
         rows = s.execute(
             select(Conversation.id, Conversation.assignee_id, Conversation.assigned_manually)
             .join(Agent, Agent.id == Conversation.assignee_id)
-            .where(Conversation.status != Status.RESOLVED.value, Agent.presence == Presence.OFFLINE.value)
+            .where(Conversation.status.in_(UNRESOLVED), Agent.presence == Presence.OFFLINE.value)
         ).all()
         if not rows:
             return 0
@@ -220,7 +220,7 @@ def presence_board(inbox: Inbox) -> list[dict[str, Any]]:
         loads = dict(
             s.execute(
                 select(Conversation.assignee_id, func.count())
-                .where(Conversation.status != Status.RESOLVED.value, Conversation.assignee_id.is_not(None))
+                .where(Conversation.status.in_(UNRESOLVED), Conversation.assignee_id.is_not(None))
                 .group_by(Conversation.assignee_id)
             ).all()
         )

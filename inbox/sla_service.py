@@ -33,7 +33,7 @@ from inbox.access import require_manager
 from inbox.context import Inbox, UnitOfWork
 from inbox.errors import NotFound
 from inbox.events import Event, conversation_rooms
-from inbox.models import AuditLog, Conversation, ConversationLabel, Customer, SlaEvent, Status
+from inbox.models import UNRESOLVED, AuditLog, Conversation, ConversationLabel, Customer, SlaEvent
 from inbox.models import SlaPolicy as SlaPolicyRow
 from inbox.rules_service import RuleInvalid
 from inbox.serialize import conversation_dict, iso
@@ -127,7 +127,7 @@ def sla_tick(inbox: Inbox, limit: int = 500) -> int:
             s.scalars(
                 select(Conversation)
                 .where(
-                    Conversation.status != Status.RESOLVED.value,
+                    Conversation.status.in_(UNRESOLVED),
                     or_(
                         Conversation.first_response_due_at <= horizon,
                         Conversation.next_response_due_at <= horizon,

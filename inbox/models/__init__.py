@@ -6,6 +6,7 @@ from inbox.models.audit import AuditLog
 from inbox.models.base import Base, utcnow
 from inbox.models.channels import ChannelAccount
 from inbox.models.conversations import (
+    UNRESOLVED,
     Conversation,
     ConversationLabel,
     Direction,
@@ -46,6 +47,7 @@ __all__ = [
     "Status",
     "SurveyResponse",
     "Team",
+    "UNRESOLVED",
     "agent_teams",
     "utcnow",
 ]

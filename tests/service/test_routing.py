@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from inbox import presence
 from tests.service.conftest import message, sio_client, wait_for
 from web.extensions import socketio
@@ -106,3 +108,86 @@ def test_reconnect_within_grace_keeps_agent_online(app, world, inbox, clock, cli
     board = client.get("/api/agents/presence", headers=sup["auth"]).get_json()["agents"]
     assert next(a for a in board if a["id"] == agent["id"])["presence"] == "online"
     assert client.get("/api/agents/presence", headers=agent["auth"]).status_code == 403
+
+
+def test_pending_and_snoozed_work_counts_toward_capacity_and_resolved_does_not(
+    client, world, post_webhook, inbox, clock
+):
+    from inbox.models import Agent
+
+    sup = world.agent("supervisor", teams=())
+    a = world.agent(online=True)
+    with inbox.unit_of_work() as uow:
+        uow.session.get(Agent, a["id"]).capacity = 2
+    channel_id, secret = world.webhook_channel("Support")
+
+    def arrive(author: str) -> dict:
+        clock.advance(seconds=1)
+        post_webhook(channel_id, secret, message(f"m-{author}", author=author))
+        return next(c for c in _convs(client, sup) if c["subject"] and c["customer_name"] == f"User {author}")
+
+    def set_status(conv: dict, status: str, **extra) -> None:
+        r = client.patch(
+            f"/api/conversations/{conv['id']}", json={"status": status, **extra}, headers=sup["auth"]
+        )
+        assert r.status_code == 200, r.get_json()
+
+    set_status(arrive("r1"), "resolved")
+    set_status(arrive("r2"), "resolved")
+    set_status(arrive("p1"), "pending")  # load 1 of 2: resolved work is not load
+    assert arrive("n1")["assignee_id"] == a["id"]  # load 2 of 2 now
+    assert arrive("n2")["assignee_id"] is None
+    n1 = next(c for c in _convs(client, sup) if c["customer_name"] == "User n1")
+    set_status(n1, "resolved")  # back to load 1 (the pending one)
+    s1 = arrive("s1")
+    assert s1["assignee_id"] == a["id"]
+    set_status(s1, "snoozed", snoozed_until="2099-01-01T00:00:00+00:00")  # snoozed still counts: load 2
+    assert arrive("n3")["assignee_id"] is None
+
+
+def test_agent_load_reads_only_unresolved_index_entries(client, inbox, world, post_webhook, backend):
+    """Resolved conversations pile up for ever; the per-batch load count must find the
+    unresolved ones through the (assignee, status) index, not scan an agent's whole history."""
+    from sqlalchemy import event, insert, select, text
+
+    from inbox import assignment
+    from inbox.models import Conversation
+
+    agent = world.agent(online=True)
+    channel_id, secret = world.webhook_channel("Support")
+    post_webhook(channel_id, secret, message("live", author="live"))
+    table = Conversation.__table__
+    with inbox.unit_of_work() as uow:  # a long history: thousands resolved, one still open
+        row = dict(uow.session.execute(select(table)).mappings().one())
+        row.pop("id")
+        history = [
+            {**row, "thread_key": f"old-{i}", "status": "resolved", "assignee_id": agent["id"]}
+            for i in range(3000)
+        ]
+        uow.session.execute(insert(table), history)
+    with inbox.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+
+    seen: list[tuple[str, Any]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "count(*)" in statement and "assignee_id" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(inbox.engine, "before_cursor_execute", capture)
+    try:
+        with inbox.unit_of_work() as uow:
+            states = assignment.agent_states(uow.session)
+    finally:
+        event.remove(inbox.engine, "before_cursor_execute", capture)
+    assert states[agent["id"]].open_count == 1
+    [(statement, parameters)] = seen
+    with inbox.engine.begin() as conn:
+        if backend == "sqlite":
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            details = " ".join(row[-1] for row in plan)
+            assert "ix_conversations_assignee_status (assignee_id=? AND status=?)" in details, details
+        else:
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+            conds = [line for line in plan.splitlines() if "Index Cond" in line]
+            assert any("status" in c for c in conds), plan  # by either index: `!=` could be neither
