@@ -141,6 +141,38 @@ def _agents(inbox: Any, n: int, capacity: int) -> list[int]:
     return ids
 
 
+def _history(inbox: Any, channel_id: int, agent_ids: Sequence[int], n: int) -> None:
+    """`n` resolved conversations of one old customer, handled in turn by `agent_ids`: what a
+    year of work leaves behind, which per-message queries (an agent's open load) must not scan."""
+    from inbox.models import Conversation, Customer
+    from inbox.sql import insert_rows, insert_with_ids
+
+    then = datetime.now(UTC) - timedelta(days=365)
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        [customer] = insert_with_ids(
+            s, Customer.__table__, [{"name": "Old customer", "attributes": {}, "created_at": then}]
+        )
+        rows = [
+            {
+                "customer_id": customer,
+                "channel_account_id": channel_id,
+                "channel": "webhook",
+                "thread_key": f"history-{i}",
+                "status": "resolved",
+                "assignee_id": agent_ids[i % len(agent_ids)],
+                "priority_components": [],
+                "last_message_at": then,
+                "resolved_at": then,
+                "created_at": then,
+                "updated_at": then,
+            }
+            for i in range(n)
+        ]
+        for i in range(0, n, 50_000):
+            insert_rows(s, Conversation.__table__, rows[i : i + 50_000])
+
+
 def _team_id(inbox: Any, name: str = "Support") -> int:
     from sqlalchemy import select
 

@@ -11,6 +11,7 @@ from typing import Any
 from web.bench.common import (
     ROOT,
     _agents,
+    _history,
     _inbound,
     _sqlite_inbox,
     _team_id,
@@ -27,20 +28,24 @@ def pipeline_rate(
     workdir: Path | None = None,
     profiler: Any = None,
     english_only: bool = False,
+    history: int = 0,
 ) -> dict[str, float]:
     """Messages per second through `inbox.pipeline.ingest` on a fresh SQLite file, with raw VADER's
     rate on the same texts and their ratio. Stored, scored, ranked, ruled, routed and emitted.
 
     The default corpus mixes English, Chinese and Thai like the demo feed; `english_only` keeps
-    the English texts, where VADER does real work too (on CJK it skips nearly everything)."""
+    the English texts, where VADER does real work too (on CJK it skips nearly everything).
+    `history` resolved conversations are there first, as in a database used for a year."""
     from inbox.channels import create_channel
     from inbox.pipeline import ingest
 
     with contextlib.ExitStack() as stack:
         path = workdir or stack.enter_context(_workdir())
         inbox = _sqlite_inbox(path)
-        _agents(inbox, 5, capacity=n + 100)
+        agent_ids = _agents(inbox, 5, capacity=n + 100)
         channel, _ = create_channel(inbox, None, "webhook", "bench", {}, {}, _team_id(inbox))
+        if history:
+            _history(inbox, channel["id"], agent_ids, history)
         corpus = [(t, "en") for t in english_texts(n)] if english_only else texts(n)
         messages = _inbound(corpus, authors=max(3, n // 3))
         # First-call costs stay out of the timing, as for VADER: one message per language loads
