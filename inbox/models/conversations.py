@@ -35,7 +35,10 @@ class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         UniqueConstraint("channel_account_id", "thread_key", name="uq_conversations_thread"),
-        Index("ix_conversations_status", "status"),  # the rank has no index: see migration 0007
+        # Status filters, and the survey job's "resolved since" (migration 0008); the rank has no
+        # index: see migration 0007.
+        Index("ix_conversations_status_resolved", "status", "resolved_at"),
+        Index("ix_conversations_created_at", "created_at"),  # the dashboard's service levels
         # Load counts per agent and per customer come from these alone (migration 0006).
         Index("ix_conversations_assignee_status", "assignee_id", "status"),
         Index("ix_conversations_customer_status", "customer_id", "status"),
@@ -93,6 +96,10 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("channel_account_id", "external_id", name="uq_messages_channel_external"),
         Index("ix_messages_conversation_created", "conversation_id", "created_at"),
+        # Time windows over the whole history (migration 0008): the dashboard by created_at,
+        # the spike and lifecycle jobs by received_at.
+        Index("ix_messages_created_at", "created_at"),
+        Index("ix_messages_received_at", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
