@@ -165,8 +165,9 @@ def test_agent_load_reads_only_unresolved_index_entries(client, inbox, world, po
             for i in range(3000)
         ]
         uow.session.execute(insert(table), history)
-    with inbox.engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    if backend == "postgresql":  # its planner weighs indexes by statistics; SQLite's needs none
+        with inbox.engine.begin() as conn:  # (and SQLite's would outlive the test in the shared file)
+            conn.execute(text("ANALYZE conversations"))
 
     seen: list[tuple[str, Any]] = []
 
