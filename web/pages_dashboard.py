@@ -14,8 +14,7 @@ from flask import Blueprint, g, render_template, request
 
 from inbox import reporting, reporting_winback, surveys_service
 from inbox.errors import InboxError
-from inbox.reporting_filters import Drill
-from web.api.dashboard import _int, filters_from_request
+from web.api.dashboard import drill_from_request, filters_from_request
 from web.auth import inbox
 from web.extensions import csrf
 
@@ -115,17 +114,7 @@ def dashboard_figures() -> Any:
 @bp.get("/dashboard/messages")
 def drill_page() -> Any:
     a = request.args
-    d = Drill(
-        sentiment=a.get("sentiment") or None,
-        term=a.get("term") or None,
-        author=_int("author"),
-        message=_int("message"),
-        conversation=_int("conversation"),
-        alert=_int("alert"),
-        sla=a.get("sla") or None,
-        survey=a.get("survey") or None,
-        survey_group=a.get("survey_group") or None,
-    )
+    d = drill_from_request()
     rows = reporting.messages(inbox(), g.agent_id, filters_from_request(), d)
     return render_template(
         "dashboard_messages.html",

@@ -117,6 +117,24 @@ def filters_from_request() -> Filters:
     )
 
 
+def drill_from_request() -> Drill:
+    """The drill key of a "which messages are behind this figure" request (API and page alike)."""
+    a = request.args
+    return Drill(
+        sentiment=a.get("sentiment") or None,
+        term=a.get("term") or None,
+        author=_int("author"),
+        message=_int("message"),
+        conversation=_int("conversation"),
+        alert=_int("alert"),
+        sla=a.get("sla") or None,
+        survey=a.get("survey") or None,
+        survey_group=a.get("survey_group") or None,
+        limit=_int("limit") or 200,
+        offset=_int("offset") or 0,
+    )
+
+
 def _int(name: str) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
@@ -174,20 +192,7 @@ def dashboard() -> Any:
 )
 def dashboard_messages() -> Any:
     """Inbound messages matching the dashboard filters and one drill key, newest first."""
-    a = request.args
-    d = Drill(
-        sentiment=a.get("sentiment") or None,
-        term=a.get("term") or None,
-        author=_int("author"),
-        message=_int("message"),
-        conversation=_int("conversation"),
-        alert=_int("alert"),
-        sla=a.get("sla") or None,
-        survey=a.get("survey") or None,
-        survey_group=a.get("survey_group") or None,
-        limit=_int("limit") or 200,
-        offset=_int("offset") or 0,
-    )
+    d = drill_from_request()
     rows = reporting.messages(inbox(), g.agent_id, filters_from_request(), d)
     if wants_csv():
         return csv_response([_flat_message(m) for m in rows], "murmur-messages.csv")
