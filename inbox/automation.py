@@ -25,14 +25,11 @@ from inbox.sql import dialect_of, in_list, list_param
 
 def load_rules(session: Session, trigger: str | None = None) -> list[Rule]:
     """Enabled rules in order, with canned replies resolved to their text (read once per batch)."""
-    rows = session.execute(_rules_query(trigger is not None), {"trigger": trigger})
-    keyed = [(key, _kept(key, row, _parsed_rule)) for row in rows for key in (tuple(row),)]
-    wanted = {
-        a.params["canned_id"]
-        for _, r in keyed
-        for a in r.actions
-        if a.type == "send_canned" and a.params.get("canned_id") is not None
-    }
+    keyed = []
+    for row in session.execute(_rules_query(trigger is not None), {"trigger": trigger}):
+        key = tuple(row)
+        keyed.append((key, _kept(key, row, _parsed_rule)))
+    wanted = {a.params["canned_id"] for _, r in keyed for a in r.actions if _is_canned(a)}
     if not wanted:
         return [r for _, r in keyed]
     texts = dict(
@@ -43,12 +40,13 @@ def load_rules(session: Session, trigger: str | None = None) -> list[Rule]:
     return [_with_canned(key, r, texts) for key, r in keyed]
 
 
+def _is_canned(action: Action) -> bool:
+    return action.type == "send_canned" and action.params.get("canned_id") is not None
+
+
 def _with_canned(key: tuple[Any, ...], rule: Rule, texts: dict[int, str]) -> Rule:
-    used = [
-        texts.get(a.params["canned_id"], "")
-        for a in rule.actions
-        if a.type == "send_canned" and a.params.get("canned_id") is not None
-    ]
+    """`rule` with each canned reply's current text, kept by the rule's content and those texts."""
+    used = [texts.get(a.params["canned_id"], "") for a in rule.actions if _is_canned(a)]
     if not used:
         return rule
     return _kept(
@@ -58,7 +56,7 @@ def _with_canned(key: tuple[Any, ...], rule: Rule, texts: dict[int, str]) -> Rul
             r,
             actions=tuple(
                 Action(a.type, {**a.params, "text": texts.get(a.params["canned_id"], "")})
-                if a.type == "send_canned" and a.params.get("canned_id") is not None
+                if _is_canned(a)
                 else a
                 for a in r.actions
             ),

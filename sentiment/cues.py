@@ -266,10 +266,12 @@ def _cue_plan(family: str) -> _CuePlan:
     cues: list[tuple[str, re.Pattern[str]]] = []
     by_word: dict[str, list[int]] = {}
     always: list[int] = []
+    seen: set[tuple[str, str]] = set()
     for fam in dict.fromkeys((family, "en")):
         for name, pattern, words in _urgency_res(fam):
-            if (name, pattern.pattern) in {(n, p.pattern) for n, p in cues}:
+            if (name, pattern.pattern) in seen:
                 continue  # the shared "any" cues: a second try can add nothing
+            seen.add((name, pattern.pattern))
             index = len(cues)
             cues.append((name, pattern))
             if words is None:

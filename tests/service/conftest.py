@@ -150,3 +150,22 @@ def sio_client(app: Flask, token: str) -> Any:
     client = socketio.test_client(app, auth={"token": token})
     assert client.is_connected()
     return client
+
+
+def selects_run_by(inbox: Inbox, work: Callable[[], Any]) -> list[tuple[str, Any]]:
+    """The SELECT statements (SQL text and driver parameters) that `work()` sends, for reading
+    their query plans."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, Any]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and not executemany:
+            seen.append((statement, parameters))
+
+    event.listen(inbox.engine, "before_cursor_execute", capture)
+    try:
+        work()
+    finally:
+        event.remove(inbox.engine, "before_cursor_execute", capture)
+    return seen

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from inbox import presence
-from tests.service.conftest import message, sio_client, wait_for
+from tests.service.conftest import message, selects_run_by, sio_client, wait_for
 from web.extensions import socketio
 
 
@@ -124,7 +122,7 @@ def test_pending_and_snoozed_work_counts_toward_capacity_and_resolved_does_not(
     def arrive(author: str) -> dict:
         clock.advance(seconds=1)
         post_webhook(channel_id, secret, message(f"m-{author}", author=author))
-        return next(c for c in _convs(client, sup) if c["subject"] and c["customer_name"] == f"User {author}")
+        return next(c for c in _convs(client, sup) if c["customer_name"] == f"User {author}")
 
     def set_status(conv: dict, status: str, **extra) -> None:
         r = client.patch(
@@ -148,7 +146,7 @@ def test_pending_and_snoozed_work_counts_toward_capacity_and_resolved_does_not(
 def test_agent_load_reads_only_unresolved_index_entries(client, inbox, world, post_webhook, backend):
     """Resolved conversations pile up for ever; the per-batch load count must find the
     unresolved ones through the (assignee, status) index, not scan an agent's whole history."""
-    from sqlalchemy import event, insert, select, text
+    from sqlalchemy import insert, select, text
 
     from inbox import assignment
     from inbox.models import Conversation
@@ -169,18 +167,13 @@ def test_agent_load_reads_only_unresolved_index_entries(client, inbox, world, po
         with inbox.engine.begin() as conn:  # (and SQLite's would outlive the test in the shared file)
             conn.execute(text("ANALYZE conversations"))
 
-    seen: list[tuple[str, Any]] = []
+    states: dict = {}
 
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "count(*)" in statement and "assignee_id" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(inbox.engine, "before_cursor_execute", capture)
-    try:
+    def load() -> None:
         with inbox.unit_of_work() as uow:
-            states = assignment.agent_states(uow.session)
-    finally:
-        event.remove(inbox.engine, "before_cursor_execute", capture)
+            states.update(assignment.agent_states(uow.session))
+
+    seen = [(st, pa) for st, pa in selects_run_by(inbox, load) if "count(*)" in st and "assignee_id" in st]
     assert states[agent["id"]].open_count == 1
     [(statement, parameters)] = seen
     with inbox.engine.begin() as conn:

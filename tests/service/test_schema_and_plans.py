@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import event
 
 from inbox import lifecycle_service, reporting, spikes_service, surveys_service
 from inbox.db import make_engine
 from inbox.models import Base
 from inbox.reporting_filters import Filters
-from tests.service.conftest import message
+from tests.service.conftest import message, selects_run_by
 
 # Search is made by raw SQL in the migrations, not declared in models: SQLite's FTS5 tables and
 # their queue, PostgreSQL's pg_trgm GIN indexes (migration 0004).
@@ -41,21 +40,6 @@ def test_migrations_build_the_schema_the_models_declare(database_url):
         engine.dispose()
 
 
-def _selects_of(inbox: Any, work: Any) -> list[tuple[str, Any]]:
-    seen: list[tuple[str, Any]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and not executemany:
-            seen.append((statement, parameters))
-
-    event.listen(inbox.engine, "before_cursor_execute", capture)
-    try:
-        work()
-    finally:
-        event.remove(inbox.engine, "before_cursor_execute", capture)
-    return seen
-
-
 # SQLite's plans only: PostgreSQL's planner chooses by table statistics, and these tables are tiny.
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_time_window_queries_read_an_index_not_the_whole_history(client, world, post_webhook, inbox, backend):
@@ -74,7 +58,7 @@ def test_time_window_queries_read_an_index_not_the_whole_history(client, world, 
     full_scans = []
     for name, run in work.items():
         with inbox.engine.connect() as conn:
-            for statement, parameters in _selects_of(inbox, run):
+            for statement, parameters in selects_run_by(inbox, run):
                 plan = " | ".join(
                     row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
                 )
