@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the caller (inbox.schema) or MURMUR_DATABASE_URL."""
+"""Alembic environment: the URL comes from the caller (inbox.store.schema) or MURMUR_DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import os
 from sqlalchemy import pool
 
 from alembic import context
-from inbox.db import make_engine
-from inbox.models import Base
+from inbox.store.db import make_engine
+from inbox.store.models import Base
 
 config = context.config
 url = config.attributes.get("database_url") or os.environ.get(

@@ -22,11 +22,15 @@ from sqlalchemy.orm import Session
 import sentiment
 from connectors.types import InboundMessage
 from escalation import is_business_time
-from inbox import assignment, automation, ranking, sla_service
-from inbox.context import Inbox, UnitOfWork
-from inbox.events import conversation_rooms
-from inbox.identities import upsert_identities
-from inbox.models import (
+from inbox.automation import engine as automation
+from inbox.automation import sla_service
+from inbox.conversations import assignment, ranking
+from inbox.conversations.replies import queue_reply
+from inbox.conversations.serialize import conversation_dict, inbound_row_dict
+from inbox.customers.identities import upsert_identities
+from inbox.store.context import Inbox, UnitOfWork
+from inbox.store.events import conversation_rooms
+from inbox.store.models import (
     Agent,
     ChannelAccount,
     Conversation,
@@ -37,10 +41,8 @@ from inbox.models import (
     RuleRun,
     Status,
 )
-from inbox.replies import queue_reply
-from inbox.sanitize import sanitize_html
-from inbox.serialize import conversation_dict, inbound_row_dict
-from inbox.sql import (
+from inbox.store.sanitize import sanitize_html
+from inbox.store.sql import (
     Record,
     dialect_of,
     in_list,

@@ -42,8 +42,8 @@ PHONE = {"width": 390, "height": 844}
 
 def speed_up_demo(url: str) -> None:
     """Six demo messages a poll instead of two, so the pictures have a full queue sooner."""
-    from inbox.context import Inbox
-    from inbox.models import ChannelAccount
+    from inbox.store.context import Inbox
+    from inbox.store.models import ChannelAccount
 
     inbox = Inbox.from_url(url, "screenshots")
     with inbox.unit_of_work() as uow:

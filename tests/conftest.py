@@ -14,9 +14,9 @@ from functools import lru_cache
 import pytest
 from sqlalchemy import Engine, text
 
-from inbox.db import make_engine
-from inbox.models import Base
-from inbox.schema import upgrade
+from inbox.store.db import make_engine
+from inbox.store.models import Base
+from inbox.store.schema import upgrade
 
 SERVICES = os.environ.get("MURMUR_TEST_SERVICES") == "1"
 PG_URL = os.environ.get("MURMUR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask, jsonify
 from sqlalchemy import text
 
-from inbox import webhooks_out
-from inbox.context import Inbox
+from inbox.channels import webhooks_out
+from inbox.store.context import Inbox
 from web import auth, errors, pages, pages_admin, pages_dashboard, pages_escalation, realtime
 from web.api import bp as api_bp
 from web.api import load_views

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 
-from inbox import agents
+from inbox.admin import agents
 from web.errors import ApiError
 from web.extensions import csrf
 

@@ -11,8 +11,8 @@ from functools import lru_cache
 from celery import Celery
 from flask_socketio import SocketIO
 
-from inbox import outbox, polling, webhooks_out
-from inbox.context import Inbox
+from inbox.channels import outbox, polling, webhooks_out
+from inbox.store.context import Inbox
 from web import jobs
 from web.config import Config
 from web.realtime import SocketIOPublisher

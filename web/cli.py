@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from inbox.context import Inbox
-from inbox.errors import InboxError
+from inbox.store.context import Inbox
+from inbox.store.errors import InboxError
 from web.config import Config
 
 
@@ -35,7 +35,7 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic)."""
-    from inbox.schema import upgrade
+    from inbox.store.schema import upgrade
 
     config = _config()
     upgrade(config.database_url)
@@ -52,7 +52,7 @@ def migrate() -> None:
 )
 def demo(poll_seconds: int) -> None:
     """Load demo agents, rules and the demo channel (idempotent)."""
-    from inbox.demo import seed_demo
+    from inbox.channels.demo import seed_demo
 
     info = seed_demo(_inbox(), poll_seconds)
     click.echo(f"demo ready: channel {info['channel_id']}, login {info['login'][0]} / {info['login'][1]}")
@@ -63,7 +63,7 @@ def demo(poll_seconds: int) -> None:
 @click.option("--port", default=None, type=int)
 def serve(host: str | None, port: int | None) -> None:
     """Serve the web inbox, the API and Socket.IO (and, embedded, the scheduler)."""
-    from inbox.demo import DEMO_LOGIN
+    from inbox.channels.demo import DEMO_LOGIN
     from web.app import create_app
     from web.extensions import socketio
     from web.warmup import warm_process
@@ -98,7 +98,7 @@ def create_agent(
     email: str, password: str, role: str, name: str | None, teams: tuple[str, ...], languages: tuple[str, ...]
 ) -> None:
     """Create an agent who can log in."""
-    from inbox.agents import create_agent as create
+    from inbox.admin.agents import create_agent as create
 
     try:
         agent_id = create(_inbox(), email, password, role, name, list(teams), list(languages) or None)
@@ -111,7 +111,7 @@ def create_agent(
 @click.option("--email", required=True)
 def create_token(email: str) -> None:
     """Print a new API token for `Authorization: Bearer` (shown once)."""
-    from inbox.agents import create_token as create
+    from inbox.admin.agents import create_token as create
 
     try:
         click.echo(create(_inbox(), email))
@@ -147,7 +147,7 @@ def channels() -> None:
 @channels.command("list")
 def channels_list() -> None:
     """Each channel with its health."""
-    from inbox.channels import list_channels
+    from inbox.channels.accounts import list_channels
 
     for ch in list_channels(_inbox()):
         h = ch["health"]
@@ -167,7 +167,7 @@ def channels_list() -> None:
 @click.option("--team-id", type=int, default=None)
 def channels_add(kind: str, name: str, settings: str, secrets: str, team_id: int | None) -> None:
     """Connect a channel, the same way for every kind."""
-    from inbox.channels import create_channel
+    from inbox.channels.accounts import create_channel
 
     try:
         channel, generated = create_channel(
@@ -184,7 +184,7 @@ def channels_add(kind: str, name: str, settings: str, secrets: str, team_id: int
 @click.argument("channel_id", type=int)
 def channels_poll(channel_id: int) -> None:
     """Poll one channel now and say what was fetched, stored and skipped."""
-    from inbox.polling import poll
+    from inbox.channels.polling import poll
 
     try:
         r = poll(_inbox(), channel_id, force=True)

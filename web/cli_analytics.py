@@ -6,9 +6,10 @@ import sys
 
 import click
 
-from inbox import lifecycle_service, orders
-from inbox.analytics.orders_csv import OrdersFileError
-from inbox.context import Inbox
+from inbox.customers import orders
+from inbox.insights import lifecycle_service
+from inbox.insights.analytics.orders_csv import OrdersFileError
+from inbox.store.context import Inbox
 from web.config import Config
 
 

@@ -29,7 +29,7 @@ def register(main: click.Group) -> None:
     @click.option("--output", "-o", type=click.Path(dir_okay=False), default="-", show_default=True)
     def export_corrections(output: str) -> None:
         """Write agents' sentiment corrections as a labeled CSV for eval-sentiment."""
-        from inbox.corrections import export_corrections as export
+        from inbox.conversations.corrections import export_corrections as export
         from web.cli import _inbox
 
         with click.open_file(output, "w", encoding="utf-8") as fh:

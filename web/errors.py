@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from connectors.errors import PayloadError, SignatureError
-from inbox.errors import InboxError
+from inbox.store.errors import InboxError
 
 
 class ApiError(Exception):

@@ -10,18 +10,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inbox import (
-    conversations,
-    lifecycle_service,
-    outbox,
-    polling,
-    presence,
-    sla_service,
-    spikes_service,
-    surveys_service,
-    webhooks_out,
-)
-from inbox.context import Inbox
+from inbox.automation import presence, sla_service
+from inbox.channels import outbox, polling, webhooks_out
+from inbox.conversations import service as conversations
+from inbox.insights import lifecycle_service, spikes_service, surveys_service
+from inbox.store.context import Inbox
 
 log = logging.getLogger("murmur.jobs")
 

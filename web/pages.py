@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, g, render_template
 
-from inbox.agents import agent_dict, load_agent
+from inbox.admin.agents import agent_dict, load_agent
 from web.auth import inbox
 
 bp = Blueprint(

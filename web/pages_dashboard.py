@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, g, render_template, request
 
-from inbox import reporting, reporting_winback, surveys_service
-from inbox.errors import InboxError
+from inbox.insights import reporting, reporting_winback, surveys_service
+from inbox.store.errors import InboxError
 from web.api.dashboard import drill_from_request, filters_from_request
 from web.auth import inbox
 from web.extensions import csrf

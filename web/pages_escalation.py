@@ -12,9 +12,9 @@ from typing import Any
 from flask import Blueprint, abort, g, render_template
 from sqlalchemy import select
 
-from inbox.access import MANAGERS
-from inbox.agents import agent_dict, load_agent
-from inbox.models import CannedResponse, Label, Team
+from inbox.admin.agents import agent_dict, load_agent
+from inbox.store.access import MANAGERS
+from inbox.store.models import CannedResponse, Label, Team
 from web.auth import inbox
 
 bp = Blueprint("pages_escalation", __name__, template_folder="templates")

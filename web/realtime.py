@@ -13,11 +13,12 @@ from typing import Any
 from flask import current_app, request, session
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
-from inbox import agents, presence
-from inbox.access import check_visible, sees_everything
-from inbox.errors import InboxError
-from inbox.events import Event
-from inbox.models import Conversation
+from inbox.admin import agents
+from inbox.automation import presence
+from inbox.store.access import check_visible, sees_everything
+from inbox.store.errors import InboxError
+from inbox.store.events import Event
+from inbox.store.models import Conversation
 
 
 class SocketIOPublisher:

@@ -6,7 +6,7 @@ import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from inbox.context import Inbox
+from inbox.store.context import Inbox
 from web.jobs import PERIODIC, Job
 
 log = logging.getLogger("murmur.scheduler")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import op
 import sqlalchemy as sa
-import inbox.models.base
+import inbox.store.models.base
 
 
 revision = '0001'
@@ -28,10 +28,10 @@ def upgrade() -> None:
     sa.Column('languages', sa.JSON(), nullable=False),
     sa.Column('capacity', sa.Integer(), nullable=False),
     sa.Column('presence', sa.String(length=10), nullable=False),
-    sa.Column('presence_changed_at', inbox.models.base.UTCDateTime(), nullable=False),
-    sa.Column('last_assigned_at', inbox.models.base.UTCDateTime(), nullable=True),
+    sa.Column('presence_changed_at', inbox.store.models.base.UTCDateTime(), nullable=False),
+    sa.Column('last_assigned_at', inbox.store.models.base.UTCDateTime(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agents')),
     sa.UniqueConstraint('email', name=op.f('uq_agents_email'))
     )
@@ -53,8 +53,8 @@ def upgrade() -> None:
     sa.Column('attributes', sa.JSON(), nullable=False),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('first_identity_key', sa.String(length=300), nullable=True),
-    sa.Column('created_at', inbox.models.base.UTCDateTime(), nullable=False),
-    sa.Column('last_seen_at', inbox.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', inbox.store.models.base.UTCDateTime(), nullable=False),
+    sa.Column('last_seen_at', inbox.store.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['merged_into_id'], ['customers.id'], name=op.f('fk_customers_merged_into_id_customers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
@@ -77,8 +77,8 @@ def upgrade() -> None:
     sa.Column('actions', sa.JSON(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
-    sa.Column('created_at', inbox.models.base.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', inbox.store.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rules'))
     )
     op.create_table('teams',
@@ -99,8 +99,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('agent_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', inbox.models.base.UTCDateTime(), nullable=False),
-    sa.Column('last_used_at', inbox.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', inbox.store.models.base.UTCDateTime(), nullable=False),
+    sa.Column('last_used_at', inbox.store.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_api_tokens_agent_id_agents'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
@@ -114,7 +114,7 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=60), nullable=False),
     sa.Column('target', sa.String(length=100), nullable=False),
     sa.Column('details', sa.JSON(), nullable=False),
-    sa.Column('at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_audit_log_agent_id_agents')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
@@ -131,16 +131,16 @@ def upgrade() -> None:
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('cursor', sa.Text(), nullable=True),
     sa.Column('poll_interval_seconds', sa.Integer(), nullable=False),
-    sa.Column('last_success_at', inbox.models.base.UTCDateTime(), nullable=True),
+    sa.Column('last_success_at', inbox.store.models.base.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('last_error_at', inbox.models.base.UTCDateTime(), nullable=True),
-    sa.Column('next_poll_at', inbox.models.base.UTCDateTime(), nullable=True),
+    sa.Column('last_error_at', inbox.store.models.base.UTCDateTime(), nullable=True),
+    sa.Column('next_poll_at', inbox.store.models.base.UTCDateTime(), nullable=True),
     sa.Column('consecutive_failures', sa.Integer(), nullable=False),
     sa.Column('items_fetched', sa.Integer(), nullable=False),
     sa.Column('items_stored', sa.Integer(), nullable=False),
     sa.Column('poll_state', sa.JSON(), nullable=False),
-    sa.Column('poll_lease_until', inbox.models.base.UTCDateTime(), nullable=True),
-    sa.Column('created_at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('poll_lease_until', inbox.store.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_channel_accounts_team_id_teams')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_accounts'))
     )
@@ -156,7 +156,7 @@ def upgrade() -> None:
     sa.Column('verified', sa.Boolean(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('phone', sa.String(length=40), nullable=True),
-    sa.Column('created_at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_identities_customer_id_customers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_identities')),
     sa.UniqueConstraint('channel', 'external_id', name='uq_identities_channel_external')
@@ -171,7 +171,7 @@ def upgrade() -> None:
     sa.Column('from_stage', sa.String(length=20), nullable=True),
     sa.Column('to_stage', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=False),
-    sa.Column('at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_lifecycle_transitions_customer_id_customers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lifecycle_transitions'))
     )
@@ -185,7 +185,7 @@ def upgrade() -> None:
     sa.Column('external_id', sa.String(length=100), nullable=True),
     sa.Column('amount', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('ordered_at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('ordered_at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_orders_customer_id_customers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
     sa.UniqueConstraint('external_id', name='uq_orders_external_id')
@@ -218,7 +218,7 @@ def upgrade() -> None:
     sa.Column('public', sa.Boolean(), nullable=False),
     sa.Column('language', sa.String(length=10), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('snoozed_until', inbox.models.base.UTCDateTime(), nullable=True),
+    sa.Column('snoozed_until', inbox.store.models.base.UTCDateTime(), nullable=True),
     sa.Column('priority', sa.Double(), nullable=False),
     sa.Column('priority_base', sa.Double(), nullable=False),
     sa.Column('priority_rate', sa.Double(), nullable=False),
@@ -230,17 +230,17 @@ def upgrade() -> None:
     sa.Column('team_id', sa.Integer(), nullable=True),
     sa.Column('queue_reason', sa.String(length=200), nullable=False),
     sa.Column('message_count', sa.Integer(), nullable=False),
-    sa.Column('last_message_at', inbox.models.base.UTCDateTime(), nullable=False),
-    sa.Column('last_customer_message_at', inbox.models.base.UTCDateTime(), nullable=True),
-    sa.Column('waiting_since', inbox.models.base.UTCDateTime(), nullable=True),
-    sa.Column('first_response_at', inbox.models.base.UTCDateTime(), nullable=True),
-    sa.Column('last_agent_reply_at', inbox.models.base.UTCDateTime(), nullable=True),
-    sa.Column('first_response_due_at', inbox.models.base.UTCDateTime(), nullable=True),
-    sa.Column('next_response_due_at', inbox.models.base.UTCDateTime(), nullable=True),
-    sa.Column('resolution_due_at', inbox.models.base.UTCDateTime(), nullable=True),
-    sa.Column('resolved_at', inbox.models.base.UTCDateTime(), nullable=True),
-    sa.Column('created_at', inbox.models.base.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('last_message_at', inbox.store.models.base.UTCDateTime(), nullable=False),
+    sa.Column('last_customer_message_at', inbox.store.models.base.UTCDateTime(), nullable=True),
+    sa.Column('waiting_since', inbox.store.models.base.UTCDateTime(), nullable=True),
+    sa.Column('first_response_at', inbox.store.models.base.UTCDateTime(), nullable=True),
+    sa.Column('last_agent_reply_at', inbox.store.models.base.UTCDateTime(), nullable=True),
+    sa.Column('first_response_due_at', inbox.store.models.base.UTCDateTime(), nullable=True),
+    sa.Column('next_response_due_at', inbox.store.models.base.UTCDateTime(), nullable=True),
+    sa.Column('resolution_due_at', inbox.store.models.base.UTCDateTime(), nullable=True),
+    sa.Column('resolved_at', inbox.store.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', inbox.store.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['agents.id'], name=op.f('fk_conversations_assignee_id_agents')),
     sa.ForeignKeyConstraint(['channel_account_id'], ['channel_accounts.id'], name=op.f('fk_conversations_channel_account_id_channel_accounts')),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_conversations_customer_id_customers')),
@@ -284,8 +284,8 @@ def upgrade() -> None:
     sa.Column('sentiment_corrected_by', sa.Integer(), nullable=True),
     sa.Column('public', sa.Boolean(), nullable=False),
     sa.Column('in_reply_to', sa.String(length=255), nullable=True),
-    sa.Column('created_at', inbox.models.base.UTCDateTime(), nullable=False),
-    sa.Column('received_at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', inbox.store.models.base.UTCDateTime(), nullable=False),
+    sa.Column('received_at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['author_agent_id'], ['agents.id'], name=op.f('fk_messages_author_agent_id_agents')),
     sa.ForeignKeyConstraint(['author_identity_id'], ['identities.id'], name=op.f('fk_messages_author_identity_id_identities')),
     sa.ForeignKeyConstraint(['channel_account_id'], ['channel_accounts.id'], name=op.f('fk_messages_channel_account_id_channel_accounts')),
@@ -307,7 +307,7 @@ def upgrade() -> None:
     sa.Column('trigger', sa.String(length=40), nullable=False),
     sa.Column('matched', sa.JSON(), nullable=False),
     sa.Column('actions', sa.JSON(), nullable=False),
-    sa.Column('at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_rule_runs_conversation_id_conversations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['rule_id'], ['rules.id'], name=op.f('fk_rule_runs_rule_id_rules'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_runs'))
@@ -320,8 +320,8 @@ def upgrade() -> None:
     sa.Column('conversation_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('event', sa.String(length=10), nullable=False),
-    sa.Column('due_at', inbox.models.base.UTCDateTime(), nullable=False),
-    sa.Column('at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('due_at', inbox.store.models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_sla_events_conversation_id_conversations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_events')),
     sa.UniqueConstraint('conversation_id', 'kind', 'event', 'due_at', name='uq_sla_events_once')
@@ -335,8 +335,8 @@ def upgrade() -> None:
     sa.Column('token', sa.String(length=64), nullable=False),
     sa.Column('rating', sa.Integer(), nullable=True),
     sa.Column('comment', sa.String(length=4000), nullable=False),
-    sa.Column('sent_at', inbox.models.base.UTCDateTime(), nullable=False),
-    sa.Column('answered_at', inbox.models.base.UTCDateTime(), nullable=True),
+    sa.Column('sent_at', inbox.store.models.base.UTCDateTime(), nullable=False),
+    sa.Column('answered_at', inbox.store.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_survey_responses_agent_id_agents')),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_survey_responses_conversation_id_conversations')),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_survey_responses_customer_id_customers')),
@@ -354,11 +354,11 @@ def upgrade() -> None:
     sa.Column('channel_account_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', inbox.models.base.UTCDateTime(), nullable=False),
+    sa.Column('next_attempt_at', inbox.store.models.base.UTCDateTime(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('sent_external_id', sa.String(length=255), nullable=True),
-    sa.Column('created_at', inbox.models.base.UTCDateTime(), nullable=False),
-    sa.Column('sent_at', inbox.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', inbox.store.models.base.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', inbox.store.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['channel_account_id'], ['channel_accounts.id'], name=op.f('fk_outbox_channel_account_id_channel_accounts')),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_outbox_conversation_id_conversations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_outbox_message_id_messages'), ondelete='CASCADE'),

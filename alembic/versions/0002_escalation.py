@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-import inbox.models.base
+import inbox.store.models.base
 from alembic import op
 
 revision = "0002"
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("events", sa.JSON(), nullable=False),
         sa.Column("secret_encrypted", sa.Text(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
-        sa.Column("created_at", inbox.models.base.UTCDateTime(), nullable=False),
+        sa.Column("created_at", inbox.store.models.base.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_subscriptions")),
     )
     op.create_table(
@@ -41,13 +41,13 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", inbox.models.base.UTCDateTime(), nullable=False),
+        sa.Column("next_attempt_at", inbox.store.models.base.UTCDateTime(), nullable=False),
         sa.Column("response_status", sa.Integer(), nullable=True),
         sa.Column("response_body", sa.Text(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("log", sa.JSON(), nullable=False),
-        sa.Column("created_at", inbox.models.base.UTCDateTime(), nullable=False),
-        sa.Column("delivered_at", inbox.models.base.UTCDateTime(), nullable=True),
+        sa.Column("created_at", inbox.store.models.base.UTCDateTime(), nullable=False),
+        sa.Column("delivered_at", inbox.store.models.base.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["subscription_id"], ["webhook_subscriptions.id"], ondelete="SET NULL",
                                 name=op.f("fk_webhook_deliveries_subscription_id_webhook_subscriptions")),
         sa.ForeignKeyConstraint(["rule_id"], ["rules.id"], ondelete="SET NULL",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-import inbox.models.base
+import inbox.store.models.base
 from alembic import op
 
 revision = "0003"
@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("state", sa.JSON(), nullable=False),
-        sa.Column("updated_at", inbox.models.base.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", inbox.store.models.base.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_states")),
         sa.UniqueConstraint("key", name="uq_alert_states_key"),
     )
@@ -30,7 +30,7 @@ def upgrade() -> None:
         "spike_buckets",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("series", sa.String(length=200), nullable=False),
-        sa.Column("bucket_start", inbox.models.base.UTCDateTime(), nullable=False),
+        sa.Column("bucket_start", inbox.store.models.base.UTCDateTime(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_spike_buckets")),
         sa.UniqueConstraint("series", "bucket_start", name="uq_spike_buckets_series_bucket"),
@@ -40,14 +40,14 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("series", sa.String(length=200), nullable=False),
         sa.Column("channel", sa.String(length=30), nullable=False),
-        sa.Column("bucket_start", inbox.models.base.UTCDateTime(), nullable=False),
+        sa.Column("bucket_start", inbox.store.models.base.UTCDateTime(), nullable=False),
         sa.Column("bucket_seconds", sa.Integer(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("baseline", sa.Float(), nullable=False),
         sa.Column("p_value", sa.Float(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("message_ids", sa.JSON(), nullable=False),
-        sa.Column("created_at", inbox.models.base.UTCDateTime(), nullable=False),
+        sa.Column("created_at", inbox.store.models.base.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_spike_alerts")),
         sa.UniqueConstraint("series", "bucket_start", name="uq_spike_alerts_series_bucket"),
     )

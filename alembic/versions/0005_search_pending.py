@@ -4,7 +4,7 @@ Measured: an FTS5 insert made from a row trigger costs about 68 us a row against
 same rows inserted in one statement (each trigger step is a statement savepoint, and FTS5 flushes
 its pending terms into a new segment at every savepoint, so a batch of 250 messages wrote 250
 tiny segments and then merged them). The row triggers now only note the row in
-`search_pending`; `inbox.search_index.flush_pending` indexes the noted rows with one INSERT ...
+`search_pending`; `inbox.search.index.flush_pending` indexes the noted rows with one INSERT ...
 SELECT per table just before every commit (an engine `commit` event), so the index is still
 exact at every commit, whatever path wrote the rows.
 

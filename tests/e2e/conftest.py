@@ -20,10 +20,10 @@ import httpx
 import pytest
 
 from connectors.webhook import sign
-from inbox.agents import create_agent
-from inbox.channels import create_channel
-from inbox.context import Inbox
-from inbox.demo import seed_defaults
+from inbox.admin.agents import create_agent
+from inbox.channels.accounts import create_channel
+from inbox.channels.demo import seed_defaults
+from inbox.store.context import Inbox
 from tests.processes import MURMUR, ROOT, free_port, serve
 
 CHROMIUM = os.environ.get("MURMUR_CHROMIUM", "/usr/bin/chromium")

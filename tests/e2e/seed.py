@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 
 from connectors.webhook import sign
-from inbox.agents import create_agent
-from inbox.channels import create_channel
+from inbox.admin.agents import create_agent
+from inbox.channels.accounts import create_channel
 from tests.e2e.conftest import PASSWORD
 
 

@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from connectors.webhook import sign
-from inbox.agents import create_agent
-from inbox.channels import create_channel
-from inbox.demo import seed_defaults
-from inbox.schema import upgrade
-from inbox.spikes_service import check_spikes
+from inbox.admin.agents import create_agent
+from inbox.channels.accounts import create_channel
+from inbox.channels.demo import seed_defaults
+from inbox.insights.spikes_service import check_spikes
+from inbox.store.schema import upgrade
 from tests.processes import free_port
 from web.app import create_app
 from web.config import Config

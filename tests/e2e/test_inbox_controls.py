@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from inbox.models import Conversation, Message
+from inbox.store.models import Conversation, Message
 from tests.e2e import seed
 from tests.e2e.conftest import login
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from inbox.models import Message, Outbox
+from inbox.store.models import Message, Outbox
 from tests.e2e.conftest import login, push
 
 pytestmark = pytest.mark.e2e

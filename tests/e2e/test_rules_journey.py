@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from inbox.agents import create_agent
-from inbox.models import Agent, Conversation, Message
+from inbox.admin.agents import create_agent
+from inbox.store.models import Agent, Conversation, Message
 from tests.e2e.conftest import PASSWORD, login, push
 from tests.processes import ROOT
 
@@ -185,7 +185,7 @@ def test_team_presence_is_live_and_sla_policies_are_edited_without_json(
     page.click("#p-save")
     expect(row).to_contain_text("resolve –")
     with server["inbox"].read() as s:
-        from inbox.models import SlaPolicy
+        from inbox.store.models import SlaPolicy
 
         policy = s.scalar(select(SlaPolicy).where(SlaPolicy.name == "VIP weekdays"))
         assert policy is not None and policy.customer_tier == "vip" and policy.resolution_minutes is None

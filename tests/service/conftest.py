@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from connectors.webhook import sign
-from inbox.agents import create_agent, create_token, set_presence
-from inbox.channels import create_channel
-from inbox.context import Inbox
-from inbox.demo import seed_defaults
+from inbox.admin.agents import create_agent, create_token, set_presence
+from inbox.channels.accounts import create_channel
+from inbox.channels.demo import seed_defaults
+from inbox.store.context import Inbox
 from tests.conftest import Clock
 from web.app import create_app
 from web.config import Config
@@ -79,7 +79,7 @@ class World:
     def team_id(self, name: str = "Support") -> int:
         from sqlalchemy import select
 
-        from inbox.models import Team
+        from inbox.store.models import Team
 
         with self.inbox.read() as s:
             return s.scalar(select(Team.id).where(Team.name == name))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from inbox.schema import upgrade
+from inbox.store.schema import upgrade
 from tests.processes import Proc, free_port, serve
 from web.celery_app import make_celery
 from web.config import Config

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from inbox.models import Outbox
+from inbox.store.models import Outbox
 from tests.service.conftest import PASSWORD, message
 
 PROTECTED = [
@@ -194,7 +194,7 @@ def test_generated_webhook_secret_is_shown_once(client, world):
 def test_snooze_until_then_wake_once(client, world, post_webhook, inbox, clock):
     from datetime import timedelta
 
-    from inbox.conversations import wake_snoozed
+    from inbox.conversations.service import wake_snoozed
 
     agent = world.agent()
     channel_id, secret = world.webhook_channel()

@@ -6,8 +6,8 @@ import threading
 
 from sqlalchemy import func, select
 
-from inbox.models import ChannelAccount, Message
-from inbox.polling import claim
+from inbox.channels.polling import claim
+from inbox.store.models import ChannelAccount, Message
 from tests.standins import MastodonStandIn, MetaStandIn, TelegramStandIn
 
 
@@ -69,7 +69,7 @@ def test_rate_limit_is_honoured_and_errors_show_in_health(client, world):
 
 
 def test_two_schedulers_never_hold_one_channel(world, inbox):
-    from inbox.channels import create_channel
+    from inbox.channels.accounts import create_channel
 
     channel, _ = create_channel(inbox, None, "demo", "demo", {}, {})
     results: list[bool] = []

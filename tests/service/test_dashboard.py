@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from inbox.models import ChannelAccount, Conversation, Customer, Identity, Message, SurveyResponse
+from inbox.store.models import ChannelAccount, Conversation, Customer, Identity, Message, SurveyResponse
 
 T = datetime(2024, 3, 4, tzinfo=UTC)  # a Monday
 RANGE = "from=2024-03-04&to=2024-03-08&bucket=day"

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from connectors.types import Author
-from inbox import identities
-from inbox.context import Inbox
-from inbox.models import Customer, Identity
+from inbox.customers import identities
+from inbox.store.context import Inbox
+from inbox.store.models import Customer, Identity
 from tests.conftest import BACKENDS
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

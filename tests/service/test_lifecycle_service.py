@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from inbox import lifecycle_service
-from inbox.models import Customer, Identity, LifecycleTransition
+from inbox.insights import lifecycle_service
+from inbox.store.models import Customer, Identity, LifecycleTransition
 from tests.service.conftest import message
 
 ANGRY = "This is terrible, awful service. I hate it!"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from inbox.agents import create_agent, create_token
-from inbox.mentions import parse_mentions
-from inbox.models import Message
+from inbox.admin.agents import create_agent, create_token
+from inbox.conversations.mentions import parse_mentions
+from inbox.store.models import Message
 from tests.service.conftest import PASSWORD, message, sio_client, wait_for
 
 

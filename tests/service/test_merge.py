@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from inbox.merge import MOVABLE
-from inbox.models import Conversation, Customer, Identity, Message, Order, SurveyResponse
+from inbox.customers.merge import MOVABLE
+from inbox.store.models import Conversation, Customer, Identity, Message, Order, SurveyResponse
 from tests.service.conftest import message, sio_client, wait_for
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from inbox.models import Customer, Identity, Order
+from inbox.store.models import Customer, Identity, Order
 from web.cli import main
 
 N = 100_000

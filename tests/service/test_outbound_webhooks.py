@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from connectors.webhook import verify
-from inbox import webhooks_out
-from inbox.rules_service import create_rule
+from inbox.automation.rules_service import create_rule
+from inbox.channels import webhooks_out
 from tests.service.conftest import message
 
 
@@ -66,7 +66,7 @@ def test_rule_notify_is_signed_retried_and_logged(client, world, post_webhook, i
 
 
 def test_subscription_gets_sla_events_and_replay(client, world, post_webhook, inbox, clock, receiver):
-    from inbox import sla_service
+    from inbox.automation import sla_service
 
     url, got, _ = receiver
     sup = world.agent("supervisor")
@@ -98,7 +98,7 @@ def test_receiver_rejecting_permanently_fails_without_retry(client, world, inbox
     url, _, answers = receiver
     sup = world.agent("supervisor")
     client.post("/api/webhooks", json={"url": url, "events": ["*"]}, headers=sup["auth"])
-    from inbox.events import Event
+    from inbox.store.events import Event
 
     with inbox.unit_of_work() as uow:
         webhooks_out.queue_events(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from inbox.models import Customer
+from inbox.store.models import Customer
 from tests.service.conftest import message
 
 
@@ -81,7 +81,7 @@ def test_correction_wins_and_is_exported(client, world, post_webhook, inbox):
     ]
     bad = client.put(f"/api/messages/{mid}/sentiment", json={"label": "angry"}, headers=agent["auth"])
     assert bad.status_code == 400
-    from inbox.corrections import export_corrections
+    from inbox.conversations.corrections import export_corrections
 
     assert export_corrections(inbox).splitlines()[1].endswith(",negative,en")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inbox import presence
+from inbox.automation import presence
 from tests.service.conftest import message, selects_run_by, sio_client, wait_for
 from web.extensions import socketio
 
@@ -37,7 +37,7 @@ def test_language_speaker_gets_it(client, world, post_webhook):
 
 
 def test_capacity_is_respected(client, world, post_webhook, inbox, clock):
-    from inbox.models import Agent
+    from inbox.store.models import Agent
 
     sup = world.agent("supervisor", teams=())
     a = world.agent(online=True)
@@ -53,7 +53,7 @@ def test_capacity_is_respected(client, world, post_webhook, inbox, clock):
 
 
 def test_least_loaded_strategy(client, world, post_webhook, inbox, clock):
-    from inbox.models import Team
+    from inbox.store.models import Team
 
     sup = world.agent("supervisor", teams=())
     busy, idle = world.agent(online=True), world.agent(online=True)
@@ -111,7 +111,7 @@ def test_reconnect_within_grace_keeps_agent_online(app, world, inbox, clock, cli
 def test_pending_and_snoozed_work_counts_toward_capacity_and_resolved_does_not(
     client, world, post_webhook, inbox, clock
 ):
-    from inbox.models import Agent
+    from inbox.store.models import Agent
 
     sup = world.agent("supervisor", teams=())
     a = world.agent(online=True)
@@ -148,8 +148,8 @@ def test_agent_load_reads_only_unresolved_index_entries(client, inbox, world, po
     unresolved ones through the (assignee, status) index, not scan an agent's whole history."""
     from sqlalchemy import insert, select, text
 
-    from inbox import assignment
-    from inbox.models import Conversation
+    from inbox.conversations import assignment
+    from inbox.store.models import Conversation
 
     agent = world.agent(online=True)
     channel_id, secret = world.webhook_channel("Support")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from inbox.models import AuditLog, CannedResponse, Message
+from inbox.store.models import AuditLog, CannedResponse, Message
 from tests.service.conftest import message
 
 ANGRY_BIG = {
@@ -154,7 +154,7 @@ def test_every_action_type_is_applied(client, world, post_webhook, inbox):
     ), detail["messages"]
     run = next(r for r in detail["rule_runs"] if r["rule_name"] == "everything")
     assert len(run["actions"]) == len(rule["actions"])
-    from inbox.webhooks_out import queue_rule_notifications
+    from inbox.channels.webhooks_out import queue_rule_notifications
 
     with inbox.unit_of_work() as uow:
         assert queue_rule_notifications(uow.session) == 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from inbox import automation
-from inbox.models import CannedResponse
+from inbox.automation import engine as automation
+from inbox.store.models import CannedResponse
 from tests.service.conftest import message
 
 TAG_ALPHA = {

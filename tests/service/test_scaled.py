@@ -15,9 +15,9 @@ import pytest
 import socketio
 
 from connectors.webhook import sign
-from inbox.agents import create_agent, create_token
-from inbox.channels import create_channel
-from inbox.context import Inbox
+from inbox.admin.agents import create_agent, create_token
+from inbox.channels.accounts import create_channel
+from inbox.store.context import Inbox
 from tests.conftest import SERVICES
 from tests.service.processes import scaled_stack
 

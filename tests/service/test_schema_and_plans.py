@@ -11,10 +11,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from inbox import lifecycle_service, reporting, spikes_service, surveys_service
-from inbox.db import make_engine
-from inbox.models import Base
-from inbox.reporting_filters import Filters
+from inbox.insights import lifecycle_service, reporting, spikes_service, surveys_service
+from inbox.insights.reporting_filters import Filters
+from inbox.store.db import make_engine
+from inbox.store.models import Base
 from tests.service.conftest import message, selects_run_by
 
 # Search is made by raw SQL in the migrations, not declared in models: SQLite's FTS5 tables and

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from inbox.db import make_engine
+from inbox.store.db import make_engine
 
 
 @pytest.fixture

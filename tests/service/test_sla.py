@@ -6,9 +6,9 @@ import threading
 
 from sqlalchemy import select
 
-from inbox import sla_service
-from inbox.models import SlaEvent
-from inbox.rules_service import create_rule
+from inbox.automation import sla_service
+from inbox.automation.rules_service import create_rule
+from inbox.store.models import SlaEvent
 from tests.service.conftest import message
 
 POLICY = {

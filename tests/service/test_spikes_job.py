@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from inbox.models import SpikeAlert, SpikeBucket
-from inbox.spikes_service import check_spikes
+from inbox.insights.spikes_service import check_spikes
+from inbox.store.models import SpikeAlert, SpikeBucket
 from tests.service.conftest import message, sio_client, wait_for
 
 ANGRY = "This is terrible, awful service. I hate it!"

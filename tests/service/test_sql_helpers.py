@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from inbox.context import Inbox
-from inbox.db import dumps_json
-from inbox.models import ChannelAccount, Conversation, Customer, Identity, RuleRun
-from inbox.sql import (
+from inbox.store.context import Inbox
+from inbox.store.db import dumps_json
+from inbox.store.models import ChannelAccount, Conversation, Customer, Identity, RuleRun
+from inbox.store.sql import (
     dialect_of,
     in_list,
     in_pairs,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from inbox.models import Message, Outbox
-from inbox.surveys_service import send_surveys
+from inbox.insights.surveys_service import send_surveys
+from inbox.store.models import Message, Outbox
 from tests.service.conftest import message
 
 

@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import select
 
-from inbox.models import Conversation, SurveyResponse
-from inbox.surveys_service import send_surveys
+from inbox.insights.surveys_service import send_surveys
+from inbox.store.models import Conversation, SurveyResponse
 from tests.service.conftest import message, sio_client, wait_for
 
 

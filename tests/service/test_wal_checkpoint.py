@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from inbox import wal_checkpoint
-from inbox.db import make_engine
+from inbox.store import wal_checkpoint
+from inbox.store.db import make_engine
 
 BATCH_ROWS = 50  # about 100 KB a batch
 

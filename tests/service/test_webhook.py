@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import func, select
 
-from inbox.models import Customer, Identity, Message
+from inbox.store.models import Customer, Identity, Message
 from tests.service.conftest import message
 
 
@@ -116,7 +116,7 @@ def test_default_legal_threat_rule_escalates_in_three_languages(world, client, p
 
 
 def test_rules_see_open_conversations_last_csat_and_business_hours(world, client, post_webhook, inbox):
-    from inbox.models import Rule
+    from inbox.store.models import Rule
 
     with inbox.unit_of_work() as uow:
         uow.session.add(

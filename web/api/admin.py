@@ -7,7 +7,7 @@ from typing import Any, Literal
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict
 
-from inbox.corrections import correct_sentiment
+from inbox.conversations.corrections import correct_sentiment
 from web.api import endpoint, json_body, parse
 from web.auth import inbox
 

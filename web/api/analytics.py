@@ -9,9 +9,10 @@ from typing import Any
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from inbox import lifecycle_service, orders, reporting_winback
-from inbox.analytics.orders_csv import CustomerRef, OrderRow
-from inbox.reporting_filters import check_supervisor
+from inbox.customers import orders
+from inbox.insights import lifecycle_service, reporting_winback
+from inbox.insights.analytics.orders_csv import CustomerRef, OrderRow
+from inbox.insights.reporting_filters import check_supervisor
 from web.api import endpoint, json_body, parse
 from web.api.dashboard import csv_response, parse_time, wants_csv
 from web.auth import inbox

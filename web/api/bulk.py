@@ -7,7 +7,7 @@ from typing import Any, Literal
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from inbox.bulk import bulk_update
+from inbox.conversations.bulk import bulk_update
 from web.api import endpoint, json_body, parse
 from web.auth import inbox
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify, request
 from sqlalchemy import or_, select
 
-from inbox.models import CannedResponse
+from inbox.store.models import CannedResponse
 from web.api import endpoint
 from web.auth import inbox
 from web.errors import ApiError

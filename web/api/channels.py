@@ -7,8 +7,8 @@ from typing import Any
 from flask import Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from inbox import channels as svc
-from inbox.polling import poll
+from inbox.channels import accounts as svc
+from inbox.channels.polling import poll
 from web.api import endpoint, json_body, parse
 from web.auth import inbox
 from web.errors import ApiError

@@ -1,4 +1,4 @@
-"""Conversation endpoints: thin views over inbox.conversations."""
+"""Conversation endpoints: thin views over inbox.conversations.service."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, Literal
 from flask import g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from inbox import conversations as svc
+from inbox.conversations import service as svc
 from web.api import endpoint, json_body, parse
 from web.auth import inbox
 from web.errors import ApiError

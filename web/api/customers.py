@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import g, jsonify
 
-from inbox import customers as svc
+from inbox.customers import history as svc
 from web.api import endpoint
 from web.auth import inbox
 

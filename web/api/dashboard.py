@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Response, g, jsonify, request
 
-from inbox import reporting
-from inbox.reporting_filters import Drill, Filters, make_filters
+from inbox.insights import reporting
+from inbox.insights.reporting_filters import Drill, Filters, make_filters
 from web.api import endpoint
 from web.auth import inbox
 from web.errors import ApiError

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import g, jsonify
 
-from inbox.agents import agent_dict, load_agent
+from inbox.admin.agents import agent_dict, load_agent
 from web.api import endpoint
 from web.auth import inbox
 

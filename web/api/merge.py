@@ -1,4 +1,4 @@
-"""Customer identity merge endpoints: thin views over inbox.merge."""
+"""Customer identity merge endpoints: thin views over inbox.customers.merge."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict
 
-from inbox import merge as svc
+from inbox.customers import merge as svc
 from web.api import endpoint, json_body, parse
 from web.auth import inbox
 

@@ -1,4 +1,4 @@
-"""Rules, the dry run, and outbound webhooks: thin views over inbox.rules_service and inbox.webhooks_out.
+"""Rules, the dry run, and outbound webhooks: thin views over inbox.automation.rules_service and inbox.channels.webhooks_out.
 
 Rule bodies are checked by the escalation leaf, which reports every problem at once;
 the 400 carries the first one in `error.field` and all of them in `error.errors`.
@@ -12,8 +12,8 @@ from typing import Any, Literal
 from flask import g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from inbox import rules_service as svc
-from inbox import webhooks_out
+from inbox.automation import rules_service as svc
+from inbox.channels import webhooks_out
 from web.api import endpoint, json_body, parse
 from web.auth import inbox
 from web.errors import ApiError, body

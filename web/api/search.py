@@ -1,4 +1,4 @@
-"""Search endpoint: thin view over inbox.search."""
+"""Search endpoint: thin view over inbox.search.service."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import g, jsonify, request
 
-from inbox import search as svc
+from inbox.search import service as svc
 from web.api import endpoint
 from web.auth import inbox
 from web.errors import ApiError

@@ -7,10 +7,10 @@ from typing import Any
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from inbox import presence, sla_service
-from inbox.access import require_role
-from inbox.agents import load_agent
-from inbox.rules_service import RuleInvalid
+from inbox.admin.agents import load_agent
+from inbox.automation import presence, sla_service
+from inbox.automation.rules_service import RuleInvalid
+from inbox.store.access import require_role
 from web.api import endpoint, json_body, parse
 from web.auth import inbox
 from web.errors import ApiError, body

@@ -104,8 +104,8 @@ def _workdir() -> Iterator[Path]:
 def _sqlite_inbox(path: Path) -> Any:
     """A migrated SQLite database with the default rules, built through the real app factory
     (so events go through the Socket.IO publisher and the outbound-webhook hook, as in production)."""
-    from inbox.demo import seed_defaults
-    from inbox.schema import upgrade
+    from inbox.channels.demo import seed_defaults
+    from inbox.store.schema import upgrade
     from web.app import create_app
     from web.config import Config
 
@@ -122,7 +122,7 @@ def _sqlite_inbox(path: Path) -> Any:
 def _agents(inbox: Any, n: int, capacity: int) -> list[int]:
     """`n` online agents in the Support team, speaking the corpus's languages, with room for every
     conversation the run makes (so each new conversation is routed, not queued)."""
-    from inbox.agents import create_agent, set_presence
+    from inbox.admin.agents import create_agent, set_presence
 
     ids = []
     for i in range(n):
@@ -144,8 +144,8 @@ def _agents(inbox: Any, n: int, capacity: int) -> list[int]:
 def _history(inbox: Any, channel_id: int, agent_ids: Sequence[int], n: int) -> None:
     """`n` resolved conversations of one old customer, handled in turn by `agent_ids`: what a
     year of work leaves behind, which per-message queries (an agent's open load) must not scan."""
-    from inbox.models import Conversation, Customer
-    from inbox.sql import insert_rows, insert_with_ids
+    from inbox.store.models import Conversation, Customer
+    from inbox.store.sql import insert_rows, insert_with_ids
 
     then = datetime.now(UTC) - timedelta(days=365)
     with inbox.unit_of_work() as uow:
@@ -176,7 +176,7 @@ def _history(inbox: Any, channel_id: int, agent_ids: Sequence[int], n: int) -> N
 def _team_id(inbox: Any, name: str = "Support") -> int:
     from sqlalchemy import select
 
-    from inbox.models import Team
+    from inbox.store.models import Team
 
     with inbox.read() as s:
         return s.scalar(select(Team.id).where(Team.name == name))

@@ -107,8 +107,8 @@ def webhook_latency(n: int = 1000, warmup: int = 20, workdir: Path | None = None
     import httpx
 
     from connectors.webhook import sign
-    from inbox.agents import create_token
-    from inbox.channels import create_channel
+    from inbox.admin.agents import create_token
+    from inbox.channels.accounts import create_channel
 
     murmur = str(Path(sys.executable).parent / "murmur")
     with contextlib.ExitStack() as stack:

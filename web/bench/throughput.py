@@ -36,7 +36,7 @@ def pipeline_rate(
     The default corpus mixes English, Chinese and Thai like the demo feed; `english_only` keeps
     the English texts, where VADER does real work too (on CJK it skips nearly everything).
     `history` resolved conversations are there first, as in a database used for a year."""
-    from inbox.channels import create_channel
+    from inbox.channels.accounts import create_channel
     from inbox.pipeline import ingest
 
     with contextlib.ExitStack() as stack:
@@ -113,7 +113,7 @@ def sentiment_rate(n: int = 400, seconds: float = 3.0) -> dict[str, float]:
 
 def rule_rate(n_rules: int = 100, messages: int = 2000) -> float:
     """Messages per second through `escalation.evaluate` with `n_rules` enabled rules."""
-    from inbox.bench_rules import rule_eval_rate
+    from inbox.automation.bench_rules import rule_eval_rate
 
     return rule_eval_rate(n_rules=n_rules, messages=messages)
 
@@ -134,8 +134,8 @@ def _mastodon_standin() -> Any:
 
 def mastodon_poll_rate(n: int = 2000, workdir: Path | None = None) -> dict[str, float] | None:
     """Messages per second polled from a local Mastodon stand-in (HTTP, paging, parsing) and ingested."""
-    from inbox.channels import create_channel
-    from inbox.polling import poll
+    from inbox.channels.accounts import create_channel
+    from inbox.channels.polling import poll
 
     standin_cls = _mastodon_standin()
     if standin_cls is None:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inbox.analytics.clv import (
+from inbox.insights.analytics.clv import (
     Clv,
     ClvConfig,
     ValueBasis,
@@ -18,7 +18,7 @@ from inbox.analytics.clv import (
     vip_customers,
     vip_threshold,
 )
-from inbox.analytics.types import Order
+from inbox.insights.analytics.types import Order
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 

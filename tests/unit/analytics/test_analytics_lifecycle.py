@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inbox.analytics.lifecycle import (
+from inbox.insights.analytics.lifecycle import (
     Event,
     EventKind,
     LifecycleConfig,

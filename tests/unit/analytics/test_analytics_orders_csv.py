@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inbox.analytics.orders_csv import (
+from inbox.insights.analytics.orders_csv import (
     CustomerRef,
     OrderRow,
     OrdersFileError,

@@ -6,8 +6,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inbox.analytics.rfm import Rfm, Segment, quintile_scores, rfm_scores, segment
-from inbox.analytics.types import Order
+from inbox.insights.analytics.rfm import Rfm, Segment, quintile_scores, rfm_scores, segment
+from inbox.insights.analytics.types import Order
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
@@ -102,7 +102,7 @@ def test_quintiles_are_monotone_and_tie_consistent(values: list[int]) -> None:
 
 
 def test_parser_rows_can_be_scored_directly() -> None:
-    from inbox.analytics.orders_csv import parse_orders
+    from inbox.insights.analytics.orders_csv import parse_orders
 
     valid, _ = parse_orders(["customer_id,amount,currency,ordered_at\n", "1,5.00,EUR,2024-05-30\n"])
     assert rfm_scores({"1": valid}, NOW)["1"].monetary == Decimal("5.00")

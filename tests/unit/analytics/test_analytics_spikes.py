@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inbox.analytics.spikes import SpikeConfig, SpikeDetector, bucket_end, detect, poisson_sf
+from inbox.insights.analytics.spikes import SpikeConfig, SpikeDetector, bucket_end, detect, poisson_sf
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inbox.analytics.surveys import (
+from inbox.insights.analytics.surveys import (
     CsatClass,
     NpsClass,
     SurveyAnswer,

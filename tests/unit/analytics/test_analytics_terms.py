@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inbox.analytics.terms import rising_terms, term_counts, tokenize
+from inbox.insights.analytics.terms import rising_terms, term_counts, tokenize
 
 
 def test_english_words_hashtags_and_what_is_dropped() -> None:

@@ -1,0 +1,3 @@
+"""Administration: agents, teams, API tokens and presence records.
+Imports inbox.store.
+"""

@@ -1,0 +1,261 @@
+"""Channel accounts: set-up (secrets encrypted at rest), webhook receipt and health.
+
+Every kind is set up the same way; what a kind accepts is the connector's own `options`.
+"""
+
+from __future__ import annotations
+
+import secrets as _secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from connectors import registry
+from connectors.base import BaseConnector
+from connectors.errors import PayloadError
+from inbox.admin.agents import load_agent
+from inbox.conversations.serialize import iso
+from inbox.pipeline import IngestResult, ingest
+from inbox.store.access import require_role
+from inbox.store.context import Inbox
+from inbox.store.errors import Invalid, NotFound
+from inbox.store.models import AuditLog, ChannelAccount, Team
+from inbox.store.security import decrypt_secrets, encrypt_secrets
+
+
+def channel_dict(ch: ChannelAccount) -> dict[str, Any]:
+    """Everything about a channel except its secrets, which never leave the database."""
+    return {
+        "id": ch.id,
+        "kind": ch.kind,
+        "name": ch.name,
+        "settings": ch.settings,
+        "team_id": ch.team_id,
+        "enabled": ch.enabled,
+        "poll_interval_seconds": ch.poll_interval_seconds,
+        "webhook_url": f"/api/channels/{ch.id}/webhook",
+        "health": {
+            "last_success_at": iso(ch.last_success_at),
+            "last_error": ch.last_error,
+            "last_error_at": iso(ch.last_error_at),
+            "next_poll_at": iso(ch.next_poll_at),
+            "consecutive_failures": ch.consecutive_failures,
+            "items_fetched": ch.items_fetched,
+            "items_stored": ch.items_stored,
+        },
+    }
+
+
+def create_channel(
+    inbox: Inbox,
+    agent_id: int | None,
+    kind: str,
+    name: str,
+    settings: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, Any] | None = None,
+    team_id: int | None = None,
+    poll_interval_seconds: int = 60,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Create a channel; returns it and any secrets generated for the admin (shown once)."""
+    settings, secrets = dict(settings or {}), dict(secrets or {})
+    generated: dict[str, str] = {}
+    if not name or not name.strip():
+        raise Invalid("name is required", "name")
+    try:
+        cls = registry.get(kind)
+    except PayloadError as exc:
+        raise Invalid(exc.message, "kind") from exc
+    if kind == "webhook" and not secrets.get("webhook_secret"):
+        generated["webhook_secret"] = secrets["webhook_secret"] = _secrets.token_hex(32)
+    try:
+        cls(settings, secrets)  # validates required options without any network call
+    except PayloadError as exc:
+        raise Invalid(exc.message, exc.field) from exc
+    if poll_interval_seconds < 5:
+        raise Invalid("poll_interval_seconds must be at least 5", "poll_interval_seconds")
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        if agent_id is not None:
+            agent = load_agent(s, agent_id)
+            if agent is None:
+                raise NotFound("agent not found")
+            require_role(agent, "admin")
+        if team_id is not None and s.get(Team, team_id) is None:
+            raise Invalid(f"team {team_id} does not exist", "team_id")
+        ch = ChannelAccount(
+            kind=kind,
+            name=name.strip(),
+            settings=settings,
+            secrets_encrypted=encrypt_secrets(inbox.secret_key, secrets),
+            team_id=team_id,
+            poll_interval_seconds=poll_interval_seconds,
+            next_poll_at=inbox.clock(),
+        )
+        s.add(ch)
+        s.flush()
+        s.add(
+            AuditLog(
+                agent_id=agent_id, action="channel.created", target=f"channel:{ch.id}", details={"kind": kind}
+            )
+        )
+        return channel_dict(ch), generated
+
+
+def list_channels(inbox: Inbox) -> list[dict[str, Any]]:
+    with inbox.read() as s:
+        return [channel_dict(c) for c in s.scalars(select(ChannelAccount).order_by(ChannelAccount.id))]
+
+
+def connector_for(inbox: Inbox, ch: ChannelAccount | Any, **kwargs: Any) -> BaseConnector:
+    """The channel's connector, from an ORM `ChannelAccount` or a row with its kind, settings and secrets."""
+    return registry.create(
+        ch.kind, ch.settings, decrypt_secrets(inbox.secret_key, ch.secrets_encrypted), **kwargs
+    )
+
+
+def receive_webhook(
+    inbox: Inbox, channel_id: int, headers: Mapping[str, str], raw_body: bytes
+) -> IngestResult:
+    """Verify and parse a pushed delivery, then ingest it; a repeat delivery stores nothing new.
+
+    Raises connectors' SignatureError (401) or PayloadError (400) before anything is stored.
+    """
+    with inbox.read() as s:
+        ch = s.execute(_WEBHOOK_ACCOUNT, {"account": channel_id}).first()
+        if ch is None or not ch.enabled:
+            raise NotFound(f"channel {channel_id} not found")
+        connector = connector_for(inbox, ch)
+    messages = connector.parse_webhook(headers, raw_body, time.time())
+    return ingest(inbox, channel_id, messages)
+
+
+# What verifying a delivery needs, as a plain row: loading the ORM object (health columns, poll
+# state) for every delivery cost more than the query itself. Built once.
+_ACCOUNTS = ChannelAccount.__table__
+_WEBHOOK_ACCOUNT = select(
+    _ACCOUNTS.c.kind, _ACCOUNTS.c.settings, _ACCOUNTS.c.secrets_encrypted, _ACCOUNTS.c.enabled
+).where(_ACCOUNTS.c.id == bindparam("account"))
+
+
+def require_admin(s: Session, agent_id: int | None) -> None:
+    if agent_id is None:
+        return  # the CLI runs as the machine's operator
+    agent = load_agent(s, agent_id)
+    if agent is None:
+        raise NotFound("agent not found")
+    require_role(agent, "admin")
+
+
+def update_channel(
+    inbox: Inbox, agent_id: int | None, channel_id: int, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Edit, pause or resume a channel. Secrets given are merged in (a blank value removes one)."""
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        require_admin(s, agent_id)
+        ch = s.get(ChannelAccount, channel_id)
+        if ch is None:
+            raise NotFound(f"channel {channel_id} not found")
+        settings = {**ch.settings, **changes.get("settings", {})}
+        secrets = decrypt_secrets(inbox.secret_key, ch.secrets_encrypted)
+        for key, value in (changes.get("secrets") or {}).items():
+            if value in (None, ""):
+                secrets.pop(key, None)
+            else:
+                secrets[key] = value
+        try:
+            registry.get(ch.kind)(settings, secrets)
+        except PayloadError as exc:
+            raise Invalid(exc.message, exc.field) from exc
+        if "name" in changes:
+            if not str(changes["name"]).strip():
+                raise Invalid("name is required", "name")
+            ch.name = str(changes["name"]).strip()
+        if "enabled" in changes:
+            ch.enabled = bool(changes["enabled"])
+            if ch.enabled:
+                ch.next_poll_at = inbox.clock()
+        if "team_id" in changes:
+            if changes["team_id"] is not None and s.get(Team, changes["team_id"]) is None:
+                raise Invalid(f"team {changes['team_id']} does not exist", "team_id")
+            ch.team_id = changes["team_id"]
+        if "poll_interval_seconds" in changes:
+            if int(changes["poll_interval_seconds"]) < 5:
+                raise Invalid("poll_interval_seconds must be at least 5", "poll_interval_seconds")
+            ch.poll_interval_seconds = int(changes["poll_interval_seconds"])
+        ch.settings = settings
+        ch.secrets_encrypted = encrypt_secrets(inbox.secret_key, secrets)
+        s.add(
+            AuditLog(
+                agent_id=agent_id,
+                action="channel.updated",
+                target=f"channel:{ch.id}",
+                details={k: v for k, v in changes.items() if k != "secrets"}
+                | ({"secrets_changed": sorted(changes["secrets"])} if changes.get("secrets") else {}),
+            )
+        )
+        return channel_dict(ch)
+
+
+def test_channel(inbox: Inbox, agent_id: int | None, channel_id: int) -> dict[str, Any]:
+    """One real call to the network; the answer says what it found or exactly what failed."""
+    from connectors.errors import ConnectorError
+
+    with inbox.read() as s:
+        require_admin(s, agent_id)
+        ch = s.get(ChannelAccount, channel_id)
+        if ch is None:
+            raise NotFound(f"channel {channel_id} not found")
+        try:
+            connector = connector_for(inbox, ch)
+        except PayloadError as exc:
+            return {"ok": False, "error": str(exc)}
+    try:
+        return {"ok": True, "found": connector.test()}
+    except ConnectorError as exc:
+        return {"ok": False, "error": str(exc) or type(exc).__name__}
+    except OSError as exc:
+        return {"ok": False, "error": f"network error: {exc}"}
+
+
+def verify_subscription(inbox: Inbox, channel_id: int, params: Mapping[str, str]) -> str:
+    """A push channel's subscription handshake (Meta's hub.challenge); SignatureError when it fails."""
+    from connectors.errors import SignatureError
+
+    with inbox.read() as s:
+        ch = s.get(ChannelAccount, channel_id)
+        if ch is None or not ch.enabled:
+            raise NotFound(f"channel {channel_id} not found")
+        connector = connector_for(inbox, ch)
+    verify = getattr(connector, "verify_subscription", None)
+    if verify is None:
+        raise SignatureError(f"{ch.kind} channels have no subscription handshake")
+    return verify(params)
+
+
+def kinds_catalogue() -> list[dict[str, Any]]:
+    """Every channel kind and the settings and secrets it takes, for forms and the CLI."""
+    out = []
+    for kind in registry.kinds():
+        cls = registry.get(kind)
+        out.append(
+            {
+                "kind": kind,
+                "pulled": cls.pulled,
+                "pushed": cls.pushed,
+                "options": [
+                    {
+                        "name": o.name,
+                        "secret": o.secret,
+                        "required": o.required,
+                        "default": o.default,
+                        "help": o.help,
+                    }
+                    for o in cls.options
+                ],
+            }
+        )
+    return out

@@ -1,0 +1,146 @@
+"""JSON-safe shapes of inbox objects, shared by the API and the real-time events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from operator import attrgetter
+from typing import Any
+
+from inbox.store.models import Conversation, Customer, Identity, Message
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def conversation_dict(
+    conv: Conversation, customer: Customer | None = None, labels: list[str] | None = None
+) -> dict[str, Any]:
+    """A conversation as the API and every live event show it (fields read in C by `attrgetter`:
+    this runs for each conversation an ingested batch touches)."""
+    out = dict(zip(_CONVERSATION_FIELDS, _conversation_fields(conv), strict=True))
+    out.update(zip(_CONVERSATION_TIMES, map(iso, _conversation_times(conv)), strict=True))
+    out["priority"] = round(conv.priority, 2)
+    out["labels"] = sorted(labels or [])
+    if customer is not None:
+        out["customer_name"], out["customer_vip"], out["lifecycle_stage"] = (
+            customer.name,
+            customer.vip,
+            customer.lifecycle_stage,
+        )
+    else:
+        out["customer_name"] = out["customer_vip"] = out["lifecycle_stage"] = None
+    return out
+
+
+_CONVERSATION_FIELDS = (
+    "id",
+    "customer_id",
+    "channel_account_id",
+    "channel",
+    "subject",
+    "public",
+    "language",
+    "status",
+    "priority_components",
+    "sentiment",
+    "assignee_id",
+    "team_id",
+    "queue_reason",
+    "message_count",
+)
+_CONVERSATION_TIMES = (
+    "snoozed_until",
+    "last_message_at",
+    "last_customer_message_at",
+    "waiting_since",
+    "first_response_at",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "created_at",
+    "updated_at",
+)
+_conversation_fields = attrgetter(*_CONVERSATION_FIELDS)
+_conversation_times = attrgetter(*_CONVERSATION_TIMES)
+
+
+def message_dict(
+    msg: Message, author: Identity | None = None, delivery: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "id": msg.id,
+        "conversation_id": msg.conversation_id,
+        "direction": msg.direction,
+        "external_id": msg.external_id,
+        "author": identity_dict(author) if author is not None else None,
+        "author_agent_id": msg.author_agent_id,
+        "text": msg.text,
+        "html": msg.html,
+        "url": msg.url,
+        "language": msg.language,
+        "sentiment": msg.sentiment,
+        "sentiment_label": msg.sentiment_label,
+        "sentiment_reasons": msg.sentiment_reasons,
+        "sentiment_corrected": msg.sentiment_corrected_by is not None,
+        "public": msg.public,
+        "mentions": getattr(msg, "mentions", None) or [],
+        "created_at": iso(msg.created_at),
+        "delivery": delivery,
+    }
+
+
+def inbound_row_dict(row: Mapping[str, Any], author: Identity | None) -> dict[str, Any]:
+    """`message_dict` of a message the pipeline has just inserted, from the row it inserted:
+    inbound, so no agent author, correction, mentions or delivery yet. Built from the row
+    directly because every ingested message is announced (no object to make first)."""
+    return {
+        "id": row["id"],
+        "conversation_id": row["conversation_id"],
+        "direction": row["direction"],
+        "external_id": row["external_id"],
+        "author": identity_dict(author) if author is not None else None,
+        "author_agent_id": None,
+        "text": row["text"],
+        "html": row["html"],
+        "url": row["url"],
+        "language": row["language"],
+        "sentiment": row["sentiment"],
+        "sentiment_label": row["sentiment_label"],
+        "sentiment_reasons": row["sentiment_reasons"],
+        "sentiment_corrected": False,
+        "public": row["public"],
+        "mentions": [],
+        "created_at": row["created_at"].isoformat(),
+        "delivery": None,
+    }
+
+
+def identity_dict(ident: Identity) -> dict[str, Any]:
+    return {
+        "id": ident.id,
+        "channel": ident.channel,
+        "external_id": ident.external_id,
+        "handle": ident.handle,
+        "display_name": ident.display_name,
+        "profile_url": ident.profile_url,
+        "followers": ident.followers,
+        "verified": ident.verified,
+        "email": ident.email,
+    }
+
+
+def customer_dict(cust: Customer) -> dict[str, Any]:
+    return {
+        "id": cust.id,
+        "name": cust.name,
+        "email": cust.email,
+        "lifecycle_stage": cust.lifecycle_stage,
+        "vip": cust.vip,
+        "clv": cust.clv,
+        "rfm_segment": cust.rfm_segment,
+        "attributes": cust.attributes,
+        "created_at": iso(cust.created_at),
+        "last_seen_at": iso(cust.last_seen_at),
+    }

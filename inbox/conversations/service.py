@@ -1,0 +1,402 @@
+"""Reading and changing conversations on behalf of an agent (access checked in every call)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from inbox.admin.agents import load_agent
+from inbox.automation import engine as automation
+from inbox.automation import sla_service
+from inbox.conversations.mentions import record_mentions
+from inbox.conversations.ranking import effective, sort_expression
+from inbox.conversations.replies import add_note, delivery_dict, queue_reply
+from inbox.conversations.serialize import conversation_dict, iso, message_dict
+from inbox.store.access import check_visible, visible_clause
+from inbox.store.context import Inbox
+from inbox.store.errors import Invalid, NotFound
+from inbox.store.events import conversation_rooms
+from inbox.store.models import (
+    Agent,
+    AuditLog,
+    Conversation,
+    ConversationLabel,
+    Customer,
+    Direction,
+    Identity,
+    Message,
+    Outbox,
+    RuleRun,
+    Status,
+)
+
+SENTIMENTS = {"negative": (None, -0.05), "neutral": (-0.05, 0.05), "positive": (0.05, None)}
+SORTS = {"priority", "newest", "oldest_waiting"}
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    status: str | None = "open"
+    channel: str | None = None
+    assignee: str | None = None  # agent id, "me" or "none"
+    team: int | None = None
+    label: str | None = None
+    sentiment: str | None = None
+    language: str | None = None
+    public: bool | None = None
+    # reconnect catch-up: only conversations changed at or after this time, oldest change first
+    updated_since: datetime | None = None
+    sort: str = "priority"
+    limit: int = 50
+    offset: int = 0
+
+
+def _agent(s: Session, agent_id: int) -> Agent:
+    agent = load_agent(s, agent_id)
+    if agent is None:
+        raise NotFound("agent not found")
+    return agent
+
+
+def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[str, Any]]:
+    """Ranked by priority unless asked otherwise; only what the agent may see."""
+    if f.sort not in SORTS:
+        raise Invalid(f"sort must be one of {', '.join(sorted(SORTS))}", "sort")
+    if f.sentiment is not None and f.sentiment not in SENTIMENTS:
+        raise Invalid("sentiment must be negative, neutral or positive", "sentiment")
+    if f.status is not None and f.status not in {s.value for s in Status} | {"all"}:
+        raise Invalid("status must be open, pending, snoozed, resolved or all", "status")
+    with inbox.read() as s:
+        agent = _agent(s, agent_id)
+        q = (
+            select(Conversation, Customer)
+            .join(Customer, Customer.id == Conversation.customer_id)
+            .where(visible_clause(agent))
+        )
+        if f.status and f.status != "all":
+            q = q.where(Conversation.status == f.status)
+        if f.channel:
+            q = q.where(Conversation.channel == f.channel)
+        if f.assignee == "me":
+            q = q.where(Conversation.assignee_id == agent.id)
+        elif f.assignee == "none":
+            q = q.where(Conversation.assignee_id.is_(None))
+        elif f.assignee:
+            q = q.where(Conversation.assignee_id == int(f.assignee))
+        if f.team is not None:
+            q = q.where(Conversation.team_id == f.team)
+        if f.label:
+            q = q.where(
+                Conversation.id.in_(
+                    select(ConversationLabel.conversation_id).where(ConversationLabel.label == f.label)
+                )
+            )
+        if f.sentiment:
+            lo, hi = SENTIMENTS[f.sentiment]
+            if lo is not None:
+                q = q.where(Conversation.sentiment > lo)
+            if hi is not None:
+                q = (
+                    q.where(Conversation.sentiment < hi)
+                    if f.sentiment != "neutral"
+                    else q.where(Conversation.sentiment < hi)
+                )
+        if f.language:
+            q = q.where(Conversation.language == f.language)
+        if f.public is not None:
+            q = q.where(Conversation.public.is_(f.public))
+        if f.updated_since is not None:
+            q = q.where(Conversation.updated_at >= f.updated_since)
+        now = inbox.clock()
+        order = (
+            {
+                "priority": (sort_expression(now).desc(), Conversation.last_message_at.desc()),
+                "newest": (Conversation.last_message_at.desc(),),
+                "oldest_waiting": (Conversation.waiting_since.asc(),),
+            }[f.sort]
+            if f.updated_since is None
+            else (Conversation.updated_at.asc(),)
+        )
+        rows = s.execute(
+            q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)
+        ).all()
+        labels = _labels(s, [c.id for c, _ in rows])
+        out = []
+        for c, cust in rows:
+            d = conversation_dict(c, cust, labels.get(c.id, []))
+            d["priority"] = round(effective(c, now), 2)
+            out.append(d)
+        return out
+
+
+def _labels(s: Session, ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    if ids:
+        for cid, label in s.execute(
+            select(ConversationLabel.conversation_id, ConversationLabel.label).where(
+                ConversationLabel.conversation_id.in_(ids)
+            )
+        ):
+            out.setdefault(cid, []).append(label)
+    return out
+
+
+def _load(s: Session, agent: Agent, conversation_id: int) -> Conversation:
+    conv = s.get(Conversation, conversation_id)
+    if conv is None:
+        raise NotFound(f"conversation {conversation_id} not found")
+    check_visible(agent, conv)
+    return conv
+
+
+def get_conversation(inbox: Inbox, agent_id: int, conversation_id: int) -> dict[str, Any]:
+    """The conversation, its messages with delivery state, and why rules fired on it."""
+    with inbox.read() as s:
+        agent = _agent(s, agent_id)
+        conv = _load(s, agent, conversation_id)
+        customer = s.get(Customer, conv.customer_id)
+        out = conversation_dict(conv, customer, _labels(s, [conv.id]).get(conv.id, []))
+        out["priority"] = round(effective(conv, inbox.clock()), 2)
+        out["messages"] = messages_of(s, [conv.id])
+        out["rule_runs"] = [
+            {
+                "rule_id": r.rule_id,
+                "rule_name": r.rule_name,
+                "trigger": r.trigger,
+                "matched": r.matched,
+                "actions": r.actions,
+                "at": iso(r.at),
+            }
+            for r in s.scalars(select(RuleRun).where(RuleRun.conversation_id == conv.id).order_by(RuleRun.id))
+        ]
+        return out
+
+
+def messages_of(s: Session, conversation_ids: list[int]) -> list[dict[str, Any]]:
+    rows = s.execute(
+        select(Message, Identity, Outbox)
+        .outerjoin(Identity, Identity.id == Message.author_identity_id)
+        .outerjoin(Outbox, Outbox.message_id == Message.id)
+        .where(Message.conversation_id.in_(conversation_ids))
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    return [message_dict(m, ident, delivery_dict(box)) for m, ident, box in rows]
+
+
+def update_conversation(
+    inbox: Inbox, agent_id: int, conversation_id: int, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Change status, assignee and labels; a manual assignment is never undone by auto-routing."""
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        agent = _agent(s, agent_id)
+        conv = _load(s, agent, conversation_id)
+        now = inbox.clock()
+        before_assignee = conv.assignee_id
+        customer = s.get(Customer, conv.customer_id)
+        previous = automation.conversation_facts(
+            conv, customer, set(_labels(s, [conv.id]).get(conv.id, [])), now
+        )
+        if "status" in changes:
+            status = changes["status"]
+            if status not in {x.value for x in Status}:
+                raise Invalid("status must be open, pending, snoozed or resolved", "status")
+            conv.status = status
+            conv.resolved_at = now if status == Status.RESOLVED.value else None
+        if changes.get("snoozed_until") is not None:
+            until = changes["snoozed_until"]
+            if until.tzinfo is None:
+                raise Invalid(
+                    "snoozed_until needs a time zone (e.g. 2026-11-26T09:00:00+07:00)", "snoozed_until"
+                )
+            if until <= now:
+                raise Invalid("snoozed_until must be in the future", "snoozed_until")
+            if changes.get("status", Status.SNOOZED.value) != Status.SNOOZED.value:
+                raise Invalid("snoozed_until goes with status snoozed", "snoozed_until")
+            conv.status = Status.SNOOZED.value
+            conv.snoozed_until = until
+        elif conv.status != Status.SNOOZED.value:
+            conv.snoozed_until = None
+        if "assignee_id" in changes:
+            target = changes["assignee_id"]
+            if target is not None:
+                if load_agent(s, int(target)) is None:
+                    raise Invalid(f"agent {target} does not exist", "assignee_id")
+                conv.assignee_id = int(target)
+                conv.assigned_manually = True
+                conv.queue_reason = ""
+            else:
+                conv.assignee_id = None
+                conv.assigned_manually = False
+        labels = set(_labels(s, [conv.id]).get(conv.id, []))
+        if "labels" in changes:
+            new = changes["labels"]
+            if not isinstance(new, list) or not all(isinstance(x, str) and x.strip() for x in new):
+                raise Invalid("labels must be a list of non-empty strings", "labels")
+            new_set = {x.strip()[:60] for x in new}
+            s.execute(
+                ConversationLabel.__table__.delete().where(ConversationLabel.conversation_id == conv.id)
+            )
+            s.add_all(ConversationLabel(conversation_id=conv.id, label=x) for x in new_set)
+            labels = new_set
+        if "add_labels" in changes or "remove_labels" in changes:
+            # applied inside this transaction, so concurrent label changes are never lost
+            add = {
+                x.strip()[:60] for x in changes.get("add_labels") or [] if isinstance(x, str) and x.strip()
+            }
+            drop = {x.strip() for x in changes.get("remove_labels") or [] if isinstance(x, str)}
+            target = (labels | add) - drop
+            if drop & labels:
+                s.execute(
+                    ConversationLabel.__table__.delete().where(
+                        ConversationLabel.conversation_id == conv.id,
+                        ConversationLabel.label.in_(drop & labels),
+                    )
+                )
+            s.add_all(ConversationLabel(conversation_id=conv.id, label=x) for x in target - labels)
+            labels = target
+        conv.updated_at = now
+        escalated = _run_update_rules(s, conv, customer, labels, previous, now)
+        sla_service.update_due(s, conv, customer)
+        s.add(
+            AuditLog(
+                agent_id=agent.id,
+                action="conversation.updated",
+                target=f"conversation:{conv.id}",
+                details={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in changes.items()},
+            )
+        )
+        s.flush()
+        summary = conversation_dict(conv, s.get(Customer, conv.customer_id), sorted(labels))
+        rooms = conversation_rooms(conv.team_id, conv.assignee_id, conv.id)
+        if before_assignee is not None and before_assignee != conv.assignee_id:
+            rooms = (*rooms, f"agent:{before_assignee}")
+        uow.emit("conversation.updated", {"conversation": summary, "by": agent.id}, rooms)
+        if conv.assignee_id != before_assignee and conv.assignee_id is not None:
+            uow.emit(
+                "conversation.assigned", {"conversation": summary, "assignee_id": conv.assignee_id}, rooms
+            )
+        if escalated:
+            uow.emit("conversation.escalated", {"conversation": summary, "rules": escalated}, rooms)
+        return summary
+
+
+def _run_update_rules(
+    s: Session,
+    conv: Conversation,
+    customer: Customer | None,
+    labels: set[str],
+    previous: dict[str, Any],
+    now: datetime,
+) -> list[str]:
+    """`conversation.updated` rules, with the facts from before the change (for `changed_to`).
+
+    Label changes they make are saved here; the rule runs are recorded like any other firing.
+    """
+    rules = automation.load_rules(s, "conversation.updated")
+    if not rules:
+        return []
+    before = set(labels)
+    facts = automation.conversation_facts(conv, customer, labels, now)
+    outcome = automation.apply_firings(
+        conv,
+        labels,
+        automation.run_rules(rules, facts, "conversation.updated", previous),
+        "conversation.updated",
+        now,
+    )
+    if outcome.priority_floor is not None and outcome.priority_floor > conv.priority:
+        lift = outcome.priority_floor - (conv.priority_anchor + conv.priority_rate * now.timestamp())
+        conv.priority_anchor += max(0.0, lift)
+        conv.priority_base += max(0.0, lift)
+        conv.priority = outcome.priority_floor
+    for label in labels - before:
+        s.add(ConversationLabel(conversation_id=conv.id, label=label))
+    if before - labels:
+        s.execute(
+            ConversationLabel.__table__.delete().where(
+                ConversationLabel.conversation_id == conv.id, ConversationLabel.label.in_(before - labels)
+            )
+        )
+    automation.record_runs(s, conv.id, [r for r in outcome.runs if r["actions"]])
+    return outcome.escalated
+
+
+def reply(
+    inbox: Inbox, agent_id: int, conversation_id: int, text: str, private: bool = False
+) -> dict[str, Any]:
+    """Queue a reply in the outbox (or store a private note); both are announced after commit."""
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("text must not be empty", "text")
+    if len(text) > 10_000:
+        raise Invalid("text must be at most 10,000 characters", "text")
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        agent = _agent(s, agent_id)
+        conv = _load(s, agent, conversation_id)
+        now = inbox.clock()
+        if private:
+            msg, box = add_note(s, conv, text, agent.id, now), None
+        else:
+            msg, box = queue_reply(s, conv, text, agent.id, now)
+            if conv.assignee_id is None:
+                conv.assignee_id = agent.id
+            sla_service.update_due(s, conv, s.get(Customer, conv.customer_id))
+        payload = message_dict(msg, None, delivery_dict(box))
+        summary = conversation_dict(
+            conv, s.get(Customer, conv.customer_id), _labels(s, [conv.id]).get(conv.id, [])
+        )
+        if private:
+            record_mentions(uow, conv, msg, agent, payload, summary)
+        uow.emit(
+            "message.created",
+            {"message": payload, "conversation": summary},
+            conversation_rooms(conv.team_id, conv.assignee_id, conv.id),
+        )
+        return payload
+
+
+def is_reply(direction: str) -> bool:
+    return direction == Direction.OUT.value
+
+
+def wake_snoozed(inbox: Inbox) -> int:
+    """Reopen snoozed conversations whose time has come (a periodic job; safe in several schedulers:
+    the UPDATE claims each conversation atomically, so each wakes once)."""
+    now = inbox.clock()
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        ids = list(
+            s.scalars(
+                update(Conversation)
+                .where(
+                    Conversation.status == Status.SNOOZED.value,
+                    Conversation.snoozed_until.is_not(None),
+                    Conversation.snoozed_until <= now,
+                )
+                .values(status=Status.OPEN.value, snoozed_until=None, updated_at=now)
+                .returning(Conversation.id)
+            )
+        )
+        if ids:
+            labels = _labels(s, ids)
+            for conv, customer in s.execute(
+                select(Conversation, Customer)
+                .join(Customer, Customer.id == Conversation.customer_id)
+                .where(Conversation.id.in_(ids))
+                .execution_options(populate_existing=True)
+            ):
+                uow.emit(
+                    "conversation.updated",
+                    {
+                        "conversation": conversation_dict(conv, customer, labels.get(conv.id, [])),
+                        "woke": True,
+                    },
+                    conversation_rooms(conv.team_id, conv.assignee_id, conv.id),
+                )
+        return len(ids)

@@ -1,0 +1,3 @@
+"""Customers: identities across channels, their whole history, merges and orders.
+Imports inbox.store and the leaves.
+"""

@@ -1,0 +1,3 @@
+"""Search: full-text search over messages and customers, and keeping its indexes exact.
+Imports inbox.store.
+"""

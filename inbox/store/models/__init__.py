@@ -1,0 +1,62 @@
+"""All models, importable from one place (Alembic reads `Base.metadata` from here)."""
+
+from inbox.store.models.agents import (
+    Agent,
+    ApiToken,
+    CannedResponse,
+    Label,
+    Presence,
+    Role,
+    Team,
+    agent_teams,
+)
+from inbox.store.models.analytics import AlertState, SpikeAlert, SpikeBucket  # noqa: F401
+from inbox.store.models.audit import AuditLog
+from inbox.store.models.base import Base, utcnow
+from inbox.store.models.channels import ChannelAccount
+from inbox.store.models.conversations import (
+    UNRESOLVED,
+    Conversation,
+    ConversationLabel,
+    Direction,
+    Message,
+    Outbox,
+    OutboxStatus,
+    RuleRun,
+    Status,
+)
+from inbox.store.models.customers import Customer, Identity, LifecycleTransition, Order, SurveyResponse
+from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
+from inbox.store.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription  # noqa: F401
+
+__all__ = [
+    "Agent",
+    "ApiToken",
+    "AuditLog",
+    "Base",
+    "CannedResponse",
+    "ChannelAccount",
+    "Conversation",
+    "ConversationLabel",
+    "Customer",
+    "Direction",
+    "Identity",
+    "Label",
+    "LifecycleTransition",
+    "Message",
+    "Order",
+    "Outbox",
+    "OutboxStatus",
+    "Presence",
+    "Role",
+    "Rule",
+    "RuleRun",
+    "SlaEvent",
+    "SlaPolicy",
+    "Status",
+    "SurveyResponse",
+    "Team",
+    "UNRESOLVED",
+    "agent_teams",
+    "utcnow",
+]

@@ -1,0 +1,167 @@
+"""Conversations and their messages: the heart of the inbox."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inbox.store.models.base import Base, utcnow
+
+
+class Status(enum.StrEnum):
+    OPEN = "open"
+    PENDING = "pending"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
+
+
+# The statuses of work still to do, for filters written as `status.in_(UNRESOLVED)` rather than
+# `status != "resolved"`: as an IN list, an index on status (or on assignee and status) reads
+# only these entries, which stay few, while resolved conversations pile up for ever. With
+# `!=` each routing decision scanned every conversation its agents had ever handled.
+UNRESOLVED = (Status.OPEN.value, Status.PENDING.value, Status.SNOOZED.value)
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+    NOTE = "note"
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("channel_account_id", "thread_key", name="uq_conversations_thread"),
+        # Status filters, and the survey job's "resolved since" (migration 0008); the rank has no
+        # index: see migration 0007.
+        Index("ix_conversations_status_resolved", "status", "resolved_at"),
+        Index("ix_conversations_created_at", "created_at"),  # the dashboard's service levels
+        # Load counts per agent and per customer come from these alone (migration 0006).
+        Index("ix_conversations_assignee_status", "assignee_id", "status"),
+        Index("ix_conversations_customer_status", "customer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    channel_account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id"))
+    channel: Mapped[str] = mapped_column(String(30))
+    thread_key: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    public: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str | None] = mapped_column(String(10), default=None)
+    status: Mapped[str] = mapped_column(String(10), default=Status.OPEN.value)
+    snoozed_until: Mapped[datetime | None] = mapped_column(default=None)
+    # The rank grows linearly while the customer waits: effective = anchor + rate * now (epoch s),
+    # so the inbox sorts by a stored expression and never rescans conversations on a clock tick.
+    priority: Mapped[float] = mapped_column(default=0.0)  # effective value when last ranked
+    priority_base: Mapped[float] = mapped_column(default=0.0)
+    priority_rate: Mapped[float] = mapped_column(default=0.0)
+    priority_anchor: Mapped[float] = mapped_column(default=0.0)
+    priority_components: Mapped[list] = mapped_column(default=list)
+    sentiment: Mapped[float] = mapped_column(default=0.0)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
+    assigned_manually: Mapped[bool] = mapped_column(default=False)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None, index=True)
+    queue_reason: Mapped[str] = mapped_column(String(200), default="")
+    message_count: Mapped[int] = mapped_column(default=0)
+    last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_customer_message_at: Mapped[datetime | None] = mapped_column(default=None)
+    waiting_since: Mapped[datetime | None] = mapped_column(default=None)
+    first_response_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_agent_reply_at: Mapped[datetime | None] = mapped_column(default=None)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    next_response_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConversationLabel(Base):
+    __tablename__ = "conversation_labels"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class Message(Base):
+    """One message, stored once ever: (channel account, external id) is unique in the database."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel_account_id", "external_id", name="uq_messages_channel_external"),
+        Index("ix_messages_conversation_created", "conversation_id", "created_at"),
+        # Time windows over the whole history (migration 0008): the dashboard by created_at,
+        # the spike and lifecycle jobs by received_at.
+        Index("ix_messages_created_at", "created_at"),
+        Index("ix_messages_received_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    channel_account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None, index=True)
+    direction: Mapped[str] = mapped_column(String(4))
+    external_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    author_identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id"), default=None)
+    author_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
+    text: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str | None] = mapped_column(Text, default=None)
+    url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    language: Mapped[str | None] = mapped_column(String(10), default=None)
+    sentiment: Mapped[float | None] = mapped_column(default=None)
+    sentiment_label: Mapped[str | None] = mapped_column(String(10), default=None)
+    sentiment_reasons: Mapped[list] = mapped_column(default=list)
+    sentiment_corrected_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
+    public: Mapped[bool] = mapped_column(default=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(255), default=None)
+    # notes only: the agents an @mention reached, [{"agent_id", "handle"}] (None when there are none)
+    mentions: Mapped[list | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Outbox(Base):
+    """A reply waiting to leave: written in the agent's transaction, sent by a worker with retries."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), unique=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    channel_account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id"))
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.QUEUED.value, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    sent_external_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RuleRun(Base):
+    """Why a conversation changed: the rule, what it saw, what it did."""
+
+    __tablename__ = "rule_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("rules.id", ondelete="SET NULL"), default=None)
+    rule_name: Mapped[str] = mapped_column(String(200))
+    trigger: Mapped[str] = mapped_column(String(40))
+    matched: Mapped[list] = mapped_column(default=list)
+    actions: Mapped[list] = mapped_column(default=list)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
