@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # The sentiment scorers compiled by mypyc (scripts/build_native.py); rebuilt when a source changes.
 NATIVE  := $(VENV)/murmur-native/manifest.json
 
-.PHONY: run test bench lint install native system services clean
+.PHONY: run test bench bench-scale lint install native system services clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,6 +41,10 @@ test: install native system services
 
 bench: install native services
 	$(MURMUR) bench
+
+## A year of a mid-size brand (1,000,000 messages) on SQLite and PostgreSQL; built once, then kept.
+bench-scale: install native services
+	$(MURMUR) bench-scale
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -215,6 +215,19 @@ def bench(quick: bool) -> None:
     run_all(quick=quick)
 
 
+@main.command("bench-scale")
+@click.option("--messages", default=1_000_000, show_default=True, help="Size of the one-year database.")
+@click.option("--backend", "backends", multiple=True, type=click.Choice(["sqlite", "postgresql"]))
+@click.option("--repeat", default=40, show_default=True, help="Requests per latency figure.")
+def bench_scale(messages: int, backends: tuple[str, ...], repeat: int) -> None:
+    """Figures on a year of a mid-size brand's traffic (built once per code version, then kept)."""
+    from web.bench.scale import run_scale
+    from web.bench.year import Shape
+
+    shape = Shape(messages=messages, conversations=max(100, messages // 10))
+    run_scale(backends or ("sqlite", "postgresql"), shape, repeat)
+
+
 def _register_plugins() -> None:
     """Command groups that live beside what they manage (one line each)."""
     from web import cli_analytics, cli_rules, cli_sentiment

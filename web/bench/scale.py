@@ -1,0 +1,352 @@
+"""`murmur bench-scale`: the inbox after a year of a mid-size brand's traffic (issue 22).
+
+Every figure is taken through the HTTP API of a real `murmur serve` process on a fresh copy of
+the one-year database (`web.bench.year`), next to limits measured in the same run:
+
+* the same SQL run bare: the statements the service issues for that request are captured once
+  in-process and replayed through the raw driver connection, so the ratio shows what the code
+  around the query costs;
+* a bare endpoint (`/healthz`: Flask, auth-free, one `SELECT 1`) for the floor of a request;
+* a plain `count(*)` over the rows a dashboard period covers;
+* ingest on the same year next to ingest on an empty database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from web.bench.common import SECRET, Figure, _free_port, _percentile, _workdir
+from web.bench.year import Shape, drop_postgresql, postgresql_copy, sqlite_copy
+
+SEARCH_TERMS = ("refund", "退款", "ขอบคุณ")
+
+
+# --- capturing and replaying a service's SQL ----------------------------------------------------
+
+
+@contextlib.contextmanager
+def captured(engine: Any) -> Iterator[list[tuple[str, Any]]]:
+    """The (statement, parameters) pairs run on `engine` inside the block, as the driver saw them."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, Any]] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if not many and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+
+def bare_sql_ms(engine: Any, statements: Sequence[tuple[str, Any]], n: int) -> list[float]:
+    """Milliseconds to run `statements` bare (driver cursor, rows fetched), `n` times."""
+    raw = engine.raw_connection()
+    try:
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            cur = raw.cursor()
+            for statement, params in statements:
+                cur.execute(statement, params)
+                cur.fetchall()
+            cur.close()
+            raw.rollback()
+            times.append((time.perf_counter() - t) * 1000)
+        return times
+    finally:
+        raw.close()
+
+
+# --- the server under test ----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def served(url: str, workdir: Path) -> Iterator[tuple[str, int]]:
+    """A real `murmur serve` process on `url` (no scheduler); yields its base URL and pid."""
+    import requests
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MURMUR_DATABASE_URL": url,
+        "MURMUR_SECRET_KEY": SECRET,
+        "MURMUR_SCHEDULER": "0",
+        "MURMUR_INSTANCE_PATH": str(workdir),
+        "MURMUR_PORT": str(port),
+    }
+    env.pop("MURMUR_REDIS_URL", None)
+    log = open(workdir / "serve.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from web.cli import main; main()", "serve"], env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"murmur serve did not start: {(workdir / 'serve.log').read_text()[-2000:]}"
+                )
+            time.sleep(0.3)
+        yield base, proc.pid
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(10)
+        if proc.poll() is None:
+            proc.kill()
+        log.close()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def http_ms(session: Any, url: str, n: int, params: dict | None = None) -> list[float]:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = session.get(url, params=params, timeout=600)
+        r.raise_for_status()
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+# --- one backend --------------------------------------------------------------------------------
+
+
+def _app(url: str, workdir: Path) -> Any:
+    from web.app import create_app
+    from web.config import Config
+
+    return create_app(
+        Config(
+            database_url=url, redis_url=None, secret_key=SECRET, scheduler=False, instance_path=str(workdir)
+        )
+    )
+
+
+def _subjects(inbox: Any) -> dict[str, Any]:
+    """The supervisor who asks, the busiest team, and conversations of 200 and of the most messages."""
+    from sqlalchemy import func, select
+
+    from inbox.admin.agents import create_agent, create_token
+    from inbox.store.models import UNRESOLVED, Conversation
+
+    email = f"bench-{time.time_ns()}@year.test"
+    agent = create_agent(inbox, email, "bench password long", "supervisor", "Bench", [], ["en"], 10)
+    with inbox.read() as s:
+        team = s.execute(
+            select(Conversation.team_id, func.count())
+            .where(Conversation.status.in_(UNRESOLVED))
+            .group_by(Conversation.team_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).first()
+        c200 = s.scalar(select(Conversation.id).where(Conversation.message_count >= 150).limit(1))
+        longest = s.scalar(select(Conversation.id).order_by(Conversation.message_count.desc()).limit(1))
+    return {
+        "agent": agent,
+        "token": create_token(inbox, email),
+        "team": team[0],
+        "team_open": team[1],
+        "c200": c200,
+        "longest": longest,
+    }
+
+
+def measure(url: str, workdir: Path, label: str, n: int, out: Callable[[str], Any]) -> list[Figure]:
+    """Every figure for one database: HTTP p50/p95 next to the bare SQL and the bare endpoint."""
+    import requests
+
+    from inbox.conversations import service as conversations
+    from inbox.search import service as search
+
+    app = _app(url, workdir)
+    inbox = app.extensions["murmur.inbox"]
+    who = _subjects(inbox)
+    figures: list[Figure] = []
+
+    def pair(name: str, http: list[float], bare: list[float], pct: float, target: str, limit: float) -> None:
+        value, base = _percentile(http, pct), _percentile(bare, pct)
+        figures.append(
+            Figure(f"{label} {name} p{pct:.0f}", value, "ms", base, "bare SQL", target, value <= limit)
+        )
+
+    with served(url, workdir) as (base, pid), requests.Session() as http:
+        http.headers["Authorization"] = f"Bearer {who['token']}"
+        floor = http_ms(http, f"{base}/healthz", n)
+        figures.append(Figure(f"{label} bare endpoint (/healthz) p95", _percentile(floor, 95), "ms"))
+
+        out(f"    {label}: ranked list, team of {who['team_open']:,} unresolved")
+        f = conversations.ListFilter(team=who["team"], limit=50)
+        with captured(inbox.engine) as sql:
+            conversations.list_conversations(inbox, who["agent"], f)
+        api = http_ms(http, f"{base}/api/conversations", n, {"team": who["team"], "limit": 50})
+        pair("ranked list, one team", api, bare_sql_ms(inbox.engine, sql, n), 95, "<= 10 ms", 10)
+
+        for name, cid in (("conversation of 200", who["c200"]), ("longest conversation", who["longest"])):
+            if cid is None:
+                continue
+            with captured(inbox.engine) as sql:
+                conversations.get_conversation(inbox, who["agent"], cid)
+            api = http_ms(http, f"{base}/api/conversations/{cid}", max(5, n // 4))
+            pair(name, api, bare_sql_ms(inbox.engine, sql, max(5, n // 4)), 95, "<= 20 ms", 20)
+
+        for term in SEARCH_TERMS:
+            out(f"    {label}: search {term}")
+            with captured(inbox.engine) as sql:
+                search.search(inbox, who["agent"], term, 20)
+            api = http_ms(http, f"{base}/api/search", max(5, n // 4), {"q": term})
+            pair(f"search {term}", api, bare_sql_ms(inbox.engine, sql, max(5, n // 4)), 95, "<= 100 ms", 100)
+
+        idle = rss_mb(pid)
+        for days in (30, 365):
+            out(f"    {label}: dashboard, {days} days")
+            now = datetime.now(UTC)
+            params = {"from": (now - timedelta(days=days)).isoformat(), "to": now.isoformat()}
+            api = http_ms(http, f"{base}/api/dashboard", 3, params)
+            count = _plain_count(inbox, now - timedelta(days=days), now)
+            value, baseline = sorted(api)[1], sorted(count)[1]
+            figures.append(
+                Figure(
+                    f"{label} dashboard, {days} days", value, "ms", baseline, "plain count(*)",
+                    "<= 1 s, <= 2x" if days == 365 else "", (value <= 1000 and value <= 2 * baseline)
+                    if days == 365 else None,
+                    f"web process {idle:,.0f} MB idle, {rss_mb(pid):,.0f} MB after" if days == 365 else "",
+                )
+            )  # fmt: skip
+    figures += _ingest_figures(app, inbox, workdir, label, n)
+    inbox.engine.dispose()
+    return figures
+
+
+def _plain_count(inbox: Any, since: datetime, until: datetime) -> list[float]:
+    from sqlalchemy import text
+
+    times = []
+    with inbox.engine.connect() as c:
+        for _ in range(3):
+            t = time.perf_counter()
+            c.execute(
+                text(
+                    "SELECT count(*) FROM messages WHERE direction = 'in' AND created_at >= :a AND created_at < :b"
+                ),
+                {"a": since.replace(tzinfo=None), "b": until.replace(tzinfo=None)},
+            ).scalar()
+            times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def _ingest_figures(app: Any, inbox: Any, workdir: Path, label: str, n: int) -> list[Figure]:
+    """One message per batch on the year, next to the same on an empty database of the same kind."""
+    year = _one_per_batch(inbox, n)
+    empty_dir = workdir / "empty"
+    empty_dir.mkdir(exist_ok=True)
+    if inbox.dialect == "sqlite":
+        empty_url = f"sqlite:///{empty_dir / 'empty.db'}"
+        cleanup: Callable[[], None] = lambda: None  # noqa: E731
+    else:
+        from web.bench.year import _pg_admin
+
+        admin = _pg_admin()
+        with admin.connect() as c:
+            from sqlalchemy import text
+
+            c.execute(text('DROP DATABASE IF EXISTS "murmur_year_empty" WITH (FORCE)'))
+            c.execute(text('CREATE DATABASE "murmur_year_empty"'))
+        admin.dispose()
+        empty_url = inbox.engine.url.set(database="murmur_year_empty").render_as_string(hide_password=False)
+        cleanup = lambda: drop_postgresql("murmur_year_empty")  # noqa: E731
+    from inbox.store.schema import upgrade
+
+    upgrade(empty_url)
+    empty_app = _app(empty_url, empty_dir)
+    from inbox.channels.demo import seed_defaults
+
+    seed_defaults(empty_app.extensions["murmur.inbox"])
+    empty = _one_per_batch(empty_app.extensions["murmur.inbox"], n)
+    empty_app.extensions["murmur.inbox"].engine.dispose()
+    cleanup()
+    return [
+        Figure(
+            f"{label} ingest, one per batch",
+            year,
+            "msg/s",
+            empty,
+            "empty database",
+            ">= 0.90x",
+            year >= 0.9 * empty,
+        )
+    ]
+
+
+def _one_per_batch(inbox: Any, n: int) -> float:
+    from connectors.types import Author, InboundMessage
+    from inbox.channels.accounts import create_channel
+    from inbox.pipeline import ingest
+    from web.bench.common import texts
+
+    ch, _ = create_channel(inbox, None, "webhook", f"bench {time.time_ns()}", {}, {}, None)
+    corpus = texts(n + 3, seed=11)
+    now = datetime.now(UTC)
+    msgs = [
+        InboundMessage("webhook", f"b{time.time_ns()}.{i}", f"b{i}", Author(f"bu{i % 50}", f"bu{i % 50}"),
+                       text, now, language_hint=lang)
+        for i, (text, lang) in enumerate(corpus)
+    ]  # fmt: skip
+    for m in msgs[:3]:
+        ingest(inbox, ch["id"], [m])
+    t = time.perf_counter()
+    for m in msgs[3:]:
+        ingest(inbox, ch["id"], [m])
+    return n / (time.perf_counter() - t)
+
+
+def run_scale(
+    backends: Sequence[str] = ("sqlite", "postgresql"), shape: Shape | None = None, n: int = 40,
+    out: Callable[[str], Any] = print,
+) -> list[Figure]:  # fmt: skip
+    """Build (or reuse) the year on each backend, measure it, print the table, return the figures."""
+    from web.bench.report import machine, table
+
+    shape = shape or Shape()
+    out(f"murmur bench-scale: {machine()}")
+    out(f"the year: {shape.messages:,} messages, {shape.conversations:,} conversations, {shape.days} days, "
+        f"{shape.teams} teams, {shape.agents} agents, {shape.resolved_share:.0%} resolved\n")  # fmt: skip
+    figures: list[Figure] = []
+    for backend in backends:
+        with _workdir() as workdir:
+            t = time.perf_counter()
+            out(f"  {backend}: the year (built once, then kept) ...")
+            if backend == "sqlite":
+                url = sqlite_copy(shape, workdir, out)
+            else:
+                url = postgresql_copy(shape, "murmur_year_run", out)
+            out(f"    ready in {time.perf_counter() - t:.0f}s")
+            try:
+                figures += measure(url, workdir, "SQLite" if backend == "sqlite" else "PostgreSQL", n, out)
+            finally:
+                if backend != "sqlite":
+                    drop_postgresql("murmur_year_run")
+    out("")
+    out(table(figures))
+    return figures
