@@ -50,7 +50,9 @@ class Proc:
 def serve(env: dict[str, str], port: int, log: Path) -> Proc:
     """A `murmur serve` process, returned once /healthz answers (or failing with its log)."""
     proc = Proc(["serve", "--port", str(port)], env, log)
-    deadline = time.monotonic() + 30
+    # A new worker loads the app and every scorer before it answers: ~5 s idle, past 30 s on a
+    # small machine that other test runs keep busy.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.p.poll() is not None:
             raise RuntimeError(f"murmur serve exited:\n{proc.output()}")

@@ -52,7 +52,11 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     if config.public_url:
         inbox_kwargs["settings"] = {"survey_base_url": config.public_url, **inbox_kwargs.get("settings", {})}
     inbox = Inbox.from_url(
-        config.database_url, config.secret_key, publisher=realtime.SocketIOPublisher(socketio), **inbox_kwargs
+        config.database_url,
+        config.secret_key,
+        busy_timeout=config.busy_timeout,
+        publisher=realtime.SocketIOPublisher(socketio),
+        **inbox_kwargs,
     )
     app.extensions["murmur.inbox"] = inbox
     app.extensions["murmur.config"] = config

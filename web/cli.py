@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
@@ -19,7 +18,7 @@ def _config() -> Config:
 
 def _inbox(config: Config | None = None) -> Inbox:
     config = config or _config()
-    return Inbox.from_url(config.database_url, config.secret_key)
+    return Inbox.from_url(config.database_url, config.secret_key, busy_timeout=config.busy_timeout)
 
 
 def _fail(exc: InboxError) -> None:
@@ -59,30 +58,14 @@ def demo(poll_seconds: int) -> None:
 
 
 @main.command()
-@click.option("--host", default=None)
-@click.option("--port", default=None, type=int)
+@click.option("--host", default=None, help="Address to listen on (MURMUR_HOST, default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port to listen on (MURMUR_PORT, default 5000).")
 def serve(host: str | None, port: int | None) -> None:
-    """Serve the web inbox, the API and Socket.IO (and, embedded, the scheduler)."""
-    from inbox.channels.demo import DEMO_LOGIN
-    from web.app import create_app
-    from web.extensions import socketio
-    from web.warmup import warm_process
+    """Serve the web inbox, the API and Socket.IO on gunicorn (and, embedded, the scheduler)."""
+    from web.server import serve as run_server
 
-    config = _config()
-    host, port = host or config.host, port or config.port
-    app = create_app(config)
-    app.config["MURMUR_DEMO_LOGIN"] = DEMO_LOGIN if not config.scaled else None
-    if config.scheduler:
-        from web.scheduler import start
-
-        start(app.extensions["murmur.inbox"])
-    warm_process()  # before the URL is printed: the first message should not wait for jieba
-    mode = "scaled" if config.scaled else "embedded"
-    click.echo(f"Murmur ({mode}) is serving the inbox at http://{host}:{port}/")
-    if not config.scaled:
-        click.echo(f"Log in as {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
-    sys.stdout.flush()
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
+    overrides = {k: v for k, v in (("host", host), ("port", port)) if v}
+    run_server(Config.from_env(**overrides))
 
 
 @main.command("create-agent")

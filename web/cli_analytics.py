@@ -15,7 +15,7 @@ from web.config import Config
 
 def _inbox() -> Inbox:
     config = Config.from_env()
-    return Inbox.from_url(config.database_url, config.secret_key)
+    return Inbox.from_url(config.database_url, config.secret_key, busy_timeout=config.busy_timeout)
 
 
 def register(main: click.Group) -> None:

@@ -25,6 +25,10 @@ class Config:
     testing: bool = False
     session_cookie_secure: bool = False
     public_url: str = ""  # how customers reach this server (survey links); defaults to http://host:port
+    # SQLite: how long a writer waits for the write lock before the request answers 503 + Retry-After.
+    busy_timeout: float = 10.0
+    # `murmur serve`: gunicorn's threads in its one worker process (each open websocket holds one).
+    web_threads: int = 100
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -46,6 +50,8 @@ class Config:
             scheduler=env.get("MURMUR_SCHEDULER", "0" if redis_url else "1") == "1",
             session_cookie_secure=env.get("MURMUR_SECURE_COOKIES", "0") == "1",
             public_url=env.get("MURMUR_PUBLIC_URL", ""),
+            busy_timeout=float(env.get("MURMUR_BUSY_TIMEOUT", "10")),
+            web_threads=int(env.get("MURMUR_WEB_THREADS", "100")),
         )
         cfg = replace(cfg, **overrides)
         if not cfg.public_url:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from connectors.errors import PayloadError, SignatureError
+from inbox.store.db import is_lock_timeout
 from inbox.store.errors import InboxError
+
+# What a client is told to wait after a write found the database busy: a writer holds the SQLite
+# lock for milliseconds to a few seconds, so a short wait usually finds it free.
+RETRY_AFTER_SECONDS = 2
 
 
 class ApiError(Exception):
@@ -40,6 +46,16 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(e: CSRFError):  # type: ignore[no-untyped-def]
         return jsonify(body("csrf", e.description)), 400
+
+    @app.errorhandler(OperationalError)
+    def _busy(e: OperationalError):  # type: ignore[no-untyped-def]
+        # A SQLite writer that waited its whole busy timeout for the write lock wrote nothing:
+        # 503 + Retry-After tells the sender (a webhook, say) to try again, never a bare 500.
+        if not is_lock_timeout(e):
+            raise e
+        resp = jsonify(body("busy", "the database is busy with other writes; retry shortly"))
+        resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return resp, 503
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):  # type: ignore[no-untyped-def]

@@ -165,13 +165,17 @@ def sweep(inbox: Inbox) -> dict[str, int]:
 def reroute_absent(inbox: Inbox) -> int:
     """Give back to routing the open conversations of agents who are offline (never manual ones)."""
     now = inbox.clock()
+    absent = (
+        select(Conversation.id, Conversation.assignee_id, Conversation.assigned_manually)
+        .join(Agent, Agent.id == Conversation.assignee_id)
+        .where(Conversation.status.in_(UNRESOLVED), Agent.presence == Presence.OFFLINE.value)
+    )
+    with inbox.read() as s:  # the usual sweep finds nobody to re-route: no write lock for that
+        if s.execute(absent.limit(1)).first() is None:
+            return 0
     with inbox.unit_of_work() as uow:
         s = uow.session
-        rows = s.execute(
-            select(Conversation.id, Conversation.assignee_id, Conversation.assigned_manually)
-            .join(Agent, Agent.id == Conversation.assignee_id)
-            .where(Conversation.status.in_(UNRESOLVED), Agent.presence == Presence.OFFLINE.value)
-        ).all()
+        rows = s.execute(absent).all()
         if not rows:
             return 0
         offline = [AgentState(id=a, presence=Presence.OFFLINE.value) for a in {r.assignee_id for r in rows}]

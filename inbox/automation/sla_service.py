@@ -113,31 +113,38 @@ def update_due(s: Session, conv: Conversation, customer: Customer | None, policy
     return due
 
 
+def _within_horizon(s: Session, now: datetime) -> Any:
+    """Unresolved conversations with a target inside the widest warning window (None: no policies)."""
+    policies = load_policies(s)
+    if not policies:
+        return None
+    horizon = now + timedelta(minutes=max(p.warn_before_minutes for p in policies))
+    return (
+        select(Conversation)
+        .where(
+            Conversation.status.in_(UNRESOLVED),
+            or_(
+                Conversation.first_response_due_at <= horizon,
+                Conversation.next_response_due_at <= horizon,
+                Conversation.resolution_due_at <= horizon,
+            ),
+        )
+        .order_by(Conversation.id)
+    )
+
+
 def sla_tick(inbox: Inbox, limit: int = 500) -> int:
     """Fire the warnings and breaches now due; returns how many events this run fired."""
     now = inbox.clock()
     fired = 0
+    with inbox.read() as s:  # most ticks find nothing: that takes no write lock
+        q = _within_horizon(s, now)
+        if q is None or s.scalar(q.with_only_columns(Conversation.id).limit(1)) is None:
+            return 0
     with inbox.unit_of_work() as uow:
         s = uow.session
-        policies = load_policies(s)
-        if not policies:
-            return 0
-        horizon = now + timedelta(minutes=max(p.warn_before_minutes for p in policies))
-        convs = list(
-            s.scalars(
-                select(Conversation)
-                .where(
-                    Conversation.status.in_(UNRESOLVED),
-                    or_(
-                        Conversation.first_response_due_at <= horizon,
-                        Conversation.next_response_due_at <= horizon,
-                        Conversation.resolution_due_at <= horizon,
-                    ),
-                )
-                .order_by(Conversation.id)
-                .limit(limit)
-            )
-        )
+        q = _within_horizon(s, now)
+        convs = list(s.scalars(q.limit(limit))) if q is not None else []
         if not convs:
             return 0
         rules = automation.load_rules(s, "time.passed")

@@ -46,19 +46,23 @@ def rule_secret(secret_key: str) -> str:
     return hmac.new(secret_key.encode(), b"murmur.outbound-webhooks", hashlib.sha256).hexdigest()
 
 
+def _rule_runs_after(session: Session) -> Any:
+    """Rule runs that may ask for a webhook, newer than the last one already turned into a delivery."""
+    last = session.scalar(select(func.max(WebhookDelivery.rule_run_id))) or 0
+    return (
+        select(RuleRun)
+        .where(RuleRun.id > last, cast(RuleRun.actions, String).like("%webhook%"))
+        .order_by(RuleRun.id)
+    )
+
+
 def queue_rule_notifications(session: Session, limit: int = 500) -> int:
     """Turn recorded rule runs that asked for a webhook into deliveries (each exactly once).
 
     Reading the runs after the fact keeps the hot ingest path free of webhook work; the unique
     dedup key makes two schedulers doing this at once harmless.
     """
-    last = session.scalar(select(func.max(WebhookDelivery.rule_run_id))) or 0
-    runs = session.scalars(
-        select(RuleRun)
-        .where(RuleRun.id > last, cast(RuleRun.actions, String).like("%webhook%"))
-        .order_by(RuleRun.id)
-        .limit(limit)
-    )
+    runs = session.scalars(_rule_runs_after(session).limit(limit))
     count = 0
     for run in runs:
         for i, action in enumerate(run.actions or []):
@@ -131,17 +135,21 @@ def queue_events(session: Session, events: Iterable[Event], now: datetime) -> in
 def deliver_due(inbox: Inbox, limit: int = 50, client: httpx.Client | None = None) -> int:
     """Send due deliveries (claimed with a lease, so two schedulers never send one twice at once)."""
     now = inbox.clock()
+    q = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.status == DeliveryStatus.QUEUED.value, WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)
+    )
+    with inbox.read() as s:  # most runs have nothing to queue or send: that takes no write lock
+        notify = s.scalar(_rule_runs_after(s).limit(1)) is not None
+        due = s.scalar(q.with_only_columns(WebhookDelivery.id)) is not None
+    if notify:
+        with inbox.unit_of_work() as uow:
+            due = queue_rule_notifications(uow.session) > 0 or due
+    if not due:
+        return 0
     with inbox.unit_of_work() as uow:
-        queue_rule_notifications(uow.session)
-    with inbox.unit_of_work() as uow:
-        q = (
-            select(WebhookDelivery)
-            .where(
-                WebhookDelivery.status == DeliveryStatus.QUEUED.value, WebhookDelivery.next_attempt_at <= now
-            )
-            .order_by(WebhookDelivery.next_attempt_at)
-            .limit(limit)
-        )
         if inbox.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
         claimed = list(uow.session.scalars(q))

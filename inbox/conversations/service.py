@@ -369,16 +369,20 @@ def wake_snoozed(inbox: Inbox) -> int:
     """Reopen snoozed conversations whose time has come (a periodic job; safe in several schedulers:
     the UPDATE claims each conversation atomically, so each wakes once)."""
     now = inbox.clock()
+    due = (
+        Conversation.status == Status.SNOOZED.value,
+        Conversation.snoozed_until.is_not(None),
+        Conversation.snoozed_until <= now,
+    )
+    with inbox.read() as s:  # most runs wake nobody: that takes no write lock
+        if s.scalar(select(Conversation.id).where(*due).limit(1)) is None:
+            return 0
     with inbox.unit_of_work() as uow:
         s = uow.session
         ids = list(
             s.scalars(
                 update(Conversation)
-                .where(
-                    Conversation.status == Status.SNOOZED.value,
-                    Conversation.snoozed_until.is_not(None),
-                    Conversation.snoozed_until <= now,
-                )
+                .where(*due)
                 .values(status=Status.OPEN.value, snoozed_until=None, updated_at=now)
                 .returning(Conversation.id)
             )

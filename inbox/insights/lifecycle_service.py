@@ -175,6 +175,10 @@ def refresh_customers(inbox: Inbox) -> int:
             ids = set(s.scalars(select(Customer.id).where(Customer.merged_into_id.is_(None))))
             swept = now
         else:
+            # Who can have changed stage: those with new messages (a conversation is only ever opened
+            # by one, and a stage reads conversations' start, never their status), new answers, new
+            # orders (below). Conversations "updated since" were read here once: a scan of them all,
+            # since no index on updated_at is worth rewriting at every message, and nothing it added.
             ids = set(
                 s.scalars(
                     select(Message.customer_id).where(
@@ -182,7 +186,6 @@ def refresh_customers(inbox: Inbox) -> int:
                     )
                 )
             )
-            ids |= set(s.scalars(select(Conversation.customer_id).where(Conversation.updated_at >= since)))
             ids |= set(
                 s.scalars(select(SurveyResponse.customer_id).where(SurveyResponse.answered_at >= since))
             )

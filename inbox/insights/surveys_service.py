@@ -46,16 +46,16 @@ def send_surveys(inbox: Inbox) -> int:
     since = now - timedelta(days=int(inbox.settings.get("survey_window_days", 7)))
     base_url = inbox.settings.get("survey_base_url")
     created = 0
+    recent = select(Conversation).where(
+        Conversation.status == Status.RESOLVED.value, Conversation.resolved_at >= since
+    )
+    with inbox.read() as s:  # nothing resolved lately: no write lock (nor job lock) needed
+        if s.scalar(recent.with_only_columns(Conversation.id).limit(1)) is None:
+            return 0
     with inbox.unit_of_work() as uow:
         s = uow.session
         lock_state(s, "job:surveys")
-        convs = list(
-            s.scalars(
-                select(Conversation).where(
-                    Conversation.status == Status.RESOLVED.value, Conversation.resolved_at >= since
-                )
-            )
-        )
+        convs = list(s.scalars(recent))
         if not convs:
             return 0
         sent: dict[int, list[Any]] = {}

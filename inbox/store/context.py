@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from inbox.store.db import make_engine, make_session_factory
+from inbox.store.db import DEFAULT_BUSY_TIMEOUT, READ_ONLY, make_engine, make_session_factory
 from inbox.store.events import Event, NullPublisher, Publisher
 from inbox.store.models.base import utcnow
 
@@ -44,8 +45,10 @@ class Inbox:
     event_hooks: list[Callable[[Session, list[Event], datetime], Any]] = field(default_factory=list)
 
     @classmethod
-    def from_url(cls, database_url: str, secret_key: str, **kwargs: Any) -> Inbox:
-        engine = make_engine(database_url)
+    def from_url(
+        cls, database_url: str, secret_key: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, **kwargs: Any
+    ) -> Inbox:
+        engine = make_engine(database_url, busy_timeout=busy_timeout)
         return cls(
             engine=engine, session_factory=make_session_factory(engine), secret_key=secret_key, **kwargs
         )
@@ -54,9 +57,19 @@ class Inbox:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @cached_property
+    def _reader(self) -> Engine:
+        """The same engine and pool, its transactions marked as reads (`inbox.store.db.READ_ONLY`)."""
+        return self.engine.execution_options(**{READ_ONLY: True})
+
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
-        """Commit on success and then publish; roll back and publish nothing on error."""
+        """Work that writes. Commit on success and then publish; roll back and publish nothing on error.
+
+        On SQLite it holds the write lock from its first statement to its end (`BEGIN IMMEDIATE`),
+        so keep it to the writing: work that only reads, or reads first to decide whether there
+        is anything to write (a periodic job finding nothing due), goes through `read` and opens
+        a unit of work only for what it will change, checking again there."""
         session = self.session_factory()
         uow = UnitOfWork(session)
         try:
@@ -72,7 +85,11 @@ class Inbox:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        session = self.session_factory()
+        """Work that only reads. On SQLite a deferred transaction on a query-only connection: it reads
+        one snapshot beside the writer (WAL), never waits for the write lock nor makes a writer wait,
+        and any write through it fails at once ("attempt to write a readonly database") rather than
+        deadlocking on an upgrade. On PostgreSQL, a plain session as before."""
+        session = self.session_factory(bind=self._reader)
         try:
             yield session
         finally:

@@ -1,17 +1,45 @@
 """Engines and sessions. SQLite gets WAL and a busy timeout so the embedded mode can take concurrent writers,
 its search index is brought up to date at every commit (`inbox.search.index`), and its WAL is
-checkpointed by a background thread rather than by the committing writer (`inbox.store.wal_checkpoint`)."""
+checkpointed by a background thread rather than by the committing writer (`inbox.store.wal_checkpoint`).
+
+On SQLite a transaction says whether it writes. A writer begins `BEGIN IMMEDIATE`: it takes the
+one write lock up front (waiting at most the busy timeout), so it can never fail half-way on an
+upgrade, and the pipeline may take new ids as `max(id)` under that lock. A reader (a connection
+with the `READ_ONLY` execution option, which `Inbox.read` uses) begins a deferred `BEGIN` on a
+`query_only` connection: under WAL it reads its snapshot beside the writer, takes no lock a
+writer waits for, and a write slipped into it fails at once ("attempt to write a readonly
+database") instead of waiting for an upgrade that could deadlock. PostgreSQL is left as it was."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.search import index as search_index
 from inbox.store import wal_checkpoint
+
+# The execution option that marks a connection's transactions as reads (see the module docstring).
+READ_ONLY = "murmur_read_only"
+# How long a SQLite writer waits for the write lock before giving up with "database is locked".
+DEFAULT_BUSY_TIMEOUT = 10.0
+_SQLITE_BUSY, _SQLITE_LOCKED = sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """True when SQLite gave up waiting for a lock (SQLITE_BUSY or SQLITE_LOCKED, any extended code):
+    nothing was written, and the same request can be tried again once the writer ahead is done."""
+    orig = exc.orig if isinstance(exc, OperationalError) else exc
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is None:  # an older sqlite3 module: only the message says it
+        return "database is locked" in str(orig) or "database table is locked" in str(orig)
+    return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
 
 
 def dumps_json(value: Any) -> str:
@@ -24,11 +52,15 @@ def dumps_json(value: Any) -> str:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine tuned for the backend behind `url`."""
+def make_engine(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, **kwargs: Any) -> Engine:
+    """Create an engine tuned for the backend behind `url`. On SQLite, a writer waits at most
+    `busy_timeout` seconds for the write lock (readers never wait for it)."""
     kwargs.setdefault("json_serializer", dumps_json)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        busy_ms = max(0, round(busy_timeout * 1000))
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": busy_timeout}, **kwargs
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -38,14 +70,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             # Checkpoints run on a background thread (inbox.store.wal_checkpoint); this is the backstop.
             cur.execute(f"PRAGMA wal_autocheckpoint={wal_checkpoint.BACKSTOP_PAGES}")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            reading = bool(conn.get_execution_options().get(READ_ONLY, False))
+            # query_only is a property of the pooled connection: set it only when it changes.
+            if conn.info.get("query_only", False) != reading:
+                conn.exec_driver_sql(f"PRAGMA query_only={int(reading)}")
+                conn.info["query_only"] = reading
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         event.listen(engine, "commit", search_index.on_commit)
         path = engine.url.database

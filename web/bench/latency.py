@@ -173,7 +173,7 @@ def webhook_latency(n: int = 1000, warmup: int = 20, workdir: Path | None = None
 
 
 def serve_bare(port: int) -> None:
-    """The baseline server: Flask-SocketIO exactly as Murmur runs it, doing nothing but echo.
+    """The baseline server: Flask-SocketIO exactly as Murmur runs it (on gunicorn), doing nothing but echo.
 
     `ping` is answered by emitting `pong`; `POST /emit` emits `pong` to every client."""
     from flask import Flask, request
@@ -195,9 +195,9 @@ def serve_bare(port: int) -> None:
     def ping(data: Any) -> None:
         emit("pong", data)
 
-    sio.run(
-        app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False
-    )
+    from web.server import run_gunicorn
+
+    run_gunicorn(lambda: app, "127.0.0.1", port, threads=100)  # the server `murmur serve` runs on
 
 
 def bare_round_trip(n: int = 1000, warmup: int = 20) -> dict[str, float]:
