@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Select, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from inbox.insights.analytics.terms import tokenize
@@ -30,7 +29,7 @@ from inbox.insights.reporting_filters import Filters
 from inbox.store.context import Inbox
 from inbox.store.models import Conversation, Direction, Message, RollupMessage, RollupPending, RollupTerm
 from inbox.store.models.rollups import ALL, DAY, HOUR
-from inbox.store.sql import in_list, list_param
+from inbox.store.sql import _processor, in_list, list_param
 
 FOLD_BATCH = 20_000
 MAX_TERM = 200  # longer "terms" (a 300-character hashtag) are not counted, here or at read time
@@ -73,6 +72,7 @@ def fold_batch(conn: Connection, limit: int = FOLD_BATCH) -> int:
     volume: dict[tuple[Any, ...], list[Any]] = {}
     terms: Counter[tuple[Any, ...]] = Counter()
     texts = _texts(conn, [r.message_id for r in rows if r.conv_label == ALL])
+    seen: dict[str, set[str]] = {}  # a batch often holds the same text twice (labels, corrections)
     for r in rows:
         hour = r.created_at.replace(minute=0, second=0, microsecond=0)
         day = hour.replace(hour=0)
@@ -86,25 +86,12 @@ def fold_batch(conn: Connection, limit: int = FOLD_BATCH) -> int:
             acc[2] += r.sign * r.compound
         text = texts.get(r.message_id) if r.conv_label == ALL else None
         if text is not None:
-            for term in terms_of(text):
+            if text not in seen:
+                seen[text] = terms_of(text)
+            for term in seen[text]:
                 terms[(day, r.channel, r.language, term)] += r.sign
-    keys = ("grain", "conv_label", "bucket_start", "channel", "language", "sentiment")
-    _upsert(
-        conn,
-        _RM,
-        keys,
-        [
-            {**dict(zip(keys, k, strict=True)), "messages": v[0], "scored": v[1], "sentiment_sum": v[2]}
-            for k, v in sorted(volume.items())
-        ],
-    )
-    tkeys = ("day", "channel", "language", "term")
-    _upsert(
-        conn,
-        _RT,
-        tkeys,
-        [{**dict(zip(tkeys, k, strict=True)), "texts": n} for k, n in sorted(terms.items()) if n],
-    )
+    _upsert(conn, _RM, 6, [(*k, *v) for k, v in sorted(volume.items())])
+    _upsert(conn, _RT, 4, [(*k, n) for k, n in sorted(terms.items()) if n])
     conn.execute(
         delete(_P).where(in_list(dialect, _P.c.id, "ids")), {"ids": list_param(dialect, [r.id for r in rows])}
     )
@@ -124,16 +111,24 @@ def _texts(conn: Connection, ids: list[int]) -> dict[int, str]:
     return dict(conn.execute(q, {"ids": list_param(d, ids)}).all())
 
 
-def _upsert(conn: Connection, table: Any, keys: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    """Add each row's values to the row with its key, creating it when missing."""
+def _upsert(conn: Connection, table: Any, n_keys: int, rows: list[tuple[Any, ...]]) -> None:
+    """Add each row's values (the columns after the first `n_keys`, in table order) to the row
+    with its key, creating it when missing: one driver-level executemany, values converted by
+    the columns' own bind processors (Core's per-row parameter handling was most of a fold)."""
     if not rows:
         return
-    ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-    values = [c.name for c in table.columns if c.name not in keys]
-    stmt = ins.on_conflict_do_update(
-        index_elements=list(keys), set_={c: table.c[c] + ins.excluded[c] for c in values}
+    dialect = conn.dialect
+    columns = list(table.columns)
+    names = [c.name for c in columns]
+    mark = "?" if dialect.name == "sqlite" else "%s"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}) "
+        f"ON CONFLICT ({', '.join(names[:n_keys])}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in names[n_keys:])
     )
-    conn.execute(stmt, rows)
+    processors = [_processor(c, dialect) for c in columns]
+    converted = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
+    conn.exec_driver_sql(sql, converted)
 
 
 # --- reading -------------------------------------------------------------------------------------
