@@ -52,6 +52,8 @@ def empty_tables(url: str) -> None:
         else:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
+            # Deleting messages and labels appended rollup changes (migration 0009_rollups' triggers).
+            conn.execute(text("DELETE FROM rollup_pending"))
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from inbox.automation import presence, sla_service
 from inbox.channels import outbox, polling, webhooks_out
 from inbox.conversations import service as conversations
-from inbox.insights import lifecycle_service, spikes_service, surveys_service
+from inbox.insights import lifecycle_service, rollups, spikes_service, surveys_service
 from inbox.store.context import Inbox
 
 log = logging.getLogger("murmur.jobs")
@@ -49,6 +49,7 @@ PERIODIC: list[Job] = [
     Job("deliver_webhooks", webhooks_out.deliver_due, 5.0),
     Job("presence_sweep", presence.sweep, 10.0),
     Job("check_spikes", spikes_service.check_spikes, 30.0),
+    Job("fold_rollups", rollups.fold, 5.0),
     Job("refresh_customers", lifecycle_service.refresh_customers, 300.0),
     Job("send_surveys", surveys_service.send_surveys, 60.0),
     Job("wake_snoozed", conversations.wake_snoozed, 30.0),

@@ -4,11 +4,13 @@ Every figure carries a `drill` dict: the query parameters of `messages()` (the
 `/api/dashboard/messages` endpoint) that list exactly the messages behind it,
 so no number on the dashboard is a dead end.
 
-Buckets (hour, day, week; weeks start on Monday, all in UTC) are computed in
-Python over the rows of the range, which keeps one code path for SQLite and
-PostgreSQL. The range is capped (`MAX_BUCKETS`) so one request cannot ask for
-years of hourly buckets. Only inbound messages count: notes and replies are
-the brand speaking, not the public.
+Counts, sentiment and rising terms come from the rollups (`inbox.insights.rollups`):
+a year answers from a few thousand rows, and no message of the range is loaded.
+Top mentions and influencers are top-N queries that an index answers in order.
+Buckets (hour, day, week; weeks start on Monday, all in UTC) are folded in Python
+from the rollup rows. The range is capped (`MAX_BUCKETS`) so one request cannot
+ask for years of hourly buckets. Only inbound messages count: notes and replies
+are the brand speaking, not the public.
 
 Service levels and surveys live in `inbox.insights.reporting_service`; this module
 composes them into one `dashboard()` answer.
@@ -18,15 +20,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from statistics import fmean
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from inbox.conversations.serialize import iso
-from inbox.insights import reporting_service
-from inbox.insights.analytics.terms import rising_terms, tokenize
+from inbox.insights import reporting_service, rollups
+from inbox.insights.analytics.terms import rising_from_counts, tokenize
 from inbox.insights.reporting_filters import (
     BUCKETS,
     Drill,
@@ -43,6 +44,7 @@ __all__ = ["BUCKETS", "Drill", "Filters", "dashboard", "messages"]
 MAX_DRILL = 500
 LABELS = ("positive", "neutral", "negative")
 TOP = 5
+MIN_TERM_COUNT = 3  # a term needs this many recent texts to be called rising
 
 
 def _base(f: Filters) -> Select[Any]:
@@ -70,10 +72,6 @@ def _base(f: Filters) -> Select[Any]:
     return q
 
 
-def _rows(s: Session, f: Filters) -> list[Any]:
-    return s.execute(_base(f).order_by(Message.created_at, Message.id)).all()
-
-
 def _label(row: Any) -> str:
     return row.sentiment_label if row.sentiment_label in LABELS else "neutral"
 
@@ -84,28 +82,33 @@ def _share(counts: Counter[str], total: int) -> dict[str, Any]:
     return {"total": total, **{k: counts[k] for k in LABELS}, "percent": pct, "net_sentiment": net}
 
 
-def volume(rows: list[Any], f: Filters) -> list[dict[str, Any]]:
-    """Messages and their sentiment split per bucket, empty buckets included."""
-    per: dict[datetime, list[Any]] = {b: [] for b in bucket_starts(f)}
-    for r in rows:
-        per.setdefault(bucket_floor(r.created_at, f.bucket), []).append(r)
+def _mean(t: rollups.Tally) -> float | None:
+    return round(t.compound / t.scored, 3) if t.scored else None
+
+
+def volume(s: Session, f: Filters) -> tuple[list[dict[str, Any]], rollups.Tally]:
+    """Messages and their sentiment split per bucket, empty buckets included, and the totals,
+    counted from the rollups (`inbox.insights.rollups.counted`)."""
+    per = {b: rollups.Tally() for b in bucket_starts(f)}
+    total = rollups.Tally()
+    for at, label, n, scored, compound in rollups.counted(s, f, f.start, f.end, hourly=f.bucket == "hour"):
+        per.setdefault(bucket_floor(at, f.bucket), rollups.Tally()).add(label, n, scored, compound)
+        total.add(label, n, scored, compound)
     out = []
-    for b, items in sorted(per.items()):
-        counts = Counter(_label(r) for r in items)
-        scores = [r.sentiment for r in items if r.sentiment is not None]
+    for b, t in sorted(per.items()):
         lo, hi = max(b, f.start), min(b + BUCKETS[f.bucket], f.end)
         out.append(
             {
                 "bucket": iso(b),
-                **_share(counts, len(items)),
-                "mean_sentiment": round(fmean(scores), 3) if scores else None,
+                **_share(t.labels, t.total),
+                "mean_sentiment": _mean(t),
                 "drill": f.params(**{"from": iso(lo), "to": iso(hi)}),
                 "drill_by_label": {
                     k: f.params(**{"from": iso(lo), "to": iso(hi), "sentiment": k}) for k in LABELS
                 },
             }
         )
-    return out
+    return out, total
 
 
 def _message_brief(r: Any, authors: dict[int, Any]) -> dict[str, Any]:
@@ -125,23 +128,82 @@ def _message_brief(r: Any, authors: dict[int, Any]) -> dict[str, Any]:
     }
 
 
-def top_messages(rows: list[Any], authors: dict[int, Any], f: Filters, label: str) -> list[dict[str, Any]]:
-    """The most negative (or positive) messages: by score, then newest first."""
-    picked = [r for r in rows if _label(r) == label and r.sentiment is not None]
-    sign = 1 if label == "negative" else -1
-    picked.sort(key=lambda r: (sign * r.sentiment, -r.created_at.timestamp(), -r.id))
-    return [{**_message_brief(r, authors), "drill": f.params(message=r.id)} for r in picked[:TOP]]
+def top_messages(s: Session, f: Filters, label: str) -> list[dict[str, Any]]:
+    """The most negative (or positive) messages: by score, then newest first. The index on
+    (sentiment_label, sentiment) hands them over in that order, so a handful of index entries
+    are read, not the range (migration 0009_rollups)."""
+    order = Message.sentiment.asc() if label == "negative" else Message.sentiment.desc()
+    q = _base(f).where(Message.sentiment_label == label, Message.sentiment.is_not(None))
+    rows = s.execute(q.order_by(order, Message.created_at.desc(), Message.id.desc()).limit(TOP)).all()
+    authors = _authors(s, rows)
+    return [{**_message_brief(r, authors), "drill": f.params(message=r.id)} for r in rows]
 
 
-def influencers(rows: list[Any], authors: dict[int, Any], f: Filters) -> dict[str, list[dict[str, Any]]]:
-    """Authors by reach (followers) and by message count in the range."""
-    counts = Counter(r.author_identity_id for r in rows if r.author_identity_id is not None)
-    neg = Counter(
-        r.author_identity_id for r in rows if r.author_identity_id is not None and _label(r) == "negative"
+def _posted(f: Filters) -> Any:
+    """EXISTS an inbound message of the range, matching the filters, by the outer identity."""
+    q = (
+        select(Message.id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.author_identity_id == Identity.id,
+            Message.direction == Direction.IN.value,
+            Message.created_at >= f.start,
+            Message.created_at < f.end,
+        )
     )
+    if f.channel:
+        q = q.where(Conversation.channel == f.channel)
+    if f.language:
+        q = q.where(Message.language == f.language)
+    return q.exists()
 
-    def item(ident_id: int) -> dict[str, Any]:
-        a = authors[ident_id]
+
+def _author_counts(s: Session, f: Filters, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(messages, negative messages) in the range of each of a few authors."""
+    if not ids:
+        return {}
+    neg = func.sum(case((Message.sentiment_label == "negative", 1), else_=0))
+    q = _base(f).with_only_columns(Message.author_identity_id, func.count(), neg)
+    q = q.where(Message.author_identity_id.in_(ids)).group_by(Message.author_identity_id)
+    return {a: (n, int(k or 0)) for a, n, k in s.execute(q)}
+
+
+def influencers(s: Session, f: Filters) -> dict[str, list[dict[str, Any]]]:
+    """Authors by reach (followers) and by message count in the range.
+
+    By reach walks identities from the most followed down (an index) and keeps those with a
+    message in the range (an index on author and time), so it stops after ten; the tie at the
+    tenth place is read whole, so the order (followers, then messages, then id) stays exact.
+    By count is one grouped count inside the database, of which only ten rows come back."""
+    posted = _posted(f)
+    first = list(
+        s.scalars(select(Identity).where(posted).order_by(Identity.followers.desc(), Identity.id).limit(10))
+    )
+    reach = {i.id: i for i in first}
+    if len(first) == 10:
+        reach.update(
+            (i.id, i)
+            for i in s.scalars(select(Identity).where(posted, Identity.followers == first[-1].followers))
+        )
+    grouped = (
+        _base(f)
+        .with_only_columns(Message.author_identity_id.label("author"), func.count().label("n"))
+        .where(Message.author_identity_id.is_not(None))
+        .group_by(Message.author_identity_id)
+        .subquery()
+    )
+    top = list(
+        s.scalars(
+            select(Identity)
+            .join(grouped, grouped.c.author == Identity.id)
+            .order_by(grouped.c.n.desc(), Identity.followers.desc(), Identity.id)
+            .limit(10)
+        )
+    )
+    counts = _author_counts(s, f, sorted({*reach, *(a.id for a in top)}))
+
+    def item(a: Identity) -> dict[str, Any]:
+        messages, negative = counts.get(a.id, (0, 0))
         return {
             "identity_id": a.id,
             "customer_id": a.customer_id,
@@ -149,15 +211,13 @@ def influencers(rows: list[Any], authors: dict[int, Any], f: Filters) -> dict[st
             "display_name": a.display_name,
             "channel": a.channel,
             "followers": a.followers,
-            "messages": counts[ident_id],
-            "negative": neg[ident_id],
+            "messages": messages,
+            "negative": negative,
             "drill": f.params(author=a.id),
         }
 
-    known = [i for i in counts if i in authors]
-    by_reach = sorted(known, key=lambda i: (-authors[i].followers, -counts[i], i))[:10]
-    by_count = sorted(known, key=lambda i: (-counts[i], -authors[i].followers, i))[:10]
-    return {"by_reach": [item(i) for i in by_reach], "by_messages": [item(i) for i in by_count]}
+    by_reach = sorted(reach.values(), key=lambda a: (-a.followers, -counts.get(a.id, (0, 0))[0], a.id))
+    return {"by_reach": [item(a) for a in by_reach[:10]], "by_messages": [item(a) for a in top]}
 
 
 def recent_window(f: Filters) -> datetime:
@@ -165,11 +225,15 @@ def recent_window(f: Filters) -> datetime:
     return f.end - (f.end - f.start) / 4
 
 
-def terms(rows: list[Any], f: Filters) -> list[dict[str, Any]]:
-    """Terms and hashtags over-represented in the recent window (see inbox.insights.analytics.terms)."""
+def terms(s: Session, f: Filters) -> list[dict[str, Any]]:
+    """Terms and hashtags over-represented in the recent window (see inbox.analytics.terms),
+    from the daily term rollups; the baseline is read for the recent window's frequent terms only."""
     cut = recent_window(f)
-    recent = [r.text for r in rows if r.created_at >= cut]
-    baseline = [r.text for r in rows if r.created_at < cut]
+    recent = rollups.term_counts(s, f, cut, f.end)
+    candidates = [t for t, n in recent.items() if n >= MIN_TERM_COUNT]
+    baseline = rollups.term_counts(s, f, f.start, cut, only=candidates) if candidates else Counter()
+    n_recent = rollups.tally(s, f, cut, f.end).total if candidates else 0
+    n_base = rollups.tally(s, f, f.start, cut).total if candidates else 0
     return [
         {
             "term": t.term,
@@ -181,7 +245,7 @@ def terms(rows: list[Any], f: Filters) -> list[dict[str, Any]]:
             "score": round(t.score, 2),
             "drill": f.params(**{"from": iso(cut), "term": t.term}),
         }
-        for t in rising_terms(recent, baseline, top=15)
+        for t in rising_from_counts(recent, n_recent, baseline, n_base, top=15, min_count=MIN_TERM_COUNT)
     ]
 
 
@@ -223,25 +287,23 @@ def alert_dict(a: SpikeAlert) -> dict[str, Any]:
 def dashboard(inbox: Inbox, agent_id: int, f: Filters) -> dict[str, Any]:
     """All dashboard figures for the filters; supervisors and admins only."""
     with inbox.read() as s:
+        rollups.snapshot(s)
         check_supervisor(s, agent_id)
-        rows = _rows(s, f)
-        authors = _authors(s, rows)
-        counts = Counter(_label(r) for r in rows)
-        scores = [r.sentiment for r in rows if r.sentiment is not None]
+        buckets, total = volume(s, f)
         return {
             "filters": {**f.params(), "bucket": f.bucket},
             "generated_at": iso(inbox.clock()),
             "totals": {
-                **_share(counts, len(rows)),
-                "mean_sentiment": round(fmean(scores), 3) if scores else None,
+                **_share(total.labels, total.total),
+                "mean_sentiment": _mean(total),
                 "drill": f.params(),
                 "drill_by_label": {k: f.params(sentiment=k) for k in LABELS},
             },
-            "volume": volume(rows, f),
-            "top_negative": top_messages(rows, authors, f, "negative"),
-            "top_positive": top_messages(rows, authors, f, "positive"),
-            "influencers": influencers(rows, authors, f),
-            "rising_terms": terms(rows, f),
+            "volume": buckets,
+            "top_negative": top_messages(s, f, "negative"),
+            "top_positive": top_messages(s, f, "positive"),
+            "influencers": influencers(s, f),
+            "rising_terms": terms(s, f),
             "service_levels": reporting_service.service_levels(s, f, inbox.clock()),
             "surveys": reporting_service.surveys(s, f),
             "alerts": alerts(s, f),

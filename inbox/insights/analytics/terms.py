@@ -36,7 +36,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 _CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -140,10 +140,27 @@ def rising_terms(
     Sorted by score, then recent count, then term, so equal inputs give
     equal output.
     """
-    if smoothing <= 0:
-        raise ValueError("smoothing must be positive")
     recent_counts, n_recent = term_counts(recent, min_word_length)
     baseline_counts, n_base = term_counts(baseline, min_word_length)
+    return rising_from_counts(
+        recent_counts, n_recent, baseline_counts, n_base, top, min_count, min_ratio, smoothing
+    )
+
+
+def rising_from_counts(
+    recent_counts: Mapping[str, int],
+    n_recent: int,
+    baseline_counts: Mapping[str, int],
+    n_base: int,
+    top: int = 20,
+    min_count: int = 3,
+    min_ratio: float = 2.0,
+    smoothing: float = 1.0,
+) -> list[RisingTerm]:
+    """`rising_terms` from document frequencies already counted (`term_counts`, or rollups kept
+    per day): only terms with at least `min_count` recent texts are looked up in the baseline."""
+    if smoothing <= 0:
+        raise ValueError("smoothing must be positive")
     if n_base == 0 or n_recent == 0:
         return []
     found = []

@@ -26,6 +26,7 @@ from inbox.store.models.conversations import (
     Status,
 )
 from inbox.store.models.customers import Customer, Identity, LifecycleTransition, Order, SurveyResponse
+from inbox.store.models.rollups import RollupMessage, RollupPending, RollupTerm
 from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
 from inbox.store.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription  # noqa: F401
 
@@ -49,6 +50,9 @@ __all__ = [
     "OutboxStatus",
     "Presence",
     "Role",
+    "RollupMessage",
+    "RollupPending",
+    "RollupTerm",
     "Rule",
     "RuleRun",
     "SlaEvent",

@@ -1,0 +1,282 @@
+"""Dashboard rollups: fold pending changes into them, exactly once, and read a range from them.
+
+Writers never touch the rollups: triggers (migration 0009_rollups) append one `rollup_pending`
+row per counted change. `fold` (a job, every few seconds) reads a batch of pending rows, adds
+them to `rollup_messages` (per hour and per day) and `rollup_terms` (per day), and deletes the
+rows it read, in one transaction: a row is folded once or, if the transaction fails, not at
+all. On PostgreSQL concurrent folds take disjoint batches (FOR UPDATE SKIP LOCKED) and add in
+key order, so they cannot deadlock; on SQLite writers take turns anyway.
+
+Readers (`tally`, `term_counts`) take a range apart: whole days (or hours) come from the rollups
+plus the pending rows of that span, and only the ragged edges (less than a day, or an hour)
+from the messages themselves. Read in one snapshot (`snapshot`), rollups and pending rows
+never count a change twice or miss one, whenever a fold commits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Select, delete, func, select
+from sqlalchemy.orm import Session
+
+from inbox.insights.analytics.terms import tokenize
+from inbox.insights.reporting_filters import Filters
+from inbox.store.context import Inbox
+from inbox.store.models import Conversation, Direction, Message, RollupMessage, RollupPending, RollupTerm
+from inbox.store.models.rollups import ALL, DAY, HOUR
+from inbox.store.sql import _processor, in_list, list_param
+
+FOLD_BATCH = 20_000
+MAX_TERM = 200  # longer "terms" (a 300-character hashtag) are not counted, here or at read time
+LABELS = ("positive", "neutral", "negative")
+_P = RollupPending.__table__
+_RM = RollupMessage.__table__
+_RT = RollupTerm.__table__
+_M = Message.__table__
+_C = Conversation.__table__
+
+
+def fold(inbox: Inbox) -> int:
+    """The job: fold every pending change, a batch per transaction; returns how many."""
+    total = 0
+    while True:
+        with inbox.unit_of_work() as uow:
+            n = fold_batch(uow.session.connection())
+        total += n
+        if n < FOLD_BATCH:
+            return total
+
+
+def fold_all(conn: Connection) -> int:
+    """Fold everything pending inside the caller's transaction (the migration's backfill)."""
+    total = 0
+    while n := fold_batch(conn):
+        total += n
+    return total
+
+
+def fold_batch(conn: Connection, limit: int = FOLD_BATCH) -> int:
+    """Fold up to `limit` pending rows, oldest first, and delete them; returns how many."""
+    dialect = conn.dialect.name
+    q = select(_P).order_by(_P.c.id).limit(limit)
+    if dialect == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    rows = conn.execute(q).all()
+    if not rows:
+        return 0
+    volume: dict[tuple[Any, ...], list[Any]] = {}
+    terms: Counter[tuple[Any, ...]] = Counter()
+    texts = _texts(conn, [r.message_id for r in rows if r.conv_label == ALL])
+    seen: dict[str, set[str]] = {}  # a batch often holds the same text twice (labels, corrections)
+    for r in rows:
+        hour = r.created_at.replace(minute=0, second=0, microsecond=0)
+        day = hour.replace(hour=0)
+        grains = ((HOUR, hour), (DAY, day)) if r.conv_label == ALL else ((DAY, day),)
+        for grain, start in grains:
+            acc = volume.setdefault(
+                (grain, r.conv_label, start, r.channel, r.language, r.sentiment), [0, 0, 0.0]
+            )
+            acc[0] += r.sign
+            acc[1] += r.sign * r.scored
+            acc[2] += r.sign * r.compound
+        text = texts.get(r.message_id) if r.conv_label == ALL else None
+        if text is not None:
+            if text not in seen:
+                seen[text] = terms_of(text)
+            for term in seen[text]:
+                terms[(day, r.channel, r.language, term)] += r.sign
+    _upsert(conn, _RM, 6, [(*k, *v) for k, v in sorted(volume.items())])
+    _upsert(conn, _RT, 4, [(*k, n) for k, n in sorted(terms.items()) if n])
+    conn.execute(
+        delete(_P).where(in_list(dialect, _P.c.id, "ids")), {"ids": list_param(dialect, [r.id for r in rows])}
+    )
+    return len(rows)
+
+
+def terms_of(text: str) -> set[str]:
+    """The terms a text counts once each (document frequency), as rollups keep them."""
+    return {t for t in tokenize(text) if len(t) <= MAX_TERM}
+
+
+def _texts(conn: Connection, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    d = conn.dialect.name
+    q = select(_M.c.id, _M.c.text).where(in_list(d, _M.c.id, "ids"))
+    return dict(conn.execute(q, {"ids": list_param(d, ids)}).all())
+
+
+def _upsert(conn: Connection, table: Any, n_keys: int, rows: list[tuple[Any, ...]]) -> None:
+    """Add each row's values (the columns after the first `n_keys`, in table order) to the row
+    with its key, creating it when missing: one driver-level executemany, values converted by
+    the columns' own bind processors (Core's per-row parameter handling was most of a fold)."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    columns = list(table.columns)
+    names = [c.name for c in columns]
+    mark = "?" if dialect.name == "sqlite" else "%s"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}) "
+        f"ON CONFLICT ({', '.join(names[:n_keys])}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in names[n_keys:])
+    )
+    processors = [_processor(c, dialect) for c in columns]
+    converted = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
+    conn.exec_driver_sql(sql, converted)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def snapshot(s: Session) -> None:
+    """Make the session's reads one snapshot: on PostgreSQL each statement of a READ COMMITTED
+    transaction sees its own, and a fold committing between the rollup and pending reads would
+    count its rows twice. SQLite's read transactions are snapshots already (WAL)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+@dataclass
+class Tally:
+    """Inbound messages by sentiment label, with the count and sum of their compounds."""
+
+    labels: Counter[str] = field(default_factory=Counter)
+    scored: int = 0
+    compound: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.labels.values())
+
+    def add(self, label: str, messages: int, scored: int, compound: float) -> None:
+        self.labels[label] += messages
+        self.scored += scored
+        self.compound += compound
+
+
+def _ceil(at: datetime, step: timedelta) -> datetime:
+    floor = _floor(at, step)
+    return floor if floor == at else floor + step
+
+
+def _floor(at: datetime, step: timedelta) -> datetime:
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    return hour if step == timedelta(hours=1) else hour.replace(hour=0)
+
+
+def split(lo: datetime, hi: datetime, step: timedelta) -> tuple[list[tuple[datetime, datetime]], Any]:
+    """[lo, hi) as the ragged edges to read from messages and the aligned middle (or None)."""
+    a, b = _ceil(lo, step), _floor(hi, step)
+    if a >= b:
+        return [(lo, hi)], None
+    return [(x, y) for x, y in ((lo, a), (b, hi)) if x < y], (a, b)
+
+
+def _filtered(q: Select[Any], table: Any, f: Filters) -> Select[Any]:
+    if f.channel:
+        q = q.where(table.c.channel == f.channel)
+    if f.language:
+        q = q.where(table.c.language == f.language)
+    return q
+
+
+def _raw(f: Filters, lo: datetime, hi: datetime, *columns: Any) -> Select[Any]:
+    q = (
+        select(*columns)
+        .select_from(_M.join(_C, _C.c.id == _M.c.conversation_id))
+        .where(_M.c.direction == Direction.IN.value, _M.c.created_at >= lo, _M.c.created_at < hi)
+    )
+    if f.channel:
+        q = q.where(_C.c.channel == f.channel)
+    if f.language:
+        q = q.where(_M.c.language == f.language)
+    return q
+
+
+def _label(value: str | None) -> str:
+    return value if value in ("positive", "negative") else "neutral"
+
+
+def counted(
+    s: Session, f: Filters, lo: datetime, hi: datetime, hourly: bool = False
+) -> Iterator[tuple[datetime, str, int, int, float]]:
+    """(time, sentiment label, messages, scored, compound sum) rows that together count the
+    inbound messages of [lo, hi): rollup buckets (hours when `hourly`, else days and the hours at
+    either end), pending changes, and single messages at the ragged edges."""
+    edges, middle = split(lo, hi, timedelta(hours=1))
+    for a, b in edges:
+        q = _raw(f, a, b, _M.c.created_at, _M.c.sentiment_label, _M.c.sentiment)
+        for at, label, compound in s.execute(q):
+            yield at, _label(label), 1, compound is not None, compound or 0.0
+    if middle is None:
+        return
+    spans = [(HOUR, *middle)]
+    if not hourly:
+        hour_edges, days = split(*middle, timedelta(days=1))
+        if days is not None:
+            spans = [(HOUR, a, b) for a, b in hour_edges] + [(DAY, *days)]
+    for grain, a, b in spans:
+        q = select(
+            _RM.c.bucket_start,
+            _RM.c.sentiment,
+            func.sum(_RM.c.messages),
+            func.sum(_RM.c.scored),
+            func.sum(_RM.c.sentiment_sum),
+        ).where(
+            _RM.c.grain == grain, _RM.c.conv_label == ALL, _RM.c.bucket_start >= a, _RM.c.bucket_start < b
+        )
+        yield from s.execute(_filtered(q, _RM, f).group_by(_RM.c.bucket_start, _RM.c.sentiment))
+    q = select(_P.c.created_at, _P.c.sentiment, _P.c.sign, _P.c.sign * _P.c.scored, _P.c.sign * _P.c.compound)
+    q = q.where(_P.c.conv_label == ALL, _P.c.created_at >= middle[0], _P.c.created_at < middle[1])
+    yield from s.execute(_filtered(q, _P, f))
+
+
+def tally(s: Session, f: Filters, lo: datetime, hi: datetime) -> Tally:
+    """The inbound messages of [lo, hi) matching the filters, by sentiment label."""
+    out = Tally()
+    for _, label, n, scored, compound in counted(s, f, lo, hi):
+        out.add(label, n, scored, compound)
+    return out
+
+
+def term_counts(
+    s: Session, f: Filters, lo: datetime, hi: datetime, only: Iterable[str] | None = None
+) -> Counter[str]:
+    """How many inbound texts of [lo, hi) contain each term (only the terms in `only`, if given):
+    whole days from `rollup_terms` and the pending rows, the rest of a day from its texts."""
+    wanted = set(only) if only is not None else None
+    counts: Counter[str] = Counter()
+
+    def add(terms: Iterable[str], n: int) -> None:
+        for t in terms:
+            if wanted is None or t in wanted:
+                counts[t] += n
+
+    edges, days = split(lo, hi, timedelta(days=1))
+    for a, b in edges:
+        for (text,) in s.execute(_raw(f, a, b, _M.c.text)):
+            add(terms_of(text), 1)
+    if days is None:
+        return counts
+    d = s.get_bind().dialect.name
+    q = select(_RT.c.term, func.sum(_RT.c.texts)).where(_RT.c.day >= days[0], _RT.c.day < days[1])
+    params: dict[str, Any] = {}
+    if wanted is not None:
+        q = q.where(in_list(d, _RT.c.term, "terms"))
+        params["terms"] = list_param(d, sorted(wanted))
+    for term, n in s.execute(_filtered(q, _RT, f).group_by(_RT.c.term), params):
+        counts[term] += n
+    q = (
+        select(_P.c.sign, _M.c.text)
+        .select_from(_P.join(_M, _M.c.id == _P.c.message_id))
+        .where(_P.c.conv_label == ALL, _P.c.created_at >= days[0], _P.c.created_at < days[1])
+    )
+    for sign, text in s.execute(_filtered(q, _P, f)):
+        add(terms_of(text), sign)
+    return +counts
