@@ -3,8 +3,8 @@
 Public entry points (plain Python; no Flask, SQLAlchemy or Celery):
 - `score(text, lang_hint=None) -> Score` in every language (en, zh-Hans, zh-Hant, th)
 - `urgency_cues(text, language) -> tuple[str, ...]` for `RankFacts.urgency_terms`
-- `rank(facts, weights=None) -> Priority`, with `DEFAULT_WEIGHTS`, `effective_priority`,
-  `sort_key` and `waiting_rate` for keeping the order current as waiting grows
+- `rank(facts, weights=None) -> Priority` (0-100), with `DEFAULT_WEIGHTS` and `priority_at`
+  for reading the stored form (ceiling, curve, settles_at) at any later time
 - `warm()` loads every scorer's tables now (jieba's dictionary takes about a second), so that
   the first message a process scores does not pay for it
 - `sentiment.evaluation` (evaluate_rows, load_labeled_file, format_report) and
@@ -22,23 +22,22 @@ NATIVE: str | None = _native.enable(__path__)
 from sentiment.cues import urgency_cues
 from sentiment.language import detect as detect_language
 from sentiment.language import script_of
-from sentiment.rank import DEFAULT_WEIGHTS, effective_priority, rank, sort_key, waiting_rate
+from sentiment.rank import DEFAULT_WEIGHTS, WAIT_FULL_AFTER_SLAS, priority_at, rank
 from sentiment.scoring import score, warm
 from sentiment.types import Component, Priority, RankFacts, Score
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "WAIT_FULL_AFTER_SLAS",
     "Component",
     "Priority",
     "RankFacts",
     "Score",
     "detect_language",
-    "effective_priority",
+    "priority_at",
     "rank",
     "score",
     "script_of",
-    "sort_key",
     "urgency_cues",
-    "waiting_rate",
     "warm",
 ]

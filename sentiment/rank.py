@@ -1,33 +1,38 @@
-"""Priority rank: a weighted sum of named components, each in [0, 1], plus waiting.
+"""Priority rank: a weighted sum of named components, each in [0, 1], bounded to 0-100.
 
-value = sum(weight_c * value_c for the static components) + waiting term.
+    priority = sum(weight_c * value_c)        every value_c in [0, 1]
 
-How the inbox keeps the rank current without rescoring on every tick
----------------------------------------------------------------------
-Waiting is the only component that changes with time, and it is linear in
-time: waiting contributes `weights["waiting"] * minutes_waited / sla_minutes`
-(no cap: a breached SLA keeps climbing, which is the point). So
+The weights are made non-negative and, when they add up to more than 100, scaled down to
+sum to 100 (the defaults sum to exactly 100), so the priority is always within 0-100, as
+the rules vocabulary promises (`set priority 90` means something).
 
-    priority(now) = base + rate * (now - waiting_since)
-    with rate = weights["waiting"] / (sla_minutes * 60)   (per second)
+Waiting saturates
+-----------------
+Waiting is the only component that changes with time. It rises smoothly from 0 and reaches
+its full weight after `WAIT_FULL_AFTER_SLAS` SLA periods, and never goes past it:
 
-and ordering by priority(now) is the same as ordering by the static key
+    x       = minutes_waited / (WAIT_FULL_AFTER_SLAS * sla_minutes)
+    waiting = 1 - (1 - min(1, x))**2          (steepest at first, flat at the top)
 
-    sort_key = base - rate * waiting_since            (`sort_key(...)`)
+A 277-day-old e-mail gets the same full waiting weight as one waiting since this morning's
+SLA ran out three times over, not 66,624 points: the static components (who, how angry,
+how urgent) decide between old mail and today's angry VIP.
 
-only when every conversation shares the same rate. Rates differ when SLAs
-differ, so the inbox stores three columns when it (re)ranks a conversation —
-on a new message, a status change or a rule change, never on a clock tick:
+The stored form: a ceiling, a curve and the moment waiting saturates
+--------------------------------------------------------------------
+From the moment of ranking t0, with `left` seconds until waiting is full and the waiting
+weight W spread over `horizon` seconds, the priority at any later time t is
 
-    priority_base   = Priority.base        (float, static components)
-    priority_rate   = Priority.rate        (float, per second)
-    waiting_since   = epoch seconds of the oldest unanswered inbound message
+    priority(t) = ceiling - curve * max(0, settles_at - t)**2
+    ceiling     = static part + W                 (the value it settles at)
+    curve       = W / horizon**2                  (points per second squared)
+    settles_at  = t0 + left
 
-and sorts with `ORDER BY priority_base + priority_rate * (:now - waiting_since) DESC`
-(SQLite and PostgreSQL both evaluate that per row; it is cheap next to the scan).
-`effective_priority(base, rate, waiting_since, now)` is the same formula in
-Python for display. When nobody is waiting (an agent replied), store rate 0.
-`Priority.value` is the value at the moment of ranking (facts.waiting_minutes).
+`Priority.ceiling`, `.curve` and `.settles_in` (= left) are that form; `priority_at` reads it.
+The inbox stores the three per conversation and never rescans on a clock tick: a conversation
+whose waiting is full (or that nobody waits on) has priority == ceiling for good, so an index
+on the ceiling orders all of those exactly; the few still rising are read apart (see
+`inbox.conversations.ranked_list`).
 """
 
 from __future__ import annotations
@@ -38,12 +43,16 @@ from typing import Any
 
 from sentiment.types import Component, Priority, RankFacts
 
+# Waiting reaches its full weight after this many SLA periods (3 hours with the 60-minute default).
+WAIT_FULL_AFTER_SLAS = 3.0
+MAX_PRIORITY = 100.0
+
 DEFAULT_WEIGHTS: Mapping[str, float] = {
-    "negativity": 30.0,
-    "reach": 15.0,
+    "negativity": 25.0,
+    "reach": 10.0,
     "customer_value": 20.0,
-    "urgency": 15.0,
-    "waiting": 10.0,  # per full SLA period waited
+    "urgency": 10.0,
+    "waiting": 25.0,  # at full waiting (three SLA periods and more)
     "visibility": 5.0,
     "repeat_contact": 5.0,
 }
@@ -68,13 +77,18 @@ _DEFAULTS = dict(DEFAULT_WEIGHTS)
 
 
 def _weights(weights: Mapping[str, float] | None) -> Mapping[str, float]:
+    """The defaults overridden by the finite, non-negative values given for known names,
+    scaled down to sum to 100 when they add up to more (so the priority stays within 0-100)."""
     if not weights:
         return _DEFAULTS  # read-only here: nothing below writes to the mapping
     merged = dict(DEFAULT_WEIGHTS)
-    if weights:
-        for key, value in weights.items():
-            if key in merged and isinstance(value, int | float) and math.isfinite(value):
-                merged[key] = float(value)
+    for key, value in weights.items():
+        if key in merged and isinstance(value, int | float) and math.isfinite(value):
+            merged[key] = max(0.0, float(value))
+    total = sum(merged.values())
+    if total > MAX_PRIORITY:
+        scale = MAX_PRIORITY / total
+        merged = {key: value * scale for key, value in merged.items()}
     return merged
 
 
@@ -89,24 +103,18 @@ def _finite(value: object, default: float = 0.0) -> float:
     return number if math.isfinite(number) else default
 
 
-def waiting_rate(sla_minutes: float, weights: Mapping[str, float] | None = None) -> float:
-    """Priority points gained per second of waiting, for this SLA and weights."""
-    sla = max(1.0, _finite(sla_minutes, 60.0))
-    return _weights(weights)["waiting"] / (sla * 60.0)
+def _bounded(value: float) -> float:
+    return min(MAX_PRIORITY, max(0.0, value))
 
 
-def effective_priority(base: float, rate: float, waiting_since: float | None, now: float) -> float:
-    """Priority at `now` (epoch seconds) from the stored base, rate and waiting_since."""
-    if waiting_since is None:
-        return base
-    return base + rate * max(0.0, now - waiting_since)
+def priority_at(ceiling: float, curve: float, settles_at: float | None, now: float) -> float:
+    """The priority at `now` (epoch seconds) from the stored form (see the module docstring).
 
-
-def sort_key(base: float, rate: float, waiting_since: float | None) -> float:
-    """A static key for conversations sharing one rate: ordering by it equals ordering by priority(now)."""
-    if waiting_since is None:
-        return base
-    return base - rate * waiting_since
+    Exactly `ceiling` once waiting is full or when nobody waits (`settles_at` None)."""
+    if settles_at is None or now >= settles_at:
+        return ceiling
+    left = settles_at - now
+    return _bounded(ceiling - curve * left * left)
 
 
 def rank(facts: RankFacts, weights: Mapping[str, float] | None = None) -> Priority:
@@ -125,7 +133,7 @@ def rank(facts: RankFacts, weights: Mapping[str, float] | None = None) -> Priori
         reach = min(1.0, reach + 0.25)
     clv = max(0.0, _finite(f.clv))
     stage_name = f.lifecycle_stage
-    stage = LIFECYCLE_VALUE.get((stage_name or "").lower(), 0.0)
+    stage = LIFECYCLE_VALUE.get(stage_name.lower() if isinstance(stage_name, str) else "", 0.0)
     vip = f.vip
     value = max(1.0 if vip else 0.0, min(1.0, math.log10(1.0 + clv) / 4.0), stage)  # CLV 10k saturates
     terms = tuple(dict.fromkeys(f.urgency_terms)) if f.urgency_terms else ()
@@ -144,7 +152,9 @@ def rank(facts: RankFacts, weights: Mapping[str, float] | None = None) -> Priori
         w["repeat_contact"],
     )
     negativity = max(0.0, -compound)
-    waiting = waited / sla
+    horizon_minutes = WAIT_FULL_AFTER_SLAS * sla
+    left_share = 1.0 - min(1.0, waited / horizon_minutes)  # of the horizon, still to wait
+    waiting = 1.0 - left_share * left_share
     visibility = 1.0 if public else 0.0
     repeat = min(1.0, repeats / 3.0)
     new = tuple.__new__  # a Component without the named tuple's Python-level __new__
@@ -164,12 +174,36 @@ def rank(facts: RankFacts, weights: Mapping[str, float] | None = None) -> Priori
             ),
         ),
         new(Component, ("urgency", w_urgency, urgency, ", ".join(terms) or "no urgency terms")),
-        new(Component, ("waiting", w_wait, waiting, "waiting %.0f min of %.0f min SLA" % (waited, sla))),  # noqa: UP031
+        new(
+            Component,
+            (
+                "waiting",
+                w_wait,
+                waiting,
+                "waiting %.0f min of %.0f min SLA, full weight at %.0f min"  # noqa: UP031
+                % (waited, sla, horizon_minutes),
+            ),
+        ),
         new(Component, ("visibility", w_vis, visibility, "public" if public else "private")),
         new(Component, ("repeat_contact", w_repeat, repeat, f"{repeats} earlier contacts")),
     )
-    static = (w_neg * negativity, w_reach * reach, w_value * value, w_urgency * urgency)
-    waiting_part = w_wait * waiting
-    total = sum((*static, waiting_part, w_vis * visibility, w_repeat * repeat))
-    base = total - waiting_part
-    return Priority(round(total, 3), parts, base=round(base, 6), rate=w_wait / (sla * 60.0))
+    contributions = (
+        w_neg * negativity,
+        w_reach * reach,
+        w_value * value,
+        w_urgency * urgency,
+        w_wait * waiting,
+        w_vis * visibility,
+        w_repeat * repeat,
+    )
+    total = _bounded(sum(contributions))
+    static = sum(contributions) - contributions[4]
+    horizon = horizon_minutes * 60.0
+    return Priority(
+        round(total, 3),
+        parts,
+        base=static,
+        ceiling=_bounded(static + w_wait),
+        curve=w_wait / (horizon * horizon),
+        settles_in=left_share * horizon,
+    )

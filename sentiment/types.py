@@ -61,10 +61,13 @@ class Priority:
 
     value: float
     components: tuple[Component, ...] = field(default_factory=tuple)
-    # For keeping the rank current as waiting grows (see sentiment.rank): the
-    # static part of `value` and the priority points gained per second waited.
+    # For keeping the rank current as waiting grows (see sentiment.rank): the static part of
+    # `value`; the value once waiting is full; the curve (points per second squared) and the
+    # seconds until then: value later, after dt seconds, = ceiling - curve * max(0, settles_in - dt)**2.
     base: float = 0.0
-    rate: float = 0.0
+    ceiling: float = 0.0
+    curve: float = 0.0
+    settles_in: float = 0.0
 
     def why(self) -> tuple[str, ...]:
         """Components that contribute, largest first, as short lines for the inbox."""

@@ -30,6 +30,7 @@ from escalation import (
 from escalation.business_hours import is_business_time
 from inbox.automation import engine as automation
 from inbox.automation.rules_service import RuleInvalid
+from inbox.conversations.ranking import raise_to
 from inbox.conversations.serialize import conversation_dict, iso
 from inbox.store.access import require_manager
 from inbox.store.context import Inbox, UnitOfWork
@@ -211,10 +212,7 @@ def _act(
         conv, labels, automation.run_rules(rules, facts, "time.passed"), "time.passed", now
     )
     if outcome.priority_floor is not None:
-        current = conv.priority_anchor + conv.priority_rate * now.timestamp()
-        if outcome.priority_floor > current:
-            conv.priority_anchor += outcome.priority_floor - current
-            conv.priority = outcome.priority_floor
+        raise_to(conv, outcome.priority_floor, now)
     automation.record_runs(s, conv.id, [r for r in outcome.runs if r["actions"]])
     for label in labels - before:
         s.add(ConversationLabel(conversation_id=conv.id, label=label))

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from inbox.admin.agents import load_agent
+from inbox.conversations.ranking import shift
 from inbox.store.access import check_visible
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid, NotFound
@@ -86,9 +87,7 @@ def _rerank(conv: Conversation, compound: float, inbox: Inbox) -> None:
             }
         new.append(c)
     conv.priority_components = new
-    conv.priority_base += delta
-    conv.priority_anchor += delta
-    conv.priority = round(conv.priority + delta, 3)
+    shift(conv, delta, inbox.clock())
 
 
 def export_corrections(inbox: Inbox) -> str:

@@ -1,12 +1,14 @@
-"""From stored facts to the sentiment leaf's `rank`, and back to columns the inbox sorts by."""
+"""From stored facts to the sentiment leaf's `rank`, and back to the columns the inbox sorts by
+(`rank_key`, `rank_curve`, `rank_settles_at`: see sentiment.rank for the stored form)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sentiment
 from inbox.store.models import Conversation, Customer, Identity
+from sentiment.rank import MAX_PRIORITY
 from sentiment.types import Priority, RankFacts
 
 
@@ -58,33 +60,53 @@ def components_json(priority: Priority) -> list[dict[str, Any]]:
 
 
 def store_priority(conv: Conversation, priority: Priority, now: datetime, floor: float | None = None) -> None:
-    """Save the rank so that sorting by `anchor + rate * now` stays right as time passes.
+    """Save the rank in its stored form (`rank_key`, `rank_curve`, `rank_settles_at`), from which
+    `effective` reads the priority at any later time; nobody waiting means it no longer rises.
 
-    `floor` (from a rule's set_priority) lifts the static part so the value now is at least the floor.
-    """
-    base, rate = priority.base or priority.value, priority.rate
-    if conv.waiting_since is None:
-        rate = 0.0
-    since = conv.waiting_since.timestamp() if conv.waiting_since else now.timestamp()
-    current = base + rate * (now.timestamp() - since)
-    if floor is not None and floor > current:
-        base += floor - current
-        current = floor
-    conv.priority_base, conv.priority_rate = base, rate
-    conv.priority_anchor = base - rate * since
-    conv.priority = round(current, 3)
-
-
-def stop_waiting(conv: Conversation, now: datetime) -> None:
-    """An agent answered: freeze the rank at its current value (no more waiting growth)."""
+    `floor` (from a rule's set_priority) lifts it so the value now is at least the floor."""
+    if conv.waiting_since is None or priority.settles_in <= 0.0:
+        conv.rank_key = priority.ceiling if conv.waiting_since is not None else priority.value
+        conv.rank_curve, conv.rank_settles_at = 0.0, None
+    else:
+        conv.rank_key, conv.rank_curve = priority.ceiling, priority.curve
+        conv.rank_settles_at = now + timedelta(seconds=priority.settles_in)
     conv.priority = round(effective(conv, now), 3)
-    conv.priority_base = conv.priority_anchor = conv.priority
-    conv.priority_rate = 0.0
+    if floor is not None:
+        raise_to(conv, floor, now)
 
 
 def effective(conv: Conversation, now: datetime) -> float:
-    return conv.priority_anchor + conv.priority_rate * now.timestamp()
+    """The priority at `now`, 0-100, from the stored form."""
+    settles = conv.rank_settles_at
+    return sentiment.priority_at(
+        conv.rank_key, conv.rank_curve, settles.timestamp() if settles else None, now.timestamp()
+    )
 
 
-def sort_expression(now: datetime):  # type: ignore[no-untyped-def]
-    return Conversation.priority_anchor + Conversation.priority_rate * now.timestamp()
+def raise_to(conv: Conversation, floor: float, now: datetime) -> None:
+    """A rule's `set priority`: at least `floor` from now on, still rising (to at most 100)
+    while the customer waits."""
+    current = effective(conv, now)
+    if floor <= current:
+        return
+    settles = conv.rank_settles_at
+    left = (settles - now).total_seconds() if settles is not None else 0.0
+    key = min(MAX_PRIORITY, conv.rank_key + floor - current)
+    if left > 0.0 and key > floor:
+        conv.rank_key, conv.rank_curve = key, (key - floor) / (left * left)
+    else:  # settled, or lifted to the top: it stays at the floor
+        conv.rank_key, conv.rank_curve, conv.rank_settles_at = floor, 0.0, None
+    conv.priority = round(floor, 3)
+
+
+def shift(conv: Conversation, delta: float, now: datetime) -> None:
+    """Move the rank by `delta` points (a corrected component), kept within 0-100."""
+    conv.rank_key = min(MAX_PRIORITY, max(0.0, conv.rank_key + delta))
+    conv.priority = round(effective(conv, now), 3)
+
+
+def stop_waiting(conv: Conversation, now: datetime) -> None:
+    """An agent answered: the rank keeps its current value and stops rising."""
+    conv.rank_key = effective(conv, now)
+    conv.rank_curve, conv.rank_settles_at = 0.0, None
+    conv.priority = round(conv.rank_key, 3)

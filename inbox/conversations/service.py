@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from inbox.admin.agents import load_agent
 from inbox.automation import engine as automation
 from inbox.automation import sla_service
+from inbox.conversations import ranked_list
 from inbox.conversations.mentions import record_mentions
-from inbox.conversations.ranking import effective, sort_expression
+from inbox.conversations.ranking import effective, raise_to
 from inbox.conversations.replies import add_note, delivery_dict, queue_reply
 from inbox.conversations.serialize import conversation_dict, iso, message_dict
 from inbox.store.access import check_visible, visible_clause
@@ -71,14 +72,15 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
     if f.status is not None and f.status not in {s.value for s in Status} | {"all"}:
         raise Invalid("status must be open, pending, snoozed, resolved or all", "status")
     with inbox.read() as s:
+        if s.get_bind().dialect.name == "postgresql":  # the ranked list reads in several statements
+            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         agent = _agent(s, agent_id)
         q = (
             select(Conversation, Customer)
             .join(Customer, Customer.id == Conversation.customer_id)
             .where(visible_clause(agent))
         )
-        if f.status and f.status != "all":
-            q = q.where(Conversation.status == f.status)
+        statuses = [f.status] if f.status and f.status != "all" else [st.value for st in Status]
         if f.channel:
             q = q.where(Conversation.channel == f.channel)
         if f.assignee == "me":
@@ -112,18 +114,23 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
         if f.updated_since is not None:
             q = q.where(Conversation.updated_at >= f.updated_since)
         now = inbox.clock()
-        order = (
-            {
-                "priority": (sort_expression(now).desc(), Conversation.last_message_at.desc()),
-                "newest": (Conversation.last_message_at.desc(),),
-                "oldest_waiting": (Conversation.waiting_since.asc(),),
-            }[f.sort]
-            if f.updated_since is None
-            else (Conversation.updated_at.asc(),)
-        )
-        rows = s.execute(
-            q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)
-        ).all()
+        if f.sort == "priority" and f.updated_since is None:
+            parts = ranked_list.scopes(agent, f.team is not None or f.assignee is not None)
+            rows = ranked_list.top(s, q, parts, statuses, min(f.limit, 200), f.offset, now)
+        else:
+            order = (
+                {
+                    "newest": (Conversation.last_message_at.desc(),),
+                    "oldest_waiting": (Conversation.waiting_since.asc(),),
+                }.get(f.sort, ())
+                if f.updated_since is None
+                else (Conversation.updated_at.asc(),)
+            )
+            if len(statuses) == 1:
+                q = q.where(Conversation.status == statuses[0])
+            rows = s.execute(
+                q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)
+            ).all()
         labels = _labels(s, [c.id for c, _ in rows])
         out = []
         for c, cust in rows:
@@ -309,11 +316,8 @@ def _run_update_rules(
         "conversation.updated",
         now,
     )
-    if outcome.priority_floor is not None and outcome.priority_floor > conv.priority:
-        lift = outcome.priority_floor - (conv.priority_anchor + conv.priority_rate * now.timestamp())
-        conv.priority_anchor += max(0.0, lift)
-        conv.priority_base += max(0.0, lift)
-        conv.priority = outcome.priority_floor
+    if outcome.priority_floor is not None:
+        raise_to(conv, outcome.priority_floor, now)
     for label in labels - before:
         s.add(ConversationLabel(conversation_id=conv.id, label=label))
     if before - labels:

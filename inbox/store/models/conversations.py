@@ -35,12 +35,18 @@ class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         UniqueConstraint("channel_account_id", "thread_key", name="uq_conversations_thread"),
-        # Status filters, and the survey job's "resolved since" (migration 0008); the rank has no
-        # index: see migration 0007.
+        # Status filters, and the survey job's "resolved since" (migration 0008).
         Index("ix_conversations_status_resolved", "status", "resolved_at"),
         Index("ix_conversations_created_at", "created_at"),  # the dashboard's service levels
-        # Load counts per agent and per customer come from these alone (migration 0006).
-        Index("ix_conversations_assignee_status", "assignee_id", "status"),
+        # Load counts per agent and per customer come from these alone (migration 0006); the
+        # first, and the two after it, also give the ranked list of one agent, one team or
+        # everyone in rank order (migration 0009, inbox.conversations.ranked_list).
+        Index(
+            "ix_conversations_assignee_status", "assignee_id", "status", "rank_key", "last_message_at", "id"
+        ),
+        Index("ix_conversations_team_rank", "team_id", "status", "rank_key", "last_message_at", "id"),
+        Index("ix_conversations_status_rank", "status", "rank_key", "last_message_at", "id"),
+        Index("ix_conversations_rank_settles_at", "rank_settles_at"),  # the few still rising
         Index("ix_conversations_customer_status", "customer_id", "status"),
     )
 
@@ -54,17 +60,19 @@ class Conversation(Base):
     language: Mapped[str | None] = mapped_column(String(10), default=None)
     status: Mapped[str] = mapped_column(String(10), default=Status.OPEN.value)
     snoozed_until: Mapped[datetime | None] = mapped_column(default=None)
-    # The rank grows linearly while the customer waits: effective = anchor + rate * now (epoch s),
-    # so the inbox sorts by a stored expression and never rescans conversations on a clock tick.
-    priority: Mapped[float] = mapped_column(default=0.0)  # effective value when last ranked
-    priority_base: Mapped[float] = mapped_column(default=0.0)
-    priority_rate: Mapped[float] = mapped_column(default=0.0)
-    priority_anchor: Mapped[float] = mapped_column(default=0.0)
+    # The rank (0-100) rises while the customer waits and settles once waiting is full
+    # (sentiment.rank): priority(t) = rank_key - rank_curve * max(0, rank_settles_at - t)**2.
+    # `rank_key` is the value it settles at, and the exact priority of every conversation whose
+    # `rank_settles_at` is NULL or past, so an index on it orders those; nothing rescans on a tick.
+    priority: Mapped[float] = mapped_column(default=0.0)  # the value when last ranked
+    rank_key: Mapped[float] = mapped_column(default=0.0)
+    rank_curve: Mapped[float] = mapped_column(default=0.0)
+    rank_settles_at: Mapped[datetime | None] = mapped_column(default=None)
     priority_components: Mapped[list] = mapped_column(default=list)
     sentiment: Mapped[float] = mapped_column(default=0.0)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
     assigned_manually: Mapped[bool] = mapped_column(default=False)
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None, index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None)
     queue_reason: Mapped[str] = mapped_column(String(200), default="")
     message_count: Mapped[int] = mapped_column(default=0)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)

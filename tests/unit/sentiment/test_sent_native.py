@@ -33,7 +33,7 @@ for text, lang in rows:
                        clv=len(text) * 3.5, urgency_terms=cues, waiting_minutes=len(text) / 7,
                        repeat_contacts=len(text) % 5, public=len(text) % 3 == 0))
     out.append([s.compound, s.label, s.language, s.confidence, list(s.reasons), list(cues),
-                p.value, p.base, p.rate, [list(c) for c in p.components]])
+                p.value, p.base, p.ceiling, p.curve, p.settles_in, [list(c) for c in p.components]])
 # What callers may hand the boundary functions besides well-typed values: compiled code must
 # tolerate what plain Python tolerates (an error either way counts as the same outcome).
 def attempt(call):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from sentiment import DEFAULT_WEIGHTS, RankFacts, effective_priority, rank, score, sort_key, urgency_cues
+from sentiment import RankFacts, rank, score, urgency_cues
 
 
 def test_angry_vip_with_audience_outranks_mild_complaint_from_new_account() -> None:
@@ -47,24 +47,6 @@ def test_long_wait_lifts_conversation_over_time() -> None:
     assert loud.value > quiet.value
     quiet_later = rank(RankFacts(compound=-0.1, followers=10, waiting_minutes=600))
     assert quiet_later.value > loud.value
-
-
-def test_stored_base_and_rate_reproduce_rank_later() -> None:
-    facts = RankFacts(compound=-0.3, sla_minutes=30)
-    now_rank = rank(facts)
-    later = rank(RankFacts(compound=-0.3, sla_minutes=30, waiting_minutes=90))
-    assert effective_priority(now_rank.base, now_rank.rate, 1_000.0, 1_000.0 + 90 * 60) == pytest.approx(
-        later.value
-    )
-
-
-def test_sort_key_orders_like_effective_priority_for_a_shared_rate() -> None:
-    rate = DEFAULT_WEIGHTS["waiting"] / 3600
-    convs = [(10.0, 0.0), (20.0, 5000.0), (5.0, -20000.0)]  # (base, waiting_since)
-    now = 10_000.0
-    by_key = sorted(convs, key=lambda c: -sort_key(c[0], rate, c[1]))
-    by_now = sorted(convs, key=lambda c: -effective_priority(c[0], rate, c[1], now))
-    assert by_key == by_now
 
 
 def test_weights_override_per_workspace() -> None:

@@ -1,0 +1,83 @@
+"""The ranked inbox list, read from an index in exact priority order.
+
+A conversation's priority at time t is `rank_key - rank_curve * max(0, rank_settles_at - t)**2`
+(sentiment.rank): it rises while the customer waits and settles at `rank_key` once waiting is
+full; with nobody waiting it is `rank_key` for good. So at any `now` the conversations split in
+two:
+
+* settled (`rank_settles_at` NULL or past): priority == rank_key. The indexes
+  (team_id | assignee_id, status, rank_key, last_message_at, id) and (status, rank_key, ...)
+  give them in exact order; reading the first N of each scope is an index range scan.
+* rising (`rank_settles_at` > now): priority <= rank_key. Only conversations whose waiting
+  began less than three SLA periods ago (three hours by default) and are still unanswered;
+  read by their own index and ranked in Python.
+
+The top N is exact: take the first N settled rows (their priorities are their keys), and every
+rising row whose ceiling (`rank_key`) reaches the N-th settled priority; a rising row below that
+cannot be in the top N, nor can a settled row after the N-th. Ties are broken by the newest
+message, then the highest id, in SQL and here alike. No periodic job is needed: a conversation
+moves from rising to settled by the clock alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, or_
+from sqlalchemy.orm import Session
+
+from inbox.conversations.ranking import effective
+from inbox.store.access import sees_everything
+from inbox.store.models import Agent, Conversation
+
+_ORDER = (Conversation.rank_key.desc(), Conversation.last_message_at.desc(), Conversation.id.desc())
+
+
+def scopes(agent: Agent, narrowed: bool) -> list[Any]:
+    """The parts of what `agent` may see that an index reads in rank order: each of their teams,
+    and what is assigned to them. One part (no clause) when the query is already narrowed to a
+    team or an assignee, or when the agent sees everything."""
+    if narrowed or sees_everything(agent):
+        return [None]
+    return [Conversation.team_id == team for team in sorted(agent.team_ids)] + [
+        Conversation.assignee_id == agent.id
+    ]
+
+
+def top(
+    s: Session, query: Select, parts: list[Any], statuses: list[str], limit: int, offset: int, now: datetime
+) -> list[Any]:
+    """Rows of `query` (Conversation first) in priority order at `now`: [offset, offset + limit).
+
+    `query` holds the access check and the filters but no status; each (status, part) pair is
+    one index range scan."""
+    wanted = offset + limit
+    settled = or_(Conversation.rank_settles_at.is_(None), Conversation.rank_settles_at <= now)
+    found: dict[int, Any] = {}
+    for status in statuses:
+        for part in parts:
+            stmt = query.where(Conversation.status == status, settled)
+            if part is not None:
+                stmt = stmt.where(part)
+            for row in s.execute(stmt.order_by(*_ORDER).limit(wanted)):
+                found.setdefault(row[0].id, row)
+    best = sorted(found.values(), key=_settled_order, reverse=True)[:wanted]
+    rising = query.where(Conversation.status.in_(statuses), Conversation.rank_settles_at > now)
+    if len(best) == wanted:  # a rising conversation below the N-th settled one cannot make the page
+        rising = rising.where(Conversation.rank_key >= best[-1][0].rank_key)
+    candidates = {row[0].id: row for row in best}
+    for row in s.execute(rising):
+        candidates.setdefault(row[0].id, row)
+    at = now
+
+    def exact(row: Any) -> tuple[float, datetime, int]:
+        conv = row[0]
+        return (effective(conv, at), conv.last_message_at, conv.id)
+
+    return sorted(candidates.values(), key=exact, reverse=True)[offset:wanted]
+
+
+def _settled_order(row: Any) -> tuple[float, datetime, int]:
+    conv = row[0]
+    return (conv.rank_key, conv.last_message_at, conv.id)
