@@ -17,6 +17,7 @@ from inbox.conversations.mentions import record_mentions
 from inbox.conversations.ranking import effective, raise_to
 from inbox.conversations.replies import add_note, delivery_dict, queue_reply
 from inbox.conversations.serialize import conversation_dict, iso, message_dict
+from inbox.conversations.thread import PAGE, message_page
 from inbox.store.access import check_visible, visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid, NotFound
@@ -28,9 +29,6 @@ from inbox.store.models import (
     ConversationLabel,
     Customer,
     Direction,
-    Identity,
-    Message,
-    Outbox,
     RuleRun,
     Status,
 )
@@ -160,15 +158,25 @@ def _load(s: Session, agent: Agent, conversation_id: int) -> Conversation:
     return conv
 
 
-def get_conversation(inbox: Inbox, agent_id: int, conversation_id: int) -> dict[str, Any]:
-    """The conversation, its messages with delivery state, and why rules fired on it."""
+RULE_RUNS = 50  # the newest rule firings shown with a conversation
+
+
+def get_conversation(inbox: Inbox, agent_id: int, conversation_id: int, limit: int = PAGE) -> dict[str, Any]:
+    """The conversation, its newest page of messages with delivery state (`more_before` for the
+    older ones), and why rules fired on it lately."""
     with inbox.read() as s:
         agent = _agent(s, agent_id)
         conv = _load(s, agent, conversation_id)
         customer = s.get(Customer, conv.customer_id)
         out = conversation_dict(conv, customer, _labels(s, [conv.id]).get(conv.id, []))
         out["priority"] = round(effective(conv, inbox.clock()), 2)
-        out["messages"] = messages_of(s, [conv.id])
+        out["messages"], out["more_before"] = message_page(s, conv.id, None, limit)
+        runs = s.scalars(
+            select(RuleRun)
+            .where(RuleRun.conversation_id == conv.id)
+            .order_by(RuleRun.id.desc())
+            .limit(RULE_RUNS)
+        )
         out["rule_runs"] = [
             {
                 "rule_id": r.rule_id,
@@ -178,20 +186,19 @@ def get_conversation(inbox: Inbox, agent_id: int, conversation_id: int) -> dict[
                 "actions": r.actions,
                 "at": iso(r.at),
             }
-            for r in s.scalars(select(RuleRun).where(RuleRun.conversation_id == conv.id).order_by(RuleRun.id))
+            for r in reversed(list(runs))
         ]
         return out
 
 
-def messages_of(s: Session, conversation_ids: list[int]) -> list[dict[str, Any]]:
-    rows = s.execute(
-        select(Message, Identity, Outbox)
-        .outerjoin(Identity, Identity.id == Message.author_identity_id)
-        .outerjoin(Outbox, Outbox.message_id == Message.id)
-        .where(Message.conversation_id.in_(conversation_ids))
-        .order_by(Message.created_at, Message.id)
-    ).all()
-    return [message_dict(m, ident, delivery_dict(box)) for m, ident, box in rows]
+def older_messages(
+    inbox: Inbox, agent_id: int, conversation_id: int, before: int, limit: int = PAGE
+) -> dict[str, Any]:
+    """The page of messages just older than message `before` (a page's `more_before`)."""
+    with inbox.read() as s:
+        conv = _load(s, _agent(s, agent_id), conversation_id)
+        messages, more = message_page(s, conv.id, before, limit)
+        return {"conversation_id": conv.id, "messages": messages, "more_before": more}
 
 
 def update_conversation(

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from inbox.admin.agents import load_agent
 from inbox.conversations.serialize import conversation_dict, customer_dict, identity_dict
-from inbox.conversations.service import _labels, messages_of
+from inbox.conversations.service import _labels
+from inbox.conversations.thread import messages_of
 from inbox.store.access import visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import Forbidden, NotFound

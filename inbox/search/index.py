@@ -6,6 +6,11 @@ from the row triggers themselves cost over four times as much (FTS5 flushes a ne
 segment at every statement savepoint, and each trigger step is one), which made the search
 index the most expensive part of ingesting a message.
 
+The same rows get their short-term keys (`inbox.search.grams`, migration 0009) in the
+`<table>_grams` tables: read back, cut into keys here in Python (only texts with Chinese,
+Thai and the like have any), and inserted in one executemany. Migration 0009's triggers drop a
+row's keys when it changes or goes, so a noted row never has stale keys.
+
 It runs from the engine's `commit` event, so every writer through SQLAlchemy (the ORM, Core
 bulk inserts, `engine.begin()`) gets an index that is exact at commit, in the same transaction.
 """
@@ -15,12 +20,16 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from inbox.search.grams import gram_text
+
 # table -> columns indexed in <table>_fts (migrations 0004 and 0005)
 INDEXED: dict[str, tuple[str, ...]] = {
     "messages": ("text",),
     "customers": ("name", "email"),
     "identities": ("handle", "display_name", "email", "phone"),
 }
+# the same columns' short Chinese/Thai terms are keyed in <table>_grams (migration 0009)
+GRAMS = INDEXED
 
 _FLUSH = {
     table: (
@@ -30,6 +39,29 @@ _FLUSH = {
     )
     for table, cols in INDEXED.items()
 }
+_PENDING_TEXT = {
+    table: (
+        f"SELECT t.id, {', '.join('t.' + c for c in cols)} FROM search_pending p "
+        f"JOIN {table} t ON t.id = p.id WHERE p.tbl = '{table}'"
+    )
+    for table, cols in GRAMS.items()
+}
+
+
+def _flush_grams(dbapi_conn: sqlite3.Connection, table: str) -> None:
+    try:
+        rows = dbapi_conn.execute(_PENDING_TEXT[table]).fetchall()
+    except sqlite3.OperationalError as exc:  # not yet migrated to 0009
+        if "no such table" in str(exc):
+            return
+        raise
+    keyed = [(row[0], keys) for row in rows if (keys := gram_text(*row[1:]))]
+    if keyed:
+        try:
+            dbapi_conn.executemany(f"INSERT INTO {table}_grams(rowid, grams) VALUES (?, ?)", keyed)
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
 
 
 def flush_pending(dbapi_conn: sqlite3.Connection) -> int:
@@ -48,6 +80,8 @@ def flush_pending(dbapi_conn: sqlite3.Connection) -> int:
         return 0
     for table in tables:
         dbapi_conn.execute(_FLUSH[table])
+        if table in GRAMS:
+            _flush_grams(dbapi_conn, table)
     return dbapi_conn.execute("DELETE FROM search_pending").rowcount
 
 

@@ -1,105 +1,53 @@
 """Full-text search over messages and customers, limited to what the agent may see.
 
-Matching is the same on both backends: every term of the query must occur, case-insensitively,
-as a substring of the text (or, for customers, of the name, email or any identity's handle,
-display name, email or phone). Substring matching is what Chinese, Japanese and Thai need, since
-they do not separate words with spaces; it also finds "refund" in "refunds" and "#1234" in "order
-#12345". Both backends answer it from a trigram index built by migration 0004:
+Every term of the query must occur, case-insensitively, as a substring of the text (or, for
+customers, of the name, email or any identity's handle, display name, email or phone): what
+Chinese, Japanese and Thai need, since they do not separate words with spaces; it also finds
+"refund" in "refunds" and "#1234" in "order #12345". `inbox.search.match` builds the clauses and
+says which index answers which term.
 
-* SQLite (embedded): FTS5 external-content tables with the 'trigram' tokenizer, exact at every
-  commit: triggers note changed rows and `inbox.search.index` indexes them in bulk just before
-  the commit (migration 0005). Each term is sent as a quoted FTS5 string, so operators typed by the user (AND, NOT,
-  NEAR, `*`, `:`, `^`, parentheses, quotes) are searched for literally and never parsed.
-* PostgreSQL (scaled): pg_trgm GIN indexes on the columns; ILIKE with escaped wildcards uses them.
-
-A trigram index cannot look up a term shorter than three characters (two-character Chinese words
-are common), so such terms are matched with LIKE/ILIKE on the rows the longer terms selected or,
-when every term is short, by a scan. Results are newest first rather than by a relevance score,
-so both backends answer identically and an agent sees recent conversations first.
+Conversations come newest match first, `limit` at a time, with a keyset cursor for the next
+page (`more_before`: the id of the last page's oldest shown match), never OFFSET. The page is
+found by reading matching messages newest first in chunks and keeping each conversation's
+first (newest) one, so a page reads about as many matches as it shows, whatever the history
+holds; a conversation shown on an earlier page (it has a match at or after the cursor) is left
+out of later ones. Results are ordered by time, not by a relevance score, so both backends
+answer identically and an agent sees recent conversations first.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, text, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, and_, func, or_, select, union
+from sqlalchemy.orm import Session
 
 from inbox.admin.agents import load_agent
 from inbox.conversations.serialize import conversation_dict, customer_dict, identity_dict, iso
 from inbox.conversations.service import _labels
+from inbox.search.match import (
+    CUSTOMERS,
+    IDENTITIES,
+    MAX_QUERY,
+    MAX_TERMS,
+    MESSAGES,
+    contains_all,
+    matches,
+    parse_terms,
+)
 from inbox.store.access import customer_visible_clause, visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid, NotFound
 from inbox.store.models import Agent, Conversation, Customer, Identity, Message
 
-MAX_QUERY = 200
-MAX_TERMS = 8
+__all__ = ["MAX_LIMIT", "MAX_QUERY", "MAX_TERMS", "parse_terms", "search", "snippet"]
+
 MAX_LIMIT = 50
-TRIGRAM = 3  # shortest term a trigram index can look up
 SNIPPET_WIDTH = 160
-
-
-@dataclass(frozen=True)
-class _Indexed:
-    table: str
-    id_col: InstrumentedAttribute[int]
-    cols: tuple[InstrumentedAttribute[Any], ...]
-
-
-MESSAGES = _Indexed("messages", Message.id, (Message.text,))
-CUSTOMERS = _Indexed("customers", Customer.id, (Customer.name, Customer.email))
-IDENTITIES = _Indexed(
-    "identities", Identity.id, (Identity.handle, Identity.display_name, Identity.email, Identity.phone)
-)
-
-
-def parse_terms(q: str | None) -> list[str]:
-    """Split the query on whitespace into at most MAX_TERMS distinct terms (case-insensitively)."""
-    q = (q or "").strip()
-    if not q:
-        raise Invalid("q must not be empty", "q")
-    if len(q) > MAX_QUERY:
-        raise Invalid(f"q must be at most {MAX_QUERY} characters", "q")
-    seen: dict[str, str] = {}
-    for term in q.split():
-        seen.setdefault(term.casefold(), term)
-    return list(seen.values())[:MAX_TERMS]
-
-
-def fts5_string(term: str) -> str:
-    """A term as an FTS5 string literal: inside double quotes nothing is an operator."""
-    return '"' + term.replace('"', '""') + '"'
-
-
-def like_pattern(term: str) -> str:
-    """A LIKE pattern finding `term` anywhere, with the user's % and _ taken literally."""
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _match(dialect: str, idx: _Indexed, terms: list[str], tag: str) -> ColumnElement[bool]:
-    """Rows of `idx` in which every term occurs in one of its indexed columns."""
-    clauses: list[ColumnElement[bool]] = []
-    long_terms = [t for t in terms if len(t) >= TRIGRAM]
-    if dialect == "sqlite" and long_terms:
-        fts = f"{idx.table}_fts"
-        query = " ".join(fts5_string(t) for t in long_terms)  # juxtaposed strings: all must occur
-        hits = (
-            select(literal_column("rowid"))
-            .select_from(text(fts))
-            .where(text(f"{fts} MATCH :{tag}").bindparams(**{tag: query}))
-        )
-        clauses.append(idx.id_col.in_(hits))
-        terms = [t for t in terms if len(t) < TRIGRAM]
-    for term in terms:
-        pattern = like_pattern(term)
-        if dialect == "postgresql":
-            clauses.append(or_(*(col.ilike(pattern, escape="\\") for col in idx.cols)))
-        else:
-            clauses.append(or_(*(col.like(pattern, escape="\\") for col in idx.cols)))
-    return and_(*clauses) if clauses else true()
+FIRST_CHUNK = 64  # matching messages read per round; doubled each round a page is still short
+MAX_CHUNK = 4096
 
 
 def snippet(body: str, terms: list[str], width: int = SNIPPET_WIDTH) -> list[dict[str, Any]]:
@@ -134,11 +82,15 @@ def snippet(body: str, terms: list[str], width: int = SNIPPET_WIDTH) -> list[dic
     return out
 
 
-def search(inbox: Inbox, agent_id: int, q: str | None, limit: int = 20) -> dict[str, Any]:
-    """Conversations whose messages match (newest match first, with a snippet) and matching customers.
+def search(
+    inbox: Inbox, agent_id: int, q: str | None, limit: int = 20, before: int | None = None
+) -> dict[str, Any]:
+    """Conversations whose messages match (newest match first, with a snippet) and matching
+    customers; `before` (a page's `more_before`) asks for the next page of conversations.
 
     Only conversations the agent may see are searched, and only customers they may see are
     returned; customers merged into another are left out (the survivor is found instead).
+    Customers come with the first page only.
     """
     terms = parse_terms(q)
     if not 1 <= limit <= MAX_LIMIT:
@@ -148,52 +100,104 @@ def search(inbox: Inbox, agent_id: int, q: str | None, limit: int = 20) -> dict[
         agent = load_agent(s, agent_id)
         if agent is None:
             raise NotFound("agent not found")
+        cursor = None
+        if before is not None:
+            cursor = s.execute(select(Message.created_at, Message.id).where(Message.id == before)).first()
+            if cursor is None:
+                raise Invalid("before must be the more_before of an earlier page", "before")
+        conversations, more = _conversations(s, dialect, agent, terms, limit, cursor)
         return {
             "query": " ".join(terms),
             "terms": terms,
-            "conversations": _conversations(s, dialect, agent, terms, limit),
-            "customers": _customers(s, dialect, agent, terms, limit),
+            "conversations": conversations,
+            "more_before": more,
+            "customers": _customers(s, dialect, agent, terms, limit) if cursor is None else [],
         }
 
 
+def older_than(at: datetime, message_id: int) -> ColumnElement[bool]:
+    """Messages after (created_at, id) in newest-first order; the created_at bound alone is what
+    an index on created_at answers, the rest settles ties."""
+    return and_(Message.created_at <= at, or_(Message.created_at < at, Message.id < message_id))
+
+
 def _conversations(
-    s: Session, dialect: str, agent: Agent, terms: list[str], limit: int
-) -> list[dict[str, Any]]:
-    ranked = (
-        select(
-            Message.id.label("message_id"),
-            Message.conversation_id.label("conversation_id"),
-            Message.created_at.label("created_at"),
-            func.row_number()
-            .over(
-                partition_by=Message.conversation_id, order_by=(Message.created_at.desc(), Message.id.desc())
-            )
-            .label("rn"),
-            func.count().over(partition_by=Message.conversation_id).label("hits"),
-        )
+    s: Session, dialect: str, agent: Agent, terms: list[str], limit: int, cursor: Any
+) -> tuple[list[dict[str, Any]], int | None]:
+    """One page: the newest match of each of up to `limit` conversations, and the next cursor."""
+    found = (
+        select(Message.id, Message.conversation_id, Message.created_at)
         .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(visible_clause(agent), _match(dialect, MESSAGES, terms, "mq"))
-        .subquery()
+        .where(visible_clause(agent), matches(dialect, MESSAGES, terms, "mq"))
+        .order_by(Message.created_at.desc(), Message.id.desc())
     )
-    rows = s.execute(
-        select(ranked.c.message_id, ranked.c.hits)
-        .where(ranked.c.rn == 1)
-        .order_by(ranked.c.created_at.desc(), ranked.c.message_id.desc())
-        .limit(limit)
-    ).all()
-    if not rows:
+    picked: dict[int, int] = {}  # conversation id -> its newest match on this page
+    seen: set[int] = set()
+    position = (cursor.created_at, cursor.id) if cursor is not None else None
+    chunk = FIRST_CHUNK
+    while len(picked) <= limit:
+        q = found if position is None else found.where(older_than(*position))
+        rows = s.execute(q.limit(chunk)).all()
+        fresh = {}
+        for mid, cid, _ in rows:
+            if cid not in seen:
+                seen.add(cid)
+                fresh[cid] = mid
+        if cursor is not None and fresh:
+            for cid in _shown_before(s, dialect, terms, list(fresh), cursor):
+                del fresh[cid]
+        for cid, mid in fresh.items():
+            if len(picked) > limit:
+                break
+            picked[cid] = mid
+        if len(rows) < chunk:
+            break
+        position = (rows[-1].created_at, rows[-1].id)
+        chunk = min(chunk * 2, MAX_CHUNK)
+    page = list(picked.items())[:limit]
+    more = page[-1][1] if len(picked) > limit else None
+    return _hits_out(s, dialect, terms, page), more
+
+
+def _shown_before(s: Session, dialect: str, terms: list[str], ids: list[int], cursor: Any) -> set[int]:
+    """Those of `ids` with a match at or before the cursor in newest-first order (an earlier
+    page showed them); read through the conversation index, checked by LIKE."""
+    newer = or_(
+        Message.created_at > cursor.created_at,
+        and_(Message.created_at == cursor.created_at, Message.id >= cursor.id),
+    )
+    return set(
+        s.scalars(
+            select(Message.conversation_id)
+            .where(Message.conversation_id.in_(ids), newer, contains_all(dialect, MESSAGES, terms))
+            .distinct()
+        )
+    )
+
+
+def _hits_out(
+    s: Session, dialect: str, terms: list[str], page: list[tuple[int, int]]
+) -> list[dict[str, Any]]:
+    if not page:
         return []
-    hits = {mid: n for mid, n in rows}
+    conv_ids = [cid for cid, _ in page]
+    hits = dict(
+        s.execute(
+            select(Message.conversation_id, func.count())
+            .where(Message.conversation_id.in_(conv_ids), contains_all(dialect, MESSAGES, terms))
+            .group_by(Message.conversation_id)
+        ).all()
+    )
     found = s.execute(
         select(Message, Conversation, Customer)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .join(Customer, Customer.id == Conversation.customer_id)
-        .where(Message.id.in_(hits))
+        .where(Message.id.in_([mid for _, mid in page]))
     ).all()
     by_id = {m.id: (m, c, cust) for m, c, cust in found}
-    labels = _labels(s, [c.id for _, c, _ in found])
+    labels = _labels(s, conv_ids)
     out = []
-    for mid, _ in rows:
+    for cid, mid in page:
         msg, conv, cust = by_id[mid]
         out.append(
             {
@@ -205,24 +209,23 @@ def _conversations(
                     "created_at": iso(msg.created_at),
                     "snippet": snippet(msg.text, terms),
                 },
-                "hits": hits[mid],
+                "hits": hits.get(cid, 1),
             }
         )
     return out
 
 
 def _customers(s: Session, dialect: str, agent: Agent, terms: list[str], limit: int) -> list[dict[str, Any]]:
-    clauses = []
+    """Customers matching every term in their record or any identity: each term's candidates
+    are the union of two index lookups (customers, identities), so no customer row is read
+    unless a term found it."""
+    q = select(Customer).where(Customer.merged_into_id.is_(None), customer_visible_clause(agent))
     for i, term in enumerate(terms):  # a term may match the customer record or any of its identities
-        by_identity = select(Identity.customer_id).where(_match(dialect, IDENTITIES, [term], f"iq{i}"))
-        clauses.append(or_(_match(dialect, CUSTOMERS, [term], f"cq{i}"), Customer.id.in_(by_identity)))
+        by_record = select(Customer.id).where(matches(dialect, CUSTOMERS, [term], f"cq{i}"))
+        by_identity = select(Identity.customer_id).where(matches(dialect, IDENTITIES, [term], f"iq{i}"))
+        q = q.where(Customer.id.in_(union(by_record, by_identity).subquery().select()))
     custs = list(
-        s.scalars(
-            select(Customer)
-            .where(Customer.merged_into_id.is_(None), customer_visible_clause(agent), *clauses)
-            .order_by(Customer.last_seen_at.desc().nulls_last(), Customer.id.desc())
-            .limit(limit)
-        )
+        s.scalars(q.order_by(Customer.last_seen_at.desc().nulls_last(), Customer.id.desc()).limit(limit))
     )
     idents: dict[int, list[dict[str, Any]]] = {}
     if custs:

@@ -18,12 +18,14 @@ from inbox.store.models import Base
 from tests.service.conftest import message, selects_run_by
 
 # Search is made by raw SQL in the migrations, not declared in models: SQLite's FTS5 tables and
-# their queue, PostgreSQL's pg_trgm GIN indexes (migration 0004).
-_SEARCH_TABLES = ("search_pending", "messages_fts", "customers_fts", "identities_fts")
+# their queue, PostgreSQL's pg_trgm GIN indexes (migration 0004) and gram expression indexes (0009).
+_SEARCH_TABLES = ("search_pending", "messages_fts", "customers_fts", "identities_fts") + tuple(
+    f"{t}_grams" for t in ("messages", "customers", "identities")
+)
 
 
 def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    if type_ == "index" and (name or "").endswith("_trgm"):
+    if type_ == "index" and (name or "").endswith(("_trgm", "_grams")):
         return False
     table = obj if type_ == "table" else getattr(obj, "table", None)
     table_name = getattr(table, "name", name) or ""

@@ -153,4 +153,4 @@ def test_bad_input_is_a_400(client, world):
 
 def test_search_is_in_openapi(client):
     doc = client.get("/api/openapi.json").get_json()
-    assert {p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]} == {"q", "limit"}
+    assert {p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]} == {"q", "limit", "before"}

@@ -10,6 +10,7 @@ from flask import g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from inbox.conversations import service as svc
+from inbox.conversations import thread
 from web.api import endpoint, json_body, parse
 from web.auth import inbox
 from web.errors import ApiError
@@ -98,10 +99,38 @@ def list_conversations() -> Any:
     return jsonify(out)
 
 
-@endpoint("/conversations/<int:conversation_id>", ["GET"], "A conversation with its messages")
+THREAD = {
+    "limit": f"messages in the page, 1 to {thread.MAX_PAGE} (default {thread.PAGE})",
+}
+OLDER = {
+    "before": "required: a message id, normally the previous page's `more_before`; the page holds "
+    "the messages just older than it",
+    **THREAD,
+}
+
+
+@endpoint(
+    "/conversations/<int:conversation_id>", ["GET"], "A conversation with its newest messages", query=THREAD
+)
 def get_conversation(conversation_id: int) -> Any:
-    """Messages oldest first, with delivery state for replies and the rule runs that changed it."""
-    return jsonify(svc.get_conversation(inbox(), g.agent_id, conversation_id))
+    """The newest page of messages (shown oldest first), with delivery state for replies, and the
+    rule runs that changed it lately. `more_before` is null when the page reaches the first message,
+    else the cursor for `GET /api/conversations/{id}/messages?before=`."""
+    limit = _int("limit", thread.PAGE) or 0
+    return jsonify(svc.get_conversation(inbox(), g.agent_id, conversation_id, limit))
+
+
+@endpoint(
+    "/conversations/<int:conversation_id>/messages", ["GET"], "Older messages of a conversation", query=OLDER
+)
+def older_messages(conversation_id: int) -> Any:
+    """`{conversation_id, messages, more_before}`: the page just older than `before`, oldest first
+    (keyset pagination by (created_at, id): as fast at the 10,000th message as at the first)."""
+    before = _int("before")
+    if before is None:
+        raise ApiError(400, "invalid", "before is required: a message id", "before")
+    limit = _int("limit", thread.PAGE) or 0
+    return jsonify(svc.older_messages(inbox(), g.agent_id, conversation_id, before, limit))
 
 
 @endpoint(

@@ -103,7 +103,9 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("channel_account_id", "external_id", name="uq_messages_channel_external"),
-        Index("ix_messages_conversation_created", "conversation_id", "created_at"),
+        # A conversation's messages newest first, a page at a time: keyset on (created_at, id)
+        # read in index order (migration 0009).
+        Index("ix_messages_conversation_created", "conversation_id", "created_at", "id"),
         # Time windows over the whole history (migration 0008): the dashboard by created_at,
         # the spike and lifecycle jobs by received_at.
         Index("ix_messages_created_at", "created_at"),

@@ -484,6 +484,45 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  // ---- older messages: the thread opens on its newest page; scrolling to the top fetches the
+  // page before it (keyset cursor `more_before`) and keeps what the agent was reading in place.
+  const older = { cursor: null, loading: false };
+
+  async function loadOlder() {
+    const id = state.current, cursor = older.cursor;
+    if (cursor == null || older.loading) return;
+    older.loading = true;
+    $("#messages").setAttribute("aria-busy", "true");
+    try {
+      const page = await api(`/api/conversations/${id}/messages?before=${cursor}`);
+      if (state.current !== id || older.cursor !== cursor) return;  // moved on meanwhile
+      const list = $("#messages");
+      const fresh = page.messages.filter((m) => !state.messageIds.has(m.id));
+      fresh.forEach((m) => state.messageIds.add(m.id));
+      const fromBottom = list.scrollHeight - list.scrollTop;
+      list.prepend(...fresh.map(messageNode));
+      list.scrollTop = list.scrollHeight - fromBottom;  // the same message stays under the eye
+      older.cursor = page.more_before;
+      list.dataset.complete = String(older.cursor == null);
+    } catch (e) {
+      toast(e.message, "error");
+    } finally {
+      older.loading = false;
+      $("#messages").removeAttribute("aria-busy");
+    }
+    fillThread();
+  }
+
+  function fillThread() {
+    // a first page shorter than the pane gives nothing to scroll: fetch until it can scroll
+    const list = $("#messages");
+    if (older.cursor != null && list.scrollHeight <= list.clientHeight) loadOlder();
+  }
+
+  $("#messages").addEventListener("scroll", () => {
+    if ($("#messages").scrollTop < 80) loadOlder();
+  }, { passive: true });
+
   function showPane(name) { panes.dataset.pane = name; }
 
   async function openConversation(id) {
@@ -496,15 +535,22 @@
     showPane("thread");
     const c = await api(`/api/conversations/${id}`);
     if (state.current !== id) return;  // the agent moved on while this loaded
-    const { messages } = c;
+    const { messages, more_before: moreBefore } = c;
     delete c.messages;
+    delete c.more_before;
     state.convs.set(c.id, Object.assign(state.convs.get(c.id) || {}, c));
     $("#thread-empty").hidden = true;
     $("#thread").hidden = false;
     if (readCurrent()) renderQueue();
     renderHead(state.convs.get(c.id));
-    if (changed) $("#messages").replaceChildren();
+    if (changed) {
+      $("#messages").replaceChildren();
+      older.cursor = moreBefore;  // a reload of the same thread keeps the older pages read so far
+      older.loading = false;
+      $("#messages").dataset.complete = String(older.cursor == null);
+    }
     messages.forEach(appendMessage);
+    fillThread();
     $("#viewers").textContent = "";
     if (socket && changed) socket.emit("join_conversation", { conversation_id: id });
     const li = document.querySelector(`#queue li[data-id="${id}"]`);

@@ -1,0 +1,120 @@
+"""The WHERE clauses of search: which rows contain every term, answered from an index.
+
+Matching is the same on both backends: every term must occur, case-insensitively, as a
+substring of one of the indexed columns. Each term is looked up in the index that can serve it,
+and the candidates are checked against the text itself, so results are exact:
+
+* three characters or more: the trigram index (SQLite FTS5 'trigram' tables, migration 0004;
+  PostgreSQL pg_trgm GIN indexes, which ILIKE uses);
+* one or two characters of Chinese, Thai and other scripts written without spaces: the gram
+  index (migration 0009, `inbox.search.grams`), checked with LIKE/ILIKE;
+* one or two Latin characters ("ok", "7"): no index; LIKE over the rows the other terms
+  selected, or over every row when there are no others.
+
+User input is never query syntax: FTS5 terms go in double quotes, tsquery lexemes in single
+quotes (and only ever hold characters of those scripts), LIKE wildcards are escaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, cast, func, literal_column, or_, select, text, true
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import InstrumentedAttribute
+
+from inbox.search.grams import gram_key
+from inbox.store.errors import Invalid
+from inbox.store.models import Customer, Identity, Message
+
+MAX_QUERY = 200
+MAX_TERMS = 8
+TRIGRAM = 3  # shortest term a trigram index can look up
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """A searched table: its id and the text columns its indexes cover (migrations 0004, 0009)."""
+
+    table: str
+    id_col: InstrumentedAttribute[int]
+    cols: tuple[InstrumentedAttribute[Any], ...]
+
+
+MESSAGES = Indexed("messages", Message.id, (Message.text,))
+CUSTOMERS = Indexed("customers", Customer.id, (Customer.name, Customer.email))
+IDENTITIES = Indexed(
+    "identities", Identity.id, (Identity.handle, Identity.display_name, Identity.email, Identity.phone)
+)
+
+
+def parse_terms(q: str | None) -> list[str]:
+    """Split the query on whitespace into at most MAX_TERMS distinct terms (case-insensitively)."""
+    q = (q or "").strip()
+    if not q:
+        raise Invalid("q must not be empty", "q")
+    if len(q) > MAX_QUERY:
+        raise Invalid(f"q must be at most {MAX_QUERY} characters", "q")
+    seen: dict[str, str] = {}
+    for term in q.split():
+        seen.setdefault(term.casefold(), term)
+    return list(seen.values())[:MAX_TERMS]
+
+
+def fts5_string(term: str) -> str:
+    """A term as an FTS5 string literal: inside double quotes nothing is an operator."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def like_pattern(term: str) -> str:
+    """A LIKE pattern finding `term` anywhere, with the user's % and _ taken literally."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def contains(dialect: str, idx: Indexed, term: str) -> ColumnElement[bool]:
+    """`term` occurs in one of the columns: the exact check, by LIKE (ILIKE on PostgreSQL)."""
+    pattern = like_pattern(term)
+    if dialect == "postgresql":
+        return or_(*(col.ilike(pattern, escape="\\") for col in idx.cols))
+    return or_(*(col.like(pattern, escape="\\") for col in idx.cols))
+
+
+def contains_all(dialect: str, idx: Indexed, terms: list[str]) -> ColumnElement[bool]:
+    """Every term occurs: the exact check alone, for rows already narrowed another way (a few
+    conversations' messages), where an index lookup would cost more than reading them."""
+    return and_(*(contains(dialect, idx, t) for t in terms))
+
+
+def _fts_hits(idx: Indexed, suffix: str, query: str, tag: str) -> ColumnElement[bool]:
+    fts = f"{idx.table}_{suffix}"
+    hits = (
+        select(literal_column("rowid"))
+        .select_from(text(fts))
+        .where(text(f"{fts} MATCH :{tag}").bindparams(**{tag: query}))
+    )
+    return idx.id_col.in_(hits)
+
+
+def matches(dialect: str, idx: Indexed, terms: list[str], tag: str) -> ColumnElement[bool]:
+    """Rows of `idx` in which every term occurs in one of its columns, each term through the
+    index that can look it up (see the module's docstring); `tag` keeps bind names apart."""
+    clauses: list[ColumnElement[bool]] = []
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    if dialect == "sqlite" and long_terms:
+        # juxtaposed strings: all must occur; FTS5 trigram matching is case-insensitive and exact
+        query = " ".join(fts5_string(t) for t in long_terms)
+        clauses.append(_fts_hits(idx, "fts", query, tag))
+    for i, term in enumerate(terms):
+        if len(term) >= TRIGRAM:
+            if dialect == "postgresql":
+                clauses.append(contains(dialect, idx, term))  # ILIKE: pg_trgm's GIN index
+            continue
+        key = gram_key(term)
+        if key is not None and dialect == "sqlite":
+            clauses.append(_fts_hits(idx, "grams", key.fts5(), f"{tag}g{i}"))
+        elif key is not None:
+            lexeme = cast(bindparam(f"{tag}g{i}", key.tsquery()), TSQUERY)
+            clauses.append(or_(*(func.murmur_grams(col).op("@@")(lexeme) for col in idx.cols)))
+        clauses.append(contains(dialect, idx, term))  # the exact check (and all that a Latin term has)
+    return and_(*clauses) if clauses else true()
