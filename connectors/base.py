@@ -51,6 +51,10 @@ class Connector(Protocol):
         ...
 
 
+DAY = 86400.0
+MAX_BACKFILL_DAYS = 365
+
+
 @dataclass(frozen=True)
 class Option:
     """One setting or secret a channel kind accepts, so UIs and the CLI can list them."""
@@ -60,6 +64,13 @@ class Option:
     required: bool = False
     default: Any = None
     help: str = ""
+
+
+BACKFILL = Option(
+    "backfill_days",
+    default=7,
+    help="how far back the first poll reaches, in days (0: only what arrives from now on)",
+)
 
 
 class BaseConnector:
@@ -72,6 +83,9 @@ class BaseConnector:
     kind: ClassVar[str] = ""
     pulled: ClassVar[bool] = False
     pushed: ClassVar[bool] = False
+    # True when send_reply passes metadata["outbox_id"] as a key the network de-duplicates by,
+    # so resending after a crash mid-send cannot double a reply
+    idempotent_replies: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = ()
 
     def __init__(
@@ -93,9 +107,29 @@ class BaseConnector:
                 raise PayloadError(f"{where}.{opt.name}", "required")
             if not opt.secret and opt.default is not None:
                 self.settings.setdefault(opt.name, opt.default)
+        if any(opt.name == BACKFILL.name for opt in self.options):
+            self._check_backfill()
 
     def __repr__(self) -> str:  # never show secrets, even in tracebacks
         return f"<{type(self).__name__} kind={self.kind!r} settings={self.settings!r}>"
+
+    def _check_backfill(self) -> None:
+        value = self.settings.get(BACKFILL.name)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 <= value <= MAX_BACKFILL_DAYS
+        ):
+            raise PayloadError(
+                f"settings.{BACKFILL.name}", f"must be a number of days from 0 to {MAX_BACKFILL_DAYS}"
+            )
+
+    def backfill_horizon(self) -> float:
+        """Epoch seconds the first poll reaches back to: `backfill_days` before now (now itself for 0).
+
+        Adapters page back until their items are older than this, so a freshly connected
+        account brings in what it was sent recently instead of only the newest page."""
+        return self.clock() - float(self.settings.get(BACKFILL.name, BACKFILL.default)) * DAY
 
     def secret(self, name: str) -> str:
         """A secret by name; a missing one is a configuration error naming the field."""

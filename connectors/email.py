@@ -1,6 +1,8 @@
 """Email: IMAP in (by UID, UIDVALIDITY-aware), SMTP out with threading headers. Stdlib only.
 
-Cursor: {"uidvalidity", "last_uid"}. If the server's UIDVALIDITY changed, every
+Cursor: {"uidvalidity", "last_uid"}. The first poll takes what arrived within
+`backfill_days` (IMAP `SINCE`, by the server's internal date), not the whole mailbox, so
+connecting a years-old inbox does not flood the queue with mail long since dealt with. If the server's UIDVALIDITY changed, every
 stored UID is void, so we re-read the mailbox from UID 1; the external id is the
 Message-ID (or a hash of Date/From/Subject when there is none), so the inbox's
 dedup turns the re-sync into "nothing new" instead of duplicates.
@@ -23,7 +25,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, make_msgid, parsedate_to_datetime
 
 from connectors import cursor as cur
-from connectors.base import BaseConnector, Option
+from connectors.base import BACKFILL, BaseConnector, Option
 from connectors.errors import PermanentError, TransientError
 from connectors.registry import register
 from connectors.text import html_to_text
@@ -31,6 +33,7 @@ from connectors.types import Author, Batch, InboundMessage, OutboundReply
 
 _IDS = re.compile(r"<[^<>\s]+>")
 _UID = re.compile(rb"UID (\d+)")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def parse_message(raw: bytes, fallback_time: datetime | None = None) -> InboundMessage:
@@ -90,6 +93,7 @@ class EmailConnector(BaseConnector):
         Option("smtp_username"),
         Option("from_address", help="replies come from this address"),
         Option("timeout", default=20.0),
+        BACKFILL,
         Option("password", secret=True, required=True),
         Option("smtp_password", secret=True),
     )
@@ -119,8 +123,14 @@ class EmailConnector(BaseConnector):
             if typ != "OK":
                 raise PermanentError(f"IMAP mailbox {self.settings['mailbox']!r} cannot be selected")
             validity = int(conn.response("UIDVALIDITY")[1][0])
-            last = int(state.get("last_uid", 0)) if state.get("uidvalidity") == validity else 0
-            _, data = conn.uid("SEARCH", None, f"UID {last + 1}:*")
+            if state.get("uidvalidity") == validity:
+                last = int(state.get("last_uid", 0))
+                _, data = conn.uid("SEARCH", None, f"UID {last + 1}:*")
+            else:  # first poll (or every UID void): what arrived since the backfill horizon
+                last = 0
+                day = datetime.fromtimestamp(self.backfill_horizon(), UTC)
+                since = f"{day.day}-{_MONTHS[day.month - 1]}-{day.year}"  # RFC 3501 date, no locale
+                _, data = conn.uid("SEARCH", None, f"SINCE {since}")
             uids = sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > last)  # the n:* trap
             take = uids[: int(self.settings["batch_size"])]
             messages = []
