@@ -9,7 +9,7 @@ database; the poller and the inbox own cursors, locks and storage.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -172,6 +172,28 @@ class BaseConnector:
 
     def test(self) -> str:
         raise Unsupported(f"{self.kind} channels have no test call")
+
+
+def parse_each(
+    items: Iterable[Any], parse: Callable[[Any], InboundMessage | None], ident: Callable[[Any], str]
+) -> tuple[list[InboundMessage], list[str]]:
+    """Parse each listed item; one the adapter cannot read becomes a rejected entry
+    ("<id>: <why>") for the channel's health instead of failing the whole page."""
+    messages: list[InboundMessage] = []
+    rejected: list[str] = []
+    for item in items:
+        try:
+            msg = parse(item)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            try:
+                who = ident(item)
+            except Exception:
+                who = "?"
+            rejected.append(f"{who}: unreadable item ({type(exc).__name__}: {exc})")
+            continue
+        if msg is not None:
+            messages.append(msg)
+    return messages, rejected
 
 
 def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:

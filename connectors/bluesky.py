@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors import cursor as cur
-from connectors.base import BACKFILL, BaseConnector, Option
+from connectors.base import BACKFILL, BaseConnector, Option, parse_each
 from connectors.errors import PermanentError
 from connectors.http import Reply, Transport
 from connectors.registry import register
@@ -104,8 +104,16 @@ class BlueskyConnector(BaseConnector):
         fresh, nxt, more = cur.sweep(state, items, (res.data or {}).get("cursor"))
         chosen = [n for n in notes if n["uri"] in set(fresh)]
         followers = self._followers({n["author"]["did"] for n in chosen})
-        messages = tuple(parse_notification(n, followers) for n in reversed(chosen))
-        return Batch(messages, cur.dump(nxt) if nxt else cursor, res.rate_limit, has_more=more)
+        messages, rejected = parse_each(
+            reversed(chosen), lambda n: parse_notification(n, followers), lambda n: str(n.get("uri"))
+        )
+        return Batch(
+            tuple(messages),
+            cur.dump(nxt) if nxt else cursor,
+            res.rate_limit,
+            has_more=more,
+            rejected=tuple(rejected),
+        )
 
     def _followers(self, dids: set[str]) -> dict[str, int]:
         """profileView has no follower count; getProfiles (25 at a time) does."""

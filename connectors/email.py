@@ -54,6 +54,7 @@ def parse_message(raw: bytes, fallback_time: datetime | None = None) -> InboundM
         created = parsedate_to_datetime(str(msg["Date"])).astimezone(UTC)
     except (TypeError, ValueError):
         created = fallback_time or datetime.fromtimestamp(0, UTC)
+    text = text.replace("\r\n", "\n")  # IMAP hands us CRLF lines; the inbox shows plain newlines
     return InboundMessage(
         channel="email",
         external_id=mid,
@@ -69,10 +70,19 @@ def parse_message(raw: bytes, fallback_time: datetime | None = None) -> InboundM
     )
 
 
+# Reply prefixes mail clients write in other languages (Outlook's Chinese and Thai among them),
+# so answering "回覆: order 42" gives "Re: order 42", not "Re: 回覆: order 42".
+_REPLY_PREFIX = re.compile(
+    r"^\s*(?:re|aw|sv|vs|antw|回覆|回复|回信|答复|答覆|ตอบกลับ|ตอบ)\s*[:：]\s*", re.IGNORECASE
+)
+
+
 def reply_subject(subject: str | None) -> str:
-    """`Re: <subject>`, never `Re: Re: ...`."""
+    """`Re: <the customer's subject>`, never `Re: Re: ...` (nor a localized reply prefix)."""
     s = (subject or "").strip()
-    return s if s.lower().startswith("re:") else f"Re: {s}" if s else "Re: your message"
+    while (m := _REPLY_PREFIX.match(s)) is not None:
+        s = s[m.end() :]
+    return f"Re: {s}" if s else "Re: your message"
 
 
 class EmailConnector(BaseConnector):
@@ -155,7 +165,9 @@ class EmailConnector(BaseConnector):
             raise PermanentError(
                 "email reply needs a recipient address, settings.smtp_host and settings.from_address"
             )
-        msg = EmailMessage()
+        # RFC 5322's hard limit, not 78: Python folds a long Subject right after "Subject:",
+        # which clients then show with a leading space
+        msg = EmailMessage(policy=policy.default.clone(max_line_length=998))
         msg["From"], msg["To"] = s["from_address"], to
         msg["Subject"] = reply_subject(reply.metadata.get("subject"))
         msg["Message-ID"] = make_msgid(domain=s["from_address"].rsplit("@", 1)[-1])

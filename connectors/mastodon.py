@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors import cursor as cur
-from connectors.base import BACKFILL, BaseConnector, Option
+from connectors.base import BACKFILL, BaseConnector, Option, parse_each
 from connectors.cursor import parse_iso
 from connectors.http import Transport
 from connectors.registry import register
@@ -94,10 +94,10 @@ class MastodonConnector(BaseConnector):
         if not items:
             return Batch((), cursor, res.rate_limit, has_more=False)
         # oldest first, so a reply is stored after what it answers
-        messages = tuple(m for m in (parse_notification(n) for n in reversed(items)) if m is not None)
+        messages, rejected = parse_each(reversed(items), parse_notification, lambda n: str(n.get("id")))
         newest = str(items[0]["id"])  # ids are opaque: the order is the server's
         more = len(items) >= int(self.settings["page_size"])
-        return Batch(messages, newest, res.rate_limit, has_more=more)
+        return Batch(tuple(messages), newest, res.rate_limit, has_more=more, rejected=tuple(rejected))
 
     def _seek(self, state: dict[str, Any]) -> Batch:
         """Walk back newest first until a mention older than the horizon; store nothing yet.

@@ -196,7 +196,11 @@ class MetaConnector(BaseConnector):
             body = json.loads(raw_body)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise PayloadError("body", "not valid JSON") from None
-        return [self._named(m) for m in parse_events(body)]
+        try:
+            messages = parse_events(body)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a documented key of an odd type
+            raise PayloadError("entry", f"unreadable event ({type(exc).__name__}: {exc})") from None
+        return [self._named(m) for m in messages]
 
     def _named(self, msg: InboundMessage) -> InboundMessage:
         """A DM's author with the name from their profile (cached), never a bare PSID as the name."""

@@ -86,7 +86,10 @@ def parse_listing(children: list[dict[str, Any]]) -> tuple[list[InboundMessage],
             if not d.get("name") or d.get("created_utc") in (None, ""):
                 rejected.append(f"{d.get('name', '?')}: no name or created_utc")
                 continue
-            messages.append(parse_item(item))
+            try:
+                messages.append(parse_item(item))
+            except (KeyError, TypeError, ValueError) as exc:
+                rejected.append(f"{d['name']}: unreadable item ({type(exc).__name__}: {exc})")
     messages.sort(key=lambda m: m.created_at)
     return messages, rejected
 

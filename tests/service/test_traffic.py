@@ -243,3 +243,41 @@ def test_meta_webhook_json_array_and_unknown_shapes_answer_400_not_500(client, i
             assert res.status_code == 400 and res.get_json()["error"]["field"] == field, res.get_json()
     with inbox.read() as s:
         assert s.scalars(select(Message.external_id)).all() == ["17919697626119712"]
+
+
+def test_email_reply_answers_re_the_customers_subject_over_real_imap_and_smtp(client, world, inbox):
+    from email import policy
+    from email.parser import BytesParser
+
+    import pytest
+
+    from tests.standins.mail import PASSWORD, Dovecot, SmtpSink, dovecot_available
+    from tests.standins.replay import RECORDED
+
+    if not dovecot_available():
+        pytest.skip("Dovecot is not installed (make test installs it)")
+    agent = world.agent()
+    with Dovecot() as d, SmtpSink() as sink:
+        d.append((RECORDED / "email" / "gb2312_spice_devel.eml").read_bytes())
+        settings = d.settings(
+            smtp_host="127.0.0.1",
+            smtp_port=sink.port,
+            smtp_starttls=False,
+            from_address="support@acme.example",
+        )
+        channel, _ = create_channel(
+            inbox, None, "email", "Mail", settings, {"password": PASSWORD}, world.team_id()
+        )
+        assert poll(inbox, channel["id"], force=True).stored == 1
+        [conv] = client.get("/api/conversations", headers=agent["auth"]).get_json()["conversations"]
+        assert conv["subject"] == "[Spice-devel] why does X11 SHM backend is not compatible with GTK3?"
+        client.post(
+            f"/api/conversations/{conv['id']}/replies", json={"text": "Try GTK 3.24"}, headers=agent["auth"]
+        )
+        assert deliver_due(inbox) == 1
+    [env] = sink.messages
+    sent = BytesParser(policy=policy.default).parsebytes(env.content)
+    assert sent["Subject"] == "Re: [Spice-devel] why does X11 SHM backend is not compatible with GTK3?"
+    root = "<HK2PR0401MB19568DF216DAD036441DC658E8C80@HK2PR0401MB1956.apcprd04.prod.outlook.com>"
+    assert sent["In-Reply-To"] == root and sent["References"] == root
+    assert env.rcpt_tos == ["kunming.xie@hotmail.com"]

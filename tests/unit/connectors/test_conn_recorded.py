@@ -332,3 +332,137 @@ def body_of(name: str):
     import copy
 
     return copy.deepcopy(recording(name)["body"])
+
+
+def test_reddit_standin_nests_a_new_reply_like_the_praw_recording_and_the_poll_finds_it():
+    from tests.standins import RedditStandIn
+
+    clock = FakeClock()
+    with RedditStandIn(clock=clock) as r:
+        [first] = r.add_mentions(1, kind="t4")
+        r.add_mentions(3)
+        settings = {
+            "base_url": r.base_url,
+            "auth_url": r.base_url,
+            "client_id": r.client_id,
+            "username": r.username,
+            "timeout": 1.0,
+        }
+        c = registry.create(
+            "reddit", settings, {"client_secret": r.client_secret, "password": r.password}, clock=clock
+        )
+        store = DedupStore()
+        out = poll_channel(c, PollState(), store, clock.now, policy=PollPolicy(), sleep=clock.sleep)
+        assert len(store.messages) == 4
+        clock.advance(120)
+        reply = r.reply_in_thread(first)
+        again = poll_channel(c, out.state, store, clock.now, policy=PollPolicy(), sleep=clock.sleep)
+    assert again.health.stored == 1 and store.messages[reply].thread_key == f"pm:{first}"
+    assert store.messages[reply].in_reply_to == first and store.messages[reply].subject == "re: order"
+
+
+# --- E-mail (real list mail in GB2312, Big5 and TIS-620) -----------------------------------
+
+
+def eml(name: str) -> bytes:
+    from tests.standins.replay import RECORDED
+
+    return (RECORDED / "email" / name).read_bytes()
+
+
+def test_email_gb2312_recorded_by_spice_devel_archive_decodes_name_body_and_html():
+    from connectors.email import parse_message
+
+    m = parse_message(eml("gb2312_spice_devel.eml"))
+    assert m.subject == "[Spice-devel] why does X11 SHM backend is not compatible with GTK3?"
+    assert (m.author.email, m.author.display_name) == ("kunming.xie@hotmail.com", "谢 昆明")
+    assert (
+        m.text
+        == "Why does it not compatible?\n\n发送自 Windows 10 版邮件<https://go.microsoft.com/fwlink/?LinkId=550986>应用"
+    )
+    assert "发送自" in m.html and "\r" not in m.text
+    assert m.created_at == utc("2019-07-18T03:15:03Z") and m.public is False
+    assert (
+        m.external_id
+        == m.thread_key
+        == "<HK2PR0401MB19568DF216DAD036441DC658E8C80@HK2PR0401MB1956.apcprd04.prod.outlook.com>"
+    )
+
+
+def test_email_big5_subject_recorded_by_linux_spi_archive_threads_and_answers_re():
+    from connectors.email import parse_message, reply_subject
+
+    m = parse_message(eml("big5_subject_linux_spi.eml"))
+    assert m.subject == "回信: [RFC PATCH 09/10] spi: mxic: Add support for direct mapping"
+    assert m.thread_key == "<20211008162228.1753083-1-miquel.raynal@bootlin.com>"  # the thread's root
+    assert m.in_reply_to == "<20211008162228.1753083-10-miquel.raynal@bootlin.com>"
+    assert (m.author.email, m.author.display_name) == ("jaimeliao@mxic.com.tw", "")
+    assert m.text.startswith("Hi Miquel\n\nZhengxunLi have patch") and m.created_at == utc(
+        "2021-10-12T07:14:56Z"
+    )
+    assert reply_subject(m.subject) == "Re: [RFC PATCH 09/10] spi: mxic: Add support for direct mapping"
+
+
+def test_email_tis620_recorded_by_lore_lkml_archive_decodes_thai():
+    from connectors.email import parse_message, reply_subject
+
+    m = parse_message(eml("tis620_lkml.eml"))
+    assert m.text.endswith("OS : Linux 2.4.22-rc2-ac3 #1 พฤ. ส.ค. 21 18:51:09 ICT 2003 i686 GNU/Linux")
+    assert (m.author.email, m.author.display_name) == ("mrchoke@opentle.org", "Supphachoke Suntiwichaya")
+    assert m.subject == "Re: Linux 2.4.23-pre3" and reply_subject(m.subject) == "Re: Linux 2.4.23-pre3"
+    assert m.created_at == utc("2003-09-04T03:18:24Z")
+
+
+# --- Telegram ------------------------------------------------------------------------------
+
+
+def test_telegram_private_message_recorded_by_coffeebot_every_field():
+    from tests.standins import TelegramStandIn
+
+    update = body_of("telegram/coffeebot_private_text_update.json")
+    c = registry.create(
+        "telegram", {"base_url": "http://127.0.0.1:9"}, {"bot_token": "1:x", "webhook_secret": "s-1"}
+    )
+    headers, raw = TelegramStandIn.webhook_delivery(update, "s-1")
+    [m] = c.parse_webhook(headers, raw)
+    assert (m.channel, m.external_id, m.thread_key, m.in_reply_to, m.public) == (
+        "telegram",
+        "234140659:698",
+        "234140659",
+        None,
+        False,
+    )
+    assert (m.author.external_id, m.author.handle, m.author.display_name) == (
+        "234140659",
+        "zhmurko",
+        "Dmitry",
+    )
+    assert m.author.profile_url == "https://t.me/zhmurko" and m.language_hint == "en"
+    assert m.text == "test" and m.created_at == datetime.fromtimestamp(1650205024, UTC)
+
+
+def test_an_unreadable_item_is_rejected_into_health_not_a_crash_on_the_mastodon_py_recording():
+    rec = recording(MENTION)
+    broken = {
+        **rec,
+        "response": {
+            **rec["response"],
+            "body": [{"id": "22", "type": "mention", "status": {}}, *rec["response"]["body"]],
+        },
+    }
+    with ReplayStandIn(replies={("GET", "/api/v1/notifications"): broken}) as net:
+        batch = registry.create("mastodon", {"base_url": net.base_url}, {"access_token": "t"}).poll("20")
+    assert [m.external_id for m in batch.messages] == ["117020577157693549"]
+    assert batch.rejected == ("22: unreadable item (KeyError: 'account')",) and batch.next_cursor == "22"
+
+
+def test_telegram_webhook_with_an_unreadable_message_is_a_payload_error():
+    from tests.standins import TelegramStandIn
+
+    c = registry.create(
+        "telegram", {"base_url": "http://127.0.0.1:9"}, {"bot_token": "1:x", "webhook_secret": "s"}
+    )
+    headers, raw = TelegramStandIn.webhook_delivery({"update_id": 1, "message": {"chat": {"id": 5}}}, "s")
+    with pytest.raises(PayloadError) as err:
+        c.parse_webhook(headers, raw)
+    assert err.value.field == "message"
