@@ -9,7 +9,7 @@ database; the poller and the inbox own cursors, locks and storage.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -51,6 +51,10 @@ class Connector(Protocol):
         ...
 
 
+DAY = 86400.0
+MAX_BACKFILL_DAYS = 365
+
+
 @dataclass(frozen=True)
 class Option:
     """One setting or secret a channel kind accepts, so UIs and the CLI can list them."""
@@ -60,6 +64,13 @@ class Option:
     required: bool = False
     default: Any = None
     help: str = ""
+
+
+BACKFILL = Option(
+    "backfill_days",
+    default=7,
+    help="how far back the first poll reaches, in days (0: only what arrives from now on)",
+)
 
 
 class BaseConnector:
@@ -72,6 +83,9 @@ class BaseConnector:
     kind: ClassVar[str] = ""
     pulled: ClassVar[bool] = False
     pushed: ClassVar[bool] = False
+    # True when send_reply passes metadata["outbox_id"] as a key the network de-duplicates by,
+    # so resending after a crash mid-send cannot double a reply
+    idempotent_replies: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = ()
 
     def __init__(
@@ -93,9 +107,29 @@ class BaseConnector:
                 raise PayloadError(f"{where}.{opt.name}", "required")
             if not opt.secret and opt.default is not None:
                 self.settings.setdefault(opt.name, opt.default)
+        if any(opt.name == BACKFILL.name for opt in self.options):
+            self._check_backfill()
 
     def __repr__(self) -> str:  # never show secrets, even in tracebacks
         return f"<{type(self).__name__} kind={self.kind!r} settings={self.settings!r}>"
+
+    def _check_backfill(self) -> None:
+        value = self.settings.get(BACKFILL.name)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 <= value <= MAX_BACKFILL_DAYS
+        ):
+            raise PayloadError(
+                f"settings.{BACKFILL.name}", f"must be a number of days from 0 to {MAX_BACKFILL_DAYS}"
+            )
+
+    def backfill_horizon(self) -> float:
+        """Epoch seconds the first poll reaches back to: `backfill_days` before now (now itself for 0).
+
+        Adapters page back until their items are older than this, so a freshly connected
+        account brings in what it was sent recently instead of only the newest page."""
+        return self.clock() - float(self.settings.get(BACKFILL.name, BACKFILL.default)) * DAY
 
     def secret(self, name: str) -> str:
         """A secret by name; a missing one is a configuration error naming the field."""
@@ -138,6 +172,28 @@ class BaseConnector:
 
     def test(self) -> str:
         raise Unsupported(f"{self.kind} channels have no test call")
+
+
+def parse_each(
+    items: Iterable[Any], parse: Callable[[Any], InboundMessage | None], ident: Callable[[Any], str]
+) -> tuple[list[InboundMessage], list[str]]:
+    """Parse each listed item; one the adapter cannot read becomes a rejected entry
+    ("<id>: <why>") for the channel's health instead of failing the whole page."""
+    messages: list[InboundMessage] = []
+    rejected: list[str] = []
+    for item in items:
+        try:
+            msg = parse(item)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            try:
+                who = ident(item)
+            except Exception:
+                who = "?"
+            rejected.append(f"{who}: unreadable item ({type(exc).__name__}: {exc})")
+            continue
+        if msg is not None:
+            messages.append(msg)
+    return messages, rejected
 
 
 def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:

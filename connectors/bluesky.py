@@ -4,6 +4,7 @@ The cursor pages only towards older items and there is no `since`, so each poll 
 from the newest page until it meets the high-water mark (`connectors.cursor.sweep`).
 We do not send `reasons=`: the server filters *after* slicing the page, so filtered
 pages can be empty yet older, and we would not see where known territory begins.
+The first poll sweeps down to the `backfill_days` horizon instead of a high-water mark.
 Sessions come from createSession with an app password and are cached per connector
 (createSession allows 30 calls / 5 min); an `ExpiredToken` triggers one refresh.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors import cursor as cur
-from connectors.base import BaseConnector, Option
+from connectors.base import BACKFILL, BaseConnector, Option, parse_each
 from connectors.errors import PermanentError
 from connectors.http import Reply, Transport
 from connectors.registry import register
@@ -58,6 +59,7 @@ class BlueskyConnector(BaseConnector):
         Option("app_password", secret=True, required=True),
         Option("page_size", default=50),
         Option("timeout", default=10.0),
+        BACKFILL,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -88,8 +90,8 @@ class BlueskyConnector(BaseConnector):
         return self._api(self._session["accessJwt"]).call(method, f"/xrpc/{nsid}", **kw)
 
     def poll(self, cursor: str | None) -> Batch:
-        """One page of the sweep from the top down to the high-water mark."""
-        state = cur.load(cursor)
+        """One page of the sweep from the top down to the high-water mark (first: the backfill horizon)."""
+        state = cur.load(cursor) or {"hwm": self.backfill_horizon(), "seen": []}
         params: dict[str, Any] = {"limit": int(self.settings["page_size"])}
         if state.get("page"):
             params["cursor"] = state["page"]
@@ -102,8 +104,16 @@ class BlueskyConnector(BaseConnector):
         fresh, nxt, more = cur.sweep(state, items, (res.data or {}).get("cursor"))
         chosen = [n for n in notes if n["uri"] in set(fresh)]
         followers = self._followers({n["author"]["did"] for n in chosen})
-        messages = tuple(parse_notification(n, followers) for n in reversed(chosen))
-        return Batch(messages, cur.dump(nxt) if nxt else cursor, res.rate_limit, has_more=more)
+        messages, rejected = parse_each(
+            reversed(chosen), lambda n: parse_notification(n, followers), lambda n: str(n.get("uri"))
+        )
+        return Batch(
+            tuple(messages),
+            cur.dump(nxt) if nxt else cursor,
+            res.rate_limit,
+            has_more=more,
+            rejected=tuple(rejected),
+        )
 
     def _followers(self, dids: set[str]) -> dict[str, int]:
         """profileView has no follower count; getProfiles (25 at a time) does."""

@@ -1,6 +1,8 @@
 """Email: IMAP in (by UID, UIDVALIDITY-aware), SMTP out with threading headers. Stdlib only.
 
-Cursor: {"uidvalidity", "last_uid"}. If the server's UIDVALIDITY changed, every
+Cursor: {"uidvalidity", "last_uid"}. The first poll takes what arrived within
+`backfill_days` (IMAP `SINCE`, by the server's internal date), not the whole mailbox, so
+connecting a years-old inbox does not flood the queue with mail long since dealt with. If the server's UIDVALIDITY changed, every
 stored UID is void, so we re-read the mailbox from UID 1; the external id is the
 Message-ID (or a hash of Date/From/Subject when there is none), so the inbox's
 dedup turns the re-sync into "nothing new" instead of duplicates.
@@ -23,7 +25,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, make_msgid, parsedate_to_datetime
 
 from connectors import cursor as cur
-from connectors.base import BaseConnector, Option
+from connectors.base import BACKFILL, BaseConnector, Option
 from connectors.errors import PermanentError, TransientError
 from connectors.registry import register
 from connectors.text import html_to_text
@@ -31,6 +33,7 @@ from connectors.types import Author, Batch, InboundMessage, OutboundReply
 
 _IDS = re.compile(r"<[^<>\s]+>")
 _UID = re.compile(rb"UID (\d+)")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def parse_message(raw: bytes, fallback_time: datetime | None = None) -> InboundMessage:
@@ -51,6 +54,7 @@ def parse_message(raw: bytes, fallback_time: datetime | None = None) -> InboundM
         created = parsedate_to_datetime(str(msg["Date"])).astimezone(UTC)
     except (TypeError, ValueError):
         created = fallback_time or datetime.fromtimestamp(0, UTC)
+    text = text.replace("\r\n", "\n")  # IMAP hands us CRLF lines; the inbox shows plain newlines
     return InboundMessage(
         channel="email",
         external_id=mid,
@@ -66,10 +70,19 @@ def parse_message(raw: bytes, fallback_time: datetime | None = None) -> InboundM
     )
 
 
+# Reply prefixes mail clients write in other languages (Outlook's Chinese and Thai among them),
+# so answering "回覆: order 42" gives "Re: order 42", not "Re: 回覆: order 42".
+_REPLY_PREFIX = re.compile(
+    r"^\s*(?:re|aw|sv|vs|antw|回覆|回复|回信|答复|答覆|ตอบกลับ|ตอบ)\s*[:：]\s*", re.IGNORECASE
+)
+
+
 def reply_subject(subject: str | None) -> str:
-    """`Re: <subject>`, never `Re: Re: ...`."""
+    """`Re: <the customer's subject>`, never `Re: Re: ...` (nor a localized reply prefix)."""
     s = (subject or "").strip()
-    return s if s.lower().startswith("re:") else f"Re: {s}" if s else "Re: your message"
+    while (m := _REPLY_PREFIX.match(s)) is not None:
+        s = s[m.end() :]
+    return f"Re: {s}" if s else "Re: your message"
 
 
 class EmailConnector(BaseConnector):
@@ -90,6 +103,7 @@ class EmailConnector(BaseConnector):
         Option("smtp_username"),
         Option("from_address", help="replies come from this address"),
         Option("timeout", default=20.0),
+        BACKFILL,
         Option("password", secret=True, required=True),
         Option("smtp_password", secret=True),
     )
@@ -119,8 +133,14 @@ class EmailConnector(BaseConnector):
             if typ != "OK":
                 raise PermanentError(f"IMAP mailbox {self.settings['mailbox']!r} cannot be selected")
             validity = int(conn.response("UIDVALIDITY")[1][0])
-            last = int(state.get("last_uid", 0)) if state.get("uidvalidity") == validity else 0
-            _, data = conn.uid("SEARCH", None, f"UID {last + 1}:*")
+            if state.get("uidvalidity") == validity:
+                last = int(state.get("last_uid", 0))
+                _, data = conn.uid("SEARCH", None, f"UID {last + 1}:*")
+            else:  # first poll (or every UID void): what arrived since the backfill horizon
+                last = 0
+                day = datetime.fromtimestamp(self.backfill_horizon(), UTC)
+                since = f"{day.day}-{_MONTHS[day.month - 1]}-{day.year}"  # RFC 3501 date, no locale
+                _, data = conn.uid("SEARCH", None, f"SINCE {since}")
             uids = sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > last)  # the n:* trap
             take = uids[: int(self.settings["batch_size"])]
             messages = []
@@ -145,7 +165,9 @@ class EmailConnector(BaseConnector):
             raise PermanentError(
                 "email reply needs a recipient address, settings.smtp_host and settings.from_address"
             )
-        msg = EmailMessage()
+        # RFC 5322's hard limit, not 78: Python folds a long Subject right after "Subject:",
+        # which clients then show with a leading space
+        msg = EmailMessage(policy=policy.default.clone(max_line_length=998))
         msg["From"], msg["To"] = s["from_address"], to
         msg["Subject"] = reply_subject(reply.metadata.get("subject"))
         msg["Message-ID"] = make_msgid(domain=s["from_address"].rsplit("@", 1)[-1])

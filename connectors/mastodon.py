@@ -6,13 +6,20 @@ immediately after the mark, newest first (reference §1). Direct messages arrive
 mention notifications with `visibility == "direct"` and share the same cursor;
 `/api/v1/conversations` shows only each conversation's last status, so polling it
 would lose DMs that arrive in bursts.
+
+Backfill on connect: the first poll walks back with `max_id` (without storing) until it
+meets a mention older than `backfill_days`, then polls forward from there with `min_id`
+like every later poll, so the history arrives oldest first, page by page, each message
+once, under the same rate-limit rules. The walk's position lives in the cursor
+(`{"seek": max_id, "horizon": t}`), so a 429 in the middle resumes where it stopped.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from connectors.base import BaseConnector, Option
+from connectors import cursor as cur
+from connectors.base import BACKFILL, BaseConnector, Option, parse_each
 from connectors.cursor import parse_iso
 from connectors.http import Transport
 from connectors.registry import register
@@ -60,11 +67,13 @@ class MastodonConnector(BaseConnector):
 
     kind = "mastodon"
     pulled = True
+    idempotent_replies = True  # POST /api/v1/statuses honours Idempotency-Key for an hour
     options = (
         Option("base_url", required=True, help="the instance, e.g. https://mastodon.social"),
         Option("access_token", secret=True, required=True, help="scopes read:notifications write:statuses"),
         Option("page_size", default=PAGE),
         Option("timeout", default=10.0),
+        BACKFILL,
     )
 
     @property
@@ -72,21 +81,46 @@ class MastodonConnector(BaseConnector):
         return self.transport("mastodon", {"Authorization": f"Bearer {self.secret('access_token')}"})
 
     def poll(self, cursor: str | None) -> Batch:
-        """One page after the high-water mark (the newest notification id seen)."""
-        params: list[tuple[str, Any]] = [("types[]", "mention"), ("limit", int(self.settings["page_size"]))]
-        if cursor:
-            params.append(("min_id", cursor))
+        """One page: of the backfill walk (first polls), or after the high-water mark (a plain id)."""
+        if not cursor or cursor.startswith("{"):
+            return self._seek(cur.load(cursor))
+        params: list[tuple[str, Any]] = [
+            ("types[]", "mention"),
+            ("limit", int(self.settings["page_size"])),
+            ("min_id", cursor),
+        ]
         res = self.api.call("GET", "/api/v1/notifications", params=params)
         items = res.data or []
         if not items:
-            # an empty first poll: follow from the very start, so nothing that arrives later is skipped
-            return Batch((), cursor or "0", res.rate_limit, has_more=False)
+            return Batch((), cursor, res.rate_limit, has_more=False)
         # oldest first, so a reply is stored after what it answers
-        messages = tuple(m for m in (parse_notification(n) for n in reversed(items)) if m is not None)
-        # first run: take the newest page only, then follow from there; ids are opaque, order is the server's
-        newest = str(items[0]["id"])
-        more = bool(cursor) and len(items) >= int(self.settings["page_size"])
-        return Batch(messages, newest, res.rate_limit, has_more=more)
+        messages, rejected = parse_each(reversed(items), parse_notification, lambda n: str(n.get("id")))
+        newest = str(items[0]["id"])  # ids are opaque: the order is the server's
+        more = len(items) >= int(self.settings["page_size"])
+        return Batch(tuple(messages), newest, res.rate_limit, has_more=more, rejected=tuple(rejected))
+
+    def _seek(self, state: dict[str, Any]) -> Batch:
+        """Walk back newest first until a mention older than the horizon; store nothing yet.
+
+        The next cursor is then the id just below the horizon (or "0" when the account's whole
+        history is younger), and the forward polls bring the messages in oldest first."""
+        horizon = float(state.get("horizon") or self.backfill_horizon())
+        page = int(self.settings["page_size"])
+        params: list[tuple[str, Any]] = [("types[]", "mention"), ("limit", page)]
+        if state.get("seek"):
+            params.append(("max_id", state["seek"]))
+        res = self.api.call("GET", "/api/v1/notifications", params=params)
+        items = res.data or []
+        for n in items:
+            if (
+                parse_iso(n.get("created_at") or (n.get("status") or {}).get("created_at")).timestamp()
+                < horizon
+            ):
+                return Batch((), str(n["id"]), res.rate_limit, has_more=True)
+        if len(items) < page:  # the start of the account's history is within the horizon
+            return Batch((), "0", res.rate_limit, has_more=True)
+        nxt = cur.dump({"seek": str(items[-1]["id"]), "horizon": horizon})
+        return Batch((), nxt, res.rate_limit, has_more=True)
 
     def send_reply(self, reply: OutboundReply) -> str:
         """A status replying to `in_reply_to`, visibility matching the original (direct for DMs)."""

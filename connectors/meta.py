@@ -8,6 +8,12 @@ re-serialized body would not match). Subscription starts with a GET handshake:
 Throttling comes back as Graph error codes 4/17/32/613 (and 80001+ for business
 use cases), not always as HTTP 429; those become RateLimited. [reference: unverified
 list; kept conservative]
+
+Webhooks name a DM's sender by PSID (Messenger) or IGSID (Instagram) only, so the author's
+name is fetched once from the User Profile API and cached. The documentation prints
+deliveries as a JSON array as well as an object, and Instagram comments both inside
+`changes[]` and as `field`/`value` directly on the entry: all of those are parsed, and a
+body of any other shape is a PayloadError naming the part (a 400, never a 500).
 """
 
 from __future__ import annotations
@@ -16,16 +22,21 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.base import BaseConnector, Option, lower_headers
-from connectors.errors import PayloadError, PermanentError, RateLimited, SignatureError
+from connectors.errors import ConnectorError, PayloadError, PermanentError, RateLimited, SignatureError
 from connectors.http import Transport
 from connectors.registry import register
 from connectors.types import Author, InboundMessage, OutboundReply
 
 THROTTLE_CODES = {4, 17, 32, 613}
+PROFILE_TTL = 24 * 3600.0  # names change rarely; one lookup per person per day at most
+PROFILE_CACHE_SIZE = 5000
+# (page or IG account, PSID/IGSID) -> (looked up at, display name or "" when Meta would not say)
+_profiles: dict[tuple[str, str], tuple[float, str]] = {}
 
 
 def _when(value: Any) -> datetime:
@@ -36,15 +47,18 @@ def _when(value: Any) -> datetime:
 def _messaging(obj: str, ev: dict[str, Any]) -> InboundMessage | None:
     msg = ev.get("message")
     if not isinstance(msg, dict) or msg.get("is_echo") or "mid" not in msg:
-        return None  # echoes of our own sends, deliveries, reads
+        return None  # echoes of our own sends, deliveries, reads, postbacks
     sender = str((ev.get("sender") or {}).get("id", ""))
+    if not sender:
+        raise PayloadError("entry.messaging.sender.id", "required")
     channel = "instagram" if obj == "instagram" else "messenger"
     return InboundMessage(
         channel=channel,
         external_id=msg["mid"],
         thread_key=f"dm:{sender}",
+        # the webhook gives a PSID/IGSID only; MetaConnector fills in the name from the profile
         author=Author(external_id=sender, handle=sender),
-        text=msg.get("text") or " ".join(a.get("type", "") for a in msg.get("attachments", [])),
+        text=msg.get("text") or " ".join(str(a.get("type", "")) for a in msg.get("attachments") or []),
         created_at=_when(ev.get("timestamp")),
         public=False,
         in_reply_to=(msg.get("reply_to") or {}).get("mid"),
@@ -52,8 +66,12 @@ def _messaging(obj: str, ev: dict[str, Any]) -> InboundMessage | None:
 
 
 def _change(obj: str, ch: dict[str, Any], entry_time: Any) -> InboundMessage | None:
-    v = ch.get("value") or {}
+    v = ch.get("value")
+    if not isinstance(v, dict):
+        raise PayloadError("entry.changes.value", "must be an object")
     if obj == "page" and ch.get("field") == "feed" and v.get("item") == "comment" and v.get("verb") == "add":
+        if not v.get("comment_id"):
+            raise PayloadError("entry.changes.value.comment_id", "required for a feed comment")
         who = v.get("from") or {}
         return InboundMessage(
             channel="facebook",
@@ -69,7 +87,9 @@ def _change(obj: str, ch: dict[str, Any], entry_time: Any) -> InboundMessage | N
             in_reply_to=v.get("parent_id") if v.get("parent_id") != v.get("post_id") else None,
             url=(v.get("post") or {}).get("permalink_url"),
         )
-    if obj == "instagram" and ch.get("field") == "comments" and "id" in v:
+    if obj == "instagram" and ch.get("field") in ("comments", "live_comments"):
+        if not v.get("id"):
+            raise PayloadError("entry.changes.value.id", "required for an Instagram comment")
         who = v.get("from") or {}
         return InboundMessage(
             channel="instagram",
@@ -78,25 +98,63 @@ def _change(obj: str, ch: dict[str, Any], entry_time: Any) -> InboundMessage | N
             author=Author(
                 external_id=str(who.get("id", "")),
                 handle=who.get("username", ""),
+                display_name=who.get("username", ""),
                 profile_url=f"https://instagram.com/{who['username']}" if who.get("username") else "",
             ),
             text=v.get("text", ""),
             created_at=_when(entry_time),
             in_reply_to=v.get("parent_id"),
         )
-    return None
+    return None  # other documented fields (reactions, mentions, story insights...) carry no message
 
 
-def parse_events(body: dict[str, Any]) -> list[InboundMessage]:
-    """Every message in a (batched) delivery: all entries, all messaging[] and changes[]."""
+# What an entry may carry; one with none of these is a shape we do not know.
+_ENTRY_PARTS = ("messaging", "changes", "field", "standby")
+
+
+def _entry(obj: str, entry: Any) -> list[InboundMessage]:
+    if not isinstance(entry, dict):
+        raise PayloadError("entry", "each entry must be an object")
+    if not any(k in entry for k in _ENTRY_PARTS):
+        raise PayloadError("entry", f"an entry needs one of {', '.join(_ENTRY_PARTS)}")
+    out: list[InboundMessage] = []
+    for key in ("messaging", "standby"):  # standby: messages while another app holds the thread
+        events = entry.get(key) or []
+        if not isinstance(events, list):
+            raise PayloadError(f"entry.{key}", "must be an array")
+        out += [m for m in (_messaging(obj, ev) for ev in events if isinstance(ev, dict)) if m]
+    changes = entry.get("changes") or []
+    if not isinstance(changes, list):
+        raise PayloadError("entry.changes", "must be an array")
+    if "field" in entry:  # the Instagram form with field/value directly on the entry
+        changes = [*changes, {"field": entry["field"], "value": entry.get("value")}]
+    for ch in changes:
+        if not isinstance(ch, dict):
+            raise PayloadError("entry.changes", "each change must be an object")
+        msg = _change(obj, ch, entry.get("time"))
+        if msg is not None:
+            out.append(msg)
+    return out
+
+
+def parse_events(body: Any) -> list[InboundMessage]:
+    """Every message in a (batched) delivery: all entries, all messaging[] and changes[].
+
+    The documentation prints deliveries both as one object and as an array of them; both are
+    read. Anything else, or an entry of no documented shape, is a PayloadError (a 400)."""
+    if isinstance(body, list):
+        if not body:
+            raise PayloadError("body", "an empty array carries no event")
+        return [m for part in body for m in parse_events(part)]
+    if not isinstance(body, dict):
+        raise PayloadError("body", "expected a JSON object (or an array of them)")
     obj = body.get("object")
     if obj not in ("page", "instagram"):
         raise PayloadError("object", f"expected page or instagram, got {obj!r}")
-    out: list[InboundMessage] = []
-    for entry in body.get("entry") or []:
-        out += [m for m in (_messaging(obj, ev) for ev in entry.get("messaging") or []) if m]
-        out += [m for m in (_change(obj, ch, entry.get("time")) for ch in entry.get("changes") or []) if m]
-    return out
+    entries = body.get("entry")
+    if not isinstance(entries, list):
+        raise PayloadError("entry", "must be an array")
+    return [m for entry in entries for m in _entry(obj, entry)]
 
 
 class MetaConnector(BaseConnector):
@@ -138,15 +196,52 @@ class MetaConnector(BaseConnector):
             body = json.loads(raw_body)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise PayloadError("body", "not valid JSON") from None
-        return parse_events(body)
+        try:
+            messages = parse_events(body)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a documented key of an odd type
+            raise PayloadError("entry", f"unreadable event ({type(exc).__name__}: {exc})") from None
+        return [self._named(m) for m in messages]
+
+    def _named(self, msg: InboundMessage) -> InboundMessage:
+        """A DM's author with the name from their profile (cached), never a bare PSID as the name."""
+        if msg.channel not in ("messenger", "instagram") or msg.public or msg.author.display_name:
+            return msg
+        name = self.profile_name(msg.channel, msg.author.external_id)
+        if not name:
+            return msg
+        handle = msg.author.handle if msg.channel == "messenger" else name
+        return replace(msg, author=replace(msg.author, display_name=name, handle=handle))
+
+    def profile_name(self, channel: str, user_id: str) -> str:
+        """The person's name per the User Profile API (Messenger: first/last name; Instagram:
+        name or username), cached per account for a day; "" when Meta will not tell us
+        (no profile permission, a deleted user): the webhook is still stored, never failed."""
+        owner = self.settings.get("ig_user_id") if channel == "instagram" else self.settings["page_id"]
+        key, now = (str(owner), user_id), self.clock()
+        hit = _profiles.get(key)
+        if hit is not None and now - hit[0] < PROFILE_TTL:
+            return hit[1]
+        fields = "name,username" if channel == "instagram" else "first_name,last_name"
+        try:
+            data = self._graph("GET", f"/{user_id}", params={"fields": fields}) or {}
+        except ConnectorError:
+            data = {}
+        if channel == "instagram":
+            name = str(data.get("name") or data.get("username") or "")
+        else:
+            name = " ".join(str(data[k]) for k in ("first_name", "last_name") if data.get(k))
+        if len(_profiles) >= PROFILE_CACHE_SIZE:
+            _profiles.pop(next(iter(_profiles)))
+        _profiles[key] = (now, name)
+        return name
 
     @property
     def api(self) -> Transport:
         base = f"{self.settings['base_url'].rstrip('/')}/{self.settings['api_version']}"
         return self.transport("generic", base=base)
 
-    def _graph(self, method: str, path: str, **kw: Any) -> Any:
-        params = {"access_token": self.secret("page_access_token")}
+    def _graph(self, method: str, path: str, params: dict[str, str] | None = None, **kw: Any) -> Any:
+        params = {**(params or {}), "access_token": self.secret("page_access_token")}
         try:
             return self.api.call(method, path, params=params, **kw).data
         except PermanentError as exc:

@@ -77,10 +77,12 @@ class Health:
     stored: int
     skipped: int
     pages: int
+    # items the network sent that could not be stored faithfully, "<id>: <reason>" each
+    rejected: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
-        return dict(self.__dict__)
+        return {**self.__dict__, "rejected": list(self.rejected)}
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ def poll_channel(
     """
     policy = policy or PollPolicy()
     fetched = stored = skipped = pages = 0
+    rejected: list[str] = []
 
     def outcome(st: PollState, status: str, called: bool, error: Exception | None = None) -> PollOutcome:
         health = Health(
@@ -139,6 +142,7 @@ def poll_channel(
             stored,
             skipped,
             pages,
+            tuple(rejected),
         )
         return PollOutcome(st, health, called, error)
 
@@ -176,6 +180,7 @@ def poll_channel(
             return _failed(state, cursor, exc, now, policy, rand, outcome, "failing")
         pages += 1
         fetched += len(batch.messages)
+        rejected += batch.rejected
         moved = batch.next_cursor != cursor
         if batch.messages or moved:
             try:

@@ -5,6 +5,12 @@
 Reddit's `x-ratelimit-reset` is *seconds from now*, not an epoch (handled in
 `connectors.http`). A descriptive User-Agent is mandatory; generic ones are throttled.
 Action errors arrive with HTTP 200 inside `json.errors`; RATELIMIT among them is a 429.
+
+Real inbox pages (PRAW's recorded cassettes) differ from the documented shape in ways that
+matter: a private message's later replies are nested in its `data.replies` listing rather
+than listed on their own, and comment items carry no `link_id`, so the post a comment
+belongs to is read from its `context` path (`/r/<sub>/comments/<post>/<slug>/<comment>/`).
+The first poll reaches back `backfill_days` (the sweep stops at that horizon).
 """
 
 from __future__ import annotations
@@ -14,11 +20,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors import cursor as cur
-from connectors.base import BaseConnector, Option
+from connectors.base import BACKFILL, BaseConnector, Option
 from connectors.errors import PermanentError, RateLimited
 from connectors.http import Transport
 from connectors.registry import register
 from connectors.types import Author, Batch, InboundMessage, OutboundReply
+
+_POST_IN_CONTEXT = re.compile(r"/comments/([a-z0-9]+)/")
+
+
+def _thread(d: dict[str, Any], private: bool) -> str:
+    """A private message threads under its first message; a comment under its post."""
+    if private:
+        return f"pm:{d.get('first_message_name') or d['name']}"
+    if d.get("link_id"):
+        return str(d["link_id"])
+    post = _POST_IN_CONTEXT.search(d.get("context") or "")
+    return f"t3_{post.group(1)}" if post else str(d.get("parent_id") or d["name"])
 
 
 def parse_item(child: dict[str, Any]) -> InboundMessage:
@@ -26,28 +44,59 @@ def parse_item(child: dict[str, Any]) -> InboundMessage:
     d = child["data"]
     private = child.get("kind") == "t4"
     author = d.get("author") or "[deleted]"
-    thread = (
-        f"pm:{d.get('first_message_name') or d['name']}"
-        if private
-        else (d.get("link_id") or d.get("parent_id") or d["name"])
-    )
     context = d.get("context")
     return InboundMessage(
         channel="reddit",
         external_id=d["name"],
-        thread_key=thread,
+        thread_key=_thread(d, private),
         author=Author(
             external_id=d.get("author_fullname") or author,
             handle=author,
             profile_url=f"https://www.reddit.com/user/{author}",
         ),
         text=d.get("body", ""),
-        created_at=datetime.fromtimestamp(float(d.get("created_utc") or 0), UTC),
+        created_at=datetime.fromtimestamp(float(d["created_utc"]), UTC),
         html=d.get("body_html"),
         public=not private,
         in_reply_to=d.get("parent_id"),
         url=f"https://www.reddit.com{context}" if context else None,
+        # a message's own subject; for a comment, the title of the post it was left on
+        subject=(d.get("subject") if private else d.get("link_title")) or None,
     )
+
+
+def with_replies(child: dict[str, Any]) -> list[dict[str, Any]]:
+    """A listing child and every reply nested in its `data.replies` (depth first, in order)."""
+    out = [child]
+    replies = child["data"].get("replies")
+    if isinstance(replies, dict):  # "" when there are none
+        for reply in (replies.get("data") or {}).get("children") or []:
+            if isinstance(reply, dict) and isinstance(reply.get("data"), dict):
+                out += with_replies(reply)
+    return out
+
+
+def parse_listing(children: list[dict[str, Any]]) -> tuple[list[InboundMessage], list[str]]:
+    """Every message of a page, nested replies included, oldest first; plus the items rejected."""
+    messages: list[InboundMessage] = []
+    rejected: list[str] = []
+    for child in children:
+        for item in with_replies(child):
+            d = item["data"]
+            if not d.get("name") or d.get("created_utc") in (None, ""):
+                rejected.append(f"{d.get('name', '?')}: no name or created_utc")
+                continue
+            try:
+                messages.append(parse_item(item))
+            except (KeyError, TypeError, ValueError) as exc:
+                rejected.append(f"{d['name']}: unreadable item ({type(exc).__name__}: {exc})")
+    messages.sort(key=lambda m: m.created_at)
+    return messages, rejected
+
+
+def _latest(child: dict[str, Any]) -> float:
+    """The newest time in a thread: a new reply nested in an old message makes the thread new."""
+    return max(float(c["data"].get("created_utc") or 0) for c in with_replies(child))
 
 
 class RedditConnector(BaseConnector):
@@ -64,6 +113,7 @@ class RedditConnector(BaseConnector):
         Option("listing", default="inbox", help="inbox | mentions | messages"),
         Option("page_size", default=100),
         Option("timeout", default=10.0),
+        BACKFILL,
         Option("client_secret", secret=True, required=True),
         Option("password", secret=True),
         Option("refresh_token", secret=True),
@@ -102,19 +152,25 @@ class RedditConnector(BaseConnector):
         return self._transport(self.settings["base_url"], {"Authorization": f"bearer {self._token}"})
 
     def poll(self, cursor: str | None) -> Batch:
-        """One page of the sweep, newest first, down to the high-water mark."""
-        state = cur.load(cursor)
+        """One page of the sweep, newest first, down to the high-water mark (first: the backfill horizon)."""
+        state = cur.load(cursor) or {"hwm": self.backfill_horizon(), "seen": []}
         params: dict[str, Any] = {"limit": int(self.settings["page_size"]), "raw_json": 1}
         if state.get("page"):
             params["after"] = state["page"]
         res = self.api.call("GET", f"/message/{self.settings['listing']}", params=params)
         data = (res.data or {}).get("data") or {}
-        children = data.get("children", [])
-        items = [cur.Item(float(c["data"].get("created_utc") or 0), c["data"]["name"]) for c in children]
+        children = [c for c in data.get("children", []) if isinstance(c, dict) and "data" in c]
+        items = [cur.Item(_latest(c), c["data"]["name"]) for c in children]
         fresh, nxt, more = cur.sweep(state, items, data.get("after"))
         keep = set(fresh)
-        messages = tuple(parse_item(c) for c in reversed(children) if c["data"]["name"] in keep)
-        return Batch(messages, cur.dump(nxt) if nxt else cursor, res.rate_limit, has_more=more)
+        messages, rejected = parse_listing([c for c in children if c["data"]["name"] in keep])
+        return Batch(
+            tuple(messages),
+            cur.dump(nxt) if nxt else cursor,
+            res.rate_limit,
+            has_more=more,
+            rejected=tuple(rejected),
+        )
 
     def send_reply(self, reply: OutboundReply) -> str:
         """api/comment on the fullname answered (t1 comment or t4 message)."""

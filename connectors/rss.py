@@ -5,6 +5,8 @@ by feedparser. ETag and Last-Modified live in the cursor and go back as
 If-None-Match / If-Modified-Since; a 304 costs nothing. The cursor also keeps the
 last few hundred entry ids, because a changed feed repeats most of its entries.
 Entries without an id (RSS items lacking <guid>) get sha256(link|title|published).
+The first fetch keeps only entries published within `backfill_days`; later fetches take
+every entry not seen before. An undated entry is dated when it was first fetched.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 import feedparser
 
 from connectors import cursor as cur
-from connectors.base import BaseConnector, Option
+from connectors.base import BACKFILL, BaseConnector, Option
 from connectors.errors import TransientError
 from connectors.http import Transport
 from connectors.registry import register
@@ -44,7 +46,8 @@ def _unwrap(link: str | None) -> str | None:
     return link
 
 
-def parse_entry(e: Any, feed_title: str) -> InboundMessage:
+def parse_entry(e: Any, feed_title: str, fetched_at: datetime | None = None) -> InboundMessage:
+    """A feed entry to a message; an undated entry is dated when it was fetched, never 1970."""
     html = (e.get("content") or [{}])[0].get("value") or e.get("summary") or ""
     when = e.get("published_parsed") or e.get("updated_parsed")
     author = e.get("author") or feed_title or "feed"
@@ -57,7 +60,7 @@ def parse_entry(e: Any, feed_title: str) -> InboundMessage:
         text="\n".join(p for p in (e.get("title"), html_to_text(html)) if p),
         created_at=datetime.fromtimestamp(calendar.timegm(when), UTC)
         if when
-        else datetime.fromtimestamp(0, UTC),
+        else (fetched_at or datetime.now(UTC)),
         html=html or None,
         url=_unwrap(e.get("link")),
     )
@@ -71,6 +74,7 @@ class RssConnector(BaseConnector):
     options = (
         Option("url", required=True, help="the feed URL"),
         Option("timeout", default=10.0),
+        BACKFILL,
     )
 
     def poll(self, cursor: str | None) -> Batch:
@@ -92,8 +96,12 @@ class RssConnector(BaseConnector):
         seen = list(state.get("seen", []))
         known = set(seen)
         title = (d.get("feed") or {}).get("title", "")
-        fresh = [parse_entry(e, title) for e in d.entries if entry_id(e) not in known]
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        fresh = [parse_entry(e, title, now) for e in d.entries if entry_id(e) not in known]
         seen = (seen + [m.external_id for m in fresh])[-KEEP_IDS:]
+        if cursor is None:  # the first fetch: entries older than the backfill horizon stay out
+            horizon = self.backfill_horizon()
+            fresh = [m for m in fresh if m.created_at.timestamp() >= horizon]
         nxt = {"etag": res.headers.get("etag"), "modified": res.headers.get("last-modified"), "seen": seen}
         fresh.sort(key=lambda m: m.created_at)
         return Batch(tuple(fresh), cur.dump(nxt), has_more=False)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import BaseConnector, Option, lower_headers
+from connectors.base import BaseConnector, Option, lower_headers, parse_each
 from connectors.errors import PayloadError, PermanentError, SignatureError
 from connectors.http import Transport
 from connectors.registry import register
@@ -94,9 +94,10 @@ class TelegramConnector(BaseConnector):
         updates = self._result("getUpdates", body) or []
         if not updates:
             return Batch((), cursor, has_more=False)
-        messages = tuple(m for m in (parse_update(u) for u in updates) if m is not None)
+        messages, rejected = parse_each(updates, parse_update, lambda u: str(u.get("update_id")))
         nxt = str(max(int(u["update_id"]) for u in updates) + 1)
-        return Batch(messages, nxt, has_more=len(updates) >= int(self.settings["page_size"]))
+        more = len(updates) >= int(self.settings["page_size"])
+        return Batch(tuple(messages), nxt, has_more=more, rejected=tuple(rejected))
 
     def parse_webhook(
         self, headers: Mapping[str, str], raw_body: bytes, now: float | None = None
@@ -112,7 +113,10 @@ class TelegramConnector(BaseConnector):
             raise PayloadError("body", "not valid JSON") from None
         if not isinstance(update, dict) or "update_id" not in update:
             raise PayloadError("update_id", "required")
-        msg = parse_update(update)
+        try:
+            msg = parse_update(update)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise PayloadError("message", f"unreadable update ({type(exc).__name__}: {exc})") from None
         return [msg] if msg else []
 
     def send_reply(self, reply: OutboundReply) -> str:

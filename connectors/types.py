@@ -68,6 +68,9 @@ class Batch:
     # False when the connector knows no further page is waiting (saves a call);
     # None means "unknown": the poller asks again until the cursor stops moving.
     has_more: bool | None = None
+    # items the network sent that could not be stored faithfully (no author, no date...), each
+    # as "<id>: <reason>"; the cursor moves past them and the channel's health lists them
+    rejected: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

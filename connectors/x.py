@@ -4,58 +4,109 @@ Polling recipe (reference §2): ask `since_id=<hwm>`, follow `meta.next_token` t
 end (each page goes older but stays above since_id), and only then raise the mark to
 the largest id seen, computed from `data[].id` (never trusted from `meta.newest_id`).
 The half-finished sweep lives in the cursor, so a crash mid-way resumes it.
+A response without `author_id` or `created_at` (possible when a proxy or an older app
+strips the expansions) is never stored with a blank author, `https://x.com//status/..`
+or a 1970 date: the post is rejected with its reason, which the channel's health shows.
 The 2026 OpenAPI file renames `tweet.fields`/`referenced_tweets` to `post.fields`/
 `referenced_posts`; we send the documented names and read both.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors import cursor as cur
-from connectors.base import BaseConnector, Option
+from connectors.base import BACKFILL, BaseConnector, Option
 from connectors.http import Transport
 from connectors.registry import register
 from connectors.types import Author, Batch, InboundMessage, OutboundReply
 
+# Asked on every call: without the expansion and the fields a post has no author and no date
+# (recorded default responses carry only id, text and edit_history_tweet_ids).
 FIELDS = {
-    "expansions": "author_id",
-    "tweet.fields": "created_at,conversation_id,in_reply_to_user_id,referenced_tweets,lang,author_id",
-    "user.fields": "username,name,public_metrics,verified,profile_image_url",
+    "expansions": "author_id,referenced_tweets.id",
+    "tweet.fields": "created_at,conversation_id,public_metrics,referenced_tweets,lang,author_id,in_reply_to_user_id",
+    "user.fields": "public_metrics,name,username,verified",
 }
 
 
-def parse_page(body: dict[str, Any]) -> list[InboundMessage]:
-    """`data[]` joined with `includes.users` into messages."""
-    users = {u["id"]: u for u in (body.get("includes") or {}).get("users", [])}
-    out = []
-    for post in body.get("data") or []:
-        u = users.get(
-            post.get("author_id"), {"id": post.get("author_id", ""), "username": post.get("author_id", "")}
-        )
-        refs = post.get("referenced_tweets") or post.get("referenced_posts") or []
-        replied = next((r["id"] for r in refs if r.get("type") == "replied_to"), None)
+def _refs(post: dict[str, Any]) -> list[dict[str, Any]]:
+    return post.get("referenced_tweets") or post.get("referenced_posts") or []
+
+
+def _replied_to(post: dict[str, Any]) -> str | None:
+    return next((str(r["id"]) for r in _refs(post) if r.get("type") == "replied_to" and r.get("id")), None)
+
+
+def thread_of(post: dict[str, Any], known: dict[str, dict[str, Any]]) -> str:
+    """The conversation a post belongs to: its `conversation_id`, else the root reached by
+    following `replied_to` through the posts at hand (the page and `includes.tweets`)."""
+    seen: set[str] = set()
+    while True:
+        if post.get("conversation_id"):
+            return str(post["conversation_id"])
+        parent = _replied_to(post)
+        if parent is None or parent in seen:
+            return str(post["id"])
+        seen.add(parent)
+        if parent not in known:
+            return parent  # the post answered is the furthest ancestor we can see
+        post = known[parent]
+
+
+def _when(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return cur.parse_iso(str(value))
+    except ValueError:
+        return None
+
+
+def parse_page(body: dict[str, Any]) -> tuple[list[InboundMessage], list[str]]:
+    """`data[]` joined with `includes.users` into messages, newest first as listed; plus the
+    posts rejected (no author or no date: never stored with a blank author or a 1970 date)."""
+    includes = body.get("includes") or {}
+    users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
+    posts = [p for p in body.get("data") or [] if isinstance(p, dict) and p.get("id")]
+    known = {str(p["id"]): p for p in [*(includes.get("tweets") or []), *posts] if isinstance(p, dict)}
+    out: list[InboundMessage] = []
+    rejected: list[str] = []
+    for post in posts:
+        pid = str(post["id"])
+        u = users.get(str(post.get("author_id") or ""))
+        created = _when(post.get("created_at"))
+        if not post.get("author_id"):
+            rejected.append(f"{pid}: no author_id (the response lacks expansions=author_id)")
+            continue
+        if u is None or not u.get("username"):
+            rejected.append(f"{pid}: author {post['author_id']} missing from includes.users")
+            continue
+        if created is None:
+            rejected.append(f"{pid}: no created_at (the response lacks tweet.fields=created_at)")
+            continue
         out.append(
             InboundMessage(
                 channel="x",
-                external_id=str(post["id"]),
-                thread_key=str(post.get("conversation_id") or post["id"]),
+                external_id=pid,
+                thread_key=thread_of(post, known),
                 author=Author(
                     external_id=str(u["id"]),
-                    handle=str(u.get("username", "")),
-                    display_name=u.get("name", ""),
-                    profile_url=f"https://x.com/{u.get('username', '')}",
-                    followers=int((u.get("public_metrics") or {}).get("followers_count", 0)),
+                    handle=str(u["username"]),
+                    display_name=u.get("name") or "",
+                    profile_url=f"https://x.com/{u['username']}",
+                    followers=int((u.get("public_metrics") or {}).get("followers_count") or 0),
                     verified=bool(u.get("verified", False)),
                 ),
                 text=post.get("text", ""),
-                created_at=cur.parse_iso(post.get("created_at")),
-                language_hint=post.get("lang"),
-                in_reply_to=replied,
-                url=f"https://x.com/{u.get('username', 'i')}/status/{post['id']}",
+                created_at=created,
+                language_hint=None if post.get("lang") in (None, "", "und") else post["lang"],
+                in_reply_to=_replied_to(post),
+                url=f"https://x.com/{u['username']}/status/{pid}",
             )
         )
-    return out
+    return out, rejected
 
 
 class XConnector(BaseConnector):
@@ -74,6 +125,7 @@ class XConnector(BaseConnector):
         ),
         Option("page_size", default=100),
         Option("timeout", default=10.0),
+        BACKFILL,
     )
 
     @property
@@ -81,29 +133,39 @@ class XConnector(BaseConnector):
         return self.transport("x", {"Authorization": f"Bearer {self.secret('bearer_token')}"})
 
     def poll(self, cursor: str | None) -> Batch:
-        """One page of the sweep above `since_id`; the mark moves only when the sweep ends."""
+        """One page of the sweep above `since_id` (first: back to the backfill horizon by
+        `start_time`); the mark moves only when the sweep ends."""
         state = cur.load(cursor)
+        if not state:
+            horizon = datetime.fromtimestamp(self.backfill_horizon(), UTC)
+            state = {"start": horizon.strftime("%Y-%m-%dT%H:%M:%SZ")}
         params: dict[str, Any] = {**FIELDS, "max_results": max(5, min(100, int(self.settings["page_size"])))}
         if state.get("since_id"):
             params["since_id"] = state["since_id"]
+        elif state.get("start"):
+            params["start_time"] = state["start"]
         if state.get("token"):
             params["pagination_token"] = state["token"]
         res = self.api.call("GET", f"/2/users/{self.settings['user_id']}/mentions", params=params)
         body = res.data or {}
-        messages = parse_page(body)
-        top = max(
-            [int(m.external_id) for m in messages]
-            + [int(state.get("max") or 0), int(state.get("since_id") or 0)]
-        )
+        messages, rejected = parse_page(body)
+        ids = [
+            int(str(p["id"]))
+            for p in body.get("data") or []
+            if isinstance(p, dict) and str(p.get("id", "")).isdigit()
+        ]
+        top = max([*ids, int(state.get("max") or 0), int(state.get("since_id") or 0)])
         token = (body.get("meta") or {}).get("next_token")
-        if token and state.get("since_id"):  # first run takes the newest page only
-            nxt = {"since_id": state["since_id"], "token": token, "max": str(top)}
+        base = {"since_id": state["since_id"]} if state.get("since_id") else {"start": state["start"]}
+        if token:
+            nxt = {**base, "token": token, "max": str(top)}
+        elif top:
+            nxt = {"since_id": str(top)}
         else:
-            nxt = {"since_id": str(top) if top else "1"}  # an empty first poll follows from the start
-        next_cursor = cur.dump(nxt)
+            nxt = base  # nothing since the horizon yet: ask from the same start next time
         messages.reverse()  # oldest first
         return Batch(
-            tuple(messages), next_cursor, res.rate_limit, has_more=bool(token and state.get("since_id"))
+            tuple(messages), cur.dump(nxt), res.rate_limit, has_more=bool(token), rejected=tuple(rejected)
         )
 
     def send_reply(self, reply: OutboundReply) -> str:

@@ -384,7 +384,7 @@ def _conversations(
                 channel_account_id=account.id,
                 channel=m.channel,
                 thread_key=key,
-                subject=m.text[:200],
+                subject=(m.subject or m.text)[:200],  # e-mail keeps its own subject
                 public=m.public,
                 team_id=account.team_id,
                 status=Status.OPEN.value,

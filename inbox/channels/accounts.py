@@ -45,6 +45,9 @@ def channel_dict(ch: ChannelAccount) -> dict[str, Any]:
             "consecutive_failures": ch.consecutive_failures,
             "items_fetched": ch.items_fetched,
             "items_stored": ch.items_stored,
+            # items the network sent that could not be stored faithfully (no author, no date)
+            "items_rejected": int((ch.poll_state or {}).get("rejected_total", 0)),
+            "rejected": list((ch.poll_state or {}).get("rejected", [])),
         },
     }
 

@@ -106,7 +106,14 @@ def poll(
             policy=policy or PollPolicy(interval=float(interval), max_pages=max_pages),
             force=force,
         )
-        _save(inbox, channel_id, outcome.state, outcome.health.fetched, outcome.health.stored)
+        _save(
+            inbox,
+            channel_id,
+            outcome.state,
+            outcome.health.fetched,
+            outcome.health.stored,
+            outcome.health.rejected,
+        )
         h = outcome.health
         return PollReport(
             channel_id, outcome.called, h.fetched, h.stored, h.skipped, h.status, h.last_error, h.as_dict()
@@ -118,7 +125,12 @@ def poll(
             )
 
 
-def _save(inbox: Inbox, channel_id: int, st: PollState, fetched: int, stored: int) -> None:
+REJECTED_KEPT = 20  # the most recent rejected items a channel's health lists
+
+
+def _save(
+    inbox: Inbox, channel_id: int, st: PollState, fetched: int, stored: int, rejected: tuple[str, ...] = ()
+) -> None:
     with inbox.unit_of_work() as uow:
         ch = uow.session.get(ChannelAccount, channel_id)
         # Each page's cursor was already committed with its messages by ingest; the poller's state
@@ -132,7 +144,13 @@ def _save(inbox: Inbox, channel_id: int, st: PollState, fetched: int, stored: in
         ch.last_error_at = _dt(st.last_error_at)
         ch.items_fetched += fetched
         ch.items_stored += stored
-        ch.poll_state = {**(ch.poll_state or {}), "blocked_until": st.blocked_until}
+        state = {**(ch.poll_state or {}), "blocked_until": st.blocked_until}
+        if rejected:  # what the network sent that could not be stored, and why (shown in health)
+            at = inbox.clock().isoformat()
+            kept = [*state.get("rejected", []), *({"item": r, "at": at} for r in rejected)]
+            state["rejected"] = kept[-REJECTED_KEPT:]
+            state["rejected_total"] = int(state.get("rejected_total", 0)) + len(rejected)
+        ch.poll_state = state
 
 
 def due_channels(inbox: Inbox) -> list[int]:

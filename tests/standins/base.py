@@ -38,6 +38,7 @@ class Fault:
     reset_in: float = 60.0
     delay: float = 0.0
     path: str = ""
+    after: int = 0  # matching requests to let through before this fault fires
 
 
 @dataclass
@@ -129,10 +130,13 @@ class StandIn:
         with self._lock:
             self._faults.extend(Fault("status", status=status, path=path) for _ in range(n))
 
-    def rate_limit_next(self, reset_in: float = 60.0, n: int = 1, path: str = "") -> None:
-        """The next `n` matching requests answer 429 with reset headers `reset_in` s ahead."""
+    def rate_limit_next(self, reset_in: float = 60.0, n: int = 1, path: str = "", after: int = 0) -> None:
+        """The next `n` matching requests (after letting `after` through) answer 429 with reset
+        headers `reset_in` s ahead of the moment the 429 is served."""
         with self._lock:
-            self._faults.extend(Fault("rate_limit", reset_in=reset_in, path=path) for _ in range(n))
+            self._faults.extend(
+                Fault("rate_limit", reset_in=reset_in, path=path, after=after) for _ in range(n)
+            )
 
     def slow_next(self, delay: float = 1.0, n: int = 1, path: str = "") -> None:
         """The next `n` matching requests wait `delay` real seconds before answering."""
@@ -166,6 +170,9 @@ class StandIn:
         with self._lock:
             for i, fault in enumerate(self._faults):
                 if fault.path in path:
+                    if fault.after > 0:
+                        fault.after -= 1
+                        return None
                     del self._faults[i]
                     return fault
         return None

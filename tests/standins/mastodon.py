@@ -25,6 +25,8 @@ class MastodonStandIn(StandIn):
     statuses: list[dict[str, Any]] = field(default_factory=list)
     _next_id: int = 1000
     _idem: dict[str, dict] = field(default_factory=dict)
+    # a misbehaving instance: every new status gets this id (the outbox must not double-send)
+    fixed_status_id: str | None = None
 
     def routes(self):
         return [
@@ -42,10 +44,15 @@ class MastodonStandIn(StandIn):
         account: str = "dana",
         text: str = "",
         noise_every: int = 0,
+        ages: list[float] | None = None,
     ) -> list[str]:
-        """Append `n` mention notifications (optionally a favourite every `noise_every`); returns status ids."""
+        """Append `n` mention notifications (optionally a favourite every `noise_every`); returns status ids.
+
+        `ages` gives each mention's age in seconds (oldest first, so ids and times rise together);
+        without it they are all dated now."""
         ids = []
         for i in range(n):
+            when = _iso(self.clock() - (ages[i] if ages else 0.0))
             self._next_id += 1
             nid = self._next_id
             if noise_every and i % noise_every == 0:
@@ -53,7 +60,7 @@ class MastodonStandIn(StandIn):
                     {
                         "id": str(nid),
                         "type": "favourite",
-                        "created_at": _iso(self.clock()),
+                        "created_at": when,
                         "account": self._account("fan"),
                         "status": None,
                     }
@@ -64,7 +71,7 @@ class MastodonStandIn(StandIn):
             sid = str(113000000000000000 + nid)
             status = {
                 "id": sid,
-                "created_at": _iso(self.clock()),
+                "created_at": when,
                 "in_reply_to_id": None,
                 "in_reply_to_account_id": None,
                 "visibility": visibility,
@@ -167,7 +174,7 @@ class MastodonStandIn(StandIn):
             return json_response(422, {"error": "Validation failed: Text can't be blank"})
         self._next_id += 1
         status = {
-            "id": str(114000000000000000 + self._next_id),
+            "id": self.fixed_status_id or str(114000000000000000 + self._next_id),
             "content": f"<p>{body['status']}</p>",
             "visibility": body.get("visibility", "public"),
             "in_reply_to_id": body.get("in_reply_to_id"),

@@ -1,5 +1,6 @@
 """Meta Graph stand-in: Send API (/{page}/messages), comment replies (/{id}/comments, /{id}/replies),
-GET /me, Graph error envelopes (throttle code 4 on demand), plus signed webhook deliveries."""
+GET /me, the User Profile API (GET /{psid}?fields=...), Graph error envelopes (throttle code 4
+on demand, code 100 for unknown ids), plus signed webhook deliveries."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ class MetaStandIn(StandIn):
     page_id: str = "104000000000001"
     sent: list[dict[str, Any]] = field(default_factory=list)
     throttle_next: int = 0
+    # User Profile API answers by PSID/IGSID, e.g. {"first_name": "Peter", "last_name": "Chang"}
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     _seq: int = 0
 
     def routes(self):
@@ -93,4 +96,23 @@ class MetaStandIn(StandIn):
     def _get(self, req: Request) -> Response:
         if (denied := self._auth(req)) is not None:
             return denied
-        return json_response(200, {"id": self.page_id, "name": "Acme"})
+        node = req.path.strip("/").split("/")[-1]
+        if node in self.profiles:
+            wanted = set((req.arg("fields") or "").split(","))
+            return json_response(
+                200, {"id": node, **{k: v for k, v in self.profiles[node].items() if k in wanted}}
+            )
+        if node in ("me", self.page_id):
+            return json_response(200, {"id": self.page_id, "name": "Acme"})
+        return json_response(  # what Graph answers for an id it will not show this token
+            400,
+            {
+                "error": {
+                    "message": f"Unsupported get request. Object with ID '{node}' does not exist",
+                    "type": "GraphMethodException",
+                    "code": 100,
+                    "error_subcode": 33,
+                    "fbtrace_id": "AbC",
+                }
+            },
+        )

@@ -1,6 +1,11 @@
 """Reddit stand-in: password/refresh-token grant with Basic auth, /message/{inbox,mentions,messages}
 Listings paged with `after` (older), x-ratelimit-* with a *relative* reset and a float remaining,
-api/comment answering errors inside `json.errors` with HTTP 200."""
+api/comment answering errors inside `json.errors` with HTTP 200.
+
+As PRAW's recorded inbox pages show, a private message's replies are nested in its
+`data.replies` listing (not listed on their own), and threads are listed by their latest
+activity, so an old message with a new reply comes back to the top; comment items carry
+no `link_id`, only the `context` path."""
 
 from __future__ import annotations
 
@@ -67,6 +72,44 @@ class RedditStandIn(StandIn):
             names.append(name)
         return names
 
+    def reply_in_thread(self, name: str, *, author: str = "dana_k", body: str = "any news?") -> str:
+        """A new private reply nested in message `name`'s `data.replies`, as Reddit lists it."""
+        root = next(i for i in self.items if i["data"]["name"] == name)
+        self._seq += 1
+        rid = f"r7{self._seq:05d}"
+        replies = root["data"]["replies"] or {"kind": "Listing", "data": {"after": None, "children": []}}
+        kids = replies["data"]["children"]
+        reply = {
+            "kind": "t4",
+            "data": {
+                **{k: root["data"][k] for k in ("dest", "subreddit", "distinguished", "likes", "type")},
+                "id": rid,
+                "name": f"t4_{rid}",
+                "author": author,
+                "author_fullname": f"t2_{author}",
+                "subject": "re: " + root["data"]["subject"],
+                "body": body,
+                "body_html": f"<p>{body}</p>",
+                "context": "",
+                "parent_id": kids[-1]["data"]["name"] if kids else name,
+                "first_message": root["data"]["id"],
+                "first_message_name": name,
+                "created_utc": self.clock() + self._seq / 10,
+                "new": True,
+                "was_comment": False,
+                "replies": "",
+            },
+        }
+        kids.append(reply)
+        root["data"]["replies"] = replies
+        return reply["data"]["name"]
+
+    @staticmethod
+    def _latest(item: dict[str, Any]) -> float:
+        replies = item["data"].get("replies") or {}
+        times = [c["data"]["created_utc"] for c in (replies.get("data") or {}).get("children", [])]
+        return max([item["data"]["created_utc"], *times])
+
     def _rl(self) -> dict[str, str]:
         return {"x-ratelimit-remaining": "596.0", "x-ratelimit-used": "4", "x-ratelimit-reset": "116"}
 
@@ -114,7 +157,7 @@ class RedditStandIn(StandIn):
         if (denied := self._auth(req)) is not None:
             return denied
         which = req.path.rsplit("/", 1)[-1]
-        items = list(reversed(self.items))
+        items = sorted(self.items, key=self._latest, reverse=True)  # latest activity first
         if which == "mentions":
             items = [i for i in items if i["kind"] == "t1"]
         elif which == "messages":

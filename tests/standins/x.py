@@ -1,6 +1,11 @@
-"""X API v2 stand-in: /2/users/:id/mentions (since_id, pagination_token, includes.users,
-meta.next_token omitted on the last page, `data` absent when empty), x-rate-limit-* epoch
-headers, problem+json 429, strict POST /2/tweets (unknown keys -> 400, 201 on success)."""
+"""X API v2 stand-in: /2/users/:id/mentions (since_id, start_time, pagination_token,
+includes.users, meta.next_token omitted on the last page, `data` absent when empty),
+x-rate-limit-* epoch headers, problem+json 429, strict POST /2/tweets (unknown keys -> 400,
+201 on success).
+
+As the recorded responses show (tweepy's cassettes), a post carries only `id`, `text` and
+`edit_history_tweet_ids` unless `tweet.fields` asks for more, and `includes.users` appears
+only with `expansions=author_id`; this stand-in answers the same way."""
 
 from __future__ import annotations
 
@@ -116,6 +121,9 @@ class XStandIn(StandIn):
                 },
             )
         items = sorted(self.mentions, key=lambda p: int(p["id"]), reverse=True)
+        if req.arg("start_time"):
+            start = req.arg("start_time")
+            items = [p for p in items if p["created_at"] >= start.replace("Z", ".000Z")]
         if req.arg("since_id"):
             items = [p for p in items if int(p["id"]) > int(req.arg("since_id"))]
         token = (req.arg("pagination_token") or "").upper()
@@ -130,8 +138,13 @@ class XStandIn(StandIn):
         }
         if offset + size < len(items):
             meta["next_token"] = base64.b32hexencode(str(offset + size).encode()).decode().lower().rstrip("=")
-        users = [self.users[u] for u in {p["author_id"] for p in page}]
-        return json_response(200, {"data": page, "includes": {"users": users}, "meta": meta}, self._rl())
+        fields = set((req.arg("tweet.fields") or "").split(",")) | {"id", "text", "edit_history_tweet_ids"}
+        body: dict[str, Any] = {"data": [{k: v for k, v in p.items() if k in fields} for p in page]}
+        if "author_id" in (req.arg("expansions") or "").split(","):
+            wanted = set((req.arg("user.fields") or "").split(",")) | {"id", "name", "username"}
+            users = [self.users[u] for u in dict.fromkeys(p["author_id"] for p in page)]
+            body["includes"] = {"users": [{k: v for k, v in u.items() if k in wanted} for u in users]}
+        return json_response(200, {**body, "meta": meta}, self._rl())
 
     def _post(self, req: Request) -> Response:
         if (denied := self._auth(req)) is not None:

@@ -138,6 +138,7 @@ class Message(Base):
 
 class OutboxStatus(enum.StrEnum):
     QUEUED = "queued"
+    SENDING = "sending"  # claimed and handed to the network; outcome not yet recorded
     SENT = "sent"
     FAILED = "failed"
 

@@ -367,6 +367,7 @@
   function deliveryText(d) {
     if (!d) return null;
     if (d.status === "sent") return "sent";
+    if (d.status === "sending") return "sending";
     if (d.status === "failed") return "failed: " + (d.error || "unknown error");
     return d.attempts ? `queued (attempt ${d.attempts}${d.error ? ", " + d.error : ""})` : "queued";
   }
