@@ -15,6 +15,7 @@ from typing import Any
 from connectors.base import BaseConnector, Option
 from connectors.cursor import parse_iso
 from connectors.http import Transport
+from connectors.media import mastodon_attachments
 from connectors.registry import register
 from connectors.text import html_to_text
 from connectors.types import Author, Batch, InboundMessage, OutboundReply
@@ -52,6 +53,7 @@ def parse_notification(n: dict[str, Any]) -> InboundMessage | None:
         public=not private,
         in_reply_to=str(reply_to) if reply_to else None,
         url=status.get("url") or status.get("uri"),
+        attachments=mastodon_attachments(status),
     )
 
 

@@ -17,6 +17,7 @@ from connectors import cursor as cur
 from connectors.base import BaseConnector, Option
 from connectors.errors import PermanentError, RateLimited
 from connectors.http import Transport
+from connectors.media import reddit_attachments
 from connectors.registry import register
 from connectors.types import Author, Batch, InboundMessage, OutboundReply
 
@@ -47,6 +48,7 @@ def parse_item(child: dict[str, Any]) -> InboundMessage:
         public=not private,
         in_reply_to=d.get("parent_id"),
         url=f"https://www.reddit.com{context}" if context else None,
+        attachments=reddit_attachments(d),
     )
 
 

@@ -15,11 +15,13 @@ from typing import Any
 from connectors import cursor as cur
 from connectors.base import BaseConnector, Option
 from connectors.http import Transport
+from connectors.media import x_attachments
 from connectors.registry import register
 from connectors.types import Author, Batch, InboundMessage, OutboundReply
 
 FIELDS = {
-    "expansions": "author_id",
+    "expansions": "author_id,attachments.media_keys",
+    "media.fields": "type,url,preview_image_url,variants",
     "tweet.fields": "created_at,conversation_id,in_reply_to_user_id,referenced_tweets,lang,author_id",
     "user.fields": "username,name,public_metrics,verified,profile_image_url",
 }
@@ -28,6 +30,7 @@ FIELDS = {
 def parse_page(body: dict[str, Any]) -> list[InboundMessage]:
     """`data[]` joined with `includes.users` into messages."""
     users = {u["id"]: u for u in (body.get("includes") or {}).get("users", [])}
+    media = {m["media_key"]: m for m in (body.get("includes") or {}).get("media", []) if "media_key" in m}
     out = []
     for post in body.get("data") or []:
         u = users.get(
@@ -53,6 +56,7 @@ def parse_page(body: dict[str, Any]) -> list[InboundMessage]:
                 language_hint=post.get("lang"),
                 in_reply_to=replied,
                 url=f"https://x.com/{u.get('username', 'i')}/status/{post['id']}",
+                attachments=x_attachments(post, media),
             )
         )
     return out

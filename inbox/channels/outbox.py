@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from connectors.errors import ConnectorError, PermanentError
 from connectors.types import Author, OutboundReply
+from inbox.attachments.records import files_for_reply
 from inbox.channels.accounts import connector_for
 from inbox.conversations.replies import delivery_dict
 from inbox.store.context import Inbox
@@ -73,6 +74,7 @@ def _send_one(inbox: Inbox, box_id: int) -> None:
         recipient=Author(last_in[1].external_id, last_in[1].handle, last_in[1].display_name)
         if last_in
         else None,
+        attachments=files_for_reply(inbox, msg.id),
     )
     outcome: dict[str, Any]
     try:
