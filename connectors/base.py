@@ -15,9 +15,10 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import httpx
 
-from connectors.errors import PayloadError, Unsupported
+from connectors.errors import PayloadError, PermanentError, Unsupported
 from connectors.http import Transport
-from connectors.types import Batch, InboundMessage, OutboundReply
+from connectors.media import download
+from connectors.types import Attachment, Batch, InboundMessage, OutboundReply
 
 
 @runtime_checkable
@@ -87,6 +88,8 @@ class BaseConnector:
     # so resending after a crash mid-send cannot double a reply
     idempotent_replies: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = ()
+    # whether `send_reply` delivers `OutboundReply.attachments` (agents may attach files)
+    sends_attachments: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -172,6 +175,16 @@ class BaseConnector:
 
     def test(self) -> str:
         raise Unsupported(f"{self.kind} channels have no test call")
+
+    def fetch_media(self, item: Attachment, max_bytes: int) -> tuple[bytes, str]:
+        """The bytes of a received attachment and their served content type, at most `max_bytes`
+        (`TooLarge` past it). A path (Bluesky's getBlob) is joined to the channel's base_url."""
+        if not item.url:
+            raise PermanentError(f"{self.kind}: the attachment has no address to fetch")
+        url = item.url
+        if not url.startswith(("http://", "https://")):
+            url = f"{str(self.settings.get('base_url', '')).rstrip('/')}/{url.lstrip('/')}"
+        return download(self.http, url, max_bytes, float(self.settings.get("timeout", 10.0)) * 3)
 
 
 def parse_each(

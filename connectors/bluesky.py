@@ -17,6 +17,7 @@ from connectors import cursor as cur
 from connectors.base import BACKFILL, BaseConnector, Option, parse_each
 from connectors.errors import PermanentError
 from connectors.http import Reply, Transport
+from connectors.media import bluesky_attachments
 from connectors.registry import register
 from connectors.types import Author, Batch, InboundMessage, OutboundReply
 
@@ -45,6 +46,7 @@ def parse_notification(n: dict[str, Any], followers: dict[str, int]) -> InboundM
         language_hint=(record.get("langs") or [None])[0],
         in_reply_to=(reply.get("parent") or {}).get("uri"),
         url=f"https://bsky.app/profile/{author.get('handle', author['did'])}/post/{rkey}",
+        attachments=bluesky_attachments(record, author["did"]),
     )
 
 

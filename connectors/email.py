@@ -27,6 +27,7 @@ from email.utils import getaddresses, make_msgid, parsedate_to_datetime
 from connectors import cursor as cur
 from connectors.base import BACKFILL, BaseConnector, Option
 from connectors.errors import PermanentError, TransientError
+from connectors.media import email_attachments
 from connectors.registry import register
 from connectors.text import html_to_text
 from connectors.types import Author, Batch, InboundMessage, OutboundReply
@@ -67,6 +68,7 @@ def parse_message(raw: bytes, fallback_time: datetime | None = None) -> InboundM
         in_reply_to=parent,
         subject=str(msg.get("Subject", "")) or None,
         references=refs,
+        attachments=email_attachments(msg, (plain, html)),
     )
 
 
@@ -90,6 +92,7 @@ class EmailConnector(BaseConnector):
 
     kind = "email"
     pulled = True
+    sends_attachments = True
     options = (
         Option("imap_host", required=True),
         Option("imap_port", default=993),
@@ -179,6 +182,11 @@ class EmailConnector(BaseConnector):
                 refs = [refs[0], *refs[-9:]]
             msg["In-Reply-To"], msg["References"] = reply.in_reply_to, " ".join(refs)
         msg.set_content(reply.text)
+        for f in reply.attachments:
+            maintype, _, subtype = (f.content_type or "application/octet-stream").partition("/")
+            msg.add_attachment(
+                f.data or b"", maintype=maintype, subtype=subtype or "octet-stream", filename=f.name
+            )
         try:
             with smtplib.SMTP(s["smtp_host"], int(s["smtp_port"]), timeout=float(s["timeout"])) as smtp:
                 if s["smtp_starttls"]:

@@ -22,6 +22,7 @@ from connectors import cursor as cur
 from connectors.base import BACKFILL, BaseConnector, Option, parse_each
 from connectors.cursor import parse_iso
 from connectors.http import Transport
+from connectors.media import mastodon_attachments
 from connectors.registry import register
 from connectors.text import html_to_text
 from connectors.types import Author, Batch, InboundMessage, OutboundReply
@@ -59,6 +60,7 @@ def parse_notification(n: dict[str, Any]) -> InboundMessage | None:
         public=not private,
         in_reply_to=str(reply_to) if reply_to else None,
         url=status.get("url") or status.get("uri"),
+        attachments=mastodon_attachments(status),
     )
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from connectors.base import BaseConnector, Option, lower_headers
 from connectors.errors import ConnectorError, PayloadError, PermanentError, RateLimited, SignatureError
 from connectors.http import Transport
+from connectors.media import meta_attachments
 from connectors.registry import register
 from connectors.types import Author, InboundMessage, OutboundReply
 
@@ -58,7 +59,8 @@ def _messaging(obj: str, ev: dict[str, Any]) -> InboundMessage | None:
         thread_key=f"dm:{sender}",
         # the webhook gives a PSID/IGSID only; MetaConnector fills in the name from the profile
         author=Author(external_id=sender, handle=sender),
-        text=msg.get("text") or " ".join(str(a.get("type", "")) for a in msg.get("attachments") or []),
+        text=msg.get("text") or "",
+        attachments=meta_attachments(msg.get("attachments")),
         created_at=_when(ev.get("timestamp")),
         public=False,
         in_reply_to=(msg.get("reply_to") or {}).get("mid"),

@@ -23,6 +23,7 @@ from connectors import cursor as cur
 from connectors.base import BACKFILL, BaseConnector, Option
 from connectors.errors import PermanentError, RateLimited
 from connectors.http import Transport
+from connectors.media import reddit_attachments
 from connectors.registry import register
 from connectors.types import Author, Batch, InboundMessage, OutboundReply
 
@@ -62,6 +63,7 @@ def parse_item(child: dict[str, Any]) -> InboundMessage:
         url=f"https://www.reddit.com{context}" if context else None,
         # a message's own subject; for a comment, the title of the post it was left on
         subject=(d.get("subject") if private else d.get("link_title")) or None,
+        attachments=reddit_attachments(d),
     )
 
 

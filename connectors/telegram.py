@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import BaseConnector, Option, lower_headers, parse_each
-from connectors.errors import PayloadError, PermanentError, SignatureError
+from connectors.errors import ConnectorError, PayloadError, PermanentError, SignatureError
 from connectors.http import Transport
+from connectors.media import TooLarge, download, telegram_attachments
 from connectors.registry import register
-from connectors.types import Author, Batch, InboundMessage, OutboundReply
+from connectors.types import Attachment, Author, Batch, InboundMessage, OutboundReply
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 KINDS = ("message", "edited_message", "business_message", "channel_post")
@@ -49,6 +50,7 @@ def parse_update(update: dict[str, Any]) -> InboundMessage | None:
             profile_url=f"https://t.me/{sender['username']}" if sender.get("username") else "",
         ),
         text=msg.get("text") or msg.get("caption") or "",
+        attachments=telegram_attachments(msg),
         created_at=datetime.fromtimestamp(int(msg.get("edit_date") or msg.get("date") or 0), UTC),
         language_hint=sender.get("language_code"),
         public=chat.get("type") != "private",
@@ -135,6 +137,23 @@ class TelegramConnector(BaseConnector):
             }
         sent = self._result("sendMessage", body)
         return f"{sent['chat']['id']}:{sent['message_id']}"
+
+    def fetch_media(self, item: Attachment, max_bytes: int) -> tuple[bytes, str]:
+        """getFile turns the permanent file_id into a download path valid for an hour; the
+        file is then read from /file/bot<token>/<path> (the Bot API serves up to 20 MB)."""
+        if not item.ref:
+            return super().fetch_media(item, max_bytes)
+        info = self._result("getFile", {"file_id": item.ref}) or {}
+        if info.get("file_size") and int(info["file_size"]) > max_bytes:
+            raise TooLarge(f"{info['file_size']} bytes is over the limit of {max_bytes}")
+        if not info.get("file_path"):
+            raise PermanentError("telegram getFile: no file_path (the file is too big for bots)")
+        base = self.settings["base_url"].rstrip("/")
+        url = f"{base}/file/bot{self.secret('bot_token')}/{info['file_path']}"
+        try:
+            return download(self.http, url, max_bytes, float(self.settings["timeout"]) * 3)
+        except ConnectorError as exc:  # never show the token that sits in the path
+            raise type(exc)(str(exc).replace(self.secret("bot_token"), "***")) from None
 
     def test(self) -> str:
         """getMe proves the token."""

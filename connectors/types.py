@@ -25,6 +25,25 @@ class Author:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file, image, video, sticker or link that came with a message (or goes with a reply).
+
+    Networks give a URL (`url`, absolute or a path on the channel's API) or a file handle
+    (`ref`, Telegram's `file_id`) that the inbox fetches later; e-mail gives the bytes (`data`).
+    """
+
+    kind: str  # image | video | audio | file | sticker | link
+    name: str = ""
+    content_type: str = ""
+    size: int | None = None
+    url: str | None = None
+    ref: str | None = None
+    data: bytes | None = field(default=None, repr=False)
+    content_id: str | None = None  # an e-mail part's Content-ID, referenced as cid: in the HTML
+    inline: bool = False
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """A mention, comment or direct message, normalized.
 
@@ -47,6 +66,7 @@ class InboundMessage:
     subject: str | None = None
     # the network's thread references, oldest first (email References), for threaded replies
     references: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,3 +104,4 @@ class OutboundReply:
     public: bool = True
     recipient: Author | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()  # with their bytes

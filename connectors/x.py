@@ -19,15 +19,17 @@ from typing import Any
 from connectors import cursor as cur
 from connectors.base import BACKFILL, BaseConnector, Option
 from connectors.http import Transport
+from connectors.media import x_attachments
 from connectors.registry import register
 from connectors.types import Author, Batch, InboundMessage, OutboundReply
 
 # Asked on every call: without the expansion and the fields a post has no author and no date
 # (recorded default responses carry only id, text and edit_history_tweet_ids).
 FIELDS = {
-    "expansions": "author_id,referenced_tweets.id",
+    "expansions": "author_id,referenced_tweets.id,attachments.media_keys",
+    "media.fields": "type,url,preview_image_url,variants",
     "tweet.fields": "created_at,conversation_id,public_metrics,referenced_tweets,lang,author_id,in_reply_to_user_id",
-    "user.fields": "public_metrics,name,username,verified",
+    "user.fields": "public_metrics,name,username,verified,profile_image_url",
 }
 
 
@@ -69,6 +71,7 @@ def parse_page(body: dict[str, Any]) -> tuple[list[InboundMessage], list[str]]:
     posts rejected (no author or no date: never stored with a blank author or a 1970 date)."""
     includes = body.get("includes") or {}
     users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
+    media = {m["media_key"]: m for m in includes.get("media") or [] if isinstance(m, dict) and "media_key" in m}
     posts = [p for p in body.get("data") or [] if isinstance(p, dict) and p.get("id")]
     known = {str(p["id"]): p for p in [*(includes.get("tweets") or []), *posts] if isinstance(p, dict)}
     out: list[InboundMessage] = []
@@ -104,6 +107,7 @@ def parse_page(body: dict[str, Any]) -> tuple[list[InboundMessage], list[str]]:
                 language_hint=None if post.get("lang") in (None, "", "und") else post["lang"],
                 in_reply_to=_replied_to(post),
                 url=f"https://x.com/{u['username']}/status/{pid}",
+                attachments=x_attachments(post, media),
             )
         )
     return out, rejected

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 import sentiment
 from connectors.types import InboundMessage
 from escalation import is_business_time
+from inbox.attachments import records as attachments
 from inbox.automation import engine as automation
 from inbox.automation import sla_service
 from inbox.conversations import assignment, ranking
@@ -73,6 +74,7 @@ def ingest(
     When `cursor` is given it is saved in the same transaction as the messages, so a crash can
     neither lose a message behind the cursor nor move the cursor past an unstored message.
     """
+    attachments.stage(inbox, messages)  # carried bytes to the blob store, outside the transaction
     with inbox.unit_of_work() as uow:
         conn = uow.session.connection()
         row = conn.execute(_ACCOUNT, {"account": channel_account_id}).first()
@@ -234,6 +236,8 @@ def _ingest(
         for i in w.idxs:
             rows[i]["conversation_id"] = w.conv.id
     ids = insert_with_ids(s, _MSG, rows)
+    if any(m.attachments for m in fresh):
+        attachments.record(s, inbox, fresh, rows, now)
     run_rows: list[dict[str, Any]] = []
     label_rows: list[dict[str, Any]] = []
     changed: list[WorkingConversation] = []

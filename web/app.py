@@ -49,8 +49,8 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
         ping_timeout=10,
     )
     inbox_kwargs.setdefault("event_hooks", [webhooks_out.queue_events])
-    if config.public_url:
-        inbox_kwargs["settings"] = {"survey_base_url": config.public_url, **inbox_kwargs.get("settings", {})}
+    inbox_kwargs["settings"] = {**config.inbox_settings(), **inbox_kwargs.get("settings", {})}
+    inbox_kwargs.setdefault("blobs", config.blob_store())
     inbox = Inbox.from_url(
         config.database_url,
         config.secret_key,

@@ -74,7 +74,8 @@ def worker_inbox() -> Inbox:
         config.secret_key,
         publisher=SocketIOPublisher(emitter),
         event_hooks=[webhooks_out.queue_events],
-        settings={"survey_base_url": config.public_url} if config.public_url else {},
+        settings=config.inbox_settings(),
+        blobs=config.blob_store(),
     )
 
 

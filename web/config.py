@@ -12,6 +12,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from inbox.attachments.blobs import FolderStore, S3Store
+from inbox.attachments.policy import Limits
+
 
 @dataclass(frozen=True)
 class Config:
@@ -29,11 +32,38 @@ class Config:
     busy_timeout: float = 10.0
     # `murmur serve`: gunicorn's threads in its one worker process (each open websocket holds one).
     web_threads: int = 100
+    # Attachments: a folder (embedded; default <instance>/blobs) or an S3-compatible bucket (scaled)
+    blob_dir: str = ""
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    attachment_max_bytes: int = 25 * 1024 * 1024
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def scaled(self) -> bool:
         return self.redis_url is not None
+
+    def blob_store(self) -> Any:
+        """The attachments' store: the S3 bucket when one is named, else a folder under the instance."""
+        if self.s3_bucket:
+            return S3Store(
+                self.s3_bucket,
+                endpoint_url=self.s3_endpoint_url or None,
+                region=self.s3_region or None,
+                access_key=self.s3_access_key or None,
+                secret_key=self.s3_secret_key or None,
+            )
+        return FolderStore(self.blob_dir or str(Path(self.instance_path) / "blobs"))
+
+    def inbox_settings(self) -> dict[str, Any]:
+        """What the inbox's services read of the configuration (survey links, attachment limits)."""
+        out: dict[str, Any] = {"attachment_limits": Limits(max_bytes=self.attachment_max_bytes)}
+        if self.public_url:
+            out["survey_base_url"] = self.public_url
+        return out
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -52,6 +82,13 @@ class Config:
             public_url=env.get("MURMUR_PUBLIC_URL", ""),
             busy_timeout=float(env.get("MURMUR_BUSY_TIMEOUT", "10")),
             web_threads=int(env.get("MURMUR_WEB_THREADS", "100")),
+            blob_dir=env.get("MURMUR_BLOB_DIR", ""),
+            s3_bucket=env.get("MURMUR_S3_BUCKET", ""),
+            s3_endpoint_url=env.get("MURMUR_S3_ENDPOINT_URL", ""),
+            s3_region=env.get("MURMUR_S3_REGION", ""),
+            s3_access_key=env.get("MURMUR_S3_ACCESS_KEY_ID", ""),
+            s3_secret_key=env.get("MURMUR_S3_SECRET_ACCESS_KEY", ""),
+            attachment_max_bytes=int(env.get("MURMUR_ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024))),
         )
         cfg = replace(cfg, **overrides)
         if not cfg.public_url:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from inbox.attachments import service as attachments
 from inbox.automation import presence, sla_service
 from inbox.channels import outbox, polling, webhooks_out
 from inbox.conversations import service as conversations
@@ -45,6 +46,7 @@ def deliver_outbox(inbox: Inbox) -> int:
 PERIODIC: list[Job] = [
     Job("poll_due", poll_due, 2.0),
     Job("deliver_outbox", deliver_outbox, 2.0),
+    Job("fetch_attachments", attachments.fetch_due, 5.0),
     Job("sla_tick", sla_service.sla_tick, 15.0),
     Job("deliver_webhooks", webhooks_out.deliver_due, 5.0),
     Job("presence_sweep", presence.sweep, 10.0),

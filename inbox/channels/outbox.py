@@ -25,6 +25,7 @@ from sqlalchemy import select
 from connectors import registry
 from connectors.errors import ConnectorError, PermanentError
 from connectors.types import Author, OutboundReply
+from inbox.attachments.records import files_for_reply
 from inbox.channels.accounts import connector_for
 from inbox.conversations.replies import delivery_dict
 from inbox.store.context import Inbox, UnitOfWork
@@ -146,6 +147,7 @@ def _send_one(inbox: Inbox, box_id: int) -> None:
         if last_in
         else None,
         metadata=metadata,
+        attachments=files_for_reply(inbox, msg.id),
     )
     outcome: dict[str, Any]
     try:

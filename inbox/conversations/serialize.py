@@ -7,6 +7,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
+from inbox.attachments.records import link_inline_images
 from inbox.store.models import Conversation, Customer, Identity, Message
 
 
@@ -67,7 +68,10 @@ _conversation_times = attrgetter(*_CONVERSATION_TIMES)
 
 
 def message_dict(
-    msg: Message, author: Identity | None = None, delivery: dict[str, Any] | None = None
+    msg: Message,
+    author: Identity | None = None,
+    delivery: dict[str, Any] | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": msg.id,
@@ -77,7 +81,7 @@ def message_dict(
         "author": identity_dict(author) if author is not None else None,
         "author_agent_id": msg.author_agent_id,
         "text": msg.text,
-        "html": msg.html,
+        "html": link_inline_images(msg.html, attachments or []),
         "url": msg.url,
         "language": msg.language,
         "sentiment": msg.sentiment,
@@ -88,6 +92,7 @@ def message_dict(
         "mentions": getattr(msg, "mentions", None) or [],
         "created_at": iso(msg.created_at),
         "delivery": delivery,
+        "attachments": attachments or [],
     }
 
 
@@ -103,7 +108,7 @@ def inbound_row_dict(row: Mapping[str, Any], author: Identity | None) -> dict[st
         "author": identity_dict(author) if author is not None else None,
         "author_agent_id": None,
         "text": row["text"],
-        "html": row["html"],
+        "html": link_inline_images(row["html"], row.get("attachments") or []),
         "url": row["url"],
         "language": row["language"],
         "sentiment": row["sentiment"],
@@ -114,6 +119,7 @@ def inbound_row_dict(row: Mapping[str, Any], author: Identity | None) -> dict[st
         "mentions": [],
         "created_at": row["created_at"].isoformat(),
         "delivery": None,
+        "attachments": row.get("attachments") or [],
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from inbox.admin.agents import load_agent
+from inbox.attachments.records import attach_to_reply
 from inbox.automation import engine as automation
 from inbox.automation import sla_service
 from inbox.conversations import ranked_list
@@ -338,9 +340,15 @@ def _run_update_rules(
 
 
 def reply(
-    inbox: Inbox, agent_id: int, conversation_id: int, text: str, private: bool = False
+    inbox: Inbox,
+    agent_id: int,
+    conversation_id: int,
+    text: str,
+    private: bool = False,
+    attachment_ids: Sequence[int] = (),
 ) -> dict[str, Any]:
-    """Queue a reply in the outbox (or store a private note); both are announced after commit."""
+    """Queue a reply in the outbox (or store a private note); both are announced after commit.
+    `attachment_ids` are the agent's uploads to this conversation, sent with the reply."""
     text = (text or "").strip()
     if not text:
         raise Invalid("text must not be empty", "text")
@@ -358,7 +366,8 @@ def reply(
             if conv.assignee_id is None:
                 conv.assignee_id = agent.id
             sla_service.update_due(s, conv, s.get(Customer, conv.customer_id))
-        payload = message_dict(msg, None, delivery_dict(box))
+        files = attach_to_reply(s, conv, msg.id, agent.id, attachment_ids) if attachment_ids else []
+        payload = message_dict(msg, None, delivery_dict(box), files)
         summary = conversation_dict(
             conv, s.get(Customer, conv.customer_id), _labels(s, [conv.id]).get(conv.id, [])
         )

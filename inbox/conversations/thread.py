@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from inbox.attachments.records import attachments_of
 from inbox.conversations.replies import delivery_dict
 from inbox.conversations.serialize import message_dict
 from inbox.store.errors import Invalid
@@ -43,7 +44,9 @@ def message_page(
         q = q.where(Message.created_at <= at, or_(Message.created_at < at, Message.id < before))
     rows = s.execute(q.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)).all()
     more = rows[limit - 1][0].id if len(rows) > limit else None
-    return [message_dict(m, ident, delivery_dict(box)) for m, ident, box in reversed(rows[:limit])], more
+    page = rows[:limit]
+    files = attachments_of(s, [m.id for m, _, _ in page])
+    return [message_dict(m, ident, delivery_dict(box), files.get(m.id)) for m, ident, box in reversed(page)], more
 
 
 def messages_of(s: Session, conversation_ids: list[int]) -> list[dict[str, Any]]:
@@ -55,4 +58,5 @@ def messages_of(s: Session, conversation_ids: list[int]) -> list[dict[str, Any]]
         .where(Message.conversation_id.in_(conversation_ids))
         .order_by(Message.created_at, Message.id)
     ).all()
-    return [message_dict(m, ident, delivery_dict(box)) for m, ident, box in rows]
+    files = attachments_of(s, [m.id for m, _, _ in rows])
+    return [message_dict(m, ident, delivery_dict(box), files.get(m.id)) for m, ident, box in rows]

@@ -43,6 +43,8 @@ class Inbox:
     # Called inside the transaction with its events (e.g. queue outbound webhook deliveries),
     # so a change and what it owes the outside world commit or roll back together.
     event_hooks: list[Callable[[Session, list[Event], datetime], Any]] = field(default_factory=list)
+    # Where attachment bytes live (an inbox.attachments.blobs.BlobStore); None stores no files.
+    blobs: Any = None
 
     @classmethod
     def from_url(

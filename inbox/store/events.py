@@ -25,6 +25,7 @@ NAMES = frozenset(
         "alert.spike",
         "outbox.updated",
         "notification",
+        "attachment.updated",
     }
 )
 

@@ -4,15 +4,40 @@ from __future__ import annotations
 
 import nh3
 
-_TAGS = {"a", "b", "strong", "i", "em", "u", "p", "br", "ul", "ol", "li", "blockquote", "code", "pre", "span"}
-_ATTRS = {"a": {"href", "title"}}
+_TAGS = {
+    "a",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "p",
+    "br",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "span",
+    "img",
+}
+_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt"}}
+
+
+def _only_stored_images(tag: str, attribute: str, value: str) -> str | None:
+    """An image keeps its source only as a reference to an e-mail part (`cid:`), which the inbox
+    points at the stored attachment; a remote image (a tracking pixel, a hot-link) loses it."""
+    if tag == "img" and attribute == "src" and not value.lower().startswith("cid:"):
+        return None
+    return value
 
 
 def sanitize_html(html: str | None) -> str | None:
-    """Keep harmless formatting and links; drop scripts, handlers, styles and images.
+    """Keep harmless formatting and links; drop scripts, handlers and styles.
 
-    Images become nothing here (the UI shows their links from the text); `javascript:` and
-    other non-web schemes are removed by ammonia's URL scheme allow-list.
+    Images stay only as references to the message's own attachments (`cid:`); `javascript:`
+    and other non-web schemes are removed by ammonia's URL scheme allow-list.
     """
     if html is None:
         return None
@@ -20,6 +45,7 @@ def sanitize_html(html: str | None) -> str | None:
         html,
         tags=_TAGS,
         attributes=_ATTRS,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes={"http", "https", "mailto", "cid"},
+        attribute_filter=_only_stored_images,
         link_rel="noopener noreferrer nofollow ugc",
     )

@@ -161,4 +161,5 @@ def load_views() -> None:
         merge,
         bulk,
         canned,
+        attachments,
     )

@@ -28,6 +28,9 @@ class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=10_000)
     private: bool = False
+    attachment_ids: list[int] = Field(
+        default_factory=list, max_length=10, description="uploads (POST .../attachments) to send with it"
+    )
 
 
 FILTERS = {
@@ -157,4 +160,6 @@ def patch_conversation(conversation_id: int) -> Any:
 def post_reply(conversation_id: int) -> Any:
     """A reply is queued in the outbox and sent by a worker with retries; `private: true` stores a note."""
     body = parse(ReplyIn, json_body())
-    return jsonify(svc.reply(inbox(), g.agent_id, conversation_id, body.text, body.private)), 201
+    return jsonify(
+        svc.reply(inbox(), g.agent_id, conversation_id, body.text, body.private, body.attachment_ids)
+    ), 201

@@ -11,6 +11,7 @@ from inbox.store.models.agents import (
     agent_teams,
 )
 from inbox.store.models.analytics import AlertState, SpikeAlert, SpikeBucket  # noqa: F401
+from inbox.store.models.attachments import Attachment, AttachmentState
 from inbox.store.models.audit import AuditLog
 from inbox.store.models.base import Base, utcnow
 from inbox.store.models.channels import ChannelAccount
@@ -32,6 +33,8 @@ from inbox.store.models.webhooks import DeliveryStatus, WebhookDelivery, Webhook
 
 __all__ = [
     "Agent",
+    "Attachment",
+    "AttachmentState",
     "ApiToken",
     "AuditLog",
     "Base",
