@@ -4,27 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import g, jsonify
+from pydantic import Field
 
 from inbox.search import service as svc
-from web.api import endpoint
+from web.api import endpoint, query
+from web.api.validation import QueryModel
 from web.auth import inbox
-from web.errors import ApiError
-
-QUERY = {
-    "q": "words to find; each must occur (substring, any case); operators are searched for literally",
-    "limit": f"results per kind, 1 to {svc.MAX_LIMIT} (default 20)",
-}
 
 
-@endpoint("/search", ["GET"], "Search messages and customers", query=QUERY)
+class SearchQuery(QueryModel):
+    q: str | None = Field(
+        default=None,
+        max_length=500,
+        description="words to find; each must occur (substring, any case); operators are searched for literally",
+    )
+    limit: int = Field(default=20, ge=1, le=svc.MAX_LIMIT, description="results per kind")
+
+
+@endpoint("/search", ["GET"], "Search messages and customers", query=SearchQuery)
 def search() -> Any:
     """`{query, terms, conversations: [{conversation, message: {id, direction, public, created_at,
     snippet: [{text, match}]}, hits}], customers: [customer + identities]}`; conversations are
     ordered by their newest matching message and include only those the caller may see."""
-    raw = request.args.get("limit", "20") or "20"
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise ApiError(400, "invalid", "limit must be a whole number", "limit") from None
-    return jsonify(svc.search(inbox(), g.agent_id, request.args.get("q"), limit))
+    q = query(SearchQuery)
+    return jsonify(svc.search(inbox(), g.agent_id, q.q, q.limit))
