@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
@@ -40,10 +40,25 @@ def webhook_limit(kind: str) -> int:
     return WEBHOOK_BODY.get(kind, DEFAULT_BODY)
 
 
-def read_body(limit: int) -> bytes:
-    """The request body, read only if it fits `limit` (413 otherwise, as soon as that is known)."""
-    request.max_content_length = limit
-    return request.get_data(cache=False)
+def set_limit(limit: int) -> None:
+    """Make `limit` this request's body limit (before the body is first touched).
+
+    Werkzeug stops a streamed (chunked) body at `max_content_length` but returns what it read,
+    cut short, without an error; so the stream is allowed one byte more, and `read_body` calls a
+    body that reaches it too large."""
+    g.body_limit = limit
+    request.max_content_length = limit + 1
+
+
+def read_body(limit: int | None = None, cache: bool = False) -> bytes:
+    """The request body, read only if it fits (413 otherwise, as soon as that is known): a declared
+    Content-Length is compared before a byte is read, a streamed body is cut off one byte past it."""
+    if limit is not None:
+        set_limit(limit)
+    data = request.get_data(cache=cache)
+    if len(data) > g.body_limit:
+        raise RequestEntityTooLarge()
+    return data
 
 
 def webhook_reader() -> Callable[[str], bytes]:
@@ -77,13 +92,13 @@ def init_app(app: Flask) -> None:
             limit = WEBHOOK_MAX
         else:
             limit = BODY_LIMITS.get(request.endpoint or "", DEFAULT_BODY)
-        request.max_content_length = limit
+        set_limit(limit)
         if request.content_length is not None and request.content_length > limit:
             raise RequestEntityTooLarge()
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(e: RequestEntityTooLarge) -> Any:
-        limit = request.max_content_length
+        limit = g.get("body_limit")
         message = f"the body is larger than this endpoint accepts ({limit:,} bytes)" if limit else "too large"
         resp = jsonify({"error": {"code": "too_large", "message": message, "field": "body"}})
         resp.status_code = 413

@@ -33,6 +33,7 @@ from connectors.errors import PayloadError
 from connectors.jsonbody import loads
 from inbox.store.limits import INT32_MAX, INT64_MAX, column_length, text_problem, time_problem
 from web.errors import ApiError
+from web.limits import read_body
 
 # Bodies name every field they take: a misspelt field is a 400, not silently ignored.
 STRICT_BODY = ConfigDict(extra="forbid")
@@ -88,7 +89,7 @@ def json_body() -> Any:
     if not request.is_json:
         raise ApiError(400, "invalid", "the body must be JSON with Content-Type: application/json")
     try:
-        data = loads(request.get_data(cache=True), max_depth=MAX_DEPTH)
+        data = loads(read_body(cache=True), max_depth=MAX_DEPTH)
     except PayloadError as exc:
         raise ApiError(400, "invalid", f"body: {exc.message}", "body") from None
     problem = storable(data)
