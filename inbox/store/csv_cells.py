@@ -26,7 +26,9 @@ def safe_cell(value: Any) -> Any:
         return ""
     if not isinstance(value, str) or not value:
         return value
-    if value[0] in _CONTROL_START or value.lstrip()[:1] in FORMULA_SIGNS:
+    # apostrophes already in front are kept and one more added, so `unsafe_cell` can tell them apart
+    rest = value.lstrip("'")
+    if rest and (rest[0] in _CONTROL_START or rest.lstrip()[:1] in FORMULA_SIGNS):
         return "'" + value
     return value
 
