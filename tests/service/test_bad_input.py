@@ -280,7 +280,9 @@ def test_openapi_documents_every_status_typed_queries_and_response_schemas(clien
     for (_method, path), op in ops.items():
         for p in op["parameters"]:
             schema = p["schema"]
-            assert schema.get("type") != "string" or {"enum", "maxLength", "pattern", "format"} & set(schema), (path, p)
+            assert schema.get("type") != "string" or {"enum", "maxLength", "pattern", "format"} & set(
+                schema
+            ), (path, p)
             if p["in"] == "path":
                 assert schema == {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
     ref = listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
