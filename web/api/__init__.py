@@ -34,13 +34,14 @@ def endpoint(
     errors: tuple[int, ...] = (),
     max_body: int | None = None,
     content_type: str = "application/json",
+    csv: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on the blueprint and describe it for /api/openapi.json.
 
     `query` is a model of the query string (typed and bounded; read it with `query(Model)`);
     `response` the model (or JSON schema) of a successful answer; `errors` the statuses beyond
     those every endpoint may give (400 on bad input, 401/403 for access, 404 for a missing path
-    id, 413 for a body over `max_body` bytes, 1 MiB unless given).
+    id, 413 for a body over `max_body` bytes, 1 MiB unless given); `csv` when `format=csv` answers text/csv.
     """
 
     def deco(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,6 +57,7 @@ def endpoint(
                 "response": response,
                 "errors": errors,
                 "content_type": content_type,
+                "csv": csv,
                 "doc": (view.__doc__ or "").strip(),
             }
         )

@@ -19,14 +19,35 @@ from web.api.validation import Id, QueryModel, Time
 from web.auth import inbox
 from web.limits import MIB
 
+# Amounts are sent as decimal strings ("19.99"); numbers are accepted too, but a float cannot say
+# "two decimal places" exactly, so the document describes the string.
+AMOUNT_SCHEMA = {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"}
+
 
 class OrderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["customer_id"], "properties": {"customer_id": {"type": "integer"}}},
+                {
+                    "required": ["customer_email"],
+                    "properties": {"customer_email": {"type": "string", "minLength": 1}},
+                },
+                {"required": ["handle"], "properties": {"handle": {"type": "string", "minLength": 1}}},
+            ]
+        },
+    )
     order_id: str | None = Field(default=None, max_length=100)
     customer_id: Id | None = None
     customer_email: str | None = Field(default=None, max_length=254)
     handle: str | None = Field(default=None, max_length=255)
-    amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    amount: Decimal = Field(
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        json_schema_extra=lambda schema: schema.clear() or schema.update(AMOUNT_SCHEMA),
+    )
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     ordered_at: Time
 
@@ -87,7 +108,7 @@ class WinbackQuery(QueryModel):
     format: Literal["json", "csv"] = "json"
 
 
-@endpoint("/winback", ["GET"], "Churn-risk customers to win back", query=WinbackQuery)
+@endpoint("/winback", ["GET"], "Churn-risk customers to win back", query=WinbackQuery, csv=True)
 def winback() -> Any:
     """Churn-risk customers with the reason and their last conversations; CSV with format=csv."""
     wants = query(WinbackQuery).format == "csv"

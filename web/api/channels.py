@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors import registry
 from connectors.errors import SignatureError
 from inbox.channels import accounts as svc
 from inbox.channels.polling import poll
@@ -23,7 +24,10 @@ WEEK = 7 * 24 * 3600
 
 class ChannelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: ColumnStr(ChannelAccount.kind, min_length=1)  # type: ignore[valid-type]
+    kind: ColumnStr(ChannelAccount.kind, min_length=1) = Field(  # type: ignore[valid-type]
+        json_schema_extra=lambda schema: schema.update(enum=registry.kinds()),
+        description="one of the kinds /api/channel-kinds lists",
+    )
     name: str = Field(min_length=1, max_length=120)
     settings: dict[str, Any] = Field(default_factory=dict)
     secrets: dict[str, Any] = Field(default_factory=dict)
@@ -89,7 +93,7 @@ def webhook(channel_id: int) -> Any:
 
 
 class ChannelPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
     name: str | None = Field(default=None, min_length=1, max_length=120)
     settings: dict[str, Any] | None = None
     secrets: dict[str, Any] | None = None

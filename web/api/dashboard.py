@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from flask import Response, g, jsonify
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from inbox.insights import reporting
 from inbox.insights.reporting_filters import Drill, Filters, make_filters
@@ -14,7 +14,7 @@ from inbox.store.csv_cells import csv_text
 from inbox.store.limits import INT32_MAX
 from inbox.store.models import Conversation, Message
 from web.api import endpoint, query
-from web.api.validation import ColumnStr, Id, QueryModel, Time
+from web.api.validation import ID_DIGITS, ColumnStr, Id, QueryModel, Time
 from web.auth import inbox
 
 
@@ -53,18 +53,11 @@ class DrillQuery(DashboardQuery):
     survey: Literal["csat", "nps", "detractor", "any"] | None = None
     survey_group: str | None = Field(
         default=None,
-        pattern=r"^((agent|team):[1-9][0-9]{0,9}|channel:[^:]{1,30})$",
+        pattern=f"^((agent|team):{ID_DIGITS}|channel:[^:\\u0000]{{1,30}})$",
         description="agent:<id>, team:<id> or channel:<name>",
     )
     limit: int = Field(default=200, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=INT32_MAX)
-
-    @field_validator("survey_group")
-    @classmethod
-    def _group_id_in_range(cls, v: str | None) -> str | None:
-        if v is not None and v.split(":")[1].isdigit() and int(v.split(":")[1]) > INT32_MAX:
-            raise ValueError("no such agent or team")
-        return v
 
 
 TABLES = {
@@ -160,6 +153,7 @@ class TableQuery(DashboardQuery):
     ["GET"],
     "Reputation dashboard figures",
     query=TableQuery,
+    csv=True,
 )
 def dashboard() -> Any:
     """Volume and sentiment over time, shares, net sentiment, top mentions, influencers, rising terms,
@@ -177,6 +171,8 @@ def dashboard() -> Any:
     ["GET"],
     "The messages behind a dashboard figure",
     query=DrillQuery,
+    csv=True,
+    errors=(404,),  # a drill id (alert, message, ...) that does not exist
 )
 def dashboard_messages() -> Any:
     """Inbound messages matching the dashboard filters and one drill key, newest first."""

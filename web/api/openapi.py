@@ -100,6 +100,8 @@ def operation(e: dict[str, Any], method: str, path: str, schemas: dict[str, Any]
             else (r or {"type": "object"})
         )
         ok["content"] = {e["content_type"]: {"schema": schema}}
+        if e["csv"]:
+            ok["content"]["text/csv"] = {"schema": {"type": "string", "description": "with format=csv"}}
     responses: dict[str, Any] = {str(e["status"]): ok}
     for code in _statuses(e, method, any(p["in"] == "path" for p in params)):
         responses[str(code)] = {
@@ -123,6 +125,22 @@ def operation(e: dict[str, Any], method: str, path: str, schemas: dict[str, Any]
     return op
 
 
+# No string Murmur takes may hold a NUL (PostgreSQL cannot store one); said on every free string.
+NO_NUL = "^[^\u0000]*$"
+
+
+def _no_nul(node: Any) -> None:
+    """Add NO_NUL to every string schema that does not already constrain its characters."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not {"enum", "const", "pattern", "format"} & node.keys():
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            _no_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul(value)
+
+
 def document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document."""
     paths: dict[str, dict[str, Any]] = {}
@@ -131,6 +149,10 @@ def document() -> dict[str, Any]:
         path = _PATH_PARAM.sub(r"{\2}", e["rule"])
         for method in e["methods"]:
             paths.setdefault(path, {})[method.lower()] = operation(e, method, path, schemas)
+    _no_nul(schemas)
+    for item in paths.values():
+        for op in item.values():
+            _no_nul(op["parameters"])
     return {
         "openapi": "3.1.0",
         "info": {

@@ -7,7 +7,7 @@ the 400 carries the first one in `error.field` and all of them in `error.errors`
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,7 +51,7 @@ class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: ColumnStr(WebhookSubscription.name) = ""  # type: ignore[valid-type]
     url: str = Field(min_length=8, max_length=1000)
-    events: list[str] = Field(min_length=1, max_length=50)
+    events: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(min_length=1, max_length=50)
 
 
 def _rule_errors(call: Callable[[], Any], status: int = 200) -> Any:

@@ -14,9 +14,10 @@ from web.auth import inbox
 
 
 class SearchQuery(QueryModel):
-    q: str | None = Field(
-        default=None,
+    q: str = Field(
+        min_length=1,
         max_length=500,
+        pattern=r"\S",
         description="words to find; each must occur (substring, any case); operators are searched for literally",
     )
     limit: int = Field(default=20, ge=1, le=svc.MAX_LIMIT, description="results per kind")

@@ -27,11 +27,19 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from flask import request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from connectors.errors import PayloadError
 from connectors.jsonbody import loads
-from inbox.store.limits import INT32_MAX, INT64_MAX, column_length, text_problem, time_problem
+from inbox.store.limits import INT32_MAX, INT64_MAX, TIME_PATTERN, column_length, text_problem, time_problem
 from web.errors import ApiError
 from web.limits import read_body
 
@@ -41,6 +49,11 @@ MAX_DEPTH = 32  # levels of nesting in any JSON body (rule conditions need 4)
 
 # An id names a row: 1 to the id columns' maximum (INTEGER, 32 bits on PostgreSQL).
 Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
+# An id written in a string (`assignee=12`, `survey_group=team:3`): 1 to 2147483647, as a regex.
+ID_DIGITS = (
+    "(?:[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+    "|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])"
+)
 # A count or a size that is stored: 0 to the same maximum.
 Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
 
@@ -52,8 +65,12 @@ def _sane_time(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-# An instant between 1970 and 2099, returned aware in UTC (no offset means UTC).
-Time = Annotated[datetime, AfterValidator(_sane_time)]
+# An instant in the years 1970 to 2099, returned aware in UTC (no offset means UTC).
+Time = Annotated[
+    datetime,
+    AfterValidator(_sane_time),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": TIME_PATTERN}),
+]
 
 
 def ColumnStr(column: Any, min_length: int = 0) -> Any:  # noqa: N802 - used as a type
