@@ -18,7 +18,7 @@ import httpx
 from connectors.errors import PayloadError, PermanentError, Unsupported
 from connectors.http import Transport
 from connectors.media import download
-from connectors.types import Attachment, Batch, InboundMessage, OutboundReply
+from connectors.types import Attachment, Batch, Delivery, InboundMessage, OutboundReply
 
 
 @runtime_checkable
@@ -169,6 +169,13 @@ class BaseConnector:
         self, headers: Mapping[str, str], raw_body: bytes, now: float | None = None
     ) -> list[InboundMessage]:
         raise Unsupported(f"{self.kind} channels are polled, not pushed")
+
+    def parse_delivery(
+        self, headers: Mapping[str, str], raw_body: bytes, now: float | None = None
+    ) -> Delivery:
+        """Verify and parse one pushed delivery, keeping each message's place in it. Kinds whose
+        batches can hold a bad item next to good ones override this to refuse only that item."""
+        return Delivery.of(self.parse_webhook(headers, raw_body, now))
 
     def send_reply(self, reply: OutboundReply) -> str:
         raise Unsupported(f"{self.kind} channels cannot send replies")

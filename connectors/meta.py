@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from typing import Any
 from connectors.base import BaseConnector, Option, lower_headers
 from connectors.errors import ConnectorError, PayloadError, PermanentError, RateLimited, SignatureError
 from connectors.http import Transport
+from connectors.jsonbody import loads
 from connectors.media import meta_attachments
 from connectors.registry import register
 from connectors.types import Author, InboundMessage, OutboundReply
@@ -194,10 +194,7 @@ class MetaConnector(BaseConnector):
         want = "sha256=" + hmac.new(self.secret("app_secret").encode(), raw_body, hashlib.sha256).hexdigest()
         if not got or not hmac.compare_digest(got.encode(), want.encode()):
             raise SignatureError("missing or wrong X-Hub-Signature-256")
-        try:
-            body = json.loads(raw_body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise PayloadError("body", "not valid JSON") from None
+        body = loads(raw_body)  # nesting-limited: a PayloadError, never a RecursionError
         try:
             messages = parse_events(body)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a documented key of an odd type

@@ -9,7 +9,6 @@ path; `connectors.http` masks it in every error message.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from connectors.base import BaseConnector, Option, lower_headers, parse_each
 from connectors.errors import ConnectorError, PayloadError, PermanentError, SignatureError
 from connectors.http import Transport
+from connectors.jsonbody import loads
 from connectors.media import TooLarge, download, telegram_attachments
 from connectors.registry import register
 from connectors.types import Attachment, Author, Batch, InboundMessage, OutboundReply
@@ -109,10 +109,7 @@ class TelegramConnector(BaseConnector):
         got = lower_headers(headers).get(SECRET_HEADER, "")
         if not expected or not hmac.compare_digest(got.encode(), str(expected).encode()):
             raise SignatureError("missing or wrong X-Telegram-Bot-Api-Secret-Token")
-        try:
-            update = json.loads(raw_body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise PayloadError("body", "not valid JSON") from None
+        update = loads(raw_body)  # nesting-limited: a PayloadError, never a RecursionError
         if not isinstance(update, dict) or "update_id" not in update:
             raise PayloadError("update_id", "required")
         try:

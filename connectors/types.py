@@ -70,6 +70,38 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
+class Rejected:
+    """One item of a pushed batch that was not taken, and why; the rest of the batch is stored."""
+
+    field: str  # where in the delivery, e.g. "messages[2].author.handle"
+    message: str
+    index: int | None = None  # the item's position in the batch; None for a delivery of one message
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A verified pushed delivery: the messages it carried and the items refused.
+
+    `paths[i]` is where message i sits in the body (e.g. "messages[2]."), so a check made later
+    can still name the field; `indexes[i]` is its position in the batch (None for one message).
+    """
+
+    messages: tuple[InboundMessage, ...]
+    paths: tuple[str, ...]
+    indexes: tuple[int | None, ...]
+    rejected: tuple[Rejected, ...] = ()
+
+    @classmethod
+    def of(cls, messages: list[InboundMessage] | tuple[InboundMessage, ...]) -> Delivery:
+        """A delivery whose messages were all taken (connectors that refuse a batch whole)."""
+        if len(messages) == 1:
+            return cls(tuple(messages), ("",), (None,))
+        return cls(
+            tuple(messages), tuple(f"[{i}]." for i in range(len(messages))), tuple(range(len(messages)))
+        )
+
+
+@dataclass(frozen=True)
 class RateLimit:
     """What the network said about our remaining budget; `reset_at` is UTC."""
 

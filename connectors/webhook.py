@@ -20,13 +20,15 @@ from typing import Any
 from connectors.base import BaseConnector, Option, lower_headers
 from connectors.errors import PayloadError, PermanentError, SignatureError
 from connectors.http import Transport
+from connectors.jsonbody import loads
 from connectors.registry import register
-from connectors.types import Author, InboundMessage, OutboundReply
+from connectors.types import Author, Delivery, InboundMessage, OutboundReply, Rejected
 
 TIMESTAMP_HEADER = "X-Murmur-Timestamp"
 SIGNATURE_HEADER = "X-Murmur-Signature"
 DELIVERY_HEADER = "X-Murmur-Delivery"
 TOLERANCE_S = 300
+MAX_BATCH = 1000  # messages in one delivery
 
 
 def signature(secret: str, body: bytes, timestamp: int) -> str:
@@ -81,7 +83,10 @@ def parse_time(value: Any, field: str, default: datetime) -> datetime:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise PayloadError(field, f"not an ISO 8601 time: {value[:40]!r}") from None
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    try:
+        return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-14:00 is past the last representable instant
+        raise PayloadError(field, "out of range") from None
 
 
 def message_from_json(obj: Any, channel: str, now: float, path: str = "") -> InboundMessage:
@@ -139,11 +144,22 @@ def message_from_json(obj: Any, channel: str, now: float, path: str = "") -> Inb
 
 
 def messages_from_body(raw_body: bytes, channel: str, now: float) -> list[InboundMessage]:
-    """A single object, a JSON array, or `{"messages": [...]}` to messages."""
-    try:
-        body = json.loads(raw_body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise PayloadError("body", "not valid JSON") from None
+    """A single object, a JSON array, or `{"messages": [...]}` to messages; the first bad item fails all."""
+    delivery = delivery_from_body(raw_body, channel, now)
+    if delivery.rejected:
+        first = delivery.rejected[0]
+        raise PayloadError(first.field, first.message)
+    return list(delivery.messages)
+
+
+def delivery_from_body(raw_body: bytes, channel: str, now: float) -> Delivery:
+    """A single object, a JSON array, or `{"messages": [...]}` to a Delivery.
+
+    In a batch each item stands alone: a malformed one is listed in `rejected` with its reason and
+    the others are kept, so a sender that retries the batch is never stuck on one bad message.
+    A body that is not a batch of messages at all raises PayloadError.
+    """
+    body = loads(raw_body)
     if isinstance(body, dict) and "messages" in body:
         items, prefix = body["messages"], "messages"
         if not isinstance(items, list):
@@ -151,10 +167,22 @@ def messages_from_body(raw_body: bytes, channel: str, now: float) -> list[Inboun
     elif isinstance(body, list):
         items, prefix = body, ""
     else:
-        return [message_from_json(body, channel, now)]
+        return Delivery((message_from_json(body, channel, now),), ("",), (None,))
     if not items:
         raise PayloadError(prefix or "body", "no messages")
-    return [message_from_json(m, channel, now, f"{prefix}[{i}].") for i, m in enumerate(items)]
+    if len(items) > MAX_BATCH:
+        raise PayloadError(prefix or "body", f"at most {MAX_BATCH} messages in one delivery")
+    messages, paths, indexes, rejected = [], [], [], []
+    for i, item in enumerate(items):
+        path = f"{prefix}[{i}]."
+        try:
+            messages.append(message_from_json(item, channel, now, path))
+        except PayloadError as exc:
+            rejected.append(Rejected(exc.field, exc.message, i))
+            continue
+        paths.append(path)
+        indexes.append(i)
+    return Delivery(tuple(messages), tuple(paths), tuple(indexes), tuple(rejected))
 
 
 class WebhookConnector(BaseConnector):
@@ -175,6 +203,14 @@ class WebhookConnector(BaseConnector):
         now = self.clock() if now is None else now
         verify(self.secret("webhook_secret"), headers, raw_body, now)
         return messages_from_body(raw_body, self.kind, now)
+
+    def parse_delivery(
+        self, headers: Mapping[str, str], raw_body: bytes, now: float | None = None
+    ) -> Delivery:
+        """As `parse_webhook`, but a bad item of a batch is refused alone (listed in `rejected`)."""
+        now = self.clock() if now is None else now
+        verify(self.secret("webhook_secret"), headers, raw_body, now)
+        return delivery_from_body(raw_body, self.kind, now)
 
     def send_reply(self, reply: OutboundReply) -> str:
         """POST the reply as signed JSON; the receiver's `id` if it answers one, else our delivery id."""

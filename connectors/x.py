@@ -71,7 +71,9 @@ def parse_page(body: dict[str, Any]) -> tuple[list[InboundMessage], list[str]]:
     posts rejected (no author or no date: never stored with a blank author or a 1970 date)."""
     includes = body.get("includes") or {}
     users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
-    media = {m["media_key"]: m for m in includes.get("media") or [] if isinstance(m, dict) and "media_key" in m}
+    media = {
+        m["media_key"]: m for m in includes.get("media") or [] if isinstance(m, dict) and "media_key" in m
+    }
     posts = [p for p in body.get("data") or [] if isinstance(p, dict) and p.get("id")]
     known = {str(p["id"]): p for p in [*(includes.get("tweets") or []), *posts] if isinstance(p, dict)}
     out: list[InboundMessage] = []

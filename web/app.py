@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from inbox.channels import webhooks_out
 from inbox.store.context import Inbox
-from web import auth, errors, pages, pages_admin, pages_dashboard, pages_escalation, realtime
+from web import auth, errors, limits, pages, pages_admin, pages_dashboard, pages_escalation, realtime
 from web.api import bp as api_bp
 from web.api import load_views
 from web.config import Config
@@ -61,6 +61,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.extensions["murmur.inbox"] = inbox
     app.extensions["murmur.config"] = config
 
+    limits.init_app(app)  # first: the id converter before any rule, the body limit before auth
     errors.register(app)
     auth.init_app(app)
     load_views()

@@ -12,11 +12,15 @@ def register(main: click.Group) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     def eval_sentiment(path: str) -> None:
         """Score a labeled CSV/TSV (text, label[, lang]) and print accuracy, macro-F1 and r per language."""
+        from dataclasses import replace
+
+        from inbox.store.csv_cells import unsafe_cell
         from sentiment import detect_language
         from sentiment.evaluation import evaluate_rows, format_report, load_labeled_file
 
         try:
-            rows = load_labeled_file(path)
+            # `murmur export-corrections` protects formula-like text with a leading '; read it back as written
+            rows = [replace(r, text=unsafe_cell(r.text)) for r in load_labeled_file(path)]
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(format_report(evaluate_rows(rows)))

@@ -33,7 +33,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(InboxError)
     def _inbox(e: InboxError):  # type: ignore[no-untyped-def]
-        return jsonify(body(e.code, e.message, e.field)), e.status
+        out = body(e.code, e.message, e.field)
+        if getattr(e, "errors", None):
+            out["error"]["errors"] = e.errors  # type: ignore[attr-defined]
+        return jsonify(out), e.status
 
     @app.errorhandler(SignatureError)
     def _sig(e: SignatureError):  # type: ignore[no-untyped-def]
@@ -60,5 +63,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):  # type: ignore[no-untyped-def]
         if request.path.startswith("/api/") or request.path == "/healthz":
-            return jsonify(body((e.name or "error").lower().replace(" ", "_"), e.description or "")), e.code
+            resp = jsonify(body((e.name or "error").lower().replace(" ", "_"), e.description or ""))
+            resp.status_code = e.code or 500
+            # keep what the exception says beyond its body, e.g. a 405's Allow
+            for name, value in e.get_headers():
+                if name.lower() != "content-type":
+                    resp.headers[name] = value
+            return resp
         return e

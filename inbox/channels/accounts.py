@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import secrets as _secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -16,7 +17,9 @@ from sqlalchemy.orm import Session
 from connectors import registry
 from connectors.base import BaseConnector
 from connectors.errors import PayloadError
+from connectors.types import InboundMessage, Rejected
 from inbox.admin.agents import load_agent
+from inbox.channels.inbound_checks import message_problem
 from inbox.conversations.serialize import iso
 from inbox.pipeline import IngestResult, ingest
 from inbox.store.access import require_role
@@ -119,20 +122,59 @@ def connector_for(inbox: Inbox, ch: ChannelAccount | Any, **kwargs: Any) -> Base
     )
 
 
+@dataclass(frozen=True)
+class WebhookReceipt:
+    """What one delivery stored, and the items of its batch that were refused (with their reasons)."""
+
+    result: IngestResult
+    rejected: tuple[Rejected, ...] = ()
+
+
+class InvalidDelivery(Invalid):
+    """Nothing in the delivery could be stored: a 400 naming the first problem, listing them all."""
+
+    def __init__(self, rejected: list[Rejected]) -> None:
+        super().__init__(f"{rejected[0].field}: {rejected[0].message}", rejected[0].field)
+        self.errors = [rejected_dict(r) for r in rejected]
+
+
+def rejected_dict(r: Rejected) -> dict[str, Any]:
+    return {"index": r.index, "field": r.field, "code": "invalid", "message": r.message}
+
+
 def receive_webhook(
-    inbox: Inbox, channel_id: int, headers: Mapping[str, str], raw_body: bytes
-) -> IngestResult:
+    inbox: Inbox,
+    channel_id: int,
+    headers: Mapping[str, str],
+    raw_body: bytes | Callable[[str], bytes],
+) -> WebhookReceipt:
     """Verify and parse a pushed delivery, then ingest it; a repeat delivery stores nothing new.
 
-    Raises connectors' SignatureError (401) or PayloadError (400) before anything is stored.
+    `raw_body` may be a function of the channel's kind that reads the body, so the web layer can
+    apply that kind's size limit before reading a byte. Raises connectors' SignatureError (401)
+    before anything is parsed, and PayloadError or InvalidDelivery (400) when nothing in the
+    delivery can be stored. In a batch, a bad item is refused alone: the receipt lists it and the
+    rest are stored.
     """
     with inbox.read() as s:
         ch = s.execute(_WEBHOOK_ACCOUNT, {"account": channel_id}).first()
         if ch is None or not ch.enabled:
             raise NotFound(f"channel {channel_id} not found")
         connector = connector_for(inbox, ch)
-    messages = connector.parse_webhook(headers, raw_body, time.time())
-    return ingest(inbox, channel_id, messages)
+    body = raw_body(ch.kind) if callable(raw_body) else raw_body
+    delivery = connector.parse_delivery(headers, body, time.time())
+    messages: list[InboundMessage] = []
+    rejected = list(delivery.rejected)
+    for m, path, index in zip(delivery.messages, delivery.paths, delivery.indexes, strict=True):
+        problem = message_problem(m)
+        if problem is None:
+            messages.append(m)
+        else:
+            rejected.append(Rejected(path + problem[0], problem[1], index))
+    rejected.sort(key=lambda r: -1 if r.index is None else r.index)
+    if rejected and not messages:
+        raise InvalidDelivery(rejected)
+    return WebhookReceipt(ingest(inbox, channel_id, messages), tuple(rejected))
 
 
 # What verifying a delivery needs, as a plain row: loading the ORM object (health columns, poll

@@ -6,8 +6,6 @@ conversation's sentiment and rank are brought up to date in the same transaction
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +14,7 @@ from inbox.admin.agents import load_agent
 from inbox.conversations.ranking import shift
 from inbox.store.access import check_visible
 from inbox.store.context import Inbox
+from inbox.store.csv_cells import csv_lines
 from inbox.store.errors import Invalid, NotFound
 from inbox.store.events import conversation_rooms
 from inbox.store.models import AuditLog, Conversation, Direction, Message
@@ -91,15 +90,12 @@ def _rerank(conv: Conversation, compound: float, inbox: Inbox) -> None:
 
 
 def export_corrections(inbox: Inbox) -> str:
-    """A labeled CSV (text, label, lang) that `murmur eval-sentiment` reads."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["text", "label", "lang"])
+    """A labeled CSV (text, label, lang) that `murmur eval-sentiment` reads; customer text is
+    untrusted, so every cell is made spreadsheet-safe (`inbox.store.csv_cells`)."""
     with inbox.read() as s:
-        for text, label, lang in s.execute(
+        rows = s.execute(
             select(Message.text, Message.sentiment_label, Message.language)
             .where(Message.sentiment_corrected_by.is_not(None))
             .order_by(Message.id)
-        ):
-            writer.writerow([text, label, lang or ""])
-    return out.getvalue()
+        )
+        return csv_lines(["text", "label", "lang"], ((text, label, lang or "") for text, label, lang in rows))

@@ -46,7 +46,9 @@ def message_page(
     more = rows[limit - 1][0].id if len(rows) > limit else None
     page = rows[:limit]
     files = attachments_of(s, [m.id for m, _, _ in page])
-    return [message_dict(m, ident, delivery_dict(box), files.get(m.id)) for m, ident, box in reversed(page)], more
+    return [
+        message_dict(m, ident, delivery_dict(box), files.get(m.id)) for m, ident, box in reversed(page)
+    ], more
 
 
 def messages_of(s: Session, conversation_ids: list[int]) -> list[dict[str, Any]]:

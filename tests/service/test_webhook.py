@@ -33,7 +33,7 @@ def test_repeated_delivery_is_stored_once(world, inbox, post_webhook):
     again = post_webhook(channel_id, secret, message("dup-1"))
     batch = post_webhook(channel_id, secret, [message("dup-1"), message("dup-2"), message("dup-2")])
     assert first.status_code == again.status_code == batch.status_code == 200
-    assert again.get_json() == {"stored": 0, "duplicates": 1, "message_ids": []}
+    assert again.get_json() == {"stored": 0, "duplicates": 1, "message_ids": [], "rejected": []}
     assert batch.get_json()["stored"] == 1
     assert count(inbox) == 2
 

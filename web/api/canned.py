@@ -4,30 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
+from pydantic import Field
 from sqlalchemy import or_, select
 
 from inbox.store.models import CannedResponse
-from web.api import endpoint
+from web.api import endpoint, query
+from web.api.validation import QueryModel
 from web.auth import inbox
-from web.errors import ApiError
-
-QUERY = {
-    "q": "text to find in the shortcut or the text (any case); empty lists all",
-    "limit": "1 to 50 (default 20)",
-}
 
 
-@endpoint("/canned-responses", ["GET"], "Canned responses, for the reply box's / picker", query=QUERY)
+class CannedQuery(QueryModel):
+    q: str = Field(
+        default="",
+        max_length=200,
+        description="text to find in the shortcut or the text (any case); empty lists all",
+    )
+    limit: int = Field(default=20, ge=1, le=50)
+
+
+@endpoint("/canned-responses", ["GET"], "Canned responses, for the reply box's / picker", query=CannedQuery)
 def list_canned() -> Any:
     """`{canned_responses: [{id, shortcut, text}]}`, shortcuts matching `q` first, then by shortcut.
 
     Texts may hold variables such as `{name}`; the inbox fills them in for the open conversation."""
-    q = (request.args.get("q") or "").strip().lower()[:60]
-    try:
-        limit = max(1, min(int(request.args.get("limit") or 20), 50))
-    except ValueError:
-        raise ApiError(400, "invalid", "limit must be a whole number", "limit") from None
+    args = query(CannedQuery)
+    q, limit = args.q.strip().lower()[:60], args.limit
     stmt = select(CannedResponse).order_by(CannedResponse.shortcut)
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -7,29 +7,42 @@ from typing import Any
 from flask import Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors import registry
+from connectors.errors import SignatureError
 from inbox.channels import accounts as svc
 from inbox.channels.polling import poll
+from inbox.store.models import ChannelAccount
 from web.api import endpoint, json_body, parse
+from web.api.schemas import Channel, ChannelKinds, ChannelList, CreatedChannel, PollReport, WebhookReceipt
+from web.api.validation import ColumnStr, Id, QueryModel, query
 from web.auth import inbox
 from web.errors import ApiError
+from web.limits import WEBHOOK_MAX, webhook_reader
+
+WEEK = 7 * 24 * 3600
 
 
 class ChannelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: str
+    kind: ColumnStr(ChannelAccount.kind, min_length=1) = Field(  # type: ignore[valid-type]
+        json_schema_extra=lambda schema: schema.update(enum=registry.kinds()),
+        description="one of the kinds /api/channel-kinds lists",
+    )
     name: str = Field(min_length=1, max_length=120)
     settings: dict[str, Any] = Field(default_factory=dict)
     secrets: dict[str, Any] = Field(default_factory=dict)
-    team_id: int | None = None
-    poll_interval_seconds: int = 60
+    team_id: Id | None = None
+    poll_interval_seconds: int = Field(default=60, ge=5, le=WEEK, description="seconds between polls")
 
 
-@endpoint("/channels", ["GET"], "List channels with their health (never their secrets)")
+@endpoint("/channels", ["GET"], "List channels with their health (never their secrets)", response=ChannelList)
 def list_channels() -> Any:
     return jsonify({"channels": svc.list_channels(inbox())})
 
 
-@endpoint("/channels", ["POST"], "Connect a channel (admin)", body=ChannelIn, status=201)
+@endpoint(
+    "/channels", ["POST"], "Connect a channel (admin)", body=ChannelIn, status=201, response=CreatedChannel
+)
 def create_channel() -> Any:
     """Secrets are encrypted at rest; a generated webhook secret is returned once, here."""
     body = parse(ChannelIn, json_body())
@@ -48,35 +61,60 @@ def create_channel() -> Any:
     return jsonify(channel), 201
 
 
-@endpoint("/channels/<int:channel_id>/webhook", ["POST"], "Inbound webhook (signed, no login)", public=True)
+@endpoint(
+    "/channels/<int:channel_id>/webhook",
+    ["POST"],
+    "Inbound webhook (signed, no login)",
+    public=True,
+    response=WebhookReceipt,
+    errors=(401,),
+    max_body=WEBHOOK_MAX,
+)
 def webhook(channel_id: int) -> Any:
     """Signed with X-Murmur-Timestamp and X-Murmur-Signature (HMAC-SHA256 of "<ts>.<raw body>").
 
-    A repeated delivery of a stored external id stores nothing new and still answers 200.
+    The body may be at most the channel kind's limit (webhook 2 MiB, meta 4 MiB, telegram 1 MiB):
+    a larger one is refused with 413 before it is read. The signature is checked before the body is
+    parsed. A repeated delivery of a stored external id stores nothing new and still answers 200.
+    In a batch, an item that cannot be stored is listed in `rejected` (its index, field and reason)
+    and the others are stored; when no item can be, the answer is 400 with every reason in
+    `error.errors`.
     """
-    result = svc.receive_webhook(inbox(), channel_id, dict(request.headers), request.get_data(cache=False))
+    receipt = svc.receive_webhook(inbox(), channel_id, dict(request.headers), webhook_reader())
+    result = receipt.result
     return jsonify(
-        {"stored": result.stored, "duplicates": result.duplicates, "message_ids": list(result.message_ids)}
+        {
+            "stored": result.stored,
+            "duplicates": result.duplicates,
+            "message_ids": list(result.message_ids),
+            "rejected": [svc.rejected_dict(r) for r in receipt.rejected],
+        }
     )
 
 
 class ChannelPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str | None = None
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    name: str | None = Field(default=None, min_length=1, max_length=120)
     settings: dict[str, Any] | None = None
     secrets: dict[str, Any] | None = None
-    team_id: int | None = None
+    team_id: Id | None = None
     enabled: bool | None = None
-    poll_interval_seconds: int | None = None
+    poll_interval_seconds: int | None = Field(default=None, ge=5, le=WEEK)
 
 
-@endpoint("/channel-kinds", ["GET"], "Channel kinds and the settings and secrets each takes")
+@endpoint(
+    "/channel-kinds", ["GET"], "Channel kinds and the settings and secrets each takes", response=ChannelKinds
+)
 def channel_kinds() -> Any:
     return jsonify({"kinds": svc.kinds_catalogue()})
 
 
 @endpoint(
-    "/channels/<int:channel_id>", ["PATCH"], "Edit, pause or resume a channel (admin)", body=ChannelPatch
+    "/channels/<int:channel_id>",
+    ["PATCH"],
+    "Edit, pause or resume a channel (admin)",
+    body=ChannelPatch,
+    response=Channel,
 )
 def patch_channel(channel_id: int) -> Any:
     """Secrets given are merged in and re-encrypted; a blank secret value removes it."""
@@ -86,12 +124,22 @@ def patch_channel(channel_id: int) -> Any:
     return jsonify(svc.update_channel(inbox(), g.agent_id, channel_id, changes))
 
 
-@endpoint("/channels/<int:channel_id>/test", ["POST"], "Make one real call and report what it found (admin)")
+@endpoint(
+    "/channels/<int:channel_id>/test",
+    ["POST"],
+    "Make one real call and report what it found (admin)",
+    response={"type": "object"},
+)
 def test_channel(channel_id: int) -> Any:
     return jsonify(svc.test_channel(inbox(), g.agent_id, channel_id))
 
 
-@endpoint("/channels/<int:channel_id>/poll", ["POST"], "Poll now; answers what was fetched, stored, skipped")
+@endpoint(
+    "/channels/<int:channel_id>/poll",
+    ["POST"],
+    "Poll now; answers what was fetched, stored, skipped",
+    response=PollReport,
+)
 def poll_channel(channel_id: int) -> Any:
     """Runs one poll in this request (ignoring the schedule, never a rate-limit reset)."""
     with inbox().read() as s:
@@ -110,13 +158,24 @@ def poll_channel(channel_id: int) -> Any:
     )
 
 
+class HandshakeQuery(QueryModel):
+    mode: str | None = Field(default=None, alias="hub.mode", max_length=40, description="subscribe")
+    verify_token: str | None = Field(default=None, alias="hub.verify_token", max_length=1000)
+    challenge: str | None = Field(default=None, alias="hub.challenge", max_length=1000)
+
+
 @endpoint(
-    "/channels/<int:channel_id>/webhook", ["GET"], "Subscription handshake (Meta hub.challenge)", public=True
+    "/channels/<int:channel_id>/webhook",
+    ["GET"],
+    "Subscription handshake (Meta hub.challenge)",
+    public=True,
+    query=HandshakeQuery,
+    response={"type": "string"},
+    content_type="text/plain",
 )
 def webhook_handshake(channel_id: int) -> Any:
     """Answers the network's verification request with its challenge, or 403 when the token is wrong."""
-    from connectors.errors import SignatureError
-
+    query(HandshakeQuery)
     try:
         challenge = svc.verify_subscription(inbox(), channel_id, request.args.to_dict())
     except SignatureError as exc:

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
-from flask import g, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field
+from flask import g, jsonify
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from inbox.conversations import service as svc
 from inbox.conversations import thread
-from web.api import endpoint, json_body, parse
+from inbox.store.limits import INT32_MAX
+from inbox.store.models import Conversation, ConversationLabel
+from web.api import endpoint, json_body, parse, query
+from web.api.schemas import Conversation as Conversation_
+from web.api.schemas import ConversationDetail, ConversationList, Message, MessagePage
+from web.api.validation import ID_DIGITS, ColumnStr, Id, QueryModel, Time
 from web.auth import inbox
 from web.errors import ApiError
 
+Label = ColumnStr(ConversationLabel.label, min_length=1)
+
 
 class ConversationPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
     status: Literal["open", "pending", "snoozed", "resolved"] | None = None
-    assignee_id: int | None = None
-    labels: list[str] | None = None
-    snoozed_until: datetime | None = Field(default=None, description="with status snoozed: when to reopen")
+    assignee_id: Id | None = None
+    labels: list[Label] | None = Field(default=None, max_length=50)  # type: ignore[valid-type]
+    snoozed_until: Time | None = Field(default=None, description="with status snoozed: when to reopen")
 
 
 class ReplyIn(BaseModel):
@@ -33,67 +40,70 @@ class ReplyIn(BaseModel):
     )
 
 
-FILTERS = {
-    "status": "open (default), pending, snoozed, resolved or all",
-    "channel": "channel kind, e.g. mastodon",
-    "assignee": "an agent id, 'me' or 'none'",
-    "team": "team id",
-    "label": "label name",
-    "sentiment": "negative, neutral or positive",
-    "language": "en, zh-Hans, zh-Hant, th ...",
-    "public": "true for public mentions, false for direct messages",
-    "sort": "priority (default), newest or oldest_waiting",
-    "limit": "at most 200 (default 50)",
-    "offset": "for paging",
-    "updated_since": "ISO 8601 time: only conversations changed since then, any status unless `status` is "
-    "given, oldest change first; the answer's `next_since` is the value to send next time",
-}
+class ListQuery(QueryModel):
+    status: Literal["open", "pending", "snoozed", "resolved", "all"] | None = Field(
+        default=None, description="open (default; all with updated_since), pending, snoozed, resolved or all"
+    )
+    channel: ColumnStr(Conversation.channel) | None = Field(  # type: ignore[valid-type]
+        default=None, description="channel kind, e.g. mastodon"
+    )
+    assignee: str | None = Field(
+        default=None, pattern=f"^(me|none|{ID_DIGITS})$", description="an agent id, 'me' or 'none'"
+    )
+    team: Id | None = Field(default=None, description="team id")
+    label: Label | None = Field(default=None, description="label name")  # type: ignore[valid-type]
+    sentiment: Literal["negative", "neutral", "positive"] | None = None
+    language: ColumnStr(Conversation.language) | None = Field(  # type: ignore[valid-type]
+        default=None, description="en, zh-Hans, zh-Hant, th ..."
+    )
+    public: bool | None = Field(
+        default=None, description="true for public mentions, false for direct messages"
+    )
+    sort: Literal["priority", "newest", "oldest_waiting"] = "priority"
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=INT32_MAX)
+    updated_since: Time | None = Field(
+        default=None,
+        description="ISO 8601 time: only conversations changed since then, any status unless `status` is "
+        "given, oldest change first; the answer's `next_since` is the value to send next time",
+    )
+
+    @field_validator("updated_since", mode="before")
+    @classmethod
+    def _plus_as_space(cls, v: Any) -> Any:
+        # an unencoded "+" in a query string arrives as a space
+        return re.sub(r" (\d\d:?\d\d)$", r"+\1", v.strip()) if isinstance(v, str) else v
+
+
 # next_since reaches back this far, so a change committed while the list was being read is fetched
 # again next time rather than lost; the client upserts by id, so the overlap costs no duplicates
 CATCH_UP_OVERLAP = timedelta(seconds=30)
 
 
-def _since() -> datetime | None:
-    raw = request.args.get("updated_since")
-    if not raw:
-        return None
-    try:
-        # an unencoded "+" in a query string arrives as a space
-        at = datetime.fromisoformat(re.sub(r" (\d\d:?\d\d)$", r"+\1", raw.strip()).replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(400, "invalid", "updated_since must be an ISO 8601 time", "updated_since") from None
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
-def _int(name: str, default: int | None = None) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ApiError(400, "invalid", f"{name} must be a whole number", name) from None
-
-
-@endpoint("/conversations", ["GET"], "List conversations, ranked by priority", query=FILTERS)
+@endpoint(
+    "/conversations",
+    ["GET"],
+    "List conversations, ranked by priority",
+    query=ListQuery,
+    response=ConversationList,
+)
 def list_conversations() -> Any:
     """Only the conversations the caller may see; each carries its priority components (the why)."""
-    a = request.args
-    public = a.get("public")
-    since = _since()
+    q = query(ListQuery)
+    since = q.updated_since
     asked_at = inbox().clock()
     f = svc.ListFilter(
-        status=a.get("status", "open" if since is None else "all") or None,
-        channel=a.get("channel") or None,
-        assignee=a.get("assignee") or None,
-        team=_int("team"),
-        label=a.get("label") or None,
-        sentiment=a.get("sentiment") or None,
-        language=a.get("language") or None,
-        public=None if public in (None, "") else public.lower() in ("1", "true", "yes"),
-        sort=a.get("sort", "priority"),
-        limit=_int("limit", 50) or 50,
-        offset=_int("offset", 0) or 0,
+        status=q.status or ("open" if since is None else "all"),
+        channel=q.channel,
+        assignee=q.assignee,
+        team=q.team,
+        label=q.label,
+        sentiment=q.sentiment,
+        language=q.language,
+        public=q.public,
+        sort=q.sort,
+        limit=q.limit,
+        offset=q.offset,
         updated_since=since,
     )
     out: dict[str, Any] = {"conversations": svc.list_conversations(inbox(), g.agent_id, f)}
@@ -102,38 +112,49 @@ def list_conversations() -> Any:
     return jsonify(out)
 
 
-THREAD = {
-    "limit": f"messages in the page, 1 to {thread.MAX_PAGE} (default {thread.PAGE})",
-}
-OLDER = {
-    "before": "required: a message id, normally the previous page's `more_before`; the page holds "
-    "the messages just older than it",
-    **THREAD,
-}
+class ThreadQuery(QueryModel):
+    limit: int = Field(
+        default=thread.PAGE,
+        ge=1,
+        le=thread.MAX_PAGE,
+        description=f"messages in the page (default {thread.PAGE})",
+    )
+
+
+class OlderQuery(ThreadQuery):
+    before: Id = Field(
+        description="a message id, normally the previous page's `more_before`; the page holds the messages "
+        "just older than it"
+    )
 
 
 @endpoint(
-    "/conversations/<int:conversation_id>", ["GET"], "A conversation with its newest messages", query=THREAD
+    "/conversations/<int:conversation_id>",
+    ["GET"],
+    "A conversation with its newest messages",
+    query=ThreadQuery,
+    response=ConversationDetail,
 )
 def get_conversation(conversation_id: int) -> Any:
     """The newest page of messages (shown oldest first), with delivery state for replies, and the
     rule runs that changed it lately. `more_before` is null when the page reaches the first message,
     else the cursor for `GET /api/conversations/{id}/messages?before=`."""
-    limit = _int("limit", thread.PAGE) or 0
-    return jsonify(svc.get_conversation(inbox(), g.agent_id, conversation_id, limit))
+    q = query(ThreadQuery)
+    return jsonify(svc.get_conversation(inbox(), g.agent_id, conversation_id, q.limit))
 
 
 @endpoint(
-    "/conversations/<int:conversation_id>/messages", ["GET"], "Older messages of a conversation", query=OLDER
+    "/conversations/<int:conversation_id>/messages",
+    ["GET"],
+    "Older messages of a conversation",
+    query=OlderQuery,
+    response=MessagePage,
 )
 def older_messages(conversation_id: int) -> Any:
     """`{conversation_id, messages, more_before}`: the page just older than `before`, oldest first
     (keyset pagination by (created_at, id): as fast at the 10,000th message as at the first)."""
-    before = _int("before")
-    if before is None:
-        raise ApiError(400, "invalid", "before is required: a message id", "before")
-    limit = _int("limit", thread.PAGE) or 0
-    return jsonify(svc.older_messages(inbox(), g.agent_id, conversation_id, before, limit))
+    q = query(OlderQuery)
+    return jsonify(svc.older_messages(inbox(), g.agent_id, conversation_id, q.before, q.limit))
 
 
 @endpoint(
@@ -141,6 +162,7 @@ def older_messages(conversation_id: int) -> Any:
     ["PATCH"],
     "Change status, assignee or labels",
     body=ConversationPatch,
+    response=Conversation_,
 )
 def patch_conversation(conversation_id: int) -> Any:
     body = parse(ConversationPatch, json_body())
@@ -156,6 +178,7 @@ def patch_conversation(conversation_id: int) -> Any:
     "Reply (through the outbox) or add a note",
     body=ReplyIn,
     status=201,
+    response=Message,
 )
 def post_reply(conversation_id: int) -> Any:
     """A reply is queued in the outbox and sent by a worker with retries; `private: true` stores a note."""

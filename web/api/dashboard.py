@@ -2,28 +2,64 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, jsonify
+from pydantic import Field
 
 from inbox.insights import reporting
 from inbox.insights.reporting_filters import Drill, Filters, make_filters
-from web.api import endpoint
+from inbox.store.csv_cells import csv_text
+from inbox.store.limits import INT32_MAX
+from inbox.store.models import Conversation, Message
+from web.api import endpoint, query
+from web.api.validation import ID_DIGITS, ColumnStr, Id, QueryModel, Time
 from web.auth import inbox
-from web.errors import ApiError
 
-FILTERS = {
-    "from": "ISO 8601 date or date-time (UTC when no offset); default 7 days before `to`",
-    "to": "ISO 8601 date or date-time, exclusive; default now",
-    "channel": "channel kind, e.g. mastodon",
-    "language": "message language, e.g. en",
-    "bucket": "hour, day or week (default: hour for two days or less, else day)",
-    "format": "json (default) or csv",
-}
+
+class DashboardQuery(QueryModel):
+    from_: Time | None = Field(
+        default=None,
+        alias="from",
+        description="ISO 8601 date or date-time (UTC when no offset); default 7 days before `to`",
+    )
+    to: Time | None = Field(default=None, description="ISO 8601 date or date-time, exclusive; default now")
+    channel: ColumnStr(Conversation.channel) | None = Field(  # type: ignore[valid-type]
+        default=None, description="channel kind, e.g. mastodon"
+    )
+    language: ColumnStr(Message.language) | None = Field(  # type: ignore[valid-type]
+        default=None, description="message language, e.g. en"
+    )
+    bucket: Literal["hour", "day", "week"] | None = Field(
+        default=None, description="hour, day or week (default: hour for two days or less, else day)"
+    )
+    format: Literal["json", "csv"] = "json"
+
+
+class DrillQuery(DashboardQuery):
+    sentiment: Literal["positive", "neutral", "negative"] | None = None
+    term: str | None = Field(
+        default=None, max_length=200, description="a term or #hashtag (as listed in rising_terms)"
+    )
+    author: Id | None = Field(default=None, description="author identity id")
+    message: Id | None = Field(default=None, description="one message id")
+    conversation: Id | None = Field(default=None, description="conversation id")
+    alert: Id | None = Field(default=None, description="spike alert id: the messages it counted")
+    sla: (
+        Literal["first_response_met", "first_response_breached", "resolution_met", "resolution_breached"]
+        | None
+    ) = None
+    survey: Literal["csat", "nps", "detractor", "any"] | None = None
+    survey_group: str | None = Field(
+        default=None,
+        pattern=f"^((agent|team):{ID_DIGITS}|channel:[^:\\u0000]{{1,30}})$",
+        description="agent:<id>, team:<id> or channel:<name>",
+    )
+    limit: int = Field(default=200, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=INT32_MAX)
+
+
 TABLES = {
     "volume": lambda d: [
         {k: v for k, v in r.items() if not k.startswith("drill") and k != "percent"}
@@ -72,91 +108,52 @@ def _flat_survey(r: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _safe(value: Any) -> Any:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula; social text is untrusted.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
 def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
-    """Rows as a CSV download (columns from the first row), formula-safe."""
-    buf = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), extrasaction="ignore")
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: _safe(v) for k, v in r.items()})
+    """Rows as a CSV download (columns from the first row), every cell spreadsheet-safe."""
     return Response(
-        buf.getvalue(),
+        csv_text(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
-def parse_time(name: str) -> datetime | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(400, "invalid", f"{name} must be an ISO 8601 date or date-time", name) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def filters_from_request() -> Filters:
-    a = request.args
-    return make_filters(
-        inbox().clock(),
-        parse_time("from"),
-        parse_time("to"),
-        a.get("channel"),
-        a.get("language"),
-        a.get("bucket") or None,
-    )
+    q = query(DashboardQuery)
+    return make_filters(inbox().clock(), q.from_, q.to, q.channel, q.language, q.bucket)
 
 
 def drill_from_request() -> Drill:
     """The drill key of a "which messages are behind this figure" request (API and page alike)."""
-    a = request.args
+    q = query(DrillQuery)
     return Drill(
-        sentiment=a.get("sentiment") or None,
-        term=a.get("term") or None,
-        author=_int("author"),
-        message=_int("message"),
-        conversation=_int("conversation"),
-        alert=_int("alert"),
-        sla=a.get("sla") or None,
-        survey=a.get("survey") or None,
-        survey_group=a.get("survey_group") or None,
-        limit=_int("limit") or 200,
-        offset=_int("offset") or 0,
+        sentiment=q.sentiment,
+        term=q.term,
+        author=q.author,
+        message=q.message,
+        conversation=q.conversation,
+        alert=q.alert,
+        sla=q.sla,
+        survey=q.survey,
+        survey_group=q.survey_group,
+        limit=q.limit,
+        offset=q.offset,
     )
 
 
-def _int(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise ApiError(400, "invalid", f"{name} must be a whole number", name) from None
-
-
 def wants_csv() -> bool:
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise ApiError(400, "invalid", "format must be json or csv", "format")
-    return fmt == "csv"
+    return query(DashboardQuery).format == "csv"
+
+
+class TableQuery(DashboardQuery):
+    table: Literal[tuple(TABLES)] = Field(default="volume", description="with format=csv, which table")  # type: ignore[valid-type]
 
 
 @endpoint(
     "/dashboard",
     ["GET"],
     "Reputation dashboard figures",
-    query={**FILTERS, "table": f"with format=csv, one of {', '.join(TABLES)} (default volume)"},
+    query=TableQuery,
+    csv=True,
 )
 def dashboard() -> Any:
     """Volume and sentiment over time, shares, net sentiment, top mentions, influencers, rising terms,
@@ -164,9 +161,7 @@ def dashboard() -> Any:
     of /api/dashboard/messages that lists its messages. Supervisors and admins only."""
     data = reporting.dashboard(inbox(), g.agent_id, filters_from_request())
     if wants_csv():
-        table = request.args.get("table", "volume")
-        if table not in TABLES:
-            raise ApiError(400, "invalid", f"table must be one of {', '.join(TABLES)}", "table")
+        table = query(TableQuery).table
         return csv_response(TABLES[table](data), f"murmur-{table}.csv")
     return jsonify(data)
 
@@ -175,20 +170,9 @@ def dashboard() -> Any:
     "/dashboard/messages",
     ["GET"],
     "The messages behind a dashboard figure",
-    query={
-        **FILTERS,
-        "sentiment": "positive, neutral or negative",
-        "term": "a term or #hashtag (as listed in rising_terms)",
-        "author": "author identity id",
-        "message": "one message id",
-        "conversation": "conversation id",
-        "alert": "spike alert id: the messages it counted",
-        "sla": "first_response_met|breached, resolution_met|breached",
-        "survey": "csat, nps, detractor or any",
-        "survey_group": "agent:<id>, team:<id> or channel:<name>",
-        "limit": "at most 500 (default 200)",
-        "offset": "for paging",
-    },
+    query=DrillQuery,
+    csv=True,
+    errors=(404,),  # a drill id (alert, message, ...) that does not exist
 )
 def dashboard_messages() -> Any:
     """Inbound messages matching the dashboard filters and one drill key, newest first."""

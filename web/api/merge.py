@@ -9,12 +9,13 @@ from pydantic import BaseModel, ConfigDict
 
 from inbox.customers import merge as svc
 from web.api import endpoint, json_body, parse
+from web.api.validation import Id
 from web.auth import inbox
 
 
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    other_id: int
+    other_id: Id
 
 
 @endpoint(
@@ -27,7 +28,11 @@ def merge_suggestions(customer_id: int) -> Any:
 
 
 @endpoint(
-    "/customers/<int:customer_id>/merge", ["POST"], "Merge another customer into this one", body=MergeIn
+    "/customers/<int:customer_id>/merge",
+    ["POST"],
+    "Merge another customer into this one",
+    body=MergeIn,
+    errors=(409,),
 )
 def merge(customer_id: int) -> Any:
     """Identities, conversations, messages, orders and surveys of `other_id` move here; this customer's
@@ -43,7 +48,7 @@ def merges(customer_id: int) -> Any:
     return jsonify(svc.list_merges(inbox(), g.agent_id, customer_id))
 
 
-@endpoint("/merges/<int:merge_id>/undo", ["POST"], "Undo a customer merge")
+@endpoint("/merges/<int:merge_id>/undo", ["POST"], "Undo a customer merge", errors=(409,))
 def undo(merge_id: int) -> Any:
     """Moves back exactly what the merge moved (and what arrived since through the moved identities).
     Answers `{merge_id, survivor_id, restored, returned: {kind: count}}`; 409 if already undone."""

@@ -7,14 +7,19 @@ the 400 carries the first one in `error.field` and all of them in `error.errors`
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from inbox.automation import rules_service as svc
 from inbox.channels import webhooks_out
-from web.api import endpoint, json_body, parse
+from inbox.store.models import Rule, WebhookSubscription
+from web.api import endpoint, json_body, parse, query
+from web.api.schemas import Rule as RuleOut
+from web.api.schemas import RuleList, SubscriptionList
+from web.api.schemas import Subscription as SubscriptionOut
+from web.api.validation import ColumnStr, Count, Id, QueryModel
 from web.auth import inbox
 from web.errors import ApiError, body
 
@@ -23,13 +28,14 @@ class RuleIn(BaseModel):
     """A rule as the editor sends it; conditions and actions are checked by the escalation leaf."""
 
     model_config = ConfigDict(extra="allow")
-    name: str | None = None
+    name: ColumnStr(Rule.name) | None = None  # type: ignore[valid-type]
     trigger: Literal["message.created", "conversation.updated", "time.passed"] | None = None
     match: Literal["all", "any"] | None = None
-    conditions: list[Any] | None = None
-    actions: list[Any] | None = None
+    conditions: list[Any] | None = Field(default=None, max_length=100)
+    actions: list[Any] | None = Field(default=None, max_length=50)
     enabled: bool | None = None
-    order: int | None = None
+    order: Count | None = None
+    position: Count | None = Field(default=None, description="the same as order")
 
 
 class PreviewIn(RuleIn):
@@ -38,14 +44,14 @@ class PreviewIn(RuleIn):
 
 class ReorderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ids: list[int]
+    ids: list[Id] = Field(max_length=10_000)
 
 
 class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(default="", max_length=120)
+    name: ColumnStr(WebhookSubscription.name) = ""  # type: ignore[valid-type]
     url: str = Field(min_length=8, max_length=1000)
-    events: list[str] = Field(min_length=1)
+    events: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(min_length=1, max_length=50)
 
 
 def _rule_errors(call: Callable[[], Any], status: int = 200) -> Any:
@@ -64,7 +70,7 @@ def _raw() -> dict[str, Any]:
     return data
 
 
-@endpoint("/rules", ["GET"], "List rules in evaluation order")
+@endpoint("/rules", ["GET"], "List rules in evaluation order", response=RuleList)
 def list_rules() -> Any:
     """Supervisors and admins only; each rule carries a sentence describing it."""
     return jsonify({"rules": svc.list_rules(inbox(), g.agent_id)})
@@ -76,7 +82,7 @@ def vocabulary() -> Any:
     return jsonify(svc.vocabulary())
 
 
-@endpoint("/rules", ["POST"], "Create a rule", body=RuleIn, status=201)
+@endpoint("/rules", ["POST"], "Create a rule", body=RuleIn, status=201, response=RuleOut)
 def create_rule() -> Any:
     """Validated when saved: a 400 names the path of each problem (e.g. `conditions[1].value`)."""
     data = _raw()
@@ -84,7 +90,13 @@ def create_rule() -> Any:
     return _rule_errors(lambda: svc.create_rule(inbox(), g.agent_id, data), 201)
 
 
-@endpoint("/rules/<int:rule_id>", ["PATCH"], "Change a rule (e.g. enable or disable it)", body=RuleIn)
+@endpoint(
+    "/rules/<int:rule_id>",
+    ["PATCH"],
+    "Change a rule (e.g. enable or disable it)",
+    body=RuleIn,
+    response=RuleOut,
+)
 def patch_rule(rule_id: int) -> Any:
     data = _raw()
     parse(RuleIn, data)
@@ -97,7 +109,7 @@ def delete_rule(rule_id: int) -> Any:
     return "", 204
 
 
-@endpoint("/rules/order", ["PUT"], "Set the evaluation order", body=ReorderIn)
+@endpoint("/rules/order", ["PUT"], "Set the evaluation order", body=ReorderIn, response=RuleList)
 def reorder_rules() -> Any:
     """`ids` must list every rule exactly once."""
     ids = parse(ReorderIn, json_body()).ids
@@ -113,12 +125,19 @@ def preview_rule() -> Any:
     return _rule_errors(lambda: svc.preview(inbox(), g.agent_id, draft, limit))
 
 
-@endpoint("/webhooks", ["GET"], "List outbound webhook subscriptions")
+@endpoint("/webhooks", ["GET"], "List outbound webhook subscriptions", response=SubscriptionList)
 def list_subscriptions() -> Any:
     return jsonify({"subscriptions": webhooks_out.list_subscriptions(inbox(), g.agent_id)})
 
 
-@endpoint("/webhooks", ["POST"], "Subscribe a URL to events", body=SubscriptionIn, status=201)
+@endpoint(
+    "/webhooks",
+    ["POST"],
+    "Subscribe a URL to events",
+    body=SubscriptionIn,
+    status=201,
+    response=SubscriptionOut,
+)
 def create_subscription() -> Any:
     """The signing secret is in this answer only; deliveries are signed like inbound webhooks."""
     b = parse(SubscriptionIn, json_body())
@@ -131,20 +150,20 @@ def delete_subscription(sub_id: int) -> Any:
     return "", 204
 
 
+class DeliveriesQuery(QueryModel):
+    status: Literal["queued", "sent", "failed"] | None = None
+    limit: int = Field(default=100, ge=1, le=500)
+
+
 @endpoint(
     "/webhooks/deliveries",
     ["GET"],
     "Outbound deliveries with their answers",
-    query={"status": "queued, sent or failed", "limit": "at most 500 (default 100)"},
+    query=DeliveriesQuery,
 )
 def list_deliveries() -> Any:
-    try:
-        limit = int(request.args.get("limit", 100))
-    except ValueError:
-        raise ApiError(400, "invalid", "limit must be a whole number", "limit") from None
-    return jsonify(
-        {"deliveries": webhooks_out.list_deliveries(inbox(), g.agent_id, request.args.get("status"), limit)}
-    )
+    q = query(DeliveriesQuery)
+    return jsonify({"deliveries": webhooks_out.list_deliveries(inbox(), g.agent_id, q.status, q.limit)})
 
 
 @endpoint("/webhooks/deliveries/<int:delivery_id>/replay", ["POST"], "Send a delivery again", status=201)

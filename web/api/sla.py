@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,9 +11,15 @@ from inbox.admin.agents import load_agent
 from inbox.automation import presence, sla_service
 from inbox.automation.rules_service import RuleInvalid
 from inbox.store.access import require_role
+from inbox.store.models import SlaPolicy as SlaPolicyRow
 from web.api import endpoint, json_body, parse
+from web.api.schemas import SlaPolicy, SlaPolicyList
+from web.api.validation import ColumnStr, Id
 from web.auth import inbox
 from web.errors import ApiError, body
+
+# Business minutes: up to a year of them (a timer further away is no timer).
+Minutes = Annotated[float, Field(ge=0, le=525_600)]
 
 
 class PolicyIn(BaseModel):
@@ -21,14 +27,14 @@ class PolicyIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, max_length=120)
-    team_id: int | None = None
-    channel: str | None = None
-    customer_tier: str | None = None
-    first_response_minutes: float | None = None
-    next_response_minutes: float | None = None
-    resolution_minutes: float | None = None
+    team_id: Id | None = None
+    channel: ColumnStr(SlaPolicyRow.channel) | None = None  # type: ignore[valid-type]
+    customer_tier: ColumnStr(SlaPolicyRow.customer_tier) | None = None  # type: ignore[valid-type]
+    first_response_minutes: Minutes | None = None
+    next_response_minutes: Minutes | None = None
+    resolution_minutes: Minutes | None = None
     calendar: dict[str, Any] | None = None
-    warn_before_minutes: float | None = None
+    warn_before_minutes: Minutes | None = None
     enabled: bool | None = None
 
 
@@ -54,12 +60,12 @@ def _body() -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None or k in clearable}
 
 
-@endpoint("/sla/policies", ["GET"], "List SLA policies")
+@endpoint("/sla/policies", ["GET"], "List SLA policies", response=SlaPolicyList)
 def list_policies() -> Any:
     return jsonify({"policies": sla_service.list_policies(inbox(), g.agent_id)})
 
 
-@endpoint("/sla/policies", ["POST"], "Create an SLA policy", body=PolicyIn, status=201)
+@endpoint("/sla/policies", ["POST"], "Create an SLA policy", body=PolicyIn, status=201, response=SlaPolicy)
 def create_policy() -> Any:
     """The most specific enabled policy (customer tier, team, channel) applies to a conversation."""
     try:
@@ -68,7 +74,9 @@ def create_policy() -> Any:
         return jsonify(exc.out), 400
 
 
-@endpoint("/sla/policies/<int:policy_id>", ["PATCH"], "Change an SLA policy", body=PolicyIn)
+@endpoint(
+    "/sla/policies/<int:policy_id>", ["PATCH"], "Change an SLA policy", body=PolicyIn, response=SlaPolicy
+)
 def patch_policy(policy_id: int) -> Any:
     try:
         return jsonify(_save(_body(), policy_id))
