@@ -466,3 +466,42 @@ def test_telegram_webhook_with_an_unreadable_message_is_a_payload_error():
     with pytest.raises(PayloadError) as err:
         c.parse_webhook(headers, raw)
     assert err.value.field == "message"
+
+
+# --- Bluesky -------------------------------------------------------------------------------
+
+
+def test_bluesky_mention_recorded_by_social_metricbot_every_field():
+    from connectors.bluesky import parse_notification
+
+    [n] = body("bluesky/metricbot_list_notifications.json")["notifications"]
+    m = parse_notification(n, {"did:plc:n5o2wksggcs653t3seg5eu6b": 17})
+    uri = "at://did:plc:n5o2wksggcs653t3seg5eu6b/app.bsky.feed.post/3kaqpcklzqg2x"
+    assert (m.channel, m.external_id, m.thread_key, m.in_reply_to, m.public) == (
+        "bluesky",
+        uri,
+        uri,
+        None,
+        True,
+    )
+    assert (m.author.external_id, m.author.handle, m.author.display_name, m.author.followers) == (
+        "did:plc:n5o2wksggcs653t3seg5eu6b",
+        "user",
+        "User",
+        17,
+    )
+    assert m.author.profile_url == "https://bsky.app/profile/user"
+    assert m.url == "https://bsky.app/profile/user/post/3kaqpcklzqg2x"
+    assert m.text.startswith("Here on #BlueSky some good bots") and m.language_hint == "en"
+    assert m.created_at == utc("2023-10-02T05:47:58.002Z")
+
+
+def test_bluesky_reply_mention_recorded_by_social_metricbot_threads_under_its_root():
+    from connectors.bluesky import parse_notification
+
+    m = parse_notification(body_of("bluesky/metricbot_mention_reply.json"), {})
+    root = "at://did:plc:n5o2wksggcs653t3seg5eu6b/app.bsky.feed.post/3kawzppdvec2y"
+    assert (m.thread_key, m.in_reply_to) == (root, root)
+    assert m.text == "@metricbot.bsky.social convert please!" and m.created_at == utc(
+        "2023-10-04T18:10:32.705Z"
+    )

@@ -19,6 +19,13 @@
     return b;
   }
 
+  // the last error, else what the network sent that could not be stored (no author, no date...)
+  function problem(h) {
+    if (h.last_error || !h.items_rejected) return h.last_error;
+    const latest = h.rejected.length ? h.rejected[h.rejected.length - 1].item : "";
+    return `${h.items_rejected} item(s) rejected; latest ${latest}`;
+  }
+
   async function load() {
     const { channels } = await api("/api/channels");
     $("#channel-rows").replaceChildren(...channels.map((c) => {
@@ -31,7 +38,7 @@
         button("Test", async () => { const r = await api(`/api/channels/${c.id}/test`, "POST"); return r.ok ? `${c.name}: ${r.found}` : `${c.name}: ${r.error}`; }),
         button("Poll now", async () => { const r = await api(`/api/channels/${c.id}/poll`, "POST"); return `${c.name}: ${r.status}, fetched ${r.fetched}, stored ${r.stored}, skipped ${r.skipped}` + (r.error ? `, ${r.error}` : ""); }));
       tr.append(cell(c.name), cell(c.kind), cell(state, "state-" + state), cell(when(h.last_success_at)),
-        cell(h.items_stored), cell(when(h.next_poll_at)), cell(h.last_error, "err"), actions);
+        cell(h.items_stored), cell(when(h.next_poll_at)), cell(problem(h), "err"), actions);
       return tr;
     }));
   }
