@@ -18,7 +18,7 @@ from alembic import op
 from inbox.store.models.base import UTCDateTime
 
 revision = "0009_attach"
-down_revision = "0008"
+down_revision = "0009_search"
 branch_labels = None
 depends_on = None
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009_search"
-down_revision = "0008"
+down_revision = "0009_rank"
 branch_labels = None
 depends_on = None
 

@@ -243,7 +243,7 @@ def test_x_media_expansion_photo_and_video():
             ],
         },
     }
-    (msg,) = parse_page(body)
+    (msg,), _ = parse_page(body)
     assert [(a.kind, a.url) for a in msg.attachments] == [
         ("image", "https://pbs.twimg.example/media/FxYz.jpg"),
         ("video", "https://video.example/high.mp4"),
