@@ -7,6 +7,7 @@ import logging
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from inbox.store.context import Inbox
+from inbox.store.db import is_lock_timeout
 from web.jobs import PERIODIC, Job
 
 log = logging.getLogger("murmur.scheduler")
@@ -15,8 +16,11 @@ log = logging.getLogger("murmur.scheduler")
 def _guarded(job: Job, inbox: Inbox) -> None:
     try:
         job.run(inbox)
-    except Exception:  # keep the scheduler alive; the next tick tries again
-        log.exception("job %s failed", job.name)
+    except Exception as exc:  # keep the scheduler alive; the next tick tries again
+        if is_lock_timeout(exc):  # a long write ahead of it: nothing was done, nothing is lost
+            log.warning("job %s found the database busy past the timeout; the next tick retries", job.name)
+        else:
+            log.exception("job %s failed", job.name)
 
 
 def start(inbox: Inbox) -> BackgroundScheduler:

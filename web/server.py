@@ -40,17 +40,27 @@ def build_worker_app(config: Config) -> Flask:
 
     app = create_app(config)
     app.config["MURMUR_DEMO_LOGIN"] = DEMO_LOGIN if not config.scaled else None
+    # Before the URL is printed and before any job runs: the first message must not wait for
+    # jieba, nor a polling job load the scorers inside its write transaction.
+    warm_process()
     if config.scheduler:
         from web.scheduler import start
 
         app.extensions["murmur.scheduler"] = start(app.extensions["murmur.inbox"])
-    warm_process()  # before the URL is printed: the first message should not wait for jieba
     mode = "scaled" if config.scaled else "embedded"
     click.echo(f"Murmur ({mode}) is serving the inbox at http://{config.host}:{config.port}/")
     if not config.scaled:
         click.echo(f"Log in as {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
     sys.stdout.flush()
     return app
+
+
+def _stop_scheduler(_server: Any, worker: Any) -> None:
+    """gunicorn's worker_exit hook: stop the jobs before the interpreter shuts their pool down."""
+    app = getattr(worker, "wsgi", None)
+    scheduler = app.extensions.get("murmur.scheduler") if isinstance(app, Flask) else None
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
 
 
 def gunicorn_options(host: str, port: int, threads: int) -> dict[str, Any]:
@@ -72,6 +82,7 @@ def gunicorn_options(host: str, port: int, threads: int) -> dict[str, Any]:
         "preload_app": False,  # build the app (and its threads) in the worker, not the master
         # gunicorn 24+'s control socket sits at one path per user: several `murmur serve` would share it.
         "control_socket_disable": True,
+        "worker_exit": _stop_scheduler,
     }
 
 
