@@ -33,7 +33,7 @@ from inbox.conversations.service import _labels
 from inbox.store.access import customer_visible_clause, visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid, NotFound
-from inbox.store.models import Agent, Conversation, Customer, Identity, Message
+from inbox.store.models import Agent, Attachment, Conversation, Customer, Identity, Message
 
 MAX_QUERY = 200
 MAX_TERMS = 8
@@ -172,7 +172,9 @@ def _conversations(
             func.count().over(partition_by=Message.conversation_id).label("hits"),
         )
         .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(visible_clause(agent), _match(dialect, MESSAGES, terms, "mq"))
+        .where(
+            visible_clause(agent), or_(_match(dialect, MESSAGES, terms, "mq"), _file_named(dialect, terms))
+        )
         .subquery()
     )
     rows = s.execute(
@@ -192,9 +194,13 @@ def _conversations(
     ).all()
     by_id = {m.id: (m, c, cust) for m, c, cust in found}
     labels = _labels(s, [c.id for _, c, _ in found])
+    names = _file_names(s, list(hits))
     out = []
     for mid, _ in rows:
         msg, conv, cust = by_id[mid]
+        found_in = snippet(msg.text, terms)
+        if not any(seg["match"] for seg in found_in) and names.get(mid):
+            found_in = snippet("📎 " + ", ".join(names[mid]), terms)  # matched by a file's name
         out.append(
             {
                 "conversation": conversation_dict(conv, cust, labels.get(conv.id, [])),
@@ -203,11 +209,33 @@ def _conversations(
                     "direction": msg.direction,
                     "public": msg.public,
                     "created_at": iso(msg.created_at),
-                    "snippet": snippet(msg.text, terms),
+                    "snippet": found_in,
                 },
                 "hits": hits[mid],
             }
         )
+    return out
+
+
+def _file_named(dialect: str, terms: list[str]) -> ColumnElement[bool]:
+    """Messages with an attachment whose file name holds every term (attachments are far fewer
+    than messages, so their names are matched by LIKE without a trigram index)."""
+    patterns = [like_pattern(t) for t in terms]
+    if dialect == "postgresql":
+        named = [Attachment.name.ilike(p, escape="\\") for p in patterns]
+    else:
+        named = [Attachment.name.like(p, escape="\\") for p in patterns]
+    return Message.id.in_(select(Attachment.message_id).where(Attachment.message_id.is_not(None), *named))
+
+
+def _file_names(s: Session, message_ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for mid, name in s.execute(
+        select(Attachment.message_id, Attachment.name)
+        .where(Attachment.message_id.in_(message_ids))
+        .order_by(Attachment.id)
+    ):
+        out.setdefault(mid, []).append(name)
     return out
 
 

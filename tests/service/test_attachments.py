@@ -368,3 +368,26 @@ def test_attachments_are_checked_like_their_conversation(client, world, inbox):
     assert client.get(att["url"]).status_code == 401
     assert client.get("/api/attachments/999999", headers=insider["auth"]).status_code == 404
     assert json.loads(client.get(att["url"] + "/thumbnail", headers=insider["auth"]).data)["error"]
+
+
+def test_message_search_finds_attachment_file_names(client, world, inbox):
+    agent = world.agent()
+    ch, _ = create_channel(inbox, None, "webhook", "hook", {}, {}, world.team_id())
+    mail = InboundMessage(
+        "email",
+        "<s1@x>",
+        "<s1@x>",
+        Author("a@x", "a@x"),
+        "please see the scan",
+        _when(),
+        attachments=(Media("file", "Rechnung_4821 收據.pdf", "application/pdf", data=PDF),),
+    )
+    other = InboundMessage("email", "<s2@x>", "<s2@x>", Author("b@x", "b@x"), "nothing attached", _when())
+    ingest(inbox, ch["id"], [mail, other])
+    for q in ("rechnung 4821", "收據", "RECHNUNG_4821"):
+        res = client.get("/api/search", query_string={"q": q}, headers=agent["auth"]).get_json()
+        assert len(res["conversations"]) == 1, q
+        snip = res["conversations"][0]["message"]["snippet"]
+        assert any(seg["match"] for seg in snip) and "Rechnung_4821" in "".join(seg["text"] for seg in snip)
+    none = client.get("/api/search", query_string={"q": "scan rechnung"}, headers=agent["auth"]).get_json()
+    assert none["conversations"] == []  # every term in the text, or every term in one file's name
