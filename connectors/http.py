@@ -162,6 +162,7 @@ class Transport:
         json_body: Any = None,
         data: Any = None,
         content: bytes | None = None,
+        files: Any = None,
         headers: Mapping[str, str] | None = None,
         expect_json: bool = True,
         ok_statuses: tuple[int, ...] = (),
@@ -176,6 +177,8 @@ class Transport:
             kwargs["data"] = data
         if content is not None:
             kwargs["content"] = content
+        if files is not None:
+            kwargs["files"] = files  # multipart/form-data uploads (Telegram sendDocument)
         if self.timeout is not None:
             kwargs["timeout"] = self.timeout
         try:

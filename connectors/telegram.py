@@ -22,6 +22,7 @@ from connectors.registry import register
 from connectors.types import Attachment, Author, Batch, InboundMessage, OutboundReply
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
+CAPTION_MAX = 1024  # characters a photo or document caption may have
 KINDS = ("message", "edited_message", "business_message", "channel_post")
 
 
@@ -62,6 +63,7 @@ class TelegramConnector(BaseConnector):
     """A bot: polled with getUpdates, or pushed to Murmur's webhook URL."""
 
     kind = "telegram"
+    sends_attachments = True
     pulled = True
     pushed = True
     options = (
@@ -132,8 +134,30 @@ class TelegramConnector(BaseConnector):
                 "message_id": int(reply.in_reply_to.split(":")[1]),
                 "allow_sending_without_reply": True,
             }
-        sent = self._result("sendMessage", body)
+        files = list(reply.attachments)
+        if files and len(reply.text) <= CAPTION_MAX:  # the text rides as the first file's caption
+            sent = self._send_file(body, files.pop(0), caption=reply.text)
+        else:
+            sent = self._result("sendMessage", body)
+        for f in files:
+            self._send_file(body, f)
         return f"{sent['chat']['id']}:{sent['message_id']}"
+
+    def _send_file(self, message: dict[str, Any], f: Attachment, caption: str = "") -> Any:
+        """sendPhoto for JPEG/PNG images (Telegram recompresses them), sendDocument for the rest,
+        uploaded as multipart/form-data in the same chat and thread; returns the sent Message."""
+        photo = f.content_type in ("image/jpeg", "image/png")
+        method, field = ("sendPhoto", "photo") if photo else ("sendDocument", "document")
+        form = {
+            k: json.dumps(v) if isinstance(v, dict) else str(v) for k, v in message.items() if k != "text"
+        }
+        if caption:
+            form["caption"] = caption
+        upload = {field: (f.name or field, f.data or b"", f.content_type or "application/octet-stream")}
+        data = self.api.call("POST", f"/{method}", data=form, files=upload).data or {}
+        if not data.get("ok"):
+            raise PermanentError(f"telegram {method}: {data.get('description', 'not ok')}")
+        return data.get("result")
 
     def fetch_media(self, item: Attachment, max_bytes: int) -> tuple[bytes, str]:
         """getFile turns the permanent file_id into a download path valid for an hour; the

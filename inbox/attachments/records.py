@@ -22,7 +22,7 @@ from inbox.attachments.policy import Limits, Refused, image_format
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid
 from inbox.store.models import Attachment, AttachmentState, Conversation
-from inbox.store.sql import insert_with_ids
+from inbox.store.sql import Record, insert_with_ids
 
 State = AttachmentState
 
@@ -77,12 +77,7 @@ def record(
     for row, new_id in zip(new, insert_with_ids(s, Attachment.__table__, new), strict=True):
         row["id"] = new_id
     for row, i in zip(new, owners, strict=True):
-        rows[i].setdefault("attachments", []).append(attachment_dict(_Row(row)))
-
-
-class _Row:
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
+        rows[i].setdefault("attachments", []).append(attachment_dict(Record(row)))
 
 
 def _row(inbox: Inbox, limits: Limits, a: MediaItem, msg: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -34,13 +34,14 @@ from inbox.search.match import (
     MAX_TERMS,
     MESSAGES,
     contains_all,
+    like_pattern,
     matches,
     parse_terms,
 )
 from inbox.store.access import customer_visible_clause, visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid, NotFound
-from inbox.store.models import Agent, Conversation, Customer, Identity, Message
+from inbox.store.models import Agent, Attachment, Conversation, Customer, Identity, Message
 
 __all__ = ["MAX_LIMIT", "MAX_QUERY", "MAX_TERMS", "parse_terms", "search", "snippet"]
 
@@ -128,7 +129,10 @@ def _conversations(
     found = (
         select(Message.id, Message.conversation_id, Message.created_at)
         .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(visible_clause(agent), matches(dialect, MESSAGES, terms, "mq"))
+        .where(
+            visible_clause(agent),
+            or_(matches(dialect, MESSAGES, terms, "mq"), _file_named(dialect, terms)),
+        )
         .order_by(Message.created_at.desc(), Message.id.desc())
     )
     picked: dict[int, int] = {}  # conversation id -> its newest match on this page
@@ -196,9 +200,13 @@ def _hits_out(
     ).all()
     by_id = {m.id: (m, c, cust) for m, c, cust in found}
     labels = _labels(s, conv_ids)
+    names = _file_names(s, [mid for _, mid in page])
     out = []
     for cid, mid in page:
         msg, conv, cust = by_id[mid]
+        found_in = snippet(msg.text, terms)
+        if not any(seg["match"] for seg in found_in) and names.get(mid):
+            found_in = snippet("📎 " + ", ".join(names[mid]), terms)  # matched by a file's name
         out.append(
             {
                 "conversation": conversation_dict(conv, cust, labels.get(conv.id, [])),
@@ -207,11 +215,33 @@ def _hits_out(
                     "direction": msg.direction,
                     "public": msg.public,
                     "created_at": iso(msg.created_at),
-                    "snippet": snippet(msg.text, terms),
+                    "snippet": found_in,
                 },
                 "hits": hits.get(cid, 1),
             }
         )
+    return out
+
+
+def _file_named(dialect: str, terms: list[str]) -> ColumnElement[bool]:
+    """Messages with an attachment whose file name holds every term (attachments are far fewer
+    than messages, so their names are matched by LIKE without a trigram index)."""
+    patterns = [like_pattern(t) for t in terms]
+    if dialect == "postgresql":
+        named = [Attachment.name.ilike(p, escape="\\") for p in patterns]
+    else:
+        named = [Attachment.name.like(p, escape="\\") for p in patterns]
+    return Message.id.in_(select(Attachment.message_id).where(Attachment.message_id.is_not(None), *named))
+
+
+def _file_names(s: Session, message_ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for mid, name in s.execute(
+        select(Attachment.message_id, Attachment.name)
+        .where(Attachment.message_id.in_(message_ids))
+        .order_by(Attachment.id)
+    ):
+        out.setdefault(mid, []).append(name)
     return out
 
 

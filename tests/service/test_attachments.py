@@ -368,3 +368,71 @@ def test_attachments_are_checked_like_their_conversation(client, world, inbox):
     assert client.get(att["url"]).status_code == 401
     assert client.get("/api/attachments/999999", headers=insider["auth"]).status_code == 404
     assert json.loads(client.get(att["url"] + "/thumbnail", headers=insider["auth"]).data)["error"]
+
+
+def test_message_search_finds_attachment_file_names(client, world, inbox):
+    agent = world.agent()
+    ch, _ = create_channel(inbox, None, "webhook", "hook", {}, {}, world.team_id())
+    mail = InboundMessage(
+        "email",
+        "<s1@x>",
+        "<s1@x>",
+        Author("a@x", "a@x"),
+        "please see the scan",
+        _when(),
+        attachments=(Media("file", "Rechnung_4821 收據.pdf", "application/pdf", data=PDF),),
+    )
+    other = InboundMessage("email", "<s2@x>", "<s2@x>", Author("b@x", "b@x"), "nothing attached", _when())
+    ingest(inbox, ch["id"], [mail, other])
+    for q in ("rechnung 4821", "收據", "RECHNUNG_4821"):
+        res = client.get("/api/search", query_string={"q": q}, headers=agent["auth"]).get_json()
+        assert len(res["conversations"]) == 1, q
+        snip = res["conversations"][0]["message"]["snippet"]
+        assert any(seg["match"] for seg in snip) and "Rechnung_4821" in "".join(seg["text"] for seg in snip)
+    none = client.get("/api/search", query_string={"q": "scan rechnung"}, headers=agent["auth"]).get_json()
+    assert none["conversations"] == []  # every term in the text, or every term in one file's name
+
+
+def test_telegram_reply_sends_files_with_the_text_as_caption(client, world, inbox):
+    agent = world.agent()
+    shot = png_bytes(300, 200)
+    with TelegramMediaStandIn() as tg:
+        tg.add_mentions(1, text="Can you send the return label?")
+        ch, _ = create_channel(
+            inbox,
+            None,
+            "telegram",
+            "bot",
+            {"base_url": tg.base_url, "timeout": 2.0},
+            {"bot_token": tg.token},
+            world.team_id(),
+        )
+        poll(inbox, ch["id"], force=True)
+        conv = _thread(client, agent, inbox)["id"]
+        ids = []
+        for data, name, ctype in ((PDF, "label.pdf", "application/pdf"), (shot, "where.png", "image/png")):
+            up = client.post(
+                f"/api/conversations/{conv}/attachments",
+                data={"file": (io.BytesIO(data), name, ctype)},
+                headers=agent["auth"],
+                content_type="multipart/form-data",
+            )
+            assert up.status_code == 201, up.get_json()
+            ids.append(up.get_json()["id"])
+        res = client.post(
+            f"/api/conversations/{conv}/replies",
+            json={"text": "Here is your label.", "attachment_ids": ids},
+            headers=agent["auth"],
+        )
+        assert res.status_code == 201
+        outbox.deliver_due(inbox)
+        sent = list(tg.sent)
+    assert [("document" in m, m.get("caption"), m.get("data")) for m in sent] == [
+        (True, "Here is your label.", PDF),
+        (False, None, shot),
+    ]
+    assert sent[0]["document"]["file_name"] == "label.pdf" and sent[1]["photo"]["mime_type"] == "image/png"
+    (out,) = [m for m in _thread(client, agent, inbox)["messages"] if m["direction"] == "out"]
+    assert [a["name"] for a in out["attachments"]] == ["label.pdf", "where.png"]
+    delivery = out["delivery"]
+    assert delivery["status"] == "sent" and delivery["external_id"] == f"5550001:{sent[0]['message_id']}"

@@ -3,6 +3,8 @@ also answers getFile and serves /file/bot<token>/<path>, as the Bot API document
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +62,8 @@ class TelegramMediaStandIn(TelegramStandIn):
         return [route("GET", "/file/bot", self._download, exact=False), *super().routes()]
 
     def _method(self, req: Request) -> Response:
+        if req.path.endswith(("/sendPhoto", "/sendDocument")):
+            return self._upload(req)
         if req.path.endswith("/getFile"):
             if req.path.split("/")[1][3:] != self.token:
                 return json_response(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
@@ -82,6 +86,32 @@ class TelegramMediaStandIn(TelegramStandIn):
                 },
             )
         return super()._method(req)
+
+    def _upload(self, req: Request) -> Response:
+        """A multipart sendPhoto / sendDocument, as the Bot API takes a file upload."""
+        if req.path.split("/")[1][3:] != self.token:
+            return json_response(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        head = f"Content-Type: {req.headers.get('content-type', '')}\r\n\r\n".encode()
+        form = email.message_from_bytes(head + req.body, policy=email.policy.default)
+        fields = {p.get_param("name", header="content-disposition"): p for p in form.iter_parts()}
+        field = "photo" if req.path.endswith("/sendPhoto") else "document"
+        if field not in fields or "chat_id" not in fields:
+            return json_response(
+                400, {"ok": False, "error_code": 400, "description": f"Bad Request: no {field}"}
+            )
+        self._message_id += 1
+        part = fields[field]
+        msg = {
+            "message_id": self._message_id,
+            "date": int(self.clock()),
+            "chat": {"id": int(fields["chat_id"].get_content().strip()), "type": "private"},
+            field: {"file_name": part.get_filename(), "mime_type": part.get_content_type()},
+            "caption": fields["caption"].get_content() if "caption" in fields else None,
+            "data": part.get_payload(decode=True),
+        }
+        self.sent.append(msg)
+        shown = {k: v for k, v in msg.items() if k != "data"}
+        return json_response(200, {"ok": True, "result": shown})
 
     def _download(self, req: Request) -> Response:
         token, _, path = req.path.removeprefix("/file/bot").partition("/")

@@ -396,7 +396,12 @@
       return el("a", { href, rel: "noopener noreferrer nofollow ugc", target: "_blank", title: href }, ...kids);
     }
     if (tag === "IMG") {
-      const src = safeHref(node.getAttribute("src") || "");
+      const own = node.getAttribute("src") || "";
+      // an e-mail's inline image, which the server pointed at its stored attachment
+      if (/^\/api\/attachments\/\d+(\/thumbnail)?$/.test(own)) {
+        return el("img", { src: own, alt: node.getAttribute("alt") || "image", class: "inline-img", loading: "lazy" });
+      }
+      const src = safeHref(own);
       return src ? el("a", { href: src, rel: "noopener noreferrer nofollow ugc", target: "_blank", class: "img-link",
         text: "🖼 " + (node.getAttribute("alt") || "image") }) : null;
     }
@@ -472,9 +477,53 @@
       m.url && safeHref(m.url) ? el("a", { href: safeHref(m.url), rel: "noopener noreferrer", target: "_blank", text: "open ↗" }) : null);
     const mentions = (m.mentions || []).length
       ? el("div", { class: "muted", text: "Notified: " + m.mentions.map((x) => x.name).join(", ") }) : null;
-    const li = el("li", { class: "msg " + m.direction, "data-id": String(m.id) }, meta, richBody(m), mentions);
+    const li = el("li", { class: "msg " + m.direction, "data-id": String(m.id) }, meta, richBody(m),
+      attachmentList(m), mentions);
     li.murmurMessage = m;
     return li;
+  }
+
+  function fileSize(n) {
+    if (n == null) return "";
+    return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(0)} KB` : `${(n / 1048576).toFixed(1)} MB`;
+  }
+
+  // Files are links to Murmur's own access-checked URLs (thumbnails for images); a file not
+  // stored says why. Names are customer text: textContent only, through el().
+  function attachmentNode(a) {
+    const label = `${a.name}${a.size != null ? " · " + fileSize(a.size) : ""}`;
+    if (a.thumbnail_url) {
+      return el("li", { class: "att image", "data-attachment": String(a.id) },
+        el("a", { href: a.url, target: "_blank", rel: "noopener", title: label },
+          el("img", { src: a.thumbnail_url, alt: a.name, class: "thumb", loading: "lazy" })),
+        el("span", { class: "att-name muted", text: label }));
+    }
+    if (a.url) {
+      return el("li", { class: "att file", "data-attachment": String(a.id) },
+        el("a", { href: a.url, download: a.name, text: "📎 " + label }));
+    }
+    if (a.link && safeHref(a.link)) {
+      return el("li", { class: "att link", "data-attachment": String(a.id) },
+        el("a", { href: safeHref(a.link), target: "_blank", rel: "noopener noreferrer nofollow ugc", text: "🔗 " + a.name }));
+    }
+    const why = a.state === "pending" ? "fetching…" : `${a.state}${a.error ? ": " + a.error : ""}`;
+    return el("li", { class: "att " + a.state, "data-attachment": String(a.id) },
+      el("span", { text: `📎 ${a.name} (${why})` }));
+  }
+
+  function attachmentList(m) {
+    if (!(m.attachments || []).length) return null;
+    return el("ul", { class: "attachments", "aria-label": "Attachments" }, ...m.attachments.map(attachmentNode));
+  }
+
+  function showAttachment(e) {
+    const li = document.querySelector(`#messages li[data-id="${e.message_id}"]`);
+    if (!li || !li.murmurMessage) return;
+    const m = li.murmurMessage;
+    m.attachments = (m.attachments || []).map((a) => (a.id === e.attachment.id ? e.attachment : a));
+    const old = li.querySelector(".attachments");
+    const fresh = attachmentList(m);
+    if (old && fresh) old.replaceWith(fresh);
   }
 
   function appendMessage(m) {
@@ -740,14 +789,31 @@
   }
   document.querySelectorAll('input[name="mode"]').forEach((r) => r.addEventListener("change", syncMode));
 
+  async function upload(conversationId, file) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    const csrf = document.querySelector('meta[name="csrf-token"]').content;
+    const res = await fetch(`/api/conversations/${conversationId}/attachments`,
+      { method: "POST", body: form, headers: { "X-CSRFToken": csrf } });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(`${file.name}: ${(data.error && data.error.message) || res.statusText}`);
+    return data.id;
+  }
+
   async function send() {
     const text = $("#reply-text").value.trim();
     if (!text || !state.current) return;
     $("#reply-error").textContent = "";
+    const files = [...($("#reply-files").files || [])];
     try {
-      const m = await api(`/api/conversations/${state.current}/replies`, { method: "POST", body: { text, private: isNote() } });
+      const ids = [];
+      for (const f of files) ids.push(await upload(state.current, f));
+      const body = { text, private: isNote() };
+      if (ids.length) body.attachment_ids = ids;
+      const m = await api(`/api/conversations/${state.current}/replies`, { method: "POST", body });
       appendMessage(m);
       $("#reply-text").value = "";
+      $("#reply-files").value = "";
     } catch (e) { $("#reply-error").textContent = e.message; }
   }
 
@@ -1061,6 +1127,7 @@
       if (state.current === e.message.conversation_id) appendMessage(e.message);
     });
     socket.on("message.updated", (e) => { if (e.conversation_id === state.current) showSentiment(e); });
+    socket.on("attachment.updated", (e) => { if (e.conversation_id === state.current) showAttachment(e); });
     socket.on("outbox.updated", (e) => {
       const node = document.querySelector(`.delivery[data-message="${e.message_id}"]`);
       if (node) { node.textContent = deliveryText(e.delivery); node.className = "delivery " + e.delivery.status; }
