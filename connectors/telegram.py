@@ -9,6 +9,7 @@ path; `connectors.http` masks it in every error message.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
