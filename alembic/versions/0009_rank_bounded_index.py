@@ -27,7 +27,7 @@ from alembic import op
 from inbox.store.models.base import UTCDateTime
 
 revision = "0009_rank"
-down_revision = "0009_rollups"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -32,7 +32,7 @@ import inbox.store.models.base
 from alembic import op
 
 revision = "0009_rollups"
-down_revision = "0008"
+down_revision = "0009_attach"
 branch_labels = None
 depends_on = None
 
