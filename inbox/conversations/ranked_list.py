@@ -34,15 +34,16 @@ from inbox.store.models import Agent, Conversation
 _ORDER = (Conversation.rank_key.desc(), Conversation.last_message_at.desc(), Conversation.id.desc())
 
 
-def scopes(agent: Agent, narrowed: bool) -> list[Any]:
-    """The parts of what `agent` may see that an index reads in rank order: each of their teams,
-    and what is assigned to them. One part (no clause) when the query is already narrowed to a
-    team or an assignee, or when the agent sees everything."""
-    if narrowed or sees_everything(agent):
+def scopes(agent: Agent, team: int | None, mine: bool) -> list[Any]:
+    """What `agent` may see, as parts an index reads in rank order: each of their teams, and what
+    is assigned to them (an OR of the two would make the planner gather and sort every row).
+    `[None]` (no clause) when they see everything or only ask for their own."""
+    if mine or sees_everything(agent):
         return [None]
-    return [Conversation.team_id == team for team in sorted(agent.team_ids)] + [
-        Conversation.assignee_id == agent.id
-    ]
+    own = Conversation.assignee_id == agent.id
+    if team is not None:
+        return [Conversation.team_id == team] if team in agent.team_ids else [own]
+    return [Conversation.team_id == t for t in sorted(agent.team_ids)] + [own]
 
 
 def top(
@@ -50,8 +51,8 @@ def top(
 ) -> list[Any]:
     """Rows of `query` (Conversation first) in priority order at `now`: [offset, offset + limit).
 
-    `query` holds the access check and the filters but no status; each (status, part) pair is
-    one index range scan."""
+    `query` holds the filters but neither status nor access: `parts` (from `scopes`) are what
+    the agent may see; each (status, part) pair is one index range scan."""
     wanted = offset + limit
     settled = or_(Conversation.rank_settles_at.is_(None), Conversation.rank_settles_at <= now)
     found: dict[int, Any] = {}
@@ -64,6 +65,8 @@ def top(
                 found.setdefault(row[0].id, row)
     best = sorted(found.values(), key=_settled_order, reverse=True)[:wanted]
     rising = query.where(Conversation.status.in_(statuses), Conversation.rank_settles_at > now)
+    if parts[0] is not None:  # [None] or clauses only
+        rising = rising.where(or_(*parts))
     if len(best) == wanted:  # a rising conversation below the N-th settled one cannot make the page
         rising = rising.where(Conversation.rank_key >= best[-1][0].rank_key)
     candidates = {row[0].id: row for row in best}

@@ -75,11 +75,8 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
         if s.get_bind().dialect.name == "postgresql":  # the ranked list reads in several statements
             s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         agent = _agent(s, agent_id)
-        q = (
-            select(Conversation, Customer)
-            .join(Customer, Customer.id == Conversation.customer_id)
-            .where(visible_clause(agent))
-        )
+        # No access clause yet: the ranked list reads only what the agent may see, part by part.
+        q = select(Conversation, Customer).join(Customer, Customer.id == Conversation.customer_id)
         statuses = [f.status] if f.status and f.status != "all" else [st.value for st in Status]
         if f.channel:
             q = q.where(Conversation.channel == f.channel)
@@ -115,9 +112,10 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
             q = q.where(Conversation.updated_at >= f.updated_since)
         now = inbox.clock()
         if f.sort == "priority" and f.updated_since is None:
-            parts = ranked_list.scopes(agent, f.team is not None or f.assignee is not None)
+            parts = ranked_list.scopes(agent, f.team, f.assignee == "me")
             rows = ranked_list.top(s, q, parts, statuses, min(f.limit, 200), f.offset, now)
         else:
+            q = q.where(visible_clause(agent))
             order = (
                 {
                     "newest": (Conversation.last_message_at.desc(),),
