@@ -140,7 +140,7 @@ def build(inbox: Inbox, messages: int, seed: int = 7) -> dict[str, int]:
     print(f"  customers and conversations: {time.perf_counter() - t0:.1f} s", flush=True)
     span = 365 * 86_400
     long_ids = {"conversation_200": 1, "conversation_10000": 2}
-    sizes = {1: 200, 2: 10_000}
+    sizes = {1: min(200, messages // 10), 2: min(10_000, messages // 5)}  # smaller for a smoke run
     rest = messages - sum(sizes.values())
     step = span / max(rest, 1)
 
