@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, cast, func, literal_column, or_, select, text, true
 from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from inbox.search.grams import gram_key
 from inbox.store.errors import Invalid
@@ -118,3 +118,24 @@ def matches(dialect: str, idx: Indexed, terms: list[str], tag: str) -> ColumnEle
             clauses.append(or_(*(func.murmur_grams(col).op("@@")(lexeme) for col in idx.cols)))
         clauses.append(contains(dialect, idx, term))  # the exact check (and all that a Latin term has)
     return and_(*clauses) if clauses else true()
+
+
+def driving_ids(s: Session, terms: list[str], below: int | None, chunk: int) -> list[int] | None:
+    """SQLite: the next `chunk` message ids under `below`, newest first, from the FTS5 table that
+    can look the query up (the trigram table for all long terms at once, else the gram table for
+    the most selective short Chinese/Thai term); None when no index can (short Latin terms only).
+    Candidates: the caller checks the short terms with LIKE."""
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    if long_terms:
+        fts, query = "messages_fts", " ".join(fts5_string(t) for t in long_terms)
+    else:
+        keys = sorted(
+            (k for t in terms if (k := gram_key(t)) is not None), key=lambda k: (k.prefix, -len(k.key))
+        )
+        if not keys:
+            return None
+        fts, query = "messages_grams", keys[0].fts5()
+    bound = "" if below is None else " AND rowid < :below"
+    sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q{bound} ORDER BY rowid DESC LIMIT :n"
+    params: dict[str, Any] = {"q": query, "n": chunk} | ({} if below is None else {"below": below})
+    return list(s.scalars(text(sql), params))
