@@ -104,6 +104,8 @@ def run_load_with_kills(stack, tmp_path) -> None:  # type: ignore[no-untyped-def
     try:
         time.sleep(3)
         web = stack.procs[1]
+        with lock:
+            at_kill = len(sent)
         kill9(web)  # mid-load: requests in flight die with it
         stack.procs[1] = serve(stack.env, port, tmp_path / "web-restarted.log")
         time.sleep(2)
@@ -146,6 +148,7 @@ def run_load_with_kills(stack, tmp_path) -> None:  # type: ignore[no-untyped-def
     lost = sent - set(stored)
     doubled = len(stored) - len(set(stored))
     assert len(sent) == SENDERS * PER_SENDER * BATCH
+    assert at_kill < len(sent), "the load was over before the kill"
     assert not lost, f"{len(lost)} delivered messages lost, e.g. {sorted(lost)[:5]}\n{stack.logs()}"
     assert doubled == 0, f"{doubled} webhook messages stored twice"
     assert demo_stored == demo_distinct == int(cursor or 0) > 0, (demo_stored, demo_distinct, cursor)
