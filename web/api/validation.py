@@ -140,6 +140,9 @@ def storable(data: Any, path: str = "") -> tuple[str, str] | None:
 
 def query(model: type[BaseModel]) -> Any:
     """The query string as `model` (each parameter typed and bounded); a bad one is a 400 naming it."""
+    for name, values in request.args.lists():
+        if len(values) > 1:  # the document gives each parameter one value; which one was meant?
+            raise ApiError(400, "invalid", f"{name}: give it once, not {len(values)} times", name)
     args = request.args.to_dict()
     for name, value in args.items():
         problem = text_problem(value)
