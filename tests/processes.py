@@ -50,7 +50,7 @@ class Proc:
 def serve(env: dict[str, str], port: int, log: Path) -> Proc:
     """A `murmur serve` process, returned once /healthz answers (or failing with its log)."""
     proc = Proc(["serve", "--port", str(port)], env, log)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded machine takes half a minute to warm the scorers
     while time.monotonic() < deadline:
         if proc.p.poll() is not None:
             raise RuntimeError(f"murmur serve exited:\n{proc.output()}")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from connectors import registry
 from connectors.base import BaseConnector
 from connectors.errors import PayloadError
+from connectors.types import InboundMessage
 from inbox.admin.agents import load_agent
 from inbox.conversations.serialize import iso
 from inbox.pipeline import IngestResult, ingest
@@ -122,14 +123,26 @@ def receive_webhook(
     """Verify and parse a pushed delivery, then ingest it; a repeat delivery stores nothing new.
 
     Raises connectors' SignatureError (401) or PayloadError (400) before anything is stored.
+    The embedded mode answers this way; the scaled mode records the verified messages for its
+    workers instead (`inbox.channels.inbound.record`).
+    """
+    return ingest(inbox, channel_id, verify_webhook(inbox, channel_id, headers, raw_body))
+
+
+def verify_webhook(
+    inbox: Inbox, channel_id: int, headers: Mapping[str, str], raw_body: bytes
+) -> list[InboundMessage]:
+    """The delivery's messages once its signature (checked first) and body are good.
+
+    Raises NotFound for an unknown or paused channel, connectors' SignatureError (401) or
+    PayloadError (400); nothing is stored either way.
     """
     with inbox.read() as s:
         ch = s.execute(_WEBHOOK_ACCOUNT, {"account": channel_id}).first()
         if ch is None or not ch.enabled:
             raise NotFound(f"channel {channel_id} not found")
         connector = connector_for(inbox, ch)
-    messages = connector.parse_webhook(headers, raw_body, time.time())
-    return ingest(inbox, channel_id, messages)
+    return list(connector.parse_webhook(headers, raw_body, time.time()))
 
 
 # What verifying a delivery needs, as a plain row: loading the ORM object (health columns, poll

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from inbox.channels import accounts as svc
+from inbox.channels import inbound
 from inbox.channels.polling import poll
+from inbox.pipeline import ingest
 from web.api import endpoint, json_body, parse
 from web.auth import inbox
 from web.errors import ApiError
@@ -52,9 +54,17 @@ def create_channel() -> Any:
 def webhook(channel_id: int) -> Any:
     """Signed with X-Murmur-Timestamp and X-Murmur-Signature (HMAC-SHA256 of "<ts>.<raw body>").
 
-    A repeated delivery of a stored external id stores nothing new and still answers 200.
+    Embedded mode ingests here and answers 200 with what was stored. Scaled mode answers 202
+    as soon as the verified messages are recorded (committed), and workers ingest them; a
+    repeated delivery of a stored or waiting external id stores nothing new either way.
     """
-    result = svc.receive_webhook(inbox(), channel_id, dict(request.headers), request.get_data(cache=False))
+    messages = svc.verify_webhook(inbox(), channel_id, dict(request.headers), request.get_data(cache=False))
+    dispatch = current_app.extensions.get("murmur.lanes")
+    if dispatch is not None:
+        recorded = inbound.record(inbox(), channel_id, messages)
+        dispatch(channel_id, recorded.lanes)
+        return jsonify({"queued": recorded.queued, "duplicates": recorded.waiting}), 202
+    result = ingest(inbox(), channel_id, messages)
     return jsonify(
         {"stored": result.stored, "duplicates": result.duplicates, "message_ids": list(result.message_ids)}
     )

@@ -26,6 +26,7 @@ from inbox.store.models.conversations import (
     Status,
 )
 from inbox.store.models.customers import Customer, Identity, LifecycleTransition, Order, SurveyResponse
+from inbox.store.models.inbound import InboundDelivery, InboundLane
 from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
 from inbox.store.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription  # noqa: F401
 
@@ -41,6 +42,8 @@ __all__ = [
     "Customer",
     "Direction",
     "Identity",
+    "InboundDelivery",
+    "InboundLane",
     "Label",
     "LifecycleTransition",
     "Message",
