@@ -42,6 +42,7 @@ from inbox.store.models import (
     RuleRun,
     Status,
 )
+from inbox.store.retry import retry_conflicts
 from inbox.store.sanitize import sanitize_html
 from inbox.store.sql import (
     Record,
@@ -73,10 +74,24 @@ def ingest(
 
     When `cursor` is given it is saved in the same transaction as the messages, so a crash can
     neither lose a message behind the cursor nor move the cursor past an unstored message.
+
+    Concurrent batches of one channel are allowed (scaled workers drain its lanes in parallel):
+    existing conversations are locked row by row (PostgreSQL, in id order, so two batches cannot
+    deadlock on them), and a collision on the unique keys of a new conversation, message or
+    identity runs the transaction again, which then finds the other writer's rows.
     """
     attachments.stage(inbox, messages)  # carried bytes to the blob store, outside the transaction
+    return retry_conflicts(lambda: _ingest_once(inbox, channel_account_id, messages, cursor))
+
+
+def _ingest_once(
+    inbox: Inbox, channel_account_id: int, messages: Sequence[InboundMessage], cursor: str | None
+) -> IngestResult:
     with inbox.unit_of_work() as uow:
         conn = uow.session.connection()
+        if cursor is not _UNSET:
+            # Only a poller's cursor save is serialized per channel (see `lock_channel`).
+            lock_channel(uow.session, channel_account_id)
         row = conn.execute(_ACCOUNT, {"account": channel_account_id}).first()
         if row is None:
             raise LookupError(f"channel account {channel_account_id} does not exist")
@@ -115,7 +130,6 @@ def _ingest(
 ) -> IngestResult:
     s = uow.session
     now = inbox.clock()
-    lock_channel(s, account.id)
     fresh = _fresh(s, account.id, messages)
     if not fresh:
         return IngestResult(0, len(messages))
@@ -421,9 +435,14 @@ def _queries(dialect: str) -> SimpleNamespace:
         stored_ids=select(_MSG.c.external_id).where(
             _MSG.c.channel_account_id == bindparam("account"), in_list(dialect, _MSG.c.external_id, "keys")
         ),
-        conversations=select(*_LOADED).where(
+        # Locked until commit (PostgreSQL), in id order: a batch's read-modify-write of its
+        # conversations (message count, rank, routing) must not interleave with another batch's.
+        conversations=select(*_LOADED)
+        .where(
             _CONV.c.channel_account_id == bindparam("account"), in_list(dialect, _CONV.c.thread_key, "keys")
-        ),
+        )
+        .order_by(_CONV.c.id)
+        .with_for_update(),
         customers=select(*(_CUST.c[name] for name in _CUSTOMER_FACTS)).where(
             in_list(dialect, _CUST.c.id, "ids")
         ),

@@ -60,6 +60,10 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     )
     app.extensions["murmur.inbox"] = inbox
     app.extensions["murmur.config"] = config
+    if config.scaled:  # webhooks are recorded and answered at once, then ingested by workers
+        from web.celery_app import LaneDispatch, make_celery
+
+        app.extensions["murmur.lanes"] = LaneDispatch(make_celery(config), config.redis_url or "")
 
     limits.init_app(app)  # first: the id converter before any rule, the body limit before auth
     errors.register(app)

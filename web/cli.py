@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import click
@@ -111,7 +112,9 @@ def worker(concurrency: int) -> None:
 
     app = celery_from_env()
     warm_process()
-    app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"])
+    # each worker process its own node name, so several on one machine do not clash
+    node = f"--hostname=murmur{os.getpid()}@%h"
+    app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads", node])
 
 
 @main.command()

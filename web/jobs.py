@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from inbox.attachments import service as attachments
 from inbox.automation import presence, sla_service
-from inbox.channels import outbox, polling, webhooks_out
+from inbox.channels import inbound, outbox, polling, webhooks_out
 from inbox.conversations import service as conversations
 from inbox.insights import lifecycle_service, rollups, spikes_service, surveys_service
 from inbox.store.context import Inbox
@@ -39,12 +39,22 @@ def poll_due(inbox: Inbox) -> int:
     return count
 
 
+def drain_inbound(inbox: Inbox) -> int:
+    """Ingest recorded webhook messages whose lane has no live holder (a worker died, a task was
+    lost). Celery beat fans this out as one task per lane; the embedded scheduler drains here."""
+    count = 0
+    for channel_id, lane in inbound.due_lanes(inbox):
+        count += inbound.drain_lane(inbox, channel_id, lane).stored
+    return count
+
+
 def deliver_outbox(inbox: Inbox) -> int:
     return outbox.deliver_due(inbox)
 
 
 PERIODIC: list[Job] = [
     Job("poll_due", poll_due, 2.0),
+    Job("drain_inbound", drain_inbound, 5.0),
     Job("deliver_outbox", deliver_outbox, 2.0),
     Job("fetch_attachments", attachments.fetch_due, 5.0),
     Job("sla_tick", sla_service.sla_tick, 15.0),

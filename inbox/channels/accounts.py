@@ -150,11 +150,34 @@ def receive_webhook(
 ) -> WebhookReceipt:
     """Verify and parse a pushed delivery, then ingest it; a repeat delivery stores nothing new.
 
+    The embedded mode answers this way; the scaled mode records the verified messages for its
+    workers instead (`inbox.channels.inbound.record`). In a batch, a bad item is refused alone:
+    the receipt lists it and the rest are stored.
+    """
+    delivery = verify_webhook(inbox, channel_id, headers, raw_body)
+    return WebhookReceipt(ingest(inbox, channel_id, delivery.messages), delivery.rejected)
+
+
+@dataclass(frozen=True)
+class VerifiedDelivery:
+    """The messages of a delivery that may be stored, and its items refused with their reasons."""
+
+    messages: list[InboundMessage]
+    rejected: tuple[Rejected, ...] = ()
+
+
+def verify_webhook(
+    inbox: Inbox,
+    channel_id: int,
+    headers: Mapping[str, str],
+    raw_body: bytes | Callable[[str], bytes],
+) -> VerifiedDelivery:
+    """The delivery's storable messages once its signature (checked first) and body are good.
+
     `raw_body` may be a function of the channel's kind that reads the body, so the web layer can
-    apply that kind's size limit before reading a byte. Raises connectors' SignatureError (401)
-    before anything is parsed, and PayloadError or InvalidDelivery (400) when nothing in the
-    delivery can be stored. In a batch, a bad item is refused alone: the receipt lists it and the
-    rest are stored.
+    apply that kind's size limit before reading a byte. Raises NotFound for an unknown or paused
+    channel, connectors' SignatureError (401) before anything is parsed, and PayloadError or
+    InvalidDelivery (400) when nothing in the delivery can be stored; nothing is stored here.
     """
     with inbox.read() as s:
         ch = s.execute(_WEBHOOK_ACCOUNT, {"account": channel_id}).first()
@@ -174,7 +197,7 @@ def receive_webhook(
     rejected.sort(key=lambda r: -1 if r.index is None else r.index)
     if rejected and not messages:
         raise InvalidDelivery(rejected)
-    return WebhookReceipt(ingest(inbox, channel_id, messages), tuple(rejected))
+    return VerifiedDelivery(messages, tuple(rejected))
 
 
 # What verifying a delivery needs, as a plain row: loading the ORM object (health columns, poll

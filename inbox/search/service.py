@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, select, text, union
+from sqlalchemy import ColumnElement, func, select, text, union
 from sqlalchemy.orm import Session
 
 from inbox.admin.agents import load_agent

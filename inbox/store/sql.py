@@ -103,8 +103,12 @@ def pair_params(dialect: str, name: str, pairs: Iterable[tuple[Any, Any]]) -> di
 
 
 def lock_channel(session: Session, channel_account_id: int) -> None:
-    """Serialize ingest per channel account for the rest of the transaction.
+    """Serialize a poller's cursor save per channel account for the rest of the transaction.
 
+    Only a page saved with its cursor takes this, so two polls of one channel (possible only
+    when a poll outlives its lease) commit their pages and cursors one at a time. Webhook
+    batches and the workers' lanes do not: their guarantees come from row locks and unique
+    keys (see `inbox.pipeline.ingest`), so one busy channel is no longer serialized.
     PostgreSQL takes a transaction-scoped advisory lock; SQLite already serializes writers
     (every write transaction begins IMMEDIATE), so nothing more is needed there.
     """

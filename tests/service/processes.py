@@ -72,7 +72,7 @@ def stop(proc: Proc, grace: float = 10.0) -> None:
     proc.stop()  # closes the log
 
 
-def worker(env: dict[str, str], log: Path, celery, concurrency: int = 1, timeout: float = 30) -> Proc:  # type: ignore[no-untyped-def]
+def worker(env: dict[str, str], log: Path, celery, concurrency: int = 1, timeout: float = 90) -> Proc:  # type: ignore[no-untyped-def]
     """A `murmur worker`, returned once it answers a Celery ping (or failing with its log)."""
     proc = Proc(["worker", "--concurrency", str(concurrency)], env, log)
     deadline = time.monotonic() + timeout
@@ -88,6 +88,14 @@ def worker(env: dict[str, str], log: Path, celery, concurrency: int = 1, timeout
     return proc
 
 
+def kill(proc: Proc) -> None:
+    """kill -9 a child and everything it started: no clean-up of any kind runs."""
+    with suppress(ProcessLookupError):
+        os.killpg(proc.p.pid, signal.SIGKILL)
+    proc.p.wait(10)
+    proc.stop()
+
+
 @dataclass
 class ScaledStack:
     database_url: str
@@ -95,12 +103,27 @@ class ScaledStack:
     secret_key: str
     env: dict[str, str]
     celery: object
+    tmp: Path
+    concurrency: int = 1
     ports: list[int] = field(default_factory=list)
     procs: list[Proc] = field(default_factory=list)
+    workers: list[Proc] = field(default_factory=list)
 
     def logs(self) -> str:
         """The tail of every process's log, for assertion messages."""
         return "\n".join(f"--- {p.log.name}\n{p.output()}" for p in self.procs)
+
+    def start_worker(self) -> Proc:
+        """One more `murmur worker` process (stopped with the stack)."""
+        proc = worker(
+            self.env,
+            self.tmp / f"worker-{sum(p.log.name.startswith('worker-') for p in self.procs) + 1}.log",
+            self.celery,
+            self.concurrency,
+        )
+        self.workers.append(proc)
+        self.procs.append(proc)
+        return proc
 
 
 @contextmanager
@@ -111,9 +134,11 @@ def scaled_stack(
     webs: int = 2,
     concurrency: int = 1,
     secret_key: str = "scaled-secret",
+    workers: int = 1,
 ) -> Iterator[ScaledStack]:
-    """A migrated database, a clean Redis db, one Celery worker and `webs` web processes (scheduler
-    off, so only what a test triggers runs). Everything started is stopped on exit, even on failure."""
+    """A migrated database, a clean Redis db, `workers` Celery worker processes and `webs` web
+    processes (scheduler off, so only what a test triggers runs). Everything started is stopped
+    on exit, even on failure."""
     url = fresh_database(database)
     fresh_redis(redis_url)
     env = {
@@ -124,11 +149,12 @@ def scaled_stack(
         "MURMUR_INSTANCE_PATH": str(tmp),
     }
     celery = make_celery(Config(database_url=url, redis_url=redis_url, secret_key=secret_key))
-    stack = ScaledStack(url, redis_url, secret_key, env, celery)
+    stack = ScaledStack(url, redis_url, secret_key, env, celery, tmp, concurrency)
     with ExitStack() as cleanup:
         cleanup.callback(celery.close)
-        stack.procs.append(worker(env, tmp / "worker.log", celery, concurrency))
-        cleanup.callback(stop, stack.procs[-1])
+        cleanup.callback(lambda: [stop(w) for w in stack.workers])
+        for _ in range(workers):
+            stack.start_worker()
         for i in range(webs):
             port = free_port()
             stack.procs.append(serve(env, port, tmp / f"web-{chr(ord('a') + i)}.log"))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors import registry
 from connectors.errors import SignatureError
 from inbox.channels import accounts as svc
+from inbox.channels import inbound
 from inbox.channels.polling import poll
+from inbox.pipeline import ingest
 from inbox.store.models import ChannelAccount
 from web.api import endpoint, json_body, parse
 from web.api.schemas import Channel, ChannelKinds, ChannelList, CreatedChannel, PollReport, WebhookReceipt
@@ -75,19 +77,27 @@ def webhook(channel_id: int) -> Any:
 
     The body may be at most the channel kind's limit (webhook 2 MiB, meta 4 MiB, telegram 1 MiB):
     a larger one is refused with 413 before it is read. The signature is checked before the body is
-    parsed. A repeated delivery of a stored external id stores nothing new and still answers 200.
-    In a batch, an item that cannot be stored is listed in `rejected` (its index, field and reason)
-    and the others are stored; when no item can be, the answer is 400 with every reason in
-    `error.errors`.
+    parsed. In a batch, an item that cannot be stored is listed in `rejected` (its index, field and
+    reason) and the others are stored; when no item can be, the answer is 400 with every reason in
+    `error.errors`. Embedded mode ingests here and answers 200 with what was stored. Scaled mode
+    answers 202 `{queued, duplicates, rejected}` as soon as the verified messages are recorded
+    (committed), and workers ingest them; a repeated delivery of a stored or waiting external id
+    stores nothing new either way.
     """
-    receipt = svc.receive_webhook(inbox(), channel_id, dict(request.headers), webhook_reader())
-    result = receipt.result
+    delivery = svc.verify_webhook(inbox(), channel_id, dict(request.headers), webhook_reader())
+    rejected = [svc.rejected_dict(r) for r in delivery.rejected]
+    dispatch = current_app.extensions.get("murmur.lanes")
+    if dispatch is not None:
+        recorded = inbound.record(inbox(), channel_id, delivery.messages)
+        dispatch(channel_id, recorded.lanes)
+        return jsonify({"queued": recorded.queued, "duplicates": recorded.waiting, "rejected": rejected}), 202
+    result = ingest(inbox(), channel_id, delivery.messages)
     return jsonify(
         {
             "stored": result.stored,
             "duplicates": result.duplicates,
             "message_ids": list(result.message_ids),
-            "rejected": [svc.rejected_dict(r) for r in receipt.rejected],
+            "rejected": rejected,
         }
     )
 

@@ -201,5 +201,10 @@ def run_all(quick: bool = False, out: Callable[[str], Any] = print) -> list[Figu
 def main() -> None:  # pragma: no cover - `python -m web.bench [--quick|--profile]`
     if "--profile" in sys.argv:
         print(profile_pipeline())
+    elif "--scaled" in sys.argv:  # needs PostgreSQL and Redis: web/bench/scaled.py
+        from web.bench.scaled import scaled_report
+
+        print(f"murmur bench --scaled: {machine()}\n")
+        print(table(scaled_report(quick="--quick" in sys.argv)))
     else:
         run_all(quick="--quick" in sys.argv)

@@ -27,6 +27,7 @@ from inbox.store.models.conversations import (
     Status,
 )
 from inbox.store.models.customers import Customer, Identity, LifecycleTransition, Order, SurveyResponse
+from inbox.store.models.inbound import InboundDelivery, InboundLane
 from inbox.store.models.rollups import RollupMessage, RollupPending, RollupTerm
 from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
 from inbox.store.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription  # noqa: F401
@@ -45,6 +46,8 @@ __all__ = [
     "Customer",
     "Direction",
     "Identity",
+    "InboundDelivery",
+    "InboundLane",
     "Label",
     "LifecycleTransition",
     "Message",

@@ -1,0 +1,254 @@
+"""Inbound deliveries for the scaled mode: record at once, ingest later in per-conversation lanes.
+
+A webhook view verifies a delivery, `record`s its messages (one row each, committed before the
+2xx answer) and names the lanes that now have work; a worker `drain_lane`s each of them.
+
+Ordering and exactly-once come from the database, not from timing:
+* a message's lane is a hash of its conversation key (`thread_key`), so one conversation's
+  messages are in one lane, drained in arrival order (the row id) by one holder at a time;
+* the holder's lease is a row in `inbound_lanes`; every batch renews it inside the batch's own
+  transaction (the renewal's row lock lasts until commit), so a holder whose lease was taken
+  over commits nothing, and a new holder waits for the old one's open batch to finish;
+* a batch is ingested and its rows deleted in one transaction: a worker killed mid-batch
+  leaves the rows for the next holder, and a row once ingested is gone.
+A lane whose holder died is free again when its lease runs out; `due_lanes` finds lanes with
+work and no live holder (the periodic sweep and a starting worker use it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import bindparam, delete, or_, select, update
+
+from connectors.types import InboundMessage
+from inbox.pipeline import IngestResult, ingest_in
+from inbox.store.context import Inbox
+from inbox.store.models import ChannelAccount, InboundDelivery, InboundLane
+from inbox.store.retry import retry_conflicts
+from inbox.store.sql import Record, dialect_of, in_list, insert_ignore, list_param
+
+# Lanes per channel. Changing it while deliveries wait could put a conversation's newer message
+# in another lane than its older one; it is a constant for that reason.
+LANES = 16
+LEASE = timedelta(seconds=10)
+BATCH = 200  # messages ingested per transaction: one batch of 200 costs far less than 200 of one
+
+_codec = TypeAdapter(InboundMessage)
+
+
+def lane_of(thread_key: str) -> int:
+    """The lane of a conversation key: stable across processes and restarts (not `hash()`)."""
+    return zlib.crc32(thread_key.encode()) % LANES
+
+
+def encode(message: InboundMessage) -> str:
+    return _codec.dump_json(message).decode()
+
+
+def decode(payload: str) -> InboundMessage:
+    return _codec.validate_json(payload)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    queued: int  # messages written for a worker
+    waiting: int  # repeats of messages already waiting (stored nothing new)
+    lanes: tuple[int, ...]  # lanes that got work
+
+
+def record(inbox: Inbox, channel_id: int, messages: Sequence[InboundMessage]) -> Recorded:
+    """Write verified messages for the workers and commit; a repeat of a waiting one is ignored.
+
+    (A repeat of a message already ingested is written again and dropped by ingest's dedup.)
+    """
+    unique = {m.external_id: m for m in messages}
+    if not unique:
+        return Recorded(0, 0, ())
+    now = inbox.clock()
+    rows = [
+        {
+            "channel_account_id": channel_id,
+            "lane": lane_of(m.thread_key),
+            "external_id": key,
+            "payload": encode(m),
+            "received_at": now,
+        }
+        for key, m in unique.items()
+    ]
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        stmt = insert_ignore(s, InboundDelivery, ["channel_account_id", "external_id"])
+        lanes = list(s.scalars(stmt.values(rows).returning(InboundDelivery.lane)))
+    return Recorded(len(lanes), len(messages) - len(lanes), tuple(sorted(set(lanes))))
+
+
+@dataclass
+class Drained:
+    stored: int = 0
+    duplicates: int = 0
+    batches: int = 0
+    claimed: bool = False  # False: another holder had the lane (it drains what was recorded)
+    lost_lease: bool = False
+
+
+class LeaseLost(Exception):
+    """Another holder took the lane over (our lease ran out): stop, commit nothing more."""
+
+
+def drain_lane(
+    inbox: Inbox,
+    channel_id: int,
+    lane: int,
+    batch: int = BATCH,
+    on_release: Callable[[], Any] | None = None,
+) -> Drained:
+    """Ingest a lane's waiting messages in arrival order, `batch` at a time, until it is empty.
+
+    Returns at once (claimed=False) when another holder has the lane: that holder looks again
+    after releasing it, so a message recorded meanwhile is not stranded. `on_release` runs just
+    after the release and before that last look (the web side's "task already queued" flag is
+    cleared there, so a message recorded after the look queues a new task).
+    """
+    holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    out = Drained()
+    while _claim(inbox, channel_id, lane, holder):
+        out.claimed = True
+        try:
+            while (
+                result := retry_conflicts(lambda: _batch(inbox, channel_id, lane, holder, batch))
+            ) is not None:
+                out.stored += result.stored
+                out.duplicates += result.duplicates
+                out.batches += 1
+                if result.stored + result.duplicates < batch:
+                    # a short batch took all there was: skip an empty batch's transaction (what
+                    # came meanwhile is found by the look after the release)
+                    break
+        except LeaseLost:
+            out.lost_lease = True
+            return out
+        _release(inbox, channel_id, lane, holder)
+        if on_release is not None:
+            on_release()
+        if not _waiting(inbox, channel_id, lane):
+            break
+    return out
+
+
+def due_lanes(inbox: Inbox) -> list[tuple[int, int]]:
+    """(channel, lane) pairs with waiting messages and no live holder: after a restart, a killed
+    worker or a lost task message, these would otherwise wait for the next webhook."""
+    with inbox.read() as s:
+        now = inbox.clock()
+        d, lanes = InboundDelivery.__table__, InboundLane.__table__
+        held = select(lanes.c.channel_account_id, lanes.c.lane).where(lanes.c.lease_until >= now).subquery()
+        query = (
+            select(d.c.channel_account_id, d.c.lane)
+            .distinct()
+            .outerjoin(
+                held, (held.c.channel_account_id == d.c.channel_account_id) & (held.c.lane == d.c.lane)
+            )
+            .where(held.c.lane.is_(None))
+            .order_by(d.c.channel_account_id, d.c.lane)
+        )
+        return [(ch, lane) for ch, lane in s.execute(query)]
+
+
+def waiting_count(inbox: Inbox) -> int:
+    """Messages recorded and not yet ingested, over every channel (for health and tests)."""
+    from sqlalchemy import func
+
+    with inbox.read() as s:
+        return s.scalar(select(func.count()).select_from(InboundDelivery)) or 0
+
+
+def _claim(inbox: Inbox, channel_id: int, lane: int, holder: str) -> bool:
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        now = inbox.clock()
+        s.execute(
+            insert_ignore(s, InboundLane, ["channel_account_id", "lane"]).values(
+                channel_account_id=channel_id, lane=lane
+            )
+        )
+        claimed = s.execute(
+            update(InboundLane)
+            .where(
+                InboundLane.channel_account_id == channel_id,
+                InboundLane.lane == lane,
+                or_(
+                    InboundLane.lease_until.is_(None),
+                    InboundLane.lease_until < now,
+                    InboundLane.holder == holder,
+                ),
+            )
+            .values(holder=holder, lease_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        return claimed.rowcount == 1
+
+
+def _batch(inbox: Inbox, channel_id: int, lane: int, holder: str, size: int) -> IngestResult | None:
+    """One transaction: renew the lease (its row lock held to commit), ingest the lane's oldest
+    `size` messages and delete their rows. None when the lane is empty."""
+    with inbox.unit_of_work() as uow:
+        conn = uow.session.connection()
+        q = _queries(dialect_of(uow.session))
+        now = inbox.clock()
+        renewed = conn.execute(q.renew, {"ch": channel_id, "ln": lane, "me": holder, "until": now + LEASE})
+        if renewed.rowcount != 1:
+            raise LeaseLost(f"lane {channel_id}/{lane} was taken over")
+        rows = conn.execute(q.oldest, {"ch": channel_id, "ln": lane, "n": size}).all()
+        if not rows:
+            return None
+        account = conn.execute(q.account, {"ch": channel_id}).first()
+        if account is None:  # the channel was deleted (its rows go with it)
+            return None
+        result = ingest_in(uow, inbox, Record(account._mapping), [decode(r.payload) for r in rows])
+        conn.execute(q.forget, {"ids": list_param(conn.dialect.name, [r.id for r in rows])})
+        return result
+
+
+def _release(inbox: Inbox, channel_id: int, lane: int, holder: str) -> None:
+    with inbox.unit_of_work() as uow:
+        uow.session.connection().execute(
+            _queries(dialect_of(uow.session)).release, {"ch": channel_id, "ln": lane, "me": holder}
+        )
+
+
+def _waiting(inbox: Inbox, channel_id: int, lane: int) -> bool:
+    with inbox.read() as s:
+        q = _queries(dialect_of(s))
+        return s.connection().execute(q.oldest, {"ch": channel_id, "ln": lane, "n": 1}).first() is not None
+
+
+@cache
+def _queries(dialect: str) -> Any:
+    """The drain's statements, built once per dialect (a lane is drained many times a second)."""
+    from types import SimpleNamespace
+
+    d, lanes, acc = InboundDelivery.__table__, InboundLane.__table__, ChannelAccount.__table__
+    this_lane = (lanes.c.channel_account_id == bindparam("ch")) & (lanes.c.lane == bindparam("ln"))
+    mine = this_lane & (lanes.c.holder == bindparam("me"))
+    return SimpleNamespace(
+        renew=lanes.update()
+        .where(mine)
+        .values(lease_until=bindparam("until", type_=lanes.c.lease_until.type)),
+        release=lanes.update().where(mine).values(holder=None, lease_until=None),
+        oldest=select(d.c.id, d.c.payload)
+        .where(d.c.channel_account_id == bindparam("ch"), d.c.lane == bindparam("ln"))
+        .order_by(d.c.id)
+        .limit(bindparam("n")),
+        account=select(acc.c.id, acc.c.team_id).where(acc.c.id == bindparam("ch")),
+        forget=delete(d).where(in_list(dialect, d.c.id, "ids")),
+    )

@@ -1,0 +1,415 @@
+"""Scaled ingest on real processes: one channel drained by 1 worker, then by 2; server CPU per
+message; webhook -> agent on another web process next to a bare emit through the same Redis.
+
+Started with the test suite's `scaled_stack` (PostgreSQL + Redis + `murmur worker` + two
+`murmur serve`), so the figures come from the deployment the scaled test checks.
+CPU is read from /proc/<pid>/stat (user + system) of the web processes, the workers and the
+PostgreSQL backends serving the benchmark's database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from web.bench.common import _percentile, _workdir, texts
+
+DATABASE = "murmur_bench_scaled"
+REDIS = os.environ.get("MURMUR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds of one process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+class _Cpu:
+    """CPU seconds spent by the given processes and this database's PostgreSQL backends."""
+
+    def __init__(self, url: str, pids: dict[str, list[int]]) -> None:
+        from sqlalchemy import create_engine
+
+        self.engine = create_engine(url.rsplit("/", 1)[0] + "/postgres")
+        self.pids = pids
+
+    def _backends(self) -> list[int]:
+        from sqlalchemy import text
+
+        with self.engine.connect() as c:
+            return list(
+                c.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"),
+                    {"d": DATABASE},
+                ).scalars()
+            )
+
+    def sample(self) -> dict[str, dict[int, float]]:
+        out = {role: {p: _cpu_seconds(p) for p in pids} for role, pids in self.pids.items()}
+        out["postgres"] = {p: _cpu_seconds(p) for p in self._backends()}
+        return out
+
+    @staticmethod
+    def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        return {
+            role: sum(v - before.get(role, {}).get(p, 0.0) for p, v in after[role].items()) for role in after
+        }
+
+
+def _messages(n: int, conversations: int, start: datetime) -> list[Any]:
+    from connectors.types import Author, InboundMessage
+
+    out = []
+    for i, (body, lang) in enumerate(texts(n, seed=7)):
+        thread = f"c{i % conversations}"
+        out.append(
+            InboundMessage(
+                channel="webhook",
+                external_id=f"m{i}",
+                thread_key=thread,
+                author=Author(thread, f"user_{thread}"),
+                text=body,
+                created_at=start + timedelta(milliseconds=i),
+                language_hint=lang,
+            )
+        )
+    return out
+
+
+def _wait_drained(url: str, want: int, timeout: float) -> float:
+    """Seconds until `want` messages are stored and nothing waits."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    t0 = time.perf_counter()
+    try:
+        while time.perf_counter() - t0 < timeout:
+            with engine.connect() as c:
+                stored = c.execute(text("SELECT count(*) FROM messages")).scalar()
+                left = c.execute(text("SELECT count(*) FROM inbound_deliveries")).scalar()
+            if stored >= want and left == 0:
+                return time.perf_counter() - t0
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+    raise TimeoutError(f"not drained in {timeout}s")
+
+
+@contextlib.contextmanager
+def _stack(path: Path, workers: int) -> Iterator[Any]:
+    from tests.service.processes import scaled_stack
+
+    with scaled_stack(path, DATABASE, REDIS, webs=2, workers=workers, secret_key="bench-scaled") as stack:
+        yield stack
+
+
+def drain_rate(workers: int, n: int = 2000, conversations: int = 200) -> dict[str, float]:
+    """Messages a second that `workers` worker processes ingest from one channel's recorded
+    deliveries (recorded before the drain starts, so only the drain is timed), and the CPU
+    seconds per message of workers and PostgreSQL during it."""
+    from celery import Celery
+
+    from inbox.channels import inbound
+    from inbox.channels.accounts import create_channel
+    from inbox.store.context import Inbox
+
+    with _workdir() as path, _stack(path, workers) as stack:
+        # a starting worker sweeps again once a dead holder's lease could have run out: let that
+        # pass first, so the drain starts only when timed
+        time.sleep(inbound.LEASE.total_seconds() + 2)
+        inbox = Inbox.from_url(stack.database_url, stack.secret_key)
+        try:
+            channel, _ = create_channel(inbox, None, "webhook", "bench", {}, {})
+            msgs = _messages(n, conversations, datetime.now(UTC))
+            for i in range(0, n, 200):  # recorded as the web processes would, no task sent
+                inbound.record(inbox, channel["id"], msgs[i : i + 200])
+        finally:
+            inbox.engine.dispose()
+        cpu = _Cpu(stack.database_url, {"worker": [w.p.pid for w in stack.workers]})
+        before = cpu.sample()
+        celery: Celery = stack.celery  # type: ignore[assignment]
+        celery.send_task("murmur.drain_due")  # fans out one task per lane
+        seconds = _wait_drained(stack.database_url, n, timeout=600)
+        spent = _Cpu.spent(before, cpu.sample())
+        cpu.engine.dispose()
+    return {
+        "messages": float(n),
+        "per_s": n / seconds,
+        "worker_ms": spent["worker"] / n * 1000,
+        "postgres_ms": spent["postgres"] / n * 1000,
+    }
+
+
+def webhook_figures(n: int = 600, senders: int = 4, latency_n: int = 300) -> dict[str, float]:
+    """With two workers running: signed webhooks posted by `senders` threads to both web
+    processes (accepted per second, web CPU per message, end-to-end server CPU per message),
+    then one at a time to web B with an agent's client on web A (message.created p50/p99)."""
+    import httpx
+    import socketio
+
+    from connectors.webhook import sign
+    from inbox.admin.agents import create_agent, create_token
+    from inbox.channels.accounts import create_channel
+    from inbox.store.context import Inbox
+
+    with _workdir() as path, _stack(path, 2) as stack:
+        inbox = Inbox.from_url(stack.database_url, stack.secret_key)
+        try:
+            create_agent(inbox, "sup@example.com", "long enough password", "supervisor", teams=["Support"])
+            token = create_token(inbox, "sup@example.com")
+            channel, generated = create_channel(inbox, None, "webhook", "bench", {}, {})
+        finally:
+            inbox.engine.dispose()
+        secret, (port_a, port_b) = generated["webhook_secret"], stack.ports
+        url = f"/api/channels/{channel['id']}/webhook"
+        corpus = texts(n + latency_n, seed=9)
+
+        def body(i: int, thread: str) -> bytes:
+            text, lang = corpus[i]
+            return json.dumps(
+                {
+                    "id": f"w{i}",
+                    "text": text,
+                    "lang": lang,
+                    "thread": thread,
+                    "author": {"id": thread, "handle": thread},
+                }
+            ).encode()
+
+        cpu = _Cpu(
+            stack.database_url,
+            {
+                "web": [p.p.pid for p in stack.procs if p.log.name.startswith("web")],
+                "worker": [w.p.pid for w in stack.workers],
+            },
+        )
+        before = cpu.sample()
+        errors: list[int] = []
+
+        def send(k: int) -> None:
+            with httpx.Client(timeout=30) as http:
+                for i in range(k, n, senders):
+                    raw = body(i, f"c{i % 100}")
+                    port = port_a if i % 2 else port_b
+                    res = http.post(
+                        f"http://127.0.0.1:{port}{url}",
+                        content=raw,
+                        headers=sign(secret, raw, int(time.time())),
+                    )
+                    if res.status_code != 202:
+                        errors.append(res.status_code)
+
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=send, args=(k,)) for k in range(senders)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        accept_s = time.perf_counter() - t0
+        if errors:
+            raise RuntimeError(f"webhooks answered {sorted(set(errors))}")
+        after_accept = cpu.sample()
+        _wait_drained(stack.database_url, n, timeout=600)
+        after_all = cpu.sample()
+        web = _Cpu.spent(before, after_accept)["web"]
+        total = sum(_Cpu.spent(before, after_all).values())
+        cpu.engine.dispose()
+
+        events: list[tuple[str, float]] = []
+        arrived = threading.Event()
+        sio = socketio.Client()
+
+        @sio.on("message.created")
+        def _(data: dict) -> None:
+            events.append((data["message"]["external_id"], time.perf_counter()))
+            arrived.set()
+
+        sio.connect(
+            f"http://127.0.0.1:{port_a}", auth={"token": token}, transports=["websocket"], wait_timeout=10
+        )
+        lat: list[float] = []
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port_b}", timeout=30) as http:
+                for i in range(n, n + latency_n):
+                    raw = body(i, f"lat{i}")
+                    arrived.clear()
+                    start = time.perf_counter()
+                    http.post(url, content=raw, headers=sign(secret, raw, int(time.time())))
+                    deadline = start + 10
+                    while not any(e == f"w{i}" for e, _ in events[-5:]):
+                        arrived.wait(max(0.0, deadline - time.perf_counter()))
+                        arrived.clear()
+                        if time.perf_counter() > deadline:
+                            raise TimeoutError(f"no message.created for w{i}")
+                    lat.append((next(t for e, t in events if e == f"w{i}") - start) * 1000)
+        finally:
+            sio.disconnect()
+    warm = lat[10:]
+    return {
+        "accepted_per_s": n / accept_s,
+        "web_ms": web / n * 1000,
+        "server_ms": total / n * 1000,
+        "p50_ms": _percentile(warm, 50),
+        "p99_ms": _percentile(warm, 99),
+    }
+
+
+def bare_redis_emit(n: int = 300) -> dict[str, float]:
+    """A bare Flask-SocketIO server with the same Redis message queue; this process emits through
+    Redis (as a worker does) and the client connected to the server receives: p50/p99 in ms."""
+    import sys
+
+    import socketio
+    from flask_socketio import SocketIO
+
+    from web.bench.common import _free_port
+    from web.bench.latency import _clean_env, _Server
+
+    port = _free_port()
+    code = f"from web.bench.scaled import serve_bare_mq; serve_bare_mq({port}, {REDIS!r})"
+    with (
+        _workdir() as path,
+        _Server([sys.executable, "-c", code], _clean_env(), port, path / "bare.log", "/healthz"),
+    ):
+        got: dict[int, float] = {}
+        arrived = threading.Event()
+        sio = socketio.Client()
+
+        @sio.on("pong")
+        def _(data: dict) -> None:
+            got[data["i"]] = time.perf_counter()
+            arrived.set()
+
+        sio.connect(f"http://127.0.0.1:{port}", transports=["websocket"], wait_timeout=10)
+        emitter = SocketIO(message_queue=REDIS)
+        out: list[float] = []
+        try:
+            for i in range(n + 10):
+                arrived.clear()
+                start = time.perf_counter()
+                emitter.emit("pong", {"i": i})
+                if not arrived.wait(10):
+                    raise TimeoutError("bare emit never arrived")
+                if i >= 10:
+                    out.append((got[i] - start) * 1000)
+        finally:
+            sio.disconnect()
+    return {"p50_ms": _percentile(out, 50), "p99_ms": _percentile(out, 99)}
+
+
+def serve_bare_mq(port: int, redis_url: str) -> None:
+    """Flask-SocketIO exactly as Murmur's scaled web process runs it, doing nothing else."""
+    from flask import Flask
+    from flask_socketio import SocketIO
+
+    app = Flask("bare")
+    sio = SocketIO(app, async_mode="threading", message_queue=redis_url, cors_allowed_origins=[])
+
+    @app.get("/healthz")
+    def healthz() -> str:
+        return "ok"
+
+    sio.run(
+        app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False
+    )
+
+
+def scaled_figures(quick: bool = False) -> dict[str, float]:
+    """Every scaled figure; needs PostgreSQL on 127.0.0.1 and Redis (MURMUR_BENCH_REDIS_URL)."""
+    n = 300 if quick else 2000
+    one = drain_rate(1, n)
+    two = drain_rate(2, n)
+    hooks = webhook_figures(100 if quick else 600, latency_n=50 if quick else 300)
+    bare = bare_redis_emit(50 if quick else 300)
+    return {
+        "one_per_s": one["per_s"],
+        "two_per_s": two["per_s"],
+        "one_worker_ms": one["worker_ms"],
+        "one_postgres_ms": one["postgres_ms"],
+        "two_worker_ms": two["worker_ms"],
+        "two_postgres_ms": two["postgres_ms"],
+        **hooks,
+        "bare_p50_ms": bare["p50_ms"],
+        "bare_p99_ms": bare["p99_ms"],
+        "messages": float(n),
+    }
+
+
+def scaled_report(quick: bool = False) -> list[Any]:
+    """The scaled lines of the report (`python -m web.bench --scaled [--quick]`)."""
+    from web.bench.common import Figure
+
+    f = scaled_figures(quick)
+    cores = os.cpu_count() or 1
+    per_msg_one = f["one_worker_ms"] + f["one_postgres_ms"]
+    return [
+        Figure(
+            "(s) scaled ingest, one channel, 1 worker",
+            f["one_per_s"],
+            "msg/s",
+            note=f"{f['messages']:.0f} recorded webhook messages in 200 conversations drained by `murmur worker` "
+            "processes from PostgreSQL; only the drain is timed",
+        ),
+        Figure(
+            "(s) scaled ingest, one channel, 2 workers",
+            f["two_per_s"],
+            "msg/s",
+            f["one_per_s"],
+            "1 worker",
+            ">= 1.70x" if cores >= 4 else f">= 1.70x (needs the cores; this machine has {cores})",
+            f["two_per_s"] >= 1.7 * f["one_per_s"] if cores >= 4 else None,
+        ),
+        Figure(
+            "    worker + PostgreSQL CPU per message, 1 worker",
+            per_msg_one,
+            "ms",
+            target="<= 5 ms",
+            ok=per_msg_one <= 5,
+        ),
+        Figure(
+            "    worker + PostgreSQL CPU per message, 2 workers",
+            f["two_worker_ms"] + f["two_postgres_ms"],
+            "ms",
+        ),
+        Figure("(s) webhooks accepted (202), 2 web processes", f["accepted_per_s"], "msg/s"),
+        Figure("    web CPU per accepted webhook", f["web_ms"], "ms"),
+        Figure(
+            "(s) server CPU per message, webhook to stored",
+            f["server_ms"],
+            "ms",
+            target="<= 5 ms",
+            ok=f["server_ms"] <= 5,
+            note="web processes + workers + PostgreSQL backends, from /proc/<pid>/stat, over the whole path",
+        ),
+        Figure(
+            "(s) webhook on B -> agent on A p50", f["p50_ms"], "ms", f["bare_p50_ms"], "bare emit via Redis"
+        ),
+        Figure(
+            "(s) webhook on B -> agent on A p99",
+            f["p99_ms"],
+            "ms",
+            f["bare_p99_ms"],
+            "bare emit via Redis",
+            "<= 20 ms",
+            f["p99_ms"] <= 20,
+            "one POST at a time to web B, a python-socketio client with a token on web A; bare = this "
+            "process emitting through the same Redis to a bare Flask-SocketIO server's client",
+        ),
+    ]
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m web.bench.scaled [--quick]`
+    import sys
+
+    print(json.dumps(scaled_figures("--quick" in sys.argv), indent=2))
