@@ -49,13 +49,12 @@ def fetch_due(inbox: Inbox, limit: int = 20) -> int:
     (rows are claimed with a lease, `FOR UPDATE SKIP LOCKED` on PostgreSQL). Returns how many
     were attempted."""
     now = inbox.clock()
+    due = (Attachment.state == State.PENDING.value, Attachment.next_attempt_at <= now)
+    with inbox.read() as s:  # nothing due is the usual case: no write lock for it
+        if s.scalar(select(Attachment.id).where(*due).limit(1)) is None:
+            return 0
     with inbox.unit_of_work() as uow:
-        q = (
-            select(Attachment)
-            .where(Attachment.state == State.PENDING.value, Attachment.next_attempt_at <= now)
-            .order_by(Attachment.next_attempt_at)
-            .limit(limit)
-        )
+        q = select(Attachment).where(*due).order_by(Attachment.next_attempt_at).limit(limit)
         if inbox.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
         claimed = list(uow.session.scalars(q))
