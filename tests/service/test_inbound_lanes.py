@@ -133,12 +133,12 @@ def test_scaled_webhook_answers_202_once_recorded_and_workers_ingest_later(app, 
     app.extensions["murmur.lanes"] = lambda ch, lanes: queued.append((ch, lanes))
 
     res = post_webhook(channel, secret, message("s-1", author="7"))
-    assert res.status_code == 202 and res.get_json() == {"queued": 1, "duplicates": 0}
+    assert res.status_code == 202 and res.get_json() == {"queued": 1, "duplicates": 0, "rejected": []}
     assert queued == [(channel, (inbound.lane_of("s-1"),))]
     assert stored(inbox) == {} and waiting(inbox) == 1  # answered before any ingest
 
     res = post_webhook(channel, secret, message("s-1", author="7"))  # the sender retries
-    assert res.status_code == 202 and res.get_json() == {"queued": 0, "duplicates": 1}
+    assert res.status_code == 202 and res.get_json() == {"queued": 0, "duplicates": 1, "rejected": []}
     bad = post_webhook(channel, "wrong secret", message("s-2", author="7"))
     assert bad.status_code == 401 and waiting(inbox) == 1  # signature first: nothing recorded
 
