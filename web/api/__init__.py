@@ -35,6 +35,7 @@ def endpoint(
     max_body: int | None = None,
     content_type: str = "application/json",
     csv: bool = False,
+    form: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on the blueprint and describe it for /api/openapi.json.
 
@@ -58,6 +59,7 @@ def endpoint(
                 "errors": errors,
                 "content_type": content_type,
                 "csv": csv,
+                "form": form,
                 "doc": (view.__doc__ or "").strip(),
             }
         )

@@ -44,6 +44,12 @@ def get_thumbnail(attachment_id: int) -> Any:
     ["POST"],
     "Upload a file to send with a reply",
     status=201,
+    errors=(415,),
+    form={
+        "type": "object",
+        "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary", "description": "the file"}},
+    },
 )
 def upload_attachment(conversation_id: int) -> Any:
     """multipart/form-data with one `file`; answers the attachment, whose id goes in the

@@ -24,6 +24,8 @@ ERROR_DESCRIPTIONS = {
     404: "No such resource (or an id that cannot exist)",
     409: "Conflicts with the resource's current state",
     413: "The body is larger than this endpoint accepts",
+    415: "A file of a type this endpoint does not accept",
+    503: "SQLite's write lock stayed busy: retry after `Retry-After` seconds; nothing was stored",
 }
 ERROR_SCHEMA = {
     "type": "object",
@@ -58,7 +60,7 @@ def _model_schema(model: type[BaseModel], schemas: dict[str, Any], mode: str) ->
 
 def _statuses(e: dict[str, Any], method: str, has_path_params: bool) -> list[int]:
     codes = set(e["errors"])
-    has_input = e["body"] is not None or bool(e["query"]) or has_path_params
+    has_input = e["body"] is not None or e.get("form") is not None or bool(e["query"]) or has_path_params
     if has_input or method not in ("GET", "HEAD"):
         codes.add(400)  # bad input; for a cookie session, a missing CSRF token
     if not e["public"]:
@@ -117,6 +119,8 @@ def operation(e: dict[str, Any], method: str, path: str, schemas: dict[str, Any]
     }
     if not e["public"]:
         op["security"] = [{"bearer": []}, {"session": []}]
+    if e.get("form") is not None:  # a file upload: multipart/form-data with the given fields
+        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": e["form"]}}}
     if e["body"] is not None:
         op["requestBody"] = {
             "required": True,

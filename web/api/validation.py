@@ -166,6 +166,12 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
         elif branches:
             prop["anyOf"] = branches
         description = prop.pop("description", None)
+        if name not in required:
+            # `?name=` means "not given" (see `query`), so the empty string is a valid value too
+            default = prop.pop("default", None)
+            prop = {"anyOf": [prop, {"type": "string", "maxLength": 0}]}
+            if default is not None:
+                prop["default"] = default
         param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
         if description:
             param["description"] = description
