@@ -2,7 +2,7 @@
 
 Three tables: `rollup_messages` (inbound messages per hour and per day, channel, language and
 sentiment label, with the sum of their compounds; per day also per conversation label),
-`rollup_terms` (texts containing a term per day, channel and language) and `rollup_pending`
+`rollup_terms` (texts containing a term per day and per month, channel and language) and `rollup_pending`
 (changes not yet folded into them).
 
 Triggers on `messages` (insert, delete, and updates of the counted columns) and on
@@ -147,12 +147,13 @@ def upgrade() -> None:
     )
     op.create_table(
         "rollup_terms",
-        sa.Column("day", utc, nullable=False),
+        sa.Column("grain", sa.String(length=1), nullable=False),
+        sa.Column("bucket_start", utc, nullable=False),
         sa.Column("channel", sa.String(length=30), nullable=False),
         sa.Column("language", sa.String(length=10), nullable=False),
         sa.Column("term", sa.String(length=200), nullable=False),
         sa.Column("texts", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "channel", "language", "term", name="pk_rollup_terms"),
+        sa.PrimaryKeyConstraint("grain", "bucket_start", "channel", "language", "term", name="pk_rollup_terms"),
     )
     op.create_table(
         "rollup_pending",

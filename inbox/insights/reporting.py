@@ -22,7 +22,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from inbox.conversations.serialize import iso
@@ -47,7 +47,8 @@ TOP = 5
 MIN_TERM_COUNT = 3  # a term needs this many recent texts to be called rising
 
 
-def _base(f: Filters) -> Select[Any]:
+def _base(f: Filters, at: Any = Message.created_at) -> Select[Any]:
+    """Inbound messages of the range matching the filters; `at` is the time the range bounds."""
     q = (
         select(
             Message.id,
@@ -61,15 +62,21 @@ def _base(f: Filters) -> Select[Any]:
             Conversation.channel,
         )
         .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(
-            Message.direction == Direction.IN.value, Message.created_at >= f.start, Message.created_at < f.end
-        )
+        .where(Message.direction == Direction.IN.value, at >= f.start, at < f.end)
     )
     if f.channel:
         q = q.where(Conversation.channel == f.channel)
     if f.language:
         q = q.where(Message.language == f.language)
     return q
+
+
+# SQLite's planner, without statistics to say how wide a range is, reads the time index for any
+# range and sorts all of it; "+created_at" (a no-op that no index serves) leaves it the sentiment
+# index, which hands over the top messages first. Over a week that is the better bet (a day's
+# range would walk far down the sentiment index); PostgreSQL chooses by its statistics.
+_UNINDEXED_AT = literal_column("+messages.created_at", Message.created_at.type)
+_SENTIMENT_FIRST = timedelta(days=7)
 
 
 def _label(row: Any) -> str:
@@ -133,7 +140,10 @@ def top_messages(s: Session, f: Filters, label: str) -> list[dict[str, Any]]:
     (sentiment_label, sentiment) hands them over in that order, so a handful of index entries
     are read, not the range (migration 0009_rollups)."""
     order = Message.sentiment.asc() if label == "negative" else Message.sentiment.desc()
-    q = _base(f).where(Message.sentiment_label == label, Message.sentiment.is_not(None))
+    sentiment_first = s.get_bind().dialect.name == "sqlite" and f.end - f.start > _SENTIMENT_FIRST
+    q = _base(f, _UNINDEXED_AT if sentiment_first else Message.created_at).where(
+        Message.sentiment_label == label, Message.sentiment.is_not(None)
+    )
     rows = s.execute(q.order_by(order, Message.created_at.desc(), Message.id.desc()).limit(TOP)).all()
     authors = _authors(s, rows)
     return [{**_message_brief(r, authors), "drill": f.params(message=r.id)} for r in rows]
@@ -185,9 +195,19 @@ def influencers(s: Session, f: Filters) -> dict[str, list[dict[str, Any]]]:
             (i.id, i)
             for i in s.scalars(select(Identity).where(posted, Identity.followers == first[-1].followers))
         )
-    grouped = (
+    # The join to conversations is only for the channel filter: without one, each message of
+    # the range costs one row read, not two.
+    in_range = (
         _base(f)
-        .with_only_columns(Message.author_identity_id.label("author"), func.count().label("n"))
+        if f.channel
+        else select(Message.id).where(
+            Message.direction == Direction.IN.value, Message.created_at >= f.start, Message.created_at < f.end
+        )
+    )
+    if f.language and not f.channel:
+        in_range = in_range.where(Message.language == f.language)
+    grouped = (
+        in_range.with_only_columns(Message.author_identity_id.label("author"), func.count().label("n"))
         .where(Message.author_identity_id.is_not(None))
         .group_by(Message.author_identity_id)
         .subquery()

@@ -2,7 +2,7 @@
 
 Writers never touch the rollups: triggers (migration 0009_rollups) append one `rollup_pending`
 row per counted change. `fold` (a job, every few seconds) reads a batch of pending rows, adds
-them to `rollup_messages` (per hour and per day) and `rollup_terms` (per day), and deletes the
+them to `rollup_messages` (per hour and per day) and `rollup_terms` (per day and per month), and deletes the
 rows it read, in one transaction: a row is folded once or, if the transaction fails, not at
 all. On PostgreSQL concurrent folds take disjoint batches (FOR UPDATE SKIP LOCKED) and add in
 key order, so they cannot deadlock; on SQLite writers take turns anyway.
@@ -28,7 +28,7 @@ from inbox.insights.analytics.terms import tokenize
 from inbox.insights.reporting_filters import Filters
 from inbox.store.context import Inbox
 from inbox.store.models import Conversation, Direction, Message, RollupMessage, RollupPending, RollupTerm
-from inbox.store.models.rollups import ALL, DAY, HOUR
+from inbox.store.models.rollups import ALL, DAY, HOUR, MONTH
 from inbox.store.sql import _processor, in_list, list_param
 
 FOLD_BATCH = 20_000
@@ -94,9 +94,10 @@ def fold_batch(conn: Connection, limit: int = FOLD_BATCH) -> int:
             if text not in seen:
                 seen[text] = terms_of(text)
             for term in seen[text]:
-                terms[(day, r.channel, r.language, term)] += r.sign
+                terms[(DAY, day, r.channel, r.language, term)] += r.sign
+                terms[(MONTH, day.replace(day=1), r.channel, r.language, term)] += r.sign
     _upsert(conn, _RM, 6, [(*k, *v) for k, v in sorted(volume.items())])
-    _upsert(conn, _RT, 4, [(*k, n) for k, n in sorted(terms.items()) if n])
+    _upsert(conn, _RT, 5, [(*k, n) for k, n in sorted(terms.items()) if n])
     conn.execute(
         delete(_P).where(in_list(dialect, _P.c.id, "ids")), {"ids": list_param(dialect, [r.id for r in rows])}
     )
@@ -183,6 +184,16 @@ def split(lo: datetime, hi: datetime, step: timedelta) -> tuple[list[tuple[datet
     return [(x, y) for x, y in ((lo, a), (b, hi)) if x < y], (a, b)
 
 
+def _months(a: datetime, b: datetime) -> list[tuple[str, datetime, datetime]]:
+    """Whole days [a, b) as (grain, from, to) spans: whole months, and the days around them."""
+    first = a if a.day == 1 else (a.replace(day=1) + timedelta(days=32)).replace(day=1)
+    last = b.replace(day=1)
+    if first >= last:
+        return [(DAY, a, b)]
+    spans = [(DAY, a, first), (MONTH, first, last), (DAY, last, b)]
+    return [(g, x, y) for g, x, y in spans if x < y]
+
+
 def _filtered(q: Select[Any], table: Any, f: Filters) -> Select[Any]:
     if f.channel:
         q = q.where(table.c.channel == f.channel)
@@ -254,7 +265,8 @@ def term_counts(
     s: Session, f: Filters, lo: datetime, hi: datetime, only: Iterable[str] | None = None
 ) -> Counter[str]:
     """How many inbound texts of [lo, hi) contain each term (only the terms in `only`, if given):
-    whole days from `rollup_terms` and the pending rows, the rest of a day from its texts."""
+    whole months and days from `rollup_terms` and the pending rows, the rest of a day from its
+    texts."""
     wanted = set(only) if only is not None else None
     counts: Counter[str] = Counter()
 
@@ -270,13 +282,17 @@ def term_counts(
     if days is None:
         return counts
     d = s.get_bind().dialect.name
-    q = select(_RT.c.term, func.sum(_RT.c.texts)).where(_RT.c.day >= days[0], _RT.c.day < days[1])
     params: dict[str, Any] = {}
     if wanted is not None:
-        q = q.where(in_list(d, _RT.c.term, "terms"))
         params["terms"] = list_param(d, sorted(wanted))
-    for term, n in s.execute(_filtered(q, _RT, f).group_by(_RT.c.term), params):
-        counts[term] += n
+    for grain, a, b in _months(*days):
+        q = select(_RT.c.term, func.sum(_RT.c.texts)).where(
+            _RT.c.grain == grain, _RT.c.bucket_start >= a, _RT.c.bucket_start < b
+        )
+        if wanted is not None:
+            q = q.where(in_list(d, _RT.c.term, "terms"))
+        for term, n in s.execute(_filtered(q, _RT, f).group_by(_RT.c.term), params):
+            counts[term] += n
     q = (
         select(_P.c.sign, _M.c.text)
         .select_from(_P.join(_M, _M.c.id == _P.c.message_id))

@@ -351,3 +351,16 @@ def test_pages_render_figures_as_links_to_their_messages(client, data):
     assert drill_page.count('class="drill-row"') == 4 and "Worst support ever" in drill_page
     assert client.get("/winback", headers=sup).status_code == 200
     assert client.get("/dashboard", headers=data["agent"]["auth"]).status_code == 403
+
+
+def test_influencers_follow_the_channel_and_language_filters(client, data):
+    inf = get(client, data, RANGE + "&channel=mastodon")["influencers"]
+    assert [(a["handle"], a["messages"]) for a in inf["by_messages"]] == [
+        ("alice", 2),
+        ("bob", 2),
+        ("dave", 1),
+    ]
+    assert [a["handle"] for a in inf["by_reach"]] == ["alice", "bob", "dave"]
+    inf = get(client, data, RANGE + "&language=fr")["influencers"]
+    assert [(a["handle"], a["messages"]) for a in inf["by_messages"]] == [("carol", 1)]
+    assert [a["handle"] for a in inf["by_reach"]] == ["carol"]

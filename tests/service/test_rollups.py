@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
@@ -21,11 +22,11 @@ from inbox.insights import reporting, rollups
 from inbox.insights.reporting_filters import Filters
 from inbox.pipeline import ingest
 from inbox.store.models import ChannelAccount, ConversationLabel, Message, RollupMessage, RollupTerm
-from inbox.store.models.rollups import ALL, DAY, HOUR
+from inbox.store.models.rollups import ALL, DAY, HOUR, MONTH
 from tests.conftest import empty_tables
 from tests.service.conftest import selects_run_by
 
-T0 = datetime(2025, 1, 6, 21, 30, tzinfo=UTC)
+T0 = datetime(2025, 1, 30, 21, 30, tzinfo=UTC)  # the history crosses into February
 SPAN = 3 * 24 * 60  # minutes of history the examples write into
 TEXTS = [
     "Refund is late again, terrible",
@@ -54,7 +55,8 @@ correct_op = st.tuples(
 label_op = st.tuples(st.just("label"), st.integers(0, 10), st.sampled_from(LABELS), st.booleans())
 fold_op = st.tuples(st.just("fold"))
 programs = st.lists(st.one_of(ingest_op, ingest_op, correct_op, label_op, fold_op), min_size=1, max_size=12)
-ranges = st.tuples(st.integers(-60, SPAN + 60), st.integers(1, SPAN))
+# read windows from an hour to 80 days, so whole hours, days and months (January) are read too
+ranges = st.tuples(st.integers(-50 * 24 * 60, SPAN + 60), st.integers(1, 80 * 24 * 60))
 
 
 def _channels(inbox: Any) -> dict[str, int]:
@@ -148,7 +150,8 @@ def _recount(inbox: Any) -> tuple[dict[tuple, list], Counter]:
             acc[1] += m.sentiment is not None
             acc[2] += m.sentiment or 0.0
         for term in rollups.terms_of(m.text):
-            terms[(day, m.channel, lang, term)] += 1
+            terms[(DAY, day, m.channel, lang, term)] += 1
+            terms[(MONTH, day.replace(day=1), m.channel, lang, term)] += 1
     return volume, terms
 
 
@@ -164,7 +167,10 @@ def _stored(inbox: Any) -> tuple[dict[tuple, list], Counter]:
             if r.messages or r.scored or abs(r.sentiment_sum) > 1e-9
         }
         terms = Counter(
-            {(r.day, r.channel, r.language, r.term): r.texts for r in s.scalars(select(RollupTerm))}
+            {
+                (r.grain, r.bucket_start, r.channel, r.language, r.term): r.texts
+                for r in s.scalars(select(RollupTerm))
+            }
         )
     return volume, +terms
 
@@ -176,8 +182,9 @@ def _same_volume(got: dict, want: dict) -> None:
         assert math.isclose(got[key][2], total, abs_tol=1e-9), key
 
 
+@pytest.mark.timeout(900)  # 20 examples, each a fresh database: minutes on a loaded machine
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -24,7 +24,7 @@ from inbox.store.models.base import Base
 from inbox.store.models.conversations import Message
 from inbox.store.models.customers import Identity
 
-HOUR, DAY = "h", "d"
+HOUR, DAY, MONTH = "h", "d", "m"
 ALL = ""  # conv_label of the rows that count every message (the others count one label's)
 
 
@@ -59,12 +59,16 @@ class RollupMessage(Base):
 
 
 class RollupTerm(Base):
-    """How many inbound texts of a day, channel and language contain a term (document frequency)."""
+    """How many inbound texts of a day (and of a month: a year's rising terms read twelve rows
+    per term, not 365) of a channel and language contain a term (document frequency)."""
 
     __tablename__ = "rollup_terms"
-    __table_args__ = (PrimaryKeyConstraint("day", "channel", "language", "term", name="pk_rollup_terms"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("grain", "bucket_start", "channel", "language", "term", name="pk_rollup_terms"),
+    )
 
-    day: Mapped[datetime] = mapped_column()
+    grain: Mapped[str] = mapped_column(String(1))  # DAY or MONTH
+    bucket_start: Mapped[datetime] = mapped_column()
     channel: Mapped[str] = mapped_column(String(30))
     language: Mapped[str] = mapped_column(String(10))
     term: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,110 @@
+"""The dashboard on a year of traffic (issue 22): the 30-day and 365-day `/api/dashboard` through
+the Flask app, next to the same statements run bare and a plain count of the range's messages,
+with the process's peak memory.
+
+    python -m web.bench.dashboard_scale <database url built by web.bench.scale_data> [runs]
+
+Run it with `PYTHONPATH=<a checkout of an older commit>` to measure that code on the same
+database (the script uses only what every version has: the app factory, tokens and the API).
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, text
+
+from inbox.admin.agents import create_token
+from web.app import create_app
+from web.config import Config
+
+END = datetime(2026, 12, 1, tzinfo=UTC)  # where web.bench.scale_data's year ends
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(url: str, runs: int = 3, days: tuple[int, ...] = (30, 365)) -> list[dict[str, Any]]:
+    config = Config(
+        database_url=url,
+        redis_url=None,
+        secret_key="bench-secret",
+        testing=True,
+        scheduler=False,
+        instance_path=tempfile.mkdtemp(),
+    )
+    app = create_app(config)
+    inbox = app.extensions["murmur.inbox"]
+    auth = {"Authorization": f"Bearer {create_token(inbox, 'agent1@example.com')}"}
+    client = app.test_client()
+    client.get("/api/dashboard?from=2026-11-30&to=2026-12-01", headers=auth)  # warm up
+    out = []
+    for n in days:
+        start = END - timedelta(days=n)
+        query = f"/api/dashboard?from={start.date()}&to={END.date()}"
+        seen: list[tuple[str, Any]] = []
+        capture = _capturer(seen)
+        times = []
+        for i in range(runs):
+            if i == 0:
+                event.listen(inbox.engine, "before_cursor_execute", capture)
+            t = time.perf_counter()
+            resp = client.get(query, headers=auth)
+            times.append(time.perf_counter() - t)
+            if i == 0:
+                event.remove(inbox.engine, "before_cursor_execute", capture)
+            assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+        with inbox.engine.connect() as conn:
+            t = time.perf_counter()
+            for statement, parameters in seen:
+                conn.exec_driver_sql(statement, parameters).fetchall()
+            bare = time.perf_counter() - t
+            t = time.perf_counter()
+            count = conn.execute(
+                text(
+                    "SELECT count(*) FROM messages WHERE direction = 'in' AND created_at >= :a AND created_at < :b"
+                ),
+                {"a": _bound(url, start), "b": _bound(url, END)},
+            ).scalar()
+            plain = time.perf_counter() - t
+        out.append(
+            {
+                "days": n,
+                "api_s": round(statistics.median(times), 3),
+                "bare_sql_s": round(bare, 3),
+                "statements": len(seen),
+                "count_s": round(plain, 3),
+                "messages": count,
+                "peak_mb": round(_peak_mb(), 1),
+            }
+        )
+    inbox.engine.dispose()
+    return out
+
+
+def _capturer(seen: list[tuple[str, Any]]) -> Any:
+    """A cursor hook that keeps the SELECT statements (text and parameters) into `seen`."""
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    return capture
+
+
+def _bound(url: str, at: datetime) -> Any:
+    """A time as the messages table stores it (SQLite: text; PostgreSQL: naive UTC)."""
+    naive = at.astimezone(UTC).replace(tzinfo=None)
+    return naive.isoformat(" ", "microseconds") if url.startswith("sqlite") else naive
+
+
+if __name__ == "__main__":  # pragma: no cover
+    for row in measure(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3):
+        print(row, flush=True)
