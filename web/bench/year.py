@@ -326,7 +326,7 @@ def _resolve(inbox: Any, shape: Shape, now: datetime) -> None:
         uow.session.execute(
             text(
                 "UPDATE conversations SET status = 'resolved', resolved_at = last_message_at, "
-                "priority_rate = 0, waiting_since = NULL "
+                "waiting_since = NULL "
                 "WHERE (id * 37) % 100 < :share AND created_at < :recent"
             ),
             {"share": share, "recent": now - timedelta(days=3)},
