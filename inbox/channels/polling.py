@@ -17,6 +17,7 @@ from connectors import registry
 from connectors.poller import PollPolicy, PollState, StoreResult, poll_channel
 from connectors.types import Batch
 from inbox.channels.accounts import connector_for
+from inbox.channels.inbound_checks import message_problem
 from inbox.pipeline import ingest
 from inbox.store.context import Inbox
 from inbox.store.errors import NotFound
@@ -94,8 +95,20 @@ def poll(
             interval = ch.poll_interval_seconds
             max_pages = int(ch.settings.get("max_pages", PollPolicy.max_pages))
 
+        refused: list[str] = []
+
         def store(batch: Batch) -> StoreResult:
-            result = ingest(inbox, channel_id, batch.messages, cursor=batch.next_cursor)
+            # An item the database cannot hold (a NUL, a lone surrogate, an over-long id) is left
+            # out with its reason, as for pushed deliveries: one bad post must not fail its page,
+            # or the cursor could never move past it.
+            fine = []
+            for m in batch.messages:
+                problem = message_problem(m)
+                if problem is None:
+                    fine.append(m)
+                else:
+                    refused.append(f"{m.external_id[:80]!r}: {problem[0]}: {problem[1]}")
+            result = ingest(inbox, channel_id, fine, cursor=batch.next_cursor)
             return StoreResult(stored=result.stored, skipped=result.duplicates)
 
         outcome = poll_channel(
@@ -112,7 +125,7 @@ def poll(
             outcome.state,
             outcome.health.fetched,
             outcome.health.stored,
-            outcome.health.rejected,
+            (*outcome.health.rejected, *refused),
         )
         h = outcome.health
         return PollReport(

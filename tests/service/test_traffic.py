@@ -13,7 +13,7 @@ from connectors.x import FIELDS
 from inbox.channels.accounts import create_channel, update_channel
 from inbox.channels.outbox import deliver_due, idempotency_key
 from inbox.channels.polling import poll
-from inbox.store.models import Message, Outbox
+from inbox.store.models import ChannelAccount, Message, Outbox
 from tests.standins import MastodonStandIn, MetaStandIn, XStandIn
 from tests.standins.replay import ReplayStandIn, recording
 
@@ -281,3 +281,22 @@ def test_email_reply_answers_re_the_customers_subject_over_real_imap_and_smtp(cl
     root = "<HK2PR0401MB19568DF216DAD036441DC658E8C80@HK2PR0401MB1956.apcprd04.prod.outlook.com>"
     assert sent["In-Reply-To"] == root and sent["References"] == root
     assert env.rcpt_tos == ["kunming.xie@hotmail.com"]
+
+
+def test_a_polled_post_the_database_cannot_hold_is_refused_alone_and_the_cursor_moves_on(inbox, clock):
+    """A 300-character handle is stored with 200 on SQLite and fails the whole batch on PostgreSQL;
+    polled or pushed, it is left out with its reason and the rest of the page is stored."""
+    epoch = _epoch(clock)
+    with MastodonStandIn(clock=epoch) as m:
+        good = m.add_mentions(2, ages=[60.0, 50.0])
+        bad = m.add_mentions(1, account="a" * 300, ages=[40.0])
+        cid = _mastodon(inbox, m)
+        first = poll(inbox, cid, force=True, clock=epoch)
+        assert first.status == "ok" and first.stored == 2, first
+        assert sorted(r.external_id for r in _stored(inbox, cid)) == sorted(good)
+        with inbox.read() as s:
+            kept = s.get(ChannelAccount, cid).poll_state["rejected"]
+        assert any(bad[0] in r["item"] and "author.handle" in r["item"] for r in kept), kept
+        clock.advance(seconds=120)
+        again = poll(inbox, cid, force=True, clock=epoch)
+        assert again.status == "ok" and again.stored == 0 and again.fetched == 0  # not fetched again
