@@ -47,6 +47,10 @@ def backoff(attempts: int) -> timedelta:
 def deliver_due(inbox: Inbox, limit: int = 50) -> int:
     """Send what is due; returns how many were attempted. Safe to run in several workers at once."""
     now = inbox.clock()
+    waiting = Outbox.status.in_((OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value))
+    with inbox.read() as s:  # nothing due is the usual case: then no write lock is taken
+        if s.scalar(select(Outbox.id).where(waiting, Outbox.next_attempt_at <= now).limit(1)) is None:
+            return 0
     with inbox.unit_of_work() as uow:
         _settle_abandoned(uow, now, inbox.dialect)
         q = (
