@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from inbox.attachments.records import attachments_of
 from inbox.conversations.replies import delivery_dict
 from inbox.conversations.serialize import message_dict
-from inbox.store.errors import Invalid
+from inbox.store.errors import Invalid, NotFound
 from inbox.store.models import Identity, Message, Outbox
 
 PAGE = 50  # messages in a conversation's first page (and each older one) unless asked otherwise
@@ -40,7 +40,8 @@ def message_page(
             select(Message.created_at).where(Message.id == before, Message.conversation_id == conversation_id)
         )
         if at is None:
-            raise Invalid("before must be the id of a message of this conversation", "before")
+            # a well-formed cursor that names no message of this conversation: a 404, as a path id
+            raise NotFound("before names no message of this conversation", "before")
         q = q.where(Message.created_at <= at, or_(Message.created_at < at, Message.id < before))
     rows = s.execute(q.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)).all()
     more = rows[limit - 1][0].id if len(rows) > limit else None

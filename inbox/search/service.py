@@ -109,7 +109,8 @@ def search(
             # the whole walk (退款 on the 1M bench database: 316 ms with a Gather Merge, 36 serial).
             s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         if before is not None and s.get(Message, before) is None:
-            raise Invalid("before must be the more_before of an earlier page", "before")
+            # a well-formed cursor that names no message: nothing to page from (as an unknown path id)
+            raise NotFound("before names no message: send the more_before of an earlier page", "before")
         conversations, more = _conversations(s, dialect, agent, terms, limit, before)
         return {
             "query": " ".join(terms),

@@ -150,7 +150,7 @@ def test_pages_of_conversations_walk_back_once_each(client, agent, world, post_w
     assert pages == [2, 2, 1]
     assert seen == [0, 4, 3, 2, 1]  # newest match first; a0 once, at its newest match
     res = client.get("/api/search", query_string={"q": "退款", "before": "999999"}, headers=agent["auth"])
-    assert res.status_code == 400 and res.get_json()["error"]["field"] == "before"
+    assert res.status_code == 404 and res.get_json()["error"]["field"] == "before"
 
 
 def test_customers_by_short_chinese_and_thai_names(client, agent, world, post_webhook):

@@ -89,12 +89,13 @@ def test_bad_cursor_and_limit_are_400_and_other_teams_403(client, world, post_we
         (f"/api/conversations/{conv_id}", {"limit": "ten"}, "limit"),
         (f"/api/conversations/{conv_id}/messages", {}, "before"),
         (f"/api/conversations/{conv_id}/messages", {"before": "x"}, "before"),
-        (f"/api/conversations/{conv_id}/messages", {"before": str(stranger["id"])}, "before"),
-        (f"/api/conversations/{conv_id}/messages", {"before": "999999"}, "before"),
     ):
         res = client.get(path, query_string=params, headers=h)
         assert res.status_code == 400, (path, params, res.get_json())
         assert res.get_json()["error"]["field"] == field
+    for before in (stranger["id"], 999999):  # well formed, but no message of this conversation
+        res = client.get(f"/api/conversations/{conv_id}/messages", query_string={"before": before}, headers=h)
+        assert res.status_code == 404 and res.get_json()["error"]["field"] == "before", res.get_json()
     billing = world.agent(teams=("Billing",))
     res = client.get(
         f"/api/conversations/{conv_id}/messages", query_string={"before": "1"}, headers=billing["auth"]
