@@ -29,7 +29,7 @@ class SearchQuery(QueryModel):
     )
 
 
-@endpoint("/search", ["GET"], "Search messages and customers", query=SearchQuery)
+@endpoint("/search", ["GET"], "Search messages and customers", query=SearchQuery, errors=(404,))
 def search() -> Any:
     """`{query, terms, conversations: [{conversation, message: {id, direction, public, created_at,
     snippet: [{text, match}]}, hits}], more_before, customers: [customer + identities]}`;
