@@ -36,7 +36,15 @@ from inbox.store.access import require_manager
 from inbox.store.context import Inbox, UnitOfWork
 from inbox.store.errors import NotFound
 from inbox.store.events import Event, conversation_rooms
-from inbox.store.models import UNRESOLVED, AuditLog, Conversation, ConversationLabel, Customer, SlaEvent
+from inbox.store.models import (
+    UNRESOLVED,
+    AuditLog,
+    Conversation,
+    ConversationLabel,
+    Customer,
+    SlaEvent,
+    Team,
+)
 from inbox.store.models import SlaPolicy as SlaPolicyRow
 from inbox.store.sql import insert_ignore
 
@@ -298,7 +306,10 @@ def save_policy(
             if row is None:
                 raise NotFound(f"SLA policy {policy_id} not found")
             data = {**policy_dict(row), **data}
-        _store(row, _parse(data))
+        policy = _parse(data)
+        if policy.team_id is not None and s.get(Team, policy.team_id) is None:
+            raise RuleInvalid([{"path": "team_id", "message": f"team {policy.team_id} does not exist"}])
+        _store(row, policy)
         s.add(row)
         s.flush()
         out = policy_dict(row)

@@ -30,6 +30,9 @@ def test_policy_api_validates_and_audits(client, world):
         "/api/sla/policies", json={**POLICY, "calendar": {"timezone": "Mars/Base"}}, headers=sup["auth"]
     )
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "calendar"
+    # a team that does not exist is a 400 naming it, never a foreign-key 500 (found by Schemathesis)
+    ghost = client.post("/api/sla/policies", json={**POLICY, "team_id": 100}, headers=sup["auth"])
+    assert ghost.status_code == 400 and ghost.get_json()["error"]["field"] == "team_id", ghost.get_json()
     cal = {"timezone": "Europe/Berlin", "hours": {"mon": [["09:00", "17:00"]]}, "holidays": ["2030-12-25"]}
     r = client.post("/api/sla/policies", json={**POLICY, "calendar": cal}, headers=sup["auth"])
     assert r.status_code == 201, r.get_json()

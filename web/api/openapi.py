@@ -134,10 +134,13 @@ NO_NUL = "^[^\u0000]*$"
 
 
 def _no_nul(node: Any) -> None:
-    """Add NO_NUL to every string schema that does not already constrain its characters."""
+    """Add NO_NUL to every string schema that does not already constrain its characters, and to
+    every object's keys."""
     if isinstance(node, dict):
         if node.get("type") == "string" and not {"enum", "const", "pattern", "format"} & node.keys():
             node["pattern"] = NO_NUL
+        if node.get("type") == "object" and "propertyNames" not in node:
+            node["propertyNames"] = {"pattern": NO_NUL}  # keys are strings too (`settings`, `secrets`)
         for value in node.values():
             _no_nul(value)
     elif isinstance(node, list):
