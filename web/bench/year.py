@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from web.bench.common import ROOT, SECRET
+from web.bench.common import ROOT, SECRET, _team_id
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 LANGS = ("en", "en", "en", "zh-Hans", "zh-Hant", "th")
@@ -257,15 +257,6 @@ def build(url: str, shape: Shape, progress: Callable[[str], None] = lambda s: No
     _resolve(inbox, shape, now)
     _analyze(inbox)
     inbox.engine.dispose()
-
-
-def _team_id(inbox: Any, name: str) -> int:
-    from sqlalchemy import select
-
-    from inbox.store.models import Team
-
-    with inbox.read() as s:
-        return s.scalar(select(Team.id).where(Team.name == name))
 
 
 def _write_replies(inbox: Any, replies: list[tuple[int, str, datetime, int]]) -> int:
