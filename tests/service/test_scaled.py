@@ -35,12 +35,13 @@ pytestmark = [
 # its own db number (the in-process suite uses 15); overridable, since a worker left running on
 # the same broker by another run would take this stack's tasks
 REDIS = os.environ.get("MURMUR_TEST_SCALED_REDIS_URL", "redis://127.0.0.1:6379/14")
+DATABASE = os.environ.get("MURMUR_TEST_SCALED_DB", "murmur_scaled")
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("scaled")
-    with scaled_stack(tmp, "murmur_scaled", REDIS, webs=2, workers=2) as procs:
+    with scaled_stack(tmp, DATABASE, REDIS, webs=2, workers=2) as procs:
         inbox = Inbox.from_url(procs.database_url, procs.secret_key)
         try:
             create_agent(inbox, "sup@example.com", "long enough password", "supervisor", teams=["Support"])
