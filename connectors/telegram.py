@@ -122,7 +122,8 @@ class TelegramConnector(BaseConnector):
         return [msg] if msg else []
 
     def send_reply(self, reply: OutboundReply) -> str:
-        """sendMessage to the chat, quoting the message answered (reply_parameters)."""
+        """sendMessage to the chat, quoting the message answered (reply_parameters), and the
+        files after it; each delivered part is reported at once and skipped on a retry."""
         chat = reply.thread_key.split(":")[0]
         body: dict[str, Any] = {
             "chat_id": int(chat) if chat.lstrip("-").isdigit() else chat,
@@ -135,14 +136,26 @@ class TelegramConnector(BaseConnector):
                 "message_id": int(reply.in_reply_to.split(":")[1]),
                 "allow_sending_without_reply": True,
             }
+        parts = self._parts(reply)
+        done = list(reply.parts_sent)
+        for i, (f, caption) in enumerate(parts):
+            if i < len(done):
+                continue  # delivered by an earlier attempt: never sent twice
+            sent = self._result("sendMessage", body) if f is None else self._send_file(body, f, caption)
+            part_id = f"{sent['chat']['id']}:{sent['message_id']}"
+            done.append(part_id)
+            if reply.on_part is not None:
+                reply.on_part(part_id)
+        return done[0]
+
+    @staticmethod
+    def _parts(reply: OutboundReply) -> list[tuple[Attachment | None, str]]:
+        """The calls a reply takes, in a fixed order (a retry counts on it): the text alone
+        (None) or as the first file's caption when it fits, then one call per further file."""
         files = list(reply.attachments)
         if files and len(reply.text) <= CAPTION_MAX:  # the text rides as the first file's caption
-            sent = self._send_file(body, files.pop(0), caption=reply.text)
-        else:
-            sent = self._result("sendMessage", body)
-        for f in files:
-            self._send_file(body, f)
-        return f"{sent['chat']['id']}:{sent['message_id']}"
+            return [(files[0], reply.text)] + [(f, "") for f in files[1:]]
+        return [(None, reply.text)] + [(f, "") for f in files]
 
     def _send_file(self, message: dict[str, Any], f: Attachment, caption: str = "") -> Any:
         """sendPhoto for JPEG/PNG images (Telegram recompresses them), sendDocument for the rest,

@@ -6,6 +6,7 @@ the boundary into the inbox, so the pipeline never learns a network's quirks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -137,3 +138,8 @@ class OutboundReply:
     recipient: Author | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()  # with their bytes
+    # A reply the network takes in several calls (Telegram: one per file) reports each part it
+    # delivered to `on_part` at once, and skips the first `len(parts_sent)` parts when it is
+    # sent again, so a retry after a failure half way never repeats a file.
+    parts_sent: tuple[str, ...] = ()
+    on_part: Callable[[str], None] | None = field(default=None, compare=False, repr=False)

@@ -11,6 +11,9 @@ A reply is sent at most once per outbox row, whatever the network answers:
   instead of failing the unique index and leaving the reply queued to be sent again.
 * Transient failures (the network said no, or could not be reached) are retried with
   exponential backoff and jitter; a reply is marked failed with its reason after `MAX_ATTEMPTS`.
+* A reply the network takes in several calls (Telegram: one per file) commits each delivered
+  part in `parts_sent` as soon as the network confirms it; a retry sends only the parts after
+  those, so no file reaches the customer twice.
 """
 
 from __future__ import annotations
@@ -152,6 +155,8 @@ def _send_one(inbox: Inbox, box_id: int) -> None:
         else None,
         metadata=metadata,
         attachments=files_for_reply(inbox, msg.id),
+        parts_sent=tuple(box.parts_sent or ()),
+        on_part=lambda part_id: _note_part(inbox, box_id, part_id),
     )
     outcome: dict[str, Any]
     try:
@@ -173,6 +178,14 @@ def _send_one(inbox: Inbox, box_id: int) -> None:
         # The reply is out: whatever went wrong saving its details, never leave it to be sent again.
         log.exception("outbox %s: recording the sent reply failed; marking it sent only", box_id)
         _record_sent_only(inbox, box_id, outcome["sent_external_id"])
+
+
+def _note_part(inbox: Inbox, box_id: int, part_id: str) -> None:
+    """Commit one delivered part of a reply at once (a file of a Telegram reply), so a retry
+    after a later part failed, or after the worker died, sends only what is still missing."""
+    with inbox.unit_of_work() as uow:
+        box = uow.session.get(Outbox, box_id)
+        box.parts_sent = [*(box.parts_sent or []), part_id]  # a new list: JSON columns track assignment
 
 
 def _record(inbox: Inbox, box_id: int, outcome: dict[str, Any]) -> None:

@@ -157,6 +157,9 @@ class Outbox(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     sent_external_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    # network ids of the parts already delivered (a reply with files may be several calls), so
+    # a retry sends only the rest (migration 0010_traffic2)
+    parts_sent: Mapped[list | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
 
