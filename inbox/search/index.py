@@ -27,6 +27,7 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "messages": ("text",),
     "customers": ("name", "email"),
     "identities": ("handle", "display_name", "email", "phone"),
+    "attachments": ("name",),  # file names (migration 0010_traffic2, inbox.search.filenames)
 }
 # the same columns' short Chinese/Thai terms are keyed in <table>_grams (migration 0009)
 GRAMS = INDEXED

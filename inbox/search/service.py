@@ -21,12 +21,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text, union
+from sqlalchemy import func, select, text, union
 from sqlalchemy.orm import Session
 
 from inbox.admin.agents import load_agent
 from inbox.conversations.serialize import conversation_dict, customer_dict, identity_dict, iso
 from inbox.conversations.service import _labels
+from inbox.search.filenames import file_named
 from inbox.search.match import (
     CUSTOMERS,
     IDENTITIES,
@@ -37,7 +38,6 @@ from inbox.search.match import (
     contains,
     contains_all,
     driving_ids,
-    like_pattern,
     matches,
     parse_terms,
 )
@@ -162,7 +162,7 @@ def _with_named_files(
     named = s.execute(
         select(Message.id, Message.conversation_id)
         .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(visible_clause(agent), _file_named(dialect, terms))
+        .where(visible_clause(agent), file_named(dialect, terms))
         .order_by(Message.id.desc())
         .limit(limit + 1)
     ).all()
@@ -267,17 +267,6 @@ def _hits_out(
             }
         )
     return out
-
-
-def _file_named(dialect: str, terms: list[str]) -> ColumnElement[bool]:
-    """Messages with an attachment whose file name holds every term (attachments are far fewer
-    than messages, so their names are matched by LIKE without a trigram index)."""
-    patterns = [like_pattern(t) for t in terms]
-    if dialect == "postgresql":
-        named = [Attachment.name.ilike(p, escape="\\") for p in patterns]
-    else:
-        named = [Attachment.name.like(p, escape="\\") for p in patterns]
-    return Message.id.in_(select(Attachment.message_id).where(Attachment.message_id.is_not(None), *named))
 
 
 def _file_names(s: Session, message_ids: list[int]) -> dict[int, list[str]]:
