@@ -40,6 +40,7 @@ class Config:
     s3_access_key: str = ""
     s3_secret_key: str = ""
     attachment_max_bytes: int = 25 * 1024 * 1024
+    attachment_retention_days: int = 0  # 0: files are kept for ever
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -60,7 +61,10 @@ class Config:
 
     def inbox_settings(self) -> dict[str, Any]:
         """What the inbox's services read of the configuration (survey links, attachment limits)."""
-        out: dict[str, Any] = {"attachment_limits": Limits(max_bytes=self.attachment_max_bytes)}
+        out: dict[str, Any] = {
+            "attachment_limits": Limits(max_bytes=self.attachment_max_bytes),
+            "attachments.retention_days": self.attachment_retention_days,
+        }
         if self.public_url:
             out["survey_base_url"] = self.public_url
         return out
@@ -89,6 +93,7 @@ class Config:
             s3_access_key=env.get("MURMUR_S3_ACCESS_KEY_ID", ""),
             s3_secret_key=env.get("MURMUR_S3_SECRET_ACCESS_KEY", ""),
             attachment_max_bytes=int(env.get("MURMUR_ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024))),
+            attachment_retention_days=int(env.get("MURMUR_ATTACHMENT_RETENTION_DAYS", "0")),
         )
         cfg = replace(cfg, **overrides)
         if not cfg.public_url:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from inbox.attachments import retention
 from inbox.attachments import service as attachments
 from inbox.automation import presence, sla_service
 from inbox.channels import inbound, outbox, polling, webhooks_out
@@ -57,6 +58,7 @@ PERIODIC: list[Job] = [
     Job("drain_inbound", drain_inbound, 5.0),
     Job("deliver_outbox", deliver_outbox, 2.0),
     Job("fetch_attachments", attachments.fetch_due, 5.0),
+    Job("sweep_blobs", retention.run, 3600.0),
     Job("sla_tick", sla_service.sla_tick, 15.0),
     Job("deliver_webhooks", webhooks_out.deliver_due, 5.0),
     Job("presence_sweep", presence.sweep, 10.0),

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
+
+_CONTENT_KEY = re.compile(r"[0-9a-f]{64}")
 
 
 def digest(data: bytes) -> str:
@@ -30,6 +34,10 @@ class BlobStore(Protocol):
     def get(self, key: str) -> bytes: ...
 
     def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def keys(self) -> Iterator[tuple[str, float]]: ...
 
 
 def _path_of(key: str) -> str:
@@ -72,6 +80,24 @@ class FolderStore:
 
     def exists(self, key: str) -> bool:
         return (self.root / _path_of(key)).exists()
+
+    def delete(self, key: str) -> None:
+        """Remove a blob; removing one that is not there is a no-op (the sweeper may run twice)."""
+        (self.root / _path_of(key)).unlink(missing_ok=True)
+
+    def keys(self) -> Iterator[tuple[str, float]]:
+        """Every content blob (not thumbnails, not half-written files) with its modification time."""
+        if not self.root.is_dir():
+            return
+        for fan in sorted(self.root.iterdir()):
+            if fan.name == "thumb" or not fan.is_dir():
+                continue
+            for path in sorted(fan.iterdir()):
+                if _CONTENT_KEY.fullmatch(path.name):
+                    try:
+                        yield path.name, path.stat().st_mtime
+                    except FileNotFoundError:
+                        continue  # removed meanwhile
 
 
 class S3Store:
@@ -125,6 +151,22 @@ class S3Store:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise KeyError(key) from None
             raise
+
+    def delete(self, key: str) -> None:
+        """Remove a blob; S3 answers a delete of a missing key with success too."""
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def keys(self) -> Iterator[tuple[str, float]]:
+        """Every content blob under the prefix (not thumbnails) with its LastModified, paged."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
+        for page in pages:
+            for obj in page.get("Contents", []):
+                name = obj["Key"][len(self.prefix) :]
+                if name.startswith("thumb/"):
+                    continue
+                key = name.rsplit("/", 1)[-1]
+                if _CONTENT_KEY.fullmatch(key):
+                    yield key, obj["LastModified"].timestamp()
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from connectors.types import Attachment as MediaItem
 from connectors.types import InboundMessage
-from inbox.attachments.blobs import BlobStore
+from inbox.attachments.blobs import BlobStore, digest
 from inbox.attachments.policy import Limits, Refused, image_format
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid
@@ -29,6 +29,38 @@ State = AttachmentState
 
 def limits_of(inbox: Inbox) -> Limits:
     return inbox.settings.get("attachment_limits") or Limits()
+
+
+# --- blob references ----------------------------------------------------------------------------
+
+_BLOB_LOCK_SPACE = 4317  # advisory lock key space of blobs (4201 is the channels')
+_SHARED = text("SELECT pg_advisory_xact_lock_shared(:k, :id)")
+_EXCLUSIVE = text("SELECT pg_advisory_xact_lock(:k, :id)")
+
+
+def _lock_id(key: str) -> int:
+    return int(key[:7], 16)  # 28 bits of the hash: distinct blobs rarely share a lock
+
+
+def hold_blob(s: Session, store: BlobStore, key: str, data: bytes, content_type: str = "") -> str:
+    """Make sure the blob `key` exists for a row this transaction is about to commit.
+
+    The sweeper deletes an unreferenced blob while holding the blob's lock exclusively and only
+    after checking, under that lock, that no row references it. A writer takes the same lock
+    shared here, in the transaction that commits its row, and then writes the bytes again if
+    they are gone (a no-op when they are there). So either the sweeper ran first and the bytes
+    come back, or it runs after the commit and sees the row: a concurrent ingest of the same
+    content never ends with a row whose blob was swept. SQLite needs no lock: its write
+    transactions (the sweeper's included) run one at a time."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(_SHARED, {"k": _BLOB_LOCK_SPACE, "id": _lock_id(key)})
+    return store.put(data, key=key, content_type=content_type)
+
+
+def lock_blob_for_delete(s: Session, key: str) -> None:
+    """The sweeper's side of `hold_blob`: exclusive until its transaction ends."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(_EXCLUSIVE, {"k": _BLOB_LOCK_SPACE, "id": _lock_id(key)})
 
 
 # --- ingest -----------------------------------------------------------------------------------
@@ -70,7 +102,7 @@ def record(
     owners: list[int] = []
     for i, m in enumerate(fresh):
         for a in m.attachments:
-            new.append(_row(inbox, limits, a, rows[i], now))
+            new.append(_row(s, inbox, limits, a, rows[i], now))
             owners.append(i)
     if not new:
         return
@@ -80,7 +112,9 @@ def record(
         rows[i].setdefault("attachments", []).append(attachment_dict(Record(row)))
 
 
-def _row(inbox: Inbox, limits: Limits, a: MediaItem, msg: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _row(
+    s: Session, inbox: Inbox, limits: Limits, a: MediaItem, msg: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     row: dict[str, Any] = {
         "message_id": msg["id"],
         "conversation_id": msg["conversation_id"],
@@ -112,7 +146,8 @@ def _row(inbox: Inbox, limits: Limits, a: MediaItem, msg: dict[str, Any], now: d
             row.update(
                 state=State.STORED.value,
                 next_attempt_at=None,
-                sha256=inbox.blobs.put(a.data, content_type=a.content_type),  # staged: exists already
+                # staged already; written again only if the sweeper took it meanwhile
+                sha256=hold_blob(s, inbox.blobs, digest(a.data), a.data, a.content_type),
                 inline_type=image_format(a.data) if a.kind in ("image", "sticker") else None,
             )
     elif a.kind == "link" or not (a.url or a.ref):

@@ -24,7 +24,7 @@ from connectors.media import TooLarge
 from connectors.types import Attachment as MediaItem
 from inbox.admin.agents import load_agent
 from inbox.attachments.policy import Refused, effective_type, image_format, thumbnail
-from inbox.attachments.records import State, attachment_dict, limits_of, store_of
+from inbox.attachments.records import State, attachment_dict, hold_blob, limits_of, store_of
 from inbox.channels.accounts import connector_for
 from inbox.store.access import check_visible
 from inbox.store.context import Inbox
@@ -76,11 +76,13 @@ def _fetch_one(inbox: Inbox, att_id: int) -> None:
         )
     limits = limits_of(inbox)
     outcome: dict[str, Any]
+    blob: tuple[str, bytes, str] | None = None
     try:
         data, served_type = connector_for(inbox, ch).fetch_media(item, limits.max_bytes)
         ctype = att.content_type or served_type
         limits.check(att.name, ctype, len(data))
         key = store_of(inbox).put(data, content_type=ctype)
+        blob = (key, data, ctype)
         outcome = {
             "state": State.STORED.value,
             "sha256": key,
@@ -96,12 +98,16 @@ def _fetch_one(inbox: Inbox, att_id: int) -> None:
         outcome = {"state": State.FAILED.value, "last_error": str(exc) or type(exc).__name__}
     except (ConnectorError, OSError) as exc:
         outcome = {"last_error": str(exc) or type(exc).__name__}
-    _record_fetch(inbox, att_id, outcome)
+    _record_fetch(inbox, att_id, outcome, blob)
 
 
-def _record_fetch(inbox: Inbox, att_id: int, outcome: dict[str, Any]) -> None:
+def _record_fetch(
+    inbox: Inbox, att_id: int, outcome: dict[str, Any], blob: tuple[str, bytes, str] | None = None
+) -> None:
     now = inbox.clock()
     with inbox.unit_of_work() as uow:
+        if blob is not None:  # the row will reference it: make sure the sweeper has not taken it
+            hold_blob(uow.session, store_of(inbox), *blob)
         att = uow.session.get(Attachment, att_id)
         for key, value in outcome.items():
             setattr(att, key, value)
@@ -186,6 +192,7 @@ def upload(
         raise Invalid(f"{kind} replies cannot carry files", "file")
     key = store_of(inbox).put(data, content_type=ctype)
     with inbox.unit_of_work() as uow:
+        hold_blob(uow.session, store_of(inbox), key, data, ctype)
         att = Attachment(
             conversation_id=conv.id,
             channel_account_id=conv.channel_account_id,

@@ -17,6 +17,7 @@ class AttachmentState(enum.StrEnum):
     FAILED = "failed"  # the fetch gave up; `last_error` says why, the row and its link stay
     REFUSED = "refused"  # over the size limit or of a type not accepted; `last_error` says which
     LINK = "link"  # a reference to a page (a share, an external link): shown, never fetched
+    EXPIRED = "expired"  # the bytes were removed after `attachments.retention_days`; the row stays
 
 
 class Attachment(Base):
@@ -31,6 +32,8 @@ class Attachment(Base):
     __table_args__ = (
         # the fetch job reads due pending rows only
         Index("ix_attachments_state_next", "state", "next_attempt_at"),
+        # the blob sweeper asks whether any row still references a blob (0010_traffic2)
+        Index("ix_attachments_sha256", "sha256"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
