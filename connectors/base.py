@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import httpx
@@ -67,6 +68,31 @@ class Option:
     help: str = ""
 
 
+@dataclass(frozen=True)
+class ReplyFiles:
+    """What a network lets one reply carry, as its API documents it: the accepted content types,
+    each with its own size limit (first matching pattern wins), and how many files at most.
+    `carries` completes "<network> replies carry ..." in the refusal an agent reads."""
+
+    limits: tuple[tuple[str, int], ...]
+    max_files: int
+    carries: str
+
+    def refusal(self, network: str, content_type: str, size: int, count: int) -> str | None:
+        """Why this file cannot go with the reply (None when it can); `count` counts it too."""
+        ctype = (content_type or "application/octet-stream").split(";", 1)[0].strip().lower()
+        limit = next((n for pattern, n in self.limits if fnmatch(ctype, pattern)), None)
+        if limit is None:
+            return f"{network} replies carry {self.carries}; not {ctype}"
+        if size > limit:
+            return f"{network} takes {ctype} files of at most {limit} bytes; this one has {size}"
+        if count > self.max_files:
+            return f"{network} replies carry at most {self.max_files} files"
+        return None
+
+
+MiB = 1024 * 1024
+
 BACKFILL = Option(
     "backfill_days",
     default=7,
@@ -90,6 +116,8 @@ class BaseConnector:
     options: ClassVar[tuple[Option, ...]] = ()
     # whether `send_reply` delivers `OutboundReply.attachments` (agents may attach files)
     sends_attachments: ClassVar[bool] = False
+    # what those files may be (None: any file the inbox accepts)
+    reply_files: ClassVar[ReplyFiles | None] = None
 
     def __init__(
         self,
@@ -112,6 +140,19 @@ class BaseConnector:
                 self.settings.setdefault(opt.name, opt.default)
         if any(opt.name == BACKFILL.name for opt in self.options):
             self._check_backfill()
+
+    @classmethod
+    def reply_file_refusal(
+        cls, channel: str, public: bool, content_type: str, size: int, count: int
+    ) -> str | None:
+        """Why a file of this type and size cannot go with a reply in a conversation of
+        `channel` (public or private), the `count`-th of the reply; None when it can. Checked
+        when the agent uploads it, so the refusal is a 400 at once, not a failed delivery."""
+        if not cls.sends_attachments:
+            return f"{cls.kind} replies cannot carry files"
+        if cls.reply_files is None:
+            return None
+        return cls.reply_files.refusal(cls.kind.capitalize(), content_type, size, count)
 
     def __repr__(self) -> str:  # never show secrets, even in tracebacks
         return f"<{type(self).__name__} kind={self.kind!r} settings={self.settings!r}>"

@@ -14,12 +14,20 @@ from __future__ import annotations
 from typing import Any
 
 from connectors import cursor as cur
-from connectors.base import BACKFILL, BaseConnector, Option, parse_each
+from connectors.base import BACKFILL, BaseConnector, Option, ReplyFiles, parse_each
 from connectors.errors import PermanentError
 from connectors.http import Reply, Transport
 from connectors.media import bluesky_attachments
 from connectors.registry import register
-from connectors.types import Author, Batch, InboundMessage, OutboundReply
+from connectors.types import Attachment, Author, Batch, InboundMessage, OutboundReply
+
+# app.bsky.embed.images: up to 4 images, each blob at most 1,000,000 bytes (the lexicon's
+# maxSize); video goes through a separate video service and is not sent from Murmur
+REPLY_FILES = ReplyFiles(
+    limits=tuple((f"image/{t}", 1_000_000) for t in ("jpeg", "png", "webp", "gif")),
+    max_files=4,
+    carries="images only (JPEG, PNG, WebP, GIF)",
+)
 
 WANTED = {"mention", "reply", "quote"}
 
@@ -54,6 +62,8 @@ class BlueskyConnector(BaseConnector):
     """Notifications of one account on its PDS; replies with root/parent strong refs."""
 
     kind = "bluesky"
+    sends_attachments = True
+    reply_files = REPLY_FILES
     pulled = True
     options = (
         Option("base_url", default="https://bsky.social", help="the account's PDS"),
@@ -147,8 +157,22 @@ class BlueskyConnector(BaseConnector):
             "createdAt": cur.iso_now(self.clock()),
             "reply": {"root": root, "parent": parent},
         }
+        if reply.attachments:
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [{"alt": f.name, "image": self._upload(f)} for f in reply.attachments],
+            }
         body = {"repo": session["did"], "collection": "app.bsky.feed.post", "record": record}
         return str(self._call("POST", "com.atproto.repo.createRecord", json_body=body).data["uri"])
+
+    def _upload(self, f: Attachment) -> dict[str, Any]:
+        """com.atproto.repo.uploadBlob takes the raw bytes with their Content-Type and answers
+        the blob reference a record embeds (the blob is kept once a record names it)."""
+        ctype = f.content_type or "application/octet-stream"
+        res = self._call(
+            "POST", "com.atproto.repo.uploadBlob", content=f.data or b"", headers={"Content-Type": ctype}
+        )
+        return res.data["blob"]
 
     def test(self) -> str:
         """createSession proves the app password."""

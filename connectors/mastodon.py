@@ -19,13 +19,29 @@ from __future__ import annotations
 from typing import Any
 
 from connectors import cursor as cur
-from connectors.base import BACKFILL, BaseConnector, Option, parse_each
+from connectors.base import BACKFILL, BaseConnector, MiB, Option, ReplyFiles, parse_each
 from connectors.cursor import parse_iso
+from connectors.errors import TransientError
 from connectors.http import Transport
 from connectors.media import mastodon_attachments
 from connectors.registry import register
 from connectors.text import html_to_text
-from connectors.types import Author, Batch, InboundMessage, OutboundReply
+from connectors.types import Attachment, Author, Batch, InboundMessage, OutboundReply
+
+# Mastodon 4.x defaults (MediaAttachment's IMAGE/VIDEO/AUDIO_MIME_TYPES and size limits)
+REPLY_FILES = ReplyFiles(
+    limits=(
+        *((f"image/{t}", 16 * MiB) for t in ("jpeg", "png", "gif", "webp", "heic", "heif", "avif")),
+        *((f"video/{t}", 99 * MiB) for t in ("mp4", "webm", "quicktime", "ogg")),
+        *(
+            (f"audio/{t}", 99 * MiB)
+            for t in ("mpeg", "mp3", "ogg", "wav", "wave", "flac", "aac", "mp4", "webm")
+        ),
+    ),
+    max_files=4,
+    carries="images, video and audio (no documents)",
+)
+MEDIA_POLLS = 5  # GET /api/v1/media/:id while a large file is still being processed (202)
 
 PAGE = 80  # the server's maximum since Mastodon 4.1
 
@@ -68,6 +84,8 @@ class MastodonConnector(BaseConnector):
     """Mentions and DMs of one account on one instance; replies as statuses."""
 
     kind = "mastodon"
+    sends_attachments = True
+    reply_files = REPLY_FILES
     pulled = True
     idempotent_replies = True  # POST /api/v1/statuses honours Idempotency-Key for an hour
     options = (
@@ -134,11 +152,28 @@ class MastodonConnector(BaseConnector):
         body: dict[str, Any] = {"status": text, "visibility": visibility}
         if reply.in_reply_to:
             body["in_reply_to_id"] = reply.in_reply_to
+        if reply.attachments:
+            body["media_ids"] = [self._upload(f) for f in reply.attachments]
         headers = (
             {"Idempotency-Key": reply.metadata["outbox_id"]} if reply.metadata.get("outbox_id") else None
         )
         res = self.api.call("POST", "/api/v1/statuses", json_body=body, headers=headers)
         return str(res.data["id"])
+
+    def _upload(self, f: Attachment) -> str:
+        """POST /api/v2/media (multipart `file`); a 202 means the file is still being processed
+        and a status naming it would be refused, so it is polled until its `url` is set."""
+        upload = {"file": (f.name or "file", f.data or b"", f.content_type or "application/octet-stream")}
+        res = self.api.call("POST", "/api/v2/media", data={"description": f.name}, files=upload)
+        media = res.data
+        for _ in range(MEDIA_POLLS):
+            if res.status != 202 and media.get("url"):
+                return str(media["id"])
+            res = self.api.call("GET", f"/api/v1/media/{media['id']}", ok_statuses=(206,))
+            media = res.data or media
+        if media.get("url"):
+            return str(media["id"])
+        raise TransientError(f"mastodon media {media.get('id')} is still being processed")
 
     def test(self) -> str:
         """verify_credentials: proves the token and names the account."""

@@ -20,18 +20,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.base import BaseConnector, Option, lower_headers
+from connectors.base import BaseConnector, MiB, Option, ReplyFiles, lower_headers
 from connectors.errors import ConnectorError, PayloadError, PermanentError, RateLimited, SignatureError
 from connectors.http import Transport
 from connectors.jsonbody import loads
 from connectors.media import meta_attachments
 from connectors.registry import register
-from connectors.types import Author, InboundMessage, OutboundReply
+from connectors.types import Attachment, Author, InboundMessage, OutboundReply
+
+# The Messenger Send API takes one uploaded file per message (multipart `filedata`), up to 25 MB
+MESSENGER_FILES = ReplyFiles(limits=(("*", 25 * MiB),), max_files=10, carries="files")
+ATTACHMENT_TYPES = ("image", "video", "audio")
 
 THROTTLE_CODES = {4, 17, 32, 613}
 PROFILE_TTL = 24 * 3600.0  # names change rarely; one lookup per person per day at most
@@ -163,6 +168,7 @@ class MetaConnector(BaseConnector):
     """One Facebook Page (and its linked Instagram account)."""
 
     kind = "meta"
+    sends_attachments = True
     pushed = True
     options = (
         Option("base_url", default="https://graph.facebook.com"),
@@ -257,16 +263,63 @@ class MetaConnector(BaseConnector):
         if not reply.public:
             recipient = reply.thread_key.removeprefix("dm:")
             sender = self.settings.get("ig_user_id") if chan == "instagram" else self.settings["page_id"]
-            body = {
-                "recipient": {"id": recipient},
-                "messaging_type": "RESPONSE",
-                "message": {"text": reply.text},
-            }
-            return str(self._graph("POST", f"/{sender}/messages", json_body=body)["message_id"])
+            if reply.attachments and chan == "instagram":
+                raise PermanentError("Instagram direct replies cannot carry uploaded files")
+            return self._send_messages(sender, recipient, reply)
         if not reply.in_reply_to:
             raise PermanentError("a comment reply needs in_reply_to (the comment id)")
         edge = "replies" if chan == "instagram" else "comments"
         return str(self._graph("POST", f"/{reply.in_reply_to}/{edge}", data={"message": reply.text})["id"])
+
+    def _send_messages(self, sender: str, recipient: str, reply: OutboundReply) -> str:
+        """The text, then one message per file (the Send API takes one attachment a message),
+        each uploaded as multipart `filedata`; each delivered part is reported at once and
+        skipped when the reply is sent again, so no file is repeated."""
+        parts: list[Attachment | None] = (
+            [None] if reply.text.strip() or not reply.attachments else []
+        ) + list(reply.attachments)
+        done = list(reply.parts_sent)
+        for i, f in enumerate(parts):
+            if i < len(done):
+                continue
+            if f is None:
+                body = {
+                    "recipient": {"id": recipient},
+                    "messaging_type": "RESPONSE",
+                    "message": {"text": reply.text},
+                }
+                sent = self._graph("POST", f"/{sender}/messages", json_body=body)
+            else:
+                sent = self._send_file(sender, recipient, f)
+            done.append(str(sent["message_id"]))
+            if reply.on_part is not None:
+                reply.on_part(done[-1])
+        return done[0]
+
+    def _send_file(self, sender: str, recipient: str, f: Attachment) -> Any:
+        ctype = f.content_type or "application/octet-stream"
+        kind = ctype.split("/", 1)[0] if ctype.split("/", 1)[0] in ATTACHMENT_TYPES else "file"
+        form = {
+            "recipient": json.dumps({"id": recipient}),
+            "messaging_type": "RESPONSE",
+            "message": json.dumps({"attachment": {"type": kind, "payload": {"is_reusable": False}}}),
+        }
+        upload = {"filedata": (f.name or "file", f.data or b"", ctype)}
+        return self._graph("POST", f"/{sender}/messages", data=form, files=upload)
+
+    @classmethod
+    def reply_file_refusal(
+        cls, channel: str, public: bool, content_type: str, size: int, count: int
+    ) -> str | None:
+        """Messenger direct messages carry files; Instagram's Send API takes files only by a
+        public URL, and comment replies take none, so those are refused with why."""
+        if channel == "instagram" and not public:
+            return (
+                "Instagram direct replies cannot carry uploaded files (its Send API takes only public URLs)"
+            )
+        if public:
+            return "comment replies cannot carry files; answer in a direct message to send one"
+        return MESSENGER_FILES.refusal("Messenger", content_type, size, count)
 
     def test(self) -> str:
         """GET /me with the page token names the page."""

@@ -17,11 +17,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors import cursor as cur
-from connectors.base import BACKFILL, BaseConnector, Option
+from connectors.base import BACKFILL, BaseConnector, MiB, Option, ReplyFiles
 from connectors.http import Transport
 from connectors.media import x_attachments
 from connectors.registry import register
-from connectors.types import Author, Batch, InboundMessage, OutboundReply
+from connectors.types import Attachment, Author, Batch, InboundMessage, OutboundReply
+
+# Images up to 5 MB and animated GIFs up to 15 MB in one POST /2/media/upload; a post carries
+# up to 4 images. Video needs the chunked INIT/APPEND/FINALIZE upload, which Murmur does not do.
+REPLY_FILES = ReplyFiles(
+    limits=(
+        ("image/jpeg", 5 * MiB),
+        ("image/png", 5 * MiB),
+        ("image/webp", 5 * MiB),
+        ("image/gif", 15 * MiB),
+    ),
+    max_files=4,
+    carries="images and GIFs only (video is not sent from Murmur)",
+)
 
 # Asked on every call: without the expansion and the fields a post has no author and no date
 # (recorded default responses carry only id, text and edit_history_tweet_ids).
@@ -119,6 +132,8 @@ class XConnector(BaseConnector):
     """Mentions of one account; replies need a user-context token."""
 
     kind = "x"
+    sends_attachments = True
+    reply_files = REPLY_FILES
     pulled = True
     options = (
         Option("base_url", default="https://api.x.com"),
@@ -179,7 +194,21 @@ class XConnector(BaseConnector):
         body: dict[str, Any] = {"text": reply.text}
         if reply.in_reply_to:
             body["reply"] = {"in_reply_to_tweet_id": reply.in_reply_to}
+        if reply.attachments:
+            body["media"] = {"media_ids": [self._upload(f) for f in reply.attachments]}
         return str(self.api.call("POST", "/2/tweets", json_body=body).data["data"]["id"])
+
+    def _upload(self, f: Attachment) -> str:
+        """POST /2/media/upload (multipart `media`, `media_category`): the id a post names."""
+        ctype = f.content_type or "application/octet-stream"
+        category = "tweet_gif" if ctype == "image/gif" else "tweet_image"
+        res = self.api.call(
+            "POST",
+            "/2/media/upload",
+            data={"media_category": category, "media_type": ctype},
+            files={"media": (f.name or "media", f.data or b"", ctype)},
+        )
+        return str(res.data["data"]["id"])
 
     def test(self) -> str:
         """GET /2/users/me proves the token."""

@@ -15,7 +15,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectors import registry
@@ -188,8 +188,18 @@ def upload(
             raise NotFound("conversation not found")
         check_visible(agent, conv)
         kind = s.scalar(select(ChannelAccount.kind).where(ChannelAccount.id == conv.channel_account_id))
-    if not getattr(registry.get(kind), "sends_attachments", False):
-        raise Invalid(f"{kind} replies cannot carry files", "file")
+        waiting = s.scalar(  # this agent's uploads to the conversation not yet sent with a reply
+            select(func.count())
+            .select_from(Attachment)
+            .where(
+                Attachment.conversation_id == conv.id,
+                Attachment.message_id.is_(None),
+                Attachment.uploaded_by == agent_id,
+            )
+        )
+    refusal = registry.get(kind).reply_file_refusal(conv.channel, conv.public, ctype, len(data), waiting + 1)
+    if refusal is not None:  # the network cannot carry it: say which limit, before storing anything
+        raise Invalid(refusal, "file")
     key = store_of(inbox).put(data, content_type=ctype)
     with inbox.unit_of_work() as uow:
         hold_blob(uow.session, store_of(inbox), key, data, ctype)

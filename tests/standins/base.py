@@ -125,10 +125,11 @@ class StandIn:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     # --- fault injection ---------------------------------------------------------------
-    def fail_next(self, status: int = 500, n: int = 1, path: str = "") -> None:
-        """The next `n` matching requests answer `status` with the network's error body."""
+    def fail_next(self, status: int = 500, n: int = 1, path: str = "", after: int = 0) -> None:
+        """The next `n` matching requests (after letting `after` through) answer `status` with
+        the network's error body."""
         with self._lock:
-            self._faults.extend(Fault("status", status=status, path=path) for _ in range(n))
+            self._faults.extend(Fault("status", status=status, path=path, after=after) for _ in range(n))
 
     def rate_limit_next(self, reset_in: float = 60.0, n: int = 1, path: str = "", after: int = 0) -> None:
         """The next `n` matching requests (after letting `after` through) answer 429 with reset
@@ -221,3 +222,30 @@ class StandIn:
 
 def route(method: str, prefix: str, handler: Callable[..., Response], exact: bool = True) -> _Route:
     return _Route(method, prefix, handler, exact)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One field of a multipart/form-data body: a file's name, type and bytes, or a value."""
+
+    filename: str | None
+    content_type: str
+    data: bytes
+
+    @property
+    def value(self) -> str:
+        return self.data.decode("utf-8", "replace")
+
+
+def multipart(req: Request) -> dict[str, Part]:
+    """The fields of a multipart/form-data request, parsed as a server would (stdlib email)."""
+    import email
+    import email.policy
+
+    head = f"Content-Type: {req.headers.get('content-type', '')}\r\n\r\n".encode()
+    form = email.message_from_bytes(head + req.body, policy=email.policy.default)
+    out: dict[str, Part] = {}
+    for p in form.iter_parts():
+        name = p.get_param("name", header="content-disposition")
+        out[str(name)] = Part(p.get_filename(), p.get_content_type(), p.get_payload(decode=True) or b"")
+    return out

@@ -4,6 +4,7 @@ getPosts, createRecord, RateLimit-* headers with epoch reset, XRPC error envelop
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ class BlueskyStandIn(StandIn):
     _access: set[str] = field(default_factory=set)
     _refresh: set[str] = field(default_factory=set)
     _seq: int = 0
+    blobs: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # cid -> (mimeType, bytes)
 
     exempt_paths = ("com.atproto.server", "app.bsky.actor.getProfiles")
 
@@ -39,6 +41,7 @@ class BlueskyStandIn(StandIn):
             route("GET", "/xrpc/app.bsky.actor.getProfiles", self._profiles),
             route("GET", "/xrpc/app.bsky.feed.getPosts", self._posts),
             route("POST", "/xrpc/com.atproto.repo.createRecord", self._create_record),
+            route("POST", "/xrpc/com.atproto.repo.uploadBlob", self._upload_blob),
         ]
 
     def add_mentions(
@@ -192,6 +195,18 @@ class BlueskyStandIn(StandIn):
         ]
         return json_response(200, {"posts": posts}, self._rl())
 
+    def _upload_blob(self, req: Request) -> Response:
+        """The raw body is the blob; the PDS answers its reference (a CID of the bytes)."""
+        if (denied := self._auth(req)) is not None:
+            return denied
+        ctype = req.headers.get("content-type", "*/*")
+        if len(req.body) > 1_000_000 and ctype.startswith("image/"):
+            return json_response(400, {"error": "BlobTooLarge", "message": "This file is too large"})
+        cid = "bafkrei" + hashlib.sha256(req.body).hexdigest()[:52]
+        self.blobs[cid] = (ctype, req.body)
+        blob = {"$type": "blob", "ref": {"$link": cid}, "mimeType": ctype, "size": len(req.body)}
+        return json_response(200, {"blob": blob}, self._rl())
+
     def _create_record(self, req: Request) -> Response:
         if (denied := self._auth(req)) is not None:
             return denied
@@ -199,6 +214,15 @@ class BlueskyStandIn(StandIn):
         if body.get("repo") != ME or "record" not in body:
             return json_response(
                 400, {"error": "InvalidRequest", "message": "Input/repo must be the session DID"}
+            )
+        embed = body["record"].get("embed") or {}
+        for img in embed.get("images", []):
+            ref = ((img.get("image") or {}).get("ref") or {}).get("$link")
+            if ref not in self.blobs:
+                return json_response(400, {"error": "BlobNotFound", "message": f"Could not find blob: {ref}"})
+        if len(embed.get("images", [])) > 4:
+            return json_response(
+                400, {"error": "InvalidRequest", "message": "embed/images must not have more than 4 elements"}
             )
         self._seq += 1
         self.records.append(body)

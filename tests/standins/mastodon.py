@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.standins.base import Request, Response, StandIn, json_response, route
+from tests.standins.base import Request, Response, StandIn, json_response, multipart, route
 
 HOST = "social.example"
 
@@ -27,11 +27,19 @@ class MastodonStandIn(StandIn):
     _idem: dict[str, dict] = field(default_factory=dict)
     # a misbehaving instance: every new status gets this id (the outbox must not double-send)
     fixed_status_id: str | None = None
+    # POST /api/v2/media: uploaded files by id; a file larger than `sync_media_bytes` answers
+    # 202 and stays processing for `processing_polls` GETs of /api/v1/media/:id (206), as
+    # Mastodon does with large images and video
+    media: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sync_media_bytes: int = 1_000_000
+    processing_polls: int = 1
 
     def routes(self):
         return [
             route("GET", "/api/v1/notifications", self._notifications),
             route("POST", "/api/v1/statuses", self._post_status),
+            route("POST", "/api/v2/media", self._post_media),
+            route("GET", "/api/v1/media/", self._get_media, exact=False),
             route("GET", "/api/v1/accounts/verify_credentials", self._me),
         ]
 
@@ -172,6 +180,14 @@ class MastodonStandIn(StandIn):
             return json_response(200, self._idem[key], self._headers())
         if not body.get("status"):
             return json_response(422, {"error": "Validation failed: Text can't be blank"})
+        media_ids = body.get("media_ids") or []
+        for mid in media_ids:
+            if mid not in self.media:
+                return json_response(422, {"error": "Validation failed: Media not found"})
+            if self.media[mid]["url"] is None:
+                return json_response(422, {"error": "Cannot attach files that have not finished processing"})
+        if len(media_ids) > 4:
+            return json_response(422, {"error": "Validation failed: Cannot attach more than 4 files"})
         self._next_id += 1
         status = {
             "id": self.fixed_status_id or str(114000000000000000 + self._next_id),
@@ -179,11 +195,54 @@ class MastodonStandIn(StandIn):
             "visibility": body.get("visibility", "public"),
             "in_reply_to_id": body.get("in_reply_to_id"),
             "created_at": _iso(self.clock()),
+            "media_attachments": [self._shown(self.media[m]) for m in media_ids],
         }
         self.statuses.append(status)
         if key:
             self._idem[key] = status
         return json_response(200, status, self._headers())
+
+    @staticmethod
+    def _shown(m: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in m.items() if k not in ("data", "polls_left", "final_url")}
+
+    def _post_media(self, req: Request) -> Response:
+        """A MediaAttachment from multipart `file`: 200 when processed at once, else 202 (url null)."""
+        if (denied := self._auth(req)) is not None:
+            return denied
+        fields = multipart(req)
+        if "file" not in fields:
+            return json_response(422, {"error": "Validation failed: File can't be blank"})
+        f = fields["file"]
+        kind = f.content_type.split("/")[0]
+        if kind not in ("image", "video", "audio"):
+            return json_response(422, {"error": "Validation failed: File content type is invalid"})
+        self._next_id += 1
+        mid = str(22000000 + self._next_id)
+        slow = len(f.data) > self.sync_media_bytes
+        url = f"https://{HOST}/system/media_attachments/files/{mid}/original/{f.filename}"
+        self.media[mid] = {
+            "id": mid,
+            "type": {"image": "image", "video": "video", "audio": "audio"}[kind],
+            "url": None if slow else url,
+            "description": fields["description"].value if "description" in fields else None,
+            "data": f.data,
+            "polls_left": self.processing_polls if slow else 0,
+            "final_url": url,
+        }
+        return json_response(202 if slow else 200, self._shown(self.media[mid]), self._headers())
+
+    def _get_media(self, req: Request) -> Response:
+        if (denied := self._auth(req)) is not None:
+            return denied
+        m = self.media.get(req.path.rsplit("/", 1)[-1])
+        if m is None:
+            return json_response(404, {"error": "Record not found"})
+        if m["polls_left"] > 0:
+            m["polls_left"] -= 1
+            return json_response(206, self._shown(m), self._headers())
+        m["url"] = m["final_url"]
+        return json_response(200, self._shown(m), self._headers())
 
     def _me(self, req: Request) -> Response:
         if (denied := self._auth(req)) is not None:

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.standins.base import Request, Response, StandIn, json_response, route
+from tests.standins.base import Request, Response, StandIn, json_response, multipart, route
 
 
 @dataclass
@@ -79,6 +79,8 @@ class MetaStandIn(StandIn):
             return denied
         parts = req.path.strip("/").split("/")  # v21.0 / id / edge
         self._seq += 1
+        if parts[-1] == "messages" and "multipart" in req.headers.get("content-type", ""):
+            return self._upload(parts[1], req)
         if parts[-1] == "messages":
             body = req.json()
             self.sent.append({"edge": "messages", "from": parts[1], **body})
@@ -92,6 +94,40 @@ class MetaStandIn(StandIn):
             )
         self.sent.append({"edge": parts[-1], "to": parts[1], **form})
         return json_response(200, {"id": f"{parts[1]}_reply{self._seq}"})
+
+    def _upload(self, sender: str, req: Request) -> Response:
+        """A Send API message whose attachment is uploaded as multipart `filedata`."""
+        fields = multipart(req)
+        message = json.loads(fields["message"].value) if "message" in fields else {}
+        kind = (message.get("attachment") or {}).get("type")
+        if "filedata" not in fields or kind not in ("image", "video", "audio", "file"):
+            return json_response(
+                400,
+                {
+                    "error": {
+                        "message": "(#100) Upload attachment failure.",
+                        "type": "OAuthException",
+                        "code": 100,
+                    }
+                },
+            )
+        f = fields["filedata"]
+        self.sent.append(
+            {
+                "edge": "messages",
+                "from": sender,
+                "recipient": json.loads(fields["recipient"].value),
+                "attachment": {"type": kind, "name": f.filename, "mime_type": f.content_type, "data": f.data},
+            }
+        )
+        return json_response(
+            200,
+            {
+                "recipient_id": json.loads(fields["recipient"].value)["id"],
+                "message_id": f"m_out{self._seq}",
+                "attachment_id": str(1857777774821000 + self._seq),
+            },
+        )
 
     def _get(self, req: Request) -> Response:
         if (denied := self._auth(req)) is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.standins.base import Request, Response, StandIn, json_response, route
+from tests.standins.base import Request, Response, StandIn, json_response, multipart, route
 
 
 @dataclass
@@ -25,11 +25,13 @@ class XStandIn(StandIn):
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     posts: list[dict[str, Any]] = field(default_factory=list)
     _next: int = 1899000000000000000
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # media id -> what was uploaded
 
     def routes(self):
         return [
             route("GET", f"/2/users/{self.user_id}/mentions", self._mentions),
             route("POST", "/2/tweets", self._post),
+            route("POST", "/2/media/upload", self._media_upload),
             route("GET", "/2/users/me", self._me),
         ]
 
@@ -163,10 +165,49 @@ class XStandIn(StandIn):
                     "type": "https://api.x.com/2/problems/invalid-request",
                 },
             )
+        media_ids = (body.get("media") or {}).get("media_ids") or []
+        unknown = [m for m in media_ids if m not in self.uploads]
+        if unknown or len(media_ids) > 4:
+            detail = f"Your media IDs are invalid: {unknown}" if unknown else "Too many media ids"
+            return json_response(
+                400,
+                {
+                    "title": "Invalid Request",
+                    "detail": detail,
+                    "type": "https://api.x.com/2/problems/invalid-request",
+                },
+            )
         self._next += 1
         post = {"id": str(self._next), "text": body["text"], "edit_history_tweet_ids": [str(self._next)]}
-        self.posts.append({**post, "reply": body.get("reply")})
+        self.posts.append({**post, "reply": body.get("reply"), "media": [self.uploads[m] for m in media_ids]})
         return json_response(201, {"data": post}, self._rl())
+
+    def _media_upload(self, req: Request) -> Response:
+        """The one-shot media upload: multipart `media` with its `media_category`."""
+        if (denied := self._auth(req)) is not None:
+            return denied
+        fields = multipart(req)
+        if "media" not in fields:
+            return json_response(
+                400, {"title": "Invalid Request", "detail": "media is required", "type": "about:blank"}
+            )
+        f = fields["media"]
+        limit = 15 * 1024 * 1024 if f.content_type == "image/gif" else 5 * 1024 * 1024
+        if not f.content_type.startswith("image/") or len(f.data) > limit:
+            return json_response(
+                400,
+                {
+                    "title": "Invalid Request",
+                    "detail": "media type or size unsupported",
+                    "type": "about:blank",
+                },
+            )
+        self._next += 1
+        mid = str(self._next)
+        category = fields["media_category"].value if "media_category" in fields else ""
+        self.uploads[mid] = {"name": f.filename, "type": f.content_type, "category": category, "data": f.data}
+        data = {"id": mid, "media_key": f"3_{mid}", "size": len(f.data), "expires_after_secs": 86400}
+        return json_response(200, {"data": data}, self._rl())
 
     def _me(self, req: Request) -> Response:
         if (denied := self._auth(req)) is not None:
