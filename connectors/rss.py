@@ -23,9 +23,10 @@ from connectors import cursor as cur
 from connectors.base import BACKFILL, BaseConnector, Option
 from connectors.errors import TransientError
 from connectors.http import Transport
+from connectors.media import kind_of, name_from_url
 from connectors.registry import register
 from connectors.text import html_to_text
-from connectors.types import Author, Batch, InboundMessage
+from connectors.types import Attachment, Author, Batch, InboundMessage
 
 KEEP_IDS = 500
 
@@ -46,11 +47,38 @@ def _unwrap(link: str | None) -> str | None:
     return link
 
 
-def parse_entry(e: Any, feed_title: str, fetched_at: datetime | None = None) -> InboundMessage:
-    """A feed entry to a message; an undated entry is dated when it was fetched, never 1970."""
+def enclosures(e: Any) -> tuple[Attachment, ...]:
+    """RSS `<enclosure>` and Atom `rel="enclosure"` links (a podcast's audio, a review's photo):
+    described with their declared type and length, fetched later like other remote media (a
+    file over the size limit is refused from its declared length, never downloaded)."""
+    out = []
+    for enc in e.get("enclosures") or []:
+        url = enc.get("href") or enc.get("url")
+        if not url:
+            continue
+        ctype = (enc.get("type") or "").lower()
+        length = str(enc.get("length") or "")
+        out.append(
+            Attachment(
+                kind=kind_of(ctype, url),
+                name=name_from_url(url, "enclosure"),
+                content_type=ctype,
+                size=int(length) if length.isdigit() and int(length) > 0 else None,
+                url=url,
+            )
+        )
+    return tuple(out)
+
+
+def parse_entry(
+    e: Any, feed_title: str, fetched_at: datetime | None = None, feed_author: str = ""
+) -> InboundMessage:
+    """A feed entry to a message; an undated entry is dated when it was fetched, never 1970.
+    The author is the entry's, else the feed's own `<author>` (Atom feeds such as heise's name
+    it once for all entries), else the feed's title."""
     html = (e.get("content") or [{}])[0].get("value") or e.get("summary") or ""
     when = e.get("published_parsed") or e.get("updated_parsed")
-    author = e.get("author") or feed_title or "feed"
+    author = e.get("author") or feed_author or feed_title or "feed"
     eid = entry_id(e)
     return InboundMessage(
         channel="rss",
@@ -63,6 +91,8 @@ def parse_entry(e: Any, feed_title: str, fetched_at: datetime | None = None) -> 
         else (fetched_at or datetime.now(UTC)),
         html=html or None,
         url=_unwrap(e.get("link")),
+        subject=e.get("title") or None,
+        attachments=enclosures(e),
     )
 
 
@@ -96,8 +126,9 @@ class RssConnector(BaseConnector):
         seen = list(state.get("seen", []))
         known = set(seen)
         title = (d.get("feed") or {}).get("title", "")
+        feed_author = (d.get("feed") or {}).get("author", "")
         now = datetime.fromtimestamp(self.clock(), UTC)
-        fresh = [parse_entry(e, title, now) for e in d.entries if entry_id(e) not in known]
+        fresh = [parse_entry(e, title, now, feed_author) for e in d.entries if entry_id(e) not in known]
         seen = (seen + [m.external_id for m in fresh])[-KEEP_IDS:]
         if cursor is None:  # the first fetch: entries older than the backfill horizon stay out
             horizon = self.backfill_horizon()

@@ -44,3 +44,21 @@ class ReplayStandIn(StandIn):
             return json_response(res["status"], res["body"], headers)
 
         return answer
+
+
+@dataclass
+class FileReplayStandIn(StandIn):
+    """Serves recorded files as they were fetched (feeds are bytes, not JSON): `files` maps a
+    path to (file under tests/data/recorded, Content-Type)."""
+
+    files: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def routes(self):
+        return [route("GET", path, self._answer(name, ctype)) for path, (name, ctype) in self.files.items()]
+
+    @staticmethod
+    def _answer(name: str, ctype: str):
+        def answer(req: Request) -> Response:
+            return 200, {"Content-Type": ctype}, (RECORDED / name).read_bytes()
+
+        return answer
