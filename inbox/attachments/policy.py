@@ -24,9 +24,7 @@ DEFAULT_TYPES = (
     "image/*",
     "video/*",
     "audio/*",
-    "text/plain",
-    "text/csv",
-    "text/calendar",
+    "text/*",  # logs, source files, patches (text/x-csrc, text/x-diff); active text types refused below
     "application/pdf",
     "application/zip",
     "application/gzip",
@@ -105,6 +103,8 @@ class Limits:
         if ext in REFUSED_EXTENSIONS:
             raise Refused(f".{ext} files are not accepted", 415)
         ctype = effective_type(name, content_type)
+        if ctype.startswith("text/") and ctype in _ACTIVE:  # a page or a script, never plain text
+            raise Refused(f"{ctype} files are not accepted", 415)
         if not any(fnmatch(ctype, pattern) for pattern in self.types):
             raise Refused(f"{ctype} files are not accepted", 415)
 
