@@ -197,10 +197,11 @@ def bluesky_attachments(record: Mapping[str, Any], did: str) -> tuple[Attachment
     """Images and video of a post's embed (also inside recordWithMedia), fetched from the author's
     repository with `com.atproto.sync.getBlob` (a path on the channel's PDS); external links."""
     embed = record.get("embed") or {}
+    quoted = _quoted(embed)
+    out: list[Attachment] = []
     if embed.get("$type") == "app.bsky.embed.recordWithMedia":
         embed = embed.get("media") or {}
     kind = embed.get("$type")
-    out = []
     blobs: list[tuple[str, Any]] = []
     if kind == "app.bsky.embed.images":
         blobs = [("image", i.get("image")) for i in embed.get("images") or []]
@@ -227,7 +228,22 @@ def bluesky_attachments(record: Mapping[str, Any], did: str) -> tuple[Attachment
                 url=f"/xrpc/com.atproto.sync.getBlob?did={did}&cid={cid}",
             )
         )
-    return tuple(out)
+    return tuple(out + quoted)
+
+
+def _quoted(embed: Mapping[str, Any]) -> list[Attachment]:
+    """A quote post's quoted post (app.bsky.embed.record, alone or with media) as a link, so an
+    image-only quote still shows what it answers (real quote posts often have no text)."""
+    kind = embed.get("$type")
+    if kind == "app.bsky.embed.recordWithMedia":
+        embed = embed.get("record") or {}
+    elif kind != "app.bsky.embed.record":
+        return []
+    uri = str((embed.get("record") or {}).get("uri") or "")
+    parts = uri.removeprefix("at://").split("/")
+    if len(parts) != 3 or parts[1] != "app.bsky.feed.post":
+        return []  # a quoted list, feed or starter pack: not a post
+    return [Attachment("link", "quoted post", "", url=f"https://bsky.app/profile/{parts[0]}/post/{parts[2]}")]
 
 
 # --- X -----------------------------------------------------------------------------------------

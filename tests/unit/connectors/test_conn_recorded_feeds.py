@@ -1,6 +1,7 @@
-"""RSS and Atom adapters replayed against real feeds kept in a feed library's test suite.
+"""RSS, Atom and Bluesky adapters replayed against real traffic kept in client libraries' test suites.
 
-The test names carry the source: `rss_parser` is rbren/rss-parser's `test/input/` (real feeds it
+The test names carry the source: `atproto_sdk` is MarshalX/atproto's test data (a post view
+fetched from the Bluesky AppView); `rss_parser` is rbren/rss-parser's `test/input/` (real feeds it
 fetched: heise developer's Atom feed, Tencent QQ news in GB2312, the Giant Bombcast podcast).
 tests/data/recorded/README.md names the repository, path, commit and licence of each file.
 The feeds are served on loopback with their bytes untouched and read through the adapter's
@@ -94,4 +95,40 @@ def test_podcast_rss_recorded_by_rss_parser_giant_bombcast_keeps_enclosures():
     assert audio.url == (
         "https://dts.podtrac.com/redirect.mp3/www.giantbomb.com/podcasts/download/2823/"
         "603__Call_of_Tuesday-10-01-2019-6277737276.mp3"
+    )
+
+
+# --- Bluesky: a post view fetched from the AppView (MarshalX/atproto's test data) -----------
+
+
+def test_bluesky_quote_with_image_recorded_by_atproto_sdk_every_field():
+    """A real quote post with an image and no text (getPostThread, kept by the Python atproto
+    SDK): the image is fetched from the author's repository and the quoted post is kept as a
+    link, so an image-only quote still shows what it answers. A notification carries the same
+    uri/cid/author/record/indexedAt, which is all the adapter reads."""
+    from connectors.bluesky import parse_notification
+    from tests.standins.replay import recording
+
+    post = recording("bluesky/atproto_sdk_quote_with_image.json")["response"]["body"]["thread"]["post"]
+    m = parse_notification({**post, "reason": "quote"}, {"did:plc:hbtuqflamm5j2i7yahtzsnue": 312})
+    uri = "at://did:plc:hbtuqflamm5j2i7yahtzsnue/app.bsky.feed.post/3k3ic43ucbq2f"
+    assert (m.channel, m.external_id, m.thread_key, m.in_reply_to) == ("bluesky", uri, uri, None)
+    assert (m.author.external_id, m.author.handle, m.author.display_name, m.author.followers) == (
+        "did:plc:hbtuqflamm5j2i7yahtzsnue",
+        "raven.corvids.club",
+        "raven",
+        312,
+    )
+    assert m.author.profile_url == "https://bsky.app/profile/raven.corvids.club"
+    assert m.url == "https://bsky.app/profile/raven.corvids.club/post/3k3ic43ucbq2f"
+    assert m.text == "" and m.language_hint == "en" and m.public
+    assert m.created_at == datetime(2023, 7, 27, 6, 24, 25, 696000, tzinfo=UTC)
+    image, quoted = m.attachments
+    cid = "bafkreif2blhvgss23kj2lqi6b6qkb6jqnz3zze6mvyvh7argmhpealzlw4"
+    assert (image.kind, image.content_type, image.size) == ("image", "image/jpeg", 282975)
+    assert image.url == f"/xrpc/com.atproto.sync.getBlob?did=did:plc:hbtuqflamm5j2i7yahtzsnue&cid={cid}"
+    assert (quoted.kind, quoted.name, quoted.url) == (
+        "link",
+        "quoted post",
+        "https://bsky.app/profile/did:plc:z2rokxrttw5254hogmucux2x/post/3k3hbh6k7752z",
     )
