@@ -18,10 +18,15 @@ from inbox.store.models import Base
 from tests.service.conftest import message, selects_run_by
 
 # Search is made by raw SQL in the migrations, not declared in models: SQLite's FTS5 tables and
-# their queue, PostgreSQL's pg_trgm GIN indexes (migration 0004) and gram expression indexes (0009).
-_SEARCH_TABLES = ("search_pending", "messages_fts", "customers_fts", "identities_fts") + tuple(
-    f"{t}_grams" for t in ("messages", "customers", "identities")
-)
+# their queue, PostgreSQL's pg_trgm GIN indexes (migration 0004) and gram expression indexes (0009);
+# attachment file names have the same (0010_traffic2).
+_SEARCH_TABLES = (
+    "search_pending",
+    "messages_fts",
+    "customers_fts",
+    "identities_fts",
+    "attachments_fts",
+) + tuple(f"{t}_grams" for t in ("messages", "customers", "identities", "attachments"))
 
 
 def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
