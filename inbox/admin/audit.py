@@ -1,0 +1,78 @@
+"""The audit log: one helper to write an entry, one query to read them back filtered.
+
+Every admin action writes its entry inside the transaction that makes the change, so an entry
+exists exactly when the change does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inbox.store.context import Inbox
+from inbox.store.models import Agent, AuditLog
+
+
+def record(
+    s: Session, actor_id: int | None, action: str, target: str, details: dict[str, Any] | None = None
+) -> None:
+    """Add an entry to the caller's transaction (it commits or rolls back with the change)."""
+    s.add(AuditLog(agent_id=actor_id, action=action, target=target, details=details or {}))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor_id: int | None = None
+    target: str | None = None  # "team:3" exactly, or a kind "team" for every team
+    action: str | None = None  # "token.revoked" exactly, or a prefix "token."
+    since: datetime | None = None
+    until: datetime | None = None
+    before_id: int | None = None  # paging: entries older than this one
+    limit: int = 50
+
+
+def entries(inbox: Inbox, f: AuditFilter) -> dict[str, Any]:
+    """Entries newest first with the actor's name, and the `before_id` of the next page (or None)."""
+    stmt = select(AuditLog, Agent.name, Agent.email).outerjoin(Agent, Agent.id == AuditLog.agent_id)
+    if f.actor_id is not None:
+        stmt = stmt.where(AuditLog.agent_id == f.actor_id)
+    if f.target:
+        stmt = stmt.where(
+            AuditLog.target == f.target
+            if ":" in f.target
+            else AuditLog.target.startswith(f.target + ":", autoescape=True)
+        )
+    if f.action:
+        stmt = stmt.where(
+            AuditLog.action.startswith(f.action, autoescape=True)
+            if f.action.endswith(".")
+            else AuditLog.action == f.action
+        )
+    if f.since is not None:
+        stmt = stmt.where(AuditLog.at >= f.since)
+    if f.until is not None:
+        stmt = stmt.where(AuditLog.at < f.until)
+    if f.before_id is not None:
+        stmt = stmt.where(AuditLog.id < f.before_id)
+    stmt = stmt.order_by(AuditLog.id.desc()).limit(f.limit + 1)
+    with inbox.read() as s:
+        rows = s.execute(stmt).all()
+    page = rows[: f.limit]
+    return {
+        "entries": [
+            {
+                "id": e.id,
+                "at": e.at.isoformat(),
+                "actor": None if e.agent_id is None else {"id": e.agent_id, "name": name, "email": email},
+                "action": e.action,
+                "target": e.target,
+                "details": e.details or {},
+            }
+            for e, name, email in page
+        ],
+        "next_before_id": page[-1][0].id if len(rows) > f.limit else None,
+    }
