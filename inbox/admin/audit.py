@@ -18,10 +18,16 @@ from inbox.store.models import Agent, AuditLog
 
 
 def record(
-    s: Session, actor_id: int | None, action: str, target: str, details: dict[str, Any] | None = None
+    s: Session,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    target: str,
+    details: dict[str, Any] | None = None,
 ) -> None:
-    """Add an entry to the caller's transaction (it commits or rolls back with the change)."""
-    s.add(AuditLog(agent_id=actor_id, action=action, target=target, details=details or {}))
+    """Add an entry to the caller's transaction (it commits or rolls back with the change), dated
+    by the inbox's clock."""
+    s.add(AuditLog(agent_id=actor_id, action=action, target=target, details=details or {}, at=at))
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def create(
             raise Conflict(f"the shortcut /{shortcut} is taken", "shortcut") from None
         record(
             s,
+            inbox.clock(),
             actor_id,
             "canned.created",
             f"canned:{c.id}",
@@ -93,6 +94,7 @@ def update(
         _check(s, shortcut, team_id, c.id)
         record(
             s,
+            inbox.clock(),
             actor_id,
             "canned.updated",
             f"canned:{c.id}",
@@ -110,7 +112,7 @@ def delete(inbox: Inbox, actor_id: int, canned_id: int) -> None:
         c = s.get(CannedResponse, canned_id)
         if c is None:
             raise NotFound(f"no canned reply {canned_id}")
-        record(s, actor_id, "canned.deleted", f"canned:{c.id}", {"shortcut": c.shortcut})
+        record(s, inbox.clock(), actor_id, "canned.deleted", f"canned:{c.id}", {"shortcut": c.shortcut})
         s.delete(c)
 
 

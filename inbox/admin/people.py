@@ -106,7 +106,9 @@ def invite(
         )
         s.add(agent)
         s.flush()
-        record(s, actor_id, "agent.invited", f"agent:{agent.id}", {"email": email, "role": role})
+        record(
+            s, inbox.clock(), actor_id, "agent.invited", f"agent:{agent.id}", {"email": email, "role": role}
+        )
         return person_dict(agent), secret
 
 
@@ -139,7 +141,7 @@ def accept_invite(inbox: Inbox, secret: str, password: str) -> int:
         agent.password_hash = hash_password(password)
         agent.invite_hash = None
         agent.invite_expires_at = None
-        record(s, agent.id, "agent.invite_accepted", f"agent:{agent.id}")
+        record(s, inbox.clock(), agent.id, "agent.invite_accepted", f"agent:{agent.id}")
         return agent.id
 
 
@@ -172,22 +174,34 @@ def change(
                 "active" if active is False else "role",
             )
         if name is not None and name.strip() and name.strip() != agent.name:
-            record(s, actor_id, "agent.renamed", target, {"from": agent.name, "to": name.strip()})
+            record(
+                s, inbox.clock(), actor_id, "agent.renamed", target, {"from": agent.name, "to": name.strip()}
+            )
             agent.name = name.strip()
         if role is not None and role != agent.role:
-            record(s, actor_id, "agent.role", target, {"from": agent.role, "to": _role(role)})
+            record(s, inbox.clock(), actor_id, "agent.role", target, {"from": agent.role, "to": _role(role)})
             agent.role = role
         if capacity is not None and capacity != agent.capacity:
-            record(s, actor_id, "agent.capacity", target, {"from": agent.capacity, "to": capacity})
+            record(
+                s, inbox.clock(), actor_id, "agent.capacity", target, {"from": agent.capacity, "to": capacity}
+            )
             agent.capacity = capacity
         if languages is not None and list(languages) != list(agent.languages or []):
-            record(s, actor_id, "agent.languages", target, {"from": agent.languages, "to": list(languages)})
+            record(
+                s,
+                inbox.clock(),
+                actor_id,
+                "agent.languages",
+                target,
+                {"from": agent.languages, "to": list(languages)},
+            )
             agent.languages = list(languages)
         if team_ids is not None and set(team_ids) != set(agent.team_ids):
             before = set(agent.team_ids)
             agent.teams = _teams(s, list(team_ids))
             record(
                 s,
+                inbox.clock(),
                 actor_id,
                 "agent.teams",
                 target,
@@ -197,6 +211,7 @@ def change(
             agent.active = active
             record(
                 s,
+                inbox.clock(),
                 actor_id,
                 "agent.activated" if active else "agent.deactivated",
                 target,

@@ -85,6 +85,7 @@ def create(inbox: Inbox, actor_id: int, name: str, routing_strategy: str = "roun
         s.flush()
         record(
             s,
+            inbox.clock(),
             actor_id,
             "team.created",
             f"team:{team.id}",
@@ -114,11 +115,12 @@ def change(
         target = f"team:{team.id}"
         if name is not None and name.strip() != team.name:
             new = _check_name(s, name, team.id)
-            record(s, actor_id, "team.renamed", target, {"from": team.name, "to": new})
+            record(s, inbox.clock(), actor_id, "team.renamed", target, {"from": team.name, "to": new})
             team.name = new
         if routing_strategy is not None and routing_strategy != team.routing_strategy:
             record(
                 s,
+                inbox.clock(),
                 actor_id,
                 "team.routing",
                 target,
@@ -127,7 +129,14 @@ def change(
             team.routing_strategy = routing_strategy
         if archived is not None and archived != (team.archived_at is not None):
             team.archived_at = inbox.clock() if archived else None
-            record(s, actor_id, "team.archived" if archived else "team.restored", target, {"name": team.name})
+            record(
+                s,
+                inbox.clock(),
+                actor_id,
+                "team.archived" if archived else "team.restored",
+                target,
+                {"name": team.name},
+            )
         if member_ids is not None:
             if team.archived_at is not None:
                 raise Conflict("an archived team takes no members; restore it first", "member_ids")
@@ -141,6 +150,7 @@ def change(
                 team.agents = agents
                 record(
                     s,
+                    inbox.clock(),
                     actor_id,
                     "team.members",
                     target,

@@ -71,6 +71,7 @@ def issue(
         s.flush()
         record(
             s,
+            inbox.clock(),
             actor_id,
             "token.created",
             f"token:{row.id}",
@@ -121,7 +122,14 @@ def revoke(inbox: Inbox, actor_id: int, token_id: int) -> dict[str, Any]:
             raise NotFound(f"no token {token_id}")
         if t.revoked_at is None:
             t.revoked_at = inbox.clock()
-            record(s, actor_id, "token.revoked", f"token:{t.id}", {"agent_id": t.agent_id, "name": t.name})
+            record(
+                s,
+                inbox.clock(),
+                actor_id,
+                "token.revoked",
+                f"token:{t.id}",
+                {"agent_id": t.agent_id, "name": t.name},
+            )
         return token_dict(t, s.get(Agent, t.agent_id), inbox.clock())
 
 
