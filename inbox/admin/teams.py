@@ -19,6 +19,8 @@ from inbox.store.context import Inbox
 from inbox.store.errors import Conflict, Invalid, NotFound
 from inbox.store.models import UNRESOLVED, Agent, Conversation, Team
 
+WAITING_SHOWN = 5  # waiting conversations listed per team, newest first
+
 
 def _admin(s: Session, actor_id: int) -> Agent:
     actor = s.get(Agent, actor_id)
@@ -45,18 +47,29 @@ def team_dict(team: Team, queued: int = 0) -> dict[str, Any]:
 
 
 def listing(inbox: Inbox, actor_id: int) -> list[dict[str, Any]]:
-    """Every team (archived last) with its active members and how many conversations wait in its queue."""
+    """Every team (archived last) with its active members, how many conversations wait in its
+    queue, and why the newest few of them wait (routing's own words)."""
     with inbox.read() as s:
         _admin(s, actor_id)
+        unheld = (Conversation.status.in_(UNRESOLVED), Conversation.assignee_id.is_(None))
         queued = dict(
             s.execute(
-                select(Conversation.team_id, func.count())
-                .where(Conversation.status.in_(UNRESOLVED), Conversation.assignee_id.is_(None))
-                .group_by(Conversation.team_id)
+                select(Conversation.team_id, func.count()).where(*unheld).group_by(Conversation.team_id)
             ).all()
         )
+        why: dict[int, list[dict[str, Any]]] = {}
+        recent = s.execute(
+            select(Conversation.id, Conversation.team_id, Conversation.subject, Conversation.queue_reason)
+            .where(*unheld, Conversation.team_id.is_not(None))
+            .order_by(Conversation.id.desc())
+            .limit(WAITING_SHOWN * 20)
+        )
+        for r in recent:
+            shown = why.setdefault(r.team_id, [])
+            if len(shown) < WAITING_SHOWN:
+                shown.append({"id": r.id, "subject": r.subject, "queue_reason": r.queue_reason})
         teams = s.scalars(select(Team).options(selectinload(Team.agents)).order_by(Team.name))
-        out = [team_dict(t, queued.get(t.id, 0)) for t in teams]
+        out = [{**team_dict(t, queued.get(t.id, 0)), "waiting": why.get(t.id, [])} for t in teams]
     return sorted(out, key=lambda t: t["archived"])
 
 

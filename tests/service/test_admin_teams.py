@@ -99,6 +99,9 @@ def test_least_loaded_with_capacity_two_queues_the_third_with_its_reason(
         t for t in client.get("/api/admin/teams", headers=admin["auth"]).get_json()["teams"] if t["id"] == tid
     )
     assert team["queued"] == 1
+    assert team["waiting"] == [
+        {"id": waiting["id"], "subject": waiting["subject"], "queue_reason": waiting["queue_reason"]}
+    ]
     assert _audit(inbox, f"agent:{agent['id']}")[-1] == "agent.capacity"
 
 

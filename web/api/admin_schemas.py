@@ -101,6 +101,12 @@ class Member(Open):
     languages: list[str]
 
 
+class Waiting(Open):
+    id: int
+    subject: str
+    queue_reason: str
+
+
 class AdminTeam(Open):
     id: int
     name: str
@@ -109,6 +115,7 @@ class AdminTeam(Open):
     archived_at: str | None
     members: list[Member]
     queued: int
+    waiting: list[Waiting] = Field(default_factory=list, description="the newest few waiting, with why")
 
 
 class AdminTeamList(Open):

@@ -48,7 +48,10 @@
       el("th", { scope: "row", text: t.name + (t.archived ? " (archived)" : "") }),
       el("td", {}, strategy),
       el("td", {}, ...(t.members.length ? t.members.map((m) => el("span", { class: "tag", text: m.name })) : [el("span", { class: "muted", text: "nobody" })])),
-      el("td", { class: "num queued", text: String(t.queued) }),
+      el("td", { class: "queued" }, el("b", { text: String(t.queued) }),
+        t.waiting && t.waiting.length ? el("ul", { class: "waiting" }, ...t.waiting.map((w) =>
+          el("li", {}, el("a", { href: "/?conversation=" + w.id, text: w.subject || "conversation " + w.id }),
+            el("span", { class: "muted reason", text: " — " + (w.queue_reason || "waiting") })))) : null),
       el("td", {}, rename, " ", archive));
   }
 
