@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from inbox.admin.agents import load_agent
 from inbox.admin.audit import record
 from inbox.store.context import Inbox
-from inbox.store.errors import Conflict, Forbidden, Invalid, NotFound
+from inbox.store.errors import Conflict, Forbidden, NotFound
 from inbox.store.models import Agent, CannedResponse, Conversation, Team
 
 PLACEHOLDERS = ("name", "customer", "agent", "channel")
@@ -45,7 +45,7 @@ def _manager(s: Session, agent_id: int) -> Agent:
 
 def _check(s: Session, shortcut: str, team_id: int | None, own_id: int | None = None) -> None:
     if team_id is not None and s.get(Team, team_id) is None:
-        raise Invalid(f"no team {team_id}", "team_id")
+        raise NotFound(f"no team {team_id}", "team_id")
     other = s.scalar(select(CannedResponse.id).where(CannedResponse.shortcut == shortcut))
     if other is not None and other != own_id:
         raise Conflict(f"the shortcut /{shortcut} is taken", "shortcut")

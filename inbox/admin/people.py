@@ -60,7 +60,7 @@ def _teams(s: Session, team_ids: list[int]) -> list[Team]:
     teams = list(s.scalars(select(Team).where(Team.id.in_(team_ids)))) if team_ids else []
     missing = set(team_ids) - {t.id for t in teams}
     if missing:
-        raise Invalid(f"no team {min(missing)}", "team_ids")
+        raise NotFound(f"no team {min(missing)}", "team_ids")
     if any(t.archived_at is not None for t in teams):
         raise Conflict("an archived team takes no members", "team_ids")
     return teams

@@ -157,7 +157,7 @@ def change(
             agents = list(s.scalars(select(Agent).where(Agent.id.in_(wanted)))) if wanted else []
             missing = wanted - {a.id for a in agents}
             if missing:
-                raise Invalid(f"no agent {min(missing)}", "member_ids")
+                raise NotFound(f"no agent {min(missing)}", "member_ids")
             before = {a.id for a in team.agents}
             if before != wanted:
                 team.agents = agents

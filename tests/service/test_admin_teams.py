@@ -69,7 +69,7 @@ def test_bad_team_input_is_400_and_only_admins(client, world):
         assert res.status_code == 400 and res.get_json()["error"]["field"] == field, body
     tid = world.team_id()
     res = client.patch(f"/api/admin/teams/{tid}", json={"member_ids": [2147483647]}, headers=admin["auth"])
-    assert res.status_code == 400 and res.get_json()["error"]["field"] == "member_ids"
+    assert res.status_code == 404 and res.get_json()["error"]["field"] == "member_ids"
     assert (
         client.patch("/api/admin/teams/2147483647", json={"name": "Y"}, headers=admin["auth"]).status_code
         == 404

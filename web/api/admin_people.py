@@ -72,7 +72,7 @@ def list_agents() -> Any:
     body=InviteIn,
     status=201,
     response=Invited,
-    errors=(409,),
+    errors=(404, 409),
 )
 def invite_agent() -> Any:
     """The link is in this answer only (and in a mail when SMTP is configured); it works once, for 7 days."""

@@ -86,7 +86,10 @@ class CannedIn(BaseModel):
     text: ColumnStr(CannedResponse.text, 1)
     team_id: Id | None = Field(default=None, description="offered to this team's agents only; null: everyone")
     variants: dict[Language, ColumnStr(CannedResponse.text, 1)] = Field(
-        default_factory=dict, max_length=30, description="language code -> the text in that language"
+        default_factory=dict,
+        max_length=30,
+        description="language code -> the text in that language",
+        json_schema_extra={"propertyNames": {"pattern": "^[a-z]{2,3}$"}},
     )
 
 

@@ -19,7 +19,15 @@ def list_tokens() -> Any:
     return jsonify({"tokens": tokens.listing(inbox(), g.agent_id)})
 
 
-@endpoint("/admin/tokens", ["POST"], "Create an API token", body=TokenIn, status=201, response=NewToken)
+@endpoint(
+    "/admin/tokens",
+    ["POST"],
+    "Create an API token",
+    body=TokenIn,
+    status=201,
+    response=NewToken,
+    errors=(404,),
+)
 def create_token() -> Any:
     """`secret` is in this answer only. Scopes: `read` (GET), `write` (changes), `admin` (the admin
     console, channels and webhooks; needs `write` too)."""

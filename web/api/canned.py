@@ -56,7 +56,7 @@ def list_canned() -> Any:
     body=CannedIn,
     status=201,
     response=Canned,
-    errors=(409,),
+    errors=(404, 409),
 )
 def create_canned() -> Any:
     """A shortcut no other reply has, the default text, an optional team and per-language variants."""
