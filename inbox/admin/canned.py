@@ -116,6 +116,17 @@ def delete(inbox: Inbox, actor_id: int, canned_id: int) -> None:
         s.delete(c)
 
 
+def _variant(variants: dict[str, str], language: str | None) -> tuple[str | None, str | None]:
+    """The variant for `language`: the exact tag (zh-Hant), else its base language (zh)."""
+    if not language:
+        return None, None
+    for tag in (language, language.split("-")[0]):
+        for key, text in variants.items():
+            if key.lower() == tag.lower():
+                return key, text
+    return None, None
+
+
 def offered(
     inbox: Inbox,
     agent_id: int,
@@ -149,11 +160,10 @@ def offered(
                 )
             )
         rows = list(s.scalars(stmt.limit(500)))
-    lang = (language or "").split("-")[0].lower()
     out = []
     for c in rows:
         item = canned_dict(c)
-        variant = (c.variants or {}).get(lang) if lang else None
+        lang, variant = _variant(c.variants or {}, language)
         item["language_matched"] = variant is not None
         item["language"] = lang if variant is not None else None
         if variant is not None:

@@ -17,7 +17,9 @@ from web.api.validation import STRICT_BODY, ColumnStr, Id, QueryModel, Time
 Strategy = Literal["round_robin", "least_loaded"]
 RoleName = Literal["admin", "supervisor", "agent"]
 Scope = Literal["read", "write", "admin"]
-Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+# a language tag as the scorers and agents use them: en, th, zh-Hans
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$"
+Language = Annotated[str, StringConstraints(max_length=20, pattern=LANGUAGE_PATTERN)]
 Capacity = Annotated[int, Field(ge=0, le=1000)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern="^[^\u0000]*\\S[^\u0000]*$")]
 
@@ -89,7 +91,7 @@ class CannedIn(BaseModel):
         default_factory=dict,
         max_length=30,
         description="language code -> the text in that language",
-        json_schema_extra={"propertyNames": {"pattern": "^[a-z]{2,3}$"}},
+        json_schema_extra={"propertyNames": {"pattern": LANGUAGE_PATTERN, "maxLength": 20}},
     )
 
 

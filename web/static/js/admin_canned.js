@@ -12,7 +12,7 @@
 
   function addVariant(lang, text) {
     const n = $("#variants").children.length + 1;
-    const code = el("input", { value: lang || "", maxLength: 3, pattern: "[a-z]{2,3}", required: true, class: "variant-lang",
+    const code = el("input", { value: lang || "", maxLength: 20, pattern: "[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}", required: true, class: "variant-lang",
       "aria-label": "Language code of variant " + n, placeholder: "th" });
     const body = el("textarea", { value: text || "", maxLength: 4000, required: true, class: "variant-text",
       "aria-label": "Text of variant " + n });
@@ -72,7 +72,7 @@
     ev.preventDefault();
     const variants = {};
     for (const v of $("#variants").children) {
-      variants[v.querySelector(".variant-lang").value.trim().toLowerCase()] = v.querySelector(".variant-text").value;
+      variants[v.querySelector(".variant-lang").value.trim()] = v.querySelector(".variant-text").value;
     }
     const team = $("#canned-team").value;
     const body = { shortcut: $("#canned-shortcut").value.trim(), text: $("#canned-text").value,

@@ -12,7 +12,7 @@
     node.classList.toggle("bad", !!bad);
   }
 
-  const langs = (text) => text.split(/[\s,]+/).map((x) => x.trim().toLowerCase()).filter(Boolean);
+  const langs = (text) => text.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
 
   async function patchTeam(id, body, what) {
     try {
