@@ -51,7 +51,11 @@ def resolve_agent() -> int | None:
         g.token_access = access
         return access.agent_id
     g.auth = "session"
-    return session.get("agent_id")
+    agent_id = session.get("agent_id")
+    if agent_id is not None and not people.is_active(inbox(), agent_id):
+        session.clear()  # deactivated since signing in: the session ends with the account
+        return None
+    return agent_id
 
 
 def needed_scope(method: str, path: str) -> str:

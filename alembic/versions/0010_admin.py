@@ -44,7 +44,9 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("variants", sa.JSON(), nullable=False, server_default="{}"))
     op.create_index("ix_audit_log_agent_id_at", "audit_log", ["agent_id", "at"])
-    op.create_index("ix_audit_log_target_at", "audit_log", ["target", "at"])
+    op.create_index(
+        "ix_audit_log_target_at", "audit_log", ["target", "at"], postgresql_ops={"target": "text_pattern_ops"}
+    )
 
 
 def downgrade() -> None:

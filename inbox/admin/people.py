@@ -41,6 +41,12 @@ def person_dict(a: Agent, open_count: int = 0) -> dict[str, Any]:
     }
 
 
+def is_active(inbox: Inbox, agent_id: int) -> bool:
+    """Whether a signed-in session's agent may still act (one primary-key read per request)."""
+    with inbox.read() as s:
+        return bool(s.scalar(select(Agent.active).where(Agent.id == agent_id)))
+
+
 def listing(inbox: Inbox, actor_id: int) -> list[dict[str, Any]]:
     """Every agent, active first, with their open load."""
     with inbox.read() as s:

@@ -198,3 +198,21 @@ def test_deactivation_reroutes_open_work_and_blocks_sign_in(client, world, clock
     assert res.status_code == 409
     res = client.patch(f"/api/admin/agents/{admin['id']}", json={"role": "agent"}, headers=admin["auth"])
     assert res.status_code == 409
+
+
+def test_deactivation_ends_an_open_browser_session(client, world, app):
+    admin, agent = world.agent("admin"), world.agent()
+    login = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+    res = client.post(
+        "/login", data={"email": agent["email"], "password": "correct horse battery", "csrf_token": csrf}
+    )
+    assert res.status_code == 302 and client.get("/api/me").status_code == 200
+    with app.test_client() as admin_client:
+        res = admin_client.patch(
+            f"/api/admin/agents/{agent['id']}", json={"active": False}, headers=admin["auth"]
+        )
+        assert res.status_code == 200
+    assert client.get("/api/me").status_code == 401
+    res = client.get("/")
+    assert res.status_code == 302 and "/login" in res.headers["Location"]

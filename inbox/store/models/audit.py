@@ -15,7 +15,8 @@ class AuditLog(Base):
     # the audit page filters by actor or by object, newest first
     __table_args__ = (
         Index("ix_audit_log_agent_id_at", "agent_id", "at"),
-        Index("ix_audit_log_target_at", "target", "at"),
+        # text_pattern_ops: PostgreSQL serves `target LIKE 'team:%'` (every team) from it too
+        Index("ix_audit_log_target_at", "target", "at", postgresql_ops={"target": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
