@@ -169,3 +169,39 @@ def test_admin_console_journey(server: dict[str, Any], browser: Any) -> None:
     assert set(actions.all_text_contents()) == {"token.created", "token.revoked"}
     admin_ctx.close()
     nok_ctx.close()
+
+
+def test_webhooks_page_subscribes_shows_deliveries_and_replays(server: dict[str, Any], browser: Any) -> None:
+    base, inbox, receiver = server["base"], server["inbox"], server["receiver"]
+    create_agent(inbox, "hooks@example.com", PASSWORD, "admin", "Harper Hooks", teams=[])
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(20_000)
+    _sign_in(page, base, "hooks@example.com", PASSWORD)
+    page.goto(f"{base}/admin/webhooks")
+    page.fill("#sub-name", "CRM sync")
+    page.fill("#sub-url", receiver.url)
+    page.select_option("#sub-events", ["conversation.created"])
+    page.click("#sub-form button[type=submit]")
+    expect(page.locator("#sub-result .secret-once")).not_to_be_empty()
+    expect(page.locator("#sub-rows tr", has_text="CRM sync")).to_contain_text("conversation.created")
+
+    before = len(receiver.bodies)
+    hook, generated = create_channel(inbox, None, "webhook", "Hooked shop", {}, {}, team_id=1)
+    _push(base, hook["id"], generated["webhook_secret"], "hook-1", "สวัสดีค่ะ มีคำถามเรื่องสินค้า", "hk")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(receiver.bodies) == before:
+        time.sleep(0.2)
+    assert len(receiver.bodies) > before, "the subscription was not delivered"
+
+    page.select_option("#delivery-status", "sent")
+    page.click("#delivery-filter button[type=submit]")
+    row = page.locator("#delivery-rows tr", has_text="conversation.created").first
+    expect(row).to_contain_text("sent")
+    row.get_by_role("button", name=re.compile("Replay delivery")).click()
+    expect(page.locator("#delivery-result")).to_contain_text("Queued again as delivery")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(receiver.bodies) < before + 2:
+        time.sleep(0.2)
+    assert len(receiver.bodies) >= before + 2, "the replay was not delivered"
+    ctx.close()
