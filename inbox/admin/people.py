@@ -118,6 +118,26 @@ def invite(
         return person_dict(agent), secret
 
 
+def new_link(inbox: Inbox, actor_id: int, agent_id: int) -> tuple[dict[str, Any], str]:
+    """A fresh one-time link to choose a password, for an invite that expired or a forgotten
+    password; an earlier link stops working. The current password works until the link is used."""
+    secret = new_token()
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        _admin(s, actor_id)
+        agent = s.scalar(
+            select(Agent).options(selectinload(Agent.teams)).where(Agent.id == agent_id).with_for_update()
+        )
+        if agent is None:
+            raise NotFound(f"no agent {agent_id}")
+        if not agent.active:
+            raise Conflict("reactivate this agent first", "active")
+        agent.invite_hash = token_digest(secret)
+        agent.invite_expires_at = inbox.clock() + INVITE_VALID
+        record(s, inbox.clock(), actor_id, "agent.password_link", f"agent:{agent.id}", {"email": agent.email})
+        return person_dict(agent), secret
+
+
 def invitee(inbox: Inbox, secret: str) -> dict[str, Any] | None:
     """The agent a still valid invite link is for (None: unknown, used or expired)."""
     with inbox.read() as s:

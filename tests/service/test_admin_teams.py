@@ -216,3 +216,36 @@ def test_deactivation_ends_an_open_browser_session(client, world, app):
     assert client.get("/api/me").status_code == 401
     res = client.get("/")
     assert res.status_code == 302 and "/login" in res.headers["Location"]
+
+
+def test_new_sign_in_link_replaces_the_old_one_and_sets_a_password(client, world, inbox):
+    admin, agent = world.agent("admin"), world.agent()
+    first = client.post(f"/api/admin/agents/{agent['id']}/password-link", headers=admin["auth"]).get_json()
+    second = client.post(f"/api/admin/agents/{agent['id']}/password-link", headers=admin["auth"]).get_json()
+    old, new = ("/invite/" + x["invite_url"].rsplit("/invite/", 1)[1] for x in (first, second))
+    assert client.get(old).status_code == 404 and client.get(new).status_code == 200
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(
+        1
+    )
+    assert (
+        client.post(
+            new, data={"password": "brand new pw", "confirm": "brand new pw", "csrf_token": csrf}
+        ).status_code
+        == 302
+    )
+    res = client.post(
+        "/login", data={"email": agent["email"], "password": "brand new pw", "csrf_token": csrf}
+    )
+    assert res.status_code == 302
+    assert _audit(inbox, f"agent:{agent['id']}")[-3:] == [
+        "agent.password_link",
+        "agent.password_link",
+        "agent.invite_accepted",
+    ]
+    client.patch(f"/api/admin/agents/{agent['id']}", json={"active": False}, headers=admin["auth"])
+    assert (
+        client.post(f"/api/admin/agents/{agent['id']}/password-link", headers=admin["auth"]).status_code
+        == 409
+    )
+    sup = world.agent("supervisor")
+    assert client.post(f"/api/admin/agents/{sup['id']}/password-link", headers=sup["auth"]).status_code == 403

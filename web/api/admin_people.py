@@ -80,6 +80,12 @@ def invite_agent() -> Any:
     person, secret = people.invite(
         inbox(), g.agent_id, b.email, b.name, b.role, b.team_ids, b.languages, b.capacity
     )
+    url, mailed, mail_error = _send_link(person, secret)
+    return jsonify({"agent": person, "invite_url": url, "mailed": mailed, "mail_error": mail_error}), 201
+
+
+def _send_link(person: dict[str, Any], secret: str) -> tuple[str, bool, str | None]:
+    """The link's URL, and whether it was mailed (SMTP configured) or why not."""
     url = request.host_url.rstrip("/") + "/invite/" + secret
     config = current_app.extensions["murmur.config"]
     mailed, mail_error = False, None
@@ -94,7 +100,22 @@ def invite_agent() -> Any:
         )
         mail_error = send_invite(smtp, person["email"], person["name"], url, "Your admin")
         mailed = mail_error is None
-    return jsonify({"agent": person, "invite_url": url, "mailed": mailed, "mail_error": mail_error}), 201
+    return url, mailed, mail_error
+
+
+@endpoint(
+    "/admin/agents/<int:agent_id>/password-link",
+    ["POST"],
+    "A new one-time link for an agent to choose a password",
+    response=Invited,
+    errors=(409,),
+)
+def password_link(agent_id: int) -> Any:
+    """For an invite that expired or a forgotten password: any earlier link stops working; the
+    current password keeps working until the link is used. Mailed when SMTP is configured."""
+    person, secret = people.new_link(inbox(), g.agent_id, agent_id)
+    url, mailed, mail_error = _send_link(person, secret)
+    return jsonify({"agent": person, "invite_url": url, "mailed": mailed, "mail_error": mail_error})
 
 
 @endpoint(

@@ -72,12 +72,24 @@
       if (a.active && !window.confirm("Deactivate " + a.name + "? They can no longer sign in, and their open conversations are routed to others.")) return;
       patchAgent(a.id, { active: !a.active }, a.name + (a.active ? " deactivated; their open work was routed again." : " reactivated."));
     });
+    const link = el("button", { type: "button", text: "New sign-in link", "aria-label": "New sign-in link for " + a.name, disabled: !a.active });
+    link.addEventListener("click", async () => {
+      try {
+        const r = await api("/api/admin/agents/" + a.id + "/password-link", "POST");
+        const out = $("#agent-result");
+        out.classList.remove("bad");
+        out.replaceChildren(
+          el("span", { text: (r.mailed ? "Mailed to " : "Send ") + r.agent.email + " this one-time link to choose a password (shown only now): " }),
+          el("span", { class: "secret-once", text: r.invite_url }));
+        await load();
+      } catch (e) { say("#agent-result", e.message, true); }
+    });
     const who = el("th", { scope: "row" }, el("div", { text: a.name }), el("div", { class: "muted", text: a.email }));
     if (a.invited) who.append(el("span", { class: "tag", text: "invited" }));
     if (!a.active) who.append(el("span", { class: "tag", text: "deactivated" }));
     return el("tr", { "data-agent": String(a.id), class: a.active ? "" : "inactive" },
       who, el("td", {}, role), el("td", {}, team), el("td", {}, capacity), el("td", {}, languages),
-      el("td", { class: "num", text: String(a.open) }), el("td", {}, toggle));
+      el("td", { class: "num", text: String(a.open) }), el("td", {}, toggle, " ", link));
   }
 
   async function load() {
