@@ -14,7 +14,18 @@ from sqlalchemy import text
 
 from inbox.channels import webhooks_out
 from inbox.store.context import Inbox
-from web import auth, errors, limits, pages, pages_admin, pages_dashboard, pages_escalation, realtime
+from web import (
+    auth,
+    errors,
+    limits,
+    pages,
+    pages_admin,
+    pages_admin_console,
+    pages_dashboard,
+    pages_escalation,
+    ratelimits,
+    realtime,
+)
 from web.api import bp as api_bp
 from web.api import load_views
 from web.config import Config
@@ -67,6 +78,8 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
 
     limits.init_app(app)  # first: the id converter before any rule, the body limit before auth
     errors.register(app)
+    # before auth: a token over its limit costs no database lookup
+    ratelimits.init_app(app, config.redis_url or "memory://", config.api_rate_limit)
     auth.init_app(app)
     load_views()
     app.register_blueprint(api_bp)
@@ -74,6 +87,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.register_blueprint(pages_escalation.bp)
     app.register_blueprint(pages_dashboard.bp)
     app.register_blueprint(pages_admin.bp)
+    app.register_blueprint(pages_admin_console.bp)
     realtime.register(socketio)
 
     @app.after_request

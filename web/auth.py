@@ -1,6 +1,10 @@
 """Who is asking: a browser session (with CSRF) or a bearer token (scripts, no CSRF).
 
 Every API and Socket.IO endpoint needs one of the two, except login, health and webhooks.
+A token's scopes are checked here, before any view runs: `read` for GET, `write` for any other
+method, and `admin` besides for the admin console and channel and webhook set-up (ADMIN_PATHS).
+Sign-in failures are counted per account and per address (web.ratelimits); a locked account is
+refused even with the right password until the lock expires.
 """
 
 from __future__ import annotations
@@ -12,13 +16,17 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 
-from inbox.admin import agents
+from inbox.admin import agents, people, tokens
 from web.errors import ApiError
 from web.extensions import csrf
+from web.ratelimits import sign_in_limits
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_PREFIXES = ("/healthz", "/login", "/static/", "/api/openapi.json", "/survey/")
+PUBLIC_PREFIXES = ("/healthz", "/login", "/static/", "/api/openapi.json", "/survey/", "/invite/")
+# Changes under these need a token's `admin` scope (reads of them need `read`, like any GET).
+ADMIN_PATHS = ("/api/admin/", "/api/channels", "/api/webhooks")
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
 WEBHOOK_SUFFIX = "/webhook"
 
 
@@ -36,9 +44,35 @@ def resolve_agent() -> int | None:
     token = _bearer()
     if token:
         g.auth = "token"
-        return agents.agent_for_token(inbox(), token)
+        access = tokens.access_for(inbox(), token)
+        if access is None:
+            return None
+        _check_scope(access)
+        g.token_access = access
+        return access.agent_id
     g.auth = "session"
-    return session.get("agent_id")
+    agent_id = session.get("agent_id")
+    if agent_id is not None and not people.is_active(inbox(), agent_id):
+        session.clear()  # deactivated since signing in: the session ends with the account
+        return None
+    return agent_id
+
+
+def needed_scope(method: str, path: str) -> str:
+    """The scope a token needs for this request."""
+    if method in READ_METHODS:
+        return "read"
+    return "admin" if path.startswith(ADMIN_PATHS) else "write"
+
+
+def _check_scope(access: tokens.TokenAccess) -> None:
+    scope = needed_scope(request.method, request.path)
+    if not access.allows(scope):
+        raise ApiError(
+            403, "forbidden", f"this token's scopes ({', '.join(access.scopes or ())}) do not include {scope}"
+        )
+    if scope == "admin" and not access.allows("write"):
+        raise ApiError(403, "forbidden", "this token's scopes do not include write")
 
 
 def is_webhook(path: str) -> bool:
@@ -57,6 +91,12 @@ def init_app(app: Flask) -> None:
         g.agent_id = resolve_agent()
         if g.agent_id is None:
             if path.startswith("/api/"):
+                if g.auth == "token":
+                    raise ApiError(
+                        401,
+                        "unauthorized",
+                        "this token is unknown, revoked or expired, or its agent is deactivated",
+                    )
                 raise ApiError(401, "unauthorized", "log in or send Authorization: Bearer <token>")
             return redirect(url_for("auth.login", next=path))
         if g.auth == "session" and request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -77,11 +117,15 @@ def require_agent(view: Callable[..., Any]) -> Callable[..., Any]:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     error = None
+    status = 200
     if request.method == "POST":
         csrf.protect()
-        agent_id = agents.authenticate(
-            inbox(), request.form.get("email", ""), request.form.get("password", "")
-        )
+        email, address = request.form.get("email", "")[:254], request.remote_addr or "unknown"
+        limits = sign_in_limits()
+        lock = limits.locked(email, address)
+        agent_id = None if lock else agents.authenticate(inbox(), email, request.form.get("password", ""))
+        if lock is None and agent_id is None:
+            limits.failed(email, address)
         if agent_id is not None:
             session.clear()
             session["agent_id"] = agent_id
@@ -90,10 +134,36 @@ def login() -> Any:
             if urlsplit(target).netloc or not target.startswith("/"):
                 target = "/"  # never redirect off-site
             return redirect(target)
-        error = "That email and password do not match an active agent."
-    return render_template("login.html", error=error, demo=current_app.config.get("MURMUR_DEMO_LOGIN")), (
-        401 if error else 200
+        if lock is not None:
+            error, status = lock.message, 429
+        else:
+            error, status = "That email and password do not match an active agent.", 401
+    resp = current_app.make_response(
+        (render_template("login.html", error=error, demo=current_app.config.get("MURMUR_DEMO_LOGIN")), status)
     )
+    if status == 429:
+        resp.headers["Retry-After"] = str(lock.retry_after)  # type: ignore[union-attr]
+    return resp
+
+
+@bp.route("/invite/<secret>", methods=["GET", "POST"])
+def accept_invite(secret: str) -> Any:
+    """The one-time link of an invite: choose a password, then sign in with it."""
+    who = people.invitee(inbox(), secret)
+    if who is None:
+        return render_template("admin_invite.html", who=None, error=None), 404
+    error = None
+    if request.method == "POST":
+        csrf.protect()
+        password = request.form.get("password", "")
+        if password != request.form.get("confirm", ""):
+            error = "The two passwords differ."
+        elif len(password) < people.MIN_PASSWORD:
+            error = f"Choose at least {people.MIN_PASSWORD} characters."
+        else:
+            people.accept_invite(inbox(), secret, password)
+            return redirect(url_for("auth.login", invited=who["email"]))
+    return render_template("admin_invite.html", who=who, error=error), (400 if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -93,12 +93,20 @@ def create_agent(
 
 @main.command("create-token")
 @click.option("--email", required=True)
-def create_token(email: str) -> None:
+@click.option("--name", default="command line", show_default=True, help="shown on the Tokens page")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(["read", "write", "admin"]),
+    help="repeatable; none: every power of the agent (as tokens had before scopes)",
+)
+def create_token(email: str, name: str, scopes: tuple[str, ...]) -> None:
     """Print a new API token for `Authorization: Bearer` (shown once)."""
     from inbox.admin.agents import create_token as create
 
     try:
-        click.echo(create(_inbox(), email))
+        click.echo(create(_inbox(), email, name, list(scopes) or None))
     except InboxError as exc:
         _fail(exc)
 

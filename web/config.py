@@ -41,6 +41,15 @@ class Config:
     s3_secret_key: str = ""
     attachment_max_bytes: int = 25 * 1024 * 1024
     attachment_retention_days: int = 0  # 0: files are kept for ever
+    # calls one API token may make (Flask-Limiter's notation; moving window, per token)
+    api_rate_limit: str = "600 per minute"
+    # invites are mailed through this server when a host is given; otherwise the link is shown once
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "murmur@localhost"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -94,6 +103,13 @@ class Config:
             s3_secret_key=env.get("MURMUR_S3_SECRET_ACCESS_KEY", ""),
             attachment_max_bytes=int(env.get("MURMUR_ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024))),
             attachment_retention_days=int(env.get("MURMUR_ATTACHMENT_RETENTION_DAYS", "0")),
+            api_rate_limit=env.get("MURMUR_API_RATE_LIMIT", "600 per minute"),
+            smtp_host=env.get("MURMUR_SMTP_HOST", ""),
+            smtp_port=int(env.get("MURMUR_SMTP_PORT", "25")),
+            smtp_sender=env.get("MURMUR_SMTP_FROM", "murmur@localhost"),
+            smtp_username=env.get("MURMUR_SMTP_USERNAME", ""),
+            smtp_password=env.get("MURMUR_SMTP_PASSWORD", ""),
+            smtp_starttls=env.get("MURMUR_SMTP_STARTTLS", "0") == "1",
         )
         cfg = replace(cfg, **overrides)
         if not cfg.public_url:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from inbox.admin import tokens
 from inbox.store.context import Inbox
 from inbox.store.errors import Conflict, Invalid, NotFound
-from inbox.store.models import Agent, ApiToken, AuditLog, Presence, Role, Team
-from inbox.store.security import hash_password, new_token, token_digest, verify_password
+from inbox.store.models import Agent, AuditLog, Presence, Role, Team
+from inbox.store.security import hash_password, verify_password
 
 
 def create_agent(
@@ -67,25 +68,22 @@ def authenticate(inbox: Inbox, email: str, password: str) -> int | None:
         return agent.id
 
 
-def create_token(inbox: Inbox, email: str) -> str:
-    """Make a bearer token; only its digest is stored, so it is shown exactly once."""
-    token = new_token()
-    with inbox.unit_of_work() as uow:
-        agent = uow.session.scalar(select(Agent).where(Agent.email == email.lower()))
-        if agent is None:
-            raise NotFound(f"no agent with email {email}", "email")
-        uow.session.add(ApiToken(agent_id=agent.id, token_hash=token_digest(token)))
-        uow.session.add(AuditLog(agent_id=agent.id, action="token.created", target=f"agent:{agent.id}"))
-    return token
+def create_token(
+    inbox: Inbox, email: str, name: str = "command line", scopes: list[str] | None = None
+) -> str:
+    """Make a bearer token (`murmur create-token`); only its digest is stored, so it is shown once.
+    Without scopes it has every power of its agent, as tokens always had."""
+    with inbox.read() as s:
+        agent_id = s.scalar(select(Agent.id).where(Agent.email == email.lower()))
+    if agent_id is None:
+        raise NotFound(f"no agent with email {email}", "email")
+    return tokens.issue(inbox, agent_id, agent_id, name, scopes)["secret"]
 
 
 def agent_for_token(inbox: Inbox, token: str) -> int | None:
-    with inbox.read() as s:
-        return s.scalar(
-            select(ApiToken.agent_id)
-            .join(Agent, Agent.id == ApiToken.agent_id)
-            .where(ApiToken.token_hash == token_digest(token), Agent.active.is_(True))
-        )
+    """The agent a usable token speaks for (see `tokens.access_for` for its scopes)."""
+    access = tokens.access_for(inbox, token)
+    return access.agent_id if access else None
 
 
 def load_agent(s: Session, agent_id: int) -> Agent | None:

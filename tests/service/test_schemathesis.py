@@ -38,6 +38,7 @@ SEMANTIC = {
     "GET /api/dashboard/messages",
     "POST /api/webhooks",
     "POST /api/channels",  # each kind's own settings (an email channel needs imap_host)
+    "POST /api/admin/tokens",  # an expiry must be in the future
 }
 
 # Times are documented as date-time in the years 1970-2099 (a pattern on the year); generate them

@@ -25,6 +25,7 @@ ERROR_DESCRIPTIONS = {
     409: "Conflicts with the resource's current state",
     413: "The body is larger than this endpoint accepts",
     415: "A file of a type this endpoint does not accept",
+    429: "This token made more calls than its limit allows: retry after `Retry-After` seconds",
     503: "SQLite's write lock stayed busy: retry after `Retry-After` seconds; nothing was stored",
 }
 ERROR_SCHEMA = {
@@ -64,7 +65,7 @@ def _statuses(e: dict[str, Any], method: str, has_path_params: bool) -> list[int
     if has_input or method not in ("GET", "HEAD"):
         codes.add(400)  # bad input; for a cookie session, a missing CSRF token
     if not e["public"]:
-        codes.update((401, 403))
+        codes.update((401, 403, 429))  # 429: a bearer token over its rate limit (web.ratelimits)
     if has_path_params:
         codes.add(404)
     if method in ("POST", "PUT", "PATCH"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.store.models.base import Base, utcnow
@@ -37,11 +37,13 @@ class Team(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     routing_strategy: Mapped[str] = mapped_column(String(20), default="round_robin")
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
     agents: Mapped[list[Agent]] = relationship(secondary=agent_teams, back_populates="teams")
 
 
 class Agent(Base):
     __tablename__ = "agents"
+    __table_args__ = (Index("ix_agents_invite_hash", "invite_hash", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -55,6 +57,9 @@ class Agent(Base):
     last_assigned_at: Mapped[datetime | None] = mapped_column(default=None)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a pending invite: the digest of its one-time link, and when that link stops working
+    invite_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    invite_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     teams: Mapped[list[Team]] = relationship(secondary=agent_teams, back_populates="agents")
 
     @property
@@ -63,7 +68,9 @@ class Agent(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for scripts; only its SHA-256 is stored."""
+    """A bearer token for scripts; only its SHA-256 is stored.
+
+    `scopes` None is a token made before scopes existed: it keeps every power until revoked."""
 
     __tablename__ = "api_tokens"
 
@@ -72,6 +79,10 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    scopes: Mapped[list | None] = mapped_column(default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Label(Base):
@@ -89,3 +100,7 @@ class CannedResponse(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shortcut: Mapped[str] = mapped_column(String(60))
     text: Mapped[str] = mapped_column(String(4000))
+    # None: offered to everyone; else to the agents of that team
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), default=None)
+    # language code -> text, e.g. {"th": "..."}; `text` is the default for any other language
+    variants: Mapped[dict] = mapped_column(default=dict, server_default="{}")

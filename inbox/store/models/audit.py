@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inbox.store.models.base import Base, utcnow
@@ -12,6 +12,12 @@ from inbox.store.models.base import Base, utcnow
 
 class AuditLog(Base):
     __tablename__ = "audit_log"
+    # the audit page filters by actor or by object, newest first
+    __table_args__ = (
+        Index("ix_audit_log_agent_id_at", "agent_id", "at"),
+        # text_pattern_ops: PostgreSQL serves `target LIKE 'team:%'` (every team) from it too
+        Index("ix_audit_log_target_at", "target", "at", postgresql_ops={"target": "text_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)

@@ -861,7 +861,8 @@
     canned.start = before.length - m[2].length - 1;
     const seq = ++canned.seq;
     try {
-      const data = await api("/api/canned-responses?q=" + encodeURIComponent(m[2]));
+      const data = await api("/api/canned-responses?q=" + encodeURIComponent(m[2]) +
+        (state.current ? "&conversation_id=" + state.current : ""));
       if (seq !== canned.seq) return;
       canned.items = data.canned_responses;
       canned.index = 0;

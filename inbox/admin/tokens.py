@@ -1,0 +1,157 @@
+"""API tokens: named, scoped, optionally expiring, revocable; only their digest is stored.
+
+A token is looked up on every request, so revoking one (an UPDATE of `revoked_at`) takes effect
+on the next request, in every web process. Scopes: `read` (GET), `write` (any change an agent
+makes) and `admin` (the admin console and channel set-up). A token made before scopes existed
+(`scopes` NULL) keeps all the powers of its agent until it is revoked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from inbox.admin.audit import record
+from inbox.store.context import Inbox
+from inbox.store.errors import Forbidden, Invalid, NotFound
+from inbox.store.models import Agent, ApiToken
+from inbox.store.security import new_token, token_digest
+
+SCOPES = ("read", "write", "admin")
+# last_used_at is written at most this often per token: a busy script costs no write per request
+LAST_USED_GRANULARITY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class TokenAccess:
+    """Who a presented token speaks for, and what it may do (None: everything, an old token)."""
+
+    token_id: int
+    agent_id: int
+    scopes: tuple[str, ...] | None
+
+    def allows(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+
+def issue(
+    inbox: Inbox,
+    actor_id: int | None,
+    agent_id: int,
+    name: str,
+    scopes: list[str] | None,
+    expires_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Make a token for `agent_id`; the answer holds the secret, which is never shown again."""
+    if scopes is not None:
+        bad = [s for s in scopes if s not in SCOPES]
+        if bad or not scopes:
+            raise Invalid(f"scopes must be a non-empty list of {', '.join(SCOPES)}", "scopes")
+        scopes = [s for s in SCOPES if s in scopes]  # canonical order, no repeats
+    if expires_at is not None and expires_at <= inbox.clock():
+        raise Invalid("expires_at must be in the future", "expires_at")
+    secret = new_token()
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        agent = s.get(Agent, agent_id)
+        if agent is None or not agent.active:
+            raise NotFound(f"no active agent {agent_id}", "agent_id")
+        row = ApiToken(
+            agent_id=agent_id,
+            token_hash=token_digest(secret),
+            name=name,
+            scopes=scopes,
+            expires_at=expires_at,
+            created_at=inbox.clock(),
+        )
+        s.add(row)
+        s.flush()
+        record(
+            s,
+            inbox.clock(),
+            actor_id,
+            "token.created",
+            f"token:{row.id}",
+            {"agent_id": agent_id, "name": name, "scopes": scopes},
+        )
+        out = token_dict(row, agent, inbox.clock())
+    return {**out, "secret": secret}
+
+
+def token_dict(t: ApiToken, agent: Agent, now: datetime) -> dict[str, Any]:
+    if t.revoked_at is not None:
+        state = "revoked"
+    elif t.expires_at is not None and t.expires_at <= now:
+        state = "expired"
+    else:
+        state = "active"
+    return {
+        "id": t.id,
+        "name": t.name or "(unnamed)",
+        "agent": {"id": agent.id, "name": agent.name, "email": agent.email},
+        "scopes": t.scopes,
+        "created_at": t.created_at.isoformat(),
+        "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+        "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+        "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+        "state": state,
+    }
+
+
+def listing(inbox: Inbox, admin_id: int) -> list[dict[str, Any]]:
+    """Every token (never a secret), newest first."""
+    with inbox.read() as s:
+        admin = s.get(Agent, admin_id)
+        if admin is None or admin.role != "admin":
+            raise Forbidden("this needs the role admin")  # (inbox.store.access imports this room)
+        rows = s.execute(
+            select(ApiToken, Agent).join(Agent, Agent.id == ApiToken.agent_id).order_by(ApiToken.id.desc())
+        )
+        return [token_dict(t, a, inbox.clock()) for t, a in rows]
+
+
+def revoke(inbox: Inbox, actor_id: int, token_id: int) -> dict[str, Any]:
+    """Revoke now; the next request that presents it answers 401. Revoking twice changes nothing."""
+    with inbox.unit_of_work() as uow:
+        s = uow.session
+        t = s.get(ApiToken, token_id)
+        if t is None:
+            raise NotFound(f"no token {token_id}")
+        if t.revoked_at is None:
+            t.revoked_at = inbox.clock()
+            record(
+                s,
+                inbox.clock(),
+                actor_id,
+                "token.revoked",
+                f"token:{t.id}",
+                {"agent_id": t.agent_id, "name": t.name},
+            )
+        return token_dict(t, s.get(Agent, t.agent_id), inbox.clock())
+
+
+def access_for(inbox: Inbox, secret: str) -> TokenAccess | None:
+    """The access a presented token gives, or None (unknown, revoked, expired, agent deactivated)."""
+    now = inbox.clock()
+    with inbox.read() as s:
+        row = s.execute(
+            select(
+                ApiToken.id, ApiToken.agent_id, ApiToken.scopes, ApiToken.expires_at, ApiToken.last_used_at
+            )
+            .join(Agent, Agent.id == ApiToken.agent_id)
+            .where(
+                ApiToken.token_hash == token_digest(secret),
+                ApiToken.revoked_at.is_(None),
+                Agent.active.is_(True),
+            )
+        ).first()
+    if row is None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY:
+        with inbox.unit_of_work() as uow:
+            uow.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    scopes = tuple(row.scopes) if row.scopes is not None else None
+    return TokenAccess(row.id, row.agent_id, scopes)
