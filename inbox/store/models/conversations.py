@@ -48,6 +48,14 @@ class Conversation(Base):
         Index("ix_conversations_status_rank", "status", "rank_key", "last_message_at", "id"),
         Index("ix_conversations_rank_settles_at", "rank_settles_at"),  # the few still rising
         Index("ix_conversations_customer_status", "customer_id", "status"),
+        # The first-response report of a period per agent and team, from the index alone (0010).
+        Index(
+            "ix_conversations_first_response",
+            "first_response_at",
+            "first_response_agent_id",
+            "team_id",
+            "created_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +87,8 @@ class Conversation(Base):
     last_customer_message_at: Mapped[datetime | None] = mapped_column(default=None)
     waiting_since: Mapped[datetime | None] = mapped_column(default=None)
     first_response_at: Mapped[datetime | None] = mapped_column(default=None)
+    # who sent that first reply: reports credit them, whoever the conversation moves to later
+    first_response_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
     last_agent_reply_at: Mapped[datetime | None] = mapped_column(default=None)
     first_response_due_at: Mapped[datetime | None] = mapped_column(default=None)
     next_response_due_at: Mapped[datetime | None] = mapped_column(default=None)

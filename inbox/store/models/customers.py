@@ -79,7 +79,7 @@ class SurveyResponse(Base):
     rating: Mapped[int | None] = mapped_column(default=None)
     comment: Mapped[str] = mapped_column(String(4000), default="")
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
-    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(default=None, index=True)  # reports (0010)
 
 
 class LifecycleTransition(Base):

@@ -1,0 +1,261 @@
+"""Reports per agent and per team: first response and resolution times, conversations handled,
+CSAT and NPS over a period, each figure with the drill that lists its conversations.
+
+What counts, and whom it credits:
+- first response: conversations whose first reply was sent in the period; the time is
+  `first_response_at - created_at`, credited to the agent who sent that reply
+  (`first_response_agent_id`), even when the conversation was reassigned afterwards;
+- resolution and "handled": conversations resolved in the period (and still resolved), the time
+  `resolved_at - created_at`, credited to the conversation's assignee;
+- CSAT and NPS: answers given in the period, credited to the agent the survey names and the
+  conversation's team.
+
+Medians (the mean of the two middle values for an even count) and p90 (nearest rank: the
+ceil(0.9 n)-th smallest) are picked inside the database with window functions over the indexed
+columns, so a year of conversations comes back as three rows per agent, not as every time.
+Agents and teams without data are listed too, their figures None (the page shows "—").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from inbox.conversations.serialize import iso
+from inbox.insights.report_periods import Period
+from inbox.insights.reporting_filters import check_supervisor
+from inbox.insights.reporting_service import _seconds
+from inbox.store.context import Inbox
+from inbox.store.models import Agent, Conversation, Status, SurveyResponse, Team
+
+TIMES = ("first_response", "resolution")
+DRILLS = ("first_response", "resolution", "handled", "csat", "nps")
+NONE_NAMES = {"agent": "No agent (automatic or unassigned)", "team": "No team"}
+
+
+@dataclass(frozen=True)
+class Times:
+    """How many, and the mean, median and p90 in seconds (None without data)."""
+
+    count: int = 0
+    mean: float | None = None
+    median: float | None = None
+    p90: float | None = None
+
+
+def _r(x: Any) -> float | None:
+    return None if x is None else round(float(x), 1)
+
+
+def scope(metric: str, p: Period) -> tuple[list[Any], Any, dict[str, Any]]:
+    """(WHERE clauses, the time the figure ends at, the agent/team credited) of a time metric."""
+    if metric == "first_response":
+        done = Conversation.first_response_at
+        where = [done >= p.start, done < p.end]
+        keys = {"agent": Conversation.first_response_agent_id, "team": Conversation.team_id}
+    else:
+        done = Conversation.resolved_at
+        where = [Conversation.status == Status.RESOLVED.value, done >= p.start, done < p.end]
+        keys = {"agent": Conversation.assignee_id, "team": Conversation.team_id}
+    return where, done, keys
+
+
+def _times(s: Session, metric: str, p: Period, key: Any) -> dict[Any, Times]:
+    """Count, mean, median and p90 of one time metric per value of `key`, in one statement that
+    returns at most three rows per key (the middle one or two, and the p90 rank)."""
+    where, done, _ = scope(metric, p)
+    secs = _seconds(s.get_bind().dialect.name, done, Conversation.created_at)
+    inner = select(key.label("k"), secs.label("secs")).where(*where).subquery()
+    part = {"partition_by": inner.c.k}
+    ranked = select(
+        inner.c.k,
+        inner.c.secs,
+        func.row_number().over(order_by=inner.c.secs, **part).label("rn"),
+        func.count().over(**part).label("n"),
+        func.avg(inner.c.secs).over(**part).label("mean"),
+    ).subquery()
+    n, rn = ranked.c.n, ranked.c.rn
+    picked = select(ranked.c.k, n, ranked.c.mean, rn, ranked.c.secs).where(
+        or_(rn == (n + 1) // 2, rn == n // 2 + 1, rn == (9 * n + 9) // 10)
+    )
+    found: dict[Any, dict[str, Any]] = {}
+    for k, count, mean, rank, value in s.execute(picked):
+        f = found.setdefault(k, {"n": int(count), "mean": float(mean), "mid": [], "p90": None})
+        if rank in ((count + 1) // 2, count // 2 + 1):
+            f["mid"].append(float(value))
+        if rank == (9 * count + 9) // 10:
+            f["p90"] = float(value)
+    return {
+        k: Times(f["n"], _r(f["mean"]), _r(sum(f["mid"]) / len(f["mid"])), _r(f["p90"]))
+        for k, f in found.items()
+    }
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Survey answers of a group: CSAT (1-5, 4-5 satisfied) and NPS (0-10) tallies."""
+
+    csat: int = 0
+    satisfied: int = 0
+    csat_sum: int = 0
+    nps: int = 0
+    promoters: int = 0
+    detractors: int = 0
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "csat": {
+                "responses": self.csat,
+                "satisfied": self.satisfied,
+                "score": round(100.0 * self.satisfied / self.csat, 1) if self.csat else None,
+                "mean": round(self.csat_sum / self.csat, 2) if self.csat else None,
+            },
+            "nps": {
+                "responses": self.nps,
+                "promoters": self.promoters,
+                "detractors": self.detractors,
+                "score": round(100.0 * (self.promoters - self.detractors) / self.nps, 1)
+                if self.nps
+                else None,
+            },
+        }
+
+
+def survey_scope(p: Period) -> list[Any]:
+    return [
+        SurveyResponse.answered_at >= p.start,
+        SurveyResponse.answered_at < p.end,
+        SurveyResponse.rating.is_not(None),
+    ]
+
+
+def _answers(s: Session, p: Period, key: Any) -> dict[Any, Answers]:
+    """Survey tallies per value of `key` (None: all answers as key 0), counted in the database."""
+    csat = SurveyResponse.kind == "csat"
+    nps = SurveyResponse.kind == "nps"
+
+    def n(cond: Any) -> Any:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    total = key is None  # one row for everyone: no GROUP BY (a constant there is a column number)
+    q = (
+        select(
+            (literal_column("0") if total else key).label("k"),
+            n(csat),
+            n(csat & (SurveyResponse.rating >= 4)),
+            func.coalesce(func.sum(case((csat, SurveyResponse.rating), else_=0)), 0),
+            n(nps),
+            n(nps & (SurveyResponse.rating >= 9)),
+            n(nps & (SurveyResponse.rating <= 6)),
+        )
+        .join(Conversation, Conversation.id == SurveyResponse.conversation_id)
+        .where(*survey_scope(p))
+    )
+    if not total:
+        q = q.group_by(key)
+    return {k: Answers(*(int(v) for v in rest)) for k, *rest in s.execute(q)}
+
+
+def _times_dict(t: Times, drill: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "count": t.count,
+        "median_seconds": t.median,
+        "p90_seconds": t.p90,
+        "mean_seconds": t.mean,
+        "drill": drill,
+    }
+
+
+def _row(
+    group: str,
+    key: Any,
+    name: str,
+    p: Period,
+    times: dict[str, dict[Any, Times]],
+    answers: dict[Any, Answers],
+) -> dict[str, Any]:
+    ref = "all" if group == "all" else f"{group}:{'none' if key is None else key}"
+
+    def drill(metric: str) -> dict[str, Any]:
+        return {**p.params(), "metric": metric, "group": ref}
+
+    resolution = times["resolution"].get(key, Times())
+    return {
+        "id": key,
+        "name": name,
+        "group": ref,
+        "first_response": _times_dict(times["first_response"].get(key, Times()), drill("first_response")),
+        "resolution": _times_dict(resolution, drill("resolution")),
+        "handled": {"count": resolution.count, "drill": drill("handled")},
+        **{
+            kind: {**fig, "drill": drill(kind)} for kind, fig in answers.get(key, Answers()).figures().items()
+        },
+    }
+
+
+def _group_rows(
+    s: Session, p: Period, group: str, names: dict[int, str], keys: dict[str, Any]
+) -> list[dict[str, Any]]:
+    times = {m: _times(s, m, p, keys[m]) for m in TIMES}
+    answers = _answers(s, p, keys["survey"])
+    rows = [
+        _row(group, k, name, p, times, answers)
+        for k, name in sorted(names.items(), key=lambda x: (x[1].casefold(), x[0]))
+    ]
+    seen = set(names)
+    extra = {k for t in times.values() for k in t} | set(answers)
+    # A key with data but no name: an agent or team deleted since, or none at all.
+    for k in sorted(extra - seen, key=lambda k: (k is None, k or 0)):
+        label = NONE_NAMES[group] if k is None else f"{group} {k}"
+        rows.append(_row(group, k, label, p, times, answers))
+    return rows
+
+
+def report(inbox: Inbox, agent_id: int, p: Period) -> dict[str, Any]:
+    """Every figure per agent, per team and in total for the period; supervisors and admins only."""
+    with inbox.read() as s:
+        check_supervisor(s, agent_id)
+        agents = dict(s.execute(select(Agent.id, Agent.name).where(Agent.active.is_(True))).all())
+        teams = dict(s.execute(select(Team.id, Team.name)).all())
+        all_key = literal_column("0")
+        by_agent = _group_rows(
+            s,
+            p,
+            "agent",
+            agents,
+            {
+                "first_response": Conversation.first_response_agent_id,
+                "resolution": Conversation.assignee_id,
+                "survey": SurveyResponse.agent_id,
+            },
+        )
+        by_team = _group_rows(
+            s,
+            p,
+            "team",
+            teams,
+            {
+                "first_response": Conversation.team_id,
+                "resolution": Conversation.team_id,
+                "survey": Conversation.team_id,
+            },
+        )
+        times = {m: _times(s, m, p, all_key) for m in TIMES}
+        total = _row("all", 0, "All", p, times, _answers(s, p, None))
+        return {
+            "period": {
+                "preset": p.preset,
+                "tz": p.tz,
+                "from": p.first_day.isoformat(),
+                "to": p.last_day.isoformat(),
+                "start": iso(p.start),
+                "end": iso(p.end),
+            },
+            "generated_at": iso(inbox.clock()),
+            "agents": by_agent,
+            "teams": by_team,
+            "total": {**total, "id": None},
+        }
