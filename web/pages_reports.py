@@ -32,6 +32,4 @@ PRESET_LABELS = {
 @bp.get("/reports")
 def reports_page() -> Any:
     """Supervisors and admins; everyone else gets the shell's 403."""
-    return shell_page(
-        "reports.html", least="supervisor", presets=[(p, PRESET_LABELS[p]) for p in PRESETS]
-    )
+    return shell_page("reports.html", least="supervisor", presets=[(p, PRESET_LABELS[p]) for p in PRESETS])
