@@ -5,10 +5,12 @@ new assignee; `first_response_agent_id` keeps the agent whose reply was first (s
 `first_response_at` in `inbox.conversations.replies.queue_reply`). Existing rows take the
 author of their first outbound message.
 
-`ix_conversations_first_response` covers the first-response report (range, agent, team and
-created time in the index, so the rows are not read); the resolution report uses the existing
-`ix_conversations_status_resolved`; `ix_survey_responses_answered_at` gives the answers of a
-period without reading every survey ever sent.
+`ix_conversations_first_response` and `ix_conversations_resolved` cover the two time reports
+(the period's column first, then who is credited, the team and the created time, so the rows
+themselves are not read). The second starts with status and resolved time, so it replaces
+`ix_conversations_status_resolved` (0008) for the survey job and status filters as well;
+`ix_survey_responses_answered_at` gives the answers of a period
+without reading every survey ever sent.
 
 Revision ID: 0010_reports
 Revises: 0009_queue
@@ -53,11 +55,19 @@ def upgrade() -> None:
         "conversations",
         ["first_response_at", "first_response_agent_id", "team_id", "created_at"],
     )
+    op.create_index(
+        "ix_conversations_resolved",
+        "conversations",
+        ["status", "resolved_at", "assignee_id", "team_id", "created_at"],
+    )
+    op.drop_index("ix_conversations_status_resolved", table_name="conversations")
     op.create_index("ix_survey_responses_answered_at", "survey_responses", ["answered_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_survey_responses_answered_at", table_name="survey_responses")
+    op.create_index("ix_conversations_status_resolved", "conversations", ["status", "resolved_at"])
+    op.drop_index("ix_conversations_resolved", table_name="conversations")
     op.drop_index("ix_conversations_first_response", table_name="conversations")
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ALTER TABLE conversations DROP COLUMN first_response_agent_id")  # SQLite 3.35+
