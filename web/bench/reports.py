@@ -192,6 +192,12 @@ def measure(url: str, n: int, repeat: int = 5) -> dict[str, float]:
     }
 
 
+def report_rate(n: int, repeat: int) -> dict[str, float]:
+    """`measure` on a fresh SQLite file (what `murmur bench` prints)."""
+    with tempfile.TemporaryDirectory(prefix="murmur-reports-") as tmp:
+        return measure(f"sqlite:///{tmp}/bench.db", n, repeat)
+
+
 def main(argv: list[str]) -> None:  # pragma: no cover - `python -m web.bench.reports`
     n = int(argv[argv.index("--conversations") + 1]) if "--conversations" in argv else 100_000
     urls = [a for a in argv if "://" in a]
