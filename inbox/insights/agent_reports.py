@@ -204,16 +204,17 @@ def _group_rows(
     names: dict[int, str],
     times: dict[str, dict[Any, Times]],
     answers: dict[Any, Answers],
+    others: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """A row per named agent or team (by name), then one per key with data but no name."""
+    """A row per listed agent or team (by name), then one per key with data that is not listed:
+    an agent deactivated since (named from `others`), or nobody."""
     rows = [
         _row(group, k, name, p, times, answers)
         for k, name in sorted(names.items(), key=lambda x: (x[1].casefold(), x[0]))
     ]
     extra = {k for t in times.values() for k in t} | set(answers)
-    # A key with data but no name: an agent deactivated since, or none at all.
     for k in sorted(extra - set(names), key=lambda k: (k is None, k or 0)):
-        label = NONE_NAMES[group] if k is None else f"{group} {k}"
+        label = NONE_NAMES[group] if k is None else f"{(others or {}).get(k, f'{group} {k}')} (deactivated)"
         rows.append(_row(group, k, label, p, times, answers))
     return rows
 
@@ -222,7 +223,10 @@ def report(inbox: Inbox, agent_id: int, p: Period) -> dict[str, Any]:
     """Every figure per agent, per team and in total for the period; supervisors and admins only."""
     with inbox.read() as s:
         check_supervisor(s, agent_id)
-        agents = dict(s.execute(select(Agent.id, Agent.name).where(Agent.active.is_(True))).all())
+        everyone = {
+            a: (name, active) for a, name, active in s.execute(select(Agent.id, Agent.name, Agent.active))
+        }
+        agents = {a: name for a, (name, active) in everyone.items() if active}
         teams = dict(s.execute(select(Team.id, Team.name)).all())
         times = {m: period_times(s, m, p) for m in TIMES}
 
@@ -240,7 +244,14 @@ def report(inbox: Inbox, agent_id: int, p: Period) -> dict[str, Any]:
                 "end": iso(p.end),
             },
             "generated_at": iso(inbox.clock()),
-            "agents": _group_rows(p, "agent", agents, of("agent"), _answers(s, p, SurveyResponse.agent_id)),
+            "agents": _group_rows(
+                p,
+                "agent",
+                agents,
+                of("agent"),
+                _answers(s, p, SurveyResponse.agent_id),
+                {a: name for a, (name, _) in everyone.items()},
+            ),
             "teams": _group_rows(p, "team", teams, of("team"), _answers(s, p, Conversation.team_id)),
             "total": {**total, "id": None},
         }

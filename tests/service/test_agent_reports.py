@@ -378,3 +378,16 @@ def test_page_renders_in_the_shell_for_supervisors(client, seeded, world):
         assert res.status_code == 200
         html = res.get_data(as_text=True)
         assert 'href="/reports" aria-current="page"' in html and "js/reports.js" in html
+
+
+def test_a_deactivated_agent_keeps_their_figures_and_an_idle_one_leaves_the_list(client, seeded, inbox):
+    from inbox.store.models import Agent
+
+    gone = seeded["agents"][0]
+    with inbox.unit_of_work() as uow:
+        uow.session.query(Agent).filter(Agent.id.in_([gone, seeded["idle"]])).update({"active": False})
+    data = get(client, seeded, WEEK)
+    rows = {r["id"]: r for r in data["agents"]}
+    assert seeded["idle"] not in rows
+    assert rows[gone]["name"].endswith("(deactivated)") and rows[gone]["group"] == f"agent:{gone}"
+    check_row(rows[gone], expected(seeded, "agent", gone, "agent"))
