@@ -72,6 +72,4 @@ def shell_page(template: str, *, least: str = "agent", **context: Any) -> Any:
     me = context.pop("me", None) or current_agent()
     if not allowed(me["role"], least):
         abort(403)
-    return render_template(
-        template, me=me, nav=nav_for(me["role"]), current=request.path, **context
-    )
+    return render_template(template, me=me, nav=nav_for(me["role"]), current=request.path, **context)

@@ -10,7 +10,7 @@ author of their first outbound message.
 themselves are not read). The second starts with status and resolved time, so it replaces
 `ix_conversations_status_resolved` (0008) for the survey job and status filters as well;
 `ix_survey_responses_answered_at` gives the answers of a period
-without reading every survey ever sent.
+with what the reports count of them (kind, rating, agent, conversation), again from the index alone.
 
 Revision ID: 0010_reports
 Revises: 0009_queue
@@ -61,7 +61,11 @@ def upgrade() -> None:
         ["status", "resolved_at", "assignee_id", "team_id", "created_at"],
     )
     op.drop_index("ix_conversations_status_resolved", table_name="conversations")
-    op.create_index("ix_survey_responses_answered_at", "survey_responses", ["answered_at"])
+    op.create_index(
+        "ix_survey_responses_answered_at",
+        "survey_responses",
+        ["answered_at", "kind", "rating", "agent_id", "conversation_id"],
+    )
 
 
 def downgrade() -> None:
