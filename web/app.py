@@ -23,6 +23,7 @@ from web import (
     pages_admin_console,
     pages_dashboard,
     pages_escalation,
+    pages_reports,
     ratelimits,
     realtime,
 )
@@ -88,6 +89,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.register_blueprint(pages_dashboard.bp)
     app.register_blueprint(pages_admin.bp)
     app.register_blueprint(pages_admin_console.bp)
+    app.register_blueprint(pages_reports.bp)
     realtime.register(socketio)
 
     @app.after_request

@@ -43,6 +43,7 @@ def queue_reply(
     conv.waiting_since = None
     if conv.first_response_at is None:
         conv.first_response_at = now
+        conv.first_response_agent_id = agent_id
     conv.updated_at = now
     session.flush()
     return msg, box

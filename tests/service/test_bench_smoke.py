@@ -32,6 +32,7 @@ def test_quick_run_measures_every_figure_as_a_positive_number():
         "(d) webhook -> conversation.assigned p99",
         "(d) poll + ingest",
         "(e) webhook beside dashboards p99",
+        "(e) reports, 365 days",
     ):
         assert any(n.startswith(name) for n in names), names
     for f in figures:

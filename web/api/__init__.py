@@ -80,6 +80,7 @@ def load_views() -> None:
         conversations,
         customers,
         dashboard,
+        reports,
         me,
         rules,
         sla,

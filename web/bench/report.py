@@ -18,6 +18,7 @@ from web.bench.common import (
 )
 from web.bench.concurrency import webhook_beside_dashboard
 from web.bench.latency import bare_round_trip, webhook_latency
+from web.bench.reports import report_rate
 from web.bench.throughput import (
     mastodon_poll_rate,
     pipeline_rate,
@@ -92,6 +93,12 @@ def run_all(quick: bool = False, out: Callable[[str], Any] = print) -> list[Figu
     beside = step(
         f"webhooks beside 365-day dashboards ({n_hist:,} messages)",
         lambda: webhook_beside_dashboard(20 if quick else 300, n_hist),
+    )
+
+    n_reports = 2_000 if quick else 100_000
+    reports = step(
+        f"reports per agent and team, a year of {n_reports:,} conversations",
+        lambda: report_rate(n_reports, 3 if quick else 5),
     )
 
     vader, rtt = "raw VADER", "bare emit RTT"
@@ -193,6 +200,19 @@ def run_all(quick: bool = False, out: Callable[[str], Any] = print) -> list[Figu
                 f"{mast['requests']:.0f} HTTP requests (pages of 80); baseline = (a) mixed",
             )
         )
+    figures += [
+        Figure(
+            "(e) reports, 365 days, per agent + team",
+            reports["year_ms"],
+            "ms",
+            reports["naive_year_ms"],
+            "times into Python",
+            note=f"{reports['conversations']:,.0f} conversations on SQLite, 20 agents, 5 teams: first response "
+            "and resolution count/median/p90, handled, CSAT, NPS; baseline = first response and resolution "
+            "per agent only, computed from every conversation's timestamps in Python",
+        ),
+        Figure("(e) reports, 30 days", reports["month_ms"], "ms", reports["year_ms"], "365 days"),
+    ]
     out("")
     out(table(figures))
     return figures

@@ -35,8 +35,6 @@ class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         UniqueConstraint("channel_account_id", "thread_key", name="uq_conversations_thread"),
-        # Status filters, and the survey job's "resolved since" (migration 0008).
-        Index("ix_conversations_status_resolved", "status", "resolved_at"),
         Index("ix_conversations_created_at", "created_at"),  # the dashboard's service levels
         # Load counts per agent and per customer come from these alone (migration 0006); the
         # first, and the two after it, also give the ranked list of one agent, one team or
@@ -48,6 +46,17 @@ class Conversation(Base):
         Index("ix_conversations_status_rank", "status", "rank_key", "last_message_at", "id"),
         Index("ix_conversations_rank_settles_at", "rank_settles_at"),  # the few still rising
         Index("ix_conversations_customer_status", "customer_id", "status"),
+        # The first-response and resolution reports of a period per agent and team, from the
+        # indexes alone (0010).
+        Index(
+            "ix_conversations_first_response",
+            "first_response_at",
+            "first_response_agent_id",
+            "team_id",
+            "created_at",
+        ),
+        # ... and status filters, and the survey job's "resolved since" (0008's status_resolved).
+        Index("ix_conversations_resolved", "status", "resolved_at", "assignee_id", "team_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +88,8 @@ class Conversation(Base):
     last_customer_message_at: Mapped[datetime | None] = mapped_column(default=None)
     waiting_since: Mapped[datetime | None] = mapped_column(default=None)
     first_response_at: Mapped[datetime | None] = mapped_column(default=None)
+    # who sent that first reply: reports credit them, whoever the conversation moves to later
+    first_response_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
     last_agent_reply_at: Mapped[datetime | None] = mapped_column(default=None)
     first_response_due_at: Mapped[datetime | None] = mapped_column(default=None)
     next_response_due_at: Mapped[datetime | None] = mapped_column(default=None)

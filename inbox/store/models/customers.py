@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.store.models.base import Base, utcnow
@@ -69,6 +69,12 @@ class Order(Base):
 
 class SurveyResponse(Base):
     __tablename__ = "survey_responses"
+    # The answers of a period with what reports count of them, from the index alone (0010).
+    __table_args__ = (
+        Index(
+            "ix_survey_responses_answered_at", "answered_at", "kind", "rating", "agent_id", "conversation_id"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)

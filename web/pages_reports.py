@@ -1,0 +1,35 @@
+"""The reports page: per-agent and per-team figures for supervisors and admins.
+
+The page is the app shell with the period form; `reports.js` reads the viewer's time zone from
+the browser, asks /api/reports for the figures, and opens the conversations behind a figure from
+/api/reports/conversations, so the page and the API can never disagree about a number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from inbox.insights.report_periods import PRESETS
+from web.shell import shell_page
+
+bp = Blueprint("pages_reports", __name__, template_folder="templates")
+
+PRESET_LABELS = {
+    "today": "Today",
+    "yesterday": "Yesterday",
+    "last_7_days": "Last 7 days",
+    "last_30_days": "Last 30 days",
+    "this_week": "This week",
+    "last_week": "Last week",
+    "this_month": "This month",
+    "last_month": "Last month",
+    "custom": "Custom range",
+}
+
+
+@bp.get("/reports")
+def reports_page() -> Any:
+    """Supervisors and admins; everyone else gets the shell's 403."""
+    return shell_page("reports.html", least="supervisor", presets=[(p, PRESET_LABELS[p]) for p in PRESETS])

@@ -1,0 +1,156 @@
+/* Reports: ask /api/reports for the period in the viewer's time zone, draw the per-agent and
+ * per-team tables, and open the conversations behind any figure. Every name and subject comes
+ * from untrusted data and goes into the page through textContent (murmur.el), never as HTML. */
+(function () {
+  "use strict";
+  const { api, el } = window.murmur;
+  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const form = document.getElementById("period");
+  const preset = document.getElementById("preset");
+  const from = document.getElementById("from");
+  const to = document.getElementById("to");
+  const errorBox = document.getElementById("report-error");
+  const drillBox = document.getElementById("drill");
+  const DASH = "—";
+
+  function duration(seconds) {
+    if (seconds == null) return DASH;
+    const s = Math.round(seconds);
+    if (s < 60) return s + "s";
+    const m = Math.floor(s / 60);
+    if (m < 60) return m + "m " + String(s % 60).padStart(2, "0") + "s";
+    const h = Math.floor(m / 60);
+    if (h < 24) return h + "h " + String(m % 60).padStart(2, "0") + "m";
+    return Math.floor(h / 24) + "d " + (h % 24) + "h";
+  }
+  const pct = (v) => (v == null ? DASH : v + "%");
+  const num = (v) => (v == null ? DASH : String(v));
+
+  function periodParams() {
+    const p = new URLSearchParams({ preset: preset.value, tz });
+    if (preset.value === "custom") {
+      if (from.value) p.set("from", from.value);
+      if (to.value) p.set("to", to.value);
+    }
+    return p;
+  }
+
+  function toggleCustom() {
+    for (const label of form.querySelectorAll(".custom")) label.hidden = preset.value !== "custom";
+  }
+
+  /* A figure as a button that opens its conversations; "—" (no data) opens nothing. */
+  function figure(text, drill, count, title) {
+    if (!count) return el("span", { class: "none", text, title: "no conversations in this period" });
+    return el("button", {
+      type: "button",
+      class: "figure",
+      text,
+      title,
+      "data-metric": drill.metric,
+      "data-group": drill.group,
+      onclick: () => openDrill(drill, title),
+    });
+  }
+
+  const COLUMNS = [
+    ["First responses", (r) => figure(num(r.first_response.count), r.first_response.drill, r.first_response.count, r.name + ": first responses")],
+    ["First response median", (r) => figure(duration(r.first_response.median_seconds), r.first_response.drill, r.first_response.count, r.name + ": first response times")],
+    ["First response p90", (r) => figure(duration(r.first_response.p90_seconds), r.first_response.drill, r.first_response.count, r.name + ": first response times")],
+    ["Resolution median", (r) => figure(duration(r.resolution.median_seconds), r.resolution.drill, r.resolution.count, r.name + ": resolution times")],
+    ["Resolution p90", (r) => figure(duration(r.resolution.p90_seconds), r.resolution.drill, r.resolution.count, r.name + ": resolution times")],
+    ["Handled", (r) => figure(num(r.handled.count), r.handled.drill, r.handled.count, r.name + ": conversations handled")],
+    ["CSAT", (r) => figure(pct(r.csat.score), r.csat.drill, r.csat.responses, r.name + ": CSAT answers"), (r) => r.csat.responses ? r.csat.responses + " answers" : ""],
+    ["NPS", (r) => figure(num(r.nps.score), r.nps.drill, r.nps.responses, r.name + ": NPS answers"), (r) => r.nps.responses ? r.nps.responses + " answers" : ""],
+  ];
+
+  function drawTable(table, rows, total, what) {
+    table.replaceChildren();
+    table.append(el("caption", { class: "sr-only", text: what }));
+    const head = el("tr", {}, el("th", { scope: "col", text: "Name" }), ...COLUMNS.map(([t]) => el("th", { scope: "col", text: t })));
+    table.append(el("thead", {}, head));
+    const body = el("tbody");
+    for (const r of rows) {
+      body.append(el("tr", { "data-group": r.group },
+        el("th", { scope: "row", text: r.name }),
+        ...COLUMNS.map(([, cell, note]) => el("td", {}, cell(r), note && note(r) ? el("small", { class: "muted", text: " " + note(r) }) : null))));
+    }
+    table.append(body);
+    table.append(el("tfoot", {}, el("tr", { "data-group": "all" },
+      el("th", { scope: "row", text: "All" }),
+      ...COLUMNS.map(([, cell]) => el("td", {}, cell(total))))));
+  }
+
+  function csvHref(path, params, extra) {
+    const p = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(extra)) p.set(k, v);
+    p.set("format", "csv");
+    return path + "?" + p.toString();
+  }
+
+  async function load() {
+    errorBox.hidden = true;
+    const params = periodParams();
+    try {
+      const data = await api("/api/reports?" + params.toString());
+      const p = data.period;
+      document.getElementById("period-label").textContent = p.from === p.to ? p.from + " (" + p.tz + ")" : p.from + " to " + p.to + " (" + p.tz + ")";
+      if (preset.value !== "custom") { from.value = p.from; to.value = p.to; }
+      drawTable(document.getElementById("agents"), data.agents, data.total, "Figures per agent");
+      drawTable(document.getElementById("teams"), data.teams, data.total, "Figures per team");
+      document.getElementById("csv-agents").href = csvHref("/api/reports", params, { table: "agents" });
+      document.getElementById("csv-teams").href = csvHref("/api/reports", params, { table: "teams" });
+      const shown = new URLSearchParams(params); shown.delete("tz");
+      history.replaceState(null, "", "/reports?" + shown.toString());
+      drillBox.hidden = true;
+    } catch (err) {
+      errorBox.textContent = err.message;
+      errorBox.hidden = false;
+    }
+  }
+
+  async function openDrill(drill, title) {
+    const params = new URLSearchParams(drill);
+    try {
+      const data = await api("/api/reports/conversations?" + params.toString());
+      const table = document.getElementById("drill-table");
+      const timed = ["first_response", "resolution", "handled"].includes(drill.metric);
+      const head = ["Conversation", "Customer", "Channel", "Agent", "Team", timed ? "Time" : "Rating", "At"];
+      table.replaceChildren(el("thead", {}, el("tr", {}, ...head.map((t) => el("th", { scope: "col", text: t })))));
+      const body = el("tbody");
+      for (const c of data.conversations) {
+        body.append(el("tr", {},
+          el("td", {}, el("a", { href: c.url, text: "#" + c.id + (c.subject ? " " + c.subject : "") })),
+          el("td", { text: c.customer || DASH }),
+          el("td", { text: c.channel }),
+          el("td", { text: c.agent || DASH }),
+          el("td", { text: c.team || DASH }),
+          el("td", { text: timed ? duration(c.seconds) : num(c.rating) }),
+          el("td", { text: c.at ? new Date(c.at).toLocaleString() : DASH })));
+      }
+      table.append(body);
+      document.getElementById("drill-h").textContent = title;
+      document.getElementById("drill-count").textContent =
+        data.count + (data.count === 1 ? " conversation" : " conversations") +
+        (data.count > data.conversations.length ? " (the first " + data.conversations.length + " shown; the CSV has them all up to 500)" : "");
+      document.getElementById("csv-drill").href = csvHref("/api/reports/conversations", params, { limit: "500" });
+      drillBox.hidden = false;
+      document.getElementById("drill-h").focus();
+    } catch (err) {
+      errorBox.textContent = err.message;
+      errorBox.hidden = false;
+    }
+  }
+
+  form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  preset.addEventListener("change", () => { toggleCustom(); if (preset.value !== "custom") load(); });
+  document.getElementById("drill-close").addEventListener("click", () => { drillBox.hidden = true; });
+
+  // A shared link (/reports?preset=...&from=...&to=...) opens the same period.
+  const given = new URLSearchParams(location.search);
+  if (given.get("preset") && [...preset.options].some((o) => o.value === given.get("preset"))) preset.value = given.get("preset");
+  if (given.get("from")) from.value = given.get("from");
+  if (given.get("to")) to.value = given.get("to");
+  toggleCustom();
+  load();
+})();
