@@ -19,7 +19,7 @@ from alembic import op
 from inbox.store.models.base import UTCDateTime
 
 revision = "0010_admin"
-down_revision = "0009_queue"
+down_revision = "0010_traffic2"
 branch_labels = None
 depends_on = None
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_reports"
-down_revision = "0009_queue"
+down_revision = "0010_admin"
 branch_labels = None
 depends_on = None
 
