@@ -14,7 +14,17 @@ from sqlalchemy import text
 
 from inbox.channels import webhooks_out
 from inbox.store.context import Inbox
-from web import auth, errors, limits, pages, pages_admin, pages_dashboard, pages_escalation, realtime
+from web import (
+    auth,
+    error_pages,
+    errors,
+    limits,
+    pages,
+    pages_admin,
+    pages_dashboard,
+    pages_escalation,
+    realtime,
+)
 from web.api import bp as api_bp
 from web.api import load_views
 from web.config import Config
@@ -67,6 +77,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
 
     limits.init_app(app)  # first: the id converter before any rule, the body limit before auth
     errors.register(app)
+    error_pages.register(app)  # after: pages get HTML errors, /api keeps JSON
     auth.init_app(app)
     load_views()
     app.register_blueprint(api_bp)

@@ -18,7 +18,7 @@ from web.extensions import csrf
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_PREFIXES = ("/healthz", "/login", "/static/", "/api/openapi.json", "/survey/")
+PUBLIC_PREFIXES = ("/healthz", "/login", "/static/", "/api/openapi.json", "/survey/", "/favicon.ico")
 WEBHOOK_SUFFIX = "/webhook"
 
 

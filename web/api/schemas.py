@@ -155,6 +155,9 @@ class ConversationList(Open):
 
 class ConversationDetail(Conversation):
     messages: list[Message]
+    reply_blocked: str | None = Field(
+        default=None, description="why a reply cannot reach the customer here (null when it can)"
+    )
     rule_runs: list[dict[str, Any]]
     more_before: int | None = Field(
         default=None,
