@@ -91,9 +91,12 @@ def login() -> Any:
                 target = "/"  # never redirect off-site
             return redirect(target)
         error = "That email and password do not match an active agent."
-    return render_template("login.html", error=error, demo=current_app.config.get("MURMUR_DEMO_LOGIN")), (
-        401 if error else 200
-    )
+    return render_template(
+        "login.html",
+        error=error,
+        demo=current_app.config.get("MURMUR_DEMO_LOGIN"),
+        demo_logins=current_app.config.get("MURMUR_DEMO_LOGINS"),
+    ), (401 if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])
