@@ -221,3 +221,28 @@ def test_demo_has_every_role_and_a_looping_feed(inbox, client):
     seed_demo(inbox)
     with inbox.read() as s:
         assert s.get(ChannelAccount, info["channel_id"]).settings["loop"] is True
+
+
+def test_a_webhook_channel_counts_what_it_stored_and_when(client, world, post_webhook, clock):
+    admin = world.agent("admin")
+    channel_id, secret = world.webhook_channel()
+
+    def health() -> dict:
+        chans = client.get("/api/channels", headers=admin["auth"]).get_json()["channels"]
+        return next(c for c in chans if c["id"] == channel_id)["health"]
+
+    assert health()["items_stored"] == 0 and health()["last_success_at"] is None
+    post_webhook(channel_id, secret, message("c1", "One"))
+    post_webhook(channel_id, secret, message("c2", "Two"))
+    post_webhook(channel_id, secret, message("c2", "Two"))  # a repeat is stored once
+    h = health()
+    assert h["items_stored"] == 2 and h["last_success_at"] is not None
+    conv = client.get("/api/conversations", headers=admin["auth"]).get_json()["conversations"][0]
+    client.post(f"/api/conversations/{conv['id']}/replies", json={"text": "Hi"}, headers=admin["auth"])
+    assert health()["items_stored"] == 2  # a reply is not something the channel delivered
+
+
+def test_channel_page_knows_its_address(client, world):
+    admin = world.agent("admin")
+    html = client.get("/admin/channels", headers=admin["auth"]).get_data(as_text=True)
+    assert 'data-base-url="http://localhost"' in html and "Messages stored" in html
