@@ -225,10 +225,8 @@
       node.textContent = String(n);
       const u = document.querySelector(`[data-unread="${view}"]`);
       if (u) u.textContent = unread ? unread + " unread" : "";
-      const button = node.closest("button");
-      const said = view === "all" ? `${n} conversations` : `${n} ${VIEWS[view].noun}`;
-      node.title = said + (unread ? `, ${unread} unread` : "");
-      button.setAttribute("aria-label", `${button.dataset.label}: ${node.title}`);
+      // the name read out is the visible text plus a hidden noun: "Mine 3 open 1 unread"
+      node.closest("button").title = `${n} ${VIEWS[view].noun}` + (unread ? `, ${unread} unread` : "");
     }
   }
 
