@@ -12,6 +12,7 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from inbox.store.errors import InboxError
 from web import errors
 from web.shell import current_agent, nav_for
 
@@ -70,6 +71,10 @@ def page(status: int, heading: str, message: str) -> Any:
     return render_template("error_plain.html", me=None, **ctx), status
 
 
+def _said(message: str, field: str | None) -> str:
+    return f"{message} ({field})" if field and field not in message else message
+
+
 def register(app: Flask) -> None:
     """Take over HTTP and CSRF errors for pages; /api answers stay JSON (web.errors)."""
 
@@ -84,6 +89,19 @@ def register(app: Flask) -> None:
         # keep what the exception says beyond its body, e.g. a 405's Allow or a 429's Retry-After
         headers = [(k, v) for k, v in e.get_headers() if k.lower() != "content-type"]
         return html, status, headers
+
+    @app.errorhandler(errors.ApiError)
+    def _api(e: errors.ApiError) -> Any:
+        # a page's bad query (a drill-down's filters, say) is told in words, with the field
+        if wants_json(request.path):
+            return errors.json_api(e)
+        return page(e.status, WORDS.get(e.status, ("That did not work", ""))[0], _said(e.message, e.field))
+
+    @app.errorhandler(InboxError)
+    def _inbox(e: InboxError) -> Any:
+        if wants_json(request.path):
+            return errors.json_inbox(e)
+        return page(e.status, WORDS.get(e.status, ("That did not work", ""))[0], _said(e.message, e.field))
 
     @app.errorhandler(CSRFError)
     def _csrf(e: CSRFError) -> Any:

@@ -45,17 +45,20 @@ def json_http(e: HTTPException) -> Any:
     return resp
 
 
-def register(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api(e: ApiError):  # type: ignore[no-untyped-def]
-        return jsonify(body(e.code, e.message, e.field)), e.status
+def json_api(e: ApiError) -> Any:
+    return jsonify(body(e.code, e.message, e.field)), e.status
 
-    @app.errorhandler(InboxError)
-    def _inbox(e: InboxError):  # type: ignore[no-untyped-def]
-        out = body(e.code, e.message, e.field)
-        if getattr(e, "errors", None):
-            out["error"]["errors"] = e.errors  # type: ignore[attr-defined]
-        return jsonify(out), e.status
+
+def json_inbox(e: InboxError) -> Any:
+    out = body(e.code, e.message, e.field)
+    if getattr(e, "errors", None):
+        out["error"]["errors"] = e.errors  # type: ignore[attr-defined]
+    return jsonify(out), e.status
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ApiError, json_api)
+    app.register_error_handler(InboxError, json_inbox)
 
     @app.errorhandler(SignatureError)
     def _sig(e: SignatureError):  # type: ignore[no-untyped-def]

@@ -246,3 +246,13 @@ def test_channel_page_knows_its_address(client, world):
     admin = world.agent("admin")
     html = client.get("/admin/channels", headers=admin["auth"]).get_data(as_text=True)
     assert 'data-base-url="http://localhost"' in html and "Messages stored" in html
+
+
+def test_a_bad_drill_down_is_a_page_in_words_and_json_for_the_api(client, world):
+    sup = world.agent("supervisor")
+    res = client.get("/dashboard/messages?from=yesterday", headers=sup["auth"])
+    html = res.get_data(as_text=True)
+    assert res.status_code == 400 and res.mimetype == "text/html"
+    assert "That request did not make sense" in html and 'id="shell-menu"' in html
+    api = client.get("/api/dashboard/messages?from=yesterday", headers=sup["auth"])
+    assert api.status_code == 400 and api.get_json()["error"]["field"] == "from"
