@@ -199,6 +199,17 @@ class CustomerDetail(Customer):
     identities: list[Identity]
 
 
+class CustomerRow(Customer):
+    identities: list[dict[str, Any]]
+    open_conversations: int
+    latest_conversation_id: int | None
+
+
+class CustomerList(Open):
+    customers: list[CustomerRow]
+    more_before: int | None = Field(description="the `before` of the next page; null on the last")
+
+
 class Team(Open):
     id: int
     name: str
