@@ -100,6 +100,7 @@ PAGES = [
     ("dashboard", "supervisor", "/dashboard"),
     ("dashboard-messages", "supervisor", "/dashboard/messages"),
     ("winback", "supervisor", "/winback"),
+    ("customers", "supervisor", "/customers"),
     ("rules", "supervisor", "/rules"),
     ("sla", "supervisor", "/sla"),
     ("team", "supervisor", "/team"),
