@@ -229,6 +229,15 @@ def test_every_page_of_every_role_passes_axe(
                 page.click("#nav-toggle")
             page.click("#sign-out")
             expect(page).to_have_url(f"{server['base']}/login")
-        assert {"/", "/dashboard", "/customers", "/rules", "/sla", "/team", "/winback", "/admin/channels"} <= checked
+        assert {
+            "/",
+            "/dashboard",
+            "/customers",
+            "/rules",
+            "/sla",
+            "/team",
+            "/winback",
+            "/admin/channels",
+        } <= checked
     finally:
         context.close()

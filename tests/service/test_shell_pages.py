@@ -256,3 +256,17 @@ def test_a_bad_drill_down_is_a_page_in_words_and_json_for_the_api(client, world)
     assert "That request did not make sense" in html and 'id="shell-menu"' in html
     api = client.get("/api/dashboard/messages?from=yesterday", headers=sup["auth"])
     assert api.status_code == 400 and api.get_json()["error"]["field"] == "from"
+
+
+def test_an_unexpected_error_is_a_500_page_in_the_shell(app, client, world, monkeypatch):
+    agent = world.agent()
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the handler, not the traceback
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("web.pages.people", broken)
+    res = client.get("/", headers=agent["auth"])
+    html = res.get_data(as_text=True)
+    assert res.status_code == 500 and "Something broke on our side" in html and "boom" not in html
+    assert 'id="sign-out"' in html
