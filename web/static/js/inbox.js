@@ -371,7 +371,9 @@
   }
 
   async function loadStatus(status) {
-    const data = await api(`/api/conversations?status=${status}&limit=${STATUS_LIMIT}`);
+    // open work by priority (the top 200 matter); the others by recency (the latest 200 matter)
+    const sort = status === "open" ? "priority" : "newest";
+    const data = await api(`/api/conversations?status=${status}&sort=${sort}&limit=${STATUS_LIMIT}`);
     full[status] = data.conversations.length >= STATUS_LIMIT;
     return data.conversations;
   }
