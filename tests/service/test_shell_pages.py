@@ -270,3 +270,28 @@ def test_an_unexpected_error_is_a_500_page_in_the_shell(app, client, world, monk
     html = res.get_data(as_text=True)
     assert res.status_code == 500 and "Something broke on our side" in html and "boom" not in html
     assert 'id="sign-out"' in html
+
+
+def test_the_seeded_demo_feed_keeps_delivering_past_its_file(inbox):
+    """The demo channel `murmur demo` makes, polled past the end of its 68-line file, keeps storing
+    new messages with new ids (the queue stays alive), each exactly once."""
+    from sqlalchemy import func
+
+    from inbox.channels.polling import poll
+    from inbox.store.models import Message
+
+    info = seed_demo(inbox)
+    with inbox.unit_of_work() as uow:  # bigger batches, so the test passes the file's end quickly
+        ch = uow.session.get(ChannelAccount, info["channel_id"])
+        ch.settings = {**ch.settings, "batch_size": 30}
+    for _ in range(4):  # 120 lines: the file once and most of it again
+        report = poll(inbox, info["channel_id"], force=True)
+        assert report.error is None
+    with inbox.read() as s:
+        stored = s.scalar(
+            select(func.count()).select_from(Message).where(Message.channel_account_id == ch.id)
+        )
+        distinct = s.scalar(
+            select(func.count(func.distinct(Message.external_id))).where(Message.channel_account_id == ch.id)
+        )
+    assert stored == distinct == 120
