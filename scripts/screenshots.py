@@ -1,6 +1,10 @@
-"""Screenshots of the inbox and the login page, with the demo data, for docs/screenshots/.
+"""Screenshots of every page, with the demo data, for docs/screenshots/.
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--pages-only]
+
+The inbox in detail (light and dark, search, phone), then every page each role opens (the pages
+in the shell's navigation, the drill-down, the phone menu and customer pane, 403 and 404) at
+1440x900 and 390x844 as `page-<name>-desktop.png` / `page-<name>-phone.png`.
 
 Starts its own `murmur serve` on a temporary SQLite database (migrate + demo, the demo channel
 delivering every second), waits for the demo conversations, and drives headless Debian Chromium.
@@ -88,6 +92,104 @@ def with_merge_suggestion(base: str, token: str) -> int | None:
     return None
 
 
+ROLES = {"agent": "somchai@murmur.local", "supervisor": LOGIN[0], "admin": "admin@murmur.local"}
+# (name, role, path): what each role works with; pages the navigation offers beyond these
+# (added by later work) are shot too, as page-<path>.
+PAGES = [
+    ("inbox", "agent", "/"),
+    ("dashboard", "supervisor", "/dashboard"),
+    ("dashboard-messages", "supervisor", "/dashboard/messages"),
+    ("winback", "supervisor", "/winback"),
+    ("customers", "supervisor", "/customers"),
+    ("rules", "supervisor", "/rules"),
+    ("sla", "supervisor", "/sla"),
+    ("team", "supervisor", "/team"),
+    ("admin-channels", "admin", "/admin/channels"),
+    ("error-403", "agent", "/admin/channels"),
+    ("error-404", "agent", "/no-such-page"),
+]
+
+
+def add_webhook_channel(url: str) -> None:
+    """A webhook channel with a reply URL, so the Channels page shows how one is connected."""
+    from inbox.channels.accounts import create_channel
+    from inbox.store.context import Inbox
+
+    inbox = Inbox.from_url(url, "screenshots")
+    create_channel(
+        inbox, None, "webhook", "Shop backend", {"reply_url": "https://shop.example/murmur/replies"}, {}, 1
+    )
+    inbox.engine.dispose()
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", LOGIN[1])
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+
+
+def settle(page: Page, path: str) -> None:
+    """Wait for what the page's script draws."""
+    if path == "/":
+        expect(page.locator("#queue .queue-item").first).to_be_visible()
+    elif path == "/admin/channels" and page.locator("#channel-rows").count():
+        expect(page.locator("#channel-rows tr").first).to_be_visible()
+        more = page.locator("#channel-rows button", has_text="How to connect")
+        if more.count():
+            more.first.click()
+            expect(page.locator(".channel-details")).to_be_visible()
+    elif path in ("/rules", "/sla", "/team"):
+        page.wait_for_timeout(800)
+    page.wait_for_timeout(300)
+
+
+def every_page(browser: object, base: str, out: Path) -> None:
+    """Each page of each role at desktop and phone size."""
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        phone = size == "phone"
+        ctx = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)  # type: ignore[attr-defined]
+        page = ctx.new_page()
+        page.goto(f"{base}/login")
+        shoot(page, out / f"page-login-{size}.png")
+        done: set[str] = set()
+        for role, email in ROLES.items():
+            sign_in(page, base, email)
+            nav = page.eval_on_selector_all(".manage-nav a", "els => els.map((a) => a.getAttribute('href'))")
+            extra = [
+                (p.strip("/").replace("/", "-"), role, p)
+                for p in nav
+                if p not in {x[2] for x in PAGES} | {"/search"}
+            ]
+            for name, who, path in [*PAGES, *extra]:
+                if who != role or name in done:
+                    continue
+                done.add(name)
+                page.goto(base + path)
+                settle(page, path)
+                shoot(page, out / f"page-{name}-{size}.png")
+                if name == "inbox":
+                    page.locator("#queue .queue-item").first.click()
+                    expect(page.locator("#messages .msg").first).to_be_visible()
+                    shoot(page, out / f"page-inbox-conversation-{size}.png")
+                    if phone:
+                        page.click("#customer-toggle")
+                        expect(page.locator("#customer-name")).to_be_visible()
+                        shoot(page, out / "page-inbox-customer-phone.png")
+                        page.click("#customer-back")
+                        page.click("#back")
+                        page.click("#nav-toggle")
+                        expect(page.locator("#sign-out")).to_be_visible()
+                        shoot(page, out / "page-menu-phone.png")
+            page.goto(base + "/")
+            if phone:
+                page.click("#nav-toggle")
+            page.click("#sign-out")
+            page.wait_for_url(f"{base}/login")
+        ctx.close()
+
+
 def shoot(page: Page, path: Path, full: bool = False) -> None:
     page.wait_for_timeout(200)  # let the flash animation settle so the picture is calm
     page.screenshot(path=str(path), full_page=full)
@@ -98,6 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--conversations", type=int, default=12, help="wait for this many demo conversations")
+    parser.add_argument("--pages-only", action="store_true", help="only the every-page pass")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -112,6 +215,7 @@ def main() -> None:
         for cmd in (["migrate"], ["demo", "--poll-seconds", "5"]):
             subprocess.run([MURMUR, *cmd], env=run_env, cwd=ROOT, check=True, capture_output=True)
         speed_up_demo(env["MURMUR_DATABASE_URL"])
+        add_webhook_channel(env["MURMUR_DATABASE_URL"])
         token = (
             subprocess.run(
                 [MURMUR, "create-token", "--email", LOGIN[0]],
@@ -131,7 +235,8 @@ def main() -> None:
             wait_for_conversations(base, token, args.conversations)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                for scheme in ("light", "dark"):
+                every_page(browser, base, out)
+                for scheme in () if args.pages_only else ("light", "dark"):
                     ctx = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
                     page = ctx.new_page()
                     if scheme == "light":
@@ -181,15 +286,16 @@ def main() -> None:
                         expect(page.locator("#search-results mark").first).to_be_visible()
                         shoot(page, out / "inbox-search.png")
                     ctx.close()
-                ctx = browser.new_context(
-                    viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True
-                )
-                page = ctx.new_page()
-                login(page, base)
-                shoot(page, out / "inbox-phone-queue.png")
-                open_busiest(page, why=False)
-                shoot(page, out / "inbox-phone-conversation.png")
-                ctx.close()
+                if not args.pages_only:
+                    ctx = browser.new_context(
+                        viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True
+                    )
+                    page = ctx.new_page()
+                    login(page, base)
+                    shoot(page, out / "inbox-phone-queue.png")
+                    open_busiest(page, why=False)
+                    shoot(page, out / "inbox-phone-conversation.png")
+                    ctx.close()
                 browser.close()
         finally:
             proc.stop()

@@ -16,6 +16,7 @@ from inbox.channels import webhooks_out
 from inbox.store.context import Inbox
 from web import (
     auth,
+    error_pages,
     errors,
     limits,
     pages,
@@ -79,6 +80,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
 
     limits.init_app(app)  # first: the id converter before any rule, the body limit before auth
     errors.register(app)
+    error_pages.register(app)  # after: pages get HTML errors, /api keeps JSON
     # before auth: a token over its limit costs no database lookup
     ratelimits.init_app(app, config.redis_url or "memory://", config.api_rate_limit)
     auth.init_app(app)

@@ -23,7 +23,15 @@ from web.ratelimits import sign_in_limits
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_PREFIXES = ("/healthz", "/login", "/static/", "/api/openapi.json", "/survey/", "/invite/")
+PUBLIC_PREFIXES = (
+    "/healthz",
+    "/login",
+    "/static/",
+    "/api/openapi.json",
+    "/survey/",
+    "/invite/",
+    "/favicon.ico",
+)
 # Changes under these need a token's `admin` scope (reads of them need `read`, like any GET).
 ADMIN_PATHS = ("/api/admin/", "/api/channels", "/api/webhooks")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -139,7 +147,15 @@ def login() -> Any:
         else:
             error, status = "That email and password do not match an active agent.", 401
     resp = current_app.make_response(
-        (render_template("login.html", error=error, demo=current_app.config.get("MURMUR_DEMO_LOGIN")), status)
+        (
+            render_template(
+                "login.html",
+                error=error,
+                demo=current_app.config.get("MURMUR_DEMO_LOGIN"),
+                demo_logins=current_app.config.get("MURMUR_DEMO_LOGINS"),
+            ),
+            status,
+        )
     )
     if status == 429:
         resp.headers["Retry-After"] = str(lock.retry_after)  # type: ignore[union-attr]

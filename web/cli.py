@@ -55,7 +55,9 @@ def demo(poll_seconds: int) -> None:
     from inbox.channels.demo import seed_demo
 
     info = seed_demo(_inbox(), poll_seconds)
-    click.echo(f"demo ready: channel {info['channel_id']}, login {info['login'][0]} / {info['login'][1]}")
+    click.echo(f"demo ready: channel {info['channel_id']} (its feed loops until you stop the server)")
+    for login in info["logins"]:
+        click.echo(f"  {login['role']:<10} {login['email']} / {login['password']}")
 
 
 @main.command()

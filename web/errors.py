@@ -1,8 +1,13 @@
-"""Every error leaves as JSON {"error": {"code", "message", "field"}} with the right status."""
+"""Every API error leaves as JSON {"error": {"code", "message", "field"}} with the right status.
+
+Pages (outside /api) get words and a way back instead: `web.error_pages` takes over HTTP and
+CSRF errors for them and calls back here for /api paths."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from typing import Any
+
+from flask import Flask, jsonify
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -26,17 +31,34 @@ def body(code: str, message: str, field: str | None = None) -> dict:
     return {"error": {"code": code, "message": message, "field": field}}
 
 
-def register(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api(e: ApiError):  # type: ignore[no-untyped-def]
-        return jsonify(body(e.code, e.message, e.field)), e.status
+def json_csrf(e: CSRFError) -> Any:
+    return jsonify(body("csrf", e.description)), 400
 
-    @app.errorhandler(InboxError)
-    def _inbox(e: InboxError):  # type: ignore[no-untyped-def]
-        out = body(e.code, e.message, e.field)
-        if getattr(e, "errors", None):
-            out["error"]["errors"] = e.errors  # type: ignore[attr-defined]
-        return jsonify(out), e.status
+
+def json_http(e: HTTPException) -> Any:
+    """An HTTP error as the JSON body, keeping what the exception says beyond it (e.g. a 405's Allow)."""
+    resp = jsonify(body((e.name or "error").lower().replace(" ", "_"), e.description or ""))
+    resp.status_code = e.code or 500
+    for name, value in e.get_headers():
+        if name.lower() != "content-type":
+            resp.headers[name] = value
+    return resp
+
+
+def json_api(e: ApiError) -> Any:
+    return jsonify(body(e.code, e.message, e.field)), e.status
+
+
+def json_inbox(e: InboxError) -> Any:
+    out = body(e.code, e.message, e.field)
+    if getattr(e, "errors", None):
+        out["error"]["errors"] = e.errors  # type: ignore[attr-defined]
+    return jsonify(out), e.status
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ApiError, json_api)
+    app.register_error_handler(InboxError, json_inbox)
 
     @app.errorhandler(SignatureError)
     def _sig(e: SignatureError):  # type: ignore[no-untyped-def]
@@ -46,9 +68,7 @@ def register(app: Flask) -> None:
     def _payload(e: PayloadError):  # type: ignore[no-untyped-def]
         return jsonify(body("invalid", str(e), e.field)), 400
 
-    @app.errorhandler(CSRFError)
-    def _csrf(e: CSRFError):  # type: ignore[no-untyped-def]
-        return jsonify(body("csrf", e.description)), 400
+    app.register_error_handler(CSRFError, json_csrf)
 
     @app.errorhandler(OperationalError)
     def _busy(e: OperationalError):  # type: ignore[no-untyped-def]
@@ -60,14 +80,4 @@ def register(app: Flask) -> None:
         resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return resp, 503
 
-    @app.errorhandler(HTTPException)
-    def _http(e: HTTPException):  # type: ignore[no-untyped-def]
-        if request.path.startswith("/api/") or request.path == "/healthz":
-            resp = jsonify(body((e.name or "error").lower().replace(" ", "_"), e.description or ""))
-            resp.status_code = e.code or 500
-            # keep what the exception says beyond its body, e.g. a 405's Allow
-            for name, value in e.get_headers():
-                if name.lower() != "content-type":
-                    resp.headers[name] = value
-            return resp
-        return e
+    app.register_error_handler(HTTPException, json_http)

@@ -17,6 +17,7 @@ from inbox.store.errors import InboxError
 from web.api.dashboard import drill_from_request, filters_from_request
 from web.auth import inbox
 from web.extensions import csrf
+from web.shell import require_role, shell_page
 
 bp = Blueprint("pages_dashboard", __name__, template_folder="templates")
 
@@ -102,7 +103,8 @@ def _figures() -> dict[str, Any]:
 
 @bp.get("/dashboard")
 def dashboard_page() -> Any:
-    return render_template("dashboard.html", **_figures())
+    me = require_role("supervisor")
+    return shell_page("dashboard.html", least="supervisor", me=me, **_figures())
 
 
 @bp.get("/dashboard/figures")
@@ -113,11 +115,14 @@ def dashboard_figures() -> Any:
 
 @bp.get("/dashboard/messages")
 def drill_page() -> Any:
+    me = require_role("supervisor")
     a = request.args
     d = drill_from_request()
     rows = reporting.messages(inbox(), g.agent_id, filters_from_request(), d)
-    return render_template(
+    return shell_page(
         "dashboard_messages.html",
+        least="supervisor",
+        me=me,
         messages=rows,
         args=a,
         csv="/api/dashboard/messages?" + urlencode({**a, "format": "csv"}),
@@ -126,7 +131,10 @@ def drill_page() -> Any:
 
 @bp.get("/winback")
 def winback_page() -> Any:
-    return render_template("winback.html", customers=reporting_winback.churn_risk(inbox(), g.agent_id))
+    me = require_role("supervisor")
+    return shell_page(
+        "winback.html", least="supervisor", me=me, customers=reporting_winback.churn_risk(inbox(), g.agent_id)
+    )
 
 
 @bp.route("/survey/<token>", methods=["GET", "POST"])

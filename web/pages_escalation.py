@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint
 from sqlalchemy import select
 
-from inbox.admin.agents import agent_dict, load_agent
-from inbox.store.access import MANAGERS
 from inbox.store.models import CannedResponse, Label, Team
 from web.auth import inbox
+from web.shell import shell_page
 
 bp = Blueprint("pages_escalation", __name__, template_folder="templates")
 
@@ -23,10 +22,6 @@ bp = Blueprint("pages_escalation", __name__, template_folder="templates")
 def _manager_page(template: str) -> Any:
     """Render `template` for a supervisor or admin, with the choices the editors offer; 403 otherwise."""
     with inbox().read() as s:
-        agent = load_agent(s, g.agent_id)
-        if agent is None or agent.role not in MANAGERS:
-            abort(403)
-        me = agent_dict(agent)
         choices = {
             "teams": [{"id": t.id, "name": t.name} for t in s.scalars(select(Team).order_by(Team.name))],
             "labels": list(s.scalars(select(Label.name).order_by(Label.name))),
@@ -35,7 +30,7 @@ def _manager_page(template: str) -> Any:
                 for c in s.scalars(select(CannedResponse).order_by(CannedResponse.shortcut))
             ],
         }
-    return render_template(template, me=me, choices=choices)
+    return shell_page(template, least="supervisor", choices=choices)
 
 
 @bp.get("/rules")

@@ -34,12 +34,13 @@ BOOT_SECONDS = 120
 
 def build_worker_app(config: Config) -> Flask:
     """The app one worker serves, with the embedded scheduler started beside it when configured."""
-    from inbox.channels.demo import DEMO_LOGIN
+    from inbox.channels.demo import DEMO_LOGIN, DEMO_LOGINS
     from web.app import create_app
     from web.warmup import warm_process
 
     app = create_app(config)
     app.config["MURMUR_DEMO_LOGIN"] = DEMO_LOGIN if not config.scaled else None
+    app.config["MURMUR_DEMO_LOGINS"] = DEMO_LOGINS if not config.scaled else None
     # Before the URL is printed and before any job runs: the first message must not wait for
     # jieba, nor a polling job load the scorers inside its write transaction.
     warm_process()
@@ -50,7 +51,8 @@ def build_worker_app(config: Config) -> Flask:
     mode = "scaled" if config.scaled else "embedded"
     click.echo(f"Murmur ({mode}) is serving the inbox at http://{config.host}:{config.port}/")
     if not config.scaled:
-        click.echo(f"Log in as {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
+        for role, email in DEMO_LOGINS:
+            click.echo(f"Log in as the demo {role}: {email} / {DEMO_LOGIN[1]}")
     sys.stdout.flush()
     return app
 

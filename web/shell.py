@@ -67,6 +67,14 @@ def current_agent() -> dict[str, Any]:
         return agent_dict(load_agent(s, g.agent_id))
 
 
+def require_role(least: str) -> dict[str, Any]:
+    """The signed-in agent; 403 (the shell's error page) before any work when their role is below `least`."""
+    me = current_agent()
+    if not allowed(me["role"], least):
+        abort(403)
+    return me
+
+
 def shell_page(template: str, *, least: str = "agent", **context: Any) -> Any:
     """Render a signed-in page inside the shell; 403 when the signed-in role is below `least`."""
     me = context.pop("me", None) or current_agent()

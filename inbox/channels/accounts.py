@@ -20,6 +20,7 @@ from connectors.errors import PayloadError
 from connectors.types import InboundMessage, Rejected
 from inbox.admin.agents import load_agent
 from inbox.channels.inbound_checks import message_problem
+from inbox.channels.pushed_health import with_pushed_figures
 from inbox.conversations.serialize import iso
 from inbox.pipeline import IngestResult, ingest
 from inbox.store.access import require_role
@@ -111,8 +112,10 @@ def create_channel(
 
 
 def list_channels(inbox: Inbox) -> list[dict[str, Any]]:
+    """Every channel with its health; a pushed channel's Stored and Last success from its messages."""
     with inbox.read() as s:
-        return [channel_dict(c) for c in s.scalars(select(ChannelAccount).order_by(ChannelAccount.id))]
+        channels = list(s.scalars(select(ChannelAccount).order_by(ChannelAccount.id)))
+        return with_pushed_figures(s, channels, [channel_dict(c) for c in channels])
 
 
 def connector_for(inbox: Inbox, ch: ChannelAccount | Any, **kwargs: Any) -> BaseConnector:

@@ -13,6 +13,15 @@ from inbox.store.context import Inbox
 from inbox.store.models import Agent, CannedResponse, ChannelAccount, Label, Rule, Team
 
 DEMO_LOGIN = ("demo@murmur.local", "murmur-demo")
+# Every role a newcomer should try, with the same demo password: what each sees differs (the
+# agent works the inbox, the supervisor adds reports and rules, the admin adds the console).
+DEMO_LOGINS: tuple[tuple[str, str], ...] = (
+    ("supervisor", DEMO_LOGIN[0]),
+    ("agent", "somchai@murmur.local"),
+    ("admin", "admin@murmur.local"),
+)
+# The demo feed starts over with fresh ids when its file ends, so the queue stays alive until stopped.
+DEMO_SETTINGS = {"batch_size": 2, "max_pages": 1, "loop": True}
 
 DEFAULT_RULES = [
     {
@@ -129,10 +138,24 @@ def seed_demo(inbox: Inbox, poll_interval_seconds: int = 5) -> dict:
             None,
             "demo",
             "Demo feed",
-            {"batch_size": 2, "max_pages": 1},
+            dict(DEMO_SETTINGS),
             {},
             team_id,
             poll_interval_seconds,
         )
         channel_id = channel["id"]
-    return {"channel_id": channel_id, "login": DEMO_LOGIN}
+    else:
+        _keep_looping(inbox, channel_id)
+    return {
+        "channel_id": channel_id,
+        "login": DEMO_LOGIN,
+        "logins": [{"role": role, "email": email, "password": DEMO_LOGIN[1]} for role, email in DEMO_LOGINS],
+    }
+
+
+def _keep_looping(inbox: Inbox, channel_id: int) -> None:
+    """A demo channel made before the feed looped (it stopped after one pass) loops from now on."""
+    with inbox.unit_of_work() as uow:
+        ch = uow.session.get(ChannelAccount, channel_id)
+        if ch is not None and not (ch.settings or {}).get("loop"):
+            ch.settings = {**(ch.settings or {}), "loop": True}

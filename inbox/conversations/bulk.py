@@ -19,8 +19,11 @@ ACTIONS = ("assign", "label", "resolve", "status")
 def changes_for(action: str, params: dict[str, Any]) -> dict[str, Any]:
     """The update one bulk action asks for; a missing parameter is a clear 400."""
     if action == "assign":
+        if params.get("team_id") is not None:
+            team = {"team_id": params["team_id"]}
+            return {**team, "assignee_id": params["assignee_id"]} if "assignee_id" in params else team
         if "assignee_id" not in params:
-            raise Invalid("assign needs assignee_id (null to unassign)", "assignee_id")
+            raise Invalid("assign needs assignee_id (null to unassign) or team_id", "assignee_id")
         return {"assignee_id": params["assignee_id"]}
     if action == "resolve":
         return {"status": "resolved"}

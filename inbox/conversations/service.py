@@ -14,6 +14,7 @@ from inbox.admin.agents import load_agent
 from inbox.attachments.records import attach_to_reply
 from inbox.automation import engine as automation
 from inbox.automation import sla_service
+from inbox.channels.capabilities import never_replies, reply_blocked
 from inbox.conversations import ranked_list
 from inbox.conversations.mentions import record_mentions
 from inbox.conversations.ranking import effective, raise_to
@@ -27,12 +28,14 @@ from inbox.store.events import conversation_rooms
 from inbox.store.models import (
     Agent,
     AuditLog,
+    ChannelAccount,
     Conversation,
     ConversationLabel,
     Customer,
     Direction,
     RuleRun,
     Status,
+    Team,
 )
 
 SENTIMENTS = {"negative": (None, -0.05), "neutral": (-0.05, 0.05), "positive": (0.05, None)}
@@ -158,6 +161,10 @@ def _load(s: Session, agent: Agent, conversation_id: int) -> Conversation:
     return conv
 
 
+def _channel(s: Session, conv: Conversation) -> ChannelAccount | None:
+    return s.get(ChannelAccount, conv.channel_account_id) if conv.channel_account_id else None
+
+
 RULE_RUNS = 50  # the newest rule firings shown with a conversation
 
 
@@ -171,6 +178,7 @@ def get_conversation(inbox: Inbox, agent_id: int, conversation_id: int, limit: i
         out = conversation_dict(conv, customer, _labels(s, [conv.id]).get(conv.id, []))
         out["priority"] = round(effective(conv, inbox.clock()), 2)
         out["messages"], out["more_before"] = message_page(s, conv.id, None, limit)
+        out["reply_blocked"] = reply_blocked(_channel(s, conv))
         runs = s.scalars(
             select(RuleRun)
             .where(RuleRun.conversation_id == conv.id)
@@ -235,6 +243,16 @@ def update_conversation(
             conv.snoozed_until = until
         elif conv.status != Status.SNOOZED.value:
             conv.snoozed_until = None
+        if changes.get("team_id") is not None:
+            # handing a conversation to a team puts it in that team's unassigned queue, unless the
+            # same change names the agent too
+            if s.get(Team, int(changes["team_id"])) is None:
+                raise Invalid(f"team {changes['team_id']} does not exist", "team_id")
+            conv.team_id = int(changes["team_id"])
+            if "assignee_id" not in changes:
+                conv.assignee_id = None
+                conv.assigned_manually = False
+                conv.queue_reason = "handed to the team"
         if "assignee_id" in changes:
             target = changes["assignee_id"]
             if target is not None:
@@ -360,6 +378,9 @@ def reply(
         if private:
             msg, box = add_note(s, conv, text, agent.id, now), None
         else:
+            blocked = never_replies(_channel(s, conv))
+            if blocked:
+                raise Invalid(blocked, "private")
             msg, box = queue_reply(s, conv, text, agent.id, now)
             if conv.assignee_id is None:
                 conv.assignee_id = agent.id

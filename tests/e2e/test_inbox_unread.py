@@ -23,10 +23,11 @@ def row(page: Any, text: str) -> Any:
 def test_unread_counts_update_live_and_survive_a_reload(server: dict[str, Any], page: Any) -> None:
     seed.post(server, "My order never arrived.", "unr-1", "unread-a", name="Ari")
     login(page, server["base"])
-    all_count = page.locator('[data-count="all"]')
+    # the Open view's count says what it counts: "N" open, then "M unread"
+    all_count = page.locator('[data-unread="open"]')
     first = row(page, "My order never arrived")
     expect(first).to_have_class(_has("unread"))  # never opened by this agent
-    expect(all_count).to_have_text("1")
+    expect(all_count).to_have_text("1 unread")
 
     first.locator(".queue-item").click()
     expect(page.locator("#messages")).to_contain_text("My order never arrived.")
@@ -37,7 +38,7 @@ def test_unread_counts_update_live_and_survive_a_reload(server: dict[str, Any], 
     seed.post(server, "Do you ship to Norway?", "unr-2", "unread-b", name="Bo")
     second = row(page, "Do you ship to Norway")
     expect(second).to_have_class(_has("unread"))
-    expect(all_count).to_have_text("1")
+    expect(all_count).to_have_text("1 unread")
     expect(first).not_to_have_class(_has("unread"))
 
     second.locator(".queue-item").click()
@@ -48,18 +49,18 @@ def test_unread_counts_update_live_and_survive_a_reload(server: dict[str, Any], 
     # a new message in a conversation read earlier (not the open one) makes it unread again
     seed.post(server, "Any news on my order?", "unr-3", "unread-a", name="Ari")
     expect(first).to_have_class(_has("unread"))
-    expect(all_count).to_have_text("1")
+    expect(all_count).to_have_text("1 unread")
     # a message into the open conversation, with the tab visible, is read at once
     seed.post(server, "Or to Sweden?", "unr-4", "unread-b", name="Bo")
     expect(page.locator("#messages")).to_contain_text("Or to Sweden?")
     expect(second).not_to_have_class(_has("unread"))
-    expect(all_count).to_have_text("1")
+    expect(all_count).to_have_text("1 unread")
 
     page.reload()
     page.wait_for_selector("#connection.online")
     expect(row(page, "My order never arrived")).to_have_class(_has("unread"))
     expect(row(page, "Do you ship to Norway")).not_to_have_class(_has("unread"))
-    expect(all_count).to_have_text("1")
+    expect(all_count).to_have_text("1 unread")
 
     row(page, "My order never arrived").locator(".queue-item").click()
     expect(page.locator("#messages")).to_contain_text("Any news on my order?")

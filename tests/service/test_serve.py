@@ -100,7 +100,12 @@ def test_embedded_serve_is_gunicorn_with_the_scheduler_in_its_one_worker(embedde
         raise AssertionError("the embedded scheduler ingested nothing:\n" + proc.output())
     log = proc.output()
     assert "Murmur (embedded) is serving the inbox at http://127.0.0.1:" in log
-    assert "Log in as demo@murmur.local" in log
+    for login in (
+        "supervisor: demo@murmur.local",
+        "agent: somchai@murmur.local",
+        "admin: admin@murmur.local",
+    ):
+        assert f"Log in as the demo {login}" in log
     assert "development server" not in log.lower() and "werkzeug" not in log.lower()
 
 

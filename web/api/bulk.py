@@ -24,6 +24,10 @@ class BulkIn(BaseModel):
     ids: list[Id] = Field(min_length=1, max_length=MAX_IDS)
     action: Literal["assign", "label", "resolve", "status"]
     assignee_id: Id | None = Field(default=None, description="assign: the agent, or null to unassign")
+    team_id: Id | None = Field(
+        default=None,
+        description="assign: hand to this team (unassigned in its queue unless assignee_id is given)",
+    )
     labels: list[Label] | None = Field(default=None, max_length=50, description="label: labels to add")  # type: ignore[valid-type]
     remove_labels: list[Label] | None = Field(  # type: ignore[valid-type]
         default=None, max_length=50, description="label: labels to take off"

@@ -27,6 +27,9 @@ class ConversationPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
     status: Literal["open", "pending", "snoozed", "resolved"] | None = None
     assignee_id: Id | None = None
+    team_id: Id | None = Field(
+        default=None, description="hand to this team: unassigned in its queue unless assignee_id is given too"
+    )
     labels: list[Label] | None = Field(default=None, max_length=50)  # type: ignore[valid-type]
     snoozed_until: Time | None = Field(default=None, description="with status snoozed: when to reopen")
 

@@ -155,6 +155,9 @@ class ConversationList(Open):
 
 class ConversationDetail(Conversation):
     messages: list[Message]
+    reply_blocked: str | None = Field(
+        default=None, description="why a reply cannot reach the customer here (null when it can)"
+    )
     rule_runs: list[dict[str, Any]]
     more_before: int | None = Field(
         default=None,
@@ -194,6 +197,17 @@ class Customer(Open):
 
 class CustomerDetail(Customer):
     identities: list[Identity]
+
+
+class CustomerRow(Customer):
+    identities: list[dict[str, Any]]
+    open_conversations: int
+    latest_conversation_id: int | None
+
+
+class CustomerList(Open):
+    customers: list[CustomerRow]
+    more_before: int | None = Field(description="the `before` of the next page; null on the last")
 
 
 class Team(Open):

@@ -5,6 +5,65 @@
   const { api } = window.murmur;
   const $ = (s) => document.querySelector(s);
   let kinds = [];
+  const open = new Set();  // channels whose details are shown
+  const BASE = document.querySelector("main").dataset.baseUrl || location.origin;
+
+  function el(tag, attrs, ...kids) {
+    const n = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "text") n.textContent = v; else if (v != null) n.setAttribute(k, v);
+    }
+    n.append(...kids.filter((k) => k != null));
+    return n;
+  }
+  // option names read as words: "reply_url" is "Reply URL"
+  const WORDS = { url: "URL", id: "ID", api: "API", imap: "IMAP", smtp: "SMTP", tls: "TLS", rss: "RSS", http: "HTTP" };
+  function words(name) {
+    const parts = name.split("_").map((w) => WORDS[w] || w);
+    return parts.map((w, i) => (i === 0 && w === w.toLowerCase() ? w[0].toUpperCase() + w.slice(1) : w)).join(" ");
+  }
+
+  // a webhook channel explains itself: where to POST, how to sign, where replies go
+  function webhookDetails(c) {
+    const url = BASE + c.webhook_url;
+    const reply = c.settings && c.settings.reply_url;
+    const body = '{"id":"order-1001-msg-1","text":"Where is my parcel?","author":{"id":"c-42","handle":"casey","name":"Casey"}}';
+    const recipe = [
+      "ts=$(date +%s)",
+      `body='${body}'`,
+      'sig=$(printf \'%s.%s\' "$ts" "$body" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" | sed \'s/^.* //\')',
+      `curl -X POST '${url}' -H 'Content-Type: application/json' \\`,
+      '  -H "X-Murmur-Timestamp: $ts" -H "X-Murmur-Signature: sha256=$sig" -d "$body"',
+    ].join("\n");
+    const replyForm = el("form", { class: "reply-url-form" },
+      el("label", { for: `reply-url-${c.id}`, text: "Reply URL" }),
+      el("input", { id: `reply-url-${c.id}`, type: "url", value: reply || "", placeholder: "https://your-system.example/murmur-replies",
+        "aria-describedby": `reply-help-${c.id}` }),
+      el("button", { type: "submit", text: "Save reply URL" }));
+    replyForm.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const value = replyForm.querySelector("input").value.trim();
+      try {
+        await api(`/api/channels/${c.id}`, "PATCH", { settings: { reply_url: value || null } });
+        $("#action-result").textContent = `${c.name}: replies go to ${value || "nowhere (no reply URL)"}`;
+        load();
+      } catch (e) { $("#action-result").textContent = "Not saved: " + e.message; }
+    });
+    return el("div", { class: "channel-details" },
+      el("h3", { text: "Send messages to Murmur" }),
+      el("p", { text: "POST each message (or {\"messages\": [...]}, up to 1000) as JSON to:" }),
+      el("code", { class: "copy", text: url }),
+      el("h3", { text: "Sign every request" }),
+      el("p", { text: "Two headers: X-Murmur-Timestamp, the Unix time in seconds (within 300 s of ours), and " +
+        "X-Murmur-Signature: sha256= followed by the hex HMAC-SHA256 of \"<timestamp>.<raw body>\", keyed with the " +
+        "channel's webhook secret (shown once when the channel was made). Repeats of a message id are stored once." }),
+      el("pre", { class: "recipe", text: recipe }),
+      el("h3", { text: "How replies get back" }),
+      el("p", { id: `reply-help-${c.id}`, text: reply
+        ? `An agent's reply is POSTed as JSON (delivery_id, thread, in_reply_to, text, public, recipient), signed the same way, to ${reply}. Answer 2xx, optionally {"id": "<your id>"}; failures are retried and shown on the message.`
+        : "No reply URL yet, so agents see why they cannot reply on this channel. Set one to have each reply POSTed there as signed JSON (delivery_id, thread, in_reply_to, text, public, recipient)." }),
+      replyForm);
+  }
 
 
   function cell(text, cls) { const td = document.createElement("td"); td.textContent = text == null ? "–" : String(text); if (cls) td.className = cls; return td; }
@@ -26,6 +85,12 @@
     return `${h.items_rejected} item(s) rejected; latest ${latest}`;
   }
 
+  function nextPoll(c) {
+    const kind = kinds.find((k) => k.kind === c.kind);
+    if (kind && !kind.pulled) return "pushed to us";
+    return c.enabled ? when(c.health.next_poll_at) : "paused";
+  }
+
   async function load() {
     const { channels } = await api("/api/channels");
     $("#channel-rows").replaceChildren(...channels.map((c) => {
@@ -33,14 +98,27 @@
       const state = !c.enabled ? "paused" : h.consecutive_failures ? "failing" : "ok";
       const tr = document.createElement("tr");
       const actions = cell("", "actions");
-      actions.append(
+      actions.append(...[
         button(c.enabled ? "Pause" : "Resume", async () => { await api(`/api/channels/${c.id}`, "PATCH", { enabled: !c.enabled }); return `${c.name}: ${c.enabled ? "paused" : "resumed"}`; }),
         button("Test", async () => { const r = await api(`/api/channels/${c.id}/test`, "POST"); return r.ok ? `${c.name}: ${r.found}` : `${c.name}: ${r.error}`; }),
-        button("Poll now", async () => { const r = await api(`/api/channels/${c.id}/poll`, "POST"); return `${c.name}: ${r.status}, fetched ${r.fetched}, stored ${r.stored}, skipped ${r.skipped}` + (r.error ? `, ${r.error}` : ""); }));
+        nextPoll(c) === "pushed to us" ? null : button("Poll now", async () => { const r = await api(`/api/channels/${c.id}/poll`, "POST"); return `${c.name}: ${r.status}, fetched ${r.fetched}, stored ${r.stored}, skipped ${r.skipped}` + (r.error ? `, ${r.error}` : ""); }),
+      ].filter(Boolean));
+      const details = c.kind === "webhook" ? webhookDetails(c) : null;
+      if (details) {
+        const more = el("button", { type: "button", class: "link", "aria-expanded": String(open.has(c.id)),
+          "aria-controls": `details-${c.id}`, text: "How to connect" });
+        more.addEventListener("click", () => {
+          if (open.has(c.id)) open.delete(c.id); else open.add(c.id);
+          load();
+        });
+        actions.append(more);
+      }
       tr.append(cell(c.name), cell(c.kind), cell(state, "state-" + state), cell(when(h.last_success_at)),
-        cell(h.items_stored), cell(when(h.next_poll_at)), cell(problem(h), "err"), actions);
-      return tr;
-    }));
+        cell(h.items_stored), cell(nextPoll(c)), cell(problem(h), "err"), actions);
+      if (!details || !open.has(c.id)) return [tr];
+      const row = el("tr", { id: `details-${c.id}`, class: "details-row" }, el("td", { colspan: "8" }, details));
+      return [tr, row];
+    }).flat());
   }
 
   function renderOptions() {
@@ -51,12 +129,14 @@
       const id = "opt-" + o.name;
       const label = document.createElement("label");
       label.htmlFor = id;
-      label.textContent = o.name + (o.required ? " *" : "") + (o.secret ? " (secret)" : "") + (o.help ? " – " + o.help : "");
+      label.textContent = words(o.name) + (o.required ? " (required)" : "") + (o.secret ? " · secret, stored encrypted" : "");
       const input = document.createElement("input");
       input.id = id; input.name = o.name; input.dataset.secret = o.secret ? "1" : "";
+      if (o.help) { input.setAttribute("aria-describedby", id + "-help"); }
       input.type = o.secret ? "password" : "text"; input.required = !!o.required; input.autocomplete = "off";
       if (o.default != null) input.placeholder = String(o.default);
       box.append(label, input);
+      if (o.help) box.append(el("p", { id: id + "-help", class: "help", text: o.help[0].toUpperCase() + o.help.slice(1) + "." }));
     }
   }
 

@@ -9,11 +9,31 @@
   const myName = panes.dataset.agentName || "";
   const api = (path, options) => window.murmur.api(path, options && options.method, options && options.body);
   const state = {
-    view: "all", convs: new Map(), current: null, messageIds: new Set(), customer: null,
+    view: "open", convs: new Map(), current: null, messageIds: new Set(), customer: null,
     filters: { kind: "", sentiment: "", sort: "priority" }, expanded: new Set(), unseen: new Set(),
     selected: new Set(), since: null, lastMerge: null,
   };
   const $ = (sel) => document.querySelector(sel);
+  // every active agent and team by name (from the page), so assignment reads as names, never "agent 3"
+  const people = (() => {
+    try { return JSON.parse(document.getElementById("people").textContent); } catch (e) { return { agents: [], teams: [] }; }
+  })();
+  const agentNames = new Map(people.agents.map((a) => [a.id, a.name]));
+  const teamNames = new Map(people.teams.map((t) => [t.id, t.name]));
+  function agentName(id) { return id === me ? "you" : agentNames.get(id) || "agent " + id; }
+  function teamName(id) { return teamNames.get(id) || "team " + id; }
+  // the views: which conversations each holds, and what its count says it counts
+  const VIEWS = {
+    mine: { title: "Assigned to you", test: (c) => c.status === "open" && c.assignee_id === me, noun: "open" },
+    unassigned: { title: "Unassigned", test: (c) => c.status === "open" && c.assignee_id == null, noun: "open" },
+    open: { title: "Open conversations", test: (c) => c.status === "open", noun: "open" },
+    pending: { title: "Pending: waiting on the customer", test: (c) => c.status === "pending", noun: "pending" },
+    snoozed: { title: "Snoozed", test: (c) => c.status === "snoozed", noun: "snoozed" },
+    resolved: { title: "Resolved", test: (c) => c.status === "resolved", noun: "resolved" },
+    all: { title: "All conversations", test: () => true, noun: "in all" },
+  };
+  const STATUS_LIMIT = 200;
+  const full = {};  // status -> true when its list was cut at STATUS_LIMIT (the count then reads "200+")
   // letters, not emoji: every font has them, and a colour per channel tells them apart at a glance
   const CHANNEL_BADGES = { mastodon: "Ma", bluesky: "Bs", x: "X", reddit: "Rd", telegram: "Tg", email: "@", mail: "@",
     rss: "Rs", meta: "Me", facebook: "Fb", instagram: "Ig", whatsapp: "Wa", webhook: "Wh", demo: "De", weibo: "Wb",
@@ -104,12 +124,7 @@
 
   // ---- the queue ---------------------------------------------------------------------------
 
-  function inView(c, view) {
-    if (c.status !== "open") return false;
-    if (view === "mine") return c.assignee_id === me;
-    if (view === "unassigned") return c.assignee_id == null;
-    return true;
-  }
+  function inView(c, view) { return VIEWS[view].test(c); }
 
   function passesFilters(c) {
     const f = state.filters;
@@ -166,8 +181,8 @@
       if (state.expanded.has(c.id)) state.expanded.delete(c.id); else state.expanded.add(c.id);
       renderQueue();
     });
-    const assignee = c.assignee_id ? (c.assignee_id === me ? "you" : "agent " + c.assignee_id)
-      : (c.queue_reason ? "queued" : "unassigned");
+    const assignee = c.assignee_id ? agentName(c.assignee_id)
+      : (c.queue_reason ? "queued" + (c.team_id ? " for " + teamName(c.team_id) : "") : "unassigned");
     const unread = isUnread(c);
     const main = el("button", { class: "queue-item", type: "button", "data-id": String(c.id), title: c.subject || "" },
       el("div", { class: "line1" },
@@ -198,14 +213,20 @@
   }
 
   function renderCounts() {
-    for (const view of ["mine", "unassigned", "all"]) {
-      // unread, not open: what is new for this agent in each view
-      const n = [...state.convs.values()].filter((c) => inView(c, view) && isUnread(c)).length;
+    const all = [...state.convs.values()];
+    for (const view of Object.keys(VIEWS)) {
       const node = document.querySelector(`[data-count="${view}"]`);
       if (!node) continue;
-      node.textContent = n ? String(n) : "";
-      node.title = n + " unread";
-      node.closest("button").setAttribute("aria-label", `${node.closest("button").dataset.label} (${n} unread)`);
+      const inIt = all.filter((c) => inView(c, view));
+      const cut = view === "all" ? Object.values(full).some(Boolean) : full[VIEWS[view].noun];
+      const n = inIt.length + (cut ? "+" : "");
+      // unread only where there is open work: a resolved conversation is not news
+      const unread = VIEWS[view].noun === "open" ? inIt.filter(isUnread).length : 0;
+      node.textContent = String(n);
+      const u = document.querySelector(`[data-unread="${view}"]`);
+      if (u) u.textContent = unread ? unread + " unread" : "";
+      // the name read out is the visible text plus a hidden noun: "Mine 3 open 1 unread"
+      node.closest("button").title = `${n} ${VIEWS[view].noun}` + (unread ? `, ${unread} unread` : "");
     }
   }
 
@@ -213,8 +234,12 @@
     const items = visible();
     const list = $("#queue");
     list.replaceChildren(...items.map(queueItem));
-    $("#queue-count").textContent = items.length + " open";
+    const noun = VIEWS[state.view].noun;
+    $("#queue-title").textContent = VIEWS[state.view].title;
+    $("#queue-count").textContent = state.view === "all" ? items.length + " shown" : items.length + " " + noun;
     $("#queue-empty").hidden = items.length > 0;
+    $("#queue-empty").textContent = noun === "open" ? "Nothing waiting here. New messages appear by themselves."
+      : `No ${noun} conversations.`;
     renderCounts();
     renderBulk();
     renderLabelOptions();
@@ -258,6 +283,34 @@
     renderBulk();
   });
   $("#bulk-assign").addEventListener("click", () => bulk("assign", { assignee_id: me }, "Assigned to you:"));
+  // the pickers: every agent and team by name; "a:ID" an agent ("a:" nobody), "t:ID" a team
+  function fillPicker(select, prompt) {
+    select.replaceChildren(el("option", { value: "", text: prompt }),
+      el("optgroup", { label: "Agents" }, ...people.agents.map((a) =>
+        el("option", { value: "a:" + a.id, text: a.id === me ? a.name + " (you)" : a.name })),
+      el("option", { value: "a:", text: "Nobody (unassign)" })),
+      el("optgroup", { label: "Teams" }, ...people.teams.map((t) => el("option", { value: "t:" + t.id, text: t.name }))));
+  }
+  function pickerChange(value) {
+    if (!value) return null;
+    const [kind, id] = value.split(":");
+    if (kind === "t") return { body: { team_id: Number(id) }, said: "Handed to " + teamName(Number(id)) };
+    if (!id) return { body: { assignee_id: null }, said: "Unassigned" };
+    return { body: { assignee_id: Number(id) }, said: "Assigned to " + agentName(Number(id)) };
+  }
+  fillPicker($("#assign-to"), "Assign to…");
+  fillPicker($("#bulk-assignee"), "Assign to…");
+  $("#assign-to").addEventListener("change", (ev) => {
+    const pick = pickerChange(ev.target.value);
+    ev.target.value = "";
+    if (pick) patchCurrent(pick.body, pick.said);
+  });
+  $("#bulk-assign-to").addEventListener("click", () => {
+    const pick = pickerChange($("#bulk-assignee").value);
+    if (!pick) { $("#bulk-assignee").focus(); return; }
+    $("#bulk-assignee").value = "";
+    bulk("assign", pick.body, pick.said + ":");
+  });
   $("#bulk-resolve").addEventListener("click", () => bulk("resolve", {}, "Resolved:"));
   function bulkLabel() {
     const label = $("#bulk-label-input").value.trim();
@@ -317,15 +370,23 @@
     if (state.current && state.convs.has(state.current)) renderHead(state.convs.get(state.current));
   }
 
+  async function loadStatus(status) {
+    // open work by priority (the top 200 matter); the others by recency (the latest 200 matter)
+    const sort = status === "open" ? "priority" : "newest";
+    const data = await api(`/api/conversations?status=${status}&sort=${sort}&limit=${STATUS_LIMIT}`);
+    full[status] = data.conversations.length >= STATUS_LIMIT;
+    return data.conversations;
+  }
+
   async function loadQueue() {
-    // every open conversation the agent may see: views, counts and filters are worked out here, so
-    // live events keep all of them right without another request
-    const data = await api("/api/conversations?status=open&limit=200");
+    // every conversation the agent may see, by status (open first): views, counts and filters are
+    // worked out here, so live events keep all of them right without another request
+    const lists = await Promise.all(["open", "pending", "snoozed", "resolved"].map(loadStatus));
     const served = Date.parse(window.murmur.http.serverDate || "");
     // the next catch-up asks for changes since this answer (by the server's clock, with a margin)
     state.since = Number.isNaN(served) ? null : new Date(served - CATCH_UP_MARGIN).toISOString();
     state.convs.clear();
-    for (const c of data.conversations) state.convs.set(c.id, c);
+    for (const list of lists) for (const c of list) state.convs.set(c.id, c);
     if (state.current && !state.convs.has(state.current)) {
       try { state.convs.set(state.current, await api(`/api/conversations/${state.current}`)); } catch (e) { /* gone */ }
     }
@@ -338,8 +399,8 @@
 
   function renderHead(c) {
     $("#thread-title").textContent = c.customer_name || "Conversation";
-    const assignee = c.assignee_id ? (c.assignee_id === me ? "assigned to you" : "assigned to agent " + c.assignee_id)
-      : "unassigned";
+    const assignee = (c.assignee_id ? "assigned to " + agentName(c.assignee_id) : "unassigned") +
+      (c.team_id ? " · team " + teamName(c.team_id) : "");
     $("#thread-meta").replaceChildren(
       badge(c.channel), document.createTextNode(" " + c.channel),
       document.createTextNode(` · ${c.public ? "public mention" : "direct message"}` + (c.language ? " · " + c.language : "") +
@@ -361,7 +422,26 @@
       b.hidden = b.dataset.status === c.status || (b.id === "reopen" && c.status === "open");
     });
     $("#snooze").hidden = c.status === "snoozed";
-    $("#reply-where").textContent = c.public ? `answers publicly on ${c.channel}` : `answers privately on ${c.channel}`;
+    renderReplyMode(c);
+  }
+
+  // what the composer does: a public answer, a private message, or a note only agents see; and
+  // on a channel that cannot carry a reply, why, with the note as the only choice
+  function renderReplyMode(c) {
+    const blocked = c && c.reply_blocked;
+    $("#no-reply").hidden = !blocked;
+    $("#no-reply").textContent = blocked || "";
+    $("#reply-public").disabled = Boolean(blocked);
+    $("#reply-public").closest("label").hidden = Boolean(blocked);
+    const pub = $("#reply-public");
+    if (blocked) { pub.dataset.forced = "1"; $("#reply-private").checked = true; }
+    else if (pub.dataset.forced) { delete pub.dataset.forced; pub.checked = true; }
+    syncMode();
+  }
+  function whereText(c) {
+    if (isNote()) return "Private note: only agents see it, the customer never does";
+    if (!c) return "";
+    return c.public ? `answers publicly on ${c.channel}` : `answers privately on ${c.channel}`;
   }
 
   function deliveryText(d) {
@@ -575,10 +655,21 @@
 
   function showPane(name) { panes.dataset.pane = name; }
 
+  // the address names the open conversation, so a reload, a shared link or a dashboard drill-down
+  // (/?conversation=N) opens it; replaceState: moving between conversations adds no history
+  function rememberInAddress(id) {
+    const url = new URL(window.location.href);
+    if (url.searchParams.get("conversation") === String(id)) return;
+    url.searchParams.set("conversation", String(id));
+    url.searchParams.delete("search");
+    history.replaceState(null, "", url.pathname + url.search);
+  }
+
   async function openConversation(id) {
     if (state.current && state.current !== id && socket) socket.emit("leave_conversation", { conversation_id: state.current });
     const changed = state.current !== id;
     state.current = id;
+    rememberInAddress(id);
     state.unseen.delete(id);
     if (changed) state.messageIds = new Set();
     renderQueue();
@@ -778,11 +869,13 @@
     b.addEventListener("click", () => setStatus(b.dataset.status)));
   $("#assign-me").addEventListener("click", () => patchCurrent({ assignee_id: me }, "Assigned to you"));
   $("#back").addEventListener("click", () => showPane("queue"));
+  $("#customer-back").addEventListener("click", () => { showPane("thread"); $("#customer-toggle").focus(); });
   $("#customer-toggle").addEventListener("click", () => showPane(panes.dataset.pane === "customer" ? "thread" : "customer"));
 
   function isNote() { return $("#reply-private").checked; }
   function syncMode() {
     $("#reply-form").classList.toggle("note", isNote());
+    $("#reply-where").textContent = whereText(state.convs.get(state.current));
     $("#reply-text").placeholder = isNote() ? "Private note for the team… (@name to notify)"
       : "Write a reply… (/ for canned responses)";
     $("#reply-form button[type=submit]").textContent = isNote() ? "Add note" : "Send";
@@ -999,7 +1092,7 @@
 
   function focusReply(note) {
     if (!state.current) return;
-    $(note ? "#reply-private" : "#reply-public").checked = true;
+    $(note || $("#reply-public").disabled ? "#reply-private" : "#reply-public").checked = true;
     syncMode();
     $("#reply-text").focus();
   }
@@ -1030,14 +1123,7 @@
 
   // ---- views, filters, theme ---------------------------------------------------------------
 
-  document.querySelectorAll(".views button").forEach((b) => b.addEventListener("click", () => {
-    document.querySelectorAll(".views button").forEach((x) => {
-      x.classList.toggle("active", x === b);
-      x.setAttribute("aria-pressed", String(x === b));
-    });
-    state.view = b.dataset.view;
-    renderQueue();
-  }));
+  document.querySelectorAll(".views button").forEach((b) => b.addEventListener("click", () => selectView(b.dataset.view)));
   for (const [id, key] of [["#f-kind", "kind"], ["#f-sentiment", "sentiment"], ["#f-sort", "sort"]]) {
     $(id).addEventListener("change", (ev) => { state.filters[key] = ev.target.value; renderQueue(); });
   }
@@ -1092,6 +1178,30 @@
   document.querySelectorAll(".notify-enable").forEach((b) => b.addEventListener("click", enableNotifications));
   renderNotifyState();
 
+  // ---- what the address asks for: a conversation (?conversation=N), a search (?q=, ?search=1) --------
+  const asked = new URLSearchParams(window.location.search);
+  const askedId = Number(asked.get("conversation"));
+  if (Number.isInteger(askedId) && askedId > 0) state.current = askedId;
+  let showAskedView = Boolean(state.current);
+  if (asked.get("q")) { $("#search").value = asked.get("q"); runSearch(); }
+  else if (asked.get("search")) $("#search").focus();
+  function selectView(view) {
+    document.querySelectorAll(".views button").forEach((x) => {
+      x.classList.toggle("active", x.dataset.view === view);
+      x.setAttribute("aria-pressed", String(x.dataset.view === view));
+    });
+    state.view = view;
+    renderQueue();
+  }
+  // a linked conversation that is not open (resolved, say) shows in its own view, so it is in the list
+  function followAsked() {
+    if (!showAskedView) return;
+    const c = state.convs.get(state.current);
+    if (!c) return;
+    showAskedView = false;
+    if (!inView(c, state.view)) selectView(VIEWS[c.status] ? c.status : "all");
+  }
+
   const socket = window.io ? window.io({ transports: ["websocket"] }) : null;
   window.murmur = Object.assign(window.murmur || {}, { socket });  // one namespaced handle, for the console and the browser tests
   if (socket) {
@@ -1102,6 +1212,7 @@
       connectedOnce = true;
       // the first time, the whole queue; after a drop, only what changed meanwhile (upserts by id: no duplicates)
       try { await (again ? catchUp() : loadQueue()); } catch (e) { toast(e.message, "error"); }
+      followAsked();
       if (again) toast("Reconnected: caught up on what changed");
       if (state.current) {
         socket.emit("join_conversation", { conversation_id: state.current });
@@ -1152,6 +1263,6 @@
       typingTimer = setTimeout(() => { $("#typing").textContent = ""; }, 3000);
     });
   } else {
-    loadQueue();
+    loadQueue().then(() => { followAsked(); if (state.current) openConversation(state.current); });
   }
 })();
