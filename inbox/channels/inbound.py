@@ -6,11 +6,12 @@ A webhook view verifies a delivery, `record`s its messages (one row each, commit
 Ordering and exactly-once come from the database, not from timing:
 * a message's lane is a hash of its conversation key (`thread_key`), so one conversation's
   messages are in one lane, drained in arrival order (the row id) by one holder at a time;
-* the holder's lease is a row in `inbound_lanes`; every batch renews it inside the batch's own
-  transaction (the renewal's row lock lasts until commit), so a holder whose lease was taken
-  over commits nothing, and a new holder waits for the old one's open batch to finish;
+* the holder's lease is a row in `inbound_lanes`; the first batch claims it and every later one
+  renews it, inside the batch's own transaction (the row lock lasts until commit), so a holder
+  whose lease was taken over commits nothing, and a new holder waits for the old one's open
+  batch to finish; the batch that empties the lane also releases it;
 * a batch is ingested and its rows deleted in one transaction: a worker killed mid-batch
-  leaves the rows for the next holder, and a row once ingested is gone.
+  leaves the rows (and the lane unclaimed) for the next holder, and a row once ingested is gone.
 A lane whose holder died is free again when its lease runs out; `due_lanes` finds lanes with
 work and no live holder (the periodic sweep and a starting worker use it).
 """
@@ -28,7 +29,8 @@ from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.types import InboundMessage
 from inbox.pipeline import IngestResult, ingest_in
@@ -115,34 +117,34 @@ def drain_lane(
     """Ingest a lane's waiting messages in arrival order, `batch` at a time, until it is empty.
 
     Returns at once (claimed=False) when another holder has the lane: that holder looks again
-    after releasing it, so a message recorded meanwhile is not stranded. `on_release` runs just
-    after the release and before that last look (the web side's "task already queued" flag is
-    cleared there, so a message recorded after the look queues a new task).
+    before releasing it, so a message recorded meanwhile is not stranded. `on_release` runs when
+    a batch found the lane empty, inside that batch's transaction and before its last look (the
+    web side's "task already queued" flag is cleared there, so a message recorded after the look
+    queues a new task, whose claim waits for this transaction and then finds the lane free).
+
+    A lane holding one message, the usual case when webhooks come one at a time, is drained in
+    one transaction: claim, ingest, delete, look, release. Each transaction costs some round
+    trips to the database, and on a busy machine every round trip waits for a core.
     """
     holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
     out = Drained()
-    while _claim(inbox, channel_id, lane, holder):
-        out.claimed = True
+    while True:
+        claiming = not out.claimed
         try:
-            while (
-                result := retry_conflicts(lambda: _batch(inbox, channel_id, lane, holder, batch))
-            ) is not None:
-                out.stored += result.stored
-                out.duplicates += result.duplicates
-                out.batches += 1
-                if result.stored + result.duplicates < batch:
-                    # a short batch took all there was: skip an empty batch's transaction (what
-                    # came meanwhile is found by the look after the release)
-                    break
+            step = retry_conflicts(
+                lambda c=claiming: _batch(inbox, channel_id, lane, holder, batch, on_release, claiming=c)
+            )
         except LeaseLost:
             out.lost_lease = True
             return out
-        _release(inbox, channel_id, lane, holder)
-        if on_release is not None:
-            on_release()
-        if not _waiting(inbox, channel_id, lane):
-            break
-    return out
+        if step is None:  # another holder has the lane
+            return out
+        out.claimed = True
+        out.stored += step.stored
+        out.duplicates += step.duplicates
+        out.batches += 1 if step.taken else 0
+        if step.released:
+            return out
 
 
 def due_lanes(inbox: Inbox) -> list[tuple[int, int]]:
@@ -173,63 +175,65 @@ def waiting_count(inbox: Inbox) -> int:
 
 
 def _claim(inbox: Inbox, channel_id: int, lane: int, holder: str) -> bool:
+    """Take the lane in a transaction of its own (a holder that then does nothing: for tests that
+    stage another worker's live lease)."""
     with inbox.unit_of_work() as uow:
-        s = uow.session
-        now = inbox.clock()
-        s.execute(
-            insert_ignore(s, InboundLane, ["channel_account_id", "lane"]).values(
-                channel_account_id=channel_id, lane=lane
-            )
-        )
-        claimed = s.execute(
-            update(InboundLane)
-            .where(
-                InboundLane.channel_account_id == channel_id,
-                InboundLane.lane == lane,
-                or_(
-                    InboundLane.lease_until.is_(None),
-                    InboundLane.lease_until < now,
-                    InboundLane.holder == holder,
-                ),
-            )
-            .values(holder=holder, lease_until=now + LEASE)
-            .execution_options(synchronize_session=False)
-        )
-        return claimed.rowcount == 1
+        conn = uow.session.connection()
+        params = {"ch": channel_id, "ln": lane, "me": holder, "now": inbox.clock()}
+        params["until"] = params["now"] + LEASE
+        return conn.execute(_queries(dialect_of(uow.session)).claim, params).first() is not None
 
 
-def _batch(inbox: Inbox, channel_id: int, lane: int, holder: str, size: int) -> IngestResult | None:
-    """One transaction: renew the lease (its row lock held to commit), ingest the lane's oldest
-    `size` messages and delete their rows. None when the lane is empty."""
+@dataclass(frozen=True)
+class _Step:
+    stored: int
+    duplicates: int
+    taken: int  # rows taken from the lane
+    released: bool
+
+
+def _batch(
+    inbox: Inbox,
+    channel_id: int,
+    lane: int,
+    holder: str,
+    size: int,
+    on_release: Callable[[], Any] | None = None,
+    claiming: bool = False,
+) -> _Step | None:
+    """One transaction: claim the lane (`claiming`) or renew our lease on it (its row lock held to
+    commit), ingest its oldest `size` messages and delete their rows; when that emptied the lane,
+    run `on_release`, look once more and release it if nothing came. None when another holder
+    has the lane (claiming); LeaseLost when our lease was taken over (renewing)."""
     with inbox.unit_of_work() as uow:
         conn = uow.session.connection()
         q = _queries(dialect_of(uow.session))
         now = inbox.clock()
-        renewed = conn.execute(q.renew, {"ch": channel_id, "ln": lane, "me": holder, "until": now + LEASE})
-        if renewed.rowcount != 1:
+        lease = {"ch": channel_id, "ln": lane, "me": holder, "now": now, "until": now + LEASE}
+        if claiming:
+            if conn.execute(q.claim, lease).first() is None:
+                return None
+        elif conn.execute(q.renew, lease).rowcount != 1:
             raise LeaseLost(f"lane {channel_id}/{lane} was taken over")
         rows = conn.execute(q.oldest, {"ch": channel_id, "ln": lane, "n": size}).all()
-        if not rows:
-            return None
-        account = conn.execute(q.account, {"ch": channel_id}).first()
-        if account is None:  # the channel was deleted (its rows go with it)
-            return None
-        result = ingest_in(uow, inbox, Record(account._mapping), [decode(r.payload) for r in rows])
-        conn.execute(q.forget, {"ids": list_param(conn.dialect.name, [r.id for r in rows])})
-        return result
-
-
-def _release(inbox: Inbox, channel_id: int, lane: int, holder: str) -> None:
-    with inbox.unit_of_work() as uow:
-        uow.session.connection().execute(
-            _queries(dialect_of(uow.session)).release, {"ch": channel_id, "ln": lane, "me": holder}
-        )
-
-
-def _waiting(inbox: Inbox, channel_id: int, lane: int) -> bool:
-    with inbox.read() as s:
-        q = _queries(dialect_of(s))
-        return s.connection().execute(q.oldest, {"ch": channel_id, "ln": lane, "n": 1}).first() is not None
+        result = IngestResult(0, 0)
+        if rows:
+            account = conn.execute(q.account, {"ch": channel_id}).first()
+            if account is None:  # the channel was deleted (its rows and lanes go with it)
+                return _Step(0, 0, 0, True)
+            result = ingest_in(uow, inbox, Record(account._mapping), [decode(r.payload) for r in rows])
+            conn.execute(q.forget, {"ids": list_param(conn.dialect.name, [r.id for r in rows])})
+        released = False
+        if len(rows) < size:
+            # The lane looked empty. Clear the flag, then look: on PostgreSQL (read committed) this
+            # statement sees what was recorded since the batch began; what is recorded after it
+            # queues a new task (the flag is clear), which claims the lane once this commits.
+            if on_release is not None:
+                on_release()
+            if conn.execute(q.oldest, {"ch": channel_id, "ln": lane, "n": 1}).first() is None:
+                conn.execute(q.release, lease)
+                released = True
+        return _Step(result.stored, result.duplicates, len(rows), released)
 
 
 @cache
@@ -240,7 +244,26 @@ def _queries(dialect: str) -> Any:
     d, lanes, acc = InboundDelivery.__table__, InboundLane.__table__, ChannelAccount.__table__
     this_lane = (lanes.c.channel_account_id == bindparam("ch")) & (lanes.c.lane == bindparam("ln"))
     mine = this_lane & (lanes.c.holder == bindparam("me"))
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    claim = insert(lanes).values(
+        channel_account_id=bindparam("ch"),
+        lane=bindparam("ln"),
+        holder=bindparam("me"),
+        lease_until=bindparam("until", type_=lanes.c.lease_until.type),
+    )
+    # Free, run out, or ours already. Under a concurrent claim or an open batch of the holder,
+    # PostgreSQL waits for that row lock and then judges this against the committed row.
+    claim = claim.on_conflict_do_update(
+        index_elements=["channel_account_id", "lane"],
+        set_={"holder": claim.excluded.holder, "lease_until": claim.excluded.lease_until},
+        where=or_(
+            lanes.c.lease_until.is_(None),
+            lanes.c.lease_until < bindparam("now", type_=lanes.c.lease_until.type),
+            lanes.c.holder == bindparam("me"),
+        ),
+    ).returning(lanes.c.lane)
     return SimpleNamespace(
+        claim=claim,
         renew=lanes.update()
         .where(mine)
         .values(lease_until=bindparam("until", type_=lanes.c.lease_until.type)),

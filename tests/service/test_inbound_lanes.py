@@ -204,6 +204,28 @@ def test_two_writers_creating_one_conversation_end_with_one(inbox, world, caplog
     assert stored(inbox)["new"] == ["n-1", "n-2"]
 
 
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"])
+def test_a_message_recorded_as_the_holder_finds_its_lane_empty_is_drained_by_it(inbox, world):
+    """The holder clears the web side's flag inside its last batch and then looks once more:
+    a message recorded (committed) between the two is seen by that look, not stranded behind a
+    flag that said a task was queued. One message alone takes one transaction."""
+    channel, _ = world.webhook_channel()
+    lane = inbound.lane_of("late")
+    inbound.record(inbox, channel, [msg("late-1", "late")])
+    cleared: list[int] = []
+
+    def flag_cleared() -> None:
+        cleared.append(1)
+        if len(cleared) == 1:  # a sender's delivery lands right now, from another connection
+            assert inbound.record(inbox, channel, [msg("late-2", "late", at=1)]).queued == 1
+
+    report = inbound.drain_lane(inbox, channel, lane, on_release=flag_cleared)
+    assert (report.claimed, report.stored, report.batches, len(cleared)) == (True, 2, 2, 2)
+    assert stored(inbox) == {"late": ["late-1", "late-2"]} and waiting(inbox) == 0
+    assert inbound.due_lanes(inbox) == []  # released: the next delivery's task can claim it
+    assert inbound._claim(inbox, channel, lane, "next-worker")
+
+
 def _wait_for_a_lock_wait(inbox: Any, timeout: float = 10.0) -> None:
     """Until some backend of this database waits for a lock another transaction holds."""
     deadline = time.monotonic() + timeout

@@ -21,7 +21,8 @@ from typing import Any
 
 from web.bench.common import _percentile, _workdir, texts
 
-DATABASE = "murmur_bench_scaled"
+# Overridable so parallel runs (several engineers, the lead's full run) do not share a database.
+DATABASE = os.environ.get("MURMUR_BENCH_SCALED_DB", "murmur_bench_scaled")
 REDIS = os.environ.get("MURMUR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 _TICK = os.sysconf("SC_CLK_TCK")
 
