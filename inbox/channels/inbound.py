@@ -22,7 +22,7 @@ import os
 import socket
 import uuid
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -31,13 +31,15 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
 from connectors.types import InboundMessage
+from inbox.channels.accounts import VerifiedDelivery, verify_webhook
 from inbox.pipeline import IngestResult, ingest_in
 from inbox.store.context import Inbox
 from inbox.store.models import ChannelAccount, InboundDelivery, InboundLane
 from inbox.store.retry import retry_conflicts
-from inbox.store.sql import Record, dialect_of, in_list, insert_ignore, list_param
+from inbox.store.sql import Record, dialect_of, in_list, list_param
 
 # Lanes per channel. Changing it while deliveries wait could put a conversation's newer message
 # in another lane than its older one; it is a constant for that reason.
@@ -73,6 +75,32 @@ def record(inbox: Inbox, channel_id: int, messages: Sequence[InboundMessage]) ->
 
     (A repeat of a message already ingested is written again and dropped by ingest's dedup.)
     """
+    with inbox.unit_of_work() as uow:
+        return _record(uow.session.connection(), inbox, channel_id, messages)
+
+
+def receive(
+    inbox: Inbox,
+    channel_id: int,
+    headers: Mapping[str, str],
+    raw_body: bytes | Callable[[str], bytes],
+) -> tuple[VerifiedDelivery, Recorded]:
+    """Verify a pushed delivery (`accounts.verify_webhook`) and `record` its messages.
+
+    On PostgreSQL both run on one connection in autocommit: the channel's row is one SELECT and
+    the recording one INSERT, each atomic on its own, so no BEGIN, COMMIT or second pool
+    checkout (with its liveness ping) is paid: 3 round trips to the database instead of 8, on
+    the path every webhook takes. SQLite (tests) keeps a read and a write transaction.
+    """
+    if inbox.dialect != "postgresql":
+        delivery = verify_webhook(inbox, channel_id, headers, raw_body)
+        return delivery, record(inbox, channel_id, delivery.messages)
+    with inbox.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        delivery = verify_webhook(inbox, channel_id, headers, raw_body, conn=conn)
+        return delivery, _record(conn, inbox, channel_id, delivery.messages)
+
+
+def _record(conn: Connection, inbox: Inbox, channel_id: int, messages: Sequence[InboundMessage]) -> Recorded:
     unique = {m.external_id: m for m in messages}
     if not unique:
         return Recorded(0, 0, ())
@@ -87,11 +115,20 @@ def record(inbox: Inbox, channel_id: int, messages: Sequence[InboundMessage]) ->
         }
         for key, m in unique.items()
     ]
-    with inbox.unit_of_work() as uow:
-        s = uow.session
-        stmt = insert_ignore(s, InboundDelivery, ["channel_account_id", "external_id"])
-        lanes = list(s.scalars(stmt.values(rows).returning(InboundDelivery.lane)))
+    lanes = list(conn.execute(_record_statement(conn.dialect.name), rows).scalars())
     return Recorded(len(lanes), len(messages) - len(lanes), tuple(sorted(set(lanes))))
+
+
+@cache
+def _record_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING lane, built once per dialect."""
+    d = InboundDelivery.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(d)
+        .on_conflict_do_nothing(index_elements=["channel_account_id", "external_id"])
+        .returning(d.c.lane)
+    )
 
 
 @dataclass
