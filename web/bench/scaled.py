@@ -36,8 +36,28 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
+def _tree(pid: int) -> list[int]:
+    """`pid` and every process below it: `murmur serve` is gunicorn's arbiter, and the requests
+    are served (and their CPU spent) in its worker child."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(parents.get(p, ()))
+    return out
+
+
 class _Cpu:
-    """CPU seconds spent by the given processes and this database's PostgreSQL backends."""
+    """CPU seconds spent by the given processes (with their children) and this database's
+    PostgreSQL backends."""
 
     def __init__(self, url: str, pids: dict[str, list[int]]) -> None:
         from sqlalchemy import create_engine
@@ -57,7 +77,9 @@ class _Cpu:
             )
 
     def sample(self) -> dict[str, dict[int, float]]:
-        out = {role: {p: _cpu_seconds(p) for p in pids} for role, pids in self.pids.items()}
+        out = {
+            role: {p: _cpu_seconds(p) for top in pids for p in _tree(top)} for role, pids in self.pids.items()
+        }
         out["postgres"] = {p: _cpu_seconds(p) for p in self._backends()}
         return out
 
@@ -275,13 +297,13 @@ def bare_redis_emit(n: int = 300) -> dict[str, float]:
     from flask_socketio import SocketIO
 
     from web.bench.common import _free_port
-    from web.bench.latency import _clean_env, _Server
+    from web.bench.servers import Server, clean_env
 
     port = _free_port()
     code = f"from web.bench.scaled import serve_bare_mq; serve_bare_mq({port}, {REDIS!r})"
     with (
         _workdir() as path,
-        _Server([sys.executable, "-c", code], _clean_env(), port, path / "bare.log", "/healthz"),
+        Server([sys.executable, "-c", code], clean_env(), port, path / "bare.log", "/healthz"),
     ):
         got: dict[int, float] = {}
         arrived = threading.Event()
