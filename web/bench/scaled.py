@@ -262,6 +262,7 @@ def webhook_figures(n: int = 600, senders: int = 4, latency_n: int = 300) -> dic
             f"http://127.0.0.1:{port_a}", auth={"token": token}, transports=["websocket"], wait_timeout=10
         )
         lat: list[float] = []
+        answered: list[float] = []  # the POST's own time: verify, record, wake (web B only)
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port_b}", timeout=30) as http:
                 for i in range(n, n + latency_n):
@@ -269,6 +270,7 @@ def webhook_figures(n: int = 600, senders: int = 4, latency_n: int = 300) -> dic
                     arrived.clear()
                     start = time.perf_counter()
                     http.post(url, content=raw, headers=sign(secret, raw, int(time.time())))
+                    answered.append((time.perf_counter() - start) * 1000)
                     deadline = start + 10
                     while not any(e == f"w{i}" for e, _ in events[-5:]):
                         arrived.wait(max(0.0, deadline - time.perf_counter()))
@@ -278,13 +280,17 @@ def webhook_figures(n: int = 600, senders: int = 4, latency_n: int = 300) -> dic
                     lat.append((next(t for e, t in events if e == f"w{i}") - start) * 1000)
         finally:
             sio.disconnect()
-    warm = lat[10:]
+    warm, posted = lat[10:], answered[10:]
     return {
         "accepted_per_s": n / accept_s,
         "web_ms": web / n * 1000,
         "server_ms": total / n * 1000,
         "p50_ms": _percentile(warm, 50),
+        "p90_ms": _percentile(warm, 90),
         "p99_ms": _percentile(warm, 99),
+        "max_ms": max(warm),
+        "answered_p50_ms": _percentile(posted, 50),
+        "answered_p99_ms": _percentile(posted, 99),
     }
 
 
@@ -373,10 +379,19 @@ def scaled_report(quick: bool = False) -> list[Any]:
     """The scaled lines of the report (`python -m web.bench --scaled [--quick]`)."""
     from web.bench.common import Figure
 
+    load_before = os.getloadavg()[0]
     f = scaled_figures(quick)
+    load_after = os.getloadavg()[0]
     cores = os.cpu_count() or 1
     per_msg_one = f["one_worker_ms"] + f["one_postgres_ms"]
     return [
+        Figure(
+            "(s) machine load average (1 min), start / end",
+            load_before,
+            "",
+            note=f"end {load_after:.1f} on {cores} cores: every figure below shares the machine; on a busy "
+            "one each wait for a core (a round trip to PostgreSQL, a wake-up) adds to the latencies",
+        ),
         Figure(
             "(s) scaled ingest, one channel, 1 worker",
             f["one_per_s"],
@@ -418,6 +433,15 @@ def scaled_report(quick: bool = False) -> list[Any]:
         Figure(
             "(s) webhook on B -> agent on A p50", f["p50_ms"], "ms", f["bare_p50_ms"], "bare emit via Redis"
         ),
+        Figure("    webhook on B -> agent on A p90", f["p90_ms"], "ms"),
+        Figure(
+            "    of which web B's answer (202) p50 / p99",
+            f["answered_p50_ms"],
+            "ms",
+            note=f"p99 {f['answered_p99_ms']:.1f} ms; the rest is the wake-up, the worker's drain "
+            "(one transaction) and the emit through Redis to web A",
+        ),
+        Figure("    webhook on B -> agent on A max", f["max_ms"], "ms"),
         Figure(
             "(s) webhook on B -> agent on A p99",
             f["p99_ms"],
