@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from functools import lru_cache, partial
+from functools import lru_cache
 
 import redis
 from celery import Celery
@@ -89,6 +89,9 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
 end
 return 0
 """
+# Woken lanes one drain may take beyond the first when more are waiting: enough to share a
+# batch's fixed costs, few enough that a backlog still spreads over every worker.
+MORE_LANES = 3
 log = logging.getLogger("murmur.drain")
 
 
@@ -124,30 +127,45 @@ class LaneDispatch:
 
 
 def drain_woken(redis_url: str, stop: threading.Event, wait: float = 1.0) -> None:
-    """One drain thread: pop a woken lane, drain it, repeat until `stop`. A failure is logged and
-    the thread goes on: the lane's rows stay recorded, its lease lapses, and a sweep or the next
-    wake-up finds them."""
+    """One drain thread: pop a woken lane, and up to `MORE_LANES` more if others are waiting
+    (a worker that fell behind drains them together, see `inbound.drain_lanes`), drain them,
+    repeat until `stop`. A failure is logged and the thread goes on: the rows stay recorded, the
+    lease lapses, and a sweep or the next wake-up finds them."""
     flags = lane_flags(redis_url)
     while not stop.is_set():
         try:
             popped = flags.blpop([WAKE_KEY], timeout=wait)
-            if popped is None:
-                continue
-            channel_id, lane = (int(x) for x in popped[1].split(b":"))
-            report = inbound.drain_lane(
-                worker_inbox(), channel_id, lane, on_release=partial(flags.delete, flag_key(channel_id, lane))
-            )
-            log.info(
-                "murmur.drain_lane %s/%s: stored %s, duplicates %s, claimed %s",
-                channel_id,
-                lane,
-                report.stored,
-                report.duplicates,
-                report.claimed,
-            )
-        except Exception:
-            log.exception("drain thread: lane drain failed; its rows wait for the sweep")
+        except redis.RedisError:
+            log.exception("drain thread: Redis unavailable")
             stop.wait(wait)
+            continue
+        if popped is None:
+            continue
+        names = [popped[1], *(flags.lpop(WAKE_KEY, MORE_LANES) or [])]
+        by_channel: dict[int, list[int]] = {}
+        for name in names:
+            channel_id, lane = (int(x) for x in name.split(b":"))
+            by_channel.setdefault(channel_id, []).append(lane)
+        for channel_id, lanes in by_channel.items():
+            try:
+                report = inbound.drain_lanes(
+                    worker_inbox(),
+                    channel_id,
+                    lanes,
+                    on_release=lambda ln, ch=channel_id: flags.delete(flag_key(ch, ln)),
+                )
+                log.info(
+                    "murmur.drain_lane %s/%s: stored %s, duplicates %s, claimed %s",
+                    channel_id,
+                    ",".join(map(str, lanes)),
+                    report.stored,
+                    report.duplicates,
+                    report.claimed,
+                )
+            except Exception:
+                log.exception(
+                    "drain thread: drain of %s/%s failed; its rows wait for the sweep", channel_id, lanes
+                )
 
 
 @worker_ready.connect

@@ -156,32 +156,49 @@ def drain_lane(
     Returns at once (claimed=False) when another holder has the lane: that holder looks again
     before releasing it, so a message recorded meanwhile is not stranded. `on_release` runs when
     a batch found the lane empty, inside that batch's transaction and before its last look (the
-    web side's "task already queued" flag is cleared there, so a message recorded after the look
-    queues a new task, whose claim waits for this transaction and then finds the lane free).
+    web side's "drain pending" flag is cleared there, so a message recorded after the look wakes
+    a new drain, whose claim waits for this transaction and then finds the lane free).
 
     A lane holding one message, the usual case when webhooks come one at a time, is drained in
     one transaction: claim, ingest, delete, look, release. Each transaction costs some round
     trips to the database, and on a busy machine every round trip waits for a core.
     """
+    release = None if on_release is None else (lambda _lane: on_release())
+    return drain_lanes(inbox, channel_id, (lane,), batch, release)
+
+
+def drain_lanes(
+    inbox: Inbox,
+    channel_id: int,
+    lanes: Sequence[int],
+    batch: int = BATCH,
+    on_release: Callable[[int], Any] | None = None,
+) -> Drained:
+    """`drain_lane` for several lanes of one channel at once: those it can claim are drained
+    together, each batch one transaction over all of them (a worker that fell behind pays a
+    batch's fixed costs, about twenty statements, once for several woken lanes instead of once
+    for each). Order holds per conversation as for one lane: a conversation is in one lane, and
+    a lane has one holder. `on_release(lane)` runs for each lane found empty, before the look."""
     holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
     out = Drained()
-    while True:
+    held = tuple(sorted(set(lanes)))  # claimed in order: two drains cannot deadlock on lane rows
+    while held:
         claiming = not out.claimed
         try:
             step = retry_conflicts(
-                lambda c=claiming: _batch(inbox, channel_id, lane, holder, batch, on_release, claiming=c)
+                lambda c=claiming, h=held: _batch(inbox, channel_id, h, holder, batch, on_release, claiming=c)
             )
         except LeaseLost:
             out.lost_lease = True
             return out
-        if step is None:  # another holder has the lane
+        if step is None:  # another holder has every one of them
             return out
         out.claimed = True
         out.stored += step.stored
         out.duplicates += step.duplicates
         out.batches += 1 if step.taken else 0
-        if step.released:
-            return out
+        held = step.held
+    return out
 
 
 def due_lanes(inbox: Inbox) -> list[tuple[int, int]]:
@@ -225,52 +242,61 @@ def _claim(inbox: Inbox, channel_id: int, lane: int, holder: str) -> bool:
 class _Step:
     stored: int
     duplicates: int
-    taken: int  # rows taken from the lane
-    released: bool
+    taken: int  # rows taken from the lanes
+    held: tuple[int, ...]  # lanes still held after the batch (not found empty)
 
 
 def _batch(
     inbox: Inbox,
     channel_id: int,
-    lane: int,
+    lanes: tuple[int, ...],
     holder: str,
     size: int,
-    on_release: Callable[[], Any] | None = None,
+    on_release: Callable[[int], Any] | None = None,
     claiming: bool = False,
 ) -> _Step | None:
-    """One transaction: claim the lane (`claiming`) or renew our lease on it (its row lock held to
-    commit), ingest its oldest `size` messages and delete their rows; when that emptied the lane,
-    run `on_release`, look once more and release it if nothing came. None when another holder
-    has the lane (claiming); LeaseLost when our lease was taken over (renewing)."""
+    """One transaction: claim the lanes (`claiming`; those another holder has are left out) or
+    renew our lease on them (their row locks held to commit), ingest their oldest `size`
+    messages and delete the rows; when that emptied them, run `on_release` for each, look once
+    more and release those still empty. None when no lane could be claimed; LeaseLost when a
+    lease we held was taken over (renewing)."""
     with inbox.unit_of_work() as uow:
         conn = uow.session.connection()
         q = _queries(dialect_of(uow.session))
         now = inbox.clock()
-        lease = {"ch": channel_id, "ln": lane, "me": holder, "now": now, "until": now + LEASE}
+        lease = {"ch": channel_id, "me": holder, "now": now, "until": now + LEASE}
         if claiming:
-            if conn.execute(q.claim, lease).first() is None:
+            lanes = tuple(ln for ln in lanes if conn.execute(q.claim, {**lease, "ln": ln}).first())
+            if not lanes:
                 return None
-        elif conn.execute(q.renew, lease).rowcount != 1:
-            raise LeaseLost(f"lane {channel_id}/{lane} was taken over")
-        rows = conn.execute(q.oldest, {"ch": channel_id, "ln": lane, "n": size}).all()
+        else:
+            for ln in lanes:
+                if conn.execute(q.renew, {**lease, "ln": ln}).rowcount != 1:
+                    raise LeaseLost(f"lane {channel_id}/{ln} was taken over")
+        dialect = conn.dialect.name
+        mine = {"ch": channel_id, "lns": list_param(dialect, lanes)}
+        rows = conn.execute(q.oldest, {**mine, "n": size}).all()
         result = IngestResult(0, 0)
         if rows:
             account = conn.execute(q.account, {"ch": channel_id}).first()
             if account is None:  # the channel was deleted (its rows and lanes go with it)
-                return _Step(0, 0, 0, True)
+                return _Step(0, 0, 0, ())
             result = ingest_in(uow, inbox, Record(account._mapping), [decode(r.payload) for r in rows])
-            conn.execute(q.forget, {"ids": list_param(conn.dialect.name, [r.id for r in rows])})
-        released = False
+            conn.execute(q.forget, {"ids": list_param(dialect, [r.id for r in rows])})
+        held = lanes
         if len(rows) < size:
-            # The lane looked empty. Clear the flag, then look: on PostgreSQL (read committed) this
-            # statement sees what was recorded since the batch began; what is recorded after it
-            # queues a new task (the flag is clear), which claims the lane once this commits.
+            # The lanes looked empty. Clear their flags, then look: on PostgreSQL (read committed)
+            # this statement sees what was recorded since the batch began; what is recorded after
+            # it wakes a new drain (the flag is clear), which claims the lane once this commits.
             if on_release is not None:
-                on_release()
-            if conn.execute(q.oldest, {"ch": channel_id, "ln": lane, "n": 1}).first() is None:
-                conn.execute(q.release, lease)
-                released = True
-        return _Step(result.stored, result.duplicates, len(rows), released)
+                for ln in lanes:
+                    on_release(ln)
+            busy = set(conn.execute(q.busy, mine).scalars())
+            for ln in lanes:
+                if ln not in busy:
+                    conn.execute(q.release, {**lease, "ln": ln})
+            held = tuple(ln for ln in lanes if ln in busy)
+        return _Step(result.stored, result.duplicates, len(rows), held)
 
 
 @cache
@@ -306,9 +332,12 @@ def _queries(dialect: str) -> Any:
         .values(lease_until=bindparam("until", type_=lanes.c.lease_until.type)),
         release=lanes.update().where(mine).values(holder=None, lease_until=None),
         oldest=select(d.c.id, d.c.payload)
-        .where(d.c.channel_account_id == bindparam("ch"), d.c.lane == bindparam("ln"))
+        .where(d.c.channel_account_id == bindparam("ch"), in_list(dialect, d.c.lane, "lns"))
         .order_by(d.c.id)
         .limit(bindparam("n")),
+        busy=select(d.c.lane)
+        .distinct()
+        .where(d.c.channel_account_id == bindparam("ch"), in_list(dialect, d.c.lane, "lns")),
         account=select(acc.c.id, acc.c.team_id).where(acc.c.id == bindparam("ch")),
         forget=delete(d).where(in_list(dialect, d.c.id, "ids")),
     )

@@ -98,10 +98,36 @@ def test_a_held_lane_is_not_drained_by_another_until_its_lease_runs_out(inbox, w
     # worker-a wakes up: its next batch cannot renew the lease and commits nothing
     inbound.record(inbox, channel, [msg("held-2", "held", at=1)])
     with pytest.raises(inbound.LeaseLost):
-        inbound._batch(inbox, channel, lane, "worker-a", 10)
+        inbound._batch(inbox, channel, (lane,), "worker-a", 10)
     assert waiting(inbox) == 1 and stored(inbox) == {"held": ["held-1"]}
     assert inbound.drain_lane(inbox, channel, lane).stored == 1
     assert stored(inbox) == {"held": ["held-1", "held-2"]}
+
+
+def test_several_woken_lanes_drain_in_one_transaction_leaving_a_held_one_alone(inbox, world, clock):
+    """A drain thread that fell behind takes several woken lanes at once: the lanes it can claim
+    are ingested together, each conversation still in order; a lane another worker holds is left
+    to that worker; every lane drained is released, with its flag cleared."""
+    channel, _ = world.webhook_channel()
+    by_lane: dict[int, str] = {}
+    for i in range(200):  # conversations in three different lanes
+        by_lane.setdefault(inbound.lane_of(f"w{i}"), f"w{i}")
+        if len(by_lane) == 3:
+            break
+    (a, ta), (b, tb), (held, th) = sorted(by_lane.items())
+    inbound.record(
+        inbox, channel, [msg(f"{t}-{j}", t, author=t, at=j) for j in range(3) for t in (ta, tb, th)]
+    )
+    assert inbound._claim(inbox, channel, held, "other-worker")
+    cleared: list[int] = []
+
+    report = inbound.drain_lanes(inbox, channel, [held, b, a], batch=50, on_release=cleared.append)
+    assert (report.claimed, report.stored, report.batches) == (True, 6, 1)
+    assert sorted(cleared) == [a, b]
+    assert stored(inbox) == {ta: [f"{ta}-{j}" for j in range(3)], tb: [f"{tb}-{j}" for j in range(3)]}
+    assert waiting(inbox) == 3  # the held lane's messages wait for their holder
+    clock.advance(seconds=inbound.LEASE.total_seconds() + 1)
+    assert inbound.due_lanes(inbox) == [(channel, held)]  # the others were released
 
 
 def test_a_batch_that_dies_mid_ingest_leaves_its_messages_for_the_next_holder(
