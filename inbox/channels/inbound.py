@@ -67,7 +67,7 @@ def decode(payload: str) -> InboundMessage:
 class Recorded:
     queued: int  # messages written for a worker
     waiting: int  # repeats of messages already waiting (stored nothing new)
-    lanes: tuple[int, ...]  # lanes that got work
+    lanes: tuple[int, ...]  # lanes to wake: those of every message of the delivery
 
 
 def record(inbox: Inbox, channel_id: int, messages: Sequence[InboundMessage]) -> Recorded:
@@ -115,8 +115,12 @@ def _record(conn: Connection, inbox: Inbox, channel_id: int, messages: Sequence[
         }
         for key, m in unique.items()
     ]
-    lanes = list(conn.execute(_record_statement(conn.dialect.name), rows).scalars())
-    return Recorded(len(lanes), len(messages) - len(lanes), tuple(sorted(set(lanes))))
+    inserted = len(list(conn.execute(_record_statement(conn.dialect.name), rows).scalars()))
+    # Every lane of the delivery, also for repeats of waiting messages: a sender retries when its
+    # first attempt was recorded but the web process died before waking the lane, and that
+    # message must not wait for the sweep. A lane with a drain pending is not woken twice.
+    lanes = tuple(sorted({row["lane"] for row in rows}))
+    return Recorded(inserted, len(messages) - inserted, lanes)
 
 
 @cache

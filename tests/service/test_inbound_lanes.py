@@ -165,6 +165,8 @@ def test_scaled_webhook_answers_202_once_recorded_and_workers_ingest_later(app, 
 
     res = post_webhook(channel, secret, message("s-1", author="7"))  # the sender retries
     assert res.status_code == 202 and res.get_json() == {"queued": 0, "duplicates": 1, "rejected": []}
+    # its lane is woken again: the first attempt's web process may have died before waking it
+    assert queued == [(channel, (inbound.lane_of("s-1"),))] * 2
     bad = post_webhook(channel, "wrong secret", message("s-2", author="7"))
     assert bad.status_code == 401 and waiting(inbox) == 1  # signature first: nothing recorded
 
