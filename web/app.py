@@ -74,9 +74,9 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.extensions["murmur.inbox"] = inbox
     app.extensions["murmur.config"] = config
     if config.scaled:  # webhooks are recorded and answered at once, then ingested by workers
-        from web.celery_app import LaneDispatch, make_celery
+        from web.celery_app import LaneDispatch
 
-        app.extensions["murmur.lanes"] = LaneDispatch(make_celery(config), config.redis_url or "")
+        app.extensions["murmur.lanes"] = LaneDispatch(config.redis_url or "")
 
     limits.init_app(app)  # first: the id converter before any rule, the body limit before auth
     errors.register(app)

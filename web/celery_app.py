@@ -6,6 +6,8 @@ queue, so an event from a worker reaches browsers connected to any web process.
 
 from __future__ import annotations
 
+import logging
+import threading
 from functools import lru_cache
 
 import redis
@@ -75,8 +77,22 @@ def make_celery(config: Config) -> Celery:
 
 # Periodic jobs that fan out, and the task beat sends for each.
 FANNED_OUT = {"poll_due": "murmur.poll_due", "drain_inbound": "murmur.drain_due"}
-# How long a lane's "drain task queued" flag may outlive a holder that died without clearing it.
+# How long a lane's "drain queued" flag may outlive a holder that died without clearing it.
 FLAG_SECONDS = 30
+# The Redis list of lanes to drain ("<channel>:<lane>"), which every worker's drain threads pop.
+WAKE_KEY = "murmur:lanes:wake"
+# Set the lane's flag; only if it was not set, push the lane to the list: one round trip.
+_WAKE_SCRIPT = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
+"""
+# Woken lanes one drain may take beyond the first when more are waiting: enough to share a
+# batch's fixed costs, few enough that a backlog still spreads over every worker.
+MORE_LANES = 3
+log = logging.getLogger("murmur.drain")
 
 
 def flag_key(channel_id: int, lane: int) -> str:
@@ -89,27 +105,81 @@ def lane_flags(redis_url: str) -> redis.Redis:
 
 
 class LaneDispatch:
-    """The web side of scaled ingest: after `inbound.record` commits, one drain task per lane that
-    got work, unless one is already queued (a Redis flag, cleared by the task's holder when it
-    releases the lane and before its last look, so no recorded message is left without a task).
-    A flag or task lost with a dead process costs at most the sweep's period (`drain_inbound`)."""
+    """The web side of scaled ingest: after `inbound.record` commits, wake a drain for each lane
+    that got work, unless one is already pending (the lane's Redis flag, cleared by its holder
+    inside its last batch, before the look that ends it; see `inbound.drain_lane`).
 
-    def __init__(self, celery: Celery, redis_url: str) -> None:
-        self.celery, self.flags = celery, lane_flags(redis_url)
+    The wake-up is the lane's name pushed on a Redis list that drain threads in every worker
+    block on, not a Celery task: a task cost the web process a Celery publish (a third of its
+    CPU per webhook) and the worker its receipt, acknowledgement and thread hand-off, more CPU
+    than ingesting the message, and a few more waits for a core on a busy machine. A wake-up
+    lost with a dead process costs at most the sweep's period (`drain_inbound`, which still
+    fans out Celery tasks, and a starting worker's sweep)."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.wake = lane_flags(redis_url).register_script(_WAKE_SCRIPT)
 
     def __call__(self, channel_id: int, lanes: tuple[int, ...]) -> None:
         for lane in lanes:
-            if self.flags.set(flag_key(channel_id, lane), b"1", nx=True, ex=FLAG_SECONDS):
-                self.celery.send_task("murmur.drain_lane", args=[channel_id, lane])
+            self.wake(
+                keys=[flag_key(channel_id, lane), WAKE_KEY], args=[FLAG_SECONDS, f"{channel_id}:{lane}"]
+            )
+
+
+def drain_woken(redis_url: str, stop: threading.Event, wait: float = 1.0) -> None:
+    """One drain thread: pop a woken lane, and up to `MORE_LANES` more if others are waiting
+    (a worker that fell behind drains them together, see `inbound.drain_lanes`), drain them,
+    repeat until `stop`. A failure is logged and the thread goes on: the rows stay recorded, the
+    lease lapses, and a sweep or the next wake-up finds them."""
+    flags = lane_flags(redis_url)
+    while not stop.is_set():
+        try:
+            popped = flags.blpop([WAKE_KEY], timeout=wait)
+        except redis.RedisError:
+            log.exception("drain thread: Redis unavailable")
+            stop.wait(wait)
+            continue
+        if popped is None:
+            continue
+        names = [popped[1], *(flags.lpop(WAKE_KEY, MORE_LANES) or [])]
+        by_channel: dict[int, list[int]] = {}
+        for name in names:
+            channel_id, lane = (int(x) for x in name.split(b":"))
+            by_channel.setdefault(channel_id, []).append(lane)
+        for channel_id, lanes in by_channel.items():
+            try:
+                report = inbound.drain_lanes(
+                    worker_inbox(),
+                    channel_id,
+                    lanes,
+                    on_release=lambda ln, ch=channel_id: flags.delete(flag_key(ch, ln)),
+                )
+                log.info(
+                    "murmur.drain_lane %s/%s: stored %s, duplicates %s, claimed %s",
+                    channel_id,
+                    ",".join(map(str, lanes)),
+                    report.stored,
+                    report.duplicates,
+                    report.claimed,
+                )
+            except Exception:
+                log.exception(
+                    "drain thread: drain of %s/%s failed; its rows wait for the sweep", channel_id, lanes
+                )
 
 
 @worker_ready.connect
 def _sweep_on_start(sender=None, **_kwargs) -> None:  # type: ignore[no-untyped-def]
     """A starting worker drains what waited while none ran: now, and once a dead holder's lease
-    has run out."""
+    has run out; and starts its drain threads, one per unit of concurrency."""
     app = sender.app
     app.send_task("murmur.drain_due")
     app.send_task("murmur.drain_due", countdown=inbound.LEASE.total_seconds() + 1)
+    threads = max(1, int(getattr(getattr(sender, "controller", None), "concurrency", 1) or 1))
+    stop = threading.Event()
+    for i in range(threads):
+        args = (app.conf.broker_url, stop)
+        threading.Thread(target=drain_woken, args=args, name=f"murmur-drain-{i}", daemon=True).start()
 
 
 def _runner(job: jobs.Job):  # type: ignore[no-untyped-def]

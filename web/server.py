@@ -34,6 +34,7 @@ BOOT_SECONDS = 120
 
 def build_worker_app(config: Config) -> Flask:
     """The app one worker serves, with the embedded scheduler started beside it when configured."""
+    from connectors import registry
     from inbox.channels.demo import DEMO_LOGIN, DEMO_LOGINS
     from web.app import create_app
     from web.warmup import warm_process
@@ -43,6 +44,8 @@ def build_worker_app(config: Config) -> Flask:
     app.config["MURMUR_DEMO_LOGINS"] = DEMO_LOGINS if not config.scaled else None
     # Before the URL is printed and before any job runs: the first message must not wait for
     # jieba, nor a polling job load the scorers inside its write transaction.
+    # Every connector module, so the first delivery of a kind does not import one mid-request.
+    registry.kinds()
     warm_process()
     if config.scheduler:
         from web.scheduler import start

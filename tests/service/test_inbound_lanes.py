@@ -98,10 +98,36 @@ def test_a_held_lane_is_not_drained_by_another_until_its_lease_runs_out(inbox, w
     # worker-a wakes up: its next batch cannot renew the lease and commits nothing
     inbound.record(inbox, channel, [msg("held-2", "held", at=1)])
     with pytest.raises(inbound.LeaseLost):
-        inbound._batch(inbox, channel, lane, "worker-a", 10)
+        inbound._batch(inbox, channel, (lane,), "worker-a", 10)
     assert waiting(inbox) == 1 and stored(inbox) == {"held": ["held-1"]}
     assert inbound.drain_lane(inbox, channel, lane).stored == 1
     assert stored(inbox) == {"held": ["held-1", "held-2"]}
+
+
+def test_several_woken_lanes_drain_in_one_transaction_leaving_a_held_one_alone(inbox, world, clock):
+    """A drain thread that fell behind takes several woken lanes at once: the lanes it can claim
+    are ingested together, each conversation still in order; a lane another worker holds is left
+    to that worker; every lane drained is released, with its flag cleared."""
+    channel, _ = world.webhook_channel()
+    by_lane: dict[int, str] = {}
+    for i in range(200):  # conversations in three different lanes
+        by_lane.setdefault(inbound.lane_of(f"w{i}"), f"w{i}")
+        if len(by_lane) == 3:
+            break
+    (a, ta), (b, tb), (held, th) = sorted(by_lane.items())
+    inbound.record(
+        inbox, channel, [msg(f"{t}-{j}", t, author=t, at=j) for j in range(3) for t in (ta, tb, th)]
+    )
+    assert inbound._claim(inbox, channel, held, "other-worker")
+    cleared: list[int] = []
+
+    report = inbound.drain_lanes(inbox, channel, [held, b, a], batch=50, on_release=cleared.append)
+    assert (report.claimed, report.stored, report.batches) == (True, 6, 1)
+    assert sorted(cleared) == [a, b]
+    assert stored(inbox) == {ta: [f"{ta}-{j}" for j in range(3)], tb: [f"{tb}-{j}" for j in range(3)]}
+    assert waiting(inbox) == 3  # the held lane's messages wait for their holder
+    clock.advance(seconds=inbound.LEASE.total_seconds() + 1)
+    assert inbound.due_lanes(inbox) == [(channel, held)]  # the others were released
 
 
 def test_a_batch_that_dies_mid_ingest_leaves_its_messages_for_the_next_holder(
@@ -139,6 +165,8 @@ def test_scaled_webhook_answers_202_once_recorded_and_workers_ingest_later(app, 
 
     res = post_webhook(channel, secret, message("s-1", author="7"))  # the sender retries
     assert res.status_code == 202 and res.get_json() == {"queued": 0, "duplicates": 1, "rejected": []}
+    # its lane is woken again: the first attempt's web process may have died before waking it
+    assert queued == [(channel, (inbound.lane_of("s-1"),))] * 2
     bad = post_webhook(channel, "wrong secret", message("s-2", author="7"))
     assert bad.status_code == 401 and waiting(inbox) == 1  # signature first: nothing recorded
 
@@ -202,6 +230,28 @@ def test_two_writers_creating_one_conversation_end_with_one(inbox, world, caplog
         )
         assert s.scalar(select(Conversation.message_count).where(Conversation.thread_key == "new")) == 2
     assert stored(inbox)["new"] == ["n-1", "n-2"]
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"])
+def test_a_message_recorded_as_the_holder_finds_its_lane_empty_is_drained_by_it(inbox, world):
+    """The holder clears the web side's flag inside its last batch and then looks once more:
+    a message recorded (committed) between the two is seen by that look, not stranded behind a
+    flag that said a task was queued. One message alone takes one transaction."""
+    channel, _ = world.webhook_channel()
+    lane = inbound.lane_of("late")
+    inbound.record(inbox, channel, [msg("late-1", "late")])
+    cleared: list[int] = []
+
+    def flag_cleared() -> None:
+        cleared.append(1)
+        if len(cleared) == 1:  # a sender's delivery lands right now, from another connection
+            assert inbound.record(inbox, channel, [msg("late-2", "late", at=1)]).queued == 1
+
+    report = inbound.drain_lane(inbox, channel, lane, on_release=flag_cleared)
+    assert (report.claimed, report.stored, report.batches, len(cleared)) == (True, 2, 2, 2)
+    assert stored(inbox) == {"late": ["late-1", "late-2"]} and waiting(inbox) == 0
+    assert inbound.due_lanes(inbox) == []  # released: the next delivery's task can claim it
+    assert inbound._claim(inbox, channel, lane, "next-worker")
 
 
 def _wait_for_a_lock_wait(inbox: Any, timeout: float = 10.0) -> None:

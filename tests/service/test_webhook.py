@@ -46,6 +46,18 @@ def test_bad_signature_is_refused_and_stores_nothing(world, inbox, post_webhook)
     assert count(inbox) == 0 and count(inbox, Customer) == 0 and count(inbox, Identity) == 0
 
 
+def test_a_rotated_secret_takes_effect_on_the_next_delivery(world, inbox, post_webhook):
+    """Decrypted secrets are kept by their ciphertext: the old secret must stop working at once."""
+    from inbox.channels.accounts import update_channel
+
+    channel_id, old = world.webhook_channel()
+    assert post_webhook(channel_id, old, message("r1")).status_code == 200
+    update_channel(inbox, None, channel_id, {"secrets": {"webhook_secret": "a brand new secret"}})
+    assert post_webhook(channel_id, old, message("r2")).status_code == 401
+    assert post_webhook(channel_id, "a brand new secret", message("r3")).status_code == 200
+    assert count(inbox) == 2
+
+
 def test_missing_signature_is_refused(world, inbox, client):
     channel_id, _ = world.webhook_channel()
     res = client.post(f"/api/channels/{channel_id}/webhook", json=message("m1"))

@@ -84,13 +84,14 @@ def webhook(channel_id: int) -> Any:
     (committed), and workers ingest them; a repeated delivery of a stored or waiting external id
     stores nothing new either way.
     """
-    delivery = svc.verify_webhook(inbox(), channel_id, dict(request.headers), webhook_reader())
-    rejected = [svc.rejected_dict(r) for r in delivery.rejected]
     dispatch = current_app.extensions.get("murmur.lanes")
     if dispatch is not None:
-        recorded = inbound.record(inbox(), channel_id, delivery.messages)
+        delivery, recorded = inbound.receive(inbox(), channel_id, dict(request.headers), webhook_reader())
         dispatch(channel_id, recorded.lanes)
+        rejected = [svc.rejected_dict(r) for r in delivery.rejected]
         return jsonify({"queued": recorded.queued, "duplicates": recorded.waiting, "rejected": rejected}), 202
+    delivery = svc.verify_webhook(inbox(), channel_id, dict(request.headers), webhook_reader())
+    rejected = [svc.rejected_dict(r) for r in delivery.rejected]
     result = ingest(inbox(), channel_id, delivery.messages)
     return jsonify(
         {

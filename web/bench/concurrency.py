@@ -12,11 +12,10 @@ import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from web.bench.common import SECRET, _free_port, _percentile, _sqlite_inbox, _team_id, _workdir, texts
-from web.bench.latency import _clean_env, _Server
+from web.bench.common import _percentile, _sqlite_inbox, _team_id, _workdir, texts
+from web.bench.servers import serve_sqlite
 
 
 def _fill(inbox: Any, channel_id: int, n: int) -> None:
@@ -32,7 +31,6 @@ def webhook_beside_dashboard(n: int = 300, history: int = 20_000, warmup: int = 
     """Signed webhook POSTs to a real `murmur serve` on SQLite with `history` messages stored, each
     timed to its answer: first alone, then while another client asks for the 365-day dashboard
     over and over. Returns p50/p99 (ms) of both runs, how many dashboards ran and their mean."""
-    import sys
 
     import httpx
 
@@ -40,7 +38,6 @@ def webhook_beside_dashboard(n: int = 300, history: int = 20_000, warmup: int = 
     from inbox.admin.agents import create_agent, create_token
     from inbox.channels.accounts import create_channel
 
-    murmur = str(Path(sys.executable).parent / "murmur")
     with contextlib.ExitStack() as stack:
         path = stack.enter_context(_workdir())
         inbox = _sqlite_inbox(path)
@@ -49,16 +46,7 @@ def webhook_beside_dashboard(n: int = 300, history: int = 20_000, warmup: int = 
         channel, generated = create_channel(inbox, None, "webhook", "bench", {}, {}, _team_id(inbox))
         _fill(inbox, channel["id"], history)
         inbox.engine.dispose()
-        port = _free_port()
-        env = _clean_env(
-            MURMUR_DATABASE_URL=f"sqlite:///{path / 'bench.db'}",
-            MURMUR_SECRET_KEY=SECRET,
-            MURMUR_SCHEDULER="0",
-            MURMUR_INSTANCE_PATH=str(path),
-        )
-        stack.enter_context(
-            _Server([murmur, "serve", "--port", str(port)], env, port, path / "serve.log", "/healthz")
-        )
+        port = stack.enter_context(serve_sqlite(path)).port
         base = f"http://127.0.0.1:{port}"
         http = stack.enter_context(httpx.Client(base_url=base, timeout=60))
         url = f"/api/channels/{channel['id']}/webhook"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import queue
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -15,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from web.bench.common import (
-    ROOT,
-    SECRET,
     _agents,
     _free_port,
     _percentile,
@@ -25,51 +21,7 @@ from web.bench.common import (
     _workdir,
     texts,
 )
-
-
-class _Server:
-    """A child process serving HTTP + Socket.IO on `port`, stopped on exit whatever happens."""
-
-    def __init__(self, args: list[str], env: dict[str, str], port: int, log: Path, health: str) -> None:
-        self.port, self.log = port, log
-        self._fh = log.open("wb")
-        self.proc = subprocess.Popen(
-            args, env=env, cwd=ROOT, stdout=self._fh, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        import httpx
-
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}{health}", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"{args[0]} did not come up on {port}:\n{log.read_text(errors='replace')[-2000:]}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, 15)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, 9)
-                self.proc.wait()
-        self._fh.close()
-
-    def __enter__(self) -> _Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MURMUR_")}
-    env.update(extra)
-    return env
+from web.bench.servers import Server, clean_env, serve_sqlite
 
 
 def _client(port: int, names: Sequence[str], auth: dict | None = None) -> tuple[Any, queue.Queue]:
@@ -110,7 +62,6 @@ def webhook_latency(n: int = 1000, warmup: int = 20, workdir: Path | None = None
     from inbox.admin.agents import create_token
     from inbox.channels.accounts import create_channel
 
-    murmur = str(Path(sys.executable).parent / "murmur")
     with contextlib.ExitStack() as stack:
         path = workdir or stack.enter_context(_workdir())
         inbox = _sqlite_inbox(path)
@@ -118,16 +69,7 @@ def webhook_latency(n: int = 1000, warmup: int = 20, workdir: Path | None = None
         token = create_token(inbox, "bench0@example.com")
         channel, generated = create_channel(inbox, None, "webhook", "bench", {}, {}, _team_id(inbox))
         inbox.engine.dispose()
-        port = _free_port()
-        env = _clean_env(
-            MURMUR_DATABASE_URL=f"sqlite:///{path / 'bench.db'}",
-            MURMUR_SECRET_KEY=SECRET,
-            MURMUR_SCHEDULER="0",
-            MURMUR_INSTANCE_PATH=str(path),
-        )
-        stack.enter_context(
-            _Server([murmur, "serve", "--port", str(port)], env, port, path / "serve.log", "/healthz")
-        )
+        port = stack.enter_context(serve_sqlite(path)).port
         sio, events = _client(port, ("message.created", "conversation.assigned"), {"token": token})
         stack.callback(sio.disconnect)
         http = stack.enter_context(httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10))
@@ -210,7 +152,7 @@ def bare_round_trip(n: int = 1000, warmup: int = 20) -> dict[str, float]:
         path = stack.enter_context(_workdir())
         code = f"from web.bench.latency import serve_bare; serve_bare({port})"
         stack.enter_context(
-            _Server([sys.executable, "-c", code], _clean_env(), port, path / "bare.log", "/healthz")
+            Server([sys.executable, "-c", code], clean_env(), port, path / "bare.log", "/healthz")
         )
         sio, events = _client(port, ("pong",))
         stack.callback(sio.disconnect)

@@ -21,7 +21,8 @@ from typing import Any
 
 from web.bench.common import _percentile, _workdir, texts
 
-DATABASE = "murmur_bench_scaled"
+# Overridable so parallel runs (several engineers, the lead's full run) do not share a database.
+DATABASE = os.environ.get("MURMUR_BENCH_SCALED_DB", "murmur_bench_scaled")
 REDIS = os.environ.get("MURMUR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -35,8 +36,28 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
+def _tree(pid: int) -> list[int]:
+    """`pid` and every process below it: `murmur serve` is gunicorn's arbiter, and the requests
+    are served (and their CPU spent) in its worker child."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(parents.get(p, ()))
+    return out
+
+
 class _Cpu:
-    """CPU seconds spent by the given processes and this database's PostgreSQL backends."""
+    """CPU seconds spent by the given processes (with their children) and this database's
+    PostgreSQL backends."""
 
     def __init__(self, url: str, pids: dict[str, list[int]]) -> None:
         from sqlalchemy import create_engine
@@ -56,7 +77,9 @@ class _Cpu:
             )
 
     def sample(self) -> dict[str, dict[int, float]]:
-        out = {role: {p: _cpu_seconds(p) for p in pids} for role, pids in self.pids.items()}
+        out = {
+            role: {p: _cpu_seconds(p) for top in pids for p in _tree(top)} for role, pids in self.pids.items()
+        }
         out["postgres"] = {p: _cpu_seconds(p) for p in self._backends()}
         return out
 
@@ -239,6 +262,7 @@ def webhook_figures(n: int = 600, senders: int = 4, latency_n: int = 300) -> dic
             f"http://127.0.0.1:{port_a}", auth={"token": token}, transports=["websocket"], wait_timeout=10
         )
         lat: list[float] = []
+        answered: list[float] = []  # the POST's own time: verify, record, wake (web B only)
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port_b}", timeout=30) as http:
                 for i in range(n, n + latency_n):
@@ -246,6 +270,7 @@ def webhook_figures(n: int = 600, senders: int = 4, latency_n: int = 300) -> dic
                     arrived.clear()
                     start = time.perf_counter()
                     http.post(url, content=raw, headers=sign(secret, raw, int(time.time())))
+                    answered.append((time.perf_counter() - start) * 1000)
                     deadline = start + 10
                     while not any(e == f"w{i}" for e, _ in events[-5:]):
                         arrived.wait(max(0.0, deadline - time.perf_counter()))
@@ -255,13 +280,17 @@ def webhook_figures(n: int = 600, senders: int = 4, latency_n: int = 300) -> dic
                     lat.append((next(t for e, t in events if e == f"w{i}") - start) * 1000)
         finally:
             sio.disconnect()
-    warm = lat[10:]
+    warm, posted = lat[10:], answered[10:]
     return {
         "accepted_per_s": n / accept_s,
         "web_ms": web / n * 1000,
         "server_ms": total / n * 1000,
         "p50_ms": _percentile(warm, 50),
+        "p90_ms": _percentile(warm, 90),
         "p99_ms": _percentile(warm, 99),
+        "max_ms": max(warm),
+        "answered_p50_ms": _percentile(posted, 50),
+        "answered_p99_ms": _percentile(posted, 99),
     }
 
 
@@ -274,13 +303,13 @@ def bare_redis_emit(n: int = 300) -> dict[str, float]:
     from flask_socketio import SocketIO
 
     from web.bench.common import _free_port
-    from web.bench.latency import _clean_env, _Server
+    from web.bench.servers import Server, clean_env
 
     port = _free_port()
     code = f"from web.bench.scaled import serve_bare_mq; serve_bare_mq({port}, {REDIS!r})"
     with (
         _workdir() as path,
-        _Server([sys.executable, "-c", code], _clean_env(), port, path / "bare.log", "/healthz"),
+        Server([sys.executable, "-c", code], clean_env(), port, path / "bare.log", "/healthz"),
     ):
         got: dict[int, float] = {}
         arrived = threading.Event()
@@ -350,10 +379,19 @@ def scaled_report(quick: bool = False) -> list[Any]:
     """The scaled lines of the report (`python -m web.bench --scaled [--quick]`)."""
     from web.bench.common import Figure
 
+    load_before = os.getloadavg()[0]
     f = scaled_figures(quick)
+    load_after = os.getloadavg()[0]
     cores = os.cpu_count() or 1
     per_msg_one = f["one_worker_ms"] + f["one_postgres_ms"]
     return [
+        Figure(
+            "(s) machine load average (1 min), start / end",
+            load_before,
+            "",
+            note=f"end {load_after:.1f} on {cores} cores: every figure below shares the machine; on a busy "
+            "one each wait for a core (a round trip to PostgreSQL, a wake-up) adds to the latencies",
+        ),
         Figure(
             "(s) scaled ingest, one channel, 1 worker",
             f["one_per_s"],
@@ -395,6 +433,15 @@ def scaled_report(quick: bool = False) -> list[Any]:
         Figure(
             "(s) webhook on B -> agent on A p50", f["p50_ms"], "ms", f["bare_p50_ms"], "bare emit via Redis"
         ),
+        Figure("    webhook on B -> agent on A p90", f["p90_ms"], "ms"),
+        Figure(
+            "    of which web B's answer (202) p50 / p99",
+            f["answered_p50_ms"],
+            "ms",
+            note=f"p99 {f['answered_p99_ms']:.1f} ms; the rest is the wake-up, the worker's drain "
+            "(one transaction) and the emit through Redis to web A",
+        ),
+        Figure("    webhook on B -> agent on A max", f["max_ms"], "ms"),
         Figure(
             "(s) webhook on B -> agent on A p99",
             f["p99_ms"],
