@@ -215,8 +215,8 @@ def test_list_rows_are_the_conversations_json_field_for_field(client, world, pos
     components), in every sort, so the faster path changed no byte of the JSON."""
     agent = world.agent("supervisor")
     channel_id, secret = world.webhook_channel()
-    for i, text in enumerate(["Where is my refund?", "I love it", "Broken again, furious", "ok"]):
-        post_webhook(channel_id, secret, message(f"j{i}", text, author=f"a{i}", followers=10**i))
+    for i, body in enumerate(["Where is my refund?", "I love it", "Broken again, furious", "ok"]):
+        post_webhook(channel_id, secret, message(f"j{i}", body, author=f"a{i}", followers=10**i))
     listed = client.get("/api/conversations?limit=10", headers=agent["auth"]).get_json()["conversations"]
     first = listed[0]["id"]
     patch = {"labels": ["billing", "angry"], "status": "pending"}
