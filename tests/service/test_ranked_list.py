@@ -225,7 +225,12 @@ def test_list_rows_are_the_conversations_json_field_for_field(client, world, pos
         uow.session.execute(update(Customer).values(vip=True, lifecycle_stage="loyalty"))
     clock.advance(minutes=20)
     checked = 0
-    for query in ("?status=all", "?status=all&sort=newest", "?status=all&sort=oldest_waiting", "?status=pending"):
+    for query in (
+        "?status=all",
+        "?status=all&sort=newest",
+        "?status=all&sort=oldest_waiting",
+        "?status=pending",
+    ):
         rows = client.get("/api/conversations" + query, headers=agent["auth"]).get_json()["conversations"]
         for row in rows:
             detail = client.get(f"/api/conversations/{row['id']}", headers=agent["auth"]).get_json()
@@ -234,5 +239,7 @@ def test_list_rows_are_the_conversations_json_field_for_field(client, world, pos
             assert list(row) == list(detail) and row == detail, query
             checked += 1
     assert checked == 13
-    pending = client.get("/api/conversations?status=pending", headers=agent["auth"]).get_json()["conversations"]
+    pending = client.get("/api/conversations?status=pending", headers=agent["auth"]).get_json()[
+        "conversations"
+    ]
     assert pending[0]["labels"] == ["angry", "billing"] and pending[0]["customer_vip"] is True
