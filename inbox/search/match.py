@@ -136,11 +136,3 @@ def fts_rowids(s: Session, fts: str, query: str, cap: int) -> list[int]:
     """Up to `cap` rowids the FTS5 table `fts` holds for `query` (FTS5 stops there)."""
     sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q LIMIT :n"
     return list(s.scalars(text(sql), {"q": query, "n": cap}))
-
-
-def fts_has(fts: str, query: str, tag: str) -> ColumnElement[bool]:
-    """The FTS5 table holds `query` for this message: one rowid lookup per message checked (FTS5
-    seeks each term's list to the rowid), for walking messages in another index's order."""
-    return text(
-        f"EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH :{tag} AND {fts}.rowid = messages.id)"
-    ).bindparams(**{tag: query})

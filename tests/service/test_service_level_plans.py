@@ -107,3 +107,31 @@ def test_service_levels_read_the_covering_index_and_equal_a_recount(inbox, answe
                 plan = json.dumps(raw)
                 assert '"Node Type": "Index Only Scan"' in plan, plan
                 assert '"Index Name": "ix_conversations_service_levels"' in plan, plan
+
+
+def test_influencers_by_count_group_the_author_index_alone(inbox, answered):
+    """A year's "influencers by message count" reads (author, created_at, direction) index
+    entries only, never the message rows (migration 0010_perfread)."""
+    from inbox.insights import reporting
+
+    now = answered
+    f = Filters(now - timedelta(days=365), now + timedelta(minutes=1))
+
+    def run() -> None:
+        with inbox.read() as s:
+            reporting.influencers(s, f)
+
+    grouped = [st for st in selects_run_by(inbox, run) if "GROUP BY messages.author_identity_id" in st[0]]
+    grouped = [st for st in grouped if "JOIN conversations" not in st[0]]  # the per-author counts of ten
+    assert len(grouped) == 1
+    statement, params = grouped[0]
+    with inbox.engine.connect() as conn:
+        if inbox.dialect == "sqlite":
+            plan = " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+            assert "messages USING COVERING INDEX ix_messages_author_created" in plan, plan
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            (raw,) = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, params).one()
+            plan = json.dumps(raw)
+            assert '"Node Type": "Index Only Scan"' in plan and "ix_messages_author_created" in plan, plan
