@@ -7,13 +7,13 @@ Chinese, Japanese and Thai need, since they do not separate words with spaces; i
 says which index answers which term.
 
 Conversations come newest match first, `limit` at a time, with a keyset cursor for the next
-page (`more_before`: the id of the last shown match), never OFFSET. "Newest" is by arrival in
-Murmur (the message id), not the network's created_at: SQLite's FTS5 tables hand their rowids
-over in that order and stop after a chunk, so a page reads about as many matches as it shows
-however common the word (a backfilled old message ranks as new). Each conversation is shown at
-its newest match; one shown on an earlier page (a match at or after the cursor) is left out of
-later ones. Results are ordered by arrival, not by a relevance score, so both backends answer
-identically and an agent sees recent conversations first.
+page (`more_before`: the id of the last shown match, whose (created_at, id) is the keyset), never
+OFFSET. "Newest" is by the message's time (created_at), so a backfilled old message ranks by when
+it was written, as in the conversation view; `_match_clauses` says how each backend finds the
+matches in that order while reading about as many rows as a page shows. Each conversation is
+shown at its newest match; one shown on an earlier page (a match at or after the cursor) is
+left out of later ones. Results are ordered by time, not by a relevance score, so both backends
+answer identically and an agent sees recent conversations first.
 """
 
 from __future__ import annotations
