@@ -49,7 +49,8 @@ def scopes(agent: Agent, team: int | None, mine: bool) -> list[Any]:
 def top(
     s: Session, query: Select, parts: list[Any], statuses: list[str], limit: int, offset: int, now: datetime
 ) -> list[Any]:
-    """Rows of `query` (Conversation first) in priority order at `now`: [offset, offset + limit).
+    """Rows of `query` (the conversation's columns by name) in priority order at `now`:
+    [offset, offset + limit).
 
     `query` holds the filters but neither status nor access: `parts` (from `scopes`) are what
     the agent may see; each (status, part) pair is one index range scan."""
@@ -62,25 +63,23 @@ def top(
             if part is not None:
                 stmt = stmt.where(part)
             for row in s.execute(stmt.order_by(*_ORDER).limit(wanted)):
-                found.setdefault(row[0].id, row)
+                found.setdefault(row.id, row)
     best = sorted(found.values(), key=_settled_order, reverse=True)[:wanted]
     rising = query.where(Conversation.status.in_(statuses), Conversation.rank_settles_at > now)
     if parts[0] is not None:  # [None] or clauses only
         rising = rising.where(or_(*parts))
     if len(best) == wanted:  # a rising conversation below the N-th settled one cannot make the page
-        rising = rising.where(Conversation.rank_key >= best[-1][0].rank_key)
-    candidates = {row[0].id: row for row in best}
+        rising = rising.where(Conversation.rank_key >= best[-1].rank_key)
+    candidates = {row.id: row for row in best}
     for row in s.execute(rising):
-        candidates.setdefault(row[0].id, row)
+        candidates.setdefault(row.id, row)
     at = now
 
     def exact(row: Any) -> tuple[float, datetime, int]:
-        conv = row[0]
-        return (effective(conv, at), conv.last_message_at, conv.id)
+        return (effective(row, at), row.last_message_at, row.id)
 
     return sorted(candidates.values(), key=exact, reverse=True)[offset:wanted]
 
 
 def _settled_order(row: Any) -> tuple[float, datetime, int]:
-    conv = row[0]
-    return (conv.rank_key, conv.last_message_at, conv.id)
+    return (row.rank_key, row.last_message_at, row.id)

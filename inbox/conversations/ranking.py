@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row
+
 import sentiment
 from inbox.store.models import Conversation, Customer, Identity
 from sentiment.rank import MAX_PRIORITY
@@ -75,8 +77,8 @@ def store_priority(conv: Conversation, priority: Priority, now: datetime, floor:
         raise_to(conv, floor, now)
 
 
-def effective(conv: Conversation, now: datetime) -> float:
-    """The priority at `now`, 0-100, from the stored form."""
+def effective(conv: Conversation | Row[Any], now: datetime) -> float:
+    """The priority at `now`, 0-100, from the stored form (of a Conversation or a list row)."""
     settles = conv.rank_settles_at
     return sentiment.priority_at(
         conv.rank_key, conv.rank_curve, settles.timestamp() if settles else None, now.timestamp()

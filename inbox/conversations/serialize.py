@@ -35,6 +35,22 @@ def conversation_dict(
     return out
 
 
+def conversation_row_dict(row: Any, labels: list[str], priority: float) -> dict[str, Any]:
+    """`conversation_dict` of a list row (`inbox.conversations.listing`): the conversation's
+    columns by name plus `customer_name`, `customer_vip` and `customer_stage`, and its priority
+    now. The same keys in the same order, so the list's JSON does not change."""
+    out = dict(zip(_CONVERSATION_FIELDS, _conversation_fields(row), strict=True))
+    out.update(zip(_CONVERSATION_TIMES, map(iso, _conversation_times(row)), strict=True))
+    out["priority"] = round(priority, 2)
+    out["labels"] = sorted(labels)
+    out["customer_name"], out["customer_vip"], out["lifecycle_stage"] = (
+        row.customer_name,
+        row.customer_vip,
+        row.customer_stage,
+    )
+    return out
+
+
 _CONVERSATION_FIELDS = (
     "id",
     "customer_id",

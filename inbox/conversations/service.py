@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,13 +14,13 @@ from inbox.attachments.records import attach_to_reply
 from inbox.automation import engine as automation
 from inbox.automation import sla_service
 from inbox.channels.capabilities import never_replies, reply_blocked
-from inbox.conversations import ranked_list
+from inbox.conversations.listing import ListFilter, labels_of, list_conversations
 from inbox.conversations.mentions import record_mentions
 from inbox.conversations.ranking import effective, raise_to
 from inbox.conversations.replies import add_note, delivery_dict, queue_reply
 from inbox.conversations.serialize import conversation_dict, iso, message_dict
 from inbox.conversations.thread import PAGE, message_page
-from inbox.store.access import check_visible, visible_clause
+from inbox.store.access import check_visible
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid, NotFound
 from inbox.store.events import conversation_rooms
@@ -38,25 +37,10 @@ from inbox.store.models import (
     Team,
 )
 
-SENTIMENTS = {"negative": (None, -0.05), "neutral": (-0.05, 0.05), "positive": (0.05, None)}
-SORTS = {"priority", "newest", "oldest_waiting"}
+__all__ = ["ListFilter", "list_conversations", "get_conversation"]
 
-
-@dataclass(frozen=True)
-class ListFilter:
-    status: str | None = "open"
-    channel: str | None = None
-    assignee: str | None = None  # agent id, "me" or "none"
-    team: int | None = None
-    label: str | None = None
-    sentiment: str | None = None
-    language: str | None = None
-    public: bool | None = None
-    # reconnect catch-up: only conversations changed at or after this time, oldest change first
-    updated_since: datetime | None = None
-    sort: str = "priority"
-    limit: int = 50
-    offset: int = 0
+# The list lives in `listing` (read as Core rows); `_labels` is kept for the rooms that import it.
+_labels = labels_of
 
 
 def _agent(s: Session, agent_id: int) -> Agent:
@@ -64,93 +48,6 @@ def _agent(s: Session, agent_id: int) -> Agent:
     if agent is None:
         raise NotFound("agent not found")
     return agent
-
-
-def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[str, Any]]:
-    """Ranked by priority unless asked otherwise; only what the agent may see."""
-    if f.sort not in SORTS:
-        raise Invalid(f"sort must be one of {', '.join(sorted(SORTS))}", "sort")
-    if f.sentiment is not None and f.sentiment not in SENTIMENTS:
-        raise Invalid("sentiment must be negative, neutral or positive", "sentiment")
-    if f.status is not None and f.status not in {s.value for s in Status} | {"all"}:
-        raise Invalid("status must be open, pending, snoozed, resolved or all", "status")
-    with inbox.read() as s:
-        if s.get_bind().dialect.name == "postgresql":  # the ranked list reads in several statements
-            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        agent = _agent(s, agent_id)
-        # No access clause yet: the ranked list reads only what the agent may see, part by part.
-        q = select(Conversation, Customer).join(Customer, Customer.id == Conversation.customer_id)
-        statuses = [f.status] if f.status and f.status != "all" else [st.value for st in Status]
-        if f.channel:
-            q = q.where(Conversation.channel == f.channel)
-        if f.assignee == "me":
-            q = q.where(Conversation.assignee_id == agent.id)
-        elif f.assignee == "none":
-            q = q.where(Conversation.assignee_id.is_(None))
-        elif f.assignee:
-            q = q.where(Conversation.assignee_id == int(f.assignee))
-        if f.team is not None:
-            q = q.where(Conversation.team_id == f.team)
-        if f.label:
-            q = q.where(
-                Conversation.id.in_(
-                    select(ConversationLabel.conversation_id).where(ConversationLabel.label == f.label)
-                )
-            )
-        if f.sentiment:
-            lo, hi = SENTIMENTS[f.sentiment]
-            if lo is not None:
-                q = q.where(Conversation.sentiment > lo)
-            if hi is not None:
-                q = (
-                    q.where(Conversation.sentiment < hi)
-                    if f.sentiment != "neutral"
-                    else q.where(Conversation.sentiment < hi)
-                )
-        if f.language:
-            q = q.where(Conversation.language == f.language)
-        if f.public is not None:
-            q = q.where(Conversation.public.is_(f.public))
-        if f.updated_since is not None:
-            q = q.where(Conversation.updated_at >= f.updated_since)
-        now = inbox.clock()
-        if f.sort == "priority" and f.updated_since is None:
-            parts = ranked_list.scopes(agent, f.team, f.assignee == "me")
-            rows = ranked_list.top(s, q, parts, statuses, min(f.limit, 200), f.offset, now)
-        else:
-            q = q.where(visible_clause(agent))
-            order = (
-                {
-                    "newest": (Conversation.last_message_at.desc(),),
-                    "oldest_waiting": (Conversation.waiting_since.asc(),),
-                }.get(f.sort, ())
-                if f.updated_since is None
-                else (Conversation.updated_at.asc(),)
-            )
-            if len(statuses) == 1:
-                q = q.where(Conversation.status == statuses[0])
-            rows = s.execute(
-                q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)
-            ).all()
-        labels = _labels(s, [c.id for c, _ in rows])
-        out = []
-        for c, cust in rows:
-            d = conversation_dict(c, cust, labels.get(c.id, []))
-            d["priority"] = round(effective(c, now), 2)
-            out.append(d)
-        return out
-
-
-def _labels(s: Session, ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    if ids:
-        for cid, label in s.execute(
-            select(ConversationLabel.conversation_id, ConversationLabel.label).where(
-                ConversationLabel.conversation_id.in_(ids)
-            )
-        ):
-            out.setdefault(cid, []).append(label)
-    return out
 
 
 def _load(s: Session, agent: Agent, conversation_id: int) -> Conversation:

@@ -183,7 +183,8 @@ def influencers(s: Session, f: Filters) -> dict[str, list[dict[str, Any]]]:
 
     By reach walks identities from the most followed down (an index) and keeps those with a
     message in the range (an index on author and time), so it stops after ten; the tie at the
-    tenth place is read whole, so the order (followers, then messages, then id) stays exact.
+    tenth place is counted whole (ids only), so the order (followers, then messages, then id)
+    stays exact.
     By count is one grouped count inside the database, of which only ten rows come back."""
     posted = _posted(f)
     first = list(
@@ -191,18 +192,27 @@ def influencers(s: Session, f: Filters) -> dict[str, list[dict[str, Any]]]:
     )
     reach = {i.id: i for i in first}
     if len(first) == 10:
-        reach.update(
-            (i.id, i)
-            for i in s.scalars(select(Identity).where(posted, Identity.followers == first[-1].followers))
-        )
+        # The tie at the tenth place is ordered by messages in the range: count the tied
+        # authors' messages (ids only), then load just the ones that make the ten.
+        tie = first[-1].followers
+        tied = list(s.scalars(select(Identity.id).where(posted, Identity.followers == tie)))
+        tied_counts = _author_counts(s, f, tied)
+        above = [i for i in first if i.followers > tie]
+        best = sorted(tied, key=lambda a: (-tied_counts.get(a, (0, 0))[0], a))[: 10 - len(above)]
+        reach = {i.id: i for i in above}
+        reach.update((i.id, i) for i in s.scalars(select(Identity).where(Identity.id.in_(best))))
     # The join to conversations is only for the channel filter: without one, each message of
-    # the range costs one row read, not two.
+    # the range costs one row read, not two; without a language filter either, none: the
+    # (author, created_at, direction) index holds all the count reads (migration 0010_perfread).
+    # SQLite cannot tell a wide range from statistics, so past a week it is told to group that
+    # index in author order rather than walk the time index and look every row up.
+    at = Message.created_at
+    if s.get_bind().dialect.name == "sqlite" and not f.language and f.end - f.start > _SENTIMENT_FIRST:
+        at = _UNINDEXED_AT
     in_range = (
         _base(f)
         if f.channel
-        else select(Message.id).where(
-            Message.direction == Direction.IN.value, Message.created_at >= f.start, Message.created_at < f.end
-        )
+        else select(Message.id).where(Message.direction == Direction.IN.value, at >= f.start, at < f.end)
     )
     if f.language and not f.channel:
         in_range = in_range.where(Message.language == f.language)

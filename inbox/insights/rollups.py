@@ -184,14 +184,30 @@ def split(lo: datetime, hi: datetime, step: timedelta) -> tuple[list[tuple[datet
     return [(x, y) for x, y in ((lo, a), (b, hi)) if x < y], (a, b)
 
 
-def _months(a: datetime, b: datetime) -> list[tuple[str, datetime, datetime]]:
-    """Whole days [a, b) as (grain, from, to) spans: whole months, and the days around them."""
-    first = a if a.day == 1 else (a.replace(day=1) + timedelta(days=32)).replace(day=1)
-    last = b.replace(day=1)
-    if first >= last:
-        return [(DAY, a, b)]
-    spans = [(DAY, a, first), (MONTH, first, last), (DAY, last, b)]
-    return [(g, x, y) for g, x, y in spans if x < y]
+def _months(a: datetime, b: datetime) -> list[tuple[str, datetime, datetime, int]]:
+    """Whole days [a, b) as signed (grain, from, to, sign) spans whose counts add up to the
+    range's: whole months, and for each partial month at either end either its days inside
+    (sign 1) or, when fewer, the whole month (sign 1) less its days outside (sign -1). Counts are
+    sums per bucket, so both give the same total; the second reads at most half a month of day
+    rows at each end instead of up to a whole one (a day holds thousands of term rows)."""
+    spans: list[tuple[str, datetime, datetime, int]] = []
+    month = a.replace(day=1)
+    while month < b:
+        after = (month + timedelta(days=32)).replace(day=1)
+        lo, hi = max(a, month), min(b, after)
+        inside = (hi - lo).days
+        if inside == (after - month).days:
+            if spans and spans[-1][0] == MONTH and spans[-1][3] == 1 and spans[-1][2] == month:
+                spans[-1] = (MONTH, spans[-1][1], after, 1)  # one span of consecutive whole months
+            else:
+                spans.append((MONTH, month, after, 1))
+        elif inside <= (after - month).days - inside:
+            spans.append((DAY, lo, hi, 1))
+        else:
+            spans.append((MONTH, month, after, 1))
+            spans += [(DAY, x, y, -1) for x, y in ((month, lo), (hi, after)) if x < y]
+        month = after
+    return spans
 
 
 def _filtered(q: Select[Any], table: Any, f: Filters) -> Select[Any]:
@@ -285,14 +301,14 @@ def term_counts(
     params: dict[str, Any] = {}
     if wanted is not None:
         params["terms"] = list_param(d, sorted(wanted))
-    for grain, a, b in _months(*days):
+    for grain, a, b, sign in _months(*days):
         q = select(_RT.c.term, func.sum(_RT.c.texts)).where(
             _RT.c.grain == grain, _RT.c.bucket_start >= a, _RT.c.bucket_start < b
         )
         if wanted is not None:
             q = q.where(in_list(d, _RT.c.term, "terms"))
         for term, n in s.execute(_filtered(q, _RT, f).group_by(_RT.c.term), params):
-            counts[term] += n
+            counts[term] += sign * n
     q = (
         select(_P.c.sign, _M.c.text)
         .select_from(_P.join(_M, _M.c.id == _P.c.message_id))

@@ -120,22 +120,19 @@ def matches(dialect: str, idx: Indexed, terms: list[str], tag: str) -> ColumnEle
     return and_(*clauses) if clauses else true()
 
 
-def driving_ids(s: Session, terms: list[str], below: int | None, chunk: int) -> list[int] | None:
-    """SQLite: the next `chunk` message ids under `below`, newest first, from the FTS5 table that
-    can look the query up (the trigram table for all long terms at once, else the gram table for
-    the most selective short Chinese/Thai term); None when no index can (short Latin terms only).
-    Candidates: the caller checks the short terms with LIKE."""
+def driving_query(terms: list[str]) -> tuple[str, str] | None:
+    """SQLite: the FTS5 table and query that can look the terms up (the trigram table for all
+    long terms at once, else the gram table for the most selective short Chinese/Thai term), or
+    None when none can (short Latin terms only). It selects candidates: the caller checks the
+    short terms with LIKE."""
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     if long_terms:
-        fts, query = "messages_fts", " ".join(fts5_string(t) for t in long_terms)
-    else:
-        keys = sorted(
-            (k for t in terms if (k := gram_key(t)) is not None), key=lambda k: (k.prefix, -len(k.key))
-        )
-        if not keys:
-            return None
-        fts, query = "messages_grams", keys[0].fts5()
-    bound = "" if below is None else " AND rowid < :below"
-    sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q{bound} ORDER BY rowid DESC LIMIT :n"
-    params: dict[str, Any] = {"q": query, "n": chunk} | ({} if below is None else {"below": below})
-    return list(s.scalars(text(sql), params))
+        return "messages_fts", " ".join(fts5_string(t) for t in long_terms)
+    keys = sorted((k for t in terms if (k := gram_key(t)) is not None), key=lambda k: (k.prefix, -len(k.key)))
+    return ("messages_grams", keys[0].fts5()) if keys else None
+
+
+def fts_rowids(s: Session, fts: str, query: str, cap: int) -> list[int]:
+    """Up to `cap` rowids the FTS5 table `fts` holds for `query` (FTS5 stops there)."""
+    sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q LIMIT :n"
+    return list(s.scalars(text(sql), {"q": query, "n": cap}))
