@@ -14,7 +14,17 @@ from sqlalchemy import text
 
 from inbox.channels import webhooks_out
 from inbox.store.context import Inbox
-from web import auth, errors, limits, pages, pages_admin, pages_dashboard, pages_escalation, realtime
+from web import (
+    auth,
+    errors,
+    limits,
+    pages,
+    pages_admin,
+    pages_dashboard,
+    pages_escalation,
+    pages_sentiment,
+    realtime,
+)
 from web.api import bp as api_bp
 from web.api import load_views
 from web.config import Config
@@ -72,6 +82,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(pages_escalation.bp)
+    app.register_blueprint(pages_sentiment.bp)
     app.register_blueprint(pages_dashboard.bp)
     app.register_blueprint(pages_admin.bp)
     realtime.register(socketio)

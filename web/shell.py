@@ -34,6 +34,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/sla", "SLAs", "supervisor"),
     NavItem("/team", "Team", "supervisor"),
     NavItem("/reports", "Reports", "supervisor"),
+    NavItem("/sentiment-model", "Sentiment model", "supervisor"),
     NavItem("/winback", "Win-back", "supervisor"),
     NavItem("/admin/channels", "Channels", "admin"),
     NavItem("/admin/teams", "Team admin", "admin"),
@@ -72,6 +73,4 @@ def shell_page(template: str, *, least: str = "agent", **context: Any) -> Any:
     me = context.pop("me", None) or current_agent()
     if not allowed(me["role"], least):
         abort(403)
-    return render_template(
-        template, me=me, nav=nav_for(me["role"]), current=request.path, **context
-    )
+    return render_template(template, me=me, nav=nav_for(me["role"]), current=request.path, **context)
