@@ -71,10 +71,13 @@ CUES: dict[str, re.Pattern[str]] = {
     "happy emoticon": re.compile(r"[:;=]-?[)\]D]|\^_\^|🙂|😊|😀|😃|😄|👍|🙌|❤|🎉"),
     "question": re.compile(r"\?"),
     "question word": re.compile(
-        r"^\s*(?:hi,?\s+|hello,?\s+)?(?:how|what|where|when|which|is|are|do|does|can|could|will)\b", _I
+        r"^\s*(?:hi,?\s+|hello,?\s+)?(?:how|what|where|when|which|is|are|do|does|can|could|will)\b(?!')", _I
     ),
     "complaint word": re.compile(
-        r"\b(?:unacceptable|ridiculous|disappoint\w*|complain\w*|terrible|awful|worst|useless|rude)\b", _I
+        # not after a negator: "can't complain" is no complaint
+        r"(?<!n't )(?<!not )(?<!never )(?<!no )"
+        r"\b(?:unacceptable|ridiculous|disappoint\w*|complain\w*|terrible|awful|worst|useless|rude)\b",
+        _I,
     ),
 }
 _EXTENSION = frozenset(EN_WORDS) | frozenset(EN_PHRASES)
