@@ -22,6 +22,7 @@ from inbox.store.models.sentiment_models import SentimentCalibration
 from sentiment import adapt
 
 BASE = "base"
+NEW_CORRECTIONS = 10  # the periodic job refits a team only after this many new corrections
 MAX_SAMPLES = 2000  # the newest corrections (older ones describe an older way of reading); fits in ~20 s
 
 
@@ -99,6 +100,7 @@ def adapt_team(inbox: Inbox, team_id: int, agent_id: int | None = None) -> dict[
         "trained_on": candidate.trained_on,
         "held_back": candidate.held_back,
         "min_gain": adapt.MIN_GAIN,
+        "corrections": len(samples),
     }
     with inbox.unit_of_work() as uow:
         s = uow.session
@@ -135,16 +137,31 @@ def adapt_team(inbox: Inbox, team_id: int, agent_id: int | None = None) -> dict[
 
 
 def adapt_all(inbox: Inbox) -> dict[int, str]:
-    """The periodic job: every team with enough corrections gets a fitting; outcome per team."""
+    """The periodic job: a fitting for every team with enough corrections and at least
+    NEW_CORRECTIONS new ones since its last fitting (so an idle team gets no new versions)."""
     with inbox.read() as s:
         counts = s.execute(
             select(Conversation.team_id, func.count(Message.id))
             .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(Message.sentiment_corrected_by.is_not(None), Conversation.team_id.is_not(None))
+            .where(
+                Message.sentiment_corrected_by.is_not(None),
+                Message.direction == Direction.IN.value,
+                Conversation.team_id.is_not(None),
+            )
             .group_by(Conversation.team_id)
         ).all()
+        last = {
+            team_id: figures.get("corrections", 0)
+            for team_id, figures in s.execute(
+                select(SentimentCalibration.team_id, SentimentCalibration.figures).order_by(
+                    SentimentCalibration.version
+                )
+            )
+        }
     return {
-        team_id: adapt_team(inbox, team_id)["outcome"] for team_id, n in counts if n >= adapt.MIN_CORRECTIONS
+        team_id: adapt_team(inbox, team_id)["outcome"]
+        for team_id, n in counts
+        if n >= adapt.MIN_CORRECTIONS and (team_id not in last or n - last[team_id] >= NEW_CORRECTIONS)
     }
 
 

@@ -99,6 +99,25 @@ def test_a_calibration_that_does_not_help_is_not_used(client, world, post_webhoo
     post_webhook(channel, secret, message("later", "Thanks a lot, order 77 arrived early, great service!"))
     assert _stored(inbox, "later")[2] == "base"
 
+    # The periodic job refits a team only once it has new corrections since its last fitting.
+    from inbox.sentiment_models import adapt_all
+
+    assert adapt_all(inbox) == {}
+    with inbox.read() as s:
+        later_id = s.scalar(select(Message.id).where(Message.external_id == "later"))
+    client.put(f"/api/messages/{later_id}/sentiment", json={"label": "positive"}, headers=agent["auth"])
+    assert adapt_all(inbox) == {}  # one new correction is not enough
+    for i in range(10):
+        post_webhook(channel, secret, message(f"more{i}", f"Order {i} is broken, refund me now."))
+    with inbox.read() as s:
+        fresh = list(s.scalars(select(Message.id).where(Message.external_id.like("more%"))))
+    for mid in fresh:
+        client.put(f"/api/messages/{mid}/sentiment", json={"label": "negative"}, headers=agent["auth"])
+    assert adapt_all(inbox) == {team: "rejected"}
+    versions = client.get(f"/api/teams/{team}/sentiment-model", headers=lead["auth"]).get_json()["versions"]
+    assert [v["status"] for v in versions] == ["rejected", "rejected"]
+    assert versions[0]["figures"]["corrections"] == 71
+
 
 def test_supervisors_page_lists_teams_and_agents_may_not_open_it(client, world):
     lead = world.agent(role="supervisor", teams=("Support",))
