@@ -5,9 +5,10 @@ take support cues, emoji and English words as a second opinion, then put the
 result on one scale.
 
 The common scale is VADER's: |compound| < 0.05 is neutral, and the sign is
-the polarity. Each scorer gets a monotone, piecewise-linear map that sends its
-own measured neutral band (±NEUTRAL_BAND[language] on P(pos) - P(neg) or the
-raw combo) to ±0.05 and keeps ±1 at ±1. So "compound -0.3" is a clear complaint
+the polarity. English and Chinese are three-class models (`en_support`, `zh_fast`)
+whose most probable class is put on that scale by `linear.compound_of`. The Thai
+scorer gets a monotone, piecewise-linear map that sends its own measured neutral
+band (±NEUTRAL_BAND["th"] on P(pos) - P(neg)) to ±0.05 and keeps ±1 at ±1. So "compound -0.3" is a clear complaint
 in every language, and the label is always read off the compound the same way.
 The bands were chosen on held-out rows (see tests/data/sentiment/README.md).
 """
@@ -131,8 +132,8 @@ def _score(text: str, lang_hint: str | None) -> Score:
     )
 
 
-# One text per scorer: English (VADER's lexicon), Simplified and Traditional Chinese (jieba,
-# pysenti, OpenCC), Thai (the n-gram model), with emoji.
+# One text per scorer: English (VADER plus the support model), Simplified and Traditional Chinese
+# (the character-gram model, OpenCC), Thai (the n-gram model), with emoji.
 _WARM_TEXTS = (
     ("Thanks, great service 🙂", "en"),
     ("谢谢，服务很好", "zh-Hans"),
