@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # The sentiment scorers compiled by mypyc (scripts/build_native.py); rebuilt when a source changes.
 NATIVE  := $(VENV)/murmur-native/manifest.json
 
-.PHONY: run test bench bench-scale lint install native system services clean
+.PHONY: run test bench bench-scale lint install native system services clean train-sentiment
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -45,6 +45,12 @@ bench: install native services
 ## A year of a mid-size brand (1,000,000 messages) on SQLite and PostgreSQL; built once, then kept.
 bench-scale: install native services
 	$(MURMUR) bench-scale
+
+## Refit the English and Chinese sentiment models (scikit-learn, offline) from ../shared/data/sentiment
+## and scripts/sentiment_data; writes sentiment/data/*.json.gz, which are committed and what tests load.
+train-sentiment: install
+	$(PY) -m pip install --quiet -e '.[train]'
+	$(PY) scripts/train_sentiment.py $${MURMUR_SENTIMENT_DATA:-../shared/data/sentiment}
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 import sentiment
 from connectors.types import InboundMessage
 from escalation import is_business_time
+from inbox import sentiment_models
 from inbox.attachments import records as attachments
 from inbox.automation import engine as automation
 from inbox.automation import sla_service
@@ -147,6 +148,7 @@ def _ingest(
     last_csat = automation.last_csat(s, customer_ids)
 
     scores, cues = _scores(fresh)
+    scores, scored_by = sentiment_models.calibrate_batch(s, account.team_id, scores)
     rows = []
     for m, author, score in zip(fresh, authors, scores, strict=True):
         rows.append(
@@ -164,6 +166,7 @@ def _ingest(
                 "sentiment": score.compound,
                 "sentiment_label": score.label,
                 "sentiment_reasons": list(score.reasons),
+                "sentiment_model": scored_by,
                 "public": m.public,
                 "in_reply_to": m.in_reply_to,
                 "created_at": _aware(m.created_at),

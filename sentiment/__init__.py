@@ -5,7 +5,7 @@ Public entry points (plain Python; no Flask, SQLAlchemy or Celery):
 - `urgency_cues(text, language) -> tuple[str, ...]` for `RankFacts.urgency_terms`
 - `rank(facts, weights=None) -> Priority` (0-100), with `DEFAULT_WEIGHTS` and `priority_at`
   for reading the stored form (ceiling, curve, settles_at) at any later time
-- `warm()` loads every scorer's tables now (jieba's dictionary takes about a second), so that
+- `warm()` loads every scorer's tables now (the model files take a fraction of a second), so that
   the first message a process scores does not pay for it
 - `sentiment.evaluation` (evaluate_rows, load_labeled_file, format_report) and
   `sentiment.bench.compare_with_raw_vader`

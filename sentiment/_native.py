@@ -20,7 +20,20 @@ from pathlib import Path
 # Compiled, in dependency order. Not compiled: lexicon (data), evaluation and bench (tools), and
 # types: compiled dataclasses would check their fields' types, and callers may pass junk that
 # the scorers and `rank` are written to tolerate (the plain classes accept it).
-COMPILED = ("language", "emoji", "english", "zh_segment", "chinese", "thai", "cues", "rank", "scoring")
+COMPILED = (
+    "language",
+    "emoji",
+    "english",
+    "zh_segment",
+    "chinese",
+    "thai",
+    "cues",
+    "linear",
+    "en_support",
+    "zh_fast",
+    "rank",
+    "scoring",
+)
 GROUP = "sentiment"  # mypyc's shared library for the group is the module "sentiment__mypyc"
 MANIFEST = "manifest.json"
 

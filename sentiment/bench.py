@@ -50,3 +50,46 @@ def compare_with_raw_vader(texts: Sequence[str], seconds: float = 2.0, rounds: i
         "raw_vader_per_s": best_raw,
         "ratio": best_ours / best_raw,
     }
+
+
+def compare_languages(
+    texts_by_language: dict[str, Sequence[str]], seconds: float = 2.0, rounds: int = 3
+) -> dict[str, dict[str, float]]:
+    """Texts per second of `sentiment.score` per language and of raw VADER on the English texts.
+
+    All in the same run and the same process, in alternating rounds (best round each), so the
+    languages' rates and VADER's are comparable: {"raw_vader_en": {...}, "<lang>": {"per_s",
+    "mean_chars", "texts"}}. Each language's texts are scored with their language as the hint,
+    as the ingest pipeline does with a channel's language.
+    """
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from sentiment.scoring import score, warm
+
+    warm()
+    analyzer = SentimentIntensityAnalyzer()
+    english = list(texts_by_language.get("en") or ["ok"])
+    analyzer.polarity_scores(english[0])
+    per_round = max(0.05, seconds / ((len(texts_by_language) + 1) * rounds))
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        best["raw_vader_en"] = max(
+            best.get("raw_vader_en", 0.0), _rate(analyzer.polarity_scores, english, per_round)
+        )
+        for lang, texts in texts_by_language.items():
+            chosen = list(texts) or ["ok"]
+
+            def scored(text: str, hint: str = lang) -> Any:
+                return score(text, hint)
+
+            best[lang] = max(best.get(lang, 0.0), _rate(scored, chosen, per_round))
+    out = {"raw_vader_en": {"per_s": best["raw_vader_en"], "texts": float(len(english)),
+                            "mean_chars": sum(map(len, english)) / len(english)}}  # fmt: skip
+    for lang, texts in texts_by_language.items():
+        chosen = list(texts) or ["ok"]
+        out[lang] = {
+            "per_s": best[lang],
+            "texts": float(len(chosen)),
+            "mean_chars": sum(map(len, chosen)) / len(chosen),
+        }
+    return out

@@ -5,9 +5,10 @@ take support cues, emoji and English words as a second opinion, then put the
 result on one scale.
 
 The common scale is VADER's: |compound| < 0.05 is neutral, and the sign is
-the polarity. Each scorer gets a monotone, piecewise-linear map that sends its
-own measured neutral band (±NEUTRAL_BAND[language] on P(pos) - P(neg) or the
-raw combo) to ±0.05 and keeps ±1 at ±1. So "compound -0.3" is a clear complaint
+the polarity. English and Chinese are three-class models (`en_support`, `zh_fast`)
+whose most probable class is put on that scale by `linear.compound_of`. The Thai
+scorer gets a monotone, piecewise-linear map that sends its own measured neutral
+band (±NEUTRAL_BAND["th"] on P(pos) - P(neg)) to ±0.05 and keeps ±1 at ±1. So "compound -0.3" is a clear complaint
 in every language, and the label is always read off the compound the same way.
 The bands were chosen on held-out rows (see tests/data/sentiment/README.md).
 """
@@ -17,13 +18,15 @@ from __future__ import annotations
 import math
 import re
 
-from sentiment import chinese, thai
+from sentiment import thai
 from sentiment.cues import term_items
 from sentiment.emoji import find_emoji
+from sentiment.en_support import score_support
 from sentiment.english import normalize, score_english
 from sentiment.language import detect, to_simplified
 from sentiment.lexicon import THAI_LAUGHTER
 from sentiment.types import Score
+from sentiment.zh_fast import score_simplified
 
 THRESHOLD = 0.05
 NEUTRAL_BAND = {"en": 0.05, "zh": 0.12, "th": 0.2}
@@ -102,15 +105,8 @@ def score(text: object, lang_hint: object = None) -> Score:
 def _score(text: str, lang_hint: str | None) -> Score:
     language = detect(text, lang_hint)
     if language == "en" or language not in ("zh-Hans", "zh-Hant", "th"):
-        result = score_english(text)
-        compound = result.compound
-        items = list(result.items)
-        confidence = (
-            min(1.0, 0.5 + abs(compound))
-            if abs(compound) >= THRESHOLD
-            else 1.0 - abs(compound) / THRESHOLD * 0.5
-        )
-        return Score(compound, label_of(compound), language, round(confidence, 3), _reasons(items))
+        compound, en_items, confidence = score_support(text)
+        return Score(compound, label_of(compound), language, round(confidence, 3), _reasons(en_items))
     second: list[tuple[str, float]] = []
     if language == "th":
         p_neg, p_neu, p_pos = thai.probabilities(text)
@@ -121,14 +117,9 @@ def _score(text: str, lang_hint: str | None) -> Score:
         shown: list[tuple[str, float]] = [("thai model", model)]
         confidence = max(p_neg, p_neu, p_pos)
     else:
-        simplified = to_simplified(text)
-        zh = chinese.score_chinese(simplified)
-        model = calibrate(zh.raw, NEUTRAL_BAND["zh"])
-        if not zh.lexicon_hits:
-            model *= 0.5  # Bayes alone, with no lexicon word, is weak evidence
-        second.extend(term_items(simplified, "zh"))
-        shown = [(w, v / 2) for w, v in zh.items if abs(v) >= 1.0]
-        confidence = 0.5 + abs(zh.raw) / 2
+        # The character-gram model already weighs the support terms (`zh_fast.dense`).
+        model, zh_items, confidence = score_simplified(to_simplified(text))
+        shown = list(zh_items)
     if sum(map(len, _ASCII_LETTERS.findall(text))) >= 3:
         second.extend(score_english(text).items)
     else:
@@ -141,8 +132,8 @@ def _score(text: str, lang_hint: str | None) -> Score:
     )
 
 
-# One text per scorer: English (VADER's lexicon), Simplified and Traditional Chinese (jieba,
-# pysenti, OpenCC), Thai (the n-gram model), with emoji.
+# One text per scorer: English (VADER plus the support model), Simplified and Traditional Chinese
+# (the character-gram model, OpenCC), Thai (the n-gram model), with emoji.
 _WARM_TEXTS = (
     ("Thanks, great service 🙂", "en"),
     ("谢谢，服务很好", "zh-Hans"),

@@ -25,6 +25,7 @@ from web import (
     pages_dashboard,
     pages_escalation,
     pages_reports,
+    pages_sentiment,
     ratelimits,
     realtime,
 )
@@ -88,6 +89,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(pages_escalation.bp)
+    app.register_blueprint(pages_sentiment.bp)
     app.register_blueprint(pages_dashboard.bp)
     app.register_blueprint(pages_admin.bp)
     app.register_blueprint(pages_admin_console.bp)

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from inbox import sentiment_models
 from inbox.attachments import retention
 from inbox.attachments import service as attachments
 from inbox.automation import presence, sla_service
@@ -64,6 +65,8 @@ PERIODIC: list[Job] = [
     Job("presence_sweep", presence.sweep, 10.0),
     Job("check_spikes", spikes_service.check_spikes, 30.0),
     Job("fold_rollups", rollups.fold, 5.0),
+    # per-team sentiment calibrations from agents' corrections (inbox.sentiment_models)
+    Job("adapt_sentiment", sentiment_models.adapt_all, 3600.0),
     Job("refresh_customers", lifecycle_service.refresh_customers, 300.0),
     Job("send_surveys", surveys_service.send_surveys, 60.0),
     Job("wake_snoozed", conversations.wake_snoozed, 30.0),

@@ -35,6 +35,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/team", "Team", "supervisor"),
     NavItem("/admin/canned", "Canned replies", "supervisor"),
     NavItem("/reports", "Reports", "supervisor"),
+    NavItem("/sentiment-model", "Sentiment model", "supervisor"),
     NavItem("/winback", "Win-back", "supervisor"),
     NavItem("/admin/channels", "Channels", "admin"),
     NavItem("/admin/teams", "Team admin", "admin"),

@@ -89,5 +89,6 @@ def load_views() -> None:
         bulk,
         canned,
         attachments,
+        sentiment_models,
         openapi,
     )

@@ -11,6 +11,7 @@ from web.bench.common import Figure, english_texts, texts
 from web.bench.latency import bare_round_trip, serve_bare, webhook_latency
 from web.bench.report import machine, main, run_all, table
 from web.bench.throughput import (
+    language_rates,
     mastodon_poll_rate,
     pipeline_rate,
     profile_pipeline,
@@ -22,6 +23,7 @@ __all__ = [
     "Figure",
     "bare_round_trip",
     "english_texts",
+    "language_rates",
     "machine",
     "main",
     "mastodon_poll_rate",

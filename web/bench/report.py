@@ -20,6 +20,7 @@ from web.bench.concurrency import webhook_beside_dashboard
 from web.bench.latency import bare_round_trip, webhook_latency
 from web.bench.reports import report_rate
 from web.bench.throughput import (
+    language_rates,
     mastodon_poll_rate,
     pipeline_rate,
     profile_pipeline,
@@ -87,6 +88,9 @@ def run_all(quick: bool = False, out: Callable[[str], Any] = print) -> list[Figu
     lat = step("webhook -> Socket.IO latency", lambda: webhook_latency(n_lat))
     bare = step("bare Socket.IO round trip", lambda: bare_round_trip(n_lat))
     sent = step("English sentiment", lambda: sentiment_rate(100 if quick else 400, 0.6 if quick else 3.0))
+    langs = step(
+        "sentiment per language", lambda: language_rates(100 if quick else 300, 1.5 if quick else 6.0)
+    )
     rules = step("rule evaluation", lambda: rule_rate(100, 300 if quick else 3000))
     mast = step("Mastodon stand-in poll + ingest", lambda: mastodon_poll_rate(n_poll))
     n_hist = 500 if quick else 20_000
@@ -164,6 +168,7 @@ def run_all(quick: bool = False, out: Callable[[str], Any] = print) -> list[Figu
             ">= 1.00x",
             sent["ratio"] >= 1.0,
         ),
+        *_language_figures(langs),
         Figure("(d) escalation.evaluate, 100 rules", rules, "msg/s"),
         Figure(
             "(e) webhook beside dashboards p50",
@@ -228,3 +233,26 @@ def main() -> None:  # pragma: no cover - `python -m web.bench [--quick|--profil
         print(table(scaled_report(quick="--quick" in sys.argv)))
     else:
         run_all(quick="--quick" in sys.argv)
+
+
+def _language_figures(langs: dict[str, dict[str, float]]) -> list[Figure]:
+    """One line per language's scorer, each beside raw VADER on English measured in the same run."""
+    raw = langs["raw_vader_en"]
+    out = []
+    for lang in ("en", "zh-Hans", "zh-Hant", "th"):
+        if lang not in langs:
+            continue
+        fig = langs[lang]
+        chinese = lang.startswith("zh")
+        out.append(
+            Figure(
+                f"(c) sentiment.score, {lang} (~{fig['mean_chars']:.0f} chars)",
+                fig["per_s"],
+                "texts/s",
+                raw["per_s"],
+                f"raw VADER en (~{raw['mean_chars']:.0f} chars)",
+                ">= 5000/s" if chinese else "",
+                fig["per_s"] >= 5000 if chinese else None,
+            )
+        )
+    return out

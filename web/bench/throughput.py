@@ -111,6 +111,27 @@ def sentiment_rate(n: int = 400, seconds: float = 3.0) -> dict[str, float]:
 # --- (d) rules -------------------------------------------------------------------------------------
 
 
+def language_rates(n: int = 300, seconds: float = 4.0) -> dict[str, dict[str, float]]:
+    """Each language's scorer beside raw VADER on English, same run (sentiment.bench.compare_languages).
+
+    Chinese texts are brought to about 50 characters (a typical mention) by joining the
+    generator's shorter ones; the issue's target is 5,000 texts/s at that length.
+    """
+    from sentiment.bench import compare_languages
+
+    by_lang: dict[str, list[str]] = {}
+    for text, lang in texts(n * 8, seed=5):
+        by_lang.setdefault(lang, []).append(text)
+    for lang in ("zh-Hans", "zh-Hant"):
+        pool, joined = by_lang.get(lang, []), []
+        for i, t in enumerate(pool):
+            while len(t) < 45:
+                t = t + " " + pool[(i + 7) % len(pool)]
+            joined.append(t[:55])
+        by_lang[lang] = joined
+    return compare_languages({k: v[:n] for k, v in by_lang.items()}, seconds=seconds, rounds=3)
+
+
 def rule_rate(n_rules: int = 100, messages: int = 2000) -> float:
     """Messages per second through `escalation.evaluate` with `n_rules` enabled rules."""
     from inbox.automation.bench_rules import rule_eval_rate

