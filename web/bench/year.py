@@ -175,8 +175,13 @@ def build(
     return timings
 
 
-if __name__ == "__main__":  # python -m web.bench.year sqlite|postgresql [messages]
+if __name__ == "__main__":  # python -m web.bench.year sqlite|postgresql|build <url> [messages]
     which = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+    rest = sys.argv[2:]
+    target = rest.pop(0) if which == "build" else ""
+    n = int(rest[0]) if rest else 1_000_000
     shape = Shape(messages=n, conversations=max(10, n // 10))
-    print(sqlite_year(shape, print) if which == "sqlite" else postgresql_year(shape, print))
+    if which == "build":
+        build(target, shape, print)
+    else:
+        print(sqlite_year(shape, print) if which == "sqlite" else postgresql_year(shape, print))
