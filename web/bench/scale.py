@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from web.bench.common import SECRET, Figure, _free_port, _percentile, _workdir
-from web.bench.year import Shape, drop_postgresql, postgresql_copy, sqlite_copy
+from web.bench.year import KEEP, Keep, Shape, drop_postgresql, postgresql_copy, sqlite_copy
 
 SEARCH_TERMS = ("refund", "退款", "ขอบคุณ")
 
@@ -174,7 +174,7 @@ def _subjects(inbox: Any) -> dict[str, Any]:
 
 
 def measure(
-    url: str, workdir: Path, label: str, n: int, out: Callable[[str], Any], shape: Shape
+    url: str, workdir: Path, label: str, n: int, out: Callable[[str], Any], shape: Shape, keep: Keep = KEEP
 ) -> list[Figure]:
     """Every figure for one database: HTTP p50/p95 next to the bare SQL and the bare endpoint."""
     import requests
@@ -236,7 +236,7 @@ def measure(
                     f"web process {idle:,.0f} MB idle, {rss_mb(pid):,.0f} MB after" if days == 365 else "",
                 )
             )  # fmt: skip
-    figures += _ingest_figures(app, inbox, workdir, label, n, shape)
+    figures += _ingest_figures(app, inbox, workdir, label, n, shape, f"{keep.prefix}_empty")
     inbox.engine.dispose()
     return figures
 
@@ -258,7 +258,9 @@ def _plain_count(inbox: Any, since: datetime, until: datetime) -> list[float]:
     return times
 
 
-def _ingest_figures(app: Any, inbox: Any, workdir: Path, label: str, n: int, shape: Shape) -> list[Figure]:
+def _ingest_figures(
+    app: Any, inbox: Any, workdir: Path, label: str, n: int, shape: Shape, empty_name: str
+) -> list[Figure]:
     """One message per batch on the year, next to the same on an empty database of the same kind
     with the same workspace (rules, teams, online agents, a team's webhook channel) and no
     history, so the ratio is what a year of history costs. The two take turns in rounds, so a
@@ -278,11 +280,11 @@ def _ingest_figures(app: Any, inbox: Any, workdir: Path, label: str, n: int, sha
 
         admin = _pg_admin()
         with admin.connect() as c:
-            c.execute(text('DROP DATABASE IF EXISTS "murmur_year_empty" WITH (FORCE)'))
-            c.execute(text('CREATE DATABASE "murmur_year_empty"'))
+            c.execute(text(f'DROP DATABASE IF EXISTS "{empty_name}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{empty_name}"'))
         admin.dispose()
-        empty_url = inbox.engine.url.set(database="murmur_year_empty").render_as_string(hide_password=False)
-        cleanup = lambda: drop_postgresql("murmur_year_empty")  # noqa: E731
+        empty_url = inbox.engine.url.set(database=empty_name).render_as_string(hide_password=False)
+        cleanup = lambda: drop_postgresql(empty_name)  # noqa: E731
     upgrade(empty_url)
     empty_inbox = _app(empty_url, empty_dir).extensions["murmur.inbox"]
     setup(empty_inbox, shape.teams, shape.agents)
@@ -350,7 +352,7 @@ class _OnePerBatch:
 
 def run_scale(
     backends: Sequence[str] = ("sqlite", "postgresql"), shape: Shape | None = None, n: int = 40,
-    out: Callable[[str], Any] = print,
+    out: Callable[[str], Any] = print, keep: Keep = KEEP,
 ) -> list[Figure]:  # fmt: skip
     """Build (or reuse) the year on each backend, measure it, print the table, return the figures."""
     from web.bench.report import machine, table
@@ -365,17 +367,16 @@ def run_scale(
             t = time.perf_counter()
             out(f"  {backend}: the year (built once, then kept) ...")
             if backend == "sqlite":
-                url = sqlite_copy(shape, workdir, out)
+                url = sqlite_copy(shape, workdir, out, keep)
             else:
-                url = postgresql_copy(shape, "murmur_year_run", out)
+                url = postgresql_copy(shape, f"{keep.prefix}_run", out, keep)
             out(f"    ready in {time.perf_counter() - t:.0f}s")
             try:
-                figures += measure(
-                    url, workdir, "SQLite" if backend == "sqlite" else "PostgreSQL", n, out, shape
-                )
+                label = "SQLite" if backend == "sqlite" else "PostgreSQL"
+                figures += measure(url, workdir, label, n, out, shape, keep)
             finally:
                 if backend != "sqlite":
-                    drop_postgresql("murmur_year_run")
+                    drop_postgresql(f"{keep.prefix}_run")
     out("")
     out(table(figures))
     return figures

@@ -59,24 +59,36 @@ def key(shape: Shape) -> str:
 # --- where the kept year lives ------------------------------------------------------------------
 
 
-def sqlite_year(shape: Shape, progress: Callable[[str], None]) -> Path:
-    """The kept SQLite file of this shape, built when missing."""
-    folder = ROOT / "instance" / "bench-scale"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"year-{key(shape)}.db"
+@dataclass(frozen=True)
+class Keep:
+    """Where kept years live: a folder of SQLite files, a name prefix of PostgreSQL databases
+    (`<prefix>_<key>`, and `<prefix>_building`, `_run`, `_empty` while building and measuring).
+    A test keeps its tiny years apart from the real one with its own."""
+
+    folder: Path = ROOT / "instance" / "bench-scale"
+    prefix: str = "murmur_year"
+
+
+KEEP = Keep()
+
+
+def sqlite_year(shape: Shape, progress: Callable[[str], None], keep: Keep = KEEP) -> Path:
+    """The kept SQLite file of this shape, built when missing (older ones are removed)."""
+    keep.folder.mkdir(parents=True, exist_ok=True)
+    path = keep.folder / f"year-{key(shape)}.db"
     if not path.exists():
-        for old in folder.glob("year-*.db*"):
+        for old in keep.folder.glob("year-*.db*"):
             old.unlink()
-        partial = folder / "building.db"
-        for p in folder.glob("building.db*"):
+        partial = keep.folder / "building.db"
+        for p in keep.folder.glob("building.db*"):
             p.unlink()
         build(f"sqlite:///{partial}", shape, progress)
         partial.rename(path)
     return path
 
 
-def sqlite_copy(shape: Shape, into: Path, progress: Callable[[str], None]) -> str:
-    src = sqlite_year(shape, progress)
+def sqlite_copy(shape: Shape, into: Path, progress: Callable[[str], None], keep: Keep = KEEP) -> str:
+    src = sqlite_year(shape, progress, keep)
     dst = into / "year.db"
     shutil.copyfile(src, dst)
     return f"sqlite:///{dst}"
@@ -88,31 +100,37 @@ def _pg_admin() -> Any:
     return create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
 
 
-def postgresql_year(shape: Shape, progress: Callable[[str], None]) -> str:
-    """The name of the kept PostgreSQL database of this shape, built when missing."""
+def postgresql_year(shape: Shape, progress: Callable[[str], None], keep: Keep = KEEP) -> str:
+    """The name of the kept PostgreSQL database of this shape, built when missing (older kept
+    years of the same prefix are dropped)."""
     from sqlalchemy import text
 
-    name = f"murmur_year_{key(shape)}"
+    name, building = f"{keep.prefix}_{key(shape)}", f"{keep.prefix}_building"
     admin = _pg_admin()
     with admin.connect() as c:
-        have = set(c.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE 'murmur_year_%'")))
+        have = set(
+            c.scalars(
+                text("SELECT datname FROM pg_database WHERE datname ~ :kept"),
+                {"kept": f"^{keep.prefix}_[0-9a-f]{{10}}$"},
+            )
+        )
         if name not in have:
             for old in have:
                 c.execute(text(f'DROP DATABASE "{old}" WITH (FORCE)'))
-            c.execute(text('DROP DATABASE IF EXISTS "murmur_year_building" WITH (FORCE)'))
-            c.execute(text('CREATE DATABASE "murmur_year_building"'))
+            c.execute(text(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{building}"'))
     if name not in have:
-        build(f"{PG_SERVER}/murmur_year_building", shape, progress)
+        build(f"{PG_SERVER}/{building}", shape, progress)
         with admin.connect() as c:
-            c.execute(text(f'ALTER DATABASE "murmur_year_building" RENAME TO "{name}"'))
+            c.execute(text(f'ALTER DATABASE "{building}" RENAME TO "{name}"'))
     admin.dispose()
     return name
 
 
-def postgresql_copy(shape: Shape, copy_name: str, progress: Callable[[str], None]) -> str:
+def postgresql_copy(shape: Shape, copy_name: str, progress: Callable[[str], None], keep: Keep = KEEP) -> str:
     from sqlalchemy import text
 
-    name = postgresql_year(shape, progress)
+    name = postgresql_year(shape, progress, keep)
     admin = _pg_admin()
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)'))
