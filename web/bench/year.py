@@ -18,8 +18,10 @@ write and the next one still starts from the same year.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -83,7 +85,11 @@ def sqlite_year(shape: Shape, progress: Callable[[str], None], keep: Keep = KEEP
         for p in keep.folder.glob("building.db*"):
             p.unlink()
         build(f"sqlite:///{partial}", shape, progress)
+        with contextlib.closing(sqlite3.connect(partial)) as c:  # everything in the file itself
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         partial.rename(path)
+        for p in keep.folder.glob("building.db*"):
+            p.unlink()
     return path
 
 
