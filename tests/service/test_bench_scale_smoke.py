@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import BACKENDS, PG_URL
 from web.bench.scale import run_scale
-from web.bench.year import Keep, Shape
+from web.bench.year import Keep, Shape, drop_postgresql, key
 
 SHAPE = Shape(messages=1000, conversations=100, teams=2, agents=4, days=20)
 
@@ -25,6 +25,14 @@ def test_bench_scale_measures_every_figure_on_a_tiny_year(backend, tmp_path, mon
     if backend == "postgresql":
         monkeypatch.setattr("web.bench.year.PG_SERVER", PG_URL.rsplit("/", 1)[0])
     keep = Keep(tmp_path / "kept", f"{PG_URL.rsplit('/', 1)[1]}_smoke")
+    try:
+        _runs_and_reuses(backend, keep)
+    finally:
+        if backend == "postgresql":  # the tiny kept year goes with the test
+            drop_postgresql(f"{keep.prefix}_{key(SHAPE)}")
+
+
+def _runs_and_reuses(backend: str, keep: Keep) -> None:
     lines: list[str] = []
     figures = run_scale((backend,), SHAPE, 4, lines.append, keep)
     names = " | ".join(f.name for f in figures)
