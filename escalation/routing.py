@@ -106,6 +106,14 @@ class Router:
         # assignment, as in `route_many`, so round robin still moves on.
         self._tick = max([0.0, *(_recency(a.last_assigned_at) for a in self.agents.values())])
 
+    def add(self, agents: Iterable[AgentState]) -> None:
+        """Take in more agents (a router that reads teams as it meets them); decisions made so
+        far keep their counts."""
+        for a in agents:
+            self.agents[a.id] = a
+            self._tick = max(self._tick, _recency(a.last_assigned_at))
+        self._static.clear()
+
     def route(
         self, request: RoutingRequest, strategy: str = "round_robin", now: float | datetime | None = None
     ) -> RoutingDecision:

@@ -178,8 +178,7 @@ def _ingest(
         by_conv[m.thread_key].append(idx)
 
     rules = automation.load_rules(s, "message.created")
-    router: assignment.Router | None = None
-    strategies: dict[int, str] = {}
+    router: assignment.BatchRouter | None = None
     weights = inbox.settings.get("rank_weights")
     now_ts = now.timestamp()
     work: list[_Step] = []
@@ -237,11 +236,8 @@ def _ingest(
                 }
             )
         if conv.assignee_id is None and conv.status == Status.OPEN.value:
-            if router is None:
-                router, strategies = assignment.agent_router(s), assignment.team_strategies(s)
-            decision = assignment.choose(
-                router, conv, strategies.get(conv.team_id or -1, "round_robin"), now_ts
-            )
+            router = router or assignment.BatchRouter(s)
+            decision = router.choose(conv, now_ts)
             conv.assignee_id = decision.agent_id
             conv.queue_reason = "" if decision.agent_id else decision.reason
         # a rule may have moved it to another team, and so to another policy

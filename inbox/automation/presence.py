@@ -184,7 +184,7 @@ def reroute_absent(inbox: Inbox) -> int:
         )
         if not plan.reroute:
             return 0
-        router, strategies = assignment.agent_router(s), assignment.team_strategies(s)
+        router = assignment.BatchRouter(s)
         convs = list(
             s.scalars(
                 select(Conversation)
@@ -195,9 +195,7 @@ def reroute_absent(inbox: Inbox) -> int:
         )
         for conv in convs:
             before = conv.assignee_id
-            decision = assignment.choose(
-                router, conv, strategies.get(conv.team_id or -1, "round_robin"), now.timestamp()
-            )
+            decision = router.choose(conv, now.timestamp())
             conv.assignee_id = decision.agent_id
             conv.queue_reason = "" if decision.agent_id else decision.reason
             conv.updated_at = now

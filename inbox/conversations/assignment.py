@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from escalation import AgentState, Router, RoutingDecision, RoutingRequest
@@ -13,19 +13,23 @@ from inbox.store.models import UNRESOLVED, Agent, Conversation, Team, agent_team
 from inbox.store.sql import dialect_of, in_list, list_param
 
 
-def agent_states(session: Session) -> dict[int, AgentState]:
-    """Every active agent with presence and open load: routing needs the offline ones too,
-    to say truthfully whether a team has nobody or nobody online."""
+def agent_states(session: Session, team_id: int | None = None) -> dict[int, AgentState]:
+    """Active agents with presence and open load: every one, or only the members of `team_id`.
+    Routing needs the offline ones too, to say truthfully whether a team has nobody or nobody
+    online; the load is counted for the online ones only (nobody routes to the others), each
+    from the index (assignee_id, status) over its unresolved conversations alone."""
     d = dialect_of(session)
     q = _queries(d)
-    agents = session.connection().execute(q.agents).all()
+    conn = session.connection()
+    agents = conn.execute(q.agents if team_id is None else q.team_agents, {"team": team_id}).all()
     if not agents:
         return {}
     ids = list_param(d, [a.id for a in agents])
-    loads = dict(session.connection().execute(q.loads, {"ids": ids}).all())
+    online = [a.id for a in agents if a.presence == "online"]
+    loads = dict(conn.execute(q.loads, {"ids": list_param(d, online)}).all()) if online else {}
     teams: dict[int, set[int]] = {}
-    for agent_id, team_id in session.connection().execute(q.teams, {"ids": ids}):
-        teams.setdefault(agent_id, set()).add(team_id)
+    for agent_id, team in conn.execute(q.teams, {"ids": ids}):
+        teams.setdefault(agent_id, set()).add(team)
     return {
         a.id: AgentState(
             id=a.id,
@@ -47,10 +51,12 @@ def team_strategies(session: Session) -> dict[int, str]:
 @cache
 def _queries(dialect: str) -> SimpleNamespace:
     """Built once per dialect: every ingest batch that routes asks all of these."""
+    agent = select(Agent.id, Agent.capacity, Agent.languages, Agent.last_assigned_at, Agent.presence)
     return SimpleNamespace(
-        agents=select(
-            Agent.id, Agent.capacity, Agent.languages, Agent.last_assigned_at, Agent.presence
-        ).where(Agent.active.is_(True)),
+        agents=agent.where(Agent.active.is_(True)),
+        team_agents=agent.join(agent_teams, agent_teams.c.agent_id == Agent.id).where(
+            agent_teams.c.team_id == bindparam("team"), Agent.active.is_(True)
+        ),
         loads=select(Conversation.assignee_id, func.count())
         .where(in_list(dialect, Conversation.assignee_id, "ids"), Conversation.status.in_(UNRESOLVED))
         .group_by(Conversation.assignee_id),
@@ -58,6 +64,7 @@ def _queries(dialect: str) -> SimpleNamespace:
             in_list(dialect, agent_teams.c.agent_id, "ids")
         ),
         strategies=select(Team.id, Team.routing_strategy),
+        strategy=select(Team.routing_strategy).where(Team.id == bindparam("team")),
     )
 
 
@@ -69,3 +76,34 @@ def agent_router(session: Session) -> Router:
 def choose(router: Router, conv: Conversation, strategy: str, now_ts: float) -> RoutingDecision:
     """Decide; the router counts the assignment so the next decision in the batch sees it."""
     return router.route(RoutingRequest(conv.team_id, conv.language, conv.channel), strategy, now_ts)
+
+
+class BatchRouter:
+    """Routing for one batch (an ingest batch, a re-routing sweep) that reads only the agents of
+    the teams it routes to, when it first routes to each: a webhook delivery routes one
+    conversation to one team, and reading every agent of the workspace (200 here, with their
+    languages' JSON and their load) was most of what a one-message batch cost on a year of data.
+    One `Router` holds them all, so an agent of two teams is counted once across the batch."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.router = Router(())
+        self._teams: set[int | None] = set()
+        self._strategies: dict[int, str] = {}
+
+    def choose(self, conv: Conversation, now_ts: float) -> RoutingDecision:
+        """Route `conv` to an online agent of its team (any agent when it has none) or say why not."""
+        team = conv.team_id
+        if team not in self._teams and None not in self._teams:
+            fresh = agent_states(self.session, team)
+            self.router.add(a for a in fresh.values() if a.id not in self.router.agents)
+            self._teams.add(team)
+        strategy = "round_robin"
+        if team is not None:
+            if team not in self._strategies:
+                found = self.session.connection().scalar(
+                    _queries(dialect_of(self.session)).strategy, {"team": team}
+                )
+                self._strategies[team] = found or "round_robin"
+            strategy = self._strategies[team]
+        return choose(self.router, conv, strategy, now_ts)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from web.bench.common import SECRET, Figure, _free_port, _percentile, _workdir
-from web.bench.year import Shape, drop_postgresql, postgresql_copy, sqlite_copy
+from web.bench.year import KEEP, Keep, Shape, drop_postgresql, postgresql_copy, sqlite_copy
 
 SEARCH_TERMS = ("refund", "退款", "ขอบคุณ")
 
@@ -173,7 +173,9 @@ def _subjects(inbox: Any) -> dict[str, Any]:
     }
 
 
-def measure(url: str, workdir: Path, label: str, n: int, out: Callable[[str], Any]) -> list[Figure]:
+def measure(
+    url: str, workdir: Path, label: str, n: int, out: Callable[[str], Any], shape: Shape, keep: Keep = KEEP
+) -> list[Figure]:
     """Every figure for one database: HTTP p50/p95 next to the bare SQL and the bare endpoint."""
     import requests
 
@@ -234,7 +236,7 @@ def measure(url: str, workdir: Path, label: str, n: int, out: Callable[[str], An
                     f"web process {idle:,.0f} MB idle, {rss_mb(pid):,.0f} MB after" if days == 365 else "",
                 )
             )  # fmt: skip
-    figures += _ingest_figures(app, inbox, workdir, label, n)
+    figures += _ingest_figures(app, inbox, workdir, label, n, shape, f"{keep.prefix}_empty")
     inbox.engine.dispose()
     return figures
 
@@ -256,36 +258,46 @@ def _plain_count(inbox: Any, since: datetime, until: datetime) -> list[float]:
     return times
 
 
-def _ingest_figures(app: Any, inbox: Any, workdir: Path, label: str, n: int) -> list[Figure]:
-    """One message per batch on the year, next to the same on an empty database of the same kind."""
-    year = _one_per_batch(inbox, n)
+def _ingest_figures(
+    app: Any, inbox: Any, workdir: Path, label: str, n: int, shape: Shape, empty_name: str
+) -> list[Figure]:
+    """One message per batch on the year, next to the same on an empty database of the same kind
+    with the same workspace (rules, teams, online agents, a team's webhook channel) and no
+    history, so the ratio is what a year of history costs. The two take turns in rounds, so a
+    change of load on the machine falls on both."""
+    from inbox.store.schema import upgrade
+    from web.bench.year_plan import setup
+
     empty_dir = workdir / "empty"
     empty_dir.mkdir(exist_ok=True)
     if inbox.dialect == "sqlite":
         empty_url = f"sqlite:///{empty_dir / 'empty.db'}"
         cleanup: Callable[[], None] = lambda: None  # noqa: E731
     else:
+        from sqlalchemy import text
+
         from web.bench.year import _pg_admin
 
         admin = _pg_admin()
         with admin.connect() as c:
-            from sqlalchemy import text
-
-            c.execute(text('DROP DATABASE IF EXISTS "murmur_year_empty" WITH (FORCE)'))
-            c.execute(text('CREATE DATABASE "murmur_year_empty"'))
+            c.execute(text(f'DROP DATABASE IF EXISTS "{empty_name}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{empty_name}"'))
         admin.dispose()
-        empty_url = inbox.engine.url.set(database="murmur_year_empty").render_as_string(hide_password=False)
-        cleanup = lambda: drop_postgresql("murmur_year_empty")  # noqa: E731
-    from inbox.store.schema import upgrade
-
+        empty_url = inbox.engine.url.set(database=empty_name).render_as_string(hide_password=False)
+        cleanup = lambda: drop_postgresql(empty_name)  # noqa: E731
     upgrade(empty_url)
-    empty_app = _app(empty_url, empty_dir)
-    from inbox.channels.demo import seed_defaults
-
-    seed_defaults(empty_app.extensions["murmur.inbox"])
-    empty = _one_per_batch(empty_app.extensions["murmur.inbox"], n)
-    empty_app.extensions["murmur.inbox"].engine.dispose()
-    cleanup()
+    empty_inbox = _app(empty_url, empty_dir).extensions["murmur.inbox"]
+    setup(empty_inbox, shape.teams, shape.agents)
+    try:
+        runs = [_OnePerBatch(inbox, n), _OnePerBatch(empty_inbox, n)]
+        rounds = 4
+        for r in range(rounds):
+            for run in runs if r % 2 == 0 else reversed(runs):
+                run.go(n // rounds)
+        year, empty = (run.rate() for run in runs)
+    finally:
+        empty_inbox.engine.dispose()
+        cleanup()
     return [
         Figure(
             f"{label} ingest, one per batch",
@@ -299,31 +311,48 @@ def _ingest_figures(app: Any, inbox: Any, workdir: Path, label: str, n: int) -> 
     ]
 
 
-def _one_per_batch(inbox: Any, n: int) -> float:
-    from connectors.types import Author, InboundMessage
-    from inbox.channels.accounts import create_channel
-    from inbox.pipeline import ingest
-    from web.bench.common import texts
+class _OnePerBatch:
+    """Webhook deliveries of one message each into a new channel of "Team 1" (new customers
+    and repeat ones, new threads): timed in parts, summed."""
 
-    ch, _ = create_channel(inbox, None, "webhook", f"bench {time.time_ns()}", {}, {}, None)
-    corpus = texts(n + 3, seed=11)
-    now = datetime.now(UTC)
-    msgs = [
-        InboundMessage("webhook", f"b{time.time_ns()}.{i}", f"b{i}", Author(f"bu{i % 50}", f"bu{i % 50}"),
-                       text, now, language_hint=lang)
-        for i, (text, lang) in enumerate(corpus)
-    ]  # fmt: skip
-    for m in msgs[:3]:
-        ingest(inbox, ch["id"], [m])
-    t = time.perf_counter()
-    for m in msgs[3:]:
-        ingest(inbox, ch["id"], [m])
-    return n / (time.perf_counter() - t)
+    def __init__(self, inbox: Any, n: int) -> None:
+        from connectors.types import Author, InboundMessage
+        from inbox.channels.accounts import create_channel
+        from web.bench.common import _team_id, _warm_scorers, texts
+
+        self.inbox = inbox
+        team = _team_id(inbox, "Team 1")
+        self.channel = create_channel(inbox, None, "webhook", f"bench {time.time_ns()}", {}, {}, team)[0][
+            "id"
+        ]
+        corpus = texts(n + 3, seed=11)
+        _warm_scorers(corpus)
+        now = datetime.now(UTC)
+        self.msgs = [
+            InboundMessage("webhook", f"b{time.time_ns()}.{i}", f"b{i}", Author(f"bu{i % 50}", f"bu{i % 50}"),
+                           text, now, language_hint=lang)
+            for i, (text, lang) in enumerate(corpus)
+        ]  # fmt: skip
+        self.done, self.seconds = 0, 0.0
+        self.go(3)  # first statements prepared, caches filled
+        self.done, self.seconds = 3, 0.0
+
+    def go(self, k: int) -> None:
+        from inbox.pipeline import ingest
+
+        t = time.perf_counter()
+        for m in self.msgs[self.done : self.done + k]:
+            ingest(self.inbox, self.channel, [m])
+        self.seconds += time.perf_counter() - t
+        self.done += k
+
+    def rate(self) -> float:
+        return (self.done - 3) / self.seconds
 
 
 def run_scale(
     backends: Sequence[str] = ("sqlite", "postgresql"), shape: Shape | None = None, n: int = 40,
-    out: Callable[[str], Any] = print,
+    out: Callable[[str], Any] = print, keep: Keep = KEEP,
 ) -> list[Figure]:  # fmt: skip
     """Build (or reuse) the year on each backend, measure it, print the table, return the figures."""
     from web.bench.report import machine, table
@@ -338,15 +367,16 @@ def run_scale(
             t = time.perf_counter()
             out(f"  {backend}: the year (built once, then kept) ...")
             if backend == "sqlite":
-                url = sqlite_copy(shape, workdir, out)
+                url = sqlite_copy(shape, workdir, out, keep)
             else:
-                url = postgresql_copy(shape, "murmur_year_run", out)
+                url = postgresql_copy(shape, f"{keep.prefix}_run", out, keep)
             out(f"    ready in {time.perf_counter() - t:.0f}s")
             try:
-                figures += measure(url, workdir, "SQLite" if backend == "sqlite" else "PostgreSQL", n, out)
+                label = "SQLite" if backend == "sqlite" else "PostgreSQL"
+                figures += measure(url, workdir, label, n, out, shape, keep)
             finally:
                 if backend != "sqlite":
-                    drop_postgresql("murmur_year_run")
+                    drop_postgresql(f"{keep.prefix}_run")
     out("")
     out(table(figures))
     return figures

@@ -1,0 +1,116 @@
+"""What routing reads per ingest batch: the agents of the team it routes to, and their load from
+the index over their unresolved conversations only (issue 22: on a year of data, reading every
+agent of the workspace and their load was most of what a one-message webhook batch cost)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import insert, select, text
+
+from inbox.store.models import Conversation
+from tests.service.conftest import message, selects_run_by
+
+
+def _ids(parameters: Any) -> set[int]:
+    """The agent ids a load statement was given (a JSON array on SQLite, a list on PostgreSQL)."""
+    values = parameters if isinstance(parameters, (list, tuple)) else list(parameters.values())
+    for v in values:
+        if isinstance(v, str) and v.startswith("["):
+            return set(json.loads(v))
+        if isinstance(v, list):
+            return set(v)
+    raise AssertionError(parameters)
+
+
+def _history(inbox: Any, agent_id: int, n: int) -> None:
+    """`n` resolved conversations of `agent_id`, copied from the one conversation there is."""
+    table = Conversation.__table__
+    with inbox.unit_of_work() as uow:
+        row = dict(uow.session.execute(select(table)).mappings().one())
+        row.pop("id")
+        uow.session.execute(
+            insert(table),
+            [
+                {**row, "thread_key": f"old-{i}", "status": "resolved", "assignee_id": agent_id}
+                for i in range(n)
+            ],
+        )
+
+
+def test_a_batch_reads_only_its_teams_agents_and_their_unresolved_load(world, inbox, post_webhook, backend):
+    support = [world.agent(online=True) for _ in range(2)]
+    world.agent(online=False)  # in the team, offline: read (to say why), never counted
+    others = [world.agent(teams=("Other",), online=True) for _ in range(6)]
+    channel_id, secret = world.webhook_channel("Support")
+    post_webhook(channel_id, secret, message("first", author="a"))
+    _history(inbox, support[0]["id"], 2000)
+    if backend == "postgresql":  # its planner weighs indexes by statistics; SQLite's needs none
+        with inbox.engine.begin() as conn:
+            conn.execute(text("ANALYZE conversations"))
+
+    seen = selects_run_by(inbox, lambda: post_webhook(channel_id, secret, message("second", author="b")))
+    reading_agents = [st for st, _ in seen if "FROM agents" in st]
+    assert reading_agents, seen
+    assert all("agent_teams.team_id =" in st for st in reading_agents), reading_agents
+    loads = [(st, pa) for st, pa in seen if "count(*)" in st and "assignee_id" in st and "GROUP BY" in st]
+    loads = [(st, pa) for st, pa in loads if "conversations.assignee_id IN" in st or "= ANY" in st]
+    [(statement, parameters)] = loads
+    assert _ids(parameters) == {a["id"] for a in support}  # online members of Support only
+    assert not _ids(parameters) & {a["id"] for a in others}
+    with inbox.engine.begin() as conn:
+        if backend == "sqlite":
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            details = " ".join(row[-1] for row in plan)
+            assert "ix_conversations_assignee_status (assignee_id=? AND status=?)" in details, details
+        else:
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+            conds = [line for line in plan.splitlines() if "Index Cond" in line]
+            assert any("status" in c for c in conds), plan
+    with inbox.read() as s:
+        assignees = dict(s.execute(select(Conversation.thread_key, Conversation.assignee_id)).all())
+    assert assignees["second"] in {a["id"] for a in support}
+
+
+def test_a_conversation_of_no_team_is_routed_among_every_agent(world, inbox, post_webhook):
+    """With no team, routing reads everyone (as before): any online agent may take it."""
+    agents = [world.agent(teams=(team,), online=True) for team in ("One", "Two")]
+    channel_id, secret = world.webhook_channel(None)
+    for i in range(4):
+        post_webhook(channel_id, secret, message(f"m{i}", author=f"u{i}"))
+    with inbox.read() as s:
+        assignees = set(s.scalars(select(Conversation.assignee_id)))
+    assert assignees == {a["id"] for a in agents}  # round robin over both teams' agents
+
+
+def test_an_agent_of_two_teams_carries_one_load_whichever_team_routes(world, inbox):
+    """Read for one team's batch, an agent of two teams still has the load the other gave them."""
+    from datetime import UTC, datetime
+
+    from connectors.types import Author, InboundMessage
+    from inbox.channels.accounts import create_channel
+    from inbox.pipeline import ingest
+
+    shared = world.agent(teams=("Support", "Other"), online=True)
+    with inbox.unit_of_work() as uow:
+        uow.session.execute(text("UPDATE agents SET capacity = 1 WHERE id = :i"), {"i": shared["id"]})
+    ids = {}
+    for team in ("Support", "Other"):
+        ch, _ = create_channel(inbox, None, "webhook", f"hook {team}", {}, {}, world.team_id(team))
+        ids[team] = ch["id"]
+    now = datetime.now(UTC)
+    first = ingest(
+        inbox, ids["Support"], [InboundMessage("webhook", "s1", "s1", Author("a", "a"), "Hi", now)]
+    )
+    second = ingest(inbox, ids["Other"], [InboundMessage("webhook", "o1", "o1", Author("b", "b"), "Hi", now)])
+    with inbox.read() as s:
+        got = {
+            cid: (assignee, reason)
+            for cid, assignee, reason in s.execute(
+                select(Conversation.id, Conversation.assignee_id, Conversation.queue_reason)
+            )
+        }
+    assert got[first.conversation_ids[0]][0] == shared["id"]
+    assert got[second.conversation_ids[0]][0] is None  # full: capacity 1 already taken
+    assert "waiting" in got[second.conversation_ids[0]][1]
