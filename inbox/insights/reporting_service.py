@@ -131,7 +131,10 @@ def service_levels(s: Session, f: Filters, now: datetime) -> dict[str, Any]:
 def _answers(s: Session, f: Filters) -> list[SurveyAnswer]:
     q = (
         select(SurveyResponse, Conversation)
-        .join(Conversation, Conversation.id == SurveyResponse.conversation_id)
+        # `+ 0`: the answers of the period are read by their time index and their conversations
+        # by primary key; without it SQLite (no statistics) may walk every conversation instead
+        # and look each one's answers up by conversation_id
+        .join(Conversation, Conversation.id == SurveyResponse.conversation_id + 0)
         .where(
             SurveyResponse.rating.is_not(None),
             SurveyResponse.answered_at >= f.start,

@@ -38,6 +38,7 @@ from inbox.automation import engine as automation
 from inbox.automation import sla_service
 from inbox.conversations import assignment, ranking
 from inbox.customers.identities import _identity_row, _key
+from inbox.sentiment_models import BASE
 from inbox.store.models import (
     Agent,
     ConversationLabel,
@@ -123,8 +124,9 @@ class _Bulk:
         self.next["messages"] += len(replies)
         for conv in self.new_convs:
             if conv.id in span:
-                first, last, n = span[conv.id]
-                conv.first_response_at = conv.first_response_at or first
+                first, last, n, agent = span[conv.id]
+                if conv.first_response_at is None:
+                    conv.first_response_at, conv.first_response_agent_id = first, agent
                 conv.last_agent_reply_at, conv.message_count = last, conv.message_count + n
         insertable = pipeline._INSERTABLE
         with self.inbox.unit_of_work() as uow:
@@ -213,7 +215,7 @@ class _Bulk:
                  "customer_id": author.customer_id, "direction": "in", "external_id": m.external_id,
                  "author_identity_id": author.id, "text": m.text, "html": sanitize_html(m.html), "url": m.url,
                  "language": score.language, "sentiment": score.compound, "sentiment_label": score.label,
-                 "sentiment_reasons": list(score.reasons), "public": m.public, "in_reply_to": m.in_reply_to,
+                 "sentiment_reasons": list(score.reasons), "sentiment_model": BASE, "public": m.public, "in_reply_to": m.in_reply_to,
                  "created_at": pipeline._aware(m.created_at), "received_at": now}
             )  # fmt: skip
         by_conv: dict[str, list[int]] = defaultdict(list)

@@ -188,7 +188,7 @@ def reply_rows(
     next_id: int | None = None,
 ) -> tuple[list[dict[str, Any]], dict[int, list[Any]]]:
     """Agents' replies as message rows (ids from `next_id` when given), and per conversation id
-    [first reply, last reply, count]; `ids` maps (channel, thread) to (conversation, customer)."""
+    [first reply, last reply, count, first reply's agent]; `ids` maps (channel, thread) to (conversation, customer)."""
     rows: list[dict[str, Any]] = []
     span: dict[int, list[Any]] = {}
     for ch, thread, at, agent in replies:
@@ -203,15 +203,17 @@ def reply_rows(
         if next_id is not None:
             row["id"] = next_id + len(rows)
         rows.append(row)
-        first = span.setdefault(cid, [at, at, 0])
-        first[0], first[1], first[2] = min(first[0], at), max(first[1], at), first[2] + 1
+        first = span.setdefault(cid, [at, at, 0, agent])
+        if at < first[0]:
+            first[0], first[3] = at, agent  # the first response is credited to its author
+        first[1], first[2] = max(first[1], at), first[2] + 1
     return rows, span
 
 
 def write_replies(s: Any, replies: list[tuple[int, str, datetime, int]]) -> int:
     """The replies written beside the pipeline: rows, then each conversation's first and last
     response and count by UPDATE; returns how many rows."""
-    from sqlalchemy import bindparam, func, select, update
+    from sqlalchemy import bindparam, case, func, select, update
 
     from inbox.store.models import Conversation, Message
     from inbox.store.sql import insert_rows
@@ -237,10 +239,17 @@ def write_replies(s: Any, replies: list[tuple[int, str, datetime, int]]) -> int:
             first_response_at=func.coalesce(
                 conv.c.first_response_at, bindparam("first", type_=conv.c.first_response_at.type)
             ),
+            first_response_agent_id=case(
+                (
+                    conv.c.first_response_at.is_(None),
+                    bindparam("agent", type_=conv.c.first_response_agent_id.type),
+                ),
+                else_=conv.c.first_response_agent_id,
+            ),
             last_agent_reply_at=bindparam("last"),
             message_count=conv.c.message_count + bindparam("n"),
         ),
-        [{"cid": c, "first": f, "last": last, "n": n} for c, (f, last, n) in span.items()],
+        [{"cid": c, "first": f, "last": last, "n": n, "agent": a} for c, (f, last, n, a) in span.items()],
     )
     return len(rows)
 
