@@ -24,7 +24,7 @@ from inbox.store.limits import INT32_MAX
 KIB = 1024
 MIB = 1024 * KIB
 DEFAULT_BODY = 1 * MIB  # any API call or form that does not say otherwise
-# The largest legitimate delivery of each pushed network (see docs/readme-parts/badinput.md).
+# The largest legitimate delivery of each pushed network (see docs/api-errors-and-limits.md).
 WEBHOOK_BODY = {
     "webhook": 2 * MIB,  # ours: at most 1,000 messages in one delivery, ~2 KB each
     "meta": 4 * MIB,  # Meta batches up to 1,000 changes in one POST; a Messenger text is <= 2,000 chars

@@ -7,7 +7,7 @@ checked here for every JSON body and query string: nesting depth, NUL characters
 surrogates. The answer to bad input is a 400 naming the field, the same on SQLite and PostgreSQL,
 because nothing the database would refuse ever reaches it.
 
-Adopting it in a new endpoint (see docs/readme-parts/badinput.md):
+Adopting it in a new endpoint (see docs/api-errors-and-limits.md):
 
     class ThingQuery(BaseModel):
         limit: int = Field(default=20, ge=1, le=100)
