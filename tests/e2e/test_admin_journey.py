@@ -96,7 +96,9 @@ def test_admin_console_journey(server: dict[str, Any], browser: Any) -> None:
 
     # three Thai conversations for the team: Nok takes two, the third waits and says why
     team_id = int(row.get_attribute("data-team") or 0)
-    hook, generated = create_channel(inbox, None, "webhook", "Thai shop", {}, {}, team_id=team_id)
+    # with somewhere to deliver replies, or the composer offers only private notes
+    replies_to = {"reply_url": server["receiver"].url}
+    hook, generated = create_channel(inbox, None, "webhook", "Thai shop", replies_to, {}, team_id=team_id)
     for i, text in enumerate(THAI):
         _push(base, hook["id"], generated["webhook_secret"], f"th-{i}", text, f"c{i}")
     expect(nok.locator("#queue .queue-item")).to_have_count(3)  # the team's queue
