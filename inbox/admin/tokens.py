@@ -13,9 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from inbox.admin.audit import record
 from inbox.store.context import Inbox
+from inbox.store.db import is_lock_timeout
 from inbox.store.errors import Forbidden, Invalid, NotFound
 from inbox.store.models import Agent, ApiToken
 from inbox.store.security import new_token, token_digest
@@ -151,7 +153,11 @@ def access_for(inbox: Inbox, secret: str) -> TokenAccess | None:
     if row is None or (row.expires_at is not None and row.expires_at <= now):
         return None
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY:
-        with inbox.unit_of_work() as uow:
-            uow.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        try:  # bookkeeping: a read request never waits for SQLite's write lock to note it
+            with inbox.unit_of_work(wait=False) as uow:
+                uow.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        except OperationalError as exc:
+            if not is_lock_timeout(exc):
+                raise
     scopes = tuple(row.scopes) if row.scopes is not None else None
     return TokenAccess(row.id, row.agent_id, scopes)

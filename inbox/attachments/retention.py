@@ -54,23 +54,30 @@ def expire(inbox: Inbox, days: int | None = None) -> int:
     unsent uploads older than a week; returns how many attachments were expired."""
     days = retention_days(inbox) if days is None else days
     now = inbox.clock()
+    unsent = (
+        Attachment.message_id.is_(None),
+        Attachment.created_at < now - timedelta(days=UNSENT_UPLOAD_DAYS),
+    )
+    expiring = (
+        Attachment.state == State.STORED.value,
+        Attachment.message_id.is_not(None),
+        Attachment.created_at < now - timedelta(days=days or 0),
+    )
+    # read first: an hourly run with nothing to do must not take SQLite's write lock
+    with inbox.read() as s:
+        due = s.scalar(select(Attachment.id).where(*unsent).limit(1)) is not None or (
+            bool(days) and s.scalar(select(Attachment.id).where(*expiring).limit(1)) is not None
+        )
+    if not due:
+        return 0
     with inbox.unit_of_work() as uow:
         s = uow.session
-        s.execute(
-            delete(Attachment).where(
-                Attachment.message_id.is_(None),
-                Attachment.created_at < now - timedelta(days=UNSENT_UPLOAD_DAYS),
-            )
-        )
+        s.execute(delete(Attachment).where(*unsent))
         if not days:
             return 0
         return s.execute(
             update(Attachment)
-            .where(
-                Attachment.state == State.STORED.value,
-                Attachment.message_id.is_not(None),
-                Attachment.created_at < now - timedelta(days=days),
-            )
+            .where(*expiring)
             .values(
                 state=State.EXPIRED.value,
                 sha256=None,

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from inbox.store.db import DEFAULT_BUSY_TIMEOUT, READ_ONLY, make_engine, make_session_factory
+from inbox.store.db import DEFAULT_BUSY_TIMEOUT, NO_WAIT, READ_ONLY, make_engine, make_session_factory
 from inbox.store.events import Event, NullPublisher, Publisher
 from inbox.store.models.base import utcnow
 
@@ -64,15 +64,23 @@ class Inbox:
         """The same engine and pool, its transactions marked as reads (`inbox.store.db.READ_ONLY`)."""
         return self.engine.execution_options(**{READ_ONLY: True})
 
+    @cached_property
+    def _eager_writer(self) -> Engine:
+        """The same engine and pool, its write transactions refusing to wait (`inbox.store.db.NO_WAIT`)."""
+        return self.engine.execution_options(**{NO_WAIT: True})
+
     @contextmanager
-    def unit_of_work(self) -> Iterator[UnitOfWork]:
+    def unit_of_work(self, wait: bool = True) -> Iterator[UnitOfWork]:
         """Work that writes. Commit on success and then publish; roll back and publish nothing on error.
 
         On SQLite it holds the write lock from its first statement to its end (`BEGIN IMMEDIATE`),
         so keep it to the writing: work that only reads, or reads first to decide whether there
         is anything to write (a periodic job finding nothing due), goes through `read` and opens
-        a unit of work only for what it will change, checking again there."""
-        session = self.session_factory()
+        a unit of work only for what it will change, checking again there.
+
+        `wait=False` is for bookkeeping that may be skipped: on SQLite, when another writer holds
+        the lock, it fails at once (OperationalError, `is_lock_timeout`) instead of waiting."""
+        session = self.session_factory() if wait else self.session_factory(bind=self._eager_writer)
         uow = UnitOfWork(session)
         try:
             with session.begin():

@@ -25,6 +25,9 @@ from inbox.store import wal_checkpoint
 
 # The execution option that marks a connection's transactions as reads (see the module docstring).
 READ_ONLY = "murmur_read_only"
+# A write that would rather not happen than wait for SQLite's write lock (bookkeeping such as a
+# token's last use, done on a read request): its BEGIN IMMEDIATE fails at once when the lock is held.
+NO_WAIT = "murmur_no_wait"
 # How long a SQLite writer waits for the write lock before giving up with "database is locked".
 DEFAULT_BUSY_TIMEOUT = 10.0
 _SQLITE_BUSY, _SQLITE_LOCKED = sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED
@@ -82,7 +85,14 @@ def make_engine(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, **kwargs: 
             if conn.info.get("query_only", False) != reading:
                 conn.exec_driver_sql(f"PRAGMA query_only={int(reading)}")
                 conn.info["query_only"] = reading
-            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+            if reading or not conn.get_execution_options().get(NO_WAIT, False):
+                conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+                return
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
 
         event.listen(engine, "commit", search_index.on_commit)
         path = engine.url.database

@@ -159,9 +159,9 @@ def dashboard() -> Any:
     """Volume and sentiment over time, shares, net sentiment, top mentions, influencers, rising terms,
     response and resolution times against SLA, CSAT and NPS. Each figure has a `drill` with the query
     of /api/dashboard/messages that lists its messages. Supervisors and admins only."""
+    table = query(TableQuery).table  # validated even without format=csv: a bad name is a 400
     data = reporting.dashboard(inbox(), g.agent_id, filters_from_request())
     if wants_csv():
-        table = query(TableQuery).table
         return csv_response(TABLES[table](data), f"murmur-{table}.csv")
     return jsonify(data)
 
