@@ -37,7 +37,7 @@ services:
 test: install native system services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	MURMUR_TEST_SERVICES=1 MURMUR_TEST_NATIVE=1 $(VENV)/bin/pytest -q -p no:cacheprovider
+	MURMUR_TEST_SERVICES=1 MURMUR_TEST_NATIVE=1 HYPOTHESIS_PROFILE=ci $(VENV)/bin/pytest -q -p no:cacheprovider
 
 bench: install native services
 	$(MURMUR) bench
