@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # The sentiment scorers compiled by mypyc (scripts/build_native.py); rebuilt when a source changes.
 NATIVE  := $(VENV)/murmur-native/manifest.json
 
-.PHONY: run test bench bench-scale lint install native system services clean
+.PHONY: run test bench bench-scale lint install native system services clean mutate
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: install native services
 ## A year of a mid-size brand (1,000,000 messages) on SQLite and PostgreSQL; built once, then kept.
 bench-scale: install native services
 	$(MURMUR) bench-scale
+
+## Mutation score of the pure leaves against their unit tests (minutes; not part of make test).
+mutate: install
+	$(PY) scripts/mutate.py
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
