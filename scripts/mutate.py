@@ -34,6 +34,7 @@ MODULES: dict[str, list[str]] = {
         "tests/unit/sentiment/test_sent_rank_bounds.py",
     ],
     "escalation/operators.py": [
+        "tests/unit/escalation/test_esc_operator_table.py",
         "tests/unit/escalation/test_esc_operators.py",
         "tests/unit/escalation/test_esc_boundaries.py",
         "tests/unit/escalation/test_esc_prepared.py",
