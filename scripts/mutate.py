@@ -40,7 +40,10 @@ MODULES: dict[str, list[str]] = {
         "tests/unit/escalation/test_esc_prepared.py",
         "tests/unit/escalation/test_esc_properties.py",
     ],
-    "connectors/poller.py": ["tests/unit/connectors/test_conn_poller_guarantees.py"],
+    "connectors/poller.py": [
+        "tests/unit/connectors/test_conn_poller_rules.py",
+        "tests/unit/connectors/test_conn_poller_guarantees.py",
+    ],
     "connectors/cursor.py": [
         "tests/unit/connectors/test_conn_poller_guarantees.py",
         "tests/unit/connectors/test_conn_recorded.py",
