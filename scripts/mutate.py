@@ -45,6 +45,7 @@ MODULES: dict[str, list[str]] = {
         "tests/unit/connectors/test_conn_poller_guarantees.py",
     ],
     "connectors/cursor.py": [
+        "tests/unit/connectors/test_conn_cursor.py",
         "tests/unit/connectors/test_conn_poller_guarantees.py",
         "tests/unit/connectors/test_conn_recorded.py",
     ],
