@@ -50,6 +50,7 @@ MODULES: dict[str, list[str]] = {
         "tests/unit/connectors/test_conn_recorded.py",
     ],
 }
+DETECTED = ("killed", "timeout")
 STATUS = re.compile(r"^\s*(\S+):\s+(\w[\w ]*)$")
 
 
@@ -91,10 +92,11 @@ def run_module(module: str, tests: list[str]) -> tuple[int, int, list[str]]:
     if not statuses:
         print(f"{module}: mutmut produced no results; see {log}")
         return 0, 0, []
-    killed = sum(1 for s in statuses.values() if s == "killed")
-    # "no tests" and timeouts are counted as they are: not killed (a timeout is a hang the tests
-    # would notice, so mutmut itself reports it apart; it is listed with the survivors here)
-    surviving = [name for name, s in statuses.items() if s != "killed"]
+    # A timeout is a mutant that made the tests hang (a regex search without its time limit, say):
+    # a run would notice it, so it counts as killed. "no tests", "survived" and anything else
+    # (suspicious, segfault) count as not killed and are listed.
+    killed = sum(1 for s in statuses.values() if s in DETECTED)
+    surviving = [name for name, s in statuses.items() if s not in DETECTED]
     for name in surviving:
         diff = subprocess.run(
             [str(MUTMUT), "show", name], cwd=work, env=env, capture_output=True, text=True

@@ -16,6 +16,7 @@ import pytest
 from escalation import Action, Condition, Rule, evaluate, operators
 from escalation.operators import ALIASES, OPERATORS, canonical_op, read_fact, search
 from escalation.rules import check
+from tests.standins.testing import needs
 
 N = "author.followers"  # a NUMBER field
 S = "message.sentiment"  # a NUMBER field with negative values
@@ -137,6 +138,15 @@ TABLE = [
     (T, "is_present", True, "x", True),
     (L, "is_set", True, [], False),
     (L, "is_set", True, ["a"], True),
+    # ids: decimal text under 20 digits reads as an id, 20 digits do not
+    (I, "equals", 1234567890123456789, "1234567890123456789", True),
+    (I, "is_set", True, "12345678901234567890", False),
+    # unknown fields are compared as given: exact number equality across types, no text numbers
+    (C, "equals", 0.1, Decimal("0.1"), True),
+    (C, "equals", (1, 2), (2, 1), True),  # a tuple fact equals a list value in any order
+    (C, "in", ("open", None), "pending", False),  # None in the values equals only a missing fact
+    (C, "between", (1, 2), "1.5", False),  # text is not a number, even when it reads as one
+    (C, "gt", 1, "2", False),
     # unknown operators never hold
     (T, "frobnicate", "x", "x", False),
     (T, "", "x", "x", False),
@@ -199,3 +209,38 @@ def test_canonical_name_of_a_non_string_is_its_text() -> None:
 def test_search_finds_and_misses() -> None:
     assert search("b+", "aaabbb") is True
     assert search("z", "aaabbb") is False
+
+
+RUNAWAY = (r"(\w+\s?)+$", "ab " * 3000 + "!")  # catastrophic backtracking on a cut input
+
+
+@pytest.mark.skipif(operators._regex is None, reason=needs("the regex package, which stops a runaway search"))
+def test_a_runaway_search_on_the_reference_path_is_stopped_and_does_not_match() -> None:
+    pattern, text = RUNAWAY
+    assert search(pattern, text) is False
+    assert operators.test("matches", text, pattern) is False
+
+
+def test_without_the_regex_package_the_stdlib_searches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(operators, "_regex", None)
+    operators.compile_pattern.cache_clear()
+    try:
+        assert search("B+", "aaabbb") is True and search("z", "aaabbb") is False
+        assert operators.test("matches", "Order #12", r"order #\d+") is True
+    finally:
+        operators.compile_pattern.cache_clear()
+
+
+class Boom:
+    """A fact whose comparison raises: one odd value must not stop (or fire) a rule."""
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no")
+
+    __hash__ = object.__hash__
+
+
+def test_a_comparison_that_raises_does_not_hold() -> None:
+    assert operators.test("equals", Boom(), "x") is False
+    assert operators.test("not_equals", Boom(), "x") is False  # neither holds: it is unknown
+    assert operators.changed_to(Boom(), "a", "x", False) is False
