@@ -44,10 +44,11 @@ MODULES: dict[str, list[str]] = {
         "tests/unit/connectors/test_conn_poller_rules.py",
         "tests/unit/connectors/test_conn_poller_guarantees.py",
     ],
+    # not test_conn_recorded.py: one of its tests counts lookups in a cache that mutmut's
+    # stats run has already filled, so its clean run fails there
     "connectors/cursor.py": [
         "tests/unit/connectors/test_conn_cursor.py",
         "tests/unit/connectors/test_conn_poller_guarantees.py",
-        "tests/unit/connectors/test_conn_recorded.py",
     ],
 }
 DETECTED = ("killed", "timeout")

@@ -219,3 +219,65 @@ def test_success_clears_the_failure_record() -> None:
     out, _ = run(Scripted(page(cursor="c0")), state)
     assert out.state.consecutive_failures == 0 and out.state.last_error is None
     assert out.health.last_error is None and out.health.consecutive_failures == 0
+
+
+def test_refused_runs_say_they_did_not_call() -> None:
+    not_due, _ = run(Scripted(), PollState(next_poll_at=NOW + 1))
+    blocked, _ = run(Scripted(), PollState(blocked_until=NOW + 1), force=True)
+    assert not_due.called is False and blocked.called is False
+    assert not_due.error is None and blocked.error is None
+
+
+def test_health_carries_the_schedule_and_last_success() -> None:
+    out, _ = run(Scripted(page(cursor="c0")), PollState(cursor="c0"))
+    assert out.called is True
+    assert out.health.last_success_at == NOW and out.health.next_poll_at == NOW + 60
+
+
+def test_a_429_reports_its_exception() -> None:
+    error = RateLimited(datetime.fromtimestamp(NOW + 60, UTC))
+    out, _ = run(Scripted(error))
+    assert out.error is error and out.called is True
+
+
+def test_a_permanent_error_keeps_the_cursor_and_reports_the_exception() -> None:
+    error = PermanentError("bad token")
+    out, _ = run(Scripted(error), PollState(cursor="c0"))
+    assert out.error is error and out.called is True
+    assert out.state.cursor == "c0" and out.state.last_error == "bad token"
+
+
+def test_rejected_items_of_every_page_are_kept() -> None:
+    conn = Scripted(
+        page(1, cursor="c1", rejected=("x1: no author",)),
+        page(2, cursor="c2", rejected=("x2: no date",), has_more=False),
+    )
+    out, _ = run(conn)
+    assert out.health.rejected == ("x1: no author", "x2: no date")
+
+
+def test_a_store_failure_backs_off_and_names_the_database_error() -> None:
+    boom = RuntimeError("disk full")
+
+    def store(batch: Batch) -> StoreResult:
+        raise boom
+
+    out, _ = run(Scripted(page(1, cursor="c1")), PollState(cursor="c0"), store=store)
+    assert out.health.status == "backing_off" and out.called is True
+    assert out.state.last_error == "store failed: RuntimeError: disk full"
+    assert out.error is boom and out.state.cursor == "c0"
+
+
+def test_a_budget_that_resets_now_does_not_stop_the_run() -> None:
+    now_reset = datetime.fromtimestamp(NOW, UTC)
+    conn = Scripted(page(1, cursor="c1", rate_limit=RateLimit(100, 0, now_reset)), page(cursor="c1"))
+    out, _ = run(conn)
+    assert out.health.status == "ok" and out.state.blocked_until == 0.0
+    spent = Scripted(page(1, cursor="c1", rate_limit=RateLimit(100, 0, datetime.fromtimestamp(NOW + 1, UTC))))
+    stopped, _ = run(spent)
+    assert stopped.called is True and stopped.health.status == "rate_limited"
+
+
+def test_a_failed_run_says_it_called() -> None:
+    out, _ = run(Scripted(TransientError("a"), TransientError("b"), TransientError("c")))
+    assert out.called is True and isinstance(out.error, TransientError)
