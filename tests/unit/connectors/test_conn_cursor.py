@@ -8,6 +8,7 @@ sharing a timestamp across a poll boundary are neither lost nor repeated.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -28,7 +29,8 @@ def test_load_and_dump_round_trip_deterministically() -> None:
 def test_a_cursor_this_channel_did_not_write_is_a_payload_error(bad: str) -> None:
     with pytest.raises(PayloadError) as err:
         cur.load(bad)
-    assert "not a cursor this channel wrote" in str(err.value)
+    assert (err.value.field, err.value.message) == ("cursor", "not a cursor this channel wrote")
+    assert str(err.value) == "cursor: not a cursor this channel wrote"
 
 
 @pytest.mark.parametrize(
@@ -44,6 +46,20 @@ def test_a_cursor_this_channel_did_not_write_is_a_payload_error(bad: str) -> Non
 def test_parse_iso(text: str | None, expected: datetime) -> None:
     got = cur.parse_iso(text)
     assert got == expected and got.utcoffset().total_seconds() == 0
+
+
+def test_times_are_utc_whatever_the_machine_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        naive = cur.parse_iso("2026-03-04T10:15:29")
+        aware = cur.parse_iso("2026-03-04T12:15:29+02:00")
+        assert naive == aware == datetime(2026, 3, 4, 10, 15, 29, tzinfo=UTC)
+        assert naive.tzinfo is UTC and aware.tzinfo is UTC
+        assert cur.iso_now(1_772_619_329.5) == "2026-03-04T10:15:29.500Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_iso_now_has_milliseconds() -> None:
@@ -72,6 +88,11 @@ def test_stops_at_the_high_water_mark_and_keeps_ties_exactly() -> None:
 def test_a_new_item_at_the_mark_joins_the_seen_ids() -> None:
     fresh, after, more = sweep({"hwm": 30, "seen": ["c"]}, [Item(30, "d"), Item(30, "c")], None)
     assert fresh == ["d"] and after == {"hwm": 30, "seen": ["c", "d"]} and not more
+
+
+def test_a_known_item_does_not_end_the_page_early() -> None:
+    fresh, after, _ = sweep({"hwm": 30, "seen": ["c"]}, [Item(30, "c"), Item(30, "d")], None)
+    assert fresh == ["d"] and after == {"hwm": 30, "seen": ["c", "d"]}
 
 
 def test_unwanted_items_move_the_mark_but_are_not_returned() -> None:
