@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # The sentiment scorers compiled by mypyc (scripts/build_native.py); rebuilt when a source changes.
 NATIVE  := $(VENV)/murmur-native/manifest.json
 
-.PHONY: run test bench bench-scale lint install native system services clean train-sentiment
+.PHONY: run test bench bench-scale lint install native system services clean train-sentiment mutate
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -37,7 +37,7 @@ services:
 test: install native system services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	MURMUR_TEST_SERVICES=1 MURMUR_TEST_NATIVE=1 $(VENV)/bin/pytest -q -p no:cacheprovider
+	MURMUR_TEST_SERVICES=1 MURMUR_TEST_NATIVE=1 HYPOTHESIS_PROFILE=ci $(VENV)/bin/pytest -q -p no:cacheprovider
 
 bench: install native services
 	$(MURMUR) bench
@@ -51,6 +51,10 @@ bench-scale: install native services
 train-sentiment: install
 	$(PY) -m pip install --quiet -e '.[train]'
 	$(PY) scripts/train_sentiment.py $${MURMUR_SENTIMENT_DATA:-../shared/data/sentiment}
+
+## Mutation score of the pure leaves against their unit tests (minutes; not part of make test).
+mutate: install
+	$(PY) scripts/mutate.py
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

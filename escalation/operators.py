@@ -198,11 +198,22 @@ def _matches(seen: Any, value: Any) -> bool:
         return False
 
 
-def _cmp(check: Callable[[float, float], bool]) -> Callable[[Any, Any], bool]:
-    def op(seen: Any, value: Any) -> bool:
-        return is_number(seen) and is_number(value) and check(float(seen), float(value))
+# The four comparisons are spelled out (not built by a factory at import) so each one's
+# comparison is a line of its own that mutation testing can change and the tests must notice.
+def _gt(seen: Any, value: Any) -> bool:
+    return is_number(seen) and is_number(value) and float(seen) > float(value)
 
-    return op
+
+def _gte(seen: Any, value: Any) -> bool:
+    return is_number(seen) and is_number(value) and float(seen) >= float(value)
+
+
+def _lt(seen: Any, value: Any) -> bool:
+    return is_number(seen) and is_number(value) and float(seen) < float(value)
+
+
+def _lte(seen: Any, value: Any) -> bool:
+    return is_number(seen) and is_number(value) and float(seen) <= float(value)
 
 
 def _between(seen: Any, value: Any) -> bool:
@@ -223,10 +234,10 @@ _POSITIVE: dict[str, Callable[[Any, Any], bool]] = {
     "in": _in,
     "contains": _contains,
     "matches": _matches,
-    "gt": _cmp(lambda a, b: a > b),
-    "gte": _cmp(lambda a, b: a >= b),
-    "lt": _cmp(lambda a, b: a < b),
-    "lte": _cmp(lambda a, b: a <= b),
+    "gt": _gt,
+    "gte": _gte,
+    "lt": _lt,
+    "lte": _lte,
     "between": _between,
     "is_set": _is_set,
 }

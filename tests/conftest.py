@@ -12,16 +12,43 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 
 from inbox.store.db import make_engine
 from inbox.store.models import Base
 from inbox.store.schema import upgrade
+from tests.standins.testing import MISSING
 
 SERVICES = os.environ.get("MURMUR_TEST_SERVICES") == "1"
 PG_URL = os.environ.get("MURMUR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("MURMUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 BACKENDS = ["sqlite", "postgresql"] if SERVICES else ["sqlite"]
+
+# Property tests are derandomised where a red run must be reproducible (`make test` selects
+# HYPOTHESIS_PROFILE=ci): the same examples every run, and the failing example's blob printed.
+# "dev" (the default) keeps exploring new examples on every local run.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None)
+hypothesis_settings.register_profile("dev", print_blob=True)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which Hypothesis profile and seed policy the run uses (reproducing a CI failure)."""
+    return f"hypothesis profile: {HYPOTHESIS_PROFILE}; missing services fail: {SERVICES}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Under make test, a skip for a missing installed service or binary is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if SERVICES and report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if MISSING in reason:
+            report.outcome = "failed"
+            report.longrepr = f"{reason}: under make test a missing service is a failure, not a skip"
 
 
 class Clock:

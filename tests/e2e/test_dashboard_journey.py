@@ -31,6 +31,17 @@ from web.extensions import socketio
 pytestmark = pytest.mark.e2e
 PASSWORD = "e2e password 123"
 ANGRY = "This is terrible, awful service. I hate it!"
+BUCKET = 2  # seconds: the spike bucket this journey configures
+DETECTOR_PERIOD = 0.5  # seconds between detector passes (production: the 30-second tick)
+
+
+def _wait_for_passes(live: dict[str, Any], after: float, n: int, timeout: float = 30) -> None:
+    """Block until `n` detector passes have finished after monotonic time `after`, or fail."""
+    deadline = time.monotonic() + timeout
+    while sum(1 for t in live["passes"] if t > after) < n:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the spike detector did not run {n} times in {timeout} s")
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +57,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     hook, generated = create_channel(inbox, None, "webhook", "Shop", {}, {}, team_id=1)
     port = free_port()
     stop = threading.Event()
+    passes: list[float] = []  # when each detector pass finished, so a test can wait for whole passes
 
     def spikes() -> None:
         while not stop.is_set():
             check_spikes(inbox)
-            stop.wait(0.5)
+            passes.append(time.monotonic())
+            stop.wait(DETECTOR_PERIOD)
 
     threading.Thread(
         target=socketio.run,
@@ -65,15 +78,19 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         daemon=True,
     ).start()
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 30
+    while True:  # ready, or a failure that says so: never a silent fall-through into the test
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
-            time.sleep(0.1)
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"the in-process server on {base} did not answer /healthz within 30 s")
+        time.sleep(0.1)
     check_spikes(inbox)  # warm the detector up on the quiet history
     threading.Thread(target=spikes, daemon=True).start()
-    yield {"base": base, "channel": hook["id"], "secret": generated["webhook_secret"]}
+    yield {"base": base, "channel": hook["id"], "secret": generated["webhook_secret"], "passes": passes}
     stop.set()
 
 
@@ -114,6 +131,11 @@ def test_negative_burst_raises_a_live_alert_that_lists_its_messages(live, page):
     _post_burst(live, 10)
     link = page.wait_for_selector("#live-alerts .spike-link", timeout=15_000)
     assert "10 negative messages" in link.text_content()
+    # One alert per episode: a duplicate could only come from a later detector pass, so count
+    # after enough whole passes to span a new bucket (the episode is still open then), plus the
+    # socket's delivery time.
+    _wait_for_passes(live, time.monotonic(), n=int(BUCKET / DETECTOR_PERIOD) + 2)
+    page.wait_for_timeout(500)
     assert page.locator("#live-alerts .spike").count() == 1  # one alert for one episode
     link.click()
     page.wait_for_selector("#drill")

@@ -25,6 +25,7 @@ from inbox.store.models import Attachment
 from tests.standins import MetaStandIn
 from tests.standins.mail import PASSWORD, Dovecot, SmtpSink, dovecot_available
 from tests.standins.media import MediaStandIn, TelegramMediaStandIn, jpeg_bytes, png_bytes
+from tests.standins.testing import needs
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n" + bytes(range(256)) * 8
 
@@ -63,7 +64,7 @@ def _assert_safe(res, content_type: str, disposition: str) -> None:
     assert "sandbox" in res.headers["Content-Security-Policy"]
 
 
-@pytest.mark.skipif(not dovecot_available(), reason="needs Debian package dovecot-imapd")
+@pytest.mark.skipif(not dovecot_available(), reason=needs("Debian package dovecot-imapd"))
 def test_email_with_pdf_and_inline_image_is_stored_and_served_safely(client, world, inbox):
     agent = world.agent("supervisor")
     logo = png_bytes(900, 300)

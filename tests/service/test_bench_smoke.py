@@ -38,9 +38,16 @@ def test_quick_run_measures_every_figure_as_a_positive_number():
     for f in figures:
         assert _positive(f.value), f
         assert f.baseline is None or _positive(f.baseline, f.ratio), f
+    compared = [f for f in figures if f.baseline is not None]
+    assert compared, "no figure has a same-run baseline: no ratio was computed"
+    for f in compared:
+        assert f.ratio == f.value / f.baseline and f.baseline_name, f
+        assert not f.target or f.ok in (True, False), f  # a target is judged, never left open
     report = "\n".join(lines)
     assert "cores" in lines[0] and "Python" in lines[0]
     assert all(f.name in report for f in figures)
+    table = bench.table(figures)
+    assert all(f"{f.ratio:.2f}x" in table for f in compared)  # the printed ratios are the computed ones
 
 
 def test_murmur_bench_is_a_command():

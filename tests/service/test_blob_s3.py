@@ -24,11 +24,12 @@ from inbox.channels.demo import seed_defaults
 from inbox.pipeline import ingest
 from inbox.store.models import Attachment
 from tests.standins.mail import free_port
+from tests.standins.testing import needs
 from web.app import create_app
 from web.config import Config
 
 MOTO = shutil.which("moto_server", path=str(Path(sys.executable).parent))
-pytestmark = pytest.mark.skipif(MOTO is None, reason="needs moto[server] (the dev extras)")
+pytestmark = pytest.mark.skipif(MOTO is None, reason=needs("moto[server], a dev extra"))
 CREDS = {"access_key": "testing", "secret_key": "testing", "region": "us-east-1"}
 
 

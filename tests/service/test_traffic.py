@@ -253,9 +253,10 @@ def test_email_reply_answers_re_the_customers_subject_over_real_imap_and_smtp(cl
 
     from tests.standins.mail import PASSWORD, Dovecot, SmtpSink, dovecot_available
     from tests.standins.replay import RECORDED
+    from tests.standins.testing import needs
 
     if not dovecot_available():
-        pytest.skip("Dovecot is not installed (make test installs it)")
+        pytest.skip(needs("Debian package dovecot-imapd"))
     agent = world.agent()
     with Dovecot() as d, SmtpSink() as sink:
         d.append((RECORDED / "email" / "gb2312_spice_devel.eml").read_bytes())

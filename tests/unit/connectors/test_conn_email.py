@@ -11,9 +11,9 @@ from connectors.errors import TransientError
 from connectors.poller import PollPolicy, PollState, poll_channel
 from connectors.types import Author, OutboundReply
 from tests.standins.mail import PASSWORD, Dovecot, SmtpSink, dovecot_available, make_mail
-from tests.standins.testing import DedupStore, FakeClock
+from tests.standins.testing import FakeClock, RecordingStore, needs
 
-pytestmark = pytest.mark.skipif(not dovecot_available(), reason="needs Debian package dovecot-imapd")
+pytestmark = pytest.mark.skipif(not dovecot_available(), reason=needs("Debian package dovecot-imapd"))
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +50,13 @@ def run(c, state, store):
 
 def test_poll_by_uid_with_batches_and_no_refetch(mailbox):
     mailbox.append(*(make_mail(i) for i in range(10)))
-    store, c = DedupStore(), conn(mailbox)
+    store, c = RecordingStore(), conn(mailbox)
     out = run(c, PollState(), store)
     assert out.health.status == "ok" and out.health.pages == 3 and len(store.messages) == 10
+    assert len(store.rows) == 10 and store.doubled() == []  # each batch delivered once
     again = run(c, out.state, store)
     assert again.health.fetched == 0  # the UID n:* trap: last UID is not fetched again
+    assert len(store.rows) == 10
 
 
 def test_threading_plain_and_html(mailbox):
@@ -78,23 +80,28 @@ def test_threading_plain_and_html(mailbox):
 
 def test_uidvalidity_change_resyncs_without_duplicates(mailbox):
     mailbox.append(*(make_mail(i) for i in range(3)))
-    store, c = DedupStore(), conn(mailbox)
+    store, c = RecordingStore(), conn(mailbox)
     out = run(c, PollState(), store)
     mailbox.set_uidvalidity(1234567)
     mailbox.append(make_mail(99))
     again = run(c, out.state, store)
     assert again.health.status == "ok" and len(store.messages) == 4 and again.health.skipped == 3
+    assert store.doubled() == [f"<m{i}@example.com>" for i in range(3)]  # the resync re-delivers, once
     assert '"uidvalidity":1234567' in again.state.cursor
 
 
 def test_crash_after_store_loses_and_doubles_nothing(mailbox):
     mailbox.append(*(make_mail(i) for i in range(10)))
-    store, c = DedupStore(crash_on_call=2), conn(mailbox)
+    store, c = RecordingStore(crash_on_call=2), conn(mailbox)
     out = run(c, PollState(), store)
     assert out.error is not None
+    crashed = store.last_batch  # the second batch committed, its cursor never saved
+    assert len(crashed) == 4
     store.crash_on_call = None
-    run(c, out.state, store)
-    assert len(store.messages) == 10
+    again = run(c, out.state, store)
+    assert len(store.messages) == 10  # nothing lost
+    assert store.doubled() == list(crashed) and again.health.skipped == 4  # only it came again
+    assert len(store.rows) == 14
 
 
 def test_bad_password_and_dead_server():
@@ -141,5 +148,5 @@ def test_reply_over_smtp_keeps_thread_headers(dovecot):
 def test_wrong_password_is_permanent(dovecot):
     # last in the file: Dovecot delays logins from an address after a failure
     c = registry.create("email", dovecot.settings(), {"password": "nope"})
-    out = run(c, PollState(), DedupStore())
+    out = run(c, PollState(), RecordingStore())
     assert out.health.status == "failing" and "nope" not in out.health.last_error

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from connectors import registry
 from connectors.poller import PollPolicy, PollState, poll_channel
-from tests.standins.testing import DedupStore, FakeClock
+from tests.standins.testing import FakeClock, RecordingStore
 from tests.unit.connectors.cases import CASES, Case
 
 POLICY = PollPolicy(interval=60, retries=2, retry_base=1, backoff_base=30)
@@ -32,33 +34,40 @@ def baseline(case, server, conn, clock, store):
     case.seed(server, 3)
     out = run(conn, PollState(), store, clock)
     assert out.health.status == "ok" and len(store.messages) == 3, out.health
+    assert len(store.rows) == 3 and out.health.stored == 3  # each delivered once
     clock.advance(61)
     return out.state
 
 
 def test_full_poll_follows_pagination_and_replay_adds_nothing(env):
     case, server, conn, clock = env
-    store = DedupStore()
+    store = RecordingStore()
     state = baseline(case, server, conn, clock, store)
     case.seed(server, 2 * case.page_size + 7)
     before = len(server.calls(case.api_path))
     out = run(conn, state, store, clock)
     assert out.health.status == "ok", out.health
     assert len(store.messages) == 3 + 2 * case.page_size + 7
-    assert out.health.stored == 2 * case.page_size + 7
+    assert out.health.stored == 2 * case.page_size + 7 and out.health.skipped == 0
+    assert store.doubled() == [] and len(store.rows) == 3 + 2 * case.page_size + 7  # no page twice
     if case.paged:
         assert out.health.pages >= 3 and len(server.calls(case.api_path)) - before >= 3  # really paged
     clock.advance(61)
     again = run(conn, out.state, store, clock)
     assert (again.health.fetched, again.health.stored) == (0, 0)
-    # replaying from the old cursor re-reads pages but the store's dedup keeps one copy
+    assert len(store.rows) == 3 + 2 * case.page_size + 7  # an empty poll hands the store nothing
+    # replaying from the old cursor re-delivers the pages: the unique index keeps one copy
+    rows = len(store.rows)
     replay = run(conn, state, store, clock, force=True)
     assert replay.health.stored == 0 and len(store.messages) == 3 + 2 * case.page_size + 7
+    # every re-delivered row (none where the API forgets acknowledged items, as Telegram's
+    # getUpdates does) was counted as skipped, not stored
+    assert replay.health.skipped == len(store.rows) - rows == replay.health.fetched
 
 
 def test_429_is_honoured_until_reset(env):
     case, server, conn, clock = env
-    store = DedupStore()
+    store = RecordingStore()
     state = baseline(case, server, conn, clock, store)
     case.seed(server, 5)
     server.rate_limit_next(reset_in=120)
@@ -72,11 +81,12 @@ def test_429_is_honoured_until_reset(env):
     clock.advance(62)
     late = run(conn, early.state, store, clock)
     assert late.health.status == "ok" and len(store.messages) == 8
+    assert store.doubled() == [] and late.health.stored == 5
 
 
 def test_500_burst_and_timeouts_are_retried_then_reported(env):
     case, server, conn, clock = env
-    store = DedupStore()
+    store = RecordingStore()
     state = baseline(case, server, conn, clock, store)
     case.seed(server, 4)
     server.fail_next(500, n=2, path=case.api_path)
@@ -98,12 +108,12 @@ def test_500_burst_and_timeouts_are_retried_then_reported(env):
         and good.health.consecutive_failures == 0
         and good.health.last_error is None
     )
-    assert len(store.messages) == 11
+    assert len(store.messages) == 11 and store.doubled() == []  # failed runs delivered nothing
 
 
 def test_timeout_reported_in_health(env):
     case, server, conn, clock = env
-    store = DedupStore()
+    store = RecordingStore()
     state = baseline(case, server, conn, clock, store)
     server.slow_next(delay=0.6, n=3, path=case.api_path)
     out = run(conn, state, store, clock)
@@ -112,7 +122,7 @@ def test_timeout_reported_in_health(env):
 
 def test_crash_between_store_and_cursor_save_loses_and_doubles_nothing(env):
     case, server, conn, clock = env
-    store = DedupStore()
+    store = RecordingStore()
     state = baseline(case, server, conn, clock, store)
     n = 2 * case.page_size + 5
     case.seed(server, n)
@@ -120,24 +130,31 @@ def test_crash_between_store_and_cursor_save_loses_and_doubles_nothing(env):
     store.crash_on_call = store.calls + (2 if case.paged else 1)
     out = run(conn, state, store, clock)
     assert out.error is not None
+    crashed = store.last_batch  # committed, but its cursor never saved
+    assert crashed
     if case.paged:
         assert out.state.cursor != state.cursor  # page 1 was fully done: its cursor is kept
     store.crash_on_call = None
     clock.now = out.state.next_poll_at
     again = run(conn, out.state, store, clock)
     assert again.health.status == "ok"
-    assert len(store.messages) == 3 + n  # nothing lost, and dict keys mean nothing doubled
-    assert again.health.skipped >= 1  # the committed page was fetched again and skipped
+    assert len(store.messages) == 3 + n  # nothing lost
+    # the only rows delivered twice are the crashed page's, each exactly twice; the unique
+    # index counts them as skipped, so nothing is doubled in the table
+    assert store.doubled() == list(crashed)
+    assert max(Counter(m.external_id for m in store.rows).values()) == 2
+    assert again.health.skipped == len(crashed) and len(store.rows) == 3 + n + len(crashed)
 
 
 def test_store_failure_keeps_cursor(env):
     case, server, conn, clock = env
-    store = DedupStore()
+    store = RecordingStore()
     state = baseline(case, server, conn, clock, store)
     case.seed(server, 3)
     store.crash_on_call, store.fail_before_commit = store.calls + 1, True
     out = run(conn, state, store, clock)
     assert out.state.cursor == state.cursor and "store failed" in out.health.last_error
+    assert len(store.rows) == 3  # nothing committed
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.secrets], ids=[c.kind for c in CASES if c.secrets])
@@ -148,5 +165,5 @@ def test_bad_credentials_are_permanent(case):
         bad = registry.create(
             case.kind, case.settings(server), {k: "wrong" for k in case.secrets}, clock=clock
         )
-        out = run(bad, PollState(), DedupStore(), clock)
+        out = run(bad, PollState(), RecordingStore(), clock)
     assert out.health.status == "failing" and "wrong" not in (out.health.last_error or "")

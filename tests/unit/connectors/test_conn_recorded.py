@@ -22,7 +22,7 @@ from connectors.types import OutboundReply
 from connectors.x import FIELDS, parse_page
 from tests.standins import MetaStandIn
 from tests.standins.replay import ReplayStandIn, recording
-from tests.standins.testing import DedupStore, FakeClock
+from tests.standins.testing import FakeClock, RecordingStore
 
 
 def utc(text: str) -> datetime:
@@ -71,7 +71,7 @@ def test_mastodon_first_poll_backfills_the_mention_recorded_by_mastodon_py():
     clock = FakeClock(now=utc("2026-08-02T09:00:00Z").timestamp())  # the mention is a day old
     with ReplayStandIn(replies={("GET", "/api/v1/notifications"): rec}, clock=clock) as net:
         c = registry.create("mastodon", {"base_url": net.base_url}, {"access_token": "t"}, clock=clock)
-        store = DedupStore()
+        store = RecordingStore()
         out = poll_channel(c, PollState(), store, clock.now, policy=PollPolicy(), sleep=clock.sleep)
         assert out.health.status == "ok" and list(store.messages) == ["117020577157693549"]
         seek, forward = net.requests[0], net.requests[1]
@@ -126,7 +126,7 @@ def test_x_timeline_recorded_by_python_twitter_without_author_is_rejected_in_hea
         c = registry.create(
             "x", {"base_url": net.base_url, "user_id": "2244994945"}, {"bearer_token": "t"}, clock=clock
         )
-        store = DedupStore()
+        store = RecordingStore()
         policy = PollPolicy(max_pages=1)
         out = poll_channel(c, PollState(), store, clock.now, policy=policy, sleep=clock.sleep)
         asked = net.requests[0].query
@@ -351,7 +351,7 @@ def test_reddit_standin_nests_a_new_reply_like_the_praw_recording_and_the_poll_f
         c = registry.create(
             "reddit", settings, {"client_secret": r.client_secret, "password": r.password}, clock=clock
         )
-        store = DedupStore()
+        store = RecordingStore()
         out = poll_channel(c, PollState(), store, clock.now, policy=PollPolicy(), sleep=clock.sleep)
         assert len(store.messages) == 4
         clock.advance(120)

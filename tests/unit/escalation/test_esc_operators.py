@@ -6,6 +6,7 @@ import pytest
 
 from escalation import Action, Condition, Rule, evaluate
 from escalation.operators import MAX_MATCH_INPUT, _regex, compile_pattern
+from tests.standins.testing import needs
 
 
 def fires(field, op, value, facts, previous=None, trigger="message.created"):
@@ -173,7 +174,7 @@ def test_unknown_operator_and_field_do_not_raise():
     assert not fires("custom.plan", "gt", 3, {"custom.plan": object()})
 
 
-@pytest.mark.skipif(_regex is None, reason="only the regex package can stop a runaway search")
+@pytest.mark.skipif(_regex is None, reason=needs("the regex package, which stops a runaway search"))
 def test_runaway_pattern_that_skips_validation_is_stopped():
     import time
 

@@ -120,6 +120,27 @@ ROWS = [
         0.0,
     ),
     (
+        "compound above +1 clipped to +1",
+        RankFacts(compound=3.0),
+        {"negativity": (0.0, "sentiment +1.00")},
+        5.0,
+        HORIZON,
+    ),
+    (
+        "unknown stage is worth nothing",
+        RankFacts(lifecycle_stage="martian"),
+        {"customer_value": (0.0, "CLV 0, stage martian")},
+        5.0,
+        HORIZON,
+    ),
+    (
+        "an SLA under a minute counts as one minute",
+        RankFacts(sla_minutes=0.5, waiting_minutes=1),
+        {"waiting": (5 / 9, "waiting 1 min of 1 min SLA, full weight at 3 min")},
+        5.0 + 25 * 5 / 9,
+        120.0,
+    ),
+    (
         "everything at its maximum is 100",
         RankFacts(
             compound=-1.0,
@@ -164,6 +185,50 @@ def test_components_values_and_stored_form(
     assert p.settles_in == pytest.approx(settles_in, abs=1e-6)
     horizon = WAIT_FULL_AFTER_SLAS * max(1.0, facts.sla_minutes) * 60
     assert p.curve == pytest.approx(25.0 / horizon**2, rel=1e-12)
+
+
+NAN, INF = float("nan"), float("inf")
+WAIT_NONE = (0.0, "waiting 0 min of 60 min SLA, full weight at 180 min")
+
+# Facts as a caller may hand them in (NaN, infinity, text, None): each is read as the safe
+# default, never raised on, and the explanation says what was used.
+JUNK = [
+    ("NaN compound is neutral", {"compound": NAN}, "negativity", (0.0, "sentiment +0.00")),
+    ("numeric text compound is read", {"compound": "-0.5"}, "negativity", (0.5, "sentiment -0.50")),
+    ("infinite wait is unknown", {"waiting_minutes": INF}, "waiting", WAIT_NONE),
+    ("infinite wait as text is unknown", {"waiting_minutes": "inf"}, "waiting", WAIT_NONE),
+    ("a wait that is not a number", {"waiting_minutes": "soon"}, "waiting", WAIT_NONE),
+    ("no SLA means the 60-minute default", {"sla_minutes": None}, "waiting", WAIT_NONE),
+    ("NaN SLA means the default", {"sla_minutes": NAN}, "waiting", WAIT_NONE),
+    ("no stage", {"lifecycle_stage": None}, "customer_value", (0.0, "CLV 0, stage None")),
+    ("a stage that is not text", {"lifecycle_stage": 7}, "customer_value", (0.0, "CLV 0, stage 7")),
+    ("no urgency terms", {"urgency_terms": None}, "urgency", (0.0, "no urgency terms")),
+    ("NaN followers", {"followers": NAN}, "reach", (0.0, "0 followers")),
+    ("negative CLV", {"clv": -500.0}, "customer_value", (0.0, "CLV 0, stage awareness")),
+]
+
+
+@pytest.mark.parametrize(("given", "name", "expected"), [r[1:] for r in JUNK], ids=[r[0] for r in JUNK])
+def test_junk_facts_read_as_safe_defaults(given: dict, name: str, expected: tuple[float, str]) -> None:
+    p = rank(RankFacts(**given))
+    got = {c.name: (c.value, c.detail) for c in p.components}
+    assert got[name][0] == pytest.approx(expected[0], abs=1e-12) and got[name][1] == expected[1]
+    assert p.value == pytest.approx(5.0 + DEFAULT_WEIGHTS[name] * expected[0], abs=1e-3)
+
+
+def test_value_is_rounded_to_three_decimals_and_the_stored_form_is_not() -> None:
+    p = rank(RankFacts(compound=-0.00001))  # 5 + 25 * 0.00001 = 5.00025
+    assert p.value == 5.0
+    assert p.base == pytest.approx(5.00025, abs=1e-12) and p.ceiling == pytest.approx(30.00025, abs=1e-12)
+
+
+def test_why_lists_contributions_largest_first_with_details() -> None:
+    p = rank(RankFacts(compound=-0.6, followers=999, urgency_terms=("refund",), public=False))
+    assert p.why() == (
+        "negativity +15.0 (sentiment -0.60)",
+        "reach +5.0 (999 followers)",
+        "urgency +3.3 (refund)",
+    )
 
 
 def test_default_weights_sum_to_100() -> None:
