@@ -3,14 +3,8 @@ here as its own process on a local port (boto3 speaks HTTP to it exactly as to a
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -23,36 +17,19 @@ from inbox.channels.accounts import create_channel
 from inbox.channels.demo import seed_defaults
 from inbox.pipeline import ingest
 from inbox.store.models import Attachment
-from tests.standins.mail import free_port
+from tests.standins.s3 import MOTO, moto_server
 from tests.standins.testing import needs
 from web.app import create_app
 from web.config import Config
 
-MOTO = shutil.which("moto_server", path=str(Path(sys.executable).parent))
 pytestmark = pytest.mark.skipif(MOTO is None, reason=needs("moto[server], a dev extra"))
 CREDS = {"access_key": "testing", "secret_key": "testing", "region": "us-east-1"}
 
 
 @pytest.fixture(scope="module")
 def s3_url() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [MOTO, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with moto_server() as url:
+        yield url
 
 
 def _bucket(s3_url: str, name: str) -> S3Store:
