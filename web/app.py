@@ -18,6 +18,7 @@ from web import (
     auth,
     error_pages,
     errors,
+    i18n,
     limits,
     pages,
     pages_admin,
@@ -51,6 +52,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     )
     app.config.update(config.extra)
     csrf.init_app(app)
+    i18n.init_app(app)
     # init_app merges into options kept from an earlier app (a Redis client manager, say);
     # each app must start from its own configuration.
     socketio.server_options.clear()
