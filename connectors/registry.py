@@ -27,6 +27,7 @@ BUILTIN: tuple[str, ...] = (
     "connectors.meta",
     "connectors.email",
     "connectors.rss",
+    "connectors.widget",
 )
 
 _kinds: dict[str, type[BaseConnector]] = {}

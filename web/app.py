@@ -29,6 +29,7 @@ from web import (
     pages_sentiment,
     ratelimits,
     realtime,
+    widget,
 )
 from web.api import bp as api_bp
 from web.api import load_views
@@ -67,13 +68,15 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     inbox_kwargs.setdefault("event_hooks", [webhooks_out.queue_events])
     inbox_kwargs["settings"] = {**config.inbox_settings(), **inbox_kwargs.get("settings", {})}
     inbox_kwargs.setdefault("blobs", config.blob_store())
+    relay = widget.live.WidgetRelay(realtime.SocketIOPublisher(socketio))
     inbox = Inbox.from_url(
         config.database_url,
         config.secret_key,
         busy_timeout=config.busy_timeout,
-        publisher=realtime.SocketIOPublisher(socketio),
+        publisher=relay,
         **inbox_kwargs,
     )
+    relay.inbox = inbox
     app.extensions["murmur.inbox"] = inbox
     app.extensions["murmur.config"] = config
     if config.scaled:  # webhooks are recorded and answered at once, then ingested by workers
@@ -97,6 +100,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.register_blueprint(pages_admin_console.bp)
     app.register_blueprint(pages_reports.bp)
     realtime.register(socketio)
+    widget.init_app(app)
 
     @app.after_request
     def _security_headers(resp: Any) -> Any:

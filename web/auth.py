@@ -31,6 +31,7 @@ PUBLIC_PREFIXES = (
     "/survey/",
     "/invite/",
     "/favicon.ico",
+    "/widget/",  # website visitors: their own signed tokens (web.widget)
 )
 # Changes under these need a token's `admin` scope (reads of them need `read`, like any GET).
 ADMIN_PATHS = ("/api/admin/", "/api/channels", "/api/webhooks")

@@ -43,7 +43,11 @@ CSRF_WORDS = (
 
 
 def wants_json(path: str) -> bool:
-    return path.startswith("/api/") or path == "/healthz" or path.startswith("/socket.io")
+    return (
+        path.startswith(("/api/", "/socket.io"))
+        or path == "/healthz"
+        or (path.startswith("/widget/") and "/api/" in path)
+    )
 
 
 def _back() -> str | None:

@@ -19,6 +19,7 @@ from inbox.store.access import check_visible, sees_everything
 from inbox.store.errors import InboxError
 from inbox.store.events import Event
 from inbox.store.models import Conversation
+from web.widget import live
 
 
 class SocketIOPublisher:
@@ -156,3 +157,4 @@ def register(socketio: SocketIO) -> None:
             to=f"conversation:{conv_id}",
             include_self=False,
         )
+        live.agent_typing(conv_id, bool(data.get("active", True)))  # a website visitor sees it too

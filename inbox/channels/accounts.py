@@ -80,6 +80,8 @@ def create_channel(
         raise Invalid(exc.message, "kind") from exc
     if kind == "webhook" and not secrets.get("webhook_secret"):
         generated["webhook_secret"] = secrets["webhook_secret"] = _secrets.token_hex(32)
+    if kind == "widget" and not secrets.get("identity_secret"):
+        generated["identity_secret"] = secrets["identity_secret"] = _secrets.token_hex(32)
     try:
         cls(settings, secrets)  # validates required options without any network call
     except PayloadError as exc:
