@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets as _secrets
 from collections.abc import Mapping
@@ -119,6 +120,11 @@ def parse_hours(value: Any) -> Hours | None:
     """`{"timezone": "Asia/Bangkok", "days": {"mon": ["09:00", "18:00"], ...}}`; None: always open."""
     if value in (None, "", {}):
         return None
+    if isinstance(value, str):  # typed into the channel form as JSON
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise PayloadError("settings.hours", "not JSON") from None
     if not isinstance(value, dict) or not isinstance(value.get("days"), dict):
         raise PayloadError(
             "settings.hours", 'expected {"timezone": ..., "days": {"mon": ["09:00", "18:00"]}}'

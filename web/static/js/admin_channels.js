@@ -66,6 +66,28 @@
   }
 
 
+  // a website widget explains itself: the snippet to paste, where it may appear, how to verify users
+  function widgetDetails(c) {
+    const s = c.settings || {};
+    const colour = /^#[0-9a-fA-F]{6}$/.test(s.colour || "") ? s.colour : "#2563eb";
+    const snippet = `<script src="${BASE}/widget/loader.js" data-murmur-widget="${c.id}" data-colour="${colour}" async></script>`;
+    const verify = [
+      "// on your server, for a signed-in user:",
+      "user_hash = HMAC_SHA256(identity_secret, user_id).hexdigest()",
+      "// in the page, before the snippet:",
+      'window.murmurUser = { user_id: "42", user_hash: "…", name: "Ploy", email: "ploy@example.com" };',
+    ].join("\n");
+    return el("div", { class: "channel-details" },
+      el("h3", { text: t("Put the chat on your website") }),
+      el("p", { text: t("Paste this before </body> on every page that should show the chat bubble:") }),
+      el("code", { class: "copy", text: snippet }),
+      el("p", { text: t("It appears only on these origins: {origins}. Any other site that loads it gets nothing.",
+        { origins: [].concat(s.allowed_origins || []).join(", ") }) }),
+      el("h3", { text: t("Signed-in customers (optional)") }),
+      el("p", { text: t("Pass your user's id with its HMAC-SHA256, keyed with the widget's identity secret (shown once when the channel was made), so their chats join their customer record and nobody can pose as them.") }),
+      el("pre", { class: "recipe", text: verify }));
+  }
+
   function cell(text, cls) { const td = document.createElement("td"); td.textContent = text == null ? "–" : String(text); if (cls) td.className = cls; return td; }
   function when(iso) { return iso ? new Date(iso).toLocaleString() : "–"; }
   function button(label, fn) {
@@ -103,7 +125,7 @@
         button("Test", async () => { const r = await api(`/api/channels/${c.id}/test`, "POST"); return r.ok ? `${c.name}: ${r.found}` : `${c.name}: ${r.error}`; }),
         nextPoll(c) === "pushed to us" ? null : button("Poll now", async () => { const r = await api(`/api/channels/${c.id}/poll`, "POST"); return `${c.name}: ${r.status}, fetched ${r.fetched}, stored ${r.stored}, skipped ${r.skipped}` + (r.error ? `, ${r.error}` : ""); }),
       ].filter(Boolean));
-      const details = c.kind === "webhook" ? webhookDetails(c) : null;
+      const details = c.kind === "webhook" ? webhookDetails(c) : c.kind === "widget" ? widgetDetails(c) : null;
       if (details) {
         const more = el("button", { type: "button", class: "link", "aria-expanded": String(open.has(c.id)),
           "aria-controls": `details-${c.id}`, text: "How to connect" });

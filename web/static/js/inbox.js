@@ -35,7 +35,7 @@
   const STATUS_LIMIT = 200;
   const full = {};  // status -> true when its list was cut at STATUS_LIMIT (the count then reads "200+")
   // letters, not emoji: every font has them, and a colour per channel tells them apart at a glance
-  const CHANNEL_BADGES = { mastodon: "Ma", bluesky: "Bs", x: "X", reddit: "Rd", telegram: "Tg", email: "@", mail: "@",
+  const CHANNEL_BADGES = { widget: "Web", mastodon: "Ma", bluesky: "Bs", x: "X", reddit: "Rd", telegram: "Tg", email: "@", mail: "@",
     rss: "Rs", meta: "Me", facebook: "Fb", instagram: "Ig", whatsapp: "Wa", webhook: "Wh", demo: "De", weibo: "Wb",
     line: "Ln", pantip: "Pt" };
   function badge(channel) {
@@ -1258,7 +1258,7 @@
     let typingTimer = null;
     socket.on("typing", (e) => {
       if (e.conversation_id !== state.current || e.agent_id === me) return;
-      $("#typing").textContent = "Another agent is typing…";
+      $("#typing").textContent = e.visitor ? t("The customer is typing…") : "Another agent is typing…";
       clearTimeout(typingTimer);
       typingTimer = setTimeout(() => { $("#typing").textContent = ""; }, 3000);
     });
