@@ -5,6 +5,7 @@ allowed cannot show the widget; a visitor cannot read another's chat by guessing
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -21,9 +22,10 @@ from connectors.widget import identity_hash
 from inbox.channels.accounts import create_channel
 from inbox.store.models import Conversation, Customer
 from tests.e2e.conftest import login
-from tests.processes import free_port
+from tests.processes import ROOT, free_port
 
 pytestmark = pytest.mark.e2e
+SHOTS = ROOT / "docs" / "screenshots"
 
 
 class Site:
@@ -94,6 +96,7 @@ def open_chat(page: Any) -> Any:
 
 
 def test_a_visitor_chats_in_thai_with_an_agent_live(server, widget, browser):
+    """Set MURMUR_SCREENSHOTS=1 to also write docs/screenshots/widget-phone.png and widget-agent-desktop.png."""
     site = site_on(widget["port"], server, widget["channel"])
     visitor_ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="th-TH")
     agent_ctx = browser.new_context(viewport={"width": 1440, "height": 900})
@@ -131,6 +134,9 @@ def test_a_visitor_chats_in_thai_with_an_agent_live(server, widget, browser):
         expect(reply).to_be_visible()
         expect(reply.locator(".who")).to_have_text("Shop Help")  # never the agent's own name
         expect(chat.locator("#messages")).not_to_contain_text("Ada")
+        if os.environ.get("MURMUR_SCREENSHOTS"):  # docs/screenshots/widget-*.png for the README
+            visitor.screenshot(path=str(SHOTS / "widget-phone.png"))
+            agent.screenshot(path=str(SHOTS / "widget-agent-desktop.png"))
 
         # another visitor, guessing: the API names no conversation, and tokens cannot be forged
         stranger = browser.new_context().new_page()
