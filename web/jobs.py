@@ -14,7 +14,7 @@ from inbox import sentiment_models
 from inbox.attachments import retention
 from inbox.attachments import service as attachments
 from inbox.automation import presence, sla_service
-from inbox.channels import inbound, outbox, polling, webhooks_out
+from inbox.channels import inbound, outbox, polling, webhooks_out, widget_followup
 from inbox.conversations import service as conversations
 from inbox.insights import lifecycle_service, rollups, spikes_service, surveys_service
 from inbox.store.context import Inbox
@@ -70,4 +70,6 @@ PERIODIC: list[Job] = [
     Job("refresh_customers", lifecycle_service.refresh_customers, 300.0),
     Job("send_surveys", surveys_service.send_surveys, 60.0),
     Job("wake_snoozed", conversations.wake_snoozed, 30.0),
+    # replies to website visitors who left, by e-mail (when SMTP is configured)
+    Job("widget_followups", widget_followup.follow_up, 30.0),
 ]

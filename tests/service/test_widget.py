@@ -258,3 +258,88 @@ def test_replies_and_typing_travel_live_both_ways(world, inbox, app, client):
     visitor.disconnect(namespace="/widget")
     other.disconnect(namespace="/widget")
     staff.disconnect()
+
+
+def test_a_reply_the_visitor_did_not_see_is_mailed_once(world, inbox, client, clock):
+    from email import message_from_bytes, policy
+
+    from inbox.admin.invite_mail import Smtp
+    from inbox.channels.widget_followup import follow_up
+    from tests.standins.mail import SmtpSink
+
+    agent = world.agent()
+    channel, _ = widget_channel(world, prechat="email")
+    gone = session(client, channel).get_json()["token"]
+    stays = session(client, channel).get_json()["token"]
+    say(client, channel, gone, "left-visitor-01", "ยังรออยู่นะคะ", email="nok@example.com")
+    say(client, channel, stays, "stay-visitor-01", "still here", email="stay@example.com")
+    with inbox.read() as s:
+        convs = dict(
+            s.execute(
+                select(Conversation.thread_key, Conversation.id).where(
+                    Conversation.channel_account_id == channel
+                )
+            ).all()
+        )
+    replies = {}
+    for token in (gone, stays):
+        conv = convs[token.rsplit(".", 1)[0]]
+        res = client.post(
+            f"/api/conversations/{conv}/replies", json={"text": f"ได้รับแล้วค่ะ #{conv}"}, headers=agent["auth"]
+        )
+        replies[token] = res.get_json()["id"]
+    # the visitor who stayed had the reply on screen; their chat says so
+    seen = client.post(
+        f"/widget/{channel}/api/seen",
+        json={"message_id": replies[stays]},
+        headers={"Authorization": f"Bearer {stays}"},
+    )
+    assert seen.status_code == 204
+    assert (
+        client.post(
+            f"/widget/{channel}/api/seen",
+            json={"message_id": "x"},
+            headers={"Authorization": f"Bearer {stays}"},
+        ).status_code
+        == 400
+    )
+
+    with SmtpSink() as sink:
+        inbox.settings["smtp"] = Smtp("127.0.0.1", sink.port, "help@shop.example")
+        assert follow_up(inbox) == 0  # too soon: the visitor may still be reading
+        clock.advance(minutes=3)
+        assert follow_up(inbox) == 1
+        assert follow_up(inbox) == 0  # once
+        assert [m.rcpt_tos for m in sink.messages] == [["nok@example.com"]]
+        mail = message_from_bytes(sink.messages[0].content, policy=policy.default)
+        assert mail["Subject"] == "Shop Help: a reply to your chat"
+        assert f"ได้รับแล้วค่ะ #{convs[gone.rsplit('.', 1)[0]]}" in mail.get_content()
+        # a second reply later is mailed on its own, not with the first again
+        conv = convs[gone.rsplit(".", 1)[0]]
+        client.post(f"/api/conversations/{conv}/replies", json={"text": "พัสดุส่งแล้วค่ะ"}, headers=agent["auth"])
+        clock.advance(minutes=3)
+        assert follow_up(inbox) == 1
+        last = message_from_bytes(sink.messages[-1].content, policy=policy.default).get_content()
+        assert "พัสดุส่งแล้วค่ะ" in last and "ได้รับแล้วค่ะ" not in last
+    inbox.settings.pop("smtp")
+
+
+def test_a_failed_follow_up_is_tried_again(world, inbox, client, clock):
+    from inbox.admin.invite_mail import Smtp
+    from inbox.channels.widget_followup import follow_up
+    from tests.standins.mail import SmtpSink, free_port
+
+    agent = world.agent()
+    channel, _ = widget_channel(world, prechat="email")
+    token = session(client, channel).get_json()["token"]
+    say(client, channel, token, "retry-visitor-1", "hello?", email="r@example.com")
+    with inbox.read() as s:
+        conv = s.scalar(select(Conversation.id).where(Conversation.channel_account_id == channel))
+    client.post(f"/api/conversations/{conv}/replies", json={"text": "Hi! Here now."}, headers=agent["auth"])
+    clock.advance(minutes=3)
+    inbox.settings["smtp"] = Smtp("127.0.0.1", free_port(), "help@shop.example", timeout=2)  # nobody listens
+    assert follow_up(inbox) == 0
+    with SmtpSink() as sink:
+        inbox.settings["smtp"] = Smtp("127.0.0.1", sink.port, "help@shop.example")
+        assert follow_up(inbox) == 1 and len(sink.messages) == 1
+    inbox.settings.pop("smtp")

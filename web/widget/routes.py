@@ -17,6 +17,7 @@ from limits import parse
 from connectors import widget as leaf
 from connectors.errors import PayloadError
 from inbox.channels import widget as svc
+from inbox.channels import widget_followup
 from web.errors import body
 from web.extensions import csrf
 
@@ -144,6 +145,18 @@ def session(channel_id: int) -> Any:
 def messages(channel_id: int) -> Any:
     widget = svc.load(_inbox(), channel_id)
     return jsonify({"messages": svc.history(_inbox(), widget, _visitor(widget))})
+
+
+@bp.post("/<int:channel_id>/api/seen")
+def seen(channel_id: int) -> Any:
+    """The visitor's chat has shown them every message up to `message_id` (so it is not mailed)."""
+    widget = svc.load(_inbox(), channel_id)
+    visitor = _visitor(widget)
+    message_id = _json().get("message_id")
+    if isinstance(message_id, bool) or not isinstance(message_id, int) or message_id < 1:
+        raise PayloadError("message_id", "a message id")
+    widget_followup.mark_seen(_inbox(), widget.channel_id, visitor, message_id)
+    return "", 204
 
 
 @bp.post("/<int:channel_id>/api/messages")

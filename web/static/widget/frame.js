@@ -46,9 +46,23 @@
     return data;
   }
 
+  // tell Murmur what the visitor has seen, so a reply they read is not e-mailed to them later
+  let seenSent = 0, seenTimer = null;
+  function markSeen(id) {
+    if (!id || id <= seenSent || !token) return;
+    clearTimeout(seenTimer);
+    seenTimer = setTimeout(() => {
+      if (document.visibilityState === "hidden") return;
+      seenSent = id;
+      call("/seen", "POST", { message_id: id }).catch(() => { seenSent = 0; });
+    }, 500);
+  }
+  let newest = 0;
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") markSeen(newest); });
+
   function show(m) {
     if (m.id != null && shown.has(m.id)) return;
-    if (m.id != null) shown.add(m.id);
+    if (m.id != null) { shown.add(m.id); newest = Math.max(newest, m.id); markSeen(newest); }
     const li = document.createElement("li");
     li.className = m.from === "visitor" ? "mine" : "theirs";
     const who = document.createElement("span");
