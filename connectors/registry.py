@@ -27,6 +27,9 @@ BUILTIN: tuple[str, ...] = (
     "connectors.meta",
     "connectors.email",
     "connectors.rss",
+    "connectors.line",
+    "connectors.whatsapp",
+    "connectors.wechat",
 )
 
 _kinds: dict[str, type[BaseConnector]] = {}
