@@ -48,7 +48,7 @@ MEDIA = {"image": "image", "video": "video", "audio": "audio", "file": "file"}
 QUIET = {"follow", "unfollow", "join", "leave", "memberJoined", "memberLeft", "unsend", "postback"}
 PROFILE_TTL = 24 * 3600.0
 PROFILE_CACHE_SIZE = 5000
-# (channel secret digest, userId) -> (looked up at, profile dict, empty when LINE would not say)
+# (API and channel secret digest, userId) -> (looked up at, profile dict, empty when LINE would not say)
 _profiles: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
 STICKER_URL = "https://stickershop.line-scdn.net/stickershop/v1/sticker/{}/android/sticker.png"
 
@@ -231,7 +231,11 @@ class LineConnector(BaseConnector):
     def profile(self, thread_key: str, user_id: str) -> dict[str, str]:
         """displayName, pictureUrl and language of a person, cached for a day; {} when LINE will
         not say (a person who blocked the account, a group member who is not a friend)."""
-        key = (hashlib.sha256(self.secret("channel_secret").encode()).hexdigest()[:16], user_id)
+        account = (
+            self.settings["base_url"]
+            + hashlib.sha256(self.secret("channel_secret").encode()).hexdigest()[:16]
+        )
+        key = (account, user_id)
         now = self.clock()
         hit = _profiles.get(key)
         if hit is not None and now - hit[0] < PROFILE_TTL:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from connectors import registry
 from connectors.base import BaseConnector
 from connectors.errors import PayloadError
-from connectors.types import InboundMessage, Rejected
+from connectors.types import DeliveryStatus, InboundMessage, Rejected, ReplyHandle
 from inbox.admin.agents import load_agent
 from inbox.channels.inbound_checks import message_problem
 from inbox.channels.pushed_health import with_pushed_figures
@@ -160,8 +160,12 @@ def receive_webhook(
     workers instead (`inbox.channels.inbound.record`). In a batch, a bad item is refused alone:
     the receipt lists it and the rest are stored.
     """
+    from inbox.channels import signals
+
     delivery = verify_webhook(inbox, channel_id, headers, raw_body)
-    return WebhookReceipt(ingest(inbox, channel_id, delivery.messages), delivery.rejected)
+    result = ingest(inbox, channel_id, delivery.messages)
+    signals.apply(inbox, channel_id, delivery.handles, delivery.statuses)
+    return WebhookReceipt(result, delivery.rejected)
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,9 @@ class VerifiedDelivery:
 
     messages: list[InboundMessage]
     rejected: tuple[Rejected, ...] = ()
+    statuses: tuple[DeliveryStatus, ...] = ()  # reports on replies sent (WhatsApp)
+    handles: tuple[ReplyHandle, ...] = ()  # reply tokens (LINE)
+    kind: str = ""  # the channel's kind (the web layer answers some networks in their own words)
 
 
 def verify_webhook(
@@ -212,7 +219,7 @@ def verify_webhook(
     rejected.sort(key=lambda r: -1 if r.index is None else r.index)
     if rejected and not messages:
         raise InvalidDelivery(rejected)
-    return VerifiedDelivery(messages, tuple(rejected))
+    return VerifiedDelivery(messages, tuple(rejected), delivery.statuses, delivery.handles, ch.kind)
 
 
 # What verifying a delivery needs, as a plain row: loading the ORM object (health columns, poll

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from connectors import registry
 from connectors.errors import SignatureError
 from inbox.channels import accounts as svc
-from inbox.channels import inbound
+from inbox.channels import inbound, signals
 from inbox.channels.polling import poll
 from inbox.pipeline import ingest
 from inbox.store.models import ChannelAccount
@@ -85,14 +85,23 @@ def webhook(channel_id: int) -> Any:
     stores nothing new either way.
     """
     dispatch = current_app.extensions.get("murmur.lanes")
+    headers = _with_query(dict(request.headers))
     if dispatch is not None:
-        delivery, recorded = inbound.receive(inbox(), channel_id, dict(request.headers), webhook_reader())
+        delivery, recorded = inbound.receive(inbox(), channel_id, headers, webhook_reader())
         dispatch(channel_id, recorded.lanes)
+        signals.apply(inbox(), channel_id, delivery.handles, delivery.statuses)
         rejected = [svc.rejected_dict(r) for r in delivery.rejected]
+        answer = _network_answer(delivery.kind)
+        if answer is not None:
+            return answer
         return jsonify({"queued": recorded.queued, "duplicates": recorded.waiting, "rejected": rejected}), 202
-    delivery = svc.verify_webhook(inbox(), channel_id, dict(request.headers), webhook_reader())
+    delivery = svc.verify_webhook(inbox(), channel_id, headers, webhook_reader())
     rejected = [svc.rejected_dict(r) for r in delivery.rejected]
     result = ingest(inbox(), channel_id, delivery.messages)
+    signals.apply(inbox(), channel_id, delivery.handles, delivery.statuses)
+    answer = _network_answer(delivery.kind)
+    if answer is not None:
+        return answer
     return jsonify(
         {
             "stored": result.stored,
@@ -101,6 +110,25 @@ def webhook(channel_id: int) -> Any:
             "rejected": rejected,
         }
     )
+
+
+QUERY_HEADER = "X-Murmur-Query"
+
+
+def _with_query(headers: dict[str, str]) -> dict[str, str]:
+    """The request's headers plus its query string under X-Murmur-Query (WeChat signs with query
+    parameters; connectors see headers and body only). Whatever a caller sent under that name
+    is replaced, so it always holds this request's own query."""
+    out = {k: v for k, v in headers.items() if k.lower() != QUERY_HEADER.lower()}
+    out[QUERY_HEADER] = request.query_string.decode("latin-1")
+    return out
+
+
+def _network_answer(kind: str) -> Response | None:
+    """The body a network insists on (WeChat: "success", else the customer is told the account
+    cannot answer), for kinds that declare one; None for the JSON receipt."""
+    answer = getattr(registry.get(kind), "webhook_answer", None) if kind else None
+    return Response(answer, mimetype="text/plain") if answer is not None else None
 
 
 class ChannelPatch(BaseModel):
