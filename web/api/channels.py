@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from connectors import registry
 from connectors.errors import SignatureError
 from inbox.channels import accounts as svc
-from inbox.channels import inbound, signals
+from inbox.channels import inbound, signals, windows
 from inbox.channels.polling import poll
 from inbox.pipeline import ingest
 from inbox.store.models import ChannelAccount
@@ -110,6 +110,17 @@ def webhook(channel_id: int) -> Any:
             "rejected": rejected,
         }
     )
+
+
+@endpoint(
+    "/conversations/<int:conversation_id>/templates",
+    ["GET"],
+    "Approved message templates for a WhatsApp conversation, with its 24-hour window",
+    response={"type": "object"},
+)
+def conversation_templates(conversation_id: int) -> Any:
+    """Listed from the WhatsApp Business Account each time (templates are approved by Meta)."""
+    return jsonify(windows.conversation_templates(inbox(), g.agent_id, conversation_id))
 
 
 QUERY_HEADER = "X-Murmur-Query"
