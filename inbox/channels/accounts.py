@@ -55,6 +55,8 @@ def channel_dict(ch: ChannelAccount) -> dict[str, Any]:
             # items the network sent that could not be stored faithfully (no author, no date)
             "items_rejected": int((ch.poll_state or {}).get("rejected_total", 0)),
             "rejected": list((ch.poll_state or {}).get("rejected", [])),
+            # LINE: this month's message quota as of the last Test ({limit, used, at})
+            "quota": (ch.poll_state or {}).get("quota"),
         },
     }
 
@@ -312,11 +314,22 @@ def test_channel(inbox: Inbox, agent_id: int | None, channel_id: int) -> dict[st
         except PayloadError as exc:
             return {"ok": False, "error": str(exc)}
     try:
-        return {"ok": True, "found": connector.test()}
+        found = connector.test()
+        if hasattr(connector, "quota"):
+            _keep_quota(inbox, channel_id, connector.quota())
+        return {"ok": True, "found": found}
     except ConnectorError as exc:
         return {"ok": False, "error": str(exc) or type(exc).__name__}
     except OSError as exc:
         return {"ok": False, "error": f"network error: {exc}"}
+
+
+def _keep_quota(inbox: Inbox, channel_id: int, quota: dict[str, Any]) -> None:
+    """Remember the network's message quota in the channel's health (shown on the Channels page)."""
+    with inbox.unit_of_work() as uow:
+        ch = uow.session.get(ChannelAccount, channel_id)
+        if ch is not None:
+            ch.poll_state = {**(ch.poll_state or {}), "quota": {**quota, "at": iso(inbox.clock())}}
 
 
 def verify_subscription(inbox: Inbox, channel_id: int, params: Mapping[str, str]) -> str:

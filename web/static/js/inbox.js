@@ -437,6 +437,7 @@
     if (blocked) { pub.dataset.forced = "1"; $("#reply-private").checked = true; }
     else if (pub.dataset.forced) { delete pub.dataset.forced; pub.checked = true; }
     syncMode();
+    if (window.murmurReplyWindow) window.murmurReplyWindow(c);  // WhatsApp / WeChat reply windows
   }
   function whereText(c) {
     if (isNote()) return "Private note: only agents see it, the customer never does";
