@@ -131,6 +131,8 @@ class WeChatConnector(BaseConnector):
     kind = "wechat"
     pushed = True
     webhook_answer: ClassVar[str] = "success"  # what the platform expects; anything else alarms the user
+    # answered as soon as the message is recorded and ingested after (the platform waits 5 s only)
+    answer_first: ClassVar[bool] = True
     tokens: ClassVar[TokenStore] = MemoryTokens()
     options = (
         Option("base_url", default="https://api.weixin.qq.com"),

@@ -110,4 +110,15 @@ def test_channel_guides_quota_and_whatsapp_templates(server: dict[str, Any], bro
         assert wa.sent and wa.sent[0]["type"] == "template"
         params = wa.sent[0]["template"]["components"][0]["parameters"]
         assert [p["text"] for p in params] == ["A-1001", "จัดส่งแล้ว"]
+        # WhatsApp reports it read: the reply's delivery state changes live, without a reload
+        delivery = page.locator("#messages .msg.out", has_text="คำสั่งซื้อ A-1001").locator(".delivery")
+        expect(delivery).to_contain_text("sent")
+        headers, body = wa.delivery(wa.status(wa.sent[0]["id"], "read"))
+        assert (
+            httpx.post(
+                f"{base}/api/channels/{wa_ch['id']}/webhook", content=body, headers=headers
+            ).status_code
+            == 200
+        )
+        expect(delivery).to_contain_text("read by the customer")
         ctx.close()

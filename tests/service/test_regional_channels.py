@@ -5,16 +5,27 @@ state follows what the network says."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 from sqlalchemy import func, select
 
 from connectors.line import signature
-from inbox.channels import outbox
+from inbox.channels import inbound, outbox
 from inbox.channels.accounts import create_channel
 from inbox.store.models import Message, ReplyHandle
 from tests.standins.line import LineStandIn
 from tests.standins.replay import RECORDED
 from tests.standins.wechat import WeChatStandIn
 from tests.standins.whatsapp import WhatsAppStandIn
+
+
+def _settled(inbox, timeout: float = 10.0) -> None:
+    """Wait until what was recorded for ingest after the answer (WeChat) is ingested."""
+    deadline = time.monotonic() + timeout
+    while inbound.waiting_count(inbox) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert inbound.waiting_count(inbox) == 0
 
 
 def _stored(inbox) -> int:
@@ -214,6 +225,7 @@ def test_wechat_url_check_plain_and_safe_push_twice_stored_once(client, world, i
                 f"/api/channels/{ch}/webhook?{query}", data=body, headers={"Content-Type": "text/xml"}
             )
             assert res.status_code == 200 and res.get_data(as_text=True) == "success"
+        _settled(inbox)
         assert _stored(inbox) == 1
         # a caller cannot smuggle in a query of its own through the header Murmur uses
         query, body = stand.push(stand.text_xml("伪造"), token="guess")
@@ -230,6 +242,7 @@ def test_wechat_reply_through_the_customer_service_api(client, world, inbox, clo
         ch = _wechat(inbox, world, stand)
         query, body = stand.push(stand.text_xml("请问什么时候发货？", openid="oCustomer1"), safe=True)
         assert client.post(f"/api/channels/{ch}/webhook?{query}", data=body).status_code == 200
+        _settled(inbox)
         conv = _thread(client, agent)["id"]
         _reply(client, agent, conv, "您好，今天下午发货。")
         assert outbox.deliver_due(inbox) == 1
@@ -238,3 +251,38 @@ def test_wechat_reply_through_the_customer_service_api(client, world, inbox, clo
         ]
         (out,) = _out(client, agent)
         assert out["delivery"]["status"] == "sent"
+
+
+def test_wechat_slow_processing_is_answered_at_once_and_not_doubled_by_retries(
+    client, world, inbox, clock, monkeypatch
+):
+    """Processing waits (as a slow one would, past WeChat's 5 seconds): the first push and the
+    platform's three retries of the same MsgId are each answered "success" while nothing has been
+    processed yet; once processing runs the message is stored exactly once."""
+    gate, started = threading.Event(), threading.Event()
+    real = inbound.drain_lanes
+
+    def slow_drain(*args, **kwargs):
+        started.set()
+        assert gate.wait(30), "the test never let processing run"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inbound, "drain_lanes", slow_drain)
+    with WeChatStandIn(clock=lambda: clock().timestamp()) as stand:
+        ch = _wechat(inbox, world, stand)
+        xml = stand.text_xml("我等了一个星期了，到底什么时候发货？")
+        for attempt in range(4):  # the push and WeChat's three retries
+            query, body = stand.push(xml, safe=attempt % 2 == 1)
+            res = client.post(f"/api/channels/{ch}/webhook?{query}", data=body)
+            assert res.status_code == 200 and res.get_data(as_text=True) == "success"
+            assert not gate.is_set()  # answered while processing had not run
+        assert started.wait(5) and _stored(inbox) == 0 and inbound.waiting_count(inbox) == 1
+        gate.set()
+        _settled(inbox)
+        assert _stored(inbox) == 1
+        query, body = stand.push(xml)  # a late retry after processing: still once
+        assert (
+            client.post(f"/api/channels/{ch}/webhook?{query}", data=body).get_data(as_text=True) == "success"
+        )
+        _settled(inbox)
+        assert _stored(inbox) == 1

@@ -3,7 +3,7 @@
  * admin_channels.js through window.murmurChannelGuide(channel, base); text only via textContent. */
 (function () {
   "use strict";
-  const tr = window.t || ((s, v) => s.replace(/\{(\w+)\}/g, (w, k) => (v && k in v ? String(v[k]) : w)));
+  const t = window.t || ((s, v) => s.replace(/\{(\w+)\}/g, (w, k) => (v && k in v ? String(v[k]) : w)));
 
   function el(tag, attrs, ...kids) {
     const n = document.createElement(tag);
@@ -17,46 +17,46 @@
 
   function quota(c) {
     const q = c.health && c.health.quota;
-    if (!q) return tr("Press Test to read this month's message quota.");
-    if (q.limit == null) return tr("Messages pushed this month: {used} (no monthly limit).", { used: q.used });
-    return tr("Messages pushed this month: {used} of {limit}.", { used: q.used, limit: q.limit });
+    if (!q) return t("Press Test to read this month's message quota.");
+    if (q.limit == null) return t("Messages pushed this month: {used} (no monthly limit).", { used: q.used });
+    return t("Messages pushed this month: {used} of {limit}.", { used: q.used, limit: q.limit });
   }
 
   const GUIDES = {
     line: (c) => [
-      el("h3", { text: tr("Paste into the LINE Developers Console") }),
+      el("h3", { text: t("Paste into the LINE Developers Console") }),
       steps([
-        tr("Open your provider, then the Messaging API channel of your LINE Official Account."),
-        tr("On the Messaging API tab, paste the webhook URL above into Webhook URL, press Verify, and switch on Use webhook."),
-        tr("Copy the Channel secret (Basic settings tab) and a long-lived Channel access token (Messaging API tab) into this channel's secrets."),
-        tr("In the LINE Official Account Manager, switch off auto-reply messages so that your team answers."),
+        t("Open your provider, then the Messaging API channel of your LINE Official Account."),
+        t("On the Messaging API tab, paste the webhook URL above into Webhook URL, press Verify, and switch on Use webhook."),
+        t("Copy the Channel secret (Basic settings tab) and a long-lived Channel access token (Messaging API tab) into this channel's secrets."),
+        t("In the LINE Official Account Manager, switch off auto-reply messages so that your team answers."),
       ]),
-      el("h3", { text: tr("How replies get back") }),
-      el("p", { text: tr("A reply sent within {seconds} seconds of the customer's message uses its reply token, which is free. Later replies go through the push API and count against the monthly quota; each reply shows which way it went.", { seconds: (c.settings && c.settings.reply_token_seconds) || 50 }) }),
-      el("h3", { text: tr("Health") }),
+      el("h3", { text: t("How replies get back") }),
+      el("p", { text: t("A reply sent within {seconds} seconds of the customer's message uses its reply token, which is free. Later replies go through the push API and count against the monthly quota; each reply shows which way it went.", { seconds: (c.settings && c.settings.reply_token_seconds) || 50 }) }),
+      el("h3", { text: t("Health") }),
       el("p", { class: "quota", text: quota(c) }),
     ],
     whatsapp: () => [
-      el("h3", { text: tr("Paste into Meta for Developers") }),
+      el("h3", { text: t("Paste into Meta for Developers") }),
       steps([
-        tr("Open your app, then WhatsApp and Configuration."),
-        tr("Paste the webhook URL above as the Callback URL and type this channel's verify token as the Verify token, then press Verify and save."),
-        tr("Subscribe to the messages webhook field, which also brings the sent, delivered, read and failed reports."),
-        tr("Put the App secret, a system user's permanent access token, the Phone number ID and the WhatsApp Business Account ID into this channel."),
+        t("Open your app, then WhatsApp and Configuration."),
+        t("Paste the webhook URL above as the Callback URL and type this channel's verify token as the Verify token, then press Verify and save."),
+        t("Subscribe to the messages webhook field, which also brings the sent, delivered, read and failed reports."),
+        t("Put the App secret, a system user's permanent access token, the Phone number ID and the WhatsApp Business Account ID into this channel."),
       ]),
-      el("h3", { text: tr("How replies get back") }),
-      el("p", { text: tr("Agents answer freely for 24 hours after the customer's last message. After that, WhatsApp accepts only the account's approved message templates, which the reply box offers with their variables.") }),
+      el("h3", { text: t("How replies get back") }),
+      el("p", { text: t("Agents answer freely for 24 hours after the customer's last message. After that, WhatsApp accepts only the account's approved message templates, which the reply box offers with their variables.") }),
     ],
     wechat: () => [
-      el("h3", { text: tr("Paste into the WeChat Official Accounts Platform") }),
+      el("h3", { text: t("Paste into the WeChat Official Accounts Platform") }),
       steps([
-        tr("Open Settings and Development, then Basic configuration, then Server configuration, and press Modify configuration."),
-        tr("Paste the webhook URL above as the server URL and type the same Token as this channel's token."),
-        tr("For safe mode, paste the EncodingAESKey into this channel too; plain and compatible mode work as well."),
-        tr("Submit, then Enable. Add this server's public IP address to the IP whitelist so that it can fetch access tokens."),
+        t("Open Settings and Development, then Basic configuration, then Server configuration, and press Modify configuration."),
+        t("Paste the webhook URL above as the server URL and type the same Token as this channel's token."),
+        t("For safe mode, paste the EncodingAESKey into this channel too; plain and compatible mode work as well."),
+        t("Submit, then Enable. Add this server's public IP address to the IP whitelist so that it can fetch access tokens."),
       ]),
-      el("h3", { text: tr("How replies get back") }),
-      el("p", { text: tr("Replies go through the customer-service message API, which reaches a customer for 48 hours after their last message.") }),
+      el("h3", { text: t("How replies get back") }),
+      el("p", { text: t("Replies go through the customer-service message API, which reaches a customer for 48 hours after their last message.") }),
     ],
   };
 
@@ -64,7 +64,7 @@
     const guide = GUIDES[c.kind];
     if (!guide) return null;
     return el("div", { class: "channel-details" },
-      el("h3", { text: tr("Webhook URL") }),
+      el("h3", { text: t("Webhook URL") }),
       el("code", { class: "copy", text: base + c.webhook_url }),
       ...guide(c));
   };
