@@ -3,7 +3,9 @@ approved template listed from the account; WeChat's customer-service API for 48 
 
 from __future__ import annotations
 
-from inbox.channels import outbox
+import time
+
+from inbox.channels import inbound, outbox
 from inbox.channels.accounts import create_channel
 from tests.standins.wechat import WeChatStandIn
 from tests.standins.whatsapp import WhatsAppStandIn
@@ -83,6 +85,9 @@ def test_template_refused_outside_whatsapp_and_wechat_window(client, world, inbo
         )
         query, body = stand.push(stand.text_xml("在吗？"))
         assert client.post(f"/api/channels/{ch['id']}/webhook?{query}", data=body).status_code == 200
+        deadline = time.monotonic() + 10  # WeChat is answered first and ingested just after
+        while inbound.waiting_count(inbox) and time.monotonic() < deadline:
+            time.sleep(0.02)
         conv = _conv(client, agent)
         assert conv["reply_window"]["hours"] == 48 and conv["reply_window"]["templates"] is False
         template = {"name": "x", "language": "zh_CN", "variables": []}
