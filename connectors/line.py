@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from connectors.base import BaseConnector, Option, lower_headers
 from connectors.errors import ConnectorError, PayloadError, PermanentError, SignatureError
@@ -144,6 +144,8 @@ class LineConnector(BaseConnector):
 
     kind = "line"
     pushed = True
+    # the platform counts any answer but 200 as a failed delivery (and may redeliver it)
+    webhook_status: ClassVar[int] = 200
     options = (
         Option("base_url", default="https://api.line.me"),
         Option("data_base_url", default="https://api-data.line.me", help="where message content is read"),

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from connectors.base import BaseConnector, Option, lower_headers
 from connectors.errors import PayloadError, PermanentError, SignatureError
@@ -165,6 +165,8 @@ class WhatsAppConnector(BaseConnector):
 
     kind = "whatsapp"
     pushed = True
+    # the platform counts any answer but 200 as a failed delivery (and may redeliver it)
+    webhook_status: ClassVar[int] = 200
     options = (
         Option("base_url", default="https://graph.facebook.com"),
         Option("api_version", default="v21.0"),

@@ -286,3 +286,42 @@ def test_wechat_slow_processing_is_answered_at_once_and_not_doubled_by_retries(
         )
         _settled(inbox)
         assert _stored(inbox) == 1
+
+
+def test_scaled_mode_records_answers_as_each_platform_wants_and_workers_ingest(
+    app, client, world, inbox, clock
+):
+    """The scaled path (deliveries recorded, lanes woken, workers drain): LINE and WhatsApp get the
+    200 their platforms require, WeChat its "success"; statuses are applied in the request; each
+    message is stored once however often it is delivered."""
+    woken: list[tuple[int, tuple[int, ...]]] = []
+    app.extensions["murmur.lanes"] = lambda ch, lanes: woken.append((ch, lanes))
+    with (
+        LineStandIn(clock=lambda: clock().timestamp()) as line,
+        WhatsAppStandIn(clock=lambda: clock().timestamp()) as wa,
+        WeChatStandIn(clock=lambda: clock().timestamp()) as wx,
+    ):
+        line_ch, wa_ch, wx_ch = (
+            _line(inbox, world, line),
+            _whatsapp(inbox, world, wa),
+            _wechat(inbox, world, wx),
+        )
+        deliveries = [
+            (line_ch, "", *line.delivery([line.event(text="ของมาไม่ครบค่ะ")])),
+            (wa_ch, "", *wa.delivery(wa.message("ได้รับของแล้วแต่แตก"))),
+        ]
+        query, body = wx.push(wx.text_xml("东西坏了"), safe=True)
+        deliveries.append((wx_ch, query, {}, body))
+        for _ in range(2):
+            for ch, query, headers, body in deliveries:
+                res = client.post(f"/api/channels/{ch}/webhook?{query}", data=body, headers=headers)
+                assert res.status_code == 200, res.get_data(as_text=True)
+                if ch == wx_ch:
+                    assert res.get_data(as_text=True) == "success"
+        assert _stored(inbox) == 0 and inbound.waiting_count(inbox) == 3  # answered before any ingest
+        for ch, lanes in dict(woken).items():
+            for lane in lanes:
+                inbound.drain_lane(inbox, ch, lane)
+        assert _stored(inbox) == 3 and inbound.waiting_count(inbox) == 0
+        with inbox.read() as s:
+            assert s.scalar(select(func.count()).select_from(ReplyHandle)) == 1  # LINE's token kept

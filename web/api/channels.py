@@ -97,7 +97,10 @@ def webhook(channel_id: int) -> Any:
         answer = _network_answer(delivery.kind)
         if answer is not None:
             return answer
-        return jsonify({"queued": recorded.queued, "duplicates": recorded.waiting, "rejected": rejected}), 202
+        status = getattr(registry.get(delivery.kind), "webhook_status", 202)  # LINE and Meta want a 200
+        return jsonify(
+            {"queued": recorded.queued, "duplicates": recorded.waiting, "rejected": rejected}
+        ), status
     delivery = svc.verify_webhook(inbox(), channel_id, headers, webhook_reader())
     rejected = [svc.rejected_dict(r) for r in delivery.rejected]
     if getattr(registry.get(delivery.kind), "answer_first", False):
