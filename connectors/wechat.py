@@ -20,6 +20,7 @@ minutes before it expires, by one process at a time.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from typing import Any, ClassVar, Protocol
 from urllib.parse import parse_qsl
 
 from connectors.base import BaseConnector, Option, lower_headers
-from connectors.errors import PayloadError, PermanentError, SignatureError, TransientError
+from connectors.errors import ConnectorError, PayloadError, PermanentError, SignatureError, TransientError
 from connectors.http import Transport
 from connectors.media import download
 from connectors.registry import register
@@ -260,12 +261,31 @@ class WeChatConnector(BaseConnector):
         return ""  # the API names no id for a customer-service message
 
     def fetch_media(self, item: Attachment, max_bytes: int) -> tuple[bytes, str]:
-        """An image by its PicUrl; voice and video by MediaId through the temporary-media API."""
+        """An image by its PicUrl; voice and video by MediaId through the temporary-media API.
+
+        That API answers errors as JSON with HTTP 200 (`{"errcode": 40001, ...}`): such an answer is
+        never taken for the file; a stale token is replaced once, anything else is a failure."""
         if item.url or not item.ref:
             return super().fetch_media(item, max_bytes)
         base = self.settings["base_url"].rstrip("/")
-        url = f"{base}/cgi-bin/media/get?access_token={self.access_token()}&media_id={item.ref}"
-        return download(self.http, url, max_bytes, float(self.settings["timeout"]) * 3)
+        for attempt in (0, 1):
+            token = self.access_token(force=attempt == 1)
+            url = f"{base}/cgi-bin/media/get?access_token={token}&media_id={item.ref}"
+            try:
+                data, ctype = download(self.http, url, max_bytes, float(self.settings["timeout"]) * 3)
+            except ConnectorError as exc:  # never show the token that sits in the query
+                raise type(exc)(str(exc).replace(token, "***")) from None
+            if ctype not in ("application/json", "text/plain") or not data.lstrip().startswith(b"{"):
+                return data, ctype
+            try:
+                code = int(json.loads(data).get("errcode") or 0)
+                why = str(json.loads(data).get("errmsg") or "")
+            except (ValueError, AttributeError):
+                return data, ctype  # a JSON or text file a customer sent
+            if code in TOKEN_ERRORS and attempt == 0:
+                continue
+            raise PermanentError(f"wechat media/get: {code} {why}".strip())
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def test(self) -> str:
         """A fresh access token proves AppID and AppSecret."""

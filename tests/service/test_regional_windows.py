@@ -111,3 +111,65 @@ def test_template_refused_outside_whatsapp_and_wechat_window(client, world, inbo
             headers=agent["auth"],
         )
         assert note.status_code == 201  # notes still work
+
+
+def test_media_from_line_whatsapp_and_wechat_reaches_the_attachment_store(client, world, inbox, clock):
+    """Fetched after ingest by the attachment job, each through its network's own API and token:
+    LINE's content API, WhatsApp's media lookup then download, WeChat's temporary-media API."""
+    from inbox.attachments import service as attachments
+    from tests.service.test_regional_channels import _line, _wechat, _whatsapp
+    from tests.standins.line import LineStandIn
+    from tests.standins.media import jpeg_bytes
+
+    agent = world.agent()
+    photo, clip, voice = jpeg_bytes(64, 48), b"\x00\x00\x00\x18ftypmp42" + b"v" * 300, b"#!AMR\n" + b"a" * 200
+    with (
+        LineStandIn(clock=lambda: clock().timestamp()) as line,
+        WhatsAppStandIn(clock=lambda: clock().timestamp()) as wa,
+        WeChatStandIn(clock=lambda: clock().timestamp()) as wx,
+    ):
+        line.content["590000000000000001"] = (photo, "image/jpeg")
+        wa.media["881000000000001"] = (clip, "video/mp4")
+        wx.media["voice-media-1"] = (voice, "audio/amr")
+        line_ch, wa_ch, wx_ch = (
+            _line(inbox, world, line),
+            _whatsapp(inbox, world, wa),
+            _wechat(inbox, world, wx),
+        )
+        event = line.event(
+            message={"id": "590000000000000001", "type": "image", "contentProvider": {"type": "line"}}
+        )
+        headers, body = line.delivery([event])
+        assert client.post(f"/api/channels/{line_ch}/webhook", data=body, headers=headers).status_code == 200
+        payload = wa.message()
+        m = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+        m.pop("text")
+        m.update(type="video", video={"id": "881000000000001", "mime_type": "video/mp4", "caption": "กล่องบุบ"})
+        headers, body = wa.delivery(payload)
+        assert client.post(f"/api/channels/{wa_ch}/webhook", data=body, headers=headers).status_code == 200
+        xml = wx.text_xml("x").replace(
+            "<MsgType><![CDATA[text]]></MsgType>", "<MsgType><![CDATA[voice]]></MsgType>"
+        )
+        xml = xml.replace(
+            "<Content><![CDATA[x]]></Content>",
+            "<MediaId><![CDATA[voice-media-1]]></MediaId><Format><![CDATA[amr]]></Format>",
+        )
+        query, body = wx.push(xml)
+        assert client.post(f"/api/channels/{wx_ch}/webhook?{query}", data=body).status_code == 200
+        deadline = time.monotonic() + 10
+        while inbound.waiting_count(inbox) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert attachments.fetch_due(inbox) == 3
+    convs = client.get("/api/conversations?status=all", headers=agent["auth"]).get_json()["conversations"]
+    got = {}
+    for c in convs:
+        for msg in client.get(f"/api/conversations/{c['id']}", headers=agent["auth"]).get_json()["messages"]:
+            for att in msg["attachments"]:
+                assert att["state"] == "stored", att
+                got[att["kind"]] = client.get(att["url"], headers=agent["auth"]).data
+    assert got == {"image": photo, "video": clip, "audio": voice}
+    assert (
+        line.calls("/v2/bot/message/590000000000000001/content")[0]
+        .headers["authorization"]
+        .startswith("Bearer ")
+    )

@@ -110,5 +110,7 @@ class WeChatStandIn(StandIn):
     def _media(self, req: Request) -> Response:
         if not self._valid(req):
             return json_response(200, {"errcode": 40001, "errmsg": "invalid credential"})
+        if (req.arg("media_id") or "") not in self.media:
+            return json_response(200, {"errcode": 40007, "errmsg": "invalid media_id"})
         data, ctype = self.media[req.arg("media_id") or ""]
         return 200, {"Content-Type": ctype}, data

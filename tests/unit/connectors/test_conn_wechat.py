@@ -184,3 +184,16 @@ def test_concurrent_first_use_fetches_one_token():
         for t in threads:
             t.join()
         assert stand.tokens_issued == 1
+
+
+def test_media_errors_answered_as_json_are_never_taken_for_the_file():
+    from connectors.types import Attachment
+
+    with WeChatStandIn() as stand:
+        stand.media["m1"] = (b"#!AMR\nvoice", "audio/amr")
+        c = connector(stand)
+        c.access_token()
+        stand.expire_tokens()  # a stale token: replaced once, then the file
+        assert c.fetch_media(Attachment(kind="audio", ref="m1"), 1000) == (b"#!AMR\nvoice", "audio/amr")
+        with pytest.raises(PermanentError, match="40007"):
+            c.fetch_media(Attachment(kind="audio", ref="gone"), 1000)
