@@ -28,7 +28,13 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from connectors.base import BaseConnector, Option, lower_headers
-from connectors.errors import ConnectorError, PayloadError, PermanentError, SignatureError
+from connectors.errors import (
+    ConnectorError,
+    PayloadError,
+    PermanentError,
+    SignatureError,
+    TransientError,
+)
 from connectors.http import Transport
 from connectors.jsonbody import loads
 from connectors.media import download
@@ -270,6 +276,14 @@ class LineConnector(BaseConnector):
             except PermanentError as exc:
                 if exc.status != 400:  # 400: the token expired or was used; anything else is real
                     raise
+            except TransientError:
+                # No answer: LINE may have delivered it. A retry would find the token used (400)
+                # and push the same text again, so stop here for an agent to look.
+                self._route(reply, "reply token")
+                raise PermanentError(
+                    "delivery unknown (LINE did not answer the reply-token call): check the chat in "
+                    "LINE before retrying"
+                ) from None
         to = reply.thread_key.partition(":")[2]
         retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, reply.metadata.get("outbox_id") or reply.text))
         try:

@@ -172,3 +172,22 @@ def test_line_media_is_read_from_the_content_api_with_the_token():
         (msg,) = connector(stand).parse_delivery(headers, body).messages
         data, ctype = connector(stand).fetch_media(msg.attachments[0], 1000)
         assert (data, ctype) == (b"\xff\xd8jpegbytes", "image/jpeg")
+
+
+def test_line_reply_token_call_without_an_answer_is_never_pushed_again():
+    """A 5xx (or a timeout) on the reply-token call may hide a delivered reply: pushing the same
+    text would double it, so the reply stops as "delivery unknown" for an agent to check."""
+    from connectors.errors import PermanentError
+
+    with LineStandIn() as stand:
+        event = stand.event()
+        stand.fail_next(500, path="/v2/bot/message/reply")
+        reply = OutboundReply(
+            "line",
+            "user:U4af4980629",
+            "ได้เลยค่ะ",
+            metadata={"reply_token": event["replyToken"], "reply_token_age": "1", "outbox_id": "o9"},
+        )
+        with pytest.raises(PermanentError, match="delivery unknown"):
+            connector(stand).send_reply(reply)
+        assert not stand.pushes
