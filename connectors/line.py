@@ -152,6 +152,8 @@ class LineConnector(BaseConnector):
     pushed = True
     # the platform counts any answer but 200 as a failed delivery (and may redeliver it)
     webhook_status: ClassVar[int] = 200
+    # replies read the chat's reply token (metadata reply_token, reply_token_age) from the inbox
+    reply_handles: ClassVar[bool] = True
     options = (
         Option("base_url", default="https://api.line.me"),
         Option("data_base_url", default="https://api-data.line.me", help="where message content is read"),

@@ -143,7 +143,8 @@ def _send_one(inbox: Inbox, box_id: int) -> None:
         if box.template:
             metadata["template"] = json.dumps(box.template)  # WhatsApp outside its 24-hour window
         connector = connector_for(inbox, ch)
-    handle = signals.handle_for(inbox, ch.id, conv.thread_key) if ch.kind == "line" else None
+    takes_handles = getattr(registry.get(ch.kind), "reply_handles", False)
+    handle = signals.handle_for(inbox, ch.id, conv.thread_key) if takes_handles else None
     if handle is not None:  # LINE: answer free with the chat's reply token while it is valid
         age = inbox.clock().timestamp() - handle[1]  # by the inbox's clock, as everything it times
         metadata["reply_token"], metadata["reply_token_age"] = handle[0], f"{age:.3f}"
