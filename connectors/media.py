@@ -306,13 +306,21 @@ class TooLarge(PermanentError):
     """The file is bigger than the inbox accepts; fetching it again will not help."""
 
 
-def download(client: httpx.Client, url: str, max_bytes: int, timeout: float = 30.0) -> tuple[bytes, str]:
+def download(
+    client: httpx.Client,
+    url: str,
+    max_bytes: int,
+    timeout: float = 30.0,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[bytes, str]:
     """GET `url`, streaming, and stop as soon as it passes `max_bytes`. Returns the bytes and the
     served content type. 4xx are permanent (an expired or removed file), 5xx and network
     failures transient (the job tries again later)."""
     where = f"GET {httpx.URL(url).host}"
     try:
-        with client.stream("GET", url, timeout=timeout, follow_redirects=True) as resp:
+        with client.stream(
+            "GET", url, timeout=timeout, follow_redirects=True, headers=dict(headers or {})
+        ) as resp:
             if resp.status_code >= 500 or resp.status_code == 429:
                 raise TransientError(f"{where}: {resp.status_code}")
             if resp.status_code >= 400:

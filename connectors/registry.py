@@ -28,6 +28,9 @@ BUILTIN: tuple[str, ...] = (
     "connectors.email",
     "connectors.rss",
     "connectors.widget",
+    "connectors.line",
+    "connectors.whatsapp",
+    "connectors.wechat",
 )
 
 _kinds: dict[str, type[BaseConnector]] = {}

@@ -80,6 +80,27 @@ class Rejected:
 
 
 @dataclass(frozen=True)
+class DeliveryStatus:
+    """What the network says became of a reply we sent (WhatsApp's `statuses`): sent, delivered,
+    read or failed (with the network's reason), keyed by the id the network gave the reply."""
+
+    external_id: str
+    state: str  # sent | delivered | read | failed
+    at: datetime
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplyHandle:
+    """A short-lived right to answer a conversation for free (LINE's reply token), kept until used
+    or expired; the reply sent after that goes another way (LINE: the push API)."""
+
+    thread_key: str
+    token: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Delivery:
     """A verified pushed delivery: the messages it carried and the items refused.
 
@@ -91,6 +112,9 @@ class Delivery:
     paths: tuple[str, ...]
     indexes: tuple[int | None, ...]
     rejected: tuple[Rejected, ...] = ()
+    # delivery reports for replies, and reply handles, that came in the same delivery
+    statuses: tuple[DeliveryStatus, ...] = ()
+    handles: tuple[ReplyHandle, ...] = ()
 
     @classmethod
     def of(cls, messages: list[InboundMessage] | tuple[InboundMessage, ...]) -> Delivery:
@@ -143,3 +167,6 @@ class OutboundReply:
     # sent again, so a retry after a failure half way never repeats a file.
     parts_sent: tuple[str, ...] = ()
     on_part: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+    # How the network took the reply when it has several ways ("reply token", "push API"): the
+    # connector reports its choice here, and the outbox keeps it on the delivery record.
+    on_route: Callable[[str], None] | None = field(default=None, compare=False, repr=False)

@@ -13,6 +13,7 @@ from flask import Flask, jsonify
 from sqlalchemy import text
 
 from inbox.channels import webhooks_out
+from inbox.channels.tokens import share_tokens
 from inbox.store.context import Inbox
 from web import (
     auth,
@@ -83,6 +84,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
         from web.celery_app import LaneDispatch
 
         app.extensions["murmur.lanes"] = LaneDispatch(config.redis_url or "")
+        share_tokens(config.redis_url)  # WeChat's access token, one for every process
 
     limits.init_app(app)  # first: the id converter before any rule, the body limit before auth
     errors.register(app)

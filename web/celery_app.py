@@ -16,6 +16,7 @@ from celery.signals import worker_ready
 from flask_socketio import SocketIO
 
 from inbox.channels import inbound, outbox, polling, webhooks_out
+from inbox.channels.tokens import share_tokens
 from inbox.store.context import Inbox
 from web import jobs
 from web.config import Config
@@ -193,6 +194,7 @@ def _runner(job: jobs.Job):  # type: ignore[no-untyped-def]
 @lru_cache(maxsize=1)
 def worker_inbox() -> Inbox:
     config = Config.from_env()
+    share_tokens(config.redis_url)  # the worker sends replies with the same access tokens
     emitter = SocketIO(message_queue=config.redis_url)
     return Inbox.from_url(
         config.database_url,

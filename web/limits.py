@@ -29,6 +29,9 @@ WEBHOOK_BODY = {
     "webhook": 2 * MIB,  # ours: at most 1,000 messages in one delivery, ~2 KB each
     "meta": 4 * MIB,  # Meta batches up to 1,000 changes in one POST; a Messenger text is <= 2,000 chars
     "telegram": 1 * MIB,  # one Update per POST: a 4,096-character text, its quoted reply, entities
+    "line": 1 * MIB,  # a batch of events, each text at most 5,000 characters
+    "whatsapp": 4 * MIB,  # Meta's batching, as for "meta"
+    "wechat": 64 * KIB,  # one XML message per POST (a text is at most 2,048 bytes), AES adds a third
 }
 WEBHOOK_MAX = max(WEBHOOK_BODY.values())
 # Endpoints allowed more than DEFAULT_BODY, by view name (filled by `web.api.endpoint(max_body=...)`).

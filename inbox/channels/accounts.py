@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from connectors import registry
 from connectors.base import BaseConnector
 from connectors.errors import PayloadError
-from connectors.types import InboundMessage, Rejected
+from connectors.types import DeliveryStatus, InboundMessage, Rejected, ReplyHandle
 from inbox.admin.agents import load_agent
 from inbox.channels.inbound_checks import message_problem
 from inbox.channels.pushed_health import with_pushed_figures
@@ -55,6 +55,8 @@ def channel_dict(ch: ChannelAccount) -> dict[str, Any]:
             # items the network sent that could not be stored faithfully (no author, no date)
             "items_rejected": int((ch.poll_state or {}).get("rejected_total", 0)),
             "rejected": list((ch.poll_state or {}).get("rejected", [])),
+            # LINE: this month's message quota as of the last Test ({limit, used, at})
+            "quota": (ch.poll_state or {}).get("quota"),
         },
     }
 
@@ -162,8 +164,12 @@ def receive_webhook(
     workers instead (`inbox.channels.inbound.record`). In a batch, a bad item is refused alone:
     the receipt lists it and the rest are stored.
     """
+    from inbox.channels import signals
+
     delivery = verify_webhook(inbox, channel_id, headers, raw_body)
-    return WebhookReceipt(ingest(inbox, channel_id, delivery.messages), delivery.rejected)
+    result = ingest(inbox, channel_id, delivery.messages)
+    signals.apply(inbox, channel_id, delivery.handles, delivery.statuses)
+    return WebhookReceipt(result, delivery.rejected)
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,9 @@ class VerifiedDelivery:
 
     messages: list[InboundMessage]
     rejected: tuple[Rejected, ...] = ()
+    statuses: tuple[DeliveryStatus, ...] = ()  # reports on replies sent (WhatsApp)
+    handles: tuple[ReplyHandle, ...] = ()  # reply tokens (LINE)
+    kind: str = ""  # the channel's kind (the web layer answers some networks in their own words)
 
 
 def verify_webhook(
@@ -214,7 +223,7 @@ def verify_webhook(
     rejected.sort(key=lambda r: -1 if r.index is None else r.index)
     if rejected and not messages:
         raise InvalidDelivery(rejected)
-    return VerifiedDelivery(messages, tuple(rejected))
+    return VerifiedDelivery(messages, tuple(rejected), delivery.statuses, delivery.handles, ch.kind)
 
 
 # What verifying a delivery needs, as a plain row: loading the ORM object (health columns, poll
@@ -307,11 +316,22 @@ def test_channel(inbox: Inbox, agent_id: int | None, channel_id: int) -> dict[st
         except PayloadError as exc:
             return {"ok": False, "error": str(exc)}
     try:
-        return {"ok": True, "found": connector.test()}
+        found = connector.test()
+        if hasattr(connector, "quota"):
+            _keep_quota(inbox, channel_id, connector.quota())
+        return {"ok": True, "found": found}
     except ConnectorError as exc:
         return {"ok": False, "error": str(exc) or type(exc).__name__}
     except OSError as exc:
         return {"ok": False, "error": f"network error: {exc}"}
+
+
+def _keep_quota(inbox: Inbox, channel_id: int, quota: dict[str, Any]) -> None:
+    """Remember the network's message quota in the channel's health (shown on the Channels page)."""
+    with inbox.unit_of_work() as uow:
+        ch = uow.session.get(ChannelAccount, channel_id)
+        if ch is not None:
+            ch.poll_state = {**(ch.poll_state or {}), "quota": {**quota, "at": iso(inbox.clock())}}
 
 
 def verify_subscription(inbox: Inbox, channel_id: int, params: Mapping[str, str]) -> str:

@@ -18,6 +18,7 @@ A reply is sent at most once per outbox row, whatever the network answers:
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from datetime import timedelta
@@ -29,6 +30,7 @@ from connectors import registry
 from connectors.errors import ConnectorError, PermanentError
 from connectors.types import Author, OutboundReply
 from inbox.attachments.records import files_for_reply
+from inbox.channels import signals
 from inbox.channels.accounts import connector_for
 from inbox.conversations.replies import delivery_dict
 from inbox.store.context import Inbox, UnitOfWork
@@ -138,7 +140,15 @@ def _send_one(inbox: Inbox, box_id: int) -> None:
             metadata["subject"] = conv.subject  # e-mail answers "Re: <the customer's subject>"
         if conv.channel == "email" and conv.thread_key.startswith("<"):
             metadata["references"] = conv.thread_key  # the thread's first Message-ID
+        if box.template:
+            metadata["template"] = json.dumps(box.template)  # WhatsApp outside its 24-hour window
         connector = connector_for(inbox, ch)
+    takes_handles = getattr(registry.get(ch.kind), "reply_handles", False)
+    handle = signals.handle_for(inbox, ch.id, conv.thread_key) if takes_handles else None
+    if handle is not None:  # LINE: answer free with the chat's reply token while it is valid
+        age = inbox.clock().timestamp() - handle[1]  # by the inbox's clock, as everything it times
+        metadata["reply_token"], metadata["reply_token_age"] = handle[0], f"{age:.3f}"
+    routes: list[str] = []
     reply = OutboundReply(
         channel=conv.channel,
         thread_key=conv.thread_key,
@@ -157,12 +167,17 @@ def _send_one(inbox: Inbox, box_id: int) -> None:
         attachments=files_for_reply(inbox, msg.id),
         parts_sent=tuple(box.parts_sent or ()),
         on_part=lambda part_id: _note_part(inbox, box_id, part_id),
+        on_route=routes.append,
     )
     outcome: dict[str, Any]
     try:
         external_id = connector.send_reply(reply)
         sent = str(external_id) if external_id not in (None, "") else None
         outcome = {"status": OutboxStatus.SENT.value, "sent_external_id": sent, "last_error": None}
+        if routes:
+            outcome["route"] = routes[-1]
+            if routes[-1] == "reply token" and handle is not None:
+                signals.spend(inbox, ch.id, conv.thread_key, handle[0])
     except PermanentError as exc:
         outcome = {"status": OutboxStatus.FAILED.value, "last_error": str(exc) or type(exc).__name__}
     except (ConnectorError, OSError) as exc:

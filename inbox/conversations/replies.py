@@ -76,4 +76,8 @@ def delivery_dict(box: Outbox | None) -> dict | None:
         "error": box.last_error,
         "external_id": box.sent_external_id,
         "sent_at": box.sent_at.isoformat() if box.sent_at else None,
+        # the way it went (LINE: reply token or push API) and what the network reported since
+        "route": box.route,
+        "network_state": box.network_state,
+        "network_error": box.network_error,
     }

@@ -14,6 +14,7 @@ from inbox.attachments.records import attach_to_reply
 from inbox.automation import engine as automation
 from inbox.automation import sla_service
 from inbox.channels.capabilities import never_replies, reply_blocked
+from inbox.channels.windows import check_reply, reply_window
 from inbox.conversations.listing import ListFilter, labels_of, list_conversations
 from inbox.conversations.mentions import record_mentions
 from inbox.conversations.ranking import effective, raise_to
@@ -76,6 +77,7 @@ def get_conversation(inbox: Inbox, agent_id: int, conversation_id: int, limit: i
         out["priority"] = round(effective(conv, inbox.clock()), 2)
         out["messages"], out["more_before"] = message_page(s, conv.id, None, limit)
         out["reply_blocked"] = reply_blocked(_channel(s, conv))
+        out["reply_window"] = reply_window(_channel(s, conv), conv, inbox.clock())
         runs = s.scalars(
             select(RuleRun)
             .where(RuleRun.conversation_id == conv.id)
@@ -259,9 +261,11 @@ def reply(
     text: str,
     private: bool = False,
     attachment_ids: Sequence[int] = (),
+    template: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Queue a reply in the outbox (or store a private note); both are announced after commit.
-    `attachment_ids` are the agent's uploads to this conversation, sent with the reply."""
+    `attachment_ids` are the agent's uploads to this conversation, sent with the reply; `template`
+    ({name, language, variables}) sends a WhatsApp message template (`text` is its filled body)."""
     text = (text or "").strip()
     if not text:
         raise Invalid("text must not be empty", "text")
@@ -278,7 +282,9 @@ def reply(
             blocked = never_replies(_channel(s, conv))
             if blocked:
                 raise Invalid(blocked, "private")
+            check_reply(_channel(s, conv), conv, now, template)  # the network's reply window
             msg, box = queue_reply(s, conv, text, agent.id, now)
+            box.template = dict(template) if template else None
             if conv.assignee_id is None:
                 conv.assignee_id = agent.id
             sla_service.update_due(s, conv, s.get(Customer, conv.customer_id))

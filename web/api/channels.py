@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
@@ -10,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from connectors import registry
 from connectors.errors import SignatureError
 from inbox.channels import accounts as svc
-from inbox.channels import inbound
+from inbox.channels import inbound, signals, windows
 from inbox.channels.polling import poll
 from inbox.pipeline import ingest
 from inbox.store.models import ChannelAccount
@@ -22,6 +24,7 @@ from web.errors import ApiError
 from web.limits import WEBHOOK_MAX, webhook_reader
 
 WEEK = 7 * 24 * 3600
+log = logging.getLogger(__name__)
 
 
 class ChannelIn(BaseModel):
@@ -85,14 +88,32 @@ def webhook(channel_id: int) -> Any:
     stores nothing new either way.
     """
     dispatch = current_app.extensions.get("murmur.lanes")
+    headers = _with_query(dict(request.headers))
     if dispatch is not None:
-        delivery, recorded = inbound.receive(inbox(), channel_id, dict(request.headers), webhook_reader())
+        delivery, recorded = inbound.receive(inbox(), channel_id, headers, webhook_reader())
         dispatch(channel_id, recorded.lanes)
+        signals.apply(inbox(), channel_id, delivery.handles, delivery.statuses)
         rejected = [svc.rejected_dict(r) for r in delivery.rejected]
-        return jsonify({"queued": recorded.queued, "duplicates": recorded.waiting, "rejected": rejected}), 202
-    delivery = svc.verify_webhook(inbox(), channel_id, dict(request.headers), webhook_reader())
+        answer = _network_answer(delivery.kind)
+        if answer is not None:
+            return answer
+        status = getattr(registry.get(delivery.kind), "webhook_status", 202)  # LINE and Meta want a 200
+        return jsonify(
+            {"queued": recorded.queued, "duplicates": recorded.waiting, "rejected": rejected}
+        ), status
+    delivery = svc.verify_webhook(inbox(), channel_id, headers, webhook_reader())
     rejected = [svc.rejected_dict(r) for r in delivery.rejected]
+    if getattr(registry.get(delivery.kind), "answer_first", False):
+        # WeChat: stored for ingest and answered at once; a retry of a waiting message records nothing
+        recorded = inbound.record(inbox(), channel_id, delivery.messages)
+        signals.apply(inbox(), channel_id, delivery.handles, delivery.statuses)
+        _drain_soon(inbox(), channel_id, recorded.lanes)
+        return _network_answer(delivery.kind)
     result = ingest(inbox(), channel_id, delivery.messages)
+    signals.apply(inbox(), channel_id, delivery.handles, delivery.statuses)
+    answer = _network_answer(delivery.kind)
+    if answer is not None:
+        return answer
     return jsonify(
         {
             "stored": result.stored,
@@ -101,6 +122,53 @@ def webhook(channel_id: int) -> Any:
             "rejected": rejected,
         }
     )
+
+
+@endpoint(
+    "/conversations/<int:conversation_id>/templates",
+    ["GET"],
+    "Approved message templates for a WhatsApp conversation, with its 24-hour window",
+    response={"type": "object"},
+    errors=(502,),
+)
+def conversation_templates(conversation_id: int) -> Any:
+    """Listed from the WhatsApp Business Account each time (templates are approved by Meta)."""
+    return jsonify(windows.conversation_templates(inbox(), g.agent_id, conversation_id))
+
+
+def _drain_soon(ib: Any, channel_id: int, lanes: tuple[int, ...]) -> None:
+    """Ingest what was just recorded on a thread of its own (embedded mode), after the answer has
+    gone; the scheduler's drain_inbound job finds anything a thread left behind."""
+    if lanes:
+        threading.Thread(
+            target=_drain, args=(ib, channel_id, lanes), name=f"drain-{channel_id}", daemon=True
+        ).start()
+
+
+def _drain(ib: Any, channel_id: int, lanes: tuple[int, ...]) -> None:
+    try:
+        inbound.drain_lanes(ib, channel_id, lanes)
+    except Exception:  # left recorded: the periodic drain takes it
+        log.exception("draining channel %s after answering failed", channel_id)
+
+
+QUERY_HEADER = "X-Murmur-Query"
+
+
+def _with_query(headers: dict[str, str]) -> dict[str, str]:
+    """The request's headers plus its query string under X-Murmur-Query (WeChat signs with query
+    parameters; connectors see headers and body only). Whatever a caller sent under that name
+    is replaced, so it always holds this request's own query."""
+    out = {k: v for k, v in headers.items() if k.lower() != QUERY_HEADER.lower()}
+    out[QUERY_HEADER] = request.query_string.decode("latin-1")
+    return out
+
+
+def _network_answer(kind: str) -> Response | None:
+    """The body a network insists on (WeChat: "success", else the customer is told the account
+    cannot answer), for kinds that declare one; None for the JSON receipt."""
+    answer = getattr(registry.get(kind), "webhook_answer", None) if kind else None
+    return Response(answer, mimetype="text/plain") if answer is not None else None
 
 
 class ChannelPatch(BaseModel):
@@ -173,12 +241,18 @@ class HandshakeQuery(QueryModel):
     mode: str | None = Field(default=None, alias="hub.mode", max_length=40, description="subscribe")
     verify_token: str | None = Field(default=None, alias="hub.verify_token", max_length=1000)
     challenge: str | None = Field(default=None, alias="hub.challenge", max_length=1000)
+    # WeChat's server URL check: SHA-1 over the sorted token, timestamp and nonce; echostr echoed
+    signature: str | None = Field(default=None, max_length=64, description="WeChat")
+    timestamp: str | None = Field(default=None, max_length=20, description="WeChat")
+    nonce: str | None = Field(default=None, max_length=64, description="WeChat")
+    echostr: str | None = Field(default=None, max_length=1000, description="WeChat")
+    msg_signature: str | None = Field(default=None, max_length=64, description="WeChat (encrypted echostr)")
 
 
 @endpoint(
     "/channels/<int:channel_id>/webhook",
     ["GET"],
-    "Subscription handshake (Meta hub.challenge)",
+    "Subscription handshake (Meta and WhatsApp hub.challenge, WeChat's server URL check)",
     public=True,
     query=HandshakeQuery,
     response={"type": "string"},

@@ -34,12 +34,23 @@ class ConversationPatch(BaseModel):
     snoozed_until: Time | None = Field(default=None, description="with status snoozed: when to reopen")
 
 
+class TemplateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=512)
+    language: str = Field(min_length=2, max_length=15)
+    variables: list[str] = Field(default_factory=list, max_length=20)
+
+
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=10_000)
     private: bool = False
     attachment_ids: list[int] = Field(
         default_factory=list, max_length=10, description="uploads (POST .../attachments) to send with it"
+    )
+    template: TemplateIn | None = Field(
+        default=None,
+        description="a WhatsApp message template (GET .../templates); `text` is its body as filled in",
     )
 
 
@@ -187,5 +198,13 @@ def post_reply(conversation_id: int) -> Any:
     """A reply is queued in the outbox and sent by a worker with retries; `private: true` stores a note."""
     body = parse(ReplyIn, json_body())
     return jsonify(
-        svc.reply(inbox(), g.agent_id, conversation_id, body.text, body.private, body.attachment_ids)
+        svc.reply(
+            inbox(),
+            g.agent_id,
+            conversation_id,
+            body.text,
+            body.private,
+            body.attachment_ids,
+            body.template.model_dump() if body.template else None,
+        )
     ), 201

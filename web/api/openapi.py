@@ -26,6 +26,7 @@ ERROR_DESCRIPTIONS = {
     413: "The body is larger than this endpoint accepts",
     415: "A file of a type this endpoint does not accept",
     429: "This token made more calls than its limit allows: retry after `Retry-After` seconds",
+    502: "The network (e.g. WhatsApp) could not answer the question asked on the agent's behalf",
     503: "SQLite's write lock stayed busy: retry after `Retry-After` seconds; nothing was stored",
 }
 ERROR_SCHEMA = {

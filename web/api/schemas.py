@@ -158,6 +158,10 @@ class ConversationDetail(Conversation):
     reply_blocked: str | None = Field(
         default=None, description="why a reply cannot reach the customer here (null when it can)"
     )
+    reply_window: dict[str, Any] | None = Field(
+        default=None,
+        description="WhatsApp (24 h) and WeChat (48 h): {kind, hours, open, closes_at, templates, reason}",
+    )
     rule_runs: list[dict[str, Any]]
     more_before: int | None = Field(
         default=None,

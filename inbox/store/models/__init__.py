@@ -28,6 +28,7 @@ from inbox.store.models.conversations import (
 )
 from inbox.store.models.customers import Customer, Identity, LifecycleTransition, Order, SurveyResponse
 from inbox.store.models.inbound import InboundDelivery, InboundLane
+from inbox.store.models.reply_handles import ReplyHandle
 from inbox.store.models.rollups import RollupMessage, RollupPending, RollupTerm
 from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
 from inbox.store.models.sentiment_models import SentimentCalibration
@@ -37,6 +38,7 @@ from inbox.store.models.widget import WidgetVisitor  # noqa: F401
 __all__ = [
     "Agent",
     "Attachment",
+    "ReplyHandle",
     "AttachmentState",
     "ApiToken",
     "AuditLog",

@@ -186,6 +186,14 @@ class Outbox(Base):
     parts_sent: Mapped[list | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    # How the network took it when it has several ways (LINE: "reply token" or "push API"), and
+    # what the network later reported (WhatsApp statuses: delivered, read, failed with why);
+    # a template reply's {name, language, variables} (migration 0011_region)
+    route: Mapped[str | None] = mapped_column(String(40), default=None)
+    network_state: Mapped[str | None] = mapped_column(String(12), default=None)
+    network_error: Mapped[str | None] = mapped_column(Text, default=None)
+    network_state_at: Mapped[datetime | None] = mapped_column(default=None)
+    template: Mapped[dict | None] = mapped_column(default=None)
 
 
 class RuleRun(Base):

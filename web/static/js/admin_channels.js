@@ -125,7 +125,7 @@
         button("Test", async () => { const r = await api(`/api/channels/${c.id}/test`, "POST"); return r.ok ? `${c.name}: ${r.found}` : `${c.name}: ${r.error}`; }),
         nextPoll(c) === "pushed to us" ? null : button("Poll now", async () => { const r = await api(`/api/channels/${c.id}/poll`, "POST"); return `${c.name}: ${r.status}, fetched ${r.fetched}, stored ${r.stored}, skipped ${r.skipped}` + (r.error ? `, ${r.error}` : ""); }),
       ].filter(Boolean));
-      const details = c.kind === "webhook" ? webhookDetails(c) : c.kind === "widget" ? widgetDetails(c) : null;
+      const details = c.kind === "webhook" ? webhookDetails(c) : c.kind === "widget" ? widgetDetails(c) : (window.murmurChannelGuide ? window.murmurChannelGuide(c, BASE) : null);
       if (details) {
         const more = el("button", { type: "button", class: "link", "aria-expanded": String(open.has(c.id)),
           "aria-controls": `details-${c.id}`, text: "How to connect" });

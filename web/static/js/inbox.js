@@ -437,6 +437,7 @@
     if (blocked) { pub.dataset.forced = "1"; $("#reply-private").checked = true; }
     else if (pub.dataset.forced) { delete pub.dataset.forced; pub.checked = true; }
     syncMode();
+    if (window.murmurReplyWindow) window.murmurReplyWindow(c);  // WhatsApp / WeChat reply windows
   }
   function whereText(c) {
     if (isNote()) return "Private note: only agents see it, the customer never does";
@@ -553,7 +554,7 @@
       sentimentBadge(m),
       sentimentFix(m),
       m.delivery ? el("span", { class: "delivery " + m.delivery.status, "data-message": String(m.id),
-        text: deliveryText(m.delivery) }) : null,
+        text: deliveryText(m.delivery) + (window.murmurDeliveryDetail ? window.murmurDeliveryDetail(m.delivery) : "") }) : null,
       m.url && safeHref(m.url) ? el("a", { href: safeHref(m.url), rel: "noopener noreferrer", target: "_blank", text: "open ↗" }) : null);
     const mentions = (m.mentions || []).length
       ? el("div", { class: "muted", text: "Notified: " + m.mentions.map((x) => x.name).join(", ") }) : null;
@@ -1242,7 +1243,7 @@
     socket.on("attachment.updated", (e) => { if (e.conversation_id === state.current) showAttachment(e); });
     socket.on("outbox.updated", (e) => {
       const node = document.querySelector(`.delivery[data-message="${e.message_id}"]`);
-      if (node) { node.textContent = deliveryText(e.delivery); node.className = "delivery " + e.delivery.status; }
+      if (node) { node.textContent = deliveryText(e.delivery) + (window.murmurDeliveryDetail ? window.murmurDeliveryDetail(e.delivery) : ""); node.className = "delivery " + e.delivery.status; }
     });
     socket.on("notification", (e) => {
       if (e.kind !== "mention") return;
