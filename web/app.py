@@ -23,6 +23,7 @@ from web import (
     pages,
     pages_admin,
     pages_admin_console,
+    pages_customers,
     pages_dashboard,
     pages_escalation,
     pages_reports,
@@ -96,6 +97,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.register_blueprint(pages_admin.bp)
     app.register_blueprint(pages_admin_console.bp)
     app.register_blueprint(pages_reports.bp)
+    app.register_blueprint(pages_customers.bp)
     realtime.register(socketio)
 
     @app.after_request

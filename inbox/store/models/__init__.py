@@ -27,6 +27,7 @@ from inbox.store.models.conversations import (
     Status,
 )
 from inbox.store.models.customers import Customer, Identity, LifecycleTransition, Order, SurveyResponse
+from inbox.store.models.digests import DigestSend, DigestSubscription
 from inbox.store.models.inbound import InboundDelivery, InboundLane
 from inbox.store.models.rollups import RollupMessage, RollupPending, RollupTerm
 from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
@@ -45,6 +46,8 @@ __all__ = [
     "Conversation",
     "ConversationLabel",
     "Customer",
+    "DigestSend",
+    "DigestSubscription",
     "Direction",
     "Identity",
     "InboundDelivery",
