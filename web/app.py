@@ -25,6 +25,7 @@ from web import (
     pages_admin_console,
     pages_customers,
     pages_dashboard,
+    pages_digest,
     pages_escalation,
     pages_reports,
     pages_sentiment,
@@ -98,6 +99,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.register_blueprint(pages_admin_console.bp)
     app.register_blueprint(pages_reports.bp)
     app.register_blueprint(pages_customers.bp)
+    app.register_blueprint(pages_digest.bp)
     realtime.register(socketio)
 
     @app.after_request

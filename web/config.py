@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from inbox.admin.invite_mail import Smtp
 from inbox.attachments.blobs import FolderStore, S3Store
 from inbox.attachments.policy import Limits
 
@@ -76,6 +77,15 @@ class Config:
         }
         if self.public_url:
             out["survey_base_url"] = self.public_url
+        if self.smtp_host:  # the weekly digest mails through it (inbox.insights.digest)
+            out["smtp"] = Smtp(
+                host=self.smtp_host,
+                port=self.smtp_port,
+                sender=self.smtp_sender,
+                username=self.smtp_username,
+                password=self.smtp_password,
+                starttls=self.smtp_starttls,
+            )
         return out
 
     @classmethod
