@@ -258,7 +258,9 @@ def test_the_digest_downloads_as_a_real_pdf_with_the_figures_text(database_url, 
         images = [o for p in pages for o in p.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,))]
         assert len(images) == 3  # volume, sentiment, top customers
         assert client.get("/api/digest.pdf", headers=agent["auth"]).status_code == 403
-        bad = client.get("/api/digest.pdf?week=2026-11-24", headers=sup["auth"])
+        wednesday = client.get("/api/digest.pdf?week=2026-11-25", headers=sup["auth"])
+        assert "murmur-digest-2026-11-23.pdf" in wednesday.headers["Content-Disposition"]
+        bad = client.get("/api/digest.pdf?week=last-tuesday", headers=sup["auth"])
         assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "week"
         assert client.get("/digest.pdf", headers=sup["auth"]).data.startswith(b"%PDF-")
     finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, g, jsonify
@@ -14,7 +14,6 @@ from inbox.store.access import require_manager
 from web.api import endpoint, json_body, parse, query
 from web.api.validation import QueryModel
 from web.auth import inbox
-from web.errors import ApiError
 
 
 class DigestSettingsIn(BaseModel):
@@ -32,7 +31,7 @@ class DigestSettings(BaseModel):
 
 
 class DigestPdfQuery(QueryModel):
-    week: date | None = Field(default=None, description="the Monday the week starts (default: last week)")
+    week: date | None = Field(default=None, description="a day of the week to report (default: last week)")
 
 
 @endpoint(
@@ -60,11 +59,9 @@ def put_digest_settings() -> Any:
     return jsonify(digests.save_settings(inbox(), g.agent_id, body.enabled, body.figures))
 
 
-def pdf_response(agent_id: int, week: date | None) -> Response:
-    """The digest of `week` (a Monday; default last week) for `agent_id`, as a PDF download."""
-    start = digests.last_week(inbox().clock()) if week is None else week
-    if start.weekday() != 0:
-        raise ApiError(400, "invalid", "week: give the Monday the week starts", "week")
+def pdf_response(agent_id: int, day: date | None) -> Response:
+    """The digest of the week (Monday to Sunday) holding `day`, last week by default, as a download."""
+    start = digests.last_week(inbox().clock()) if day is None else day - timedelta(days=day.weekday())
     digest = digests.build(inbox(), agent_id, start)
     return Response(
         render.render_pdf(digest),

@@ -46,9 +46,9 @@
     const names = steps.map((s) => STAGE_NAMES[s.stage] || s.stage);
     chart(node).setOption({
       aria: { enabled: true },
-      grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 72, top: 16, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      xAxis: { type: "value", minInterval: 1, name: t("Customers") },
+      xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: names.slice().reverse() },
       series: [{
         type: "bar",
@@ -60,7 +60,7 @@
           formatter: (p) => {
             const step = steps[steps.length - 1 - p.dataIndex];
             return step.conversion === null ? String(step.reached)
-              : t("{n} ({pct} of the stage before)", { n: step.reached, pct: percent(step.conversion) });
+              : t("{n} ({pct})", { n: step.reached, pct: percent(step.conversion) });
           },
         },
       }],
@@ -89,7 +89,7 @@
       tooltip: {
         formatter: (p) => t("Recency {r}, frequency {f}: {n} customers", { r: p.value[1], f: p.value[0], n: p.value[2] }),
       },
-      grid: { left: 8, right: 8, top: 8, bottom: 48, containLabel: true },
+      grid: { left: 40, right: 8, top: 8, bottom: 48, containLabel: true },
       xAxis: { type: "category", data: ["1", "2", "3", "4", "5"], name: t("Frequency"), nameLocation: "middle", nameGap: 24 },
       yAxis: { type: "category", data: ["1", "2", "3", "4", "5"], name: t("Recency"), nameLocation: "middle", nameGap: 24 },
       visualMap: { min: 0, max: max, show: false, inRange: { color: ["#e8f0fe", "#1a56c4"] } },
