@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from functools import lru_cache
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -159,11 +160,13 @@ def render_pdf(
     pdf = FPDF(format="A4")
     pdf.set_title(ctx["subject"])
     pdf.set_creator("Murmur")
-    files = charts.font_files()
+    files = _fonts_for(_all_text(ctx, tr), charts.font_files())
     for role, (path, index) in files.items():
         pdf.add_font(role, fname=path, collection_font_number=index)
     base = "latin" if "latin" in files else "helvetica"
-    pdf.set_fallback_fonts([r for r in ("cjk", "thai") if r in files], exact_match=False)
+    fallbacks = [r for r in ("cjk", "thai") if r in files]
+    if fallbacks:
+        pdf.set_fallback_fonts(fallbacks, exact_match=False)
     pdf.set_text_shaping(True)  # HarfBuzz: Thai marks placed right (uharfbuzz is a dependency)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
@@ -196,3 +199,38 @@ def render_pdf(
                     table.row([str(c) for c in cells])
             pdf.ln(3)
     return bytes(pdf.output())
+
+
+def _all_text(ctx: dict[str, Any], tr: gettext.NullTranslations) -> str:
+    """Every character the PDF will print (titles, sentences, tables), to choose its fonts."""
+    parts = [ctx["manager"], ctx["subject"]]
+    for f in ctx["figures"]:
+        parts.append(tr.gettext(f["title"]))
+        parts += [tr.gettext(m) for m, _ in f["lines"]] + [
+            str(v) for _, vs in f["lines"] for v in vs.values()
+        ]
+        parts += [tr.gettext(h) for h in f["header"]] + [str(c) for row in f["rows"] for c in row]
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _latin_cmap(path: str, index: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(path, fontNumber=index, lazy=True).getBestCmap())
+
+
+def _fonts_for(text: str, files: dict[str, tuple[str, int]]) -> dict[str, tuple[str, int]]:
+    """The fonts this text needs: always the Latin one; the CJK and Thai ones only when a
+    character is missing from it. Loading and subsetting the 20 MB CJK collection is most of a
+    PDF's cost, and most weeks of an English-speaking brand have no CJK character at all."""
+    if "latin" not in files:
+        return files
+    have = _latin_cmap(*files["latin"])
+    missing = {ch for ch in set(text) if ord(ch) not in have and not ch.isspace()}
+    out = {"latin": files["latin"]}
+    if "thai" in files and any("\u0e00" <= ch <= "\u0e7f" for ch in missing):
+        out["thai"] = files["thai"]
+    if "cjk" in files and any(not ("\u0e00" <= ch <= "\u0e7f") for ch in missing):
+        out["cjk"] = files["cjk"]
+    return out
