@@ -160,14 +160,17 @@ def render_pdf(
     pdf = FPDF(format="A4")
     pdf.set_title(ctx["subject"])
     pdf.set_creator("Murmur")
-    files = _fonts_for(_all_text(ctx, tr), charts.font_files())
+    text = _all_text(ctx, tr)
+    # Latin-1 text needs no embedded font at all (the PDF's own Helvetica): a tenth of the time
+    files = {} if all(ord(ch) < 256 for ch in text) else _fonts_for(text, charts.font_files())
     for role, (path, index) in files.items():
         pdf.add_font(role, fname=path, collection_font_number=index)
     base = "latin" if "latin" in files else "helvetica"
     fallbacks = [r for r in ("cjk", "thai") if r in files]
     if fallbacks:
         pdf.set_fallback_fonts(fallbacks, exact_match=False)
-    pdf.set_text_shaping(True)  # HarfBuzz: Thai marks placed right (uharfbuzz is a dependency)
+    if "thai" in files:
+        pdf.set_text_shaping(True)  # HarfBuzz: Thai vowels and tone marks placed right (uharfbuzz)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     width = pdf.epw
