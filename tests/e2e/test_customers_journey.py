@@ -11,6 +11,7 @@ import os
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,7 +99,7 @@ def test_filter_by_stage_and_open_a_customer(
     server: dict[str, Any], customers: dict[str, int], browser: Any
 ) -> None:
     base = server["base"]
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
@@ -153,6 +154,21 @@ def test_filter_by_stage_and_open_a_customer(
             page.screenshot(path=str(SHOTS / "page-customer-desktop.png"), full_page=True)
         page.locator("#conversations a").first.click()
         expect(page).to_have_url(re.compile(r"/\?conversation=\d+"))
+
+        # the weekly digest: choose figures, save, download the PDF
+        page.goto(f"{base}/digest")
+        page.check("#digest-enabled")
+        page.uncheck("input[name=figures][value=top_negative]")
+        page.click(".digest-form button[type=submit]")
+        expect(page.locator("#saved")).to_be_visible()
+        expect(page.locator("input[name=figures][value=top_negative]")).not_to_be_checked()
+        expect(page.locator("input[name=figures][value=volume]")).to_be_checked()
+        assert_accessible(page, label="digest")
+        if os.environ.get("MURMUR_SCREENSHOTS"):
+            page.screenshot(path=str(SHOTS / "page-digest-desktop.png"), full_page=True)
+        with page.expect_download() as dl:
+            page.click("#digest-pdf")
+        assert Path(dl.value.path()).read_bytes().startswith(b"%PDF-")
     finally:
         context.close()
 
