@@ -4,7 +4,8 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || need+=(dovecot-imapd)
-# Chinese and Thai customers: the headless browser needs their fonts to render (and screenshot) them.
+# Chinese and Thai customers: the headless browser needs their fonts to render (and screenshot) them,
+# and the weekly digest's charts (matplotlib) and PDF (fpdf2) embed the same fonts.
 # (Read the list once: `fc-list | grep -q` under pipefail fails whenever grep stops reading early,
 # and then the fonts were "missing" and reinstalled on every run.)
 fonts=$(fc-list 2>/dev/null || true)

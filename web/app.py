@@ -24,7 +24,9 @@ from web import (
     pages,
     pages_admin,
     pages_admin_console,
+    pages_customers,
     pages_dashboard,
+    pages_digest,
     pages_escalation,
     pages_reports,
     pages_sentiment,
@@ -101,6 +103,8 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.register_blueprint(pages_admin.bp)
     app.register_blueprint(pages_admin_console.bp)
     app.register_blueprint(pages_reports.bp)
+    app.register_blueprint(pages_customers.bp)
+    app.register_blueprint(pages_digest.bp)
     realtime.register(socketio)
     widget.init_app(app)
 

@@ -17,6 +17,7 @@ from inbox.automation import presence, sla_service
 from inbox.channels import inbound, outbox, polling, webhooks_out, widget_followup
 from inbox.conversations import service as conversations
 from inbox.insights import lifecycle_service, rollups, spikes_service, surveys_service
+from inbox.insights.digest import service as digests
 from inbox.store.context import Inbox
 
 log = logging.getLogger("murmur.jobs")
@@ -72,4 +73,6 @@ PERIODIC: list[Job] = [
     Job("wake_snoozed", conversations.wake_snoozed, 30.0),
     # replies to website visitors who left, by e-mail (when SMTP is configured)
     Job("widget_followups", widget_followup.follow_up, 30.0),
+    # hourly look for managers without last week's digest; the ledger sends each week once
+    Job("send_digests", digests.send_weekly_digests, 3600.0),
 ]

@@ -8,12 +8,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, redirect, request
 from sqlalchemy import select
 
-from inbox.customers import directory
 from inbox.store.models import Agent, Team
-from web.api import query
-from web.api.customers import STAGES, DirectoryQuery
 from web.auth import inbox
-from web.shell import require_role, shell_page
+from web.shell import shell_page
 
 bp = Blueprint(
     "pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
@@ -50,18 +47,3 @@ def search_page() -> Any:
 def favicon() -> Any:
     """Browsers and feed readers ask for /favicon.ico whatever the page links: answer with the mark."""
     return bp.send_static_file("favicon.ico")
-
-
-@bp.get("/customers")
-def customers_page() -> Any:
-    """The customer directory for supervisors; each row opens the customer's latest conversation."""
-    me = require_role("supervisor")
-    q = query(DirectoryQuery)
-    data = directory.list_customers(
-        inbox(), me["id"], q=q.q, vip=q.vip, stage=q.stage, before=q.before, limit=q.limit
-    )
-    keep = {k: v for k, v in request.args.items() if k in ("q", "vip", "stage") and v}
-    more = "/customers?" + urlencode({**keep, "before": data["more_before"]}) if data["more_before"] else None
-    return shell_page(
-        "customers.html", least="supervisor", me=me, data=data, args=keep, stages=STAGES, more=more
-    )

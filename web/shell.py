@@ -37,6 +37,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/reports", "Reports", "supervisor"),
     NavItem("/sentiment-model", "Sentiment model", "supervisor"),
     NavItem("/winback", "Win-back", "supervisor"),
+    NavItem("/digest", "Weekly digest", "supervisor"),
     NavItem("/admin/channels", "Channels", "admin"),
     NavItem("/admin/teams", "Team admin", "admin"),
     NavItem("/admin/tokens", "Tokens", "admin"),

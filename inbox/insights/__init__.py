@@ -1,3 +1,3 @@
 """Insights for supervisors and brand managers: dashboard figures, analytics, lifecycle, spikes,
-surveys and win-back. Imports inbox.store and the leaves.
+surveys, win-back and the weekly digest. Imports inbox.store and the leaves.
 """

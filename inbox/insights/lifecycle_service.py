@@ -156,10 +156,12 @@ def recompute_values(inbox: Inbox, vip_rule: VipRule | None = None) -> int:
         ):
             if cust.id in by_customer:
                 cust.rfm_segment = segment(rfm[cust.id]).value
+                cust.rfm_recency, cust.rfm_frequency = rfm[cust.id].r, rfm[cust.id].f
                 cust.clv = float(clvs[cust.id].total.quantize(Decimal("0.01")))
                 cust.vip = cust.id in vips
             else:
                 cust.rfm_segment, cust.clv, cust.vip = None, 0.0, False
+                cust.rfm_recency = cust.rfm_frequency = None
     return len(by_customer)
 
 

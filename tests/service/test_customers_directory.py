@@ -1,6 +1,6 @@
 """The customer directory: newest first, searchable by name or email, filtered by VIP and stage,
-paged by id; for supervisors and admins (the page and the API); each row links to the latest
-conversation."""
+paged by id (the API) or by number (the page); for supervisors and admins; each row links to the
+customer's page and to the latest conversation."""
 
 from __future__ import annotations
 
@@ -64,7 +64,11 @@ def test_directory_page_links_to_the_latest_conversation(client, world, post_web
     html = client.get("/customers?q=person", headers=sup["auth"]).get_data(as_text=True)
     assert html.count('href="/?conversation=') == 3 and "Person 00" in html
     assert '<a href="/customers" aria-current="page">Customers</a>' in html
+    assert html.count(f'href="/customers/{ids[0]}"') == 1
     paged = client.get("/customers?limit=2", headers=sup["auth"]).get_data(as_text=True)
-    assert f"before={ids[1]}" in paged and "Older customers" in paged
+    assert "page=2" in paged and "Next page" in paged and "Page 1 of 2" in paged
+    assert f'data-id="{ids[2]}"' in paged and f'data-id="{ids[0]}"' not in paged
+    last = client.get("/customers?limit=2&page=2", headers=sup["auth"]).get_data(as_text=True)
+    assert f'data-id="{ids[0]}"' in last and "Next page" not in last and "Previous page" in last
     # the bar shows Customers to supervisors now that the page exists
     assert ">Customers</a>" in client.get("/", headers=sup["auth"]).get_data(as_text=True)

@@ -22,6 +22,8 @@ PAGES = {  # path -> the least role that opens it
     "/dashboard": "supervisor",
     "/dashboard/messages": "supervisor",
     "/winback": "supervisor",
+    "/customers": "supervisor",
+    "/digest": "supervisor",
     "/rules": "supervisor",
     "/sla": "supervisor",
     "/team": "supervisor",

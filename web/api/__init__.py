@@ -79,6 +79,7 @@ def load_views() -> None:
         channels,
         conversations,
         customers,
+        digest,
         dashboard,
         reports,
         me,

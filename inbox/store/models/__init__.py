@@ -27,6 +27,7 @@ from inbox.store.models.conversations import (
     Status,
 )
 from inbox.store.models.customers import Customer, Identity, LifecycleTransition, Order, SurveyResponse
+from inbox.store.models.digests import DigestSend, DigestSubscription
 from inbox.store.models.inbound import InboundDelivery, InboundLane
 from inbox.store.models.reply_handles import ReplyHandle
 from inbox.store.models.rollups import RollupMessage, RollupPending, RollupTerm
@@ -48,6 +49,8 @@ __all__ = [
     "Conversation",
     "ConversationLabel",
     "Customer",
+    "DigestSend",
+    "DigestSubscription",
     "Direction",
     "Identity",
     "InboundDelivery",

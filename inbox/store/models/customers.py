@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.store.models.base import Base, utcnow
@@ -21,6 +21,10 @@ class Customer(Base):
     vip: Mapped[bool] = mapped_column(default=False)
     clv: Mapped[float] = mapped_column(default=0.0)
     rfm_segment: Mapped[str | None] = mapped_column(String(30), default=None)
+    # The 1-5 recency and frequency scores behind the segment (0011), so the RFM grid and its cells'
+    # customer lists are a GROUP BY and a WHERE, not a recomputation over every order.
+    rfm_recency: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    rfm_frequency: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     attributes: Mapped[dict] = mapped_column(default=dict)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None)
     # "network<US>external id" of the identity this customer was first seen as: provenance, and the
