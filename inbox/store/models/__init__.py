@@ -31,6 +31,7 @@ from inbox.store.models.inbound import InboundDelivery, InboundLane
 from inbox.store.models.rollups import RollupMessage, RollupPending, RollupTerm
 from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
 from inbox.store.models.sentiment_models import SentimentCalibration
+from inbox.store.models.versions import SettingsVersion
 from inbox.store.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription  # noqa: F401
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "OutboxStatus",
     "Presence",
     "Role",
+    "SettingsVersion",
     "RollupMessage",
     "RollupPending",
     "RollupTerm",
