@@ -13,6 +13,7 @@ from flask import Flask, jsonify
 from sqlalchemy import text
 
 from inbox.channels import webhooks_out
+from inbox.store import settings_cache
 from inbox.store.context import Inbox
 from web import (
     auth,
@@ -74,6 +75,8 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
         publisher=realtime.SocketIOPublisher(socketio),
         **inbox_kwargs,
     )
+    if not config.settings_cache:
+        settings_cache.switch_off(inbox.engine)
     app.extensions["murmur.inbox"] = inbox
     app.extensions["murmur.config"] = config
     if config.scaled:  # webhooks are recorded and answered at once, then ingested by workers

@@ -16,6 +16,7 @@ from celery.signals import worker_ready
 from flask_socketio import SocketIO
 
 from inbox.channels import inbound, outbox, polling, webhooks_out
+from inbox.store import settings_cache
 from inbox.store.context import Inbox
 from web import jobs
 from web.config import Config
@@ -194,7 +195,7 @@ def _runner(job: jobs.Job):  # type: ignore[no-untyped-def]
 def worker_inbox() -> Inbox:
     config = Config.from_env()
     emitter = SocketIO(message_queue=config.redis_url)
-    return Inbox.from_url(
+    inbox = Inbox.from_url(
         config.database_url,
         config.secret_key,
         publisher=SocketIOPublisher(emitter),
@@ -202,6 +203,9 @@ def worker_inbox() -> Inbox:
         settings=config.inbox_settings(),
         blobs=config.blob_store(),
     )
+    if not config.settings_cache:
+        settings_cache.switch_off(inbox.engine)
+    return inbox
 
 
 def celery_from_env() -> Celery:
