@@ -106,6 +106,27 @@ def _memo(conn: Connection) -> _Memo:
     return memo
 
 
+def token_columns() -> list[Any]:
+    """Every concern's token as a labelled scalar subquery, to ride on a statement a batch runs
+    anyway (the channel account's read): one round trip fewer per batch. See `remember`."""
+    return [
+        select(_TABLE.c.token).where(_TABLE.c.name == c).scalar_subquery().label(f"settings_token_{c}")
+        for c in CONCERNS
+    ]
+
+
+def remember(conn: Connection, row: Any) -> None:
+    """Take this transaction's tokens from `row`, selected with `token_columns()`, unless the
+    transaction has read them already."""
+    txn = conn.get_transaction()
+    memo = conn.info.get(_MEMO)
+    if memo is not None and memo.txn is txn:
+        return
+    values = row._mapping
+    found = {c: values[f"settings_token_{c}"] for c in CONCERNS if values[f"settings_token_{c}"] is not None}
+    conn.info[_MEMO] = _Memo(txn, found)
+
+
 def tokens(conn: Connection) -> dict[str, str]:
     """Every concern's token, read once per transaction of `conn` (a bump in this transaction
     updates them, so a load after a change in the same transaction sees the change)."""

@@ -76,9 +76,12 @@ def test_a_batch_after_a_batch_reads_no_settings(inbox, world, post_webhook):
     channel = world.webhook_channel()
     _post(post_webhook, channel, "warm")  # loads and keeps them
     assert sup  # the tokens were bumped by creating these, then the first batch loaded
-    read = _tables_read(inbox, lambda: _post(post_webhook, channel, "second"))
+    seen = selects_run_by(inbox, lambda: _post(post_webhook, channel, "second"))
+    read = _tables_read(inbox, lambda: _post(post_webhook, channel, "third"))
     assert read == set(), f"read again although nothing changed: {read}"
-    assert _conv(inbox, "second").assignee_id is not None  # routing still ran, on live presence
+    # the tokens ride on the channel account's read: no statement of their own
+    assert not [sql for sql, _ in seen if sql.lstrip().startswith("SELECT settings_versions")], seen
+    assert _conv(inbox, "third").assignee_id is not None  # routing still ran, on live presence
 
 
 def test_a_rule_created_edited_and_disabled_takes_effect_in_the_next_batch(
