@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from inbox.channels import webhooks_out
 from inbox.channels.tokens import share_tokens
+from inbox.store import settings_cache
 from inbox.store.context import Inbox
 from web import (
     auth,
@@ -80,6 +81,8 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
         **inbox_kwargs,
     )
     relay.inbox = inbox
+    if not config.settings_cache:
+        settings_cache.switch_off(inbox.engine)
     app.extensions["murmur.inbox"] = inbox
     app.extensions["murmur.config"] = config
     if config.scaled:  # webhooks are recorded and answered at once, then ingested by workers

@@ -17,6 +17,7 @@ from flask_socketio import SocketIO
 
 from inbox.channels import inbound, outbox, polling, webhooks_out
 from inbox.channels.tokens import share_tokens
+from inbox.store import settings_cache
 from inbox.store.context import Inbox
 from web import jobs
 from web.config import Config
@@ -196,7 +197,7 @@ def worker_inbox() -> Inbox:
     config = Config.from_env()
     share_tokens(config.redis_url)  # the worker sends replies with the same access tokens
     emitter = SocketIO(message_queue=config.redis_url)
-    return Inbox.from_url(
+    inbox = Inbox.from_url(
         config.database_url,
         config.secret_key,
         publisher=SocketIOPublisher(emitter),
@@ -204,6 +205,9 @@ def worker_inbox() -> Inbox:
         settings=config.inbox_settings(),
         blobs=config.blob_store(),
     )
+    if not config.settings_cache:
+        settings_cache.switch_off(inbox.engine)
+    return inbox
 
 
 def celery_from_env() -> Celery:

@@ -51,6 +51,9 @@ class Config:
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    # Keep rules, SLA policies, agents and webhook subscriptions between ingest batches
+    # (inbox.store.settings_cache); off only to measure what keeping them saves.
+    settings_cache: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -123,6 +126,7 @@ class Config:
             smtp_username=env.get("MURMUR_SMTP_USERNAME", ""),
             smtp_password=env.get("MURMUR_SMTP_PASSWORD", ""),
             smtp_starttls=env.get("MURMUR_SMTP_STARTTLS", "0") == "1",
+            settings_cache=env.get("MURMUR_SETTINGS_CACHE", "1") != "0",
         )
         cfg = replace(cfg, **overrides)
         if not cfg.public_url:

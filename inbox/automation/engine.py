@@ -18,6 +18,7 @@ from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from escalation import Action, Condition, Firing, Rule, evaluate
+from inbox.store import settings_cache
 from inbox.store.models import (
     CannedResponse,
     Conversation,
@@ -32,7 +33,15 @@ from inbox.store.sql import dialect_of, in_list, list_param
 
 
 def load_rules(session: Session, trigger: str | None = None) -> list[Rule]:
-    """Enabled rules in order, with canned replies resolved to their text (read once per batch)."""
+    """Enabled rules in order, with canned replies resolved to their text: read from the database
+    only when a rule or canned reply changed since this process last read them
+    (`inbox.store.settings_cache`); every ingest batch asks. The list is shared: do not change it."""
+    return settings_cache.cached(
+        session, settings_cache.RULES, trigger, lambda: _read_rules(session, trigger)
+    )
+
+
+def _read_rules(session: Session, trigger: str | None) -> list[Rule]:
     keyed = []
     for row in session.execute(_rules_query(trigger is not None), {"trigger": trigger}):
         key = tuple(row)

@@ -32,6 +32,7 @@ from inbox.automation import engine as automation
 from inbox.automation.rules_service import RuleInvalid
 from inbox.conversations.ranking import raise_to
 from inbox.conversations.serialize import conversation_dict, iso
+from inbox.store import settings_cache
 from inbox.store.access import require_manager
 from inbox.store.context import Inbox, UnitOfWork
 from inbox.store.errors import NotFound
@@ -47,8 +48,6 @@ from inbox.store.models import (
 )
 from inbox.store.models import SlaPolicy as SlaPolicyRow
 from inbox.store.sql import insert_ignore
-
-_CACHE = "murmur.sla_policies"
 
 
 def customer_tier(customer: Customer | None) -> str:
@@ -78,10 +77,13 @@ def to_policy(row: SlaPolicyRow | Any) -> SlaPolicy:
 
 
 def load_policies(s: Session) -> list[SlaPolicy]:
-    """Enabled policies in id order, cached for the rest of the transaction."""
-    if _CACHE not in s.info:
-        s.info[_CACHE] = [to_policy(r) for r in s.execute(_ENABLED_POLICIES)]
-    return s.info[_CACHE]
+    """Enabled policies in id order, read from the database only when a policy changed since
+    this process last read them (`inbox.store.settings_cache`). The list is shared: do not change it."""
+    return settings_cache.cached(s, settings_cache.SLA, None, lambda: _read_policies(s))
+
+
+def _read_policies(s: Session) -> list[SlaPolicy]:
+    return [to_policy(r) for r in s.execute(_ENABLED_POLICIES)]
 
 
 # Built once: every ingest batch reads the policies (statement building costs more than the query);

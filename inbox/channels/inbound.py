@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 from connectors.types import InboundMessage
 from inbox.channels.accounts import VerifiedDelivery, verify_webhook
 from inbox.pipeline import IngestResult, ingest_in
+from inbox.store import settings_cache
 from inbox.store.context import Inbox
 from inbox.store.models import ChannelAccount, InboundDelivery, InboundLane
 from inbox.store.retry import retry_conflicts
@@ -285,6 +286,7 @@ def _batch(
             account = conn.execute(q.account, {"ch": channel_id}).first()
             if account is None:  # the channel was deleted (its rows and lanes go with it)
                 return _Step(0, 0, 0, ())
+            settings_cache.remember(conn, account)
             result = ingest_in(uow, inbox, Record(account._mapping), [decode(r.payload) for r in rows])
             conn.execute(q.forget, {"ids": list_param(dialect, [r.id for r in rows])})
         held = lanes
@@ -342,6 +344,9 @@ def _queries(dialect: str) -> Any:
         busy=select(d.c.lane)
         .distinct()
         .where(d.c.channel_account_id == bindparam("ch"), in_list(dialect, d.c.lane, "lns")),
-        account=select(acc.c.id, acc.c.team_id).where(acc.c.id == bindparam("ch")),
+        # with the settings' tokens, so the batch need not read them on their own
+        account=select(acc.c.id, acc.c.team_id, *settings_cache.token_columns()).where(
+            acc.c.id == bindparam("ch")
+        ),
         forget=delete(d).where(in_list(dialect, d.c.id, "ids")),
     )

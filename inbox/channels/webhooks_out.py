@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from connectors.webhook import sign
 from inbox.conversations.serialize import iso
+from inbox.store import settings_cache
 from inbox.store.access import require_manager
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid, NotFound
@@ -109,7 +110,9 @@ _ENABLED_SUBSCRIPTIONS = select(_SUBS.c.id, _SUBS.c.url, _SUBS.c.events).where(_
 
 def queue_events(session: Session, events: Iterable[Event], now: datetime) -> int:
     """Queue one delivery per (event, subscription that wants it), in the caller's transaction."""
-    subs = session.execute(_ENABLED_SUBSCRIPTIONS).all()
+    subs = settings_cache.cached(
+        session, settings_cache.SUBSCRIPTIONS, None, lambda: session.execute(_ENABLED_SUBSCRIPTIONS).all()
+    )
     if not subs:
         return 0
     count = 0

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from escalation import AgentState, Router, RoutingDecision, RoutingRequest
+from inbox.store import settings_cache
 from inbox.store.models import UNRESOLVED, Agent, Conversation, Team, agent_teams
 from inbox.store.sql import dialect_of, in_list, list_param
 
@@ -17,31 +18,60 @@ def agent_states(session: Session, team_id: int | None = None) -> dict[int, Agen
     """Active agents with presence and open load: every one, or only the members of `team_id`.
     Routing needs the offline ones too, to say truthfully whether a team has nobody or nobody
     online; the load is counted for the online ones only (nobody routes to the others), each
-    from the index (assignee_id, status) over its unresolved conversations alone."""
+    from the index (assignee_id, status) over its unresolved conversations alone.
+
+    Who the agents are (capacity, languages, teams) is kept between batches
+    (`inbox.store.settings_cache`, bumped by any write to agents or teams); their presence,
+    last assignment and load are read live."""
+    d = dialect_of(session)
+    q = _queries(d)
+    conn = session.connection()
+    roster = settings_cache.cached(session, settings_cache.AGENTS, team_id, lambda: _roster(session, team_id))
+    if not roster:
+        return {}
+    live = conn.execute(q.live, {"ids": list_param(d, roster)}).all()
+    online = [a.id for a in live if a.presence == "online"]
+    loads = dict(conn.execute(q.loads, {"ids": list_param(d, online)}).all()) if online else {}
+    out = {}
+    for a in live:
+        capacity, languages, teams = roster[a.id]
+        out[a.id] = AgentState(
+            id=a.id,
+            presence=a.presence,
+            capacity=capacity,
+            open_count=loads.get(a.id, 0),
+            teams=teams,
+            languages=languages,
+            last_assigned_at=a.last_assigned_at.timestamp() if a.last_assigned_at else 0.0,
+        )
+    return out
+
+
+def _roster(session: Session, team_id: int | None) -> dict[int, tuple[int, frozenset[str], frozenset[int]]]:
+    """Active agents (of `team_id`, or all): id -> (capacity, languages, teams), in id order."""
     d = dialect_of(session)
     q = _queries(d)
     conn = session.connection()
     agents = conn.execute(q.agents if team_id is None else q.team_agents, {"team": team_id}).all()
     if not agents:
         return {}
-    ids = list_param(d, [a.id for a in agents])
-    online = [a.id for a in agents if a.presence == "online"]
-    loads = dict(conn.execute(q.loads, {"ids": list_param(d, online)}).all()) if online else {}
     teams: dict[int, set[int]] = {}
-    for agent_id, team in conn.execute(q.teams, {"ids": ids}):
+    for agent_id, team in conn.execute(q.teams, {"ids": list_param(d, [a.id for a in agents])}):
         teams.setdefault(agent_id, set()).add(team)
-    return {
-        a.id: AgentState(
-            id=a.id,
-            presence=a.presence,
-            capacity=a.capacity,
-            open_count=loads.get(a.id, 0),
-            teams=frozenset(teams.get(a.id, ())),
-            languages=frozenset(a.languages or ()),
-            last_assigned_at=a.last_assigned_at.timestamp() if a.last_assigned_at else 0.0,
-        )
-        for a in agents
-    }
+    return {a.id: (a.capacity, frozenset(a.languages or ()), frozenset(teams.get(a.id, ()))) for a in agents}
+
+
+def team_strategy(session: Session, team_id: int) -> str:
+    """How `team_id` routes (round robin unless the team says otherwise), kept like the roster."""
+    return settings_cache.cached(
+        session,
+        settings_cache.AGENTS,
+        ("strategy", team_id),
+        lambda: (
+            session.connection().scalar(_queries(dialect_of(session)).strategy, {"team": team_id})
+            or "round_robin"
+        ),
+    )
 
 
 def team_strategies(session: Session) -> dict[int, str]:
@@ -51,12 +81,15 @@ def team_strategies(session: Session) -> dict[int, str]:
 @cache
 def _queries(dialect: str) -> SimpleNamespace:
     """Built once per dialect: every ingest batch that routes asks all of these."""
-    agent = select(Agent.id, Agent.capacity, Agent.languages, Agent.last_assigned_at, Agent.presence)
+    agent = select(Agent.id, Agent.capacity, Agent.languages)
     return SimpleNamespace(
-        agents=agent.where(Agent.active.is_(True)),
-        team_agents=agent.join(agent_teams, agent_teams.c.agent_id == Agent.id).where(
-            agent_teams.c.team_id == bindparam("team"), Agent.active.is_(True)
-        ),
+        agents=agent.where(Agent.active.is_(True)).order_by(Agent.id),
+        live=select(Agent.id, Agent.presence, Agent.last_assigned_at)
+        .where(in_list(dialect, Agent.id, "ids"), Agent.active.is_(True))
+        .order_by(Agent.id),
+        team_agents=agent.join(agent_teams, agent_teams.c.agent_id == Agent.id)
+        .where(agent_teams.c.team_id == bindparam("team"), Agent.active.is_(True))
+        .order_by(Agent.id),
         loads=select(Conversation.assignee_id, func.count())
         .where(in_list(dialect, Conversation.assignee_id, "ids"), Conversation.status.in_(UNRESOLVED))
         .group_by(Conversation.assignee_id),
@@ -89,7 +122,6 @@ class BatchRouter:
         self.session = session
         self.router = Router(())
         self._teams: set[int | None] = set()
-        self._strategies: dict[int, str] = {}
 
     def choose(self, conv: Conversation, now_ts: float) -> RoutingDecision:
         """Route `conv` to an online agent of its team (any agent when it has none) or say why not."""
@@ -98,12 +130,5 @@ class BatchRouter:
             fresh = agent_states(self.session, team)
             self.router.add(a for a in fresh.values() if a.id not in self.router.agents)
             self._teams.add(team)
-        strategy = "round_robin"
-        if team is not None:
-            if team not in self._strategies:
-                found = self.session.connection().scalar(
-                    _queries(dialect_of(self.session)).strategy, {"team": team}
-                )
-                self._strategies[team] = found or "round_robin"
-            strategy = self._strategies[team]
+        strategy = "round_robin" if team is None else team_strategy(self.session, team)
         return choose(self.router, conv, strategy, now_ts)

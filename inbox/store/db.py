@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.search import index as search_index
-from inbox.store import wal_checkpoint
+from inbox.store import settings_cache, wal_checkpoint
 
 # The execution option that marks a connection's transactions as reads (see the module docstring).
 READ_ONLY = "murmur_read_only"
@@ -103,11 +103,14 @@ def make_engine(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, **kwargs: 
             def _checkpoint_if_due(_dbapi_conn: Any, _record: Any) -> None:
                 wal_checkpoint.note_commit(path)
 
+        settings_cache.watch(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    settings_cache.watch(engine)
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

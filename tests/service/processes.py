@@ -135,6 +135,7 @@ def scaled_stack(
     concurrency: int = 1,
     secret_key: str = "scaled-secret",
     workers: int = 1,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[ScaledStack]:
     """A migrated database, a clean Redis db, `workers` Celery worker processes and `webs` web
     processes (scheduler off, so only what a test triggers runs). Everything started is stopped
@@ -147,6 +148,7 @@ def scaled_stack(
         "MURMUR_SECRET_KEY": secret_key,
         "MURMUR_SCHEDULER": "0",
         "MURMUR_INSTANCE_PATH": str(tmp),
+        **(extra_env or {}),
     }
     celery = make_celery(Config(database_url=url, redis_url=redis_url, secret_key=secret_key))
     stack = ScaledStack(url, redis_url, secret_key, env, celery, tmp, concurrency)

@@ -43,6 +43,7 @@ def kill9(proc) -> None:  # type: ignore[no-untyped-def]
     proc.stop()
 
 
+@pytest.mark.timeout(600)  # restarting a worker after its kill took over 120 s at load 20 on 2 cores
 def test_kill_9_of_web_and_worker_mid_load_loses_and_doubles_nothing(tmp_path):
     with scaled_stack(tmp_path, DATABASE, REDIS, webs=1) as stack:
         try:

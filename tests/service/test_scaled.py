@@ -171,6 +171,79 @@ def _until_all_stored(stack: dict, prefix: str, want: int, timeout: float = 90) 
     raise AssertionError(f"{sum(map(len, got.values()))} of {want} stored:\n{stack['procs'].logs()}")
 
 
+def _db(stack: dict, sql: str, **params: object) -> list:
+    engine = create_engine(stack["procs"].database_url)
+    try:
+        with engine.connect() as c:
+            return c.execute(sql_text(sql), params).all()
+    finally:
+        engine.dispose()
+
+
+def _until(stack: dict, check, timeout: float = 30):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while (got := check()) is None or got is False:
+        assert time.monotonic() < deadline, stack["procs"].logs()
+        time.sleep(0.2)
+    return got
+
+
+def _labels_of(stack: dict, thread: str) -> set[str] | None:
+    """The labels of the conversation `thread`, once its message is stored (None before)."""
+    rows = _db(
+        stack,
+        "SELECT l.label FROM conversations c LEFT JOIN conversation_labels l ON l.conversation_id = c.id "
+        "WHERE c.thread_key = :t AND c.message_count > 0",
+        t=thread,
+    )
+    return None if not rows else {r[0] for r in rows if r[0] is not None}
+
+
+def test_settings_changed_through_web_a_take_effect_in_a_workers_next_drain(stack):
+    """The workers keep rules, SLA policies and webhook subscriptions between drains
+    (inbox.store.settings_cache); each change made through web process A's API is in force for
+    the next webhook posted to web B and drained by a worker."""
+    auth = {"Authorization": f"Bearer {stack['token']}"}
+    api = f"http://127.0.0.1:{stack['a']}/api"
+    now = datetime.now(UTC)
+    assert _post(stack, stack["b"], "cfg-0", "cfg-0", now, "refund now") == 202
+    assert _until(stack, lambda: _labels_of(stack, "cfg-0")) == set()  # the workers have loaded them
+
+    rule = {
+        "name": "refunds",
+        "trigger": "message.created",
+        "conditions": [{"field": "message.text", "op": "contains", "value": "refund"}],
+        "actions": [{"type": "add_label", "label": "refund"}],
+    }
+    created = httpx.post(f"{api}/rules", json=rule, headers=auth, timeout=30)
+    assert created.status_code == 201, created.text
+    sub = httpx.post(
+        f"{api}/webhooks", json={"url": "http://127.0.0.1:9/h", "events": ["message.created"]}, headers=auth
+    )
+    assert sub.status_code == 201, sub.text
+    policy = {"name": "fast", "first_response_minutes": 5}
+    assert httpx.post(f"{api}/sla/policies", json=policy, headers=auth).status_code == 201
+    for i in range(1, 5):  # every lane's holder, whichever worker drains it
+        assert _post(stack, stack["b"], f"cfg-{i}", f"cfg-{i}", now, "refund now") == 202
+        assert _until(stack, lambda i=i: _labels_of(stack, f"cfg-{i}")) == {"refund"}
+        [(due,)] = _db(
+            stack, "SELECT first_response_due_at FROM conversations WHERE thread_key = :t", t=f"cfg-{i}"
+        )
+        assert due is not None
+    heard = _db(stack, "SELECT count(*) FROM webhook_deliveries WHERE event = 'message.created'")[0][0]
+    assert heard >= 4
+
+    off = httpx.patch(f"{api}/rules/{created.json()['id']}", json={"enabled": False}, headers=auth)
+    assert off.status_code == 200, off.text
+    assert httpx.delete(f"{api}/webhooks/{sub.json()['id']}", headers=auth).status_code == 204
+    for i in range(5, 9):
+        assert _post(stack, stack["b"], f"cfg-{i}", f"cfg-{i}", now, "refund now") == 202
+        assert _until(stack, lambda i=i: _labels_of(stack, f"cfg-{i}")) == set()
+    assert (
+        _db(stack, "SELECT count(*) FROM webhook_deliveries WHERE event = 'message.created'")[0][0] == heard
+    )
+
+
 def test_two_workers_keep_each_conversation_in_order_and_lose_nothing_when_one_is_killed(stack):
     """20 conversations, 15 messages each, posted by 4 senders to both web processes (each
     conversation's messages one after another, as a network sends them); one worker is killed -9

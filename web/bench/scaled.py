@@ -130,10 +130,13 @@ def _wait_drained(url: str, want: int, timeout: float) -> float:
 
 
 @contextlib.contextmanager
-def _stack(path: Path, workers: int) -> Iterator[Any]:
+def _stack(path: Path, workers: int, cache: bool = True) -> Iterator[Any]:
     from tests.service.processes import scaled_stack
 
-    with scaled_stack(path, DATABASE, REDIS, webs=2, workers=workers, secret_key="bench-scaled") as stack:
+    extra = {} if cache else {"MURMUR_SETTINGS_CACHE": "0"}
+    with scaled_stack(
+        path, DATABASE, REDIS, webs=2, workers=workers, secret_key="bench-scaled", extra_env=extra
+    ) as stack:
         yield stack
 
 
@@ -174,24 +177,35 @@ def drain_rate(workers: int, n: int = 2000, conversations: int = 200) -> dict[st
     }
 
 
-def webhook_figures(n: int = 600, senders: int = 4, latency_n: int = 300) -> dict[str, float]:
+def webhook_figures(
+    n: int = 600, senders: int = 4, latency_n: int = 300, cache: bool = True
+) -> dict[str, float]:
     """With two workers running: signed webhooks posted by `senders` threads to both web
     processes (accepted per second, web CPU per message, end-to-end server CPU per message),
-    then one at a time to web B with an agent's client on web A (message.created p50/p99)."""
+    then one at a time to web B with an agent's client on web A (message.created p50/p99).
+    `cache=False` starts the processes with MURMUR_SETTINGS_CACHE=0 (every drain reads the
+    rules, policies, agents and subscriptions again), for the comparison in the same run."""
     import httpx
     import socketio
+    from sqlalchemy import select
 
     from connectors.webhook import sign
     from inbox.admin.agents import create_agent, create_token
     from inbox.channels.accounts import create_channel
     from inbox.store.context import Inbox
+    from inbox.store.models import Team
 
-    with _workdir() as path, _stack(path, 2) as stack:
+    with _workdir() as path, _stack(path, 2, cache) as stack:
         inbox = Inbox.from_url(stack.database_url, stack.secret_key)
         try:
-            create_agent(inbox, "sup@example.com", "long enough password", "supervisor", teams=["Support"])
+            sup = create_agent(
+                inbox, "sup@example.com", "long enough password", "supervisor", teams=["Support"]
+            )
             token = create_token(inbox, "sup@example.com")
-            channel, generated = create_channel(inbox, None, "webhook", "bench", {}, {})
+            _settings(inbox, sup)  # what a workspace has: rules, a policy, agents online to route to
+            with inbox.read() as s:
+                team = s.scalar(select(Team.id).where(Team.name == "Support"))
+            channel, generated = create_channel(inbox, None, "webhook", "bench", {}, {}, team)
         finally:
             inbox.engine.dispose()
         secret, (port_a, port_b) = generated["webhook_secret"], stack.ports
@@ -263,12 +277,14 @@ def webhook_figures(n: int = 600, senders: int = 4, latency_n: int = 300) -> dic
         )
         lat: list[float] = []
         answered: list[float] = []  # the POST's own time: verify, record, wake (web B only)
+        walls: dict[str, float] = {}  # wall clock at each POST, against the worker's received_at
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port_b}", timeout=30) as http:
                 for i in range(n, n + latency_n):
                     raw = body(i, f"lat{i}")
                     arrived.clear()
                     start = time.perf_counter()
+                    walls[f"w{i}"] = time.time()
                     http.post(url, content=raw, headers=sign(secret, raw, int(time.time())))
                     answered.append((time.perf_counter() - start) * 1000)
                     deadline = start + 10
@@ -280,7 +296,13 @@ def webhook_figures(n: int = 600, senders: int = 4, latency_n: int = 300) -> dic
                     lat.append((next(t for e, t in events if e == f"w{i}") - start) * 1000)
         finally:
             sio.disconnect()
+        to_ingest = _to_ingest(stack.database_url, walls)
     warm, posted = lat[10:], answered[10:]
+    # where the time goes: the POST answered; then until the worker's batch began (wake-up, the
+    # drain thread's pickup, the lane's claim); then ingest, commit, emit and Socket.IO to web A
+    keys = [f"w{i}" for i in range(n, n + latency_n)][10:]
+    pickup = [to_ingest[k] - a for k, a in zip(keys, posted, strict=True)]
+    after = [t - to_ingest[k] for k, t in zip(keys, warm, strict=True)]
     return {
         "accepted_per_s": n / accept_s,
         "web_ms": web / n * 1000,
@@ -291,7 +313,43 @@ def webhook_figures(n: int = 600, senders: int = 4, latency_n: int = 300) -> dic
         "max_ms": max(warm),
         "answered_p50_ms": _percentile(posted, 50),
         "answered_p99_ms": _percentile(posted, 99),
+        "pickup_p50_ms": _percentile(pickup, 50),
+        "pickup_p99_ms": _percentile(pickup, 99),
+        "after_p50_ms": _percentile(after, 50),
+        "after_p99_ms": _percentile(after, 99),
     }
+
+
+def _to_ingest(url: str, walls: dict[str, float]) -> dict[str, float]:
+    """ms from each POST to the start of the batch that stored it (the message's received_at)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            rows = c.execute(
+                text("SELECT external_id, received_at FROM messages WHERE external_id = ANY(:ids)"),
+                {"ids": list(walls)},
+            ).all()
+    finally:
+        engine.dispose()
+    return {ext: (at.timestamp() - walls[ext]) * 1000 for ext, at in rows}
+
+
+def _settings(inbox: Any, supervisor: int) -> None:
+    """The default rules and labels, an SLA policy and four online agents of the team: what each
+    drain reads (or keeps, see inbox.store.settings_cache) and routes to."""
+    from inbox.admin.agents import create_agent, set_presence
+    from inbox.automation.sla_service import save_policy
+    from inbox.channels.demo import seed_defaults
+
+    seed_defaults(inbox)
+    save_policy(inbox, supervisor, {"name": "standard", "first_response_minutes": 60})
+    for i in range(4):
+        agent = create_agent(
+            inbox, f"agent{i}@example.com", "long enough password", "agent", teams=["Support"]
+        )
+        set_presence(inbox, agent, "online")
 
 
 def bare_redis_emit(n: int = 300) -> dict[str, float]:
@@ -359,8 +417,14 @@ def scaled_figures(quick: bool = False) -> dict[str, float]:
     n = 300 if quick else 2000
     one = drain_rate(1, n)
     two = drain_rate(2, n)
+    uncached = webhook_figures(100 if quick else 600, latency_n=50 if quick else 300, cache=False)
     hooks = webhook_figures(100 if quick else 600, latency_n=50 if quick else 300)
     bare = bare_redis_emit(50 if quick else 300)
+    from web.bench.scaled_concurrency import drain_statements, webhook_beside_dashboard
+
+    drain = drain_statements(10 if quick else 30)
+
+    dash = webhook_beside_dashboard(50 if quick else 200, 5000 if quick else 20_000)
     return {
         "one_per_s": one["per_s"],
         "two_per_s": two["per_s"],
@@ -369,6 +433,9 @@ def scaled_figures(quick: bool = False) -> dict[str, float]:
         "two_worker_ms": two["worker_ms"],
         "two_postgres_ms": two["postgres_ms"],
         **hooks,
+        **{f"uncached_{k}": v for k, v in uncached.items()},
+        **{f"dash_{k}": v for k, v in dash.items()},
+        **{f"drain_{k}": v for k, v in drain.items()},
         "bare_p50_ms": bare["p50_ms"],
         "bare_p99_ms": bare["p99_ms"],
         "messages": float(n),
@@ -384,6 +451,7 @@ def scaled_report(quick: bool = False) -> list[Any]:
     load_after = os.getloadavg()[0]
     cores = os.cpu_count() or 1
     per_msg_one = f["one_worker_ms"] + f["one_postgres_ms"]
+    delay = f["dash_beside_max_ms"] - f["dash_alone_p50_ms"]
     return [
         Figure(
             "(s) machine load average (1 min), start / end",
@@ -420,12 +488,42 @@ def scaled_report(quick: bool = False) -> list[Any]:
             f["two_worker_ms"] + f["two_postgres_ms"],
             "ms",
         ),
+        Figure(
+            "(s) statements per drain of one new webhook message",
+            f["drain_cached_statements"],
+            "",
+            f["drain_uncached_statements"],
+            "settings read every drain",
+            note="each a round trip to PostgreSQL; a drain in this process, median (web/bench/scaled_concurrency.py)",
+        ),
+        Figure(
+            "    wall time of that drain, median",
+            f["drain_cached_wall_ms"],
+            "ms",
+            f["drain_uncached_wall_ms"],
+            "settings read every drain",
+        ),
+        Figure(
+            "(s) server CPU per message, settings read every drain",
+            f["uncached_server_ms"],
+            "ms",
+            note="the same webhooks, processes started with MURMUR_SETTINGS_CACHE=0 (as before the cache): "
+            "rules, SLA policies, agents and subscriptions read by every drain",
+        ),
+        Figure(
+            "    webhook on B -> agent on A p50 / p99, settings read every drain",
+            f["uncached_p50_ms"],
+            "ms",
+            note=f"p99 {f['uncached_p99_ms']:.1f} ms",
+        ),
         Figure("(s) webhooks accepted (202), 2 web processes", f["accepted_per_s"], "msg/s"),
         Figure("    web CPU per accepted webhook", f["web_ms"], "ms"),
         Figure(
             "(s) server CPU per message, webhook to stored",
             f["server_ms"],
             "ms",
+            f["uncached_server_ms"],
+            "settings read every drain",
             target="<= 5 ms",
             ok=f["server_ms"] <= 5,
             note="web processes + workers + PostgreSQL backends, from /proc/<pid>/stat, over the whole path",
@@ -441,6 +539,19 @@ def scaled_report(quick: bool = False) -> list[Any]:
             note=f"p99 {f['answered_p99_ms']:.1f} ms; the rest is the wake-up, the worker's drain "
             "(one transaction) and the emit through Redis to web A",
         ),
+        Figure(
+            "    of which 202 -> the worker's batch begins p50 / p99",
+            f["pickup_p50_ms"],
+            "ms",
+            note=f"p99 {f['pickup_p99_ms']:.1f} ms: the wake-up (Redis list), the drain thread's pickup, "
+            "the lane's claim (from the message's received_at)",
+        ),
+        Figure(
+            "    of which batch begins -> agent on A p50 / p99",
+            f["after_p50_ms"],
+            "ms",
+            note=f"p99 {f['after_p99_ms']:.1f} ms: ingest, commit, the emit through Redis, web A's send",
+        ),
         Figure("    webhook on B -> agent on A max", f["max_ms"], "ms"),
         Figure(
             "(s) webhook on B -> agent on A p99",
@@ -452,6 +563,46 @@ def scaled_report(quick: bool = False) -> list[Any]:
             f["p99_ms"] <= 20,
             "one POST at a time to web B, a python-socketio client with a token on web A; bare = this "
             "process emitting through the same Redis to a bare Flask-SocketIO server's client",
+        ),
+        Figure(
+            "(s) webhook answer (202) on web B beside a 365-day dashboard on web B, p99",
+            f["dash_beside_p99_ms"],
+            "ms",
+            f["dash_alone_p99_ms"],
+            "alone",
+            note=f"p50 {f['dash_beside_p50_ms']:.1f} ms (alone {f['dash_alone_p50_ms']:.1f}); "
+            f"{f['dash_dashboards']:.0f} dashboards of {f['dash_history']:.0f} messages ran meanwhile, "
+            f"mean {f['dash_dashboard_mean_ms']:.0f} ms (web/bench/scaled_concurrency.py)",
+        ),
+        Figure(
+            "    worst webhook beside the dashboard, over the alone p50",
+            delay,
+            "ms",
+            target="<= 100 ms",
+            ok=delay <= 100,
+        ),
+        Figure(
+            "(s) webhook answer (202) on web B beside a 365-day dashboard on web A, p99",
+            f["dash_apart_p99_ms"],
+            "ms",
+            f["dash_alone_p99_ms"],
+            "alone",
+            note=f"p50 {f['dash_apart_p50_ms']:.1f} ms, worst {f['dash_apart_max_ms']:.1f} ms: webhooks on "
+            "web processes of their own (the proxy routes /api/channels/*/webhook), dashboards elsewhere",
+        ),
+        Figure(
+            "    worst webhook beside the dashboard on web A, over the alone p50",
+            f["dash_apart_max_ms"] - f["dash_alone_p50_ms"],
+            "ms",
+            target="<= 100 ms",
+            ok=f["dash_apart_max_ms"] - f["dash_alone_p50_ms"] <= 100,
+        ),
+        Figure(
+            "    answers other than 2xx (webhooks and dashboards)",
+            f["dash_not_2xx"],
+            "",
+            target="0",
+            ok=f["dash_not_2xx"] == 0,
         ),
     ]
 

@@ -33,6 +33,7 @@ from inbox.store.models.reply_handles import ReplyHandle
 from inbox.store.models.rollups import RollupMessage, RollupPending, RollupTerm
 from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
 from inbox.store.models.sentiment_models import SentimentCalibration
+from inbox.store.models.versions import SettingsVersion
 from inbox.store.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription  # noqa: F401
 from inbox.store.models.widget import WidgetVisitor  # noqa: F401
 
@@ -63,6 +64,7 @@ __all__ = [
     "OutboxStatus",
     "Presence",
     "Role",
+    "SettingsVersion",
     "RollupMessage",
     "RollupPending",
     "RollupTerm",
