@@ -24,8 +24,6 @@ COMPILED = (
     "language",
     "emoji",
     "english",
-    "zh_segment",
-    "chinese",
     "thai",
     "cues",
     "linear",

@@ -1,23 +1,20 @@
 """The scorers' fast paths give exactly what the plain definitions give.
 
-Each fast path (our jieba-equivalent segmenter, the Thai n-gram loop, the
-variant and emoji lookups) is checked against the straightforward code it
-replaced, on the shipped evaluation sets and on generated text.
+Each fast path (the Thai n-gram loop, the variant and emoji lookups) is checked against the
+straightforward code it replaced, on the shipped evaluation sets and on generated text.
 """
 
 from __future__ import annotations
 
 import csv
-import logging
 import math
 import re
-from functools import cache
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentiment import cues, thai, zh_segment
+from sentiment import cues, thai
 from sentiment.emoji import emoji_valences, find_emoji
 from sentiment.language import _variant_tables, chinese_variant
 
@@ -28,32 +25,9 @@ ZH_TEXT = st.text(alphabet=HAN + "abcXY12 3.%，。！?\n", max_size=60)
 THAI_TEXT = st.text(alphabet="กขคงจฉชซดตถทนบปผพฟมยรลวสหอะาิีึืุูเแโใไ่้๊๋็์ๆ 12!?😡👍", max_size=80)
 
 
-@cache
-def _jieba():  # type: ignore[no-untyped-def]
-    import jieba
-
-    jieba.setLogLevel(logging.ERROR)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
 def _rows(name: str) -> list[str]:
     with (DATA / name).open(encoding="utf-8") as f:
         return [row["text"] for row in csv.DictReader(f)]
-
-
-def test_segmenter_matches_jieba_on_shipped_chinese() -> None:
-    texts = _rows("zh_support.csv")
-    assert texts
-    for text in texts:
-        assert zh_segment.cut(text) == _jieba().lcut(text), text
-
-
-@settings(max_examples=300, deadline=None)
-@given(ZH_TEXT)
-def test_segmenter_matches_jieba_on_any_text(text: str) -> None:
-    assert zh_segment.cut(text) == _jieba().lcut(text)
 
 
 def _thai_reference(text: str) -> tuple[float, float, float]:
