@@ -65,6 +65,12 @@ def test_corrections_adapt_one_team_and_rollback_restores(client, world, post_we
     post_webhook(sales_channel, sales_secret, message("after-sales", probe, author="n2"))
     label, compound, model = _stored(inbox, "after-support")
     assert (label, model) == ("negative", f"team{support_team}-v1") and compound < 0
+    # The API's message JSON says which model scored each message.
+    with inbox.read() as s:
+        conv_id = s.scalar(select(Message.conversation_id).where(Message.external_id == "after-support"))
+    detail = client.get(f"/api/conversations/{conv_id}", headers=lead["auth"]).get_json()
+    shown = {m["external_id"]: m["sentiment_model"] for m in detail["messages"]}
+    assert shown["after-support"] == f"team{support_team}-v1"
     base = sentiment.score(probe)
     assert _stored(inbox, "after-sales") == ("neutral", base.compound, "base")
     # Messages scored before the switch keep the model that scored them.
