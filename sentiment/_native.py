@@ -23,9 +23,9 @@ from pathlib import Path
 COMPILED = (
     "language",
     "emoji",
+    "cues",
     "english",
     "thai",
-    "cues",
     "linear",
     "en_support",
     "zh_fast",

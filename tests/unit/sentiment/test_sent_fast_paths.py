@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentiment import cues, thai
+from sentiment import cues, english, thai
 from sentiment.emoji import emoji_valences, find_emoji
 from sentiment.language import _variant_tables, chinese_variant
 
@@ -184,3 +184,33 @@ def test_required_literals_are_read_from_the_pattern() -> None:
     assert cues.required_literals("[\U0001f621\U0001f92c]") is None
     assert cues.required_literals(r"(?:a|\d+)x?") is None
     assert cues.required_literals("(unbalanced") is None
+
+
+PHRASE_WORDS = ["still", "no", "not", "waiting", "been", "cancel", "cancelling", "my", "account", "where",
+                "is", "order", "charged", "me", "twice", "double", "billed", "never", "again", "reply",
+                "nobody", "has", "answered", "working", "on", "hold", "for", "money", "back", "nothing",
+                "fix", "service", "support", "thanks", "x", "."]  # fmt: skip
+
+
+def _phrases_by_full_alternation(lowered: str) -> list[tuple[str | None, int, int]]:
+    return [(m.lastgroup, m.start(), m.end()) for m in english._phrase_re().finditer(lowered)]
+
+
+def _phrases_by_candidates(lowered: str) -> list[tuple[str | None, int, int]]:
+    candidates = english.candidate_phrases(lowered)
+    if not candidates:
+        return []
+    return [(m.lastgroup, m.start(), m.end()) for m in english.phrase_subset_re(candidates).finditer(lowered)]
+
+
+def test_phrase_candidates_find_what_the_full_alternation_finds_on_shipped_text() -> None:
+    texts = _rows("en_support.csv")
+    assert any(_phrases_by_full_alternation(t.lower()) for t in texts)
+    for text in texts:
+        assert _phrases_by_candidates(text.lower()) == _phrases_by_full_alternation(text.lower()), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PHRASE_WORDS), max_size=20).map(" ".join))
+def test_phrase_candidates_find_what_the_full_alternation_finds(text: str) -> None:
+    assert _phrases_by_candidates(text) == _phrases_by_full_alternation(text)
