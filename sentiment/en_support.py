@@ -84,7 +84,7 @@ CUE_GRAMS: dict[str, tuple[str, ...]] = {
     ),
     "sarcasm marker": _split(
         "yeah right|oh great|oh wonderful|oh perfect|oh brilliant|oh joy|just what|for nothing|"
-        "~for nothing|love how|thanks a|/s|🙄|🙃|😒|great job|so helpful"
+        "~for nothing|love how|/s|🙄|🙃|😒"
     ),
     "negated praise": tuple("~" + w for w in _PRAISE),
     "sad emoticon": _split(":(|:-(|:[|:/|:-/|:\\|;(|:'(|>:(|>:|d:|😤|😡|😠|👎|😞|😢|😭") + (":|",),
@@ -126,7 +126,8 @@ def bag(r: EnglishResult) -> list[str]:
     """The message's grams in text order: unigrams, then bigrams, then the emoji VADER read.
 
     From VADER's tokens: edge punctuation off (an emoticon, all punctuation, stays whole), digits
-    as "#", and the three words after a negator ("not", "never", "n't" ...) marked ("not bad"
+    as "#", greetings left out as words (our complaints often open with "Hello", which taught
+    "hello" -1.2: a greeting says nothing), and the three words after a negator ("not", "never", "n't" ...) marked ("not bad"
     gives "~bad"), so a negated word learns its own weight instead of its plain one's opposite.
     Repeats are kept (a dict of them is made once, by the caller that needs it).
     """
@@ -143,7 +144,8 @@ def bag(r: EnglishResult) -> list[str]:
             toks.append(t)
         if t in _ALSO_NEGATING or negated(t):
             left = 3
-    grams = toks + [a + " " + b for a, b in zip(toks, toks[1:], strict=False)]
+    grams = [t for t in toks if t not in _GREETINGS]
+    grams += [a + " " + b for a, b in zip(toks, toks[1:], strict=False)]
     for word, _ in r.items:
         if word and not word[0].isascii():
             grams.append(word)
@@ -151,10 +153,7 @@ def bag(r: EnglishResult) -> list[str]:
 
 
 def _first_word(grams: list[str]) -> str:
-    for g in grams[:3]:
-        if g not in _GREETINGS:
-            return g
-    return ""
+    return grams[0] if grams else ""  # greetings are not in `grams`
 
 
 def dense_features(text: str, r: EnglishResult, grams: list[str]) -> dict[str, float]:
