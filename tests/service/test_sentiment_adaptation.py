@@ -20,7 +20,7 @@ def _stored(inbox, ext_id):  # type: ignore[no-untyped-def]
 
 
 def _calm(i: int) -> str:
-    return f"Ticket {i}: the courier came by at {i % 11 + 1} pm and left a note."
+    return f"Ticket {i}: the courier rang at {i % 11 + 1} pm and left a card."
 
 
 def test_corrections_adapt_one_team_and_rollback_restores(client, world, post_webhook, inbox):
@@ -31,7 +31,7 @@ def test_corrections_adapt_one_team_and_rollback_restores(client, world, post_we
     sales_channel, sales_secret = world.webhook_channel("Sales")
     support_team = world.team_id("Support")
 
-    # This team reads a courier's "note" as a failed delivery: negative, where the base says neutral.
+    # This team reads a courier's card as a failed delivery: negative, where the base says neutral.
     probe = _calm(999)
     assert sentiment.score(probe).label == "neutral"
     happy = "Thanks a lot, order {} arrived early, great service!"
