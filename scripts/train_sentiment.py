@@ -42,7 +42,7 @@ DATA = ROOT / "sentiment" / "data"
 def _fit(
     rows: list[corpus.LabelledText],
     featurize: Callable[[str], dict[str, float]],
-    grid: list[tuple[float, float]],
+    grid: list[tuple[float, float, str | None]],
     score_valid: Callable[[Callable[[list[dict[str, float]]], list[str]]], float],
     min_df: int = 1,
     keep: Callable[[str], bool] = lambda _k: False,
@@ -61,22 +61,23 @@ def _fit(
     x = vec.fit_transform(feats)
     y = [r.label for r in train]
     best: tuple[float, float, float, LogisticRegression] | None = None
-    for c, support_weight in grid:
+    for c, support_weight, class_weight in grid:
         weights = [support_weight if r.dataset.endswith("_support") else 1.0 for r in train]
-        model = LogisticRegression(C=c, max_iter=600, tol=1e-3, class_weight="balanced")
+        model = LogisticRegression(C=c, max_iter=600, tol=1e-3, class_weight=class_weight)
         model.fit(x, y, sample_weight=weights)
 
         def predict(fs: list[dict[str, float]], m: LogisticRegression = model) -> list[str]:
             return list(m.predict(vec.transform(fs)))
 
         value = score_valid(predict)
-        print(f"  C={c} support x{support_weight}: valid {value:.3f}", flush=True)
+        print(f"  C={c} support x{support_weight} classes {class_weight}: valid {value:.3f}", flush=True)
         if best is None or value > best[0]:
-            best = (value, c, support_weight, model)
+            best = (value, c, support_weight, class_weight, model)
     assert best is not None
-    value, c, support_weight, model = best
-    print(f"  chosen C={c} support x{support_weight} (valid {value:.3f})")
-    return vec, model, {"C": c, "support_weight": support_weight, "valid_macro_f1": round(value, 4)}
+    value, c, support_weight, class_weight, model = best
+    print(f"  chosen C={c} support x{support_weight} classes {class_weight} (valid {value:.3f})")
+    meta = {"C": c, "support_weight": support_weight, "class_weight": class_weight}
+    return vec, model, meta | {"valid_macro_f1": round(value, 4)}
 
 
 def _valid_f1(
@@ -171,7 +172,13 @@ def _english(rows: list[corpus.LabelledText]) -> None:
     print("English (VADER snippets + our support messages)")
     en = [r for r in rows if r.lang == "en"] + _emoji_rows()
     en_feat = en_features
-    grid = [(4.0, w) for w in (5.0, 20.0, 60.0)]  # C=1 and C=16 scored lower on valid
+    # Unweighted classes: "balanced" lifted the reviews' rare neutral class and so read short
+    # support messages as neutral (valid support 0.877 -> 0.921 without it, reviews level).
+    # C=1, C=16 and support weights 2 and 5 scored lower on the valid rows; 60 scored as 20 but
+    # learnt greetings as complaints ("hello" -1.4: our complaints often start with one).
+    # x20 and x60 tie on the valid rows (0.733 / 0.732); x60 reads the valid probe "Where is my
+    # order??" as the complaint it is (x20: neutral), so x60 is fitted.
+    grid: list[tuple[float, float, str | None]] = [(4.0, 60.0, None)]
     vec, model, meta = _fit(
         en,
         en_feat,
@@ -190,7 +197,9 @@ def _chinese(rows: list[corpus.LabelledText]) -> None:
     print("Chinese (reviews, Weibo, both scripts, + our support messages)")
     zh = [r for r in rows if r.lang in ("zh-Hans", "zh-Hant")]
     zh_feat = lambda t: zh_features(to_simplified(t))[0]  # noqa: E731
-    grid = [(4.0, w) for w in (20.0, 40.0)]  # C=1 and C=16 scored lower on valid
+    grid: list[tuple[float, float, str | None]] = [
+        (4.0, w, "balanced") for w in (20.0, 40.0)
+    ]  # C=1, 16: lower
     groups = ["zh_hotel", "zh_waimai", "zh_weibo", "zh_shopping", "zh_support", "zh_probe"]
     vec, model, meta = _fit(zh, zh_feat, grid, _valid_f1(zh, zh_feat, groups), min_df=2)
     meta["trained_on"] = (

@@ -23,11 +23,9 @@ from pathlib import Path
 COMPILED = (
     "language",
     "emoji",
-    "english",
-    "zh_segment",
-    "chinese",
-    "thai",
     "cues",
+    "english",
+    "thai",
     "linear",
     "en_support",
     "zh_fast",

@@ -21,8 +21,9 @@ import math
 import re
 import string
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
+from sentiment.cues import required_literals
 from sentiment.emoji import find_emoji, vader_lexicon
 from sentiment.lexicon import EN_PHRASES, EN_WORDS
 
@@ -241,6 +242,9 @@ class EnglishResult:
 
     compound: float
     items: tuple[tuple[str, float], ...]
+    # VADER's lower-cased tokens (whitespace split, edge punctuation stripped from words of 3+
+    # characters): the support model reads its words from these instead of tokenizing again.
+    tokens: tuple[str, ...] = ()
 
 
 @cache
@@ -251,8 +255,41 @@ def lexicon() -> dict[str, float]:
 
 @cache
 def _phrase_re() -> re.Pattern[str]:
-    parts = [f"(?P<p{i}>{pattern})" for i, (pattern, _) in enumerate(EN_PHRASES.values())]
-    return re.compile("|".join(parts))
+    """Every support phrase as one alternation, group p<i> for phrase i (the reference form)."""
+    return phrase_subset_re(tuple(range(len(EN_PHRASES))))
+
+
+@lru_cache(maxsize=256)
+def phrase_subset_re(indices: tuple[int, ...]) -> re.Pattern[str]:
+    """The alternation of only these phrases, in table order, each keeping its group name p<i>."""
+    patterns = [pattern for pattern, _ in EN_PHRASES.values()]
+    return re.compile("|".join(f"(?P<p{i}>{patterns[i]})" for i in indices))
+
+
+@cache
+def _phrase_literals() -> tuple[tuple[int, tuple[str, ...] | None], ...]:
+    """Per phrase, strings one of which every match contains (None: unknown, always try it)."""
+    return tuple((i, required_literals(pattern)) for i, (pattern, _) in enumerate(EN_PHRASES.values()))
+
+
+def candidate_phrases(lowered: str) -> tuple[int, ...]:
+    """The phrases that can match `lowered`: those with a required string it contains.
+
+    Why: the alternation of all sixteen phrases starts with `\b` at every position, so it
+    tried each phrase at each character, 35 µs on a 90-character message, more than VADER's
+    whole pass. Leaving out phrases that cannot match anywhere changes no match (at each
+    position the first phrase that matches still wins), and one or two phrases scan in ~2 µs.
+    """
+    out = []
+    for i, lits in _phrase_literals():
+        if lits is None:
+            out.append(i)
+            continue
+        for lit in lits:
+            if lit in lowered:
+                out.append(i)
+                break
+    return tuple(out)
 
 
 @cache
@@ -274,8 +311,12 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
-def _negated(word: str) -> bool:
+def negated(word: str) -> bool:
+    """Whether a lower-case token negates what follows ("not", "never", "doesn't" ...), as VADER reads it."""
     return word in _NEGATE or "n't" in word
+
+
+_negated = negated
 
 
 def _valence(i: int, toks: list[str], low: list[str], lex: dict[str, float], cap_diff: bool) -> float:
@@ -360,12 +401,17 @@ def score_english(text: str) -> EnglishResult:
     """Score English (or any Latin-script) text on VADER's scale, with the items that moved it."""
     lex = lexicon()
     lowered = text.lower()
-    low = _tokens(lowered)
-    n = len(low)
     if lowered == text:  # no upper case at all: ALL-CAPS emphasis cannot apply
-        toks, cap_diff = low, False
+        low = toks = _tokens(lowered)
+        n = len(low)
+        cap_diff = False
     else:
+        # One tokenization: stripping edge punctuation does not depend on case, so the
+        # lower-cased tokens are the tokens lower-cased (the old second pass over `lowered`
+        # was a fifth of this function's time).
         toks = _tokens(text)
+        low = [t.lower() for t in toks]
+        n = len(low)
         upper = sum(1 for t in toks if t.isupper())
         cap_diff = 0 < n - upper < n
     sentiments = [0.0] * n
@@ -384,7 +430,8 @@ def score_english(text: str) -> EnglishResult:
     ]
     if not _PHRASE_TRIGGERS.isdisjoint(low):
         table = _phrase_table()
-        for m in _phrase_re().finditer(lowered):
+        candidates = candidate_phrases(lowered)
+        for m in phrase_subset_re(candidates).finditer(lowered) if candidates else ():
             name, value = table[int(str(m.lastgroup)[1:])]
             items.append((name, value))
     items.extend(find_emoji(text))
@@ -394,4 +441,4 @@ def score_english(text: str) -> EnglishResult:
         qms = text.count("?")
         amp = bangs + (0.0 if qms <= 1 else qms * 0.18 if qms <= 3 else 0.96)
         total += amp if total > 0 else -amp
-    return EnglishResult(compound=normalize(total) if total else 0.0, items=tuple(items))
+    return EnglishResult(normalize(total) if total else 0.0, tuple(items), tuple(low))

@@ -43,7 +43,7 @@ def build_worker_app(config: Config) -> Flask:
     app.config["MURMUR_DEMO_LOGIN"] = DEMO_LOGIN if not config.scaled else None
     app.config["MURMUR_DEMO_LOGINS"] = DEMO_LOGINS if not config.scaled else None
     # Before the URL is printed and before any job runs: the first message must not wait for
-    # jieba, nor a polling job load the scorers inside its write transaction.
+    # the scorers' tables, nor a polling job load them inside its write transaction.
     # Every connector module, so the first delivery of a kind does not import one mid-request.
     registry.kinds()
     warm_process()

@@ -22,6 +22,7 @@ def test_team_member_hears_new_message_outsider_does_not(app, world, post_webhoo
     post_webhook(channel_id, secret, message("live-1", "hello there"))
     got = wait_for(a, "message.created")
     assert got["message"]["text"] == "hello there"
+    assert got["message"]["sentiment_model"] == "base"  # which model scored it (#21)
     assert got["conversation"]["status"] == "open"
     assert not [p for p in b.get_received() if p["name"] == "message.created"]
 

@@ -20,7 +20,7 @@ def _stored(inbox, ext_id):  # type: ignore[no-untyped-def]
 
 
 def _calm(i: int) -> str:
-    return f"Ticket {i}: the courier came by at {i % 11 + 1} pm and left a note."
+    return f"Ticket {i}: the courier rang at {i % 11 + 1} pm and left a card."
 
 
 def test_corrections_adapt_one_team_and_rollback_restores(client, world, post_webhook, inbox):
@@ -31,7 +31,7 @@ def test_corrections_adapt_one_team_and_rollback_restores(client, world, post_we
     sales_channel, sales_secret = world.webhook_channel("Sales")
     support_team = world.team_id("Support")
 
-    # This team reads a courier's "note" as a failed delivery: negative, where the base says neutral.
+    # This team reads a courier's card as a failed delivery: negative, where the base says neutral.
     probe = _calm(999)
     assert sentiment.score(probe).label == "neutral"
     happy = "Thanks a lot, order {} arrived early, great service!"
@@ -65,6 +65,12 @@ def test_corrections_adapt_one_team_and_rollback_restores(client, world, post_we
     post_webhook(sales_channel, sales_secret, message("after-sales", probe, author="n2"))
     label, compound, model = _stored(inbox, "after-support")
     assert (label, model) == ("negative", f"team{support_team}-v1") and compound < 0
+    # The API's message JSON says which model scored each message.
+    with inbox.read() as s:
+        conv_id = s.scalar(select(Message.conversation_id).where(Message.external_id == "after-support"))
+    detail = client.get(f"/api/conversations/{conv_id}", headers=lead["auth"]).get_json()
+    shown = {m["external_id"]: m["sentiment_model"] for m in detail["messages"]}
+    assert shown["after-support"] == f"team{support_team}-v1"
     base = sentiment.score(probe)
     assert _stored(inbox, "after-sales") == ("neutral", base.compound, "base")
     # Messages scored before the switch keep the model that scored them.

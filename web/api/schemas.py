@@ -122,6 +122,9 @@ class Message(Open):
     sentiment: float | None
     sentiment_label: str | None
     sentiment_corrected: bool
+    # which scorer produced `sentiment`: "base" (the shipped models) or a team's calibration
+    # ("team3-v2"); None on agents' own messages and on messages stored before #21
+    sentiment_model: str | None
     public: bool
     created_at: str
     delivery: dict[str, Any] | None

@@ -211,7 +211,7 @@ def _inbound(corpus: Sequence[tuple[str, str | None]], authors: int, seed: int =
 
 
 def _warm_scorers(corpus: Sequence[tuple[str, str | None]]) -> None:
-    """Load each language's scorer once (jieba's dictionary takes about a second), outside timings,
+    """Load each language's scorer once (the models' weights take a moment), outside timings,
     and freeze what is alive out of the garbage collector's reach, as `murmur serve` and
     `murmur worker` do at start-up (`web.warmup`)."""
     import sentiment

@@ -49,7 +49,7 @@ def pipeline_rate(
         corpus = [(t, "en") for t in english_texts(n)] if english_only else texts(n)
         messages = _inbound(corpus, authors=max(3, n // 3))
         # First-call costs stay out of the timing, as for VADER: one message per language loads
-        # the lexicons and dictionaries (jieba's takes about a second), and compiles the rules.
+        # the lexicons and dictionaries (the models' weights take a moment), and compiles the rules.
         warm = list({lang: i for i, (_, lang) in reversed(list(enumerate(corpus)))}.values())
         ingest(inbox, channel["id"], [messages[i] for i in warm])
         _warm_scorers(corpus)

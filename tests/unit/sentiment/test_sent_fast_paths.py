@@ -1,23 +1,20 @@
 """The scorers' fast paths give exactly what the plain definitions give.
 
-Each fast path (our jieba-equivalent segmenter, the Thai n-gram loop, the
-variant and emoji lookups) is checked against the straightforward code it
-replaced, on the shipped evaluation sets and on generated text.
+Each fast path (the Thai n-gram loop, the variant and emoji lookups) is checked against the
+straightforward code it replaced, on the shipped evaluation sets and on generated text.
 """
 
 from __future__ import annotations
 
 import csv
-import logging
 import math
 import re
-from functools import cache
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentiment import cues, thai, zh_segment
+from sentiment import cues, english, thai
 from sentiment.emoji import emoji_valences, find_emoji
 from sentiment.language import _variant_tables, chinese_variant
 
@@ -28,32 +25,9 @@ ZH_TEXT = st.text(alphabet=HAN + "abcXY12 3.%，。！?\n", max_size=60)
 THAI_TEXT = st.text(alphabet="กขคงจฉชซดตถทนบปผพฟมยรลวสหอะาิีึืุูเแโใไ่้๊๋็์ๆ 12!?😡👍", max_size=80)
 
 
-@cache
-def _jieba():  # type: ignore[no-untyped-def]
-    import jieba
-
-    jieba.setLogLevel(logging.ERROR)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
 def _rows(name: str) -> list[str]:
     with (DATA / name).open(encoding="utf-8") as f:
         return [row["text"] for row in csv.DictReader(f)]
-
-
-def test_segmenter_matches_jieba_on_shipped_chinese() -> None:
-    texts = _rows("zh_support.csv")
-    assert texts
-    for text in texts:
-        assert zh_segment.cut(text) == _jieba().lcut(text), text
-
-
-@settings(max_examples=300, deadline=None)
-@given(ZH_TEXT)
-def test_segmenter_matches_jieba_on_any_text(text: str) -> None:
-    assert zh_segment.cut(text) == _jieba().lcut(text)
 
 
 def _thai_reference(text: str) -> tuple[float, float, float]:
@@ -210,3 +184,33 @@ def test_required_literals_are_read_from_the_pattern() -> None:
     assert cues.required_literals("[\U0001f621\U0001f92c]") is None
     assert cues.required_literals(r"(?:a|\d+)x?") is None
     assert cues.required_literals("(unbalanced") is None
+
+
+PHRASE_WORDS = ["still", "no", "not", "waiting", "been", "cancel", "cancelling", "my", "account", "where",
+                "is", "order", "charged", "me", "twice", "double", "billed", "never", "again", "reply",
+                "nobody", "has", "answered", "working", "on", "hold", "for", "money", "back", "nothing",
+                "fix", "service", "support", "thanks", "x", "."]  # fmt: skip
+
+
+def _phrases_by_full_alternation(lowered: str) -> list[tuple[str | None, int, int]]:
+    return [(m.lastgroup, m.start(), m.end()) for m in english._phrase_re().finditer(lowered)]
+
+
+def _phrases_by_candidates(lowered: str) -> list[tuple[str | None, int, int]]:
+    candidates = english.candidate_phrases(lowered)
+    if not candidates:
+        return []
+    return [(m.lastgroup, m.start(), m.end()) for m in english.phrase_subset_re(candidates).finditer(lowered)]
+
+
+def test_phrase_candidates_find_what_the_full_alternation_finds_on_shipped_text() -> None:
+    texts = _rows("en_support.csv")
+    assert any(_phrases_by_full_alternation(t.lower()) for t in texts)
+    for text in texts:
+        assert _phrases_by_candidates(text.lower()) == _phrases_by_full_alternation(text.lower()), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PHRASE_WORDS), max_size=20).map(" ".join))
+def test_phrase_candidates_find_what_the_full_alternation_finds(text: str) -> None:
+    assert _phrases_by_candidates(text) == _phrases_by_full_alternation(text)
