@@ -50,6 +50,8 @@ class Config:
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    # development aids: an untranslated string shows marked (⟦...⟧) instead of silently in English
+    debug: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -110,6 +112,7 @@ class Config:
             smtp_username=env.get("MURMUR_SMTP_USERNAME", ""),
             smtp_password=env.get("MURMUR_SMTP_PASSWORD", ""),
             smtp_starttls=env.get("MURMUR_SMTP_STARTTLS", "0") == "1",
+            debug=env.get("MURMUR_DEBUG", "0") == "1",
         )
         cfg = replace(cfg, **overrides)
         if not cfg.public_url:
