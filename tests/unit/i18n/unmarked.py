@@ -127,7 +127,7 @@ _SINK = re.compile(
     r"""(?:\btext|\btitle|\bplaceholder|["']aria-label["']|\blabel|\balt)\s*:\s*[^;{}]*$"""
     r"""|\.(?:textContent|innerText|title|placeholder|alt)\s*=\s*[^;{}]*$"""
     r"""|setAttribute\(\s*["'](?:aria-label|title|placeholder|alt)["']\s*,\s*[^;{}]*$"""
-    r"""|\b(?:toast|confirm|alert|prompt|say|status|notify)\s*\([^;{}]*$""",
+    r"""|\b(?:toast|confirm|alert|prompt|say|status|notify|connection)\s*\([^;{}]*$""",
 )
 _MARKED = re.compile(r"\bn?t\(\s*$")
 
