@@ -340,7 +340,7 @@
     const joined = conds.join(d.match === "all" ? t(" and ") : t(" or "));
     const sentence = conds.length ? t("When {trigger}, if {conditions}: {actions}", { trigger, conditions: joined, actions: acts })
       : t("When {trigger}: {actions}", { trigger, actions: acts });
-    $("#rule-sentence").textContent = sentence.endsWith("…") ? sentence : sentence + t(".");
+    $("#rule-sentence").textContent = sentence.endsWith("…") ? sentence : t("{sentence}.", { sentence });
     $("#save").textContent = d.enabled ? t("Save and enable") : t("Save as disabled");
   }
 
