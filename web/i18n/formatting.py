@@ -43,7 +43,7 @@ def format_date_local(
         value = _aware(value).astimezone(get_timezone())
     day = value.date() if isinstance(value, datetime) else value
     pattern = get_date_format(length, locale=loc).pattern
-    if _era(loc, buddhist):
+    if _era(loc, buddhist, explicit=locale is not None):
         pattern = _buddhist_pattern(pattern, day.year)
     return format_datetime(datetime(day.year, day.month, day.day), pattern, locale=loc)
 
@@ -54,7 +54,7 @@ def format_datetime_local(
     """A moment in the reader's time zone and language: the locale's date and time joined its own way."""
     loc = Locale.parse(locale or str(get_locale() or "en"))
     moment = _aware(value).astimezone(get_timezone())
-    date_part = format_date_local(moment, length, str(loc), buddhist)
+    date_part = format_date_local(moment, length, locale, buddhist)
     time_part = format_datetime(moment, babel_time_format("short", locale=loc).pattern, locale=loc)
     joined = get_datetime_format(length, locale=loc)
     return joined.replace("{1}", date_part).replace("{0}", time_part)
@@ -75,9 +75,12 @@ def format_money(value: float | int | Decimal, currency: str, locale: str | None
     return format_currency(value, currency, locale=locale or str(get_locale() or "en"))
 
 
-def _era(loc: Locale, buddhist: bool | None) -> bool:
+def _era(loc: Locale, buddhist: bool | None, explicit: bool = False) -> bool:
+    """Asked for, else the reader's choice for their own language, else the language's custom."""
     if buddhist is not None:
         return buddhist
+    if explicit:  # another language than the reader's (a customer's survey, say): that language's custom
+        return loc.language == "th"
     try:
         from web.i18n import chosen
 
