@@ -33,6 +33,7 @@ from web import (
 from web.api import bp as api_bp
 from web.api import load_views
 from web.config import Config
+from web.i18n import customer as customer_text
 from web.extensions import csrf, socketio
 
 
@@ -65,7 +66,11 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
         ping_timeout=10,
     )
     inbox_kwargs.setdefault("event_hooks", [webhooks_out.queue_events])
-    inbox_kwargs["settings"] = {**config.inbox_settings(), **inbox_kwargs.get("settings", {})}
+    inbox_kwargs["settings"] = {
+        **config.inbox_settings(),
+        "translate": customer_text.translate,  # what the inbox writes to customers, in their language
+        **inbox_kwargs.get("settings", {}),
+    }
     inbox_kwargs.setdefault("blobs", config.blob_store())
     inbox = Inbox.from_url(
         config.database_url,

@@ -99,3 +99,12 @@ def test_english_plurals_map_to_gettext_order() -> None:
 def test_the_rule_vocabulary_list_keeps_up_with_escalation_fields() -> None:
     listed = {str(x._args[0]) for x in vocabulary.FIELD_LABELS}  # lazy strings keep their msgid
     assert {f.label for f in fields._ALL} == listed
+
+
+def test_the_customer_texts_listed_for_translation_are_the_inboxs_own() -> None:
+    from inbox.insights import surveys_service
+    from web.i18n import customer
+
+    listed = {str(x._args[0]) for x in customer.CUSTOMER_TEXTS}
+    assert surveys_service.INVITATION in listed
+    assert {k: str(v._args[0]) for k, v in customer.QUESTIONS.items()} == surveys_service.QUESTIONS
