@@ -33,8 +33,8 @@ from web import (
 from web.api import bp as api_bp
 from web.api import load_views
 from web.config import Config
-from web.i18n import customer as customer_text
 from web.extensions import csrf, socketio
+from web.i18n import customer as customer_text
 
 
 def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
