@@ -119,9 +119,10 @@ def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
     page.check("#rule-enabled")
     expect(page.locator("#save")).to_have_text("Save and enable")
     page.click("#save")
-    expect(page.locator("#form-result")).to_contain_text('Saved "Lawyers go to Xena" (enabled)')
+    expect(page.locator("#form-result")).to_contain_text("Saved “Lawyers go to Xena” (enabled)")
     saved = page.locator(".rule-item", has_text="Lawyers go to Xena")
-    expect(saved).to_contain_text('message text contains "lawyer"')
+    # described in the reader's language by the page (rules.js describe), as the editor's sentence is
+    expect(saved).to_contain_text("if message text contains lawyer: set priority 95")
     expect(saved.get_by_label("Enabled: Lawyers go to Xena")).to_be_checked()
 
     # Xena works her inbox; a matching signed webhook message arrives; she sees it, live.
@@ -177,9 +178,9 @@ def test_team_presence_is_live_and_sla_policies_are_edited_without_json(
     page.fill("#p-holiday", "2025-12-25")
     page.click("#add-holiday")
     page.click("#p-save")
-    expect(page.locator("#policy-result")).to_contain_text('Saved "VIP weekdays"')
+    expect(page.locator("#policy-result")).to_contain_text("Saved “VIP weekdays”")
     row = page.locator("#policy-rows tr", has_text="VIP weekdays")
-    expect(row).to_contain_text("sat 10:00–14:00")
+    expect(row).to_contain_text("Sat 10:00–14:00")  # the day's name from Intl, in the reader's language
     expect(row).to_contain_text("1 holiday")
     page.fill("#p-resolution_minutes", "")  # an optional target can be removed again
     page.click("#p-save")

@@ -20,7 +20,7 @@
     return el("tr", { "data-token": String(tk.id) },
       el("th", { scope: "row", text: tk.name }),
       el("td", { text: tk.agent.name }),
-      el("td", {}, ...(tk.scopes ? tk.scopes.map((s) => el("span", { class: "tag", text: s })) : [el("span", { class: "tag", text: t("all (old token)") })])),
+      el("td", {}, ...(tk.scopes ? tk.scopes.map((s) => el("span", { class: "tag", text: s, translate: "no" })) : [el("span", { class: "tag", text: t("all (old token)") })])),
       el("td", { text: when(tk.created_at) }), el("td", { text: when(tk.expires_at) }), el("td", { text: when(tk.last_used_at) }),
       el("td", { class: "state-" + tk.state, text: { active: t("active"), revoked: t("revoked"), expired: t("expired") }[tk.state] || tk.state }), el("td", {}, revoke));
   }

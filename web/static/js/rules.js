@@ -88,7 +88,7 @@
         el("span", { class: "pos", text: String(i + 1) }),
         el("div", { class: "rule-text" },
           el("div", { class: "rule-name", text: r.name }),
-          el("div", { class: "rule-desc", text: r.description })),
+          el("div", { class: "rule-desc", text: describe(r) })),
         el("label", { class: "switch" }, toggle, el("span", { text: r.enabled ? t("on") : t("off") })),
         el("span", { class: "rule-buttons" }, up, down, edit, del));
       li.addEventListener("dragstart", (ev) => { dragFrom = i; li.classList.add("dragging"); ev.dataTransfer.effectAllowed = "move"; });
@@ -196,7 +196,7 @@
     for (const f of state.vocab.fields) {
       const g = f.name.split(".")[0];
       if (g !== group) { group = g; optgroup = el("optgroup", { label: GROUP_NAMES[g] || g }); fieldSel.append(optgroup); }
-      optgroup.append(el("option", { value: f.name, text: fieldLabel(f), title: f.doc, selected: f.name === c.field }));
+      optgroup.append(el("option", { value: f.name, text: fieldLabel(f), title: ENGLISH ? f.doc : fieldLabel(f), selected: f.name === c.field }));
     }
     const opSel = el("select", { class: "op", "aria-label": t("Operator") });
     const slot = el("span", { class: "value-slot" });
@@ -209,7 +209,7 @@
       const op = ops.includes(keepOp) ? keepOp : ops[field.type === "text" ? ops.indexOf("contains") : 0];
       opSel.replaceChildren(...ops.map((o) => option(o, OP_TEXT[o] || o, o === op)));
       slot.replaceChildren(valueBox(field, op, keepValue));
-      li.title = field.doc;
+      li.title = ENGLISH ? field.doc : fieldLabel(field);
     }
     fieldSel.addEventListener("change", () => { fillOps(null, null); changed(); });
     opSel.addEventListener("change", () => {
@@ -266,14 +266,14 @@
     const act = action || {};
     const li = el("li", { class: "row action-row" });
     const typeSel = el("select", { class: "type", "aria-label": t("Action") });
-    for (const a of state.vocab.actions) typeSel.append(el("option", { value: a.type, text: ACTION_TEXT[a.type] || a.type, title: a.doc, selected: a.type === act.type }));
+    for (const a of state.vocab.actions) typeSel.append(el("option", { value: a.type, text: ACTION_TEXT[a.type] || a.type, title: ENGLISH ? a.doc : ACTION_TEXT[a.type] || a.type, selected: a.type === act.type }));
     const params = el("span", { class: "params" });
     const remove = el("button", { type: "button", class: "icon remove", text: "✕", "aria-label": t("Remove action") });
     const err = el("p", { class: "field-error row-error", role: "alert" });
     function fill(values) {
       const a = state.actions.get(typeSel.value);
       params.replaceChildren(...a.params.map((p) => paramInput(a, p, values ? values[p.name] : null)));
-      li.title = a.doc;
+      li.title = ENGLISH ? a.doc : ACTION_TEXT[a.type] || a.type;
     }
     typeSel.addEventListener("change", () => { fill(null); changed(); });
     remove.addEventListener("click", () => { li.remove(); changed(); });
@@ -327,6 +327,24 @@
       case "snooze": return t("snooze {n} min", { n: valueText(a.minutes) });
       default: return a.type;
     }
+  }
+
+  // the vocabulary's help texts are English only (they come from the plain-Python rules engine)
+  const ENGLISH = /^en\b/.test(fmt.locale);
+
+  /* A rule in the reader's words: "When a message arrives, if sentiment is negative: escalate…". The server's
+     own description is English; this one is built from the same parts as the editor's sentence. */
+  function describe(d) {
+    const conds = (d.conditions || []).map((c) => {
+      const f = state.fields.get(c.field);
+      return `${f ? fieldLabel(f) : c.field} ${OP_TEXT[c.op] || c.op} ${c.op === "is_set" ? (c.value ? "" : t("(no)")) : valueText(c.value)}`.trim();
+    });
+    const trigger = TRIGGER_TEXT[d.trigger] || d.trigger;
+    const acts = (d.actions || []).length ? d.actions.map(actionText).join(t(", ")) : t("do nothing yet");
+    const joined = conds.join(d.match === "any" ? t(" or ") : t(" and "));
+    const sentence = conds.length ? t("When {trigger}, if {conditions}: {actions}", { trigger, conditions: joined, actions: acts })
+      : t("When {trigger}: {actions}", { trigger, actions: acts });
+    return sentence.endsWith("…") ? sentence : t("{sentence}.", { sentence });
   }
 
   function changed() {
@@ -414,7 +432,7 @@
 
   function renderPreview(res) {
     $("#preview-summary").textContent =
-      t("{matched} of the last {checked} messages would match.", { matched: res.matched, checked: res.checked }) + " " + res.description;
+      t("{matched} of the last {checked} messages would match.", { matched: res.matched, checked: res.checked }) + " " + describe(draft());
     $("#preview-matches").replaceChildren(...res.matches.map((m) => el("li", { class: "match" },
       el("div", { class: "match-meta" },
         el("span", { text: m.author ? "@" + m.author : t("unknown author") }),
@@ -452,7 +470,7 @@
       state.editing = saved.id;
       $("#editor-h").textContent = t("Edit rule: {name}", { name: saved.name });
       $("#form-result").textContent = (saved.enabled ? t("Saved “{name}” (enabled):", { name: saved.name })
-        : t("Saved “{name}” (disabled):", { name: saved.name })) + " " + saved.description;
+        : t("Saved “{name}” (disabled):", { name: saved.name })) + " " + describe(saved);
       await loadRules();
     } catch (e) {
       if (e.detail) showErrors(e.detail); else $("#form-result").textContent = t("Not saved: {error}", { error: e.message });
