@@ -31,10 +31,12 @@ def test_the_script_parser_finds_strings_that_reach_the_page() -> None:
       el("span", { class: "chip vip", text: "VIP" });
       const key = "murmur.read.";
       node.setAttribute("aria-label", t("Remove label {label}", { label }));
+      node.textContent = `${c.public ? t("public mention") : t("direct message")}`;
     """
     found = unmarked_in_script(script)
     assert [f.split(": ", 1)[1] for f in found] == [
         '"No canned response matches"',
         '"Not saved"',
         "`Merged ${name} into this customer`",
+        't() inside a template literal is not extracted: `${c.public ? t("public mention") : t("direct message")}`',
     ]

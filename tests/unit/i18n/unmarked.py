@@ -148,6 +148,10 @@ def unmarked_in_script(source: str) -> list[str]:
     found = []
     for m in _LITERAL.finditer(source):
         literal = m.group(0)
+        if literal.startswith("`") and re.search(r"\$\{[^}]*\bn?t\(", literal):
+            line = source.count("\n", 0, m.start()) + 1
+            found.append(f"line {line}: t() inside a template literal is not extracted: {literal[:60]}")
+            continue
         if literal.startswith("/") or not _visible(literal):
             continue
         before = source[max(0, m.start() - 160) : m.start()]

@@ -412,7 +412,7 @@
       (c.team_id ? " · " + t("team {name}", { name: teamName(c.team_id) }) : "");
     $("#thread-meta").replaceChildren(
       badge(c.channel), document.createTextNode(" " + c.channel),
-      document.createTextNode(` · ${c.public ? t("public mention") : t("direct message")}` + (c.language ? " · " + c.language : "") +
+      document.createTextNode(" · " + (c.public ? t("public mention") : t("direct message")) + (c.language ? " · " + c.language : "") +
         " · " + assignee + " · "),
       el("span", { class: "status " + c.status, text: statusName(c.status) }),
       c.status === "snoozed" && c.snoozed_until ? el("span", { class: "status snoozed",

@@ -337,7 +337,8 @@
   function describe(d) {
     const conds = (d.conditions || []).map((c) => {
       const f = state.fields.get(c.field);
-      return `${f ? fieldLabel(f) : c.field} ${OP_TEXT[c.op] || c.op} ${c.op === "is_set" ? (c.value ? "" : t("(no)")) : valueText(c.value)}`.trim();
+      const no = t("(no)");
+      return `${f ? fieldLabel(f) : c.field} ${OP_TEXT[c.op] || c.op} ${c.op === "is_set" ? (c.value ? "" : no) : valueText(c.value)}`.trim();
     });
     const trigger = TRIGGER_TEXT[d.trigger] || d.trigger;
     const acts = (d.actions || []).length ? d.actions.map(actionText).join(t(", ")) : t("do nothing yet");
@@ -351,7 +352,8 @@
     const d = draft();
     const conds = d.conditions.map((c) => {
       const f = state.fields.get(c.field);
-      return `${f ? fieldLabel(f) : c.field} ${OP_TEXT[c.op] || c.op} ${c.op === "is_set" ? (c.value ? "" : t("(no)")) : valueText(c.value)}`.trim();
+      const no = t("(no)");
+      return `${f ? fieldLabel(f) : c.field} ${OP_TEXT[c.op] || c.op} ${c.op === "is_set" ? (c.value ? "" : no) : valueText(c.value)}`.trim();
     });
     const trigger = TRIGGER_TEXT[d.trigger] || d.trigger;
     const acts = d.actions.length ? d.actions.map(actionText).join(t(", ")) : t("do nothing yet");

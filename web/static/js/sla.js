@@ -33,7 +33,8 @@
     const open = DAYS.filter(([d]) => cal.hours && cal.hours[d] && cal.hours[d].length)
       .map(([d]) => `${SHORT_DAYS[d]} ${cal.hours[d].map((s) => s.join("–")).join(", ")}`);
     const hol = cal.holidays && cal.holidays.length ? " · " + nt("{n} holiday", "{n} holidays", cal.holidays.length) : "";
-    return `${open.join("; ") || t("closed")} (${cal.timezone})${hol}`;
+    const closed = t("closed");
+    return `${open.join("; ") || closed} (${cal.timezone})${hol}`;
   }
 
   async function load() {
