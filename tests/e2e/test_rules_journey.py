@@ -91,7 +91,7 @@ def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
     expect(actions.nth(0).locator("[data-param=value]")).to_have_attribute("aria-invalid", "true")
     actions.nth(0).locator("[data-param=value]").fill("95")
     expect(page.locator("#rule-sentence")).to_have_text(
-        'When a message arrives, if message text contains lawyer: set priority 95, add label "legal", '
+        "When a message arrives, if message text contains lawyer: set priority 95, add label “legal”, "
         "escalate to a supervisor, assign to Xena."
     )
 
@@ -103,7 +103,7 @@ def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
     expect(match).to_contain_text("my lawyer will be in touch")
     expect(match.locator(".seen")).to_contain_text('message text contains "lawyer"')
     expect(match.locator(".would")).to_contain_text(
-        'set priority 95, add label "legal", escalate to a supervisor, assign to Xena'
+        "set priority 95, add label “legal”, escalate to a supervisor, assign to Xena"
     )
     expect(actions.nth(0).locator(".row-error")).to_be_hidden()
     if os.environ.get("MURMUR_SCREENSHOTS"):
