@@ -131,3 +131,34 @@ def test_dates_numbers_and_the_buddhist_era(app) -> None:  # type: ignore[no-unt
     with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
         then = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
         assert format_relative(then, now=datetime(2026, 12, 7, 1, 3, tzinfo=UTC)) == "3分钟前"
+
+
+def test_missing_translations_are_marked_under_murmur_debug(database_url, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from flask import render_template_string
+
+    from web.app import create_app
+    from web.config import Config
+
+    for debug in (True, False):
+        app = create_app(
+            Config(
+                database_url=database_url,
+                secret_key="k",
+                testing=True,
+                scheduler=False,
+                instance_path=str(tmp_path),
+                debug=debug,
+            ),
+            clock=clock,
+        )
+        with app.test_request_context("/", headers={"Accept-Language": "th"}):
+            app.preprocess_request()
+            html = render_template_string('{{ _("Resolve") }} {{ _("A string nobody translated yet") }}')
+            page = render_template_string('{% extends "base.html" %}')
+        marked = "⟦A string nobody translated yet⟧"
+        assert (
+            html.startswith("ปิดเรื่อง ")
+            and (marked in html) is debug
+            and ('data-i18n-debug="1"' in page) is debug
+        )
+        app.extensions["murmur.inbox"].engine.dispose()

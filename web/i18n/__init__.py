@@ -9,7 +9,6 @@ is the signed-in agent's profile choice, else the one picked on the sign-in page
 
 from __future__ import annotations
 
-import gettext as _gettext
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,26 +115,17 @@ def html_lang() -> str:
     return str(locale).replace("_", "-") if locale else "en"
 
 
-class _Marked(_gettext.NullTranslations):
+def _marked(text: str, source: str) -> str:
     """Under MURMUR_DEBUG an untranslated string shows as ⟦text⟧, so a translator sees what is missing."""
-
-    def gettext(self, message: str) -> str:
-        return f"⟦{message}⟧"
-
-    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
-        return f"⟦{msgid1 if n == 1 else msgid2}⟧"
-
-    def pgettext(self, context: str, message: str) -> str:
-        return f"⟦{message}⟧"
+    return f"⟦{text}⟧" if text == source and str(get_locale()) != "en" else text
 
 
-def _debug_fallback() -> None:
-    translations = get_translations()
-    if str(get_locale()) == "en" or getattr(translations, "_murmur_marked", False):
-        return
-    if hasattr(translations, "add_fallback"):
-        translations.add_fallback(_Marked())
-        translations._murmur_marked = True  # type: ignore[attr-defined]
+def _debug_gettext(string: str) -> str:
+    return _marked(get_translations().ugettext(string), string)
+
+
+def _debug_ngettext(singular: str, plural: str, n: int) -> str:
+    return _marked(get_translations().ungettext(singular, plural, n), singular if n == 1 else plural)
 
 
 def catalog_script() -> str | None:
@@ -180,8 +170,5 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     if app.config.get("MURMUR") is not None and app.config["MURMUR"].debug:
-
-        @app.context_processor
-        def _marked() -> dict[str, Any]:
-            _debug_fallback()
-            return {}
+        # per app, not on Babel's cached (process-wide) translations: another app in the process is unmarked
+        app.jinja_env.install_gettext_callables(_debug_gettext, _debug_ngettext, newstyle=True)
