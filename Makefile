@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # The sentiment scorers compiled by mypyc (scripts/build_native.py); rebuilt when a source changes.
 NATIVE  := $(VENV)/murmur-native/manifest.json
 
-.PHONY: run test bench bench-scale lint install native system services clean train-sentiment mutate
+.PHONY: i18n run test bench bench-scale lint install native system services clean train-sentiment mutate
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -14,7 +14,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+## Interface languages: the catalogues Flask-Babel and the browser read, built from web/i18n/parts/*.po
+## (the app also rebuilds a stale one at start, so a translator's edit shows on the next reload).
+I18N := web/i18n/build/.built
+
+$(I18N): $(STAMP) $(wildcard web/i18n/parts/*.po) web/i18n/catalogs.py
+	$(PY) scripts/i18n.py build
+	touch $(I18N)
+
+install: $(STAMP) $(I18N)
+
+## Extract every marked string (pybabel extract), list what each locale still lacks, rebuild.
+i18n: $(STAMP)
+	$(PY) scripts/i18n.py extract
+	$(PY) scripts/i18n.py build
+	-$(PY) scripts/i18n.py missing | grep -v "^  "
 
 $(NATIVE): $(STAMP) $(wildcard sentiment/*.py) scripts/build_native.py
 	$(PY) scripts/build_native.py

@@ -262,8 +262,8 @@ def _ingest(
     for w in work:
         conv = w.conv
         run_rows.extend({"conversation_id": conv.id, **r} for r in w.outcome.runs if r["actions"])
-        for text in w.outcome.canned_replies:
-            queue_reply(s, conv, text, None, now)
+        for text, language in w.outcome.canned_replies:
+            queue_reply(s, conv, text, None, now, language=language)
         if w.outcome.canned_replies:
             sla_service.update_due(s, conv, w.customer)
         if not w.created or w.outcome.canned_replies:

@@ -39,6 +39,7 @@ from web.api import bp as api_bp
 from web.api import load_views
 from web.config import Config
 from web.extensions import csrf, socketio
+from web.i18n import customer as customer_text
 
 
 def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
@@ -70,7 +71,11 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
         ping_timeout=10,
     )
     inbox_kwargs.setdefault("event_hooks", [webhooks_out.queue_events])
-    inbox_kwargs["settings"] = {**config.inbox_settings(), **inbox_kwargs.get("settings", {})}
+    inbox_kwargs["settings"] = {
+        **config.inbox_settings(),
+        "translate": customer_text.translate,  # what the inbox writes to customers, in their language
+        **inbox_kwargs.get("settings", {}),
+    }
     inbox_kwargs.setdefault("blobs", config.blob_store())
     relay = widget.live.WidgetRelay(realtime.SocketIOPublisher(socketio))
     inbox = Inbox.from_url(

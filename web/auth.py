@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 
 from inbox.admin import agents, people, tokens
 from web.errors import ApiError
@@ -32,6 +33,8 @@ PUBLIC_PREFIXES = (
     "/invite/",
     "/favicon.ico",
     "/widget/",  # website visitors: their own signed tokens (web.widget)
+    "/i18n/",  # the browser's catalogues (web.i18n.views)
+    "/language",  # the switcher also works on the sign-in page; it checks CSRF itself
 )
 # Changes under these need a token's `admin` scope (reads of them need `read`, like any GET).
 ADMIN_PATHS = ("/api/admin/", "/api/channels", "/api/webhooks")
@@ -146,7 +149,7 @@ def login() -> Any:
         if lock is not None:
             error, status = lock.message, 429
         else:
-            error, status = "That email and password do not match an active agent.", 401
+            error, status = gettext("That email and password do not match an active agent."), 401
     resp = current_app.make_response(
         (
             render_template(

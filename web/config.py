@@ -54,6 +54,8 @@ class Config:
     # Keep rules, SLA policies, agents and webhook subscriptions between ingest batches
     # (inbox.store.settings_cache); off only to measure what keeping them saves.
     settings_cache: bool = True
+    # development aids: an untranslated string shows marked (⟦...⟧) instead of silently in English
+    debug: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -127,6 +129,7 @@ class Config:
             smtp_password=env.get("MURMUR_SMTP_PASSWORD", ""),
             smtp_starttls=env.get("MURMUR_SMTP_STARTTLS", "0") == "1",
             settings_cache=env.get("MURMUR_SETTINGS_CACHE", "1") != "0",
+            debug=env.get("MURMUR_DEBUG", "0") == "1",
         )
         cfg = replace(cfg, **overrides)
         if not cfg.public_url:

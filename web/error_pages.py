@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, g, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -16,29 +17,33 @@ from inbox.store.errors import InboxError
 from web import errors
 from web.shell import current_agent, nav_for
 
-WORDS: dict[int, tuple[str, str]] = {
+WORDS: dict[int, tuple[Any, Any]] = {
     400: (
-        "That request did not make sense",
-        "Something in the address or the form was not what this page expects.",
+        _l("That request did not make sense"),
+        _l("Something in the address or the form was not what this page expects."),
     ),
     403: (
-        "This page is not for your role",
-        "Your account cannot open this page. Ask an admin if you need it.",
+        _l("This page is not for your role"),
+        _l("Your account cannot open this page. Ask an admin if you need it."),
     ),
-    404: ("Nothing here", "There is no page at this address. It may have moved, or the link was mistyped."),
-    405: ("That is not how this page works", "This address does not take that kind of request."),
-    413: ("That was too large", "The upload or form was larger than Murmur accepts."),
-    429: ("Slow down a little", "Too many requests in a short time. Wait a moment and try again."),
+    404: (
+        _l("Nothing here"),
+        _l("There is no page at this address. It may have moved, or the link was mistyped."),
+    ),
+    405: (_l("That is not how this page works"), _l("This address does not take that kind of request.")),
+    413: (_l("That was too large"), _l("The upload or form was larger than Murmur accepts.")),
+    429: (_l("Slow down a little"), _l("Too many requests in a short time. Wait a moment and try again.")),
     500: (
-        "Something broke on our side",
-        "Murmur hit an error it did not expect. Nothing you did caused it; try again.",
+        _l("Something broke on our side"),
+        _l("Murmur hit an error it did not expect. Nothing you did caused it; try again."),
     ),
-    503: ("Murmur is busy", "The server is busy for a moment. Try again shortly."),
+    503: (_l("Murmur is busy"), _l("The server is busy for a moment. Try again shortly.")),
 }
 CSRF_WORDS = (
-    "This form expired",
-    "The page was open for a long time, or you signed in or out in another tab, so the form's "
-    "safety token no longer matches. Go back, reload the page and try again.",
+    _l("This form expired"),
+    _l(
+        "The page was open for a long time, or you signed in or out in another tab, so the form's safety token no longer matches. Go back, reload the page and try again."
+    ),
 )
 
 
@@ -89,7 +94,7 @@ def register(app: Flask) -> None:
         if e.code is None or e.code < 400:
             return e
         heading, message = WORDS.get(e.code, (e.name, e.description or ""))
-        html, status = page(e.code, heading, message)
+        html, status = page(e.code, str(heading), str(message))
         # keep what the exception says beyond its body, e.g. a 405's Allow or a 429's Retry-After
         headers = [(k, v) for k, v in e.get_headers() if k.lower() != "content-type"]
         return html, status, headers
@@ -99,16 +104,20 @@ def register(app: Flask) -> None:
         # a page's bad query (a drill-down's filters, say) is told in words, with the field
         if wants_json(request.path):
             return errors.json_api(e)
-        return page(e.status, WORDS.get(e.status, ("That did not work", ""))[0], _said(e.message, e.field))
+        return page(
+            e.status, str(WORDS.get(e.status, (_l("That did not work"), ""))[0]), _said(e.message, e.field)
+        )
 
     @app.errorhandler(InboxError)
     def _inbox(e: InboxError) -> Any:
         if wants_json(request.path):
             return errors.json_inbox(e)
-        return page(e.status, WORDS.get(e.status, ("That did not work", ""))[0], _said(e.message, e.field))
+        return page(
+            e.status, str(WORDS.get(e.status, (_l("That did not work"), ""))[0]), _said(e.message, e.field)
+        )
 
     @app.errorhandler(CSRFError)
     def _csrf(e: CSRFError) -> Any:
         if wants_json(request.path):
             return errors.json_csrf(e)
-        return page(400, *CSRF_WORDS)
+        return page(400, str(CSRF_WORDS[0]), str(CSRF_WORDS[1]))

@@ -11,12 +11,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, render_template, request
+from flask_babel import force_locale, gettext
 
 from inbox.insights import reporting, reporting_winback, surveys_service
 from inbox.store.errors import InboxError
 from web.api.dashboard import drill_from_request, filters_from_request
 from web.auth import inbox
 from web.extensions import csrf
+from web.i18n import select_locale
+from web.i18n.customer import QUESTIONS, customer_locale
+from web.i18n.formatting import format_date_local
 from web.shell import require_role, shell_page
 
 bp = Blueprint("pages_dashboard", __name__, template_folder="templates")
@@ -145,6 +149,7 @@ def survey(token: str) -> Any:
         page = surveys_service.survey_page(inbox(), token)
     except InboxError as exc:
         return render_template("survey.html", page=None, error=exc.message), exc.status
+    locale = customer_locale(page.get("language")) or select_locale()
     if request.method == "POST" and not page["answered"]:
         csrf.protect()
         try:
@@ -155,4 +160,14 @@ def survey(token: str) -> Any:
             error = "Please pick a score."
         except InboxError as exc:
             error = exc.message
-    return render_template("survey.html", page=page, error=error), 400 if error else 200
+    with force_locale(locale):  # the customer's language, not the browser's guess, when we know it
+        if error == "Please pick a score.":
+            error = gettext("Please pick a score.")
+        when = page.get("resolved_at")
+        page = {
+            **page,
+            "question": str(QUESTIONS.get(page["kind"], page["question"])),
+            "when": format_date_local(when, "long", locale) if when else None,
+        }
+        html = render_template("survey.html", page=page, error=error)
+    return html, 400 if error else 200

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, jsonify, request
+from flask_babel import ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItem, parse
 
@@ -47,13 +48,32 @@ class Lock:
 
     @property
     def message(self) -> str:
-        wait = (
-            f"{math.ceil(self.retry_after / 60)} minutes"
-            if self.retry_after > 90
-            else f"{self.retry_after} seconds"
+        """In the reader's language: how long to wait, whole minutes past a minute and a half."""
+        if self.retry_after > 90:
+            n = math.ceil(self.retry_after / 60)
+            if self.scope == "account":
+                return ngettext(
+                    "Too many failed sign-ins for this account. Sign-in is locked; try again in %(num)s minute.",
+                    "Too many failed sign-ins for this account. Sign-in is locked; try again in %(num)s minutes.",
+                    n,
+                )
+            return ngettext(
+                "Too many failed sign-ins from this address. Sign-in is locked; try again in %(num)s minute.",
+                "Too many failed sign-ins from this address. Sign-in is locked; try again in %(num)s minutes.",
+                n,
+            )
+        n = self.retry_after
+        if self.scope == "account":
+            return ngettext(
+                "Too many failed sign-ins for this account. Sign-in is locked; try again in %(num)s second.",
+                "Too many failed sign-ins for this account. Sign-in is locked; try again in %(num)s seconds.",
+                n,
+            )
+        return ngettext(
+            "Too many failed sign-ins from this address. Sign-in is locked; try again in %(num)s second.",
+            "Too many failed sign-ins from this address. Sign-in is locked; try again in %(num)s seconds.",
+            n,
         )
-        who = "this account" if self.scope == "account" else "this address"
-        return f"Too many failed sign-ins for {who}. Sign-in is locked; try again in {wait}."
 
 
 class SignInLimits:

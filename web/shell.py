@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, g, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from inbox.admin.agents import agent_dict, load_agent
 from web.auth import inbox
@@ -21,28 +22,28 @@ ROLE_RANK = {"agent": 0, "supervisor": 1, "admin": 2}
 @dataclass(frozen=True)
 class NavItem:
     path: str
-    label: str
+    label: Any  # a lazy_gettext string: read in the request's language when the bar renders
     role: str  # the least role that sees it
 
 
 NAV: tuple[NavItem, ...] = (
-    NavItem("/", "Inbox", "agent"),
-    NavItem("/search", "Search", "agent"),
-    NavItem("/dashboard", "Dashboard", "supervisor"),
-    NavItem("/customers", "Customers", "supervisor"),
-    NavItem("/rules", "Rules", "supervisor"),
-    NavItem("/sla", "SLAs", "supervisor"),
-    NavItem("/team", "Team", "supervisor"),
-    NavItem("/admin/canned", "Canned replies", "supervisor"),
-    NavItem("/reports", "Reports", "supervisor"),
-    NavItem("/sentiment-model", "Sentiment model", "supervisor"),
-    NavItem("/winback", "Win-back", "supervisor"),
-    NavItem("/digest", "Weekly digest", "supervisor"),
-    NavItem("/admin/channels", "Channels", "admin"),
-    NavItem("/admin/teams", "Team admin", "admin"),
-    NavItem("/admin/tokens", "Tokens", "admin"),
-    NavItem("/admin/webhooks", "Webhooks", "admin"),
-    NavItem("/admin/audit", "Audit log", "admin"),
+    NavItem("/", _l("Inbox"), "agent"),
+    NavItem("/search", _l("Search"), "agent"),
+    NavItem("/dashboard", _l("Dashboard"), "supervisor"),
+    NavItem("/customers", _l("Customers"), "supervisor"),
+    NavItem("/rules", _l("Rules"), "supervisor"),
+    NavItem("/sla", _l("SLAs"), "supervisor"),
+    NavItem("/team", _l("Team"), "supervisor"),
+    NavItem("/admin/canned", _l("Canned replies"), "supervisor"),
+    NavItem("/reports", _l("Reports"), "supervisor"),
+    NavItem("/sentiment-model", _l("Sentiment model"), "supervisor"),
+    NavItem("/winback", _l("Win-back"), "supervisor"),
+    NavItem("/digest", _l("Weekly digest"), "supervisor"),
+    NavItem("/admin/channels", _l("Channels"), "admin"),
+    NavItem("/admin/teams", _l("Team admin"), "admin"),
+    NavItem("/admin/tokens", _l("Tokens"), "admin"),
+    NavItem("/admin/webhooks", _l("Webhooks"), "admin"),
+    NavItem("/admin/audit", _l("Audit log"), "admin"),
 )
 
 

@@ -116,7 +116,7 @@ def delete(inbox: Inbox, actor_id: int, canned_id: int) -> None:
         s.delete(c)
 
 
-def _variant(variants: dict[str, str], language: str | None) -> tuple[str | None, str | None]:
+def variant_for(variants: dict[str, str], language: str | None) -> tuple[str | None, str | None]:
     """The variant for `language`: the exact tag (zh-Hant), else its base language (zh)."""
     if not language:
         return None, None
@@ -163,7 +163,7 @@ def offered(
     out = []
     for c in rows:
         item = canned_dict(c)
-        lang, variant = _variant(c.variants or {}, language)
+        lang, variant = variant_for(c.variants or {}, language)
         item["language_matched"] = variant is not None
         item["language"] = lang if variant is not None else None
         if variant is not None:

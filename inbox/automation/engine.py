@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from escalation import Action, Condition, Firing, Rule, evaluate
 from inbox.store import settings_cache
+from inbox.admin.canned import variant_for
 from inbox.store.models import (
     CannedResponse,
     Conversation,
@@ -49,11 +50,14 @@ def _read_rules(session: Session, trigger: str | None) -> list[Rule]:
     wanted = {a.params["canned_id"] for _, r in keyed for a in r.actions if _is_canned(a)}
     if not wanted:
         return [r for _, r in keyed]
-    texts = dict(
-        session.execute(
-            select(CannedResponse.id, CannedResponse.text).where(CannedResponse.id.in_(wanted))
-        ).all()
-    )
+    texts = {
+        row.id: (row.text, dict(row.variants or {}))
+        for row in session.execute(
+            select(CannedResponse.id, CannedResponse.text, CannedResponse.variants).where(
+                CannedResponse.id.in_(wanted)
+            )
+        )
+    }
     return [_with_canned(key, r, texts) for key, r in keyed]
 
 
@@ -61,9 +65,18 @@ def _is_canned(action: Action) -> bool:
     return action.type == "send_canned" and action.params.get("canned_id") is not None
 
 
-def _with_canned(key: tuple[Any, ...], rule: Rule, texts: dict[int, str]) -> Rule:
-    """`rule` with each canned reply's current text, kept by the rule's content and those texts."""
-    used = [texts.get(a.params["canned_id"], "") for a in rule.actions if _is_canned(a)]
+def _with_canned(key: tuple[Any, ...], rule: Rule, texts: dict[int, tuple[str, dict[str, str]]]) -> Rule:
+    """`rule` with each canned reply's current text and its per-language variants, kept by the rule's
+    content and those texts (the variant is chosen per conversation when the rule fires)."""
+    none: tuple[str, dict[str, str]] = ("", {})
+    used = [
+        (
+            texts.get(a.params["canned_id"], none)[0],
+            tuple(sorted(texts.get(a.params["canned_id"], none)[1].items())),
+        )
+        for a in rule.actions
+        if _is_canned(a)
+    ]
     if not used:
         return rule
     return _kept(
@@ -72,7 +85,14 @@ def _with_canned(key: tuple[Any, ...], rule: Rule, texts: dict[int, str]) -> Rul
         lambda r: replace(
             r,
             actions=tuple(
-                Action(a.type, {**a.params, "text": texts.get(a.params["canned_id"], "")})
+                Action(
+                    a.type,
+                    {
+                        **a.params,
+                        "text": texts.get(a.params["canned_id"], none)[0],
+                        "variants": texts.get(a.params["canned_id"], none)[1],
+                    },
+                )
                 if _is_canned(a)
                 else a
                 for a in r.actions
@@ -182,7 +202,8 @@ class Outcome:
     priority_floor: float | None = None
     escalated: list[str] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
-    canned_replies: list[str] = field(default_factory=list)
+    # (text, language of the variant used, or None for the default text)
+    canned_replies: list[tuple[str, str | None]] = field(default_factory=list)
     assigned_agent: int | None = None
     runs: list[dict[str, Any]] = field(default_factory=list)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
@@ -217,10 +238,14 @@ def apply_firings(
             elif t == "notify":
                 out.notifications.append({"rule": firing.rule_name, **p})
             elif t == "send_canned":
-                text = str(p.get("text") or "")  # load_rules resolved canned_id to its text
+                # load_rules resolved canned_id to its text and variants: the customer is answered in
+                # the conversation's language when the reply has that variant, else in the default text
+                language, variant = variant_for(p.get("variants") or {}, conv.language)
+                text = str(variant or p.get("text") or "")
                 if not text:
                     continue  # the canned response was deleted; record nothing rather than send ""
-                out.canned_replies.append(text)
+                out.canned_replies.append((text, language))
+                p = {k: v for k, v in p.items() if k != "variants"} | {"language": language}
             elif t == "snooze":
                 conv.status = Status.SNOOZED.value
                 conv.snoozed_until = now + timedelta(minutes=float(p.get("minutes", 60)))

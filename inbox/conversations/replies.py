@@ -11,15 +11,22 @@ from inbox.store.models import Conversation, Direction, Message, Outbox, OutboxS
 
 
 def queue_reply(
-    session: Session, conv: Conversation, text: str, agent_id: int | None, now: datetime
+    session: Session,
+    conv: Conversation,
+    text: str,
+    agent_id: int | None,
+    now: datetime,
+    language: str | None = None,
 ) -> tuple[Message, Outbox]:
-    """Store the reply and its outbox entry; a worker sends it later, with retries."""
+    """Store the reply and its outbox entry; a worker sends it later, with retries. `language` records
+    which language an automatic reply was sent in (a canned variant, a translated invitation)."""
     msg = Message(
         conversation_id=conv.id,
         channel_account_id=conv.channel_account_id,
         direction=Direction.OUT.value,
         author_agent_id=agent_id,
         text=text,
+        language=language[:10] if language else None,
         public=conv.public,
         created_at=now,
         received_at=now,

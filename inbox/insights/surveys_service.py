@@ -30,6 +30,8 @@ from inbox.store.errors import Conflict, Invalid, NotFound
 from inbox.store.events import conversation_rooms
 from inbox.store.models import Conversation, Customer, Status, SurveyResponse
 
+# what the customer is sent with the links; web.i18n.customer lists it for translation
+INVITATION = "Thanks for contacting us. Would you tell us how we did? %(links)s"
 QUESTIONS = {
     "csat": "How satisfied are you with the help you received?",
     "nps": "How likely are you to recommend us to a friend or colleague?",
@@ -83,24 +85,33 @@ def send_surveys(inbox: Inbox) -> int:
                 created += 1
             if base_url and conv.assignee_id is not None:
                 links = " ".join(f"{base_url.rstrip('/')}/survey/{t}" for t in tokens)
-                queue_reply(
-                    s,
-                    conv,
-                    f"Thanks for contacting us. Would you tell us how we did? {links}",
-                    conv.assignee_id,
-                    now,
-                )
+                text, language = _in_their_language(inbox, conv.language, INVITATION, links=links)
+                queue_reply(s, conv, text, conv.assignee_id, now, language=language)
     return created
 
 
+def _in_their_language(
+    inbox: Inbox, language: str | None, text: str, **variables: Any
+) -> tuple[str, str | None]:
+    """`text` in the conversation's language when the web layer gave a translator that has it."""
+    translate = inbox.settings.get("translate")
+    if translate is None:
+        return text % variables, None
+    return translate(language, text, **variables)
+
+
 def survey_page(inbox: Inbox, token: str) -> dict[str, Any]:
-    """What the public page shows for a token (no customer data beyond the question)."""
+    """What the public page shows for a token (no customer data beyond the question), with the
+    conversation's language and when it was resolved, so the page speaks and dates as the customer does."""
     with inbox.read() as s:
         r = s.scalar(select(SurveyResponse).where(SurveyResponse.token == token))
         if r is None:
             raise NotFound("this survey link is not valid")
+        conv = s.get(Conversation, r.conversation_id)
         return {
             "kind": r.kind,
+            "language": conv.language if conv else None,
+            "resolved_at": conv.resolved_at if conv else None,
             "question": QUESTIONS[r.kind],
             "scale": list(SCALES[r.kind]),
             "answered": r.answered_at is not None,

@@ -91,7 +91,7 @@ def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
     expect(actions.nth(0).locator("[data-param=value]")).to_have_attribute("aria-invalid", "true")
     actions.nth(0).locator("[data-param=value]").fill("95")
     expect(page.locator("#rule-sentence")).to_have_text(
-        'When a message arrives, if message text contains lawyer: set priority 95, add label "legal", '
+        "When a message arrives, if message text contains lawyer: set priority 95, add label “legal”, "
         "escalate to a supervisor, assign to Xena."
     )
 
@@ -103,7 +103,7 @@ def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
     expect(match).to_contain_text("my lawyer will be in touch")
     expect(match.locator(".seen")).to_contain_text('message text contains "lawyer"')
     expect(match.locator(".would")).to_contain_text(
-        'set priority 95, add label "legal", escalate to a supervisor, assign to Xena'
+        "set priority 95, add label “legal”, escalate to a supervisor, assign to Xena"
     )
     expect(actions.nth(0).locator(".row-error")).to_be_hidden()
     if os.environ.get("MURMUR_SCREENSHOTS"):
@@ -119,9 +119,10 @@ def test_supervisor_builds_previews_enables_and_the_agent_gets_it_live(
     page.check("#rule-enabled")
     expect(page.locator("#save")).to_have_text("Save and enable")
     page.click("#save")
-    expect(page.locator("#form-result")).to_contain_text('Saved "Lawyers go to Xena" (enabled)')
+    expect(page.locator("#form-result")).to_contain_text("Saved “Lawyers go to Xena” (enabled)")
     saved = page.locator(".rule-item", has_text="Lawyers go to Xena")
-    expect(saved).to_contain_text('message text contains "lawyer"')
+    # described in the reader's language by the page (rules.js describe), as the editor's sentence is
+    expect(saved).to_contain_text("if message text contains lawyer: set priority 95")
     expect(saved.get_by_label("Enabled: Lawyers go to Xena")).to_be_checked()
 
     # Xena works her inbox; a matching signed webhook message arrives; she sees it, live.
@@ -177,10 +178,10 @@ def test_team_presence_is_live_and_sla_policies_are_edited_without_json(
     page.fill("#p-holiday", "2025-12-25")
     page.click("#add-holiday")
     page.click("#p-save")
-    expect(page.locator("#policy-result")).to_contain_text('Saved "VIP weekdays"')
+    expect(page.locator("#policy-result")).to_contain_text("Saved “VIP weekdays”")
     row = page.locator("#policy-rows tr", has_text="VIP weekdays")
-    expect(row).to_contain_text("sat 10:00–14:00")
-    expect(row).to_contain_text("1 holiday(s)")
+    expect(row).to_contain_text("Sat 10:00–14:00")  # the day's name from Intl, in the reader's language
+    expect(row).to_contain_text("1 holiday")
     page.fill("#p-resolution_minutes", "")  # an optional target can be removed again
     page.click("#p-save")
     expect(row).to_contain_text("resolve –")

@@ -218,6 +218,11 @@ def run_all(quick: bool = False, out: Callable[[str], Any] = print) -> list[Figu
         ),
         Figure("(e) reports, 30 days", reports["month_ms"], "ms", reports["year_ms"], "365 days"),
     ]
+    from web.bench import i18n as bench_i18n
+
+    figures += step(
+        "interface languages: ranked list and ingest, Thai vs English", lambda: bench_i18n.figures(quick)
+    )
     out("")
     out(table(figures))
     return figures

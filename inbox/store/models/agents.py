@@ -61,6 +61,11 @@ class Agent(Base):
     invite_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     invite_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     teams: Mapped[list[Team]] = relationship(secondary=agent_teams, back_populates="agents")
+    # interface preferences (#20): None follows the browser (language), UTC (time zone) and the
+    # language's default calendar (Thai: the Buddhist Era)
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
+    buddhist_era: Mapped[bool | None] = mapped_column(default=None)
 
     @property
     def team_ids(self) -> list[int]:

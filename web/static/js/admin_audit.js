@@ -38,7 +38,7 @@
       if (more) $("#audit-rows").append(...rows); else $("#audit-rows").replaceChildren(...rows);
       next = data.next_before_id;
       $("#audit-more").hidden = !next;
-      $("#audit-result").textContent = !more && !rows.length ? "No entries match." : "";
+      $("#audit-result").textContent = !more && !rows.length ? t("No entries match.") : "";
       $("#audit-result").classList.remove("bad");
     } catch (e) {
       $("#audit-result").textContent = e.message;

@@ -6,6 +6,7 @@
   const $ = (s) => document.querySelector(s);
   let kinds = [];
   const open = new Set();  // channels whose details are shown
+  const PUSHED = t("pushed to us");
   const BASE = document.querySelector("main").dataset.baseUrl || location.origin;
 
   function el(tag, attrs, ...kids) {
@@ -36,32 +37,34 @@
       '  -H "X-Murmur-Timestamp: $ts" -H "X-Murmur-Signature: sha256=$sig" -d "$body"',
     ].join("\n");
     const replyForm = el("form", { class: "reply-url-form" },
-      el("label", { for: `reply-url-${c.id}`, text: "Reply URL" }),
+      el("label", { for: `reply-url-${c.id}`, text: t("Reply URL") }),
       el("input", { id: `reply-url-${c.id}`, type: "url", value: reply || "", placeholder: "https://your-system.example/murmur-replies",
         "aria-describedby": `reply-help-${c.id}` }),
-      el("button", { type: "submit", text: "Save reply URL" }));
+      el("button", { type: "submit", text: t("Save reply URL") }));
     replyForm.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const value = replyForm.querySelector("input").value.trim();
       try {
         await api(`/api/channels/${c.id}`, "PATCH", { settings: { reply_url: value || null } });
-        $("#action-result").textContent = `${c.name}: replies go to ${value || "nowhere (no reply URL)"}`;
+        $("#action-result").textContent = value ? t("{name}: replies go to {url}", { name: c.name, url: value })
+          : t("{name}: replies go nowhere (no reply URL)", { name: c.name });
         load();
-      } catch (e) { $("#action-result").textContent = "Not saved: " + e.message; }
+      } catch (e) { $("#action-result").textContent = t("Not saved: {error}", { error: e.message }); }
     });
     return el("div", { class: "channel-details" },
-      el("h3", { text: "Send messages to Murmur" }),
-      el("p", { text: "POST each message (or {\"messages\": [...]}, up to 1000) as JSON to:" }),
+      el("h3", { text: t("Send messages to Murmur") }),
+      el("p", { text: t("POST each message (or {example}, up to 1000) as JSON to:", { example: '{"messages": [...]}' }) }),
       el("code", { class: "copy", text: url }),
-      el("h3", { text: "Sign every request" }),
-      el("p", { text: "Two headers: X-Murmur-Timestamp, the Unix time in seconds (within 300 s of ours), and " +
-        "X-Murmur-Signature: sha256= followed by the hex HMAC-SHA256 of \"<timestamp>.<raw body>\", keyed with the " +
-        "channel's webhook secret (shown once when the channel was made). Repeats of a message id are stored once." }),
+      el("h3", { text: t("Sign every request") }),
+      el("p", { text: t("Two headers: {timestamp}, the Unix time in seconds (within 300 s of ours), and {signature} followed by the hex HMAC-SHA256 of {signed}, keyed with the channel's webhook secret (shown once when the channel was made). Repeats of a message id are stored once.",
+        { timestamp: "X-Murmur-Timestamp", signature: "X-Murmur-Signature: sha256=", signed: '"<timestamp>.<raw body>"' }) }),
       el("pre", { class: "recipe", text: recipe }),
-      el("h3", { text: "How replies get back" }),
+      el("h3", { text: t("How replies get back") }),
       el("p", { id: `reply-help-${c.id}`, text: reply
-        ? `An agent's reply is POSTed as JSON (delivery_id, thread, in_reply_to, text, public, recipient), signed the same way, to ${reply}. Answer 2xx, optionally {"id": "<your id>"}; failures are retried and shown on the message.`
-        : "No reply URL yet, so agents see why they cannot reply on this channel. Set one to have each reply POSTed there as signed JSON (delivery_id, thread, in_reply_to, text, public, recipient)." }),
+        ? t("An agent's reply is POSTed as JSON ({fields}), signed the same way, to {url}. Answer 2xx, optionally {answer}; failures are retried and shown on the message.",
+          { fields: "delivery_id, thread, in_reply_to, text, public, recipient", url: reply, answer: '{"id": "<your id>"}' })
+        : t("No reply URL yet, so agents see why they cannot reply on this channel. Set one to have each reply POSTed there as signed JSON ({fields}).",
+          { fields: "delivery_id, thread, in_reply_to, text, public, recipient" }) }),
       replyForm);
   }
 
@@ -89,12 +92,12 @@
   }
 
   function cell(text, cls) { const td = document.createElement("td"); td.textContent = text == null ? "–" : String(text); if (cls) td.className = cls; return td; }
-  function when(iso) { return iso ? new Date(iso).toLocaleString() : "–"; }
+  function when(iso) { return iso ? fmt.dateTime(iso) : "–"; }
   function button(label, fn) {
     const b = document.createElement("button"); b.type = "button"; b.textContent = label;
     b.addEventListener("click", async () => {
       b.disabled = true;
-      try { $("#action-result").textContent = await fn(); } catch (e) { $("#action-result").textContent = "Failed: " + e.message; }
+      try { $("#action-result").textContent = await fn(); } catch (e) { $("#action-result").textContent = t("Failed: {error}", { error: e.message }); }
       b.disabled = false; load();
     });
     return b;
@@ -104,13 +107,13 @@
   function problem(h) {
     if (h.last_error || !h.items_rejected) return h.last_error;
     const latest = h.rejected.length ? h.rejected[h.rejected.length - 1].item : "";
-    return `${h.items_rejected} item(s) rejected; latest ${latest}`;
+    return nt("{n} item rejected; latest {latest}", "{n} items rejected; latest {latest}", h.items_rejected, { n: h.items_rejected, latest });
   }
 
   function nextPoll(c) {
     const kind = kinds.find((k) => k.kind === c.kind);
-    if (kind && !kind.pulled) return "pushed to us";
-    return c.enabled ? when(c.health.next_poll_at) : "paused";
+    if (kind && !kind.pulled) return PUSHED;
+    return c.enabled ? when(c.health.next_poll_at) : t("paused");
   }
 
   async function load() {
@@ -118,24 +121,25 @@
     $("#channel-rows").replaceChildren(...channels.map((c) => {
       const h = c.health;
       const state = !c.enabled ? "paused" : h.consecutive_failures ? "failing" : "ok";
+      const STATES = { paused: t("paused"), failing: t("failing"), ok: t("ok") };
       const tr = document.createElement("tr");
       const actions = cell("", "actions");
       actions.append(...[
-        button(c.enabled ? "Pause" : "Resume", async () => { await api(`/api/channels/${c.id}`, "PATCH", { enabled: !c.enabled }); return `${c.name}: ${c.enabled ? "paused" : "resumed"}`; }),
-        button("Test", async () => { const r = await api(`/api/channels/${c.id}/test`, "POST"); return r.ok ? `${c.name}: ${r.found}` : `${c.name}: ${r.error}`; }),
-        nextPoll(c) === "pushed to us" ? null : button("Poll now", async () => { const r = await api(`/api/channels/${c.id}/poll`, "POST"); return `${c.name}: ${r.status}, fetched ${r.fetched}, stored ${r.stored}, skipped ${r.skipped}` + (r.error ? `, ${r.error}` : ""); }),
+        button(c.enabled ? t("Pause") : t("Resume"), async () => { await api(`/api/channels/${c.id}`, "PATCH", { enabled: !c.enabled }); return c.enabled ? t("{name}: paused", { name: c.name }) : t("{name}: resumed", { name: c.name }); }),
+        button(t("Test"), async () => { const r = await api(`/api/channels/${c.id}/test`, "POST"); return r.ok ? `${c.name}: ${r.found}` : `${c.name}: ${r.error}`; }),
+        nextPoll(c) === PUSHED ? null : button(t("Poll now"), async () => { const r = await api(`/api/channels/${c.id}/poll`, "POST"); return t("{name}: {status}, fetched {fetched}, stored {stored}, skipped {skipped}", { name: c.name, status: r.status, fetched: r.fetched, stored: r.stored, skipped: r.skipped }) + (r.error ? `, ${r.error}` : ""); }),
       ].filter(Boolean));
       const details = c.kind === "webhook" ? webhookDetails(c) : c.kind === "widget" ? widgetDetails(c) : (window.murmurChannelGuide ? window.murmurChannelGuide(c, BASE) : null);
       if (details) {
         const more = el("button", { type: "button", class: "link", "aria-expanded": String(open.has(c.id)),
-          "aria-controls": `details-${c.id}`, text: "How to connect" });
+          "aria-controls": `details-${c.id}`, text: t("How to connect") });
         more.addEventListener("click", () => {
           if (open.has(c.id)) open.delete(c.id); else open.add(c.id);
           load();
         });
         actions.append(more);
       }
-      tr.append(cell(c.name), cell(c.kind), cell(state, "state-" + state), cell(when(h.last_success_at)),
+      tr.append(cell(c.name), cell(c.kind), cell(STATES[state], "state-" + state), cell(when(h.last_success_at)),
         cell(h.items_stored), cell(nextPoll(c)), cell(problem(h), "err"), actions);
       if (!details || !open.has(c.id)) return [tr];
       const row = el("tr", { id: `details-${c.id}`, class: "details-row" }, el("td", { colspan: "8" }, details));
@@ -151,7 +155,7 @@
       const id = "opt-" + o.name;
       const label = document.createElement("label");
       label.htmlFor = id;
-      label.textContent = words(o.name) + (o.required ? " (required)" : "") + (o.secret ? " · secret, stored encrypted" : "");
+      label.textContent = words(o.name) + (o.required ? " " + t("(required)") : "") + (o.secret ? " · " + t("secret, stored encrypted") : "");
       const input = document.createElement("input");
       input.id = id; input.name = o.name; input.dataset.secret = o.secret ? "1" : "";
       if (o.help) { input.setAttribute("aria-describedby", id + "-help"); }
@@ -174,15 +178,15 @@
     try {
       const ch = await api("/api/channels", "POST", { kind: $("#kind").value, name: $("#name").value, settings, secrets });
       const out = $("#add-result");
-      out.replaceChildren(document.createTextNode(`Connected ${ch.name} (#${ch.id}). Webhook URL: ${location.origin}${ch.webhook_url}`));
+      out.replaceChildren(document.createTextNode(t("Connected {name} (#{id}). Webhook URL: {url}", { name: ch.name, id: ch.id, url: location.origin + ch.webhook_url })));
       if (ch.generated_secrets) {
         for (const [k, v] of Object.entries(ch.generated_secrets)) {
           const p = document.createElement("p"); p.className = "secret-once";
-          p.textContent = `${k}: ${v} (shown once; copy it now)`; out.append(p);
+          p.textContent = t("{key}: {value} (shown once; copy it now)", { key: k, value: v }); out.append(p);
         }
       }
       ev.target.reset(); renderOptions(); load();
-    } catch (e) { $("#add-result").textContent = "Not connected: " + e.message; }
+    } catch (e) { $("#add-result").textContent = t("Not connected: {error}", { error: e.message }); }
   });
 
   (async () => {

@@ -30,14 +30,15 @@
   }
 
   /* el("li", {class, text, "data-x": 1, ...props}, ...children): null and false attributes and
-   * children are skipped; data-, aria-, role and list are attributes, anything else a property. */
+   * children are skipped; data-, aria-, role, list and translate ("no": a code, not words) are attributes,
+   * anything else a property. */
   function el(tag, attrs, ...kids) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v == null || v === false) continue;
       if (k === "class") node.className = v;
       else if (k === "text") node.textContent = v;
-      else if (k.startsWith("data-") || k.startsWith("aria-") || k === "role" || k === "list") node.setAttribute(k, v);
+      else if (k.startsWith("data-") || k.startsWith("aria-") || k === "role" || k === "list" || k === "translate") node.setAttribute(k, v);
       else node[k] = v;
     }
     for (const kid of kids) if (kid != null && kid !== false) node.append(kid);

@@ -37,7 +37,7 @@
     var link = document.createElement("a");
     link.className = "spike-link";
     link.href = "/dashboard/messages?alert=" + encodeURIComponent(a.id);
-    link.textContent = "Spike on " + a.channel + ": " + a.count + " negative messages";
+    link.textContent = t("Spike on {channel}: {n} negative messages", { channel: a.channel, n: a.count });
     var why = document.createElement("small");
     why.textContent = " " + a.reason;
     box.appendChild(link);
@@ -46,8 +46,8 @@
   }
 
   var socket = io({ transports: ["websocket"] });
-  socket.on("connect", function () { live.textContent = "live"; live.className = "live online"; });
-  socket.on("disconnect", function () { live.textContent = "offline"; live.className = "live"; });
+  socket.on("connect", function () { live.textContent = t("live"); live.className = "live online"; });
+  socket.on("disconnect", function () { live.textContent = t("offline"); live.className = "live"; });
   socket.on("alert.spike", function (a) { showAlert(a); schedule(); });
   socket.on("message.created", schedule);
 })();

@@ -1,17 +1,85 @@
-/* The browser's gettext: t("Assign to {name}", {name}) looks the English msgid up in the page's catalogue
-   (window.MURMUR_CATALOG, filled from the compiled Babel catalogue by the interface-languages work) and
-   fills {placeholders}; a missing entry falls back to the English text. */
+/* The browser's gettext over the same compiled catalogue as the server (web/i18n/catalogs.py).
+   t("Assign to {name}", {name}) looks the English msgid up and fills {placeholders};
+   nt("{n} message", "{n} messages", n, {n}) picks the plural form the locale's rules ask for
+   (Intl.PluralRules, categories in gettext order from the catalogue). A missing entry falls back to
+   English, marked ⟦...⟧ when the server runs with MURMUR_DEBUG. `fmt` formats dates, times, numbers and
+   money with Intl in the reader's language, time zone and calendar (Thai: Buddhist Era by default). */
 (function () {
   "use strict";
+  var root = document.documentElement;
+  var data = window.MURMUR_I18N || { messages: {}, plural: ["one", "other"] };
+  var messages = data.messages || {};
+  var locale = root.getAttribute("data-locale") || root.lang || "en";
+  var timeZone = root.getAttribute("data-timezone") || "UTC";
+  var calendar = root.getAttribute("data-calendar") || "gregory";
+  var debug = root.getAttribute("data-i18n-debug") === "1" && !/^en\b/.test(locale);
+  var has = Object.prototype.hasOwnProperty;
+  var plurals = null;
+  try { plurals = new Intl.PluralRules(locale); } catch (e) { plurals = new Intl.PluralRules("en"); }
+
   function fill(text, vars) {
     if (!vars) return text;
     return text.replace(/\{(\w+)\}/g, function (whole, key) {
-      return Object.prototype.hasOwnProperty.call(vars, key) ? String(vars[key]) : whole;
+      return has.call(vars, key) ? String(vars[key]) : whole;
     });
   }
+  function missing(text) { return debug ? "⟦" + text + "⟧" : text; }
+
   window.t = function (msgid, vars) {
-    var catalog = window.MURMUR_CATALOG || {};
-    var text = Object.prototype.hasOwnProperty.call(catalog, msgid) && catalog[msgid] ? catalog[msgid] : msgid;
+    var text = has.call(messages, msgid) && typeof messages[msgid] === "string" && messages[msgid]
+      ? messages[msgid] : missing(msgid);
     return fill(text, vars);
+  };
+  window.nt = function (singular, plural, n, vars) {
+    var forms = has.call(messages, singular) ? messages[singular] : null;
+    var text;
+    if (Array.isArray(forms) && forms.length) {
+      var index = (data.plural || ["other"]).indexOf(plurals.select(n));
+      text = forms[index >= 0 && index < forms.length ? index : forms.length - 1];
+    } else {
+      text = missing(n === 1 ? singular : plural);
+    }
+    return fill(text, vars || { n: n });
+  };
+
+  var tag = locale + (calendar === "buddhist" ? "-u-ca-buddhist" : "-u-ca-gregory");
+  function when(value) { return value instanceof Date ? value : new Date(value); }
+  function formatter(options) {
+    try { return new Intl.DateTimeFormat(tag, Object.assign({ timeZone: timeZone }, options)); }
+    catch (e) { return new Intl.DateTimeFormat(locale, options); }
+  }
+  var rtf = null;
+  try { rtf = new Intl.RelativeTimeFormat(locale, { numeric: "auto" }); } catch (e) { rtf = null; }
+  var STEPS = [[60, "second"], [60, "minute"], [24, "hour"], [7, "day"], [4.345, "week"], [12, "month"],
+    [Infinity, "year"]];
+
+  window.fmt = {
+    locale: locale,
+    timeZone: timeZone,
+    date: function (v, style) { return formatter({ dateStyle: style || "medium" }).format(when(v)); },
+    time: function (v) { return formatter({ timeStyle: "short" }).format(when(v)); },
+    dateTime: function (v, style) {
+      return formatter({ dateStyle: style || "medium", timeStyle: "short" }).format(when(v));
+    },
+    parts: function (v, options) { return formatter(options).format(when(v)); },
+    /* "3 minutes ago", "ใน 2 ชั่วโมง", "3 分鐘前" */
+    relative: function (v, now) {
+      var seconds = (when(v).getTime() - (now ? when(now) : new Date()).getTime()) / 1000;
+      var amount = seconds;
+      for (var i = 0; i < STEPS.length; i++) {
+        if (Math.abs(amount) < STEPS[i][0]) {
+          return rtf ? rtf.format(Math.round(amount), STEPS[i][1]) : window.fmt.dateTime(v);
+        }
+        amount = amount / STEPS[i][0];
+      }
+      return window.fmt.dateTime(v);
+    },
+    number: function (n, options) { return new Intl.NumberFormat(locale, options).format(n); },
+    percent: function (n, digits) {
+      return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: digits || 0 }).format(n);
+    },
+    money: function (n, currency) {
+      return new Intl.NumberFormat(locale, { style: "currency", currency: currency }).format(n);
+    },
   };
 })();

@@ -20,17 +20,17 @@
   })();
   const agentNames = new Map(people.agents.map((a) => [a.id, a.name]));
   const teamNames = new Map(people.teams.map((t) => [t.id, t.name]));
-  function agentName(id) { return id === me ? "you" : agentNames.get(id) || "agent " + id; }
-  function teamName(id) { return teamNames.get(id) || "team " + id; }
+  function agentName(id) { return id === me ? t("you") : agentNames.get(id) || t("agent {id}", { id }); }
+  function teamName(id) { return teamNames.get(id) || t("team {id}", { id }); }
   // the views: which conversations each holds, and what its count says it counts
   const VIEWS = {
-    mine: { title: "Assigned to you", test: (c) => c.status === "open" && c.assignee_id === me, noun: "open" },
-    unassigned: { title: "Unassigned", test: (c) => c.status === "open" && c.assignee_id == null, noun: "open" },
-    open: { title: "Open conversations", test: (c) => c.status === "open", noun: "open" },
-    pending: { title: "Pending: waiting on the customer", test: (c) => c.status === "pending", noun: "pending" },
-    snoozed: { title: "Snoozed", test: (c) => c.status === "snoozed", noun: "snoozed" },
-    resolved: { title: "Resolved", test: (c) => c.status === "resolved", noun: "resolved" },
-    all: { title: "All conversations", test: () => true, noun: "in all" },
+    mine: { title: t("Assigned to you"), test: (c) => c.status === "open" && c.assignee_id === me, noun: "open" },
+    unassigned: { title: t("Unassigned"), test: (c) => c.status === "open" && c.assignee_id == null, noun: "open" },
+    open: { title: t("Open conversations"), test: (c) => c.status === "open", noun: "open" },
+    pending: { title: t("Pending: waiting on the customer"), test: (c) => c.status === "pending", noun: "pending" },
+    snoozed: { title: t("Snoozed"), test: (c) => c.status === "snoozed", noun: "snoozed" },
+    resolved: { title: t("Resolved"), test: (c) => c.status === "resolved", noun: "resolved" },
+    all: { title: t("All conversations"), test: () => true, noun: "all" },
   };
   const STATUS_LIMIT = 200;
   const full = {};  // status -> true when its list was cut at STATUS_LIMIT (the count then reads "200+")
@@ -43,9 +43,13 @@
     return el("span", { class: "ch ch-" + kind.replace(/[^a-z0-9_-]/gi, ""), title: kind,
       text: CHANNEL_BADGES[kind] || kind.slice(0, 2) || "?" });
   }
-  const PART_NAMES = { negativity: "Negative tone", reach: "Reach", customer_value: "Customer value",
-    urgency: "Urgent words", waiting: "Waiting", visibility: "Public", repeat_contact: "Repeat contact",
-    rule: "Rule", rules: "Rules", escalation: "Escalated" };
+  const PART_NAMES = { negativity: t("Negative tone"), reach: t("Reach"), customer_value: t("Customer value"),
+    urgency: t("Urgent words"), waiting: t("Waiting"), visibility: t("Public"), repeat_contact: t("Repeat contact"),
+    rule: t("Rule"), rules: t("Rules"), escalation: t("Escalated") };
+  // a conversation's status as people read it (the value sent to the server stays English)
+  const STATUS_NAMES = { open: t("open"), pending: t("pending"), snoozed: t("snoozed"), resolved: t("resolved"),
+    all: t("in all") };
+  function statusName(s) { return STATUS_NAMES[s] || s; }
 
   const { el } = window.murmur;
 
@@ -59,10 +63,10 @@
   function ago(iso) {
     if (!iso) return "";
     const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
-    if (s < 60) return "now";
-    if (s < 3600) return Math.floor(s / 60) + "m";
-    if (s < 86400) return Math.floor(s / 3600) + "h";
-    return Math.floor(s / 86400) + "d";
+    if (s < 60) return t("now");
+    if (s < 3600) return t("{n}m", { n: Math.floor(s / 60) });
+    if (s < 86400) return t("{n}h", { n: Math.floor(s / 3600) });
+    return t("{n}d", { n: Math.floor(s / 86400) });
   }
 
   // ---- read markers: what this agent has seen, per conversation ------------------------------
@@ -155,18 +159,18 @@
   }
 
   function whyText(c) {
-    const parts = reasons(c).map((p) => `${PART_NAMES[p.name] || p.name} +${p.contribution.toFixed(1)}` +
+    const parts = reasons(c).map((p) => `${PART_NAMES[p.name] || p.name} +${fmt.number(p.contribution, { minimumFractionDigits: 1, maximumFractionDigits: 1 })}` +
       (p.detail ? ` (${p.detail})` : ""));
-    return parts.length ? parts.join(" · ") : "no urgency signals";
+    return parts.length ? parts.join(" · ") : t("no urgency signals");
   }
 
   function reasonList(c, cls) {
     const list = reasons(c);
     const max = Math.max(1, ...list.map((p) => p.contribution));
-    if (!list.length) return el("ul", { class: cls }, el("li", { class: "muted", text: "No urgency signals" }));
+    if (!list.length) return el("ul", { class: cls }, el("li", { class: "muted", text: t("No urgency signals") }));
     return el("ul", { class: cls }, ...list.map((p) => el("li", {},
       el("span", { class: "part", text: PART_NAMES[p.name] || p.name }),
-      el("meter", { min: 0, max, value: p.contribution, "aria-label": (PART_NAMES[p.name] || p.name) + " weight" }),
+      el("meter", { min: 0, max, value: p.contribution, "aria-label": t("{part} weight", { part: PART_NAMES[p.name] || p.name }) }),
       el("b", { text: "+" + p.contribution.toFixed(1) }),
       p.detail ? el("span", { class: "muted detail", text: p.detail }) : null)));
   }
@@ -174,33 +178,33 @@
   function queueItem(c) {
     const open = state.expanded.has(c.id);
     const prio = el("button", { class: "prio " + prioClass(c.priority), type: "button", text: String(Math.round(c.priority)),
-      title: "Why this priority: " + whyText(c), "aria-expanded": String(open),
-      "aria-label": `Priority ${Math.round(c.priority)}, show why` });
+      title: t("Why this priority: {why}", { why: whyText(c) }), "aria-expanded": String(open),
+      "aria-label": t("Priority {n}, show why", { n: Math.round(c.priority) }) });
     prio.addEventListener("click", (ev) => {
       ev.stopPropagation();
       if (state.expanded.has(c.id)) state.expanded.delete(c.id); else state.expanded.add(c.id);
       renderQueue();
     });
     const assignee = c.assignee_id ? agentName(c.assignee_id)
-      : (c.queue_reason ? "queued" + (c.team_id ? " for " + teamName(c.team_id) : "") : "unassigned");
+      : (c.queue_reason ? (c.team_id ? t("queued for {team}", { team: teamName(c.team_id) }) : t("queued")) : t("unassigned"));
     const unread = isUnread(c);
     const main = el("button", { class: "queue-item", type: "button", "data-id": String(c.id), title: c.subject || "" },
       el("div", { class: "line1" },
-        unread ? el("span", { class: "unread-mark", title: "unread" }, el("span", { class: "sr-only", text: "Unread: " })) : null,
+        unread ? el("span", { class: "unread-mark", title: t("unread") }, el("span", { class: "sr-only", text: t("Unread:") + " " })) : null,
         badge(c.channel),
-        el("span", { class: "who", text: c.customer_name || "Unknown" }),
+        el("span", { class: "who", text: c.customer_name || t("Unknown") }),
         c.customer_vip ? el("span", { class: "chip vip", text: "VIP" }) : null,
-        state.unseen.has(c.id) ? el("span", { class: "dot", title: "new activity", "aria-label": "new activity" }) : null,
+        state.unseen.has(c.id) ? el("span", { class: "dot", title: t("new activity"), "aria-label": t("new activity") }) : null,
         el("time", { class: "ago", dateTime: c.last_message_at || "", text: ago(c.last_message_at) })),
       el("div", { class: "snippet", text: c.subject || "" }),
       el("div", { class: "tags" },
-        el("span", { class: "kind", text: c.public ? "mention" : "DM" }),
+        el("span", { class: "kind", text: c.public ? t("mention") : t("DM") }),
         ...(c.labels || []).map((l) => el("span", { class: "chip " + l, text: l })),
         el("span", { class: "assignee" + (c.assignee_id === me ? " mine" : ""), text: assignee,
           title: c.queue_reason || "" })));
     main.addEventListener("click", () => openConversation(c.id));
     const pick = el("input", { type: "checkbox", class: "pick", checked: state.selected.has(c.id),
-      "aria-label": "Select " + (c.customer_name || "conversation " + c.id) });
+      "aria-label": c.customer_name ? t("Select {name}", { name: c.customer_name }) : t("Select conversation {id}", { id: c.id }) });
     pick.addEventListener("change", () => {
       if (pick.checked) state.selected.add(c.id); else state.selected.delete(c.id);
       renderBulk();
@@ -224,9 +228,10 @@
       const unread = VIEWS[view].noun === "open" ? inIt.filter(isUnread).length : 0;
       node.textContent = String(n);
       const u = document.querySelector(`[data-unread="${view}"]`);
-      if (u) u.textContent = unread ? unread + " unread" : "";
+      if (u) u.textContent = unread ? t("{n} unread", { n: unread }) : "";
       // the name read out is the visible text plus a hidden noun: "Mine 3 open 1 unread"
-      node.closest("button").title = `${n} ${VIEWS[view].noun}` + (unread ? `, ${unread} unread` : "");
+      node.closest("button").title = unread ? t("{n} {what}, {unread} unread", { n, what: statusName(VIEWS[view].noun), unread })
+        : t("{n} {what}", { n, what: statusName(VIEWS[view].noun) });
     }
   }
 
@@ -236,10 +241,13 @@
     list.replaceChildren(...items.map(queueItem));
     const noun = VIEWS[state.view].noun;
     $("#queue-title").textContent = VIEWS[state.view].title;
-    $("#queue-count").textContent = state.view === "all" ? items.length + " shown" : items.length + " " + noun;
+    $("#queue-count").textContent = state.view === "all" ? t("{n} shown", { n: items.length })
+      : t("{n} {what}", { n: items.length, what: statusName(noun) });
     $("#queue-empty").hidden = items.length > 0;
-    $("#queue-empty").textContent = noun === "open" ? "Nothing waiting here. New messages appear by themselves."
-      : `No ${noun} conversations.`;
+    const EMPTY = { pending: t("No pending conversations."), snoozed: t("No snoozed conversations."),
+      resolved: t("No resolved conversations."), all: t("No conversations.") };
+    $("#queue-empty").textContent = noun === "open" ? t("Nothing waiting here. New messages appear by themselves.")
+      : EMPTY[noun] || "";
     renderCounts();
     renderBulk();
     renderLabelOptions();
@@ -252,11 +260,11 @@
     for (const id of [...state.selected]) if (!shown.has(id)) state.selected.delete(id);  // left the list
     const n = state.selected.size;
     $("#bulk").hidden = n === 0;
-    $("#bulk-count").textContent = n + " selected";
+    $("#bulk-count").textContent = t("{n} selected", { n });
     const all = $("#bulk-all");
     all.checked = n > 0 && n === shown.size;
     all.indeterminate = n > 0 && n < shown.size;
-    all.setAttribute("aria-label", all.checked ? "Clear the selection" : "Select every conversation shown");
+    all.setAttribute("aria-label", all.checked ? t("Clear the selection") : t("Select every conversation shown"));
     document.querySelectorAll("#queue li").forEach((li) => {
       const on = state.selected.has(Number(li.dataset.id));
       li.classList.toggle("picked", on);
@@ -273,7 +281,8 @@
       for (const r of out.results) if (r.ok) upsert(r.conversation, false);
       state.selected.clear();
       renderBulk();
-      toast(out.failed ? `${done} ${out.ok}; ${out.failed} could not be changed` : `${done} ${out.ok}`,
+      toast(out.failed ? t("{done} {n}; {failed} could not be changed", { done, n: out.ok, failed: out.failed })
+        : t("{done} {n}", { done, n: out.ok }),
         out.failed ? "error" : "");
     } catch (e) { toast(e.message, "error"); }
   }
@@ -282,24 +291,24 @@
     if (ev.target.checked) visible().forEach((c) => state.selected.add(c.id)); else state.selected.clear();
     renderBulk();
   });
-  $("#bulk-assign").addEventListener("click", () => bulk("assign", { assignee_id: me }, "Assigned to you:"));
+  $("#bulk-assign").addEventListener("click", () => bulk("assign", { assignee_id: me }, t("Assigned to you:")));
   // the pickers: every agent and team by name; "a:ID" an agent ("a:" nobody), "t:ID" a team
   function fillPicker(select, prompt) {
     select.replaceChildren(el("option", { value: "", text: prompt }),
-      el("optgroup", { label: "Agents" }, ...people.agents.map((a) =>
-        el("option", { value: "a:" + a.id, text: a.id === me ? a.name + " (you)" : a.name })),
-      el("option", { value: "a:", text: "Nobody (unassign)" })),
-      el("optgroup", { label: "Teams" }, ...people.teams.map((t) => el("option", { value: "t:" + t.id, text: t.name }))));
+      el("optgroup", { label: t("Agents") }, ...people.agents.map((a) =>
+        el("option", { value: "a:" + a.id, text: a.id === me ? t("{name} (you)", { name: a.name }) : a.name })),
+      el("option", { value: "a:", text: t("Nobody (unassign)") })),
+      el("optgroup", { label: t("Teams") }, ...people.teams.map((t) => el("option", { value: "t:" + t.id, text: t.name }))));
   }
   function pickerChange(value) {
     if (!value) return null;
     const [kind, id] = value.split(":");
-    if (kind === "t") return { body: { team_id: Number(id) }, said: "Handed to " + teamName(Number(id)) };
-    if (!id) return { body: { assignee_id: null }, said: "Unassigned" };
-    return { body: { assignee_id: Number(id) }, said: "Assigned to " + agentName(Number(id)) };
+    if (kind === "t") return { body: { team_id: Number(id) }, said: t("Handed to {team}", { team: teamName(Number(id)) }) };
+    if (!id) return { body: { assignee_id: null }, said: t("Unassigned") };
+    return { body: { assignee_id: Number(id) }, said: t("Assigned to {name}", { name: agentName(Number(id)) }) };
   }
-  fillPicker($("#assign-to"), "Assign to…");
-  fillPicker($("#bulk-assignee"), "Assign to…");
+  fillPicker($("#assign-to"), t("Assign to…"));
+  fillPicker($("#bulk-assignee"), t("Assign to…"));
   $("#assign-to").addEventListener("change", (ev) => {
     const pick = pickerChange(ev.target.value);
     ev.target.value = "";
@@ -311,7 +320,7 @@
     $("#bulk-assignee").value = "";
     bulk("assign", pick.body, pick.said + ":");
   });
-  $("#bulk-resolve").addEventListener("click", () => bulk("resolve", {}, "Resolved:"));
+  $("#bulk-resolve").addEventListener("click", () => bulk("resolve", {}, t("Resolved:")));
   function bulkLabel() {
     const label = $("#bulk-label-input").value.trim();
     if (!label) { $("#bulk-label-input").focus(); return; }
@@ -398,22 +407,22 @@
   // ---- one conversation --------------------------------------------------------------------
 
   function renderHead(c) {
-    $("#thread-title").textContent = c.customer_name || "Conversation";
-    const assignee = (c.assignee_id ? "assigned to " + agentName(c.assignee_id) : "unassigned") +
-      (c.team_id ? " · team " + teamName(c.team_id) : "");
+    $("#thread-title").textContent = c.customer_name || t("Conversation");
+    const assignee = (c.assignee_id ? t("assigned to {name}", { name: agentName(c.assignee_id) }) : t("unassigned")) +
+      (c.team_id ? " · " + t("team {name}", { name: teamName(c.team_id) }) : "");
     $("#thread-meta").replaceChildren(
       badge(c.channel), document.createTextNode(" " + c.channel),
-      document.createTextNode(` · ${c.public ? "public mention" : "direct message"}` + (c.language ? " · " + c.language : "") +
+      document.createTextNode(" · " + (c.public ? t("public mention") : t("direct message")) + (c.language ? " · " + c.language : "") +
         " · " + assignee + " · "),
-      el("span", { class: "status " + c.status, text: c.status }),
+      el("span", { class: "status " + c.status, text: statusName(c.status) }),
       c.status === "snoozed" && c.snoozed_until ? el("span", { class: "status snoozed",
-        text: " until " + new Date(c.snoozed_until).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" }) }) : "");
+        text: " " + t("until {when}", { when: fmt.parts(c.snoozed_until, { weekday: "short", hour: "2-digit", minute: "2-digit" }) }) }) : "");
     renderLabels(c);
     const top = reasons(c).slice(0, 2).map((p) => PART_NAMES[p.name] || p.name);
     $("#why-summary").replaceChildren(
       el("span", { class: "prio " + prioClass(c.priority), text: String(Math.round(c.priority)) }),
-      el("span", { class: "why-top", text: top.length ? "Mostly: " + top.join(", ") : "No urgency signals" }),
-      el("span", { class: "why-more", text: "why?" }));
+      el("span", { class: "why-top", text: top.length ? t("Mostly: {parts}", { parts: top.join(", ") }) : t("No urgency signals") }),
+      el("span", { class: "why-more", text: t("why?") }));
     const list = reasonList(c, "why-list");
     list.id = "why-list";
     $("#why-list").replaceWith(list);
@@ -440,17 +449,20 @@
     if (window.murmurReplyWindow) window.murmurReplyWindow(c);  // WhatsApp / WeChat reply windows
   }
   function whereText(c) {
-    if (isNote()) return "Private note: only agents see it, the customer never does";
+    if (isNote()) return t("Private note: only agents see it, the customer never does");
     if (!c) return "";
-    return c.public ? `answers publicly on ${c.channel}` : `answers privately on ${c.channel}`;
+    return c.public ? t("answers publicly on {channel}", { channel: c.channel })
+      : t("answers privately on {channel}", { channel: c.channel });
   }
 
   function deliveryText(d) {
     if (!d) return null;
-    if (d.status === "sent") return "sent";
-    if (d.status === "sending") return "sending";
-    if (d.status === "failed") return "failed: " + (d.error || "unknown error");
-    return d.attempts ? `queued (attempt ${d.attempts}${d.error ? ", " + d.error : ""})` : "queued";
+    if (d.status === "sent") return t("sent");
+    if (d.status === "sending") return t("sending");
+    if (d.status === "failed") return t("failed: {error}", { error: d.error || t("unknown error") });
+    if (!d.attempts) return t("queued");
+    return d.error ? t("queued (attempt {n}, {error})", { n: d.attempts, error: d.error })
+      : t("queued (attempt {n})", { n: d.attempts });
   }
 
   function safeHref(raw) {
@@ -505,17 +517,21 @@
     if (!m.sentiment_label || m.direction !== "in") return null;
     const score = `${m.sentiment >= 0 ? "+" : ""}${(m.sentiment || 0).toFixed(2)}`;
     const why = (m.sentiment_reasons || []).join(", ");
-    return el("span", { class: "sent " + m.sentiment_label, title: why ? "Because: " + why : "Sentiment score",
-      text: `${m.sentiment_label} ${score}${m.sentiment_corrected ? " (corrected)" : ""}` });
+    const mood = MOOD_NAMES[m.sentiment_label] || m.sentiment_label;
+    return el("span", { class: "sent " + m.sentiment_label, title: why ? t("Because: {why}", { why }) : t("Sentiment score"),
+      text: m.sentiment_corrected ? t("{mood} {score} (corrected)", { mood, score }) : `${mood} ${score}` });
   }
 
-  const MOODS = [["negative", "−", "Negative"], ["neutral", "○", "Neutral"], ["positive", "+", "Positive"]];
+  const MOOD_NAMES = { negative: t("negative"), neutral: t("neutral"), positive: t("positive") };
+  const MOODS = [["negative", "−", t("Mark negative (teaches the model)"), t("Mark negative")],
+    ["neutral", "○", t("Mark neutral (teaches the model)"), t("Mark neutral")],
+    ["positive", "+", t("Mark positive (teaches the model)"), t("Mark positive")]];
   function sentimentFix(m) {
     if (m.direction !== "in") return null;
-    const group = el("span", { class: "sent-fix", role: "group", "aria-label": "Correct the sentiment" });
-    for (const [label, sign, word] of MOODS) {
+    const group = el("span", { class: "sent-fix", role: "group", "aria-label": t("Correct the sentiment") });
+    for (const [label, sign, hint, name] of MOODS) {
       const b = el("button", { type: "button", class: "sf sf-" + label, text: sign, "data-label": label,
-        title: `Mark ${word.toLowerCase()} (teaches the model)`, "aria-label": "Mark " + word.toLowerCase(),
+        title: hint, "aria-label": name,
         "aria-pressed": String(m.sentiment_label === label) });
       b.addEventListener("click", () => correctSentiment(m, label));
       group.append(b);
@@ -538,26 +554,26 @@
     try {
       const out = await api(`/api/messages/${m.id}/sentiment`, { method: "PUT", body: { label } });
       showSentiment(out);
-      toast(`Marked ${label}: thanks, the model learns from this`);
+      toast(t("Marked {mood}: thanks, the model learns from this", { mood: MOOD_NAMES[label] || label }));
     } catch (e) { toast(e.message, "error"); }
   }
 
   function messageNode(m) {
-    const author = m.direction === "in" ? (m.author ? (m.author.display_name || m.author.handle) : "customer")
-      : m.direction === "note" ? "Private note" : (m.author_agent_id === me ? "You" : "Reply");
+    const author = m.direction === "in" ? (m.author ? (m.author.display_name || m.author.handle) : t("customer"))
+      : m.direction === "note" ? t("Private note") : (m.author_agent_id === me ? t("You") : t("Reply"));
     const conv = state.convs.get(m.conversation_id);
     const meta = el("div", { class: "meta" },
       conv ? badge(conv.channel) : null,
       el("span", { class: "author", text: author }),
       m.author && m.author.handle ? el("span", { class: "muted", text: "@" + m.author.handle }) : null,
-      el("time", { text: new Date(m.created_at).toLocaleString(), dateTime: m.created_at }),
+      el("time", { text: fmt.dateTime(m.created_at), dateTime: m.created_at }),
       sentimentBadge(m),
       sentimentFix(m),
       m.delivery ? el("span", { class: "delivery " + m.delivery.status, "data-message": String(m.id),
         text: deliveryText(m.delivery) + (window.murmurDeliveryDetail ? window.murmurDeliveryDetail(m.delivery) : "") }) : null,
-      m.url && safeHref(m.url) ? el("a", { href: safeHref(m.url), rel: "noopener noreferrer", target: "_blank", text: "open ↗" }) : null);
+      m.url && safeHref(m.url) ? el("a", { href: safeHref(m.url), rel: "noopener noreferrer", target: "_blank", text: t("open ↗") }) : null);
     const mentions = (m.mentions || []).length
-      ? el("div", { class: "muted", text: "Notified: " + m.mentions.map((x) => x.name).join(", ") }) : null;
+      ? el("div", { class: "muted", text: t("Notified: {names}", { names: m.mentions.map((x) => x.name).join(", ") }) }) : null;
     const li = el("li", { class: "msg " + m.direction, "data-id": String(m.id) }, meta, richBody(m),
       attachmentList(m), mentions);
     li.murmurMessage = m;
@@ -587,14 +603,15 @@
       return el("li", { class: "att link", "data-attachment": String(a.id) },
         el("a", { href: safeHref(a.link), target: "_blank", rel: "noopener noreferrer nofollow ugc", text: "🔗 " + a.name }));
     }
-    const why = a.state === "pending" ? "fetching…" : `${a.state}${a.error ? ": " + a.error : ""}`;
+    const state = { failed: t("failed"), too_large: t("too large"), refused: t("refused") }[a.state] || a.state;
+    const why = a.state === "pending" ? t("fetching…") : `${state}${a.error ? ": " + a.error : ""}`;
     return el("li", { class: "att " + a.state, "data-attachment": String(a.id) },
       el("span", { text: `📎 ${a.name} (${why})` }));
   }
 
   function attachmentList(m) {
     if (!(m.attachments || []).length) return null;
-    return el("ul", { class: "attachments", "aria-label": "Attachments" }, ...m.attachments.map(attachmentNode));
+    return el("ul", { class: "attachments", "aria-label": t("Attachments") }, ...m.attachments.map(attachmentNode));
   }
 
   function showAttachment(e) {
@@ -705,14 +722,14 @@
     state.customer = cust;
     $("#customer-empty").hidden = true;
     $("#customer").hidden = false;
-    $("#customer-name").textContent = cust.name || "Unknown";
+    $("#customer-name").textContent = cust.name || t("Unknown");
     $("#customer-badges").replaceChildren(...[
-      cust.lifecycle_stage ? el("span", { class: "chip", text: cust.lifecycle_stage }) : null,
+      cust.lifecycle_stage ? el("span", { class: "chip", text: STAGE_NAMES[cust.lifecycle_stage] || cust.lifecycle_stage }) : null,
       cust.vip ? el("span", { class: "chip vip", text: "VIP" }) : null,
       cust.rfm_segment ? el("span", { class: "chip", text: cust.rfm_segment }) : null].filter(Boolean));
     const open = (cust.conversations || []).filter((c) => c.status === "open" && c.id !== state.current).length;
-    const figures = [["Value (CLV)", cust.clv != null ? Number(cust.clv).toFixed(0) : null],
-      ["Email", cust.email], ["Open elsewhere", open ? String(open) : null],
+    const figures = [[t("Value (CLV)"), cust.clv != null ? fmt.number(Math.round(Number(cust.clv))) : null],
+      [t("Email"), cust.email], [t("Open elsewhere"), open ? fmt.number(open) : null],
       ...Object.entries(cust.attributes || {}).slice(0, 6).map(([k, v]) => [k, String(v)])];
     $("#customer-figures").replaceChildren(...figures.filter(([, v]) => v).flatMap(([k, v]) =>
       [el("dt", { text: k }), el("dd", { text: v })]));
@@ -721,18 +738,23 @@
       const handle = "@" + i.handle;
       return el("li", {}, badge(i.channel), document.createTextNode(" "),
         href ? el("a", { href, rel: "noopener noreferrer", target: "_blank", text: handle }) : el("span", { text: handle }),
-        el("span", { class: "muted", text: ` · ${i.channel} · ${Number(i.followers || 0).toLocaleString()} followers` }));
+        el("span", { class: "muted", text: " · " + i.channel + " · " + t("{n} followers", { n: fmt.number(Number(i.followers || 0)) }) }));
     }));
     $("#history").replaceChildren(...cust.timeline.slice(-30).reverse().map((m) =>
       el("li", { class: "h-" + m.direction + (m.conversation_id === state.current ? " here" : "") },
-        badge(m.channel), el("span", { class: "muted", text: ` ${new Date(m.created_at).toLocaleDateString()} · ` }),
+        badge(m.channel), el("span", { class: "muted", text: ` ${fmt.date(m.created_at)} · ` }),
         document.createTextNode((m.text || "").slice(0, 140)))));
     loadMergeBox(cust.id);
   }
 
   // ---- the same person on two channels: suggestions, merge, undo -----------------------------
 
-  const EVIDENCE = { email: "Same email", phone: "Same phone", handle: "Same handle", "handle+name": "Same handle and name" };
+  const EVIDENCE = { email: t("Same email"), phone: t("Same phone"), handle: t("Same handle"),
+    "handle+name": t("Same handle and name") };
+  const STAGE_NAMES = { awareness: t("awareness"), engagement: t("engagement"), conversion: t("conversion"),
+    retention: t("retention"), loyalty: t("loyalty"), churn_risk: t("churn risk") };
+  const MOVED_NAMES = { identities: t("identities"), conversations: t("conversations"), messages: t("messages"),
+    orders: t("orders"), surveys: t("surveys") };
 
   async function loadMergeBox(id) {
     const [sugg, hist] = await Promise.all([
@@ -746,26 +768,27 @@
     const box = $("#last-merge");
     box.hidden = !last;
     if (!last) { box.replaceChildren(); return; }
-    const undo = el("button", { type: "button", id: "undo-merge", text: "Undo" });
+    const undo = el("button", { type: "button", id: "undo-merge", text: t("Undo") });
     undo.addEventListener("click", () => undoMerge(last.merge_id, id));
-    const moved = Object.entries(last.moved).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(", ");
-    box.replaceChildren(el("span", { text: `Merged customer #${last.other_id} in ${ago(last.at) === "now" ? "just now" : ago(last.at) + " ago"}` }),
+    const moved = Object.entries(last.moved).filter(([, n]) => n).map(([k, n]) => `${n} ${MOVED_NAMES[k] || k}`).join(", ");
+    box.replaceChildren(el("span", { text: t("Merged customer #{id} {when}", { id: last.other_id, when: fmt.relative(last.at) }) }),
       moved ? el("span", { class: "muted", text: " (" + moved + ")" }) : null, undo);
   }
 
   function suggestion(id, x) {
     const other = x.customer;
     const pct = Math.round(x.confidence * 100);
-    const merge = el("button", { type: "button", class: "primary merge", text: "Merge",
-      title: `Bring ${other.name || "this customer"}'s identities and history into this customer` });
+    const merge = el("button", { type: "button", class: "primary merge", text: t("Merge"),
+      title: other.name ? t("Bring the identities and history of {name} into this customer", { name: other.name })
+        : t("Bring that customer's identities and history into this customer") });
     merge.addEventListener("click", () => mergeInto(id, other, merge));
     return el("li", { class: "suggestion", "data-customer": String(other.id) },
       el("div", { class: "s-head" },
-        el("b", { text: other.name || "Customer #" + other.id }),
+        el("b", { text: other.name || t("Customer #{id}", { id: other.id }) }),
         ...(other.identities || []).map((i) => badge(i.channel)),
         el("span", { class: "conf " + (pct >= 80 ? "high" : pct >= 50 ? "mid" : "low"), text: pct + "%",
-          title: "Confidence that this is the same person" })),
-      el("meter", { min: 0, max: 100, value: pct, "aria-label": "Confidence " + pct + "%" }),
+          title: t("Confidence that this is the same person") })),
+      el("meter", { min: 0, max: 100, value: pct, "aria-label": t("Confidence {pct}%", { pct }) }),
       el("ul", { class: "evidence" }, ...x.evidence.map((e) => el("li", {},
         el("span", { text: `${EVIDENCE[e.kind] || e.kind}: ` }), el("b", { text: e.value }),
         el("span", { class: "muted", text: ` · ${e.ours} ↔ ${e.theirs}` })))),
@@ -776,7 +799,8 @@
     button.disabled = true;
     try {
       await api(`/api/customers/${id}/merge`, { method: "POST", body: { other_id: other.id } });
-      toast(`Merged ${other.name || "customer #" + other.id} into this customer`);
+      toast(other.name ? t("Merged {name} into this customer", { name: other.name })
+        : t("Merged customer #{id} into this customer", { id: other.id }));
       await loadCustomer(id);
     } catch (e) { button.disabled = false; toast(e.message, "error"); }
   }
@@ -784,7 +808,7 @@
   async function undoMerge(mergeId, id) {
     try {
       await api(`/api/merges/${mergeId}/undo`, { method: "POST" });
-      toast("Merge undone: the two customers are apart again");
+      toast(t("Merge undone: the two customers are apart again"));
       await loadCustomer(id);
     } catch (e) { toast(e.message, "error"); }
   }
@@ -802,7 +826,7 @@
   }
 
   async function setStatus(status, extra, said) {
-    const words = { resolved: "Resolved", pending: "Marked pending", snoozed: "Snoozed", open: "Reopened" };
+    const words = { resolved: t("Resolved"), pending: t("Marked pending"), snoozed: t("Snoozed"), open: t("Reopened") };
     const leaving = state.current;
     const at = visible().findIndex((c) => c.id === leaving);
     if (!(await patchCurrent(Object.assign({ status }, extra), said || words[status])) || status === "open" ||
@@ -816,8 +840,8 @@
 
   function renderLabels(c) {
     $("#label-chips").replaceChildren(...(c.labels || []).map((l) => {
-      const x = el("button", { type: "button", class: "chip-x", text: "×", "aria-label": `Remove label ${l}`, title: "Remove" });
-      x.addEventListener("click", () => patchCurrent({ labels: (c.labels || []).filter((y) => y !== l) }, `Removed ${l}`));
+      const x = el("button", { type: "button", class: "chip-x", text: "×", "aria-label": t("Remove label {label}", { label: l }), title: t("Remove") });
+      x.addEventListener("click", () => patchCurrent({ labels: (c.labels || []).filter((y) => y !== l) }, t("Removed {label}", { label: l })));
       return el("li", { class: "chip " + l, "data-label": l }, el("span", { text: l }), x);
     }));
   }
@@ -829,7 +853,7 @@
     const c = state.convs.get(state.current);
     if (!label || !c) return;
     if ((c.labels || []).includes(label)) { input.value = ""; return; }
-    if (await patchCurrent({ labels: [...(c.labels || []), label] }, `Labelled ${label}`)) input.value = "";
+    if (await patchCurrent({ labels: [...(c.labels || []), label] }, t("Labelled {label}", { label }))) input.value = "";
   });
 
   // ---- snooze until a time -----------------------------------------------------------------
@@ -863,12 +887,12 @@
     snoozeMenu(false);
     const until = snoozeUntil(b.dataset.until);
     setStatus("snoozed", { snoozed_until: until.toISOString() },
-      "Snoozed until " + until.toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" }));
+      t("Snoozed until {when}", { when: fmt.parts(until, { weekday: "short", hour: "2-digit", minute: "2-digit" }) }));
   }));
 
   document.querySelectorAll(".status-btn, #resolve").forEach((b) =>
     b.addEventListener("click", () => setStatus(b.dataset.status)));
-  $("#assign-me").addEventListener("click", () => patchCurrent({ assignee_id: me }, "Assigned to you"));
+  $("#assign-me").addEventListener("click", () => patchCurrent({ assignee_id: me }, t("Assigned to you")));
   $("#back").addEventListener("click", () => showPane("queue"));
   $("#customer-back").addEventListener("click", () => { showPane("thread"); $("#customer-toggle").focus(); });
   $("#customer-toggle").addEventListener("click", () => showPane(panes.dataset.pane === "customer" ? "thread" : "customer"));
@@ -877,9 +901,9 @@
   function syncMode() {
     $("#reply-form").classList.toggle("note", isNote());
     $("#reply-where").textContent = whereText(state.convs.get(state.current));
-    $("#reply-text").placeholder = isNote() ? "Private note for the team… (@name to notify)"
-      : "Write a reply… (/ for canned responses)";
-    $("#reply-form button[type=submit]").textContent = isNote() ? "Add note" : "Send";
+    $("#reply-text").placeholder = isNote() ? t("Private note for the team… (@name to notify)")
+      : t("Write a reply… (/ for canned responses)");
+    $("#reply-form button[type=submit]").textContent = isNote() ? t("Add note") : t("Send");
   }
   document.querySelectorAll('input[name="mode"]').forEach((r) => r.addEventListener("change", syncMode));
 
@@ -919,7 +943,7 @@
 
   function fill(text) {
     const c = state.convs.get(state.current) || {};
-    const name = (c.customer_name || (state.customer && state.customer.name) || "there").split(/\s+/)[0];
+    const name = (c.customer_name || (state.customer && state.customer.name) || t("there")).split(/\s+/)[0];
     const vars = { name, customer: c.customer_name || name, agent: myName.split(/\s+/)[0], channel: c.channel || "" };
     return text.replace(/\{(\w+)\}/g, (all, key) => (key in vars ? vars[key] : all));
   }
@@ -933,7 +957,7 @@
   function renderCanned() {
     const list = $("#canned");
     if (!canned.items.length) {
-      list.replaceChildren(el("li", { class: "muted", text: "No canned response matches" }));
+      list.replaceChildren(el("li", { class: "muted", text: t("No canned response matches") }));
     } else {
       list.replaceChildren(...canned.items.map((c, i) => {
         const li = el("li", { id: "canned-" + c.id, role: "option", "aria-selected": String(i === canned.index),
@@ -1019,9 +1043,9 @@
     const convs = data.conversations.map((r) => {
       const c = r.conversation;
       const b = el("button", { type: "button", class: "result", "data-conversation": String(c.id) },
-        el("span", { class: "r-line" }, badge(c.channel), el("b", { text: c.customer_name || "Unknown" }),
-          el("span", { class: "status " + c.status, text: c.status }),
-          el("span", { class: "muted", text: r.hits > 1 ? `${r.hits} messages` : ago(r.message.created_at) })),
+        el("span", { class: "r-line" }, badge(c.channel), el("b", { text: c.customer_name || t("Unknown") }),
+          el("span", { class: "status " + c.status, text: statusName(c.status) }),
+          el("span", { class: "muted", text: r.hits > 1 ? nt("{n} message", "{n} messages", r.hits) : ago(r.message.created_at) })),
         marked(r.message.snippet));
       b.addEventListener("click", () => { showResults(false); openConversation(c.id); });
       return el("li", {}, b);
@@ -1029,7 +1053,7 @@
     const custs = data.customers.map((cu) => {
       const b = el("button", { type: "button", class: "result", "data-customer": String(cu.id) },
         el("span", { class: "r-line" }, ...(cu.identities || []).slice(0, 3).map((i) => badge(i.channel)),
-          el("b", { text: cu.name || "Customer #" + cu.id }),
+          el("b", { text: cu.name || t("Customer #{id}", { id: cu.id }) }),
           el("span", { class: "muted", text: [cu.email, ...(cu.identities || []).map((i) => "@" + i.handle)]
             .filter(Boolean).slice(0, 3).join(" · ") })));
       b.addEventListener("click", () => { showResults(false); openCustomer(cu.id); });
@@ -1037,8 +1061,8 @@
     });
     const section = (title, items) => items.length
       ? [el("h3", { text: title }), el("ul", { class: "results" }, ...items)] : [];
-    $("#search-results").replaceChildren(...section("Conversations", convs), ...section("Customers", custs),
-      ...(convs.length || custs.length ? [] : [el("p", { class: "muted none", text: `Nothing matches “${data.query}”.` })]));
+    $("#search-results").replaceChildren(...section(t("Conversations"), convs), ...section(t("Customers"), custs),
+      ...(convs.length || custs.length ? [] : [el("p", { class: "muted none", text: t("Nothing matches “{query}”.", { query: data.query }) })]));
     showResults(true);
   }
 
@@ -1103,13 +1127,13 @@
 
   document.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented) return;
-    const t = ev.target;
-    if (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName))) return;
+    const target = ev.target;
+    if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) return;
     if (help.open) return;  // the dialog handles Escape itself
     const actions = {
       j: () => move(1), k: () => move(-1), r: () => focusReply(false), n: () => focusReply(true),
       e: () => state.current && setStatus("resolved"),
-      a: () => state.current && patchCurrent({ assignee_id: me }, "Assigned to you"),
+      a: () => state.current && patchCurrent({ assignee_id: me }, t("Assigned to you")),
       "?": () => help.showModal(),
       "/": () => { $("#search").focus(); $("#search").select(); },
       x: () => {
@@ -1133,7 +1157,7 @@
   function applyTheme(theme) {
     if (theme === "auto") delete document.documentElement.dataset.theme;
     else document.documentElement.dataset.theme = theme;
-    $("#theme").title = "Theme: " + (theme === "auto" ? "follow the system" : theme);
+    $("#theme").title = { auto: t("Theme: follow the system"), light: t("Theme: light"), dark: t("Theme: dark") }[theme];
     $("#theme").textContent = { auto: "◐", light: "☀", dark: "☾" }[theme];
   }
   applyTheme(document.documentElement.dataset.theme || "auto");
@@ -1161,9 +1185,9 @@
     const supported = "Notification" in window;
     const perm = supported ? Notification.permission : "unsupported";
     $("#notify-state").textContent = {
-      granted: "On: you are notified while this tab is hidden.",
-      denied: "Blocked in this browser's site settings.",
-      unsupported: "This browser cannot show desktop notifications.",
+      granted: t("On: you are notified while this tab is hidden."),
+      denied: t("Blocked in this browser's site settings."),
+      unsupported: t("This browser cannot show desktop notifications."),
       default: "" }[perm] || "";
     $("#notify-enable").hidden = perm !== "default";
     $("#notify-top").hidden = perm !== "default";
@@ -1173,7 +1197,7 @@
     if (!("Notification" in window)) { renderNotifyState(); return; }
     try { await Notification.requestPermission(); } catch (e) { /* old callback-only API: state shows below */ }
     renderNotifyState();
-    if (Notification.permission === "granted") toast("Desktop notifications are on");
+    if (Notification.permission === "granted") toast(t("Desktop notifications are on"));
   }
 
   document.querySelectorAll(".notify-enable").forEach((b) => b.addEventListener("click", enableNotifications));
@@ -1208,26 +1232,26 @@
   if (socket) {
     let connectedOnce = false;
     socket.on("connect", async () => {
-      connection("online", "live");
+      connection("online", t("live"));
       const again = connectedOnce;
       connectedOnce = true;
       // the first time, the whole queue; after a drop, only what changed meanwhile (upserts by id: no duplicates)
       try { await (again ? catchUp() : loadQueue()); } catch (e) { toast(e.message, "error"); }
       followAsked();
-      if (again) toast("Reconnected: caught up on what changed");
+      if (again) toast(t("Reconnected: caught up on what changed"));
       if (state.current) {
         socket.emit("join_conversation", { conversation_id: state.current });
         openConversation(state.current);  // append messages missed meanwhile; known ids are skipped
       }
     });
-    socket.on("disconnect", () => connection("offline", "offline"));
-    socket.io.on("reconnect_attempt", () => connection("reconnecting", "reconnecting…"));
-    socket.on("connect_error", () => connection("offline", "offline"));
+    socket.on("disconnect", () => connection("offline", t("offline")));
+    socket.io.on("reconnect_attempt", () => connection("reconnecting", t("reconnecting…")));
+    socket.on("connect_error", () => connection("offline", t("offline")));
     socket.on("conversation.created", (e) => upsert(e.conversation, true));
     socket.on("conversation.updated", (e) => upsert(e.conversation, false));
     socket.on("conversation.assigned", (e) => {
       upsert(e.conversation, true);
-      if (e.assignee_id === me) notify("Assigned to you", e.conversation.customer_name || "A conversation");
+      if (e.assignee_id === me) notify(t("Assigned to you"), e.conversation.customer_name || t("A conversation"));
     });
     socket.on("conversation.escalated", (e) => upsert(e.conversation, true));
     socket.on("message.created", (e) => {
@@ -1247,19 +1271,20 @@
     });
     socket.on("notification", (e) => {
       if (e.kind !== "mention") return;
-      const who = (e.by && e.by.name) || "Someone";
-      toast(`${who} mentioned you on ${e.conversation ? e.conversation.customer_name || "a conversation" : "a conversation"}`);
-      notify(`${who} mentioned you`, e.note ? e.note.text : "");
+      const who = (e.by && e.by.name) || t("Someone");
+      const where = e.conversation && e.conversation.customer_name;
+      toast(where ? t("{who} mentioned you on {name}", { who, name: where }) : t("{who} mentioned you on a conversation", { who }));
+      notify(t("{who} mentioned you", { who }), e.note ? e.note.text : "");
       if (e.conversation) upsert(e.conversation, true);
     });
     socket.on("viewing", (e) => {
       if (e.conversation_id === state.current && e.agent_id !== me)
-        $("#viewers").textContent = e.active ? `${e.name || "Another agent"} is viewing` : "";
+        $("#viewers").textContent = !e.active ? "" : e.name ? t("{name} is viewing", { name: e.name }) : t("Another agent is viewing");
     });
     let typingTimer = null;
     socket.on("typing", (e) => {
       if (e.conversation_id !== state.current || e.agent_id === me) return;
-      $("#typing").textContent = e.visitor ? t("The customer is typing…") : "Another agent is typing…";
+      $("#typing").textContent = e.visitor ? t("The customer is typing…") : t("Another agent is typing…");
       clearTimeout(typingTimer);
       typingTimer = setTimeout(() => { $("#typing").textContent = ""; }, 3000);
     });

@@ -16,12 +16,12 @@
   function duration(seconds) {
     if (seconds == null) return DASH;
     const s = Math.round(seconds);
-    if (s < 60) return s + "s";
+    if (s < 60) return t("{s}s", { s });
     const m = Math.floor(s / 60);
-    if (m < 60) return m + "m " + String(s % 60).padStart(2, "0") + "s";
+    if (m < 60) return t("{m}m {s}s", { m, s: String(s % 60).padStart(2, "0") });
     const h = Math.floor(m / 60);
-    if (h < 24) return h + "h " + String(m % 60).padStart(2, "0") + "m";
-    return Math.floor(h / 24) + "d " + (h % 24) + "h";
+    if (h < 24) return t("{h}h {m}m", { h, m: String(m % 60).padStart(2, "0") });
+    return t("{d}d {h}h", { d: Math.floor(h / 24), h: h % 24 });
   }
   const pct = (v) => (v == null ? DASH : v + "%");
   const num = (v) => (v == null ? DASH : String(v));
@@ -41,7 +41,7 @@
 
   /* A figure as a button that opens its conversations; "—" (no data) opens nothing. */
   function figure(text, drill, count, title) {
-    if (!count) return el("span", { class: "none", text, title: "no conversations in this period" });
+    if (!count) return el("span", { class: "none", text, title: t("no conversations in this period") });
     return el("button", {
       type: "button",
       class: "figure",
@@ -54,20 +54,20 @@
   }
 
   const COLUMNS = [
-    ["First responses", (r) => figure(num(r.first_response.count), r.first_response.drill, r.first_response.count, r.name + ": first responses")],
-    ["First response median", (r) => figure(duration(r.first_response.median_seconds), r.first_response.drill, r.first_response.count, r.name + ": first response times")],
-    ["First response p90", (r) => figure(duration(r.first_response.p90_seconds), r.first_response.drill, r.first_response.count, r.name + ": first response times")],
-    ["Resolution median", (r) => figure(duration(r.resolution.median_seconds), r.resolution.drill, r.resolution.count, r.name + ": resolution times")],
-    ["Resolution p90", (r) => figure(duration(r.resolution.p90_seconds), r.resolution.drill, r.resolution.count, r.name + ": resolution times")],
-    ["Handled", (r) => figure(num(r.handled.count), r.handled.drill, r.handled.count, r.name + ": conversations handled")],
-    ["CSAT", (r) => figure(pct(r.csat.score), r.csat.drill, r.csat.responses, r.name + ": CSAT answers"), (r) => r.csat.responses ? r.csat.responses + " answers" : ""],
-    ["NPS", (r) => figure(num(r.nps.score), r.nps.drill, r.nps.responses, r.name + ": NPS answers"), (r) => r.nps.responses ? r.nps.responses + " answers" : ""],
+    [t("First responses"), (r) => figure(num(r.first_response.count), r.first_response.drill, r.first_response.count, t("{name}: first responses", { name: r.name }))],
+    [t("First response median"), (r) => figure(duration(r.first_response.median_seconds), r.first_response.drill, r.first_response.count, t("{name}: first response times", { name: r.name }))],
+    [t("First response p90"), (r) => figure(duration(r.first_response.p90_seconds), r.first_response.drill, r.first_response.count, t("{name}: first response times", { name: r.name }))],
+    [t("Resolution median"), (r) => figure(duration(r.resolution.median_seconds), r.resolution.drill, r.resolution.count, t("{name}: resolution times", { name: r.name }))],
+    [t("Resolution p90"), (r) => figure(duration(r.resolution.p90_seconds), r.resolution.drill, r.resolution.count, t("{name}: resolution times", { name: r.name }))],
+    [t("Handled"), (r) => figure(num(r.handled.count), r.handled.drill, r.handled.count, t("{name}: conversations handled", { name: r.name }))],
+    ["CSAT", (r) => figure(pct(r.csat.score), r.csat.drill, r.csat.responses, t("{name}: CSAT answers", { name: r.name })), (r) => r.csat.responses ? nt("{n} answer", "{n} answers", r.csat.responses) : ""],
+    ["NPS", (r) => figure(num(r.nps.score), r.nps.drill, r.nps.responses, t("{name}: NPS answers", { name: r.name })), (r) => r.nps.responses ? nt("{n} answer", "{n} answers", r.nps.responses) : ""],
   ];
 
   function drawTable(table, rows, total, what) {
     table.replaceChildren();
     table.append(el("caption", { class: "sr-only", text: what }));
-    const head = el("tr", {}, el("th", { scope: "col", text: "Name" }), ...COLUMNS.map(([t]) => el("th", { scope: "col", text: t })));
+    const head = el("tr", {}, el("th", { scope: "col", text: t("Name") }), ...COLUMNS.map(([name]) => el("th", { scope: "col", text: name })));
     table.append(el("thead", {}, head));
     const body = el("tbody");
     for (const r of rows) {
@@ -77,7 +77,7 @@
     }
     table.append(body);
     table.append(el("tfoot", {}, el("tr", { "data-group": "all" },
-      el("th", { scope: "row", text: "All" }),
+      el("th", { scope: "row", text: t("All") }),
       ...COLUMNS.map(([, cell]) => el("td", {}, cell(total))))));
   }
 
@@ -94,10 +94,11 @@
     try {
       const data = await api("/api/reports?" + params.toString());
       const p = data.period;
-      document.getElementById("period-label").textContent = p.from === p.to ? p.from + " (" + p.tz + ")" : p.from + " to " + p.to + " (" + p.tz + ")";
+      document.getElementById("period-label").textContent = p.from === p.to ? p.from + " (" + p.tz + ")"
+        : t("{from} to {to} ({tz})", { from: p.from, to: p.to, tz: p.tz });
       if (preset.value !== "custom") { from.value = p.from; to.value = p.to; }
-      drawTable(document.getElementById("agents"), data.agents, data.total, "Figures per agent");
-      drawTable(document.getElementById("teams"), data.teams, data.total, "Figures per team");
+      drawTable(document.getElementById("agents"), data.agents, data.total, t("Figures per agent"));
+      drawTable(document.getElementById("teams"), data.teams, data.total, t("Figures per team"));
       document.getElementById("csv-agents").href = csvHref("/api/reports", params, { table: "agents" });
       document.getElementById("csv-teams").href = csvHref("/api/reports", params, { table: "teams" });
       const shown = new URLSearchParams(params); shown.delete("tz");
@@ -115,8 +116,8 @@
       const data = await api("/api/reports/conversations?" + params.toString());
       const table = document.getElementById("drill-table");
       const timed = ["first_response", "resolution", "handled"].includes(drill.metric);
-      const head = ["Conversation", "Customer", "Channel", "Agent", "Team", timed ? "Time" : "Rating", "At"];
-      table.replaceChildren(el("thead", {}, el("tr", {}, ...head.map((t) => el("th", { scope: "col", text: t })))));
+      const head = [t("Conversation"), t("Customer"), t("Channel"), t("Agent"), t("Team"), timed ? t("Time") : t("Rating"), t("At")];
+      table.replaceChildren(el("thead", {}, el("tr", {}, ...head.map((name) => el("th", { scope: "col", text: name })))));
       const body = el("tbody");
       for (const c of data.conversations) {
         body.append(el("tr", {},
@@ -126,13 +127,13 @@
           el("td", { text: c.agent || DASH }),
           el("td", { text: c.team || DASH }),
           el("td", { text: timed ? duration(c.seconds) : num(c.rating) }),
-          el("td", { text: c.at ? new Date(c.at).toLocaleString() : DASH })));
+          el("td", { text: c.at ? fmt.dateTime(c.at) : DASH })));
       }
       table.append(body);
       document.getElementById("drill-h").textContent = title;
       document.getElementById("drill-count").textContent =
-        data.count + (data.count === 1 ? " conversation" : " conversations") +
-        (data.count > data.conversations.length ? " (the first " + data.conversations.length + " shown; the CSV has them all up to 500)" : "");
+        nt("{n} conversation", "{n} conversations", data.count) +
+        (data.count > data.conversations.length ? " " + t("(the first {n} shown; the CSV has them all up to 500)", { n: data.conversations.length }) : "");
       document.getElementById("csv-drill").href = csvHref("/api/reports/conversations", params, { limit: "500" });
       drillBox.hidden = false;
       document.getElementById("drill-h").focus();

@@ -10,19 +10,24 @@
   const state = { vocab: null, fields: new Map(), actions: new Map(), agents: [], rules: [], editing: null };
 
   const OP_TEXT = {
-    equals: "is", not_equals: "is not", contains: "contains", not_contains: "does not contain",
-    matches: "matches pattern", is_set: "is set", in: "is one of", not_in: "is none of",
-    gt: ">", gte: "≥", lt: "<", lte: "≤", between: "is between", changed_to: "changes to",
+    equals: t("is"), not_equals: t("is not"), contains: t("contains"), not_contains: t("does not contain"),
+    matches: t("matches pattern"), is_set: t("is set"), in: t("is one of"), not_in: t("is none of"),
+    gt: ">", gte: "≥", lt: "<", lte: "≤", between: t("is between"), changed_to: t("changes to"),
   };
   const TRIGGER_TEXT = {
-    "message.created": "a message arrives", "conversation.updated": "a conversation is updated",
-    "time.passed": "time passes (SLA timers)",
+    "message.created": t("a message arrives"), "conversation.updated": t("a conversation is updated"),
+    "time.passed": t("time passes (SLA timers)"),
   };
   const ACTION_TEXT = {
-    set_priority: "Set priority", add_label: "Add label", remove_label: "Remove label", assign_team: "Assign to team",
-    assign_agent: "Assign to agent", escalate: "Escalate", notify: "Notify", send_canned: "Send canned reply",
-    snooze: "Snooze", resolve: "Resolve",
+    set_priority: t("Set priority"), add_label: t("Add label"), remove_label: t("Remove label"), assign_team: t("Assign to team"),
+    assign_agent: t("Assign to agent"), escalate: t("Escalate"), notify: t("Notify"), send_canned: t("Send canned reply"),
+    snooze: t("Snooze"), resolve: t("Resolve"),
   };
+
+  // the vocabulary's field groups and labels come from the server in English; these are their names to read
+  const GROUP_NAMES = { message: t("message"), author: t("author"), customer: t("customer"),
+    conversation: t("conversation"), time: t("time") };
+  function fieldLabel(f) { return t(f.label); }
 
   const { el } = window.murmur;
   const option = (value, text, selected) => el("option", { value: String(value), text, selected: !!selected });
@@ -45,45 +50,46 @@
     try {
       state.rules = (await api("/api/rules/order", "PUT", { ids })).rules;
       renderRules();
-      say(`Moved "${state.rules[to].name}" to position ${to + 1}.`);
-    } catch (e) { say("Not moved: " + e.message); loadRules(); }
+      say(t("Moved “{name}” to position {n}.", { name: state.rules[to].name, n: to + 1 }));
+    } catch (e) { say(t("Not moved: {error}", { error: e.message })); loadRules(); }
   }
 
   function renderRules() {
     const list = $("#rule-list");
     let dragFrom = null;
     list.replaceChildren(...state.rules.map((r, i) => {
-      const toggle = el("input", { type: "checkbox", checked: r.enabled, "aria-label": `Enabled: ${r.name}` });
+      const toggle = el("input", { type: "checkbox", checked: r.enabled, "aria-label": t("Enabled: {name}", { name: r.name }) });
       toggle.addEventListener("change", async () => {
         toggle.disabled = true;
         try {
           await api(`/api/rules/${r.id}`, "PATCH", { enabled: toggle.checked });
-          say(`"${r.name}" ${toggle.checked ? "enabled" : "disabled"}.`);
-        } catch (e) { say("Not changed: " + e.message); }
+          say(toggle.checked ? t("“{name}” enabled.", { name: r.name }) : t("“{name}” disabled.", { name: r.name }));
+        } catch (e) { say(t("Not changed: {error}", { error: e.message })); }
         loadRules();
       });
-      const up = el("button", { type: "button", class: "icon", text: "↑", title: "Move up", "aria-label": `Move ${r.name} up`, disabled: i === 0 });
-      const down = el("button", { type: "button", class: "icon", text: "↓", title: "Move down", "aria-label": `Move ${r.name} down`,
+      const up = el("button", { type: "button", class: "icon", text: "↑", title: t("Move up"), "aria-label": t("Move {name} up", { name: r.name }), disabled: i === 0 });
+      const down = el("button", { type: "button", class: "icon", text: "↓", title: t("Move down"), "aria-label": t("Move {name} down", { name: r.name }),
         disabled: i === state.rules.length - 1 });
       up.addEventListener("click", () => move(i, i - 1));
       down.addEventListener("click", () => move(i, i + 1));
-      const edit = el("button", { type: "button", text: "Edit" });
+      const edit = el("button", { type: "button", text: t("Edit") });
       edit.addEventListener("click", () => loadIntoEditor(r));
-      const del = el("button", { type: "button", class: "danger", text: "Delete" });
+      const del = el("button", { type: "button", class: "danger", text: t("Delete") });
       del.addEventListener("click", async () => {
-        if (!window.confirm(`Delete the rule "${r.name}"? Its past runs stay on the conversations.`)) return;
-        try { await api(`/api/rules/${r.id}`, "DELETE"); say(`Deleted "${r.name}".`); } catch (e) { say("Not deleted: " + e.message); }
+        if (!window.confirm(t("Delete the rule “{name}”? Its past runs stay on the conversations.", { name: r.name }))) return;
+        try { await api(`/api/rules/${r.id}`, "DELETE"); say(t("Deleted “{name}”.", { name: r.name })); }
+        catch (e) { say(t("Not deleted: {error}", { error: e.message })); }
         if (state.editing === r.id) resetEditor();
         loadRules();
       });
       const li = el("li", { class: "rule-item" + (r.enabled ? "" : " off") + (state.editing === r.id ? " editing" : ""),
         draggable: true, "data-id": String(r.id) },
-        el("span", { class: "handle", text: "⋮⋮", title: "Drag to reorder", "aria-hidden": "true" }),
+        el("span", { class: "handle", text: "⋮⋮", title: t("Drag to reorder"), "aria-hidden": "true" }),
         el("span", { class: "pos", text: String(i + 1) }),
         el("div", { class: "rule-text" },
           el("div", { class: "rule-name", text: r.name }),
-          el("div", { class: "rule-desc", text: r.description })),
-        el("label", { class: "switch" }, toggle, el("span", { text: r.enabled ? "on" : "off" })),
+          el("div", { class: "rule-desc", text: describe(r) })),
+        el("label", { class: "switch" }, toggle, el("span", { text: r.enabled ? t("on") : t("off") })),
         el("span", { class: "rule-buttons" }, up, down, edit, del));
       li.addEventListener("dragstart", (ev) => { dragFrom = i; li.classList.add("dragging"); ev.dataTransfer.effectAllowed = "move"; });
       li.addEventListener("dragend", () => li.classList.remove("dragging"));
@@ -92,7 +98,7 @@
       li.addEventListener("drop", (ev) => { ev.preventDefault(); li.classList.remove("drop"); if (dragFrom !== null) move(dragFrom, i); });
       return li;
     }));
-    if (!state.rules.length) list.append(el("li", { class: "empty", text: "No rules yet." }));
+    if (!state.rules.length) list.append(el("li", { class: "empty", text: t("No rules yet.") }));
   }
 
   /* ---------- value inputs that fit the field's type ---------- */
@@ -106,19 +112,19 @@
 
   function boolSelect(value, label) {
     const s = el("select", { class: "v", "aria-label": label });
-    s.append(option("true", "yes", value !== false), option("false", "no", value === false));
+    s.append(option("true", t("yes"), value !== false), option("false", t("no"), value === false));
     return s;
   }
 
   function valueBox(field, op, value) {
     const box = el("span", { class: "value-box" });
-    const label = `Value for ${field.label}`;
+    const label = t("Value for {field}", { field: fieldLabel(field) });
     if (op === "is_set") { box.append(boolSelect(value, label)); return box; }
     if (op === "between") {
       const [lo, hi] = Array.isArray(value) ? value : [null, null];
-      box.append(el("input", { type: "number", step: "any", class: "v lo", value: lo ?? "", "aria-label": `${label}: from` }),
-        el("span", { class: "and", text: "and" }),
-        el("input", { type: "number", step: "any", class: "v hi", value: hi ?? "", "aria-label": `${label}: to` }));
+      box.append(el("input", { type: "number", step: "any", class: "v lo", value: lo ?? "", "aria-label": t("{field}: from", { field: label }) }),
+        el("span", { class: "and", text: t("and") }),
+        el("input", { type: "number", step: "any", class: "v hi", value: hi ?? "", "aria-label": t("{field}: to", { field: label }) }));
       return box;
     }
     const list = op === "in" || op === "not_in";
@@ -139,7 +145,7 @@
         return box;
       }
       box.append(el("input", { class: "v", "data-kind": list ? "ids" : "id", value: list ? (value || []).join(", ") : (value ?? ""),
-        placeholder: list ? "ids, comma separated" : "id", "aria-label": label }));
+        placeholder: list ? t("ids, comma separated") : t("id"), "aria-label": label }));
       return box;
     }
     if (field.type === "bool") { box.append(boolSelect(value, label)); return box; }
@@ -148,13 +154,13 @@
       return box;
     }
     if (list) {
-      box.append(el("input", { class: "v", "data-kind": "list", value: (value || []).join(", "), placeholder: "values, comma separated",
+      box.append(el("input", { class: "v", "data-kind": "list", value: (value || []).join(", "), placeholder: t("values, comma separated"),
         "aria-label": label }));
       return box;
     }
     box.append(el("input", { class: "v", value: value ?? "", "aria-label": label,
       list: field.type === "list" ? "label-names" : null,
-      placeholder: op === "matches" ? "regular expression" : field.type === "list" ? "label" : "" }));
+      placeholder: op === "matches" ? t("regular expression") : field.type === "list" ? t("label") : "" }));
     return box;
   }
 
@@ -184,17 +190,17 @@
   function conditionRow(cond) {
     const c = cond || {};
     const li = el("li", { class: "row cond-row" });
-    const fieldSel = el("select", { class: "field", "aria-label": "Field" });
+    const fieldSel = el("select", { class: "field", "aria-label": t("Field") });
     let group = "";
     let optgroup = null;
     for (const f of state.vocab.fields) {
       const g = f.name.split(".")[0];
-      if (g !== group) { group = g; optgroup = el("optgroup", { label: g }); fieldSel.append(optgroup); }
-      optgroup.append(el("option", { value: f.name, text: f.label, title: f.doc, selected: f.name === c.field }));
+      if (g !== group) { group = g; optgroup = el("optgroup", { label: GROUP_NAMES[g] || g }); fieldSel.append(optgroup); }
+      optgroup.append(el("option", { value: f.name, text: fieldLabel(f), title: ENGLISH ? f.doc : fieldLabel(f), selected: f.name === c.field }));
     }
-    const opSel = el("select", { class: "op", "aria-label": "Operator" });
+    const opSel = el("select", { class: "op", "aria-label": t("Operator") });
     const slot = el("span", { class: "value-slot" });
-    const remove = el("button", { type: "button", class: "icon remove", text: "✕", "aria-label": "Remove condition" });
+    const remove = el("button", { type: "button", class: "icon remove", text: "✕", "aria-label": t("Remove condition") });
     const err = el("p", { class: "field-error row-error", role: "alert" });
 
     function fillOps(keepOp, keepValue) {
@@ -203,7 +209,7 @@
       const op = ops.includes(keepOp) ? keepOp : ops[field.type === "text" ? ops.indexOf("contains") : 0];
       opSel.replaceChildren(...ops.map((o) => option(o, OP_TEXT[o] || o, o === op)));
       slot.replaceChildren(valueBox(field, op, keepValue));
-      li.title = field.doc;
+      li.title = ENGLISH ? field.doc : fieldLabel(field);
     }
     fieldSel.addEventListener("change", () => { fillOps(null, null); changed(); });
     opSel.addEventListener("change", () => {
@@ -259,15 +265,15 @@
   function actionRow(action) {
     const act = action || {};
     const li = el("li", { class: "row action-row" });
-    const typeSel = el("select", { class: "type", "aria-label": "Action" });
-    for (const a of state.vocab.actions) typeSel.append(el("option", { value: a.type, text: ACTION_TEXT[a.type] || a.type, title: a.doc, selected: a.type === act.type }));
+    const typeSel = el("select", { class: "type", "aria-label": t("Action") });
+    for (const a of state.vocab.actions) typeSel.append(el("option", { value: a.type, text: ACTION_TEXT[a.type] || a.type, title: ENGLISH ? a.doc : ACTION_TEXT[a.type] || a.type, selected: a.type === act.type }));
     const params = el("span", { class: "params" });
-    const remove = el("button", { type: "button", class: "icon remove", text: "✕", "aria-label": "Remove action" });
+    const remove = el("button", { type: "button", class: "icon remove", text: "✕", "aria-label": t("Remove action") });
     const err = el("p", { class: "field-error row-error", role: "alert" });
     function fill(values) {
       const a = state.actions.get(typeSel.value);
       params.replaceChildren(...a.params.map((p) => paramInput(a, p, values ? values[p.name] : null)));
-      li.title = a.doc;
+      li.title = ENGLISH ? a.doc : ACTION_TEXT[a.type] || a.type;
     }
     typeSel.addEventListener("change", () => { fill(null); changed(); });
     remove.addEventListener("click", () => { li.remove(); changed(); });
@@ -300,39 +306,62 @@
 
   function valueText(v) {
     if (Array.isArray(v)) return v.join(" – ");
-    if (v === true) return "yes";
-    if (v === false) return "no";
+    if (v === true) return t("yes");
+    if (v === false) return t("no");
     return v == null || v === "" ? "…" : String(v);
   }
 
   function actionText(a) {
     const name = (list, id) => { const hit = list.find((x) => x.id === id); return hit ? hit.name : id == null ? "…" : "#" + id; };
     switch (a.type) {
-      case "set_priority": return `set priority ${valueText(a.value)}`;
-      case "add_label": return `add label "${valueText(a.label)}"`;
-      case "remove_label": return `remove label "${valueText(a.label)}"`;
-      case "assign_team": return `assign to team ${name(choices.teams, a.team_id)}`;
-      case "assign_agent": return `assign to ${name(state.agents, a.agent_id)}`;
-      case "escalate": return "escalate to a supervisor";
-      case "notify": return a.channel === "webhook" ? `notify ${a.url || "a webhook"}` : "notify in the app";
-      case "send_canned": return "send a canned reply";
-      case "snooze": return `snooze ${valueText(a.minutes)} min`;
+      case "set_priority": return t("set priority {value}", { value: valueText(a.value) });
+      case "add_label": return t("add label “{label}”", { label: valueText(a.label) });
+      case "remove_label": return t("remove label “{label}”", { label: valueText(a.label) });
+      case "assign_team": return t("assign to team {name}", { name: name(choices.teams, a.team_id) });
+      case "assign_agent": return t("assign to {name}", { name: name(state.agents, a.agent_id) });
+      case "escalate": return t("escalate to a supervisor");
+      case "notify": return a.channel !== "webhook" ? t("notify in the app")
+        : a.url ? t("notify {url}", { url: a.url }) : t("notify a webhook");
+      case "send_canned": return t("send a canned reply");
+      case "resolve": return t("resolve");
+      case "snooze": return t("snooze {n} min", { n: valueText(a.minutes) });
       default: return a.type;
     }
+  }
+
+  // the vocabulary's help texts are English only (they come from the plain-Python rules engine)
+  const ENGLISH = /^en\b/.test(fmt.locale);
+
+  /* A rule in the reader's words: "When a message arrives, if sentiment is negative: escalate…". The server's
+     own description is English; this one is built from the same parts as the editor's sentence. */
+  function describe(d) {
+    const conds = (d.conditions || []).map((c) => {
+      const f = state.fields.get(c.field);
+      const no = t("(no)");
+      return `${f ? fieldLabel(f) : c.field} ${OP_TEXT[c.op] || c.op} ${c.op === "is_set" ? (c.value ? "" : no) : valueText(c.value)}`.trim();
+    });
+    const trigger = TRIGGER_TEXT[d.trigger] || d.trigger;
+    const acts = (d.actions || []).length ? d.actions.map(actionText).join(t(", ")) : t("do nothing yet");
+    const joined = conds.join(d.match === "any" ? t(" or ") : t(" and "));
+    const sentence = conds.length ? t("When {trigger}, if {conditions}: {actions}", { trigger, conditions: joined, actions: acts })
+      : t("When {trigger}: {actions}", { trigger, actions: acts });
+    return sentence.endsWith("…") ? sentence : t("{sentence}.", { sentence });
   }
 
   function changed() {
     const d = draft();
     const conds = d.conditions.map((c) => {
       const f = state.fields.get(c.field);
-      return `${f ? f.label : c.field} ${OP_TEXT[c.op] || c.op} ${c.op === "is_set" ? (c.value ? "" : "(no)") : valueText(c.value)}`.trim();
+      const no = t("(no)");
+      return `${f ? fieldLabel(f) : c.field} ${OP_TEXT[c.op] || c.op} ${c.op === "is_set" ? (c.value ? "" : no) : valueText(c.value)}`.trim();
     });
-    const when = `When ${TRIGGER_TEXT[d.trigger] || d.trigger}`;
-    const cond = conds.length ? `, if ${conds.join(d.match === "all" ? " and " : " or ")}` : "";
-    const acts = d.actions.length ? d.actions.map(actionText).join(", ") : "do nothing yet";
-    const sentence = `${when}${cond}: ${acts}`;
-    $("#rule-sentence").textContent = sentence.endsWith("…") ? sentence : sentence + ".";
-    $("#save").textContent = d.enabled ? "Save and enable" : "Save as disabled";
+    const trigger = TRIGGER_TEXT[d.trigger] || d.trigger;
+    const acts = d.actions.length ? d.actions.map(actionText).join(t(", ")) : t("do nothing yet");
+    const joined = conds.join(d.match === "all" ? t(" and ") : t(" or "));
+    const sentence = conds.length ? t("When {trigger}, if {conditions}: {actions}", { trigger, conditions: joined, actions: acts })
+      : t("When {trigger}: {actions}", { trigger, actions: acts });
+    $("#rule-sentence").textContent = sentence.endsWith("…") ? sentence : t("{sentence}.", { sentence });
+    $("#save").textContent = d.enabled ? t("Save and enable") : t("Save as disabled");
   }
 
   function clearErrors() {
@@ -387,7 +416,7 @@
 
   function resetEditor() {
     state.editing = null;
-    $("#editor-h").textContent = "New rule";
+    $("#editor-h").textContent = t("New rule");
     fillEditor({ trigger: "message.created", match: "all", enabled: false,
       conditions: [{ field: "message.text", op: "contains", value: "" }], actions: [{ type: "set_priority" }] });
     renderRules();
@@ -395,7 +424,7 @@
 
   function loadIntoEditor(rule) {
     state.editing = rule.id;
-    $("#editor-h").textContent = `Edit rule: ${rule.name}`;
+    $("#editor-h").textContent = t("Edit rule: {name}", { name: rule.name });
     fillEditor(rule);
     renderRules();
     $("#rule-name").focus();
@@ -405,16 +434,16 @@
 
   function renderPreview(res) {
     $("#preview-summary").textContent =
-      `${res.matched} of the last ${res.checked} messages would match. ${res.description}`;
+      t("{matched} of the last {checked} messages would match.", { matched: res.matched, checked: res.checked }) + " " + describe(draft());
     $("#preview-matches").replaceChildren(...res.matches.map((m) => el("li", { class: "match" },
       el("div", { class: "match-meta" },
-        el("span", { text: m.author ? "@" + m.author : "unknown author" }),
-        el("time", { dateTime: m.created_at, text: new Date(m.created_at).toLocaleString() }),
-        el("span", { text: "conversation #" + m.conversation_id })),
+        el("span", { text: m.author ? "@" + m.author : t("unknown author") }),
+        el("time", { dateTime: m.created_at, text: fmt.dateTime(m.created_at) }),
+        el("span", { text: t("conversation #{id}", { id: m.conversation_id }) })),
       el("blockquote", { class: "match-text", text: m.text }),
       el("ul", { class: "seen" }, ...m.matched.map((c) => el("li", { text: c.text }))),
-      el("div", { class: "would" }, el("b", { text: "Would: " }), document.createTextNode(m.actions.map(actionText).join(", "))))));
-    if (!res.matches.length) $("#preview-matches").append(el("li", { class: "empty", text: "Nothing recent matches this rule." }));
+      el("div", { class: "would" }, el("b", { text: t("Would:") + " " }), document.createTextNode(m.actions.map(actionText).join(t(", ")))))));
+    if (!res.matches.length) $("#preview-matches").append(el("li", { class: "empty", text: t("Nothing recent matches this rule.") }));
     $("#preview-panel").hidden = false;
   }
 
@@ -427,7 +456,7 @@
       renderPreview(await api("/api/rules/preview", "POST", { ...draft(), limit: 100 }));
     } catch (e) {
       $("#preview-panel").hidden = true;
-      if (e.detail) showErrors(e.detail); else $("#form-result").textContent = "Preview failed: " + e.message;
+      if (e.detail) showErrors(e.detail); else $("#form-result").textContent = t("Preview failed: {error}", { error: e.message });
     }
     b.disabled = false;
   });
@@ -441,11 +470,12 @@
       const saved = state.editing == null ? await api("/api/rules", "POST", d) : await api(`/api/rules/${state.editing}`, "PATCH", d);
       clearErrors();
       state.editing = saved.id;
-      $("#editor-h").textContent = `Edit rule: ${saved.name}`;
-      $("#form-result").textContent = `Saved "${saved.name}" (${saved.enabled ? "enabled" : "disabled"}): ${saved.description}`;
+      $("#editor-h").textContent = t("Edit rule: {name}", { name: saved.name });
+      $("#form-result").textContent = (saved.enabled ? t("Saved “{name}” (enabled):", { name: saved.name })
+        : t("Saved “{name}” (disabled):", { name: saved.name })) + " " + describe(saved);
       await loadRules();
     } catch (e) {
-      if (e.detail) showErrors(e.detail); else $("#form-result").textContent = "Not saved: " + e.message;
+      if (e.detail) showErrors(e.detail); else $("#form-result").textContent = t("Not saved: {error}", { error: e.message });
     }
     b.disabled = false;
   });
@@ -464,9 +494,9 @@
     state.agents = presence.agents;
     vocab.fields.forEach((f) => state.fields.set(f.name, f));
     vocab.actions.forEach((a) => state.actions.set(a.type, a));
-    $("#rule-trigger").replaceChildren(...vocab.triggers.map((t) => option(t, TRIGGER_TEXT[t] || t)));
+    $("#rule-trigger").replaceChildren(...vocab.triggers.map((tr) => option(tr, TRIGGER_TEXT[tr] || tr)));
     resetEditor();
     await loadRules();
     document.body.dataset.ready = "1";
-  })().catch((e) => { $("#form-result").textContent = "The editor could not load: " + e.message; });
+  })().catch((e) => { $("#form-result").textContent = t("The editor could not load: {error}", { error: e.message }); });
 })();

@@ -18,4 +18,10 @@
   }
   disclosure(document.getElementById("nav-toggle"), document.getElementById("shell-menu"));
   disclosure(document.getElementById("admin-toggle"), document.getElementById("admin-nav"));
+  // the language switcher changes on choice; its button is for browsers without script
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    const go = select.form && select.form.querySelector(".language-go");
+    if (go) go.hidden = true;
+    select.addEventListener("change", () => select.form.submit());
+  });
 })();

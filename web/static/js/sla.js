@@ -5,8 +5,11 @@
   const { api } = window.murmur;
   const choices = JSON.parse(document.getElementById("choices").textContent);
   const $ = (s) => document.querySelector(s);
-  const DAYS = [["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"],
-    ["sat", "Saturday"], ["sun", "Sunday"]];
+  // the days in the reader's language, from Intl (2024-01-01 was a Monday)
+  const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d, i) =>
+    [d, fmt.parts(Date.UTC(2024, 0, 1 + i, 12), { weekday: "long", timeZone: "UTC" })]);
+  const SHORT_DAYS = Object.fromEntries(DAYS.map(([d], i) =>
+    [d, fmt.parts(Date.UTC(2024, 0, 1 + i, 12), { weekday: "short", timeZone: "UTC" })]));
   const MINUTES = ["first_response_minutes", "next_response_minutes", "resolution_minutes", "warn_before_minutes"];
   const teams = new Map(choices.teams.map((t) => [t.id, t.name]));
   const state = { policies: [], editing: null, holidays: [] };
@@ -15,41 +18,44 @@
 
 
   function scope(p) {
-    const parts = [p.team_id != null ? "team " + (teams.get(p.team_id) || p.team_id) : null,
-      p.channel ? p.channel : null, p.customer_tier ? p.customer_tier + " customers" : null].filter(Boolean);
-    return parts.length ? parts.join(" · ") : "everything";
+    const tier = { vip: t("VIP customers"), standard: t("standard customers") };
+    const parts = [p.team_id != null ? t("team {name}", { name: teams.get(p.team_id) || p.team_id }) : null,
+      p.channel ? p.channel : null, p.customer_tier ? tier[p.customer_tier] || p.customer_tier : null].filter(Boolean);
+    return parts.length ? parts.join(" · ") : t("everything");
   }
   function targets(p) {
     const f = (v) => (v == null ? "–" : String(v));
-    return `first ${f(p.first_response_minutes)} · next ${f(p.next_response_minutes)} · resolve ${f(p.resolution_minutes)}`;
+    return t("first {first} · next {next} · resolve {resolve}",
+      { first: f(p.first_response_minutes), next: f(p.next_response_minutes), resolve: f(p.resolution_minutes) });
   }
   function hoursText(cal) {
     if (!cal || !cal.timezone) return "24/7";
     const open = DAYS.filter(([d]) => cal.hours && cal.hours[d] && cal.hours[d].length)
-      .map(([d]) => `${d} ${cal.hours[d].map((s) => s.join("–")).join(", ")}`);
-    const hol = cal.holidays && cal.holidays.length ? ` · ${cal.holidays.length} holiday(s)` : "";
-    return `${open.join("; ") || "closed"} (${cal.timezone})${hol}`;
+      .map(([d]) => `${SHORT_DAYS[d]} ${cal.hours[d].map((s) => s.join("–")).join(", ")}`);
+    const hol = cal.holidays && cal.holidays.length ? " · " + nt("{n} holiday", "{n} holidays", cal.holidays.length) : "";
+    const closed = t("closed");
+    return `${open.join("; ") || closed} (${cal.timezone})${hol}`;
   }
 
   async function load() {
     state.policies = (await api("/api/sla/policies")).policies;
     $("#policy-rows").replaceChildren(...state.policies.map((p) => {
-      const edit = el("button", { type: "button", text: "Edit" });
+      const edit = el("button", { type: "button", text: t("Edit") });
       edit.addEventListener("click", () => fill(p));
-      const del = el("button", { type: "button", class: "danger", text: "Delete" });
+      const del = el("button", { type: "button", class: "danger", text: t("Delete") });
       del.addEventListener("click", async () => {
-        if (!window.confirm(`Delete the SLA policy "${p.name}"?`)) return;
-        try { await api(`/api/sla/policies/${p.id}`, "DELETE"); $("#list-result").textContent = `Deleted "${p.name}".`; }
-        catch (e) { $("#list-result").textContent = "Not deleted: " + e.message; }
+        if (!window.confirm(t("Delete the SLA policy “{name}”?", { name: p.name }))) return;
+        try { await api(`/api/sla/policies/${p.id}`, "DELETE"); $("#list-result").textContent = t("Deleted “{name}”.", { name: p.name }); }
+        catch (e) { $("#list-result").textContent = t("Not deleted: {error}", { error: e.message }); }
         if (state.editing === p.id) fill(null);
         load();
       });
       return el("tr", { class: p.enabled ? "" : "off", "data-id": String(p.id) },
-        el("td", {}, el("b", { text: p.name }), p.enabled ? null : el("div", { class: "muted", text: "disabled" })),
+        el("td", {}, el("b", { text: p.name }), p.enabled ? null : el("div", { class: "muted", text: t("disabled") })),
         el("td", { text: scope(p) }), el("td", { text: targets(p) }), el("td", { text: hoursText(p.calendar) }),
         el("td", { class: "actions" }, edit, del));
     }));
-    if (!state.policies.length) $("#policy-rows").append(el("tr", {}, el("td", { colSpan: 5, class: "empty", text: "No SLA policies yet: nothing is timed." })));
+    if (!state.policies.length) $("#policy-rows").append(el("tr", {}, el("td", { colSpan: 5, class: "empty", text: t("No SLA policies yet: nothing is timed.") })));
   }
 
   function hoursRows(cal) {
@@ -57,9 +63,9 @@
       const span = cal && cal.hours && cal.hours[d] && cal.hours[d][0];
       const fresh = !cal || !cal.timezone;
       const open = span ? true : fresh && i < 5;
-      const box = el("input", { type: "checkbox", checked: open, "aria-label": `${name} open`, "data-day": d });
-      const from = el("input", { type: "time", value: span ? span[0] : "09:00", "aria-label": `${name} opens`, "data-from": d });
-      const to = el("input", { type: "time", value: span ? (span[1] === "24:00" ? "23:59" : span[1]) : "17:00", "aria-label": `${name} closes`, "data-to": d });
+      const box = el("input", { type: "checkbox", checked: open, "aria-label": t("{day} open", { day: name }), "data-day": d });
+      const from = el("input", { type: "time", value: span ? span[0] : "09:00", "aria-label": t("{day} opens", { day: name }), "data-from": d });
+      const to = el("input", { type: "time", value: span ? (span[1] === "24:00" ? "23:59" : span[1]) : "17:00", "aria-label": t("{day} closes", { day: name }), "data-to": d });
       const sync = () => { from.disabled = to.disabled = !box.checked; };
       box.addEventListener("change", sync);
       sync();
@@ -69,7 +75,7 @@
 
   function renderHolidays() {
     $("#holidays").replaceChildren(...state.holidays.sort().map((d) => {
-      const x = el("button", { type: "button", class: "icon", text: "✕", "aria-label": `Remove holiday ${d}` });
+      const x = el("button", { type: "button", class: "icon", text: "✕", "aria-label": t("Remove holiday {date}", { date: d }) });
       x.addEventListener("click", () => { state.holidays = state.holidays.filter((h) => h !== d); renderHolidays(); });
       return el("li", { class: "chip" }, el("span", { text: d }), x);
     }));
@@ -80,7 +86,7 @@
   function fill(p) {
     clearErrors();
     state.editing = p ? p.id : null;
-    $("#policy-h").textContent = p ? `Edit policy: ${p.name}` : "New policy";
+    $("#policy-h").textContent = p ? t("Edit policy: {name}", { name: p.name }) : t("New policy");
     $("#p-name").value = p ? p.name : "";
     $("#p-team").value = p && p.team_id != null ? String(p.team_id) : "";
     $("#p-channel").value = (p && p.channel) || "";
@@ -144,11 +150,12 @@
       const saved = state.editing == null ? await api("/api/sla/policies", "POST", body())
         : await api(`/api/sla/policies/${state.editing}`, "PATCH", body());
       fill(saved);
-      $("#policy-result").textContent = `Saved "${saved.name}": ${targets(saved)}; ${hoursText(saved.calendar)}.`;
+      $("#policy-result").textContent = t("Saved “{name}”: {targets}; {hours}.",
+        { name: saved.name, targets: targets(saved), hours: hoursText(saved.calendar) });
       load();
     } catch (e) {
       if (e.detail && (e.detail.errors || e.detail.field)) showErrors(e.detail);
-      else $("#policy-result").textContent = "Not saved: " + e.message;
+      else $("#policy-result").textContent = t("Not saved: {error}", { error: e.message });
     }
   });
   $("#add-holiday").addEventListener("click", () => {
@@ -161,7 +168,7 @@
   $("#new-policy").addEventListener("click", () => { fill(null); $("#p-name").focus(); });
   $("#p-clear").addEventListener("click", () => fill(null));
 
-  $("#p-team").replaceChildren(el("option", { value: "", text: "any team" }), ...choices.teams.map((t) => el("option", { value: String(t.id), text: t.name })));
+  $("#p-team").replaceChildren(el("option", { value: "", text: t("any team") }), ...choices.teams.map((team) => el("option", { value: String(team.id), text: team.name })));
   if (Intl.supportedValuesOf) $("#time-zones").replaceChildren(...Intl.supportedValuesOf("timeZone").map((z) => el("option", { value: z })));
   api("/api/channel-kinds").then((r) => {
     $("#channel-kinds").replaceChildren(...r.kinds.map((k) => el("option", { value: k.kind })));

@@ -10,6 +10,8 @@
   const log = document.getElementById("presence-log");
   const agents = new Map();
   const ORDER = { online: 0, away: 1, offline: 2 };
+  const PRESENCE = { online: t("online"), away: t("away"), offline: t("offline") };
+  const ROLES = { agent: t("agent"), supervisor: t("supervisor"), admin: t("admin") };
 
   const { el } = window.murmur;
 
@@ -19,22 +21,22 @@
     board.replaceChildren(...rows.map((a) => {
       const full = a.capacity > 0 && a.open >= a.capacity;
       const meter = el("meter", { min: "0", max: String(Math.max(a.capacity, 1)), low: String(Math.max(a.capacity, 1) * 0.7),
-        high: String(Math.max(a.capacity, 1) * 0.9), optimum: "0", value: String(a.open), "aria-label": `${a.name}: load` });
+        high: String(Math.max(a.capacity, 1) * 0.9), optimum: "0", value: String(a.open), "aria-label": t("{name}: load", { name: a.name }) });
       return el("li", { class: `agent-card ${a.presence}`, "data-agent": String(a.id) },
-        el("span", { class: `dot ${a.presence}`, title: a.presence, "aria-hidden": "true" }),
+        el("span", { class: `dot ${a.presence}`, title: PRESENCE[a.presence] || a.presence, "aria-hidden": "true" }),
         el("span", { class: "agent-name", text: a.name }),
-        el("span", { class: `presence ${a.presence}`, text: a.presence }),
-        el("span", { class: "load" + (full ? " full" : ""), text: `${a.open} / ${a.capacity} open` }),
+        el("span", { class: `presence ${a.presence}`, text: PRESENCE[a.presence] || a.presence }),
+        el("span", { class: "load" + (full ? " full" : ""), text: t("{open} / {capacity} open", { open: a.open, capacity: a.capacity }) }),
         meter,
         el("span", { class: "agent-meta muted",
-          text: [a.role, (a.teams || []).map((t) => teams.get(t) || "team " + t).join(", "),
+          text: [ROLES[a.role] || a.role, (a.teams || []).map((id) => teams.get(id) || t("team {id}", { id })).join(", "),
             (a.languages || []).join(" ")].filter(Boolean).join(" · ") }));
     }));
-    if (!rows.length) board.append(el("li", { class: "empty", text: "No agents." }));
+    if (!rows.length) board.append(el("li", { class: "empty", text: t("No agents.") }));
     const counts = { online: 0, away: 0, offline: 0 };
     rows.forEach((a) => { counts[a.presence] = (counts[a.presence] || 0) + 1; });
     const summary = document.getElementById("presence-summary");
-    if (summary) summary.textContent = `${counts.online} online · ${counts.away} away · ${counts.offline} offline`;
+    if (summary) summary.textContent = t("{online} online · {away} away · {offline} offline", counts);
   }
 
   async function load() {
@@ -52,14 +54,15 @@
   const socket = window.io ? window.io({ transports: ["websocket"] }) : null;
   const conn = document.getElementById("connection");
   if (socket) {
-    socket.on("connect", () => { if (conn) { conn.textContent = "live"; conn.className = "conn online"; } load(); });
-    socket.on("disconnect", () => { if (conn) { conn.textContent = "offline"; conn.className = "conn offline"; } });
+    socket.on("connect", () => { if (conn) { conn.textContent = t("live"); conn.className = "conn online"; } load(); });
+    socket.on("disconnect", () => { if (conn) { conn.textContent = t("offline"); conn.className = "conn offline"; } });
     socket.on("agent.presence", (e) => {
       const a = agents.get(e.agent_id);
       if (a) { a.presence = e.presence; render(); } else soon();
       if (log) {
-        log.prepend(el("li", {}, el("time", { text: new Date().toLocaleTimeString() }),
-          document.createTextNode(` ${e.name || "agent " + e.agent_id} is now ${e.presence}`)));
+        log.prepend(el("li", {}, el("time", { text: fmt.time(new Date()) }),
+          document.createTextNode(" " + t("{name} is now {presence}", { name: e.name || t("agent {id}", { id: e.agent_id }),
+            presence: PRESENCE[e.presence] || e.presence }))));
         while (log.children.length > 50) log.lastChild.remove();
       }
       const li = board.querySelector(`[data-agent="${e.agent_id}"]`);
