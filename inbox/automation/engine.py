@@ -18,8 +18,8 @@ from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from escalation import Action, Condition, Firing, Rule, evaluate
-from inbox.store import settings_cache
 from inbox.admin.canned import variant_for
+from inbox.store import settings_cache
 from inbox.store.models import (
     CannedResponse,
     Conversation,
