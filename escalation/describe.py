@@ -80,6 +80,8 @@ def describe_action(action: Action) -> str:
             return f"snooze {_fmt(p.get('minutes'))} minutes"
         case "resolve":
             return "resolve"
+        case "promote":
+            return "promote the mention to a conversation"
     return action.type.replace("_", " ")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from inbox.admin.invite_mail import Smtp
 from inbox.attachments.blobs import FolderStore, S3Store
 from inbox.attachments.policy import Limits
 
@@ -76,6 +77,16 @@ class Config:
         }
         if self.public_url:
             out["survey_base_url"] = self.public_url
+            out["public_url"] = self.public_url
+        if self.smtp_host:  # listening alerts are mailed when a server is configured
+            out["smtp"] = Smtp(
+                self.smtp_host,
+                self.smtp_port,
+                self.smtp_sender,
+                self.smtp_username,
+                self.smtp_password,
+                self.smtp_starttls,
+            )
         return out
 
     @classmethod

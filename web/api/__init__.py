@@ -90,5 +90,6 @@ def load_views() -> None:
         canned,
         attachments,
         sentiment_models,
+        listening,
         openapi,
     )

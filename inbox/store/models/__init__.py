@@ -28,6 +28,7 @@ from inbox.store.models.conversations import (
 )
 from inbox.store.models.customers import Customer, Identity, LifecycleTransition, Order, SurveyResponse
 from inbox.store.models.inbound import InboundDelivery, InboundLane
+from inbox.store.models.listening import ListeningSource, ListeningStream, Mention, MentionStream
 from inbox.store.models.rollups import RollupMessage, RollupPending, RollupTerm
 from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
 from inbox.store.models.sentiment_models import SentimentCalibration
@@ -50,6 +51,10 @@ __all__ = [
     "InboundDelivery",
     "InboundLane",
     "Label",
+    "ListeningSource",
+    "ListeningStream",
+    "Mention",
+    "MentionStream",
     "LifecycleTransition",
     "Message",
     "Order",
