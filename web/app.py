@@ -25,6 +25,7 @@ from web import (
     pages_admin_console,
     pages_dashboard,
     pages_escalation,
+    pages_listening,
     pages_reports,
     pages_sentiment,
     ratelimits,
@@ -96,6 +97,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.register_blueprint(pages_admin.bp)
     app.register_blueprint(pages_admin_console.bp)
     app.register_blueprint(pages_reports.bp)
+    app.register_blueprint(pages_listening.bp)
     realtime.register(socketio)
 
     @app.after_request

@@ -30,6 +30,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/search", "Search", "agent"),
     NavItem("/dashboard", "Dashboard", "supervisor"),
     NavItem("/customers", "Customers", "supervisor"),
+    NavItem("/listening", "Listening", "supervisor"),
     NavItem("/rules", "Rules", "supervisor"),
     NavItem("/sla", "SLAs", "supervisor"),
     NavItem("/team", "Team", "supervisor"),

@@ -18,13 +18,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from inbox.conversations.serialize import iso
 from inbox.insights import alert_sentence
 from inbox.insights.analytics.spikes import SpikeConfig, SpikeDetector
 from inbox.insights.reporting import alert_dict
 from inbox.insights.spikes_service import lock_state, spike_config
 from inbox.listening.alert_mail import mail_alerts
-from inbox.listening.mentions import rooms
+from inbox.listening.mentions import feed_link, rooms
 from inbox.store.context import Inbox
 from inbox.store.models import ListeningStream, Mention, MentionStream, SpikeAlert, SpikeBucket
 from inbox.store.sql import insert_ignore
@@ -195,7 +194,7 @@ def _store(
         "template": said["template"],
         "args": said["args"],
         "mention_ids": ids[:MAX_IDS],
-        "link": f"/listening?stream={st.id}&since={iso(at)}&until={iso(at + timedelta(seconds=step))}",
+        "link": feed_link(st.id, at, at + timedelta(seconds=step)),
     }
     uow.emit("alert.spike", payload, ("dashboard", *rooms(st.team_id)))
     return rec.id

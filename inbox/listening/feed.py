@@ -8,7 +8,7 @@ and competitor streams in the period (the dashboard computes it from `streams`).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from connectors.errors import PayloadError
 from connectors.search.query import TAGS, StreamQuery
-from inbox.listening.mentions import mention_dict
+from inbox.listening.mentions import feed_link, mention_dict
 from inbox.listening.streams import manager
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid
-from inbox.store.models import ListeningStream, Mention, MentionStream
+from inbox.store.models import ListeningStream, Mention, MentionStream, SpikeAlert
 from inbox.store.sql import dialect_of
 
 MAX_PAGE = 200
@@ -175,3 +175,33 @@ def preview(inbox: Inbox, agent_id: int, body: dict[str, Any]) -> dict[str, Any]
             "mentions": [mention_dict(m) for m in hits[:20]],
             "searches": {"x": query.x_query(), "reddit": query.reddit_query(), "terms": list(query.positive)},
         }
+
+
+def recent_alerts(inbox: Inbox, agent_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """The streams' most recent alerts, newest first, each with its sentence and the stream named."""
+    with inbox.read() as s:
+        manager(s, agent_id)
+        names = dict(s.execute(select(ListeningStream.id, ListeningStream.name)).all())
+        out = []
+        for a in s.scalars(
+            select(SpikeAlert)
+            .where(SpikeAlert.channel == "listening")
+            .order_by(SpikeAlert.id.desc())
+            .limit(max(1, min(100, limit)))
+        ):
+            stream_id = int(a.series.split(":")[1])
+            end = a.bucket_start + timedelta(seconds=a.bucket_seconds)
+            out.append(
+                {
+                    "id": a.id,
+                    "series": a.series,
+                    "stream_id": stream_id,
+                    "stream": names.get(stream_id),
+                    "sentence": a.reason,
+                    "count": a.count,
+                    "bucket_start": a.bucket_start.isoformat(),
+                    "bucket_end": end.isoformat(),
+                    "link": feed_link(stream_id, a.bucket_start, end),
+                }
+            )
+        return out

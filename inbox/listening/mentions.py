@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,6 +41,13 @@ class MentionsStored:
 def rooms(team_id: int) -> tuple[str, ...]:
     """Who hears of a stream's mentions: its team's room and the supervisors (as conversations)."""
     return ("supervisors", f"team:{team_id}")
+
+
+def feed_link(stream_id: int, since: datetime, until: datetime) -> str:
+    """The listening page opened on one stream and the minutes an alert counted."""
+    return "/listening?" + urlencode(
+        {"stream": stream_id, "since": since.isoformat(), "until": until.isoformat()}
+    )
 
 
 def mention_dict(m: Mention, streams: list[int] | None = None) -> dict[str, Any]:

@@ -152,3 +152,9 @@ def summary() -> Any:
     """For the dashboard: share of voice is a stream's `mentions` over those of brand and competitor streams."""
     q = query(SummaryQuery)
     return jsonify(feed_svc.summary(inbox(), g.agent_id, q.since, q.until, q.stream))
+
+
+@endpoint("/listening/alerts", ["GET"], "The streams' recent alerts, each as a sentence")
+def stream_alerts() -> Any:
+    """Newest first; `link` opens the feed on the stream and the minutes that were unusual."""
+    return jsonify({"alerts": feed_svc.recent_alerts(inbox(), g.agent_id)})
