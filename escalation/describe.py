@@ -12,6 +12,7 @@ _TRIGGER_TEXT = {
     "message.created": "a message is created",
     "conversation.updated": "a conversation is updated",
     "time.passed": "time passes",
+    "mention.created": "a listening stream finds a mention",
 }
 _SYMBOL = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from connectors.types import Author, InboundMessage
+from inbox.admin.invite_mail import Smtp
 from inbox.channels.accounts import create_channel
 from inbox.listening import alerts, polling, promotion
 from inbox.listening.mentions import store_found
 from inbox.store.models import Conversation, Mention, MentionStream, Message, SpikeAlert, WebhookDelivery
 from tests.service.conftest import sio_client, wait_for
+from tests.standins.mail import SmtpSink
 from tests.standins.search import (
     BlueskySearchStandIn,
     Corpus,
@@ -367,8 +371,13 @@ def test_a_spike_in_negative_mentions_raises_one_alert_with_a_readable_sentence(
     store_found(inbox, stream["id"], burst)
     clock.advance(seconds=step)
     assert start < clock()
-    created = alerts.check_stream(inbox, stream["id"])
+    with SmtpSink() as sink:  # SMTP configured: the alert is mailed to supervisors too
+        inbox.settings["smtp"] = Smtp("127.0.0.1", sink.port)
+        created = alerts.check_stream(inbox, stream["id"])
     assert len(created) >= 1
+    assert len(sink.messages) == len(created)
+    mailed = [message_from_bytes(m.content, policy=default).get_content() for m in sink.messages]
+    assert sup["email"] in sink.messages[0].rcpt_tos
     again = alerts.check_stream(inbox, stream["id"])
     assert again == []  # one alert per episode, each bucket observed once
     with inbox.read() as s:
@@ -378,6 +387,7 @@ def test_a_spike_in_negative_mentions_raises_one_alert_with_a_readable_sentence(
         assert s.scalar(select(func.count()).select_from(WebhookDelivery)) >= 1
     assert negative.count == 15
     sentence = negative.reason
+    assert any(sentence in body for body in mailed)
     assert sentence.startswith("Negative mentions on Acme brand are ")
     assert "x the usual rate (15 in 5 minutes, usually " in sentence
     event = wait_for(live, "alert.spike", where=lambda p: p.get("series", "").endswith(":negative"))
@@ -401,3 +411,49 @@ def test_bad_input_is_a_400_naming_the_field(client: Any, world: Any) -> None:
         assert res.get_json()["error"]["field"].startswith(field), (body, res.get_json())
     agent = world.agent("agent")
     assert client.get("/api/listening/streams", headers=agent["auth"]).status_code == 403
+
+
+def test_a_review_feed_keeps_only_the_entries_the_stream_matches(
+    client: Any, world: Any, inbox: Any, clock: Any
+) -> None:
+    from tests.standins.rss import FeedStandIn
+
+    sup = world.agent("supervisor")
+    now = lambda: clock().timestamp()  # noqa: E731
+    with FeedStandIn(clock=now) as feed:
+        for i, title in enumerate(
+            ["Acme blender: broke in a week", "Globex kettle is fine", "Acme is hiring testers"]
+        ):
+            feed.entries.append(
+                {
+                    "id": f"tag:r,{i}",
+                    "title": title,
+                    "link": f"https://r.example/{i}",
+                    "summary": "<p>review</p>",
+                    "when": now() - 60 + i,
+                    "author": "Rev",
+                }
+            )
+        stream = _create(
+            client,
+            sup["auth"],
+            networks=[],
+            feeds=[feed.url],
+            query={"keywords": ["acme"], "exclusions": ["hiring"]},
+        )
+        polling.poll_stream(inbox, stream["id"], force=True, clock=now)
+        feed.entries.append(
+            {
+                "id": "tag:r,9",
+                "title": "Acme toaster is great",
+                "link": "https://r.example/9",
+                "summary": "<p>ok</p>",
+                "when": now() + 5,
+                "author": "Rev",
+            }
+        )
+        clock.advance(seconds=400)
+        polling.poll_stream(inbox, stream["id"], force=True, clock=now)
+        polling.poll_stream(inbox, stream["id"], force=True, clock=now)  # 304: nothing new
+    stored = sorted(t.split("\n")[0] for t in _stored(inbox, stream["id"]))
+    assert stored == ["Acme blender: broke in a week", "Acme toaster is great"]
