@@ -355,7 +355,13 @@ def test_a_spike_in_negative_mentions_raises_one_alert_with_a_readable_sentence(
         headers=sup["auth"],
     )
     assert hook.status_code == 201, hook.get_json()
-    stream = _create(client, sup["auth"], networks=[], name="Acme brand")
+    stream = _create(
+        client,
+        sup["auth"],
+        networks=[],
+        name="Acme brand",
+        alerts={"volume": True, "negative_share": 0.5, "keyword": "worst"},
+    )
     live = sio_client(app, sup["token"])
     step = 300
     start = clock.advance(seconds=step - clock().timestamp() % step)  # at a bucket boundary
@@ -394,6 +400,15 @@ def test_a_spike_in_negative_mentions_raises_one_alert_with_a_readable_sentence(
     assert event["sentence"] == sentence and event["stream_id"] == stream["id"]
     assert event["link"].startswith(f"/listening?stream={stream['id']}&since=")
     assert len(event["mention_ids"]) == 15
+    with inbox.read() as s:
+        said = {a.series.rsplit(":", 1)[1]: a.reason for a in s.scalars(select(SpikeAlert))}
+    assert set(said) == {"negative", "volume", "keyword", "negative_share"}
+    assert (
+        said["volume"].startswith("Mentions on Acme brand are ")
+        and "(15 in 5 minutes, usually " in said["volume"]
+    )
+    assert said["keyword"].startswith("Mentions of “worst” on Acme brand are ")
+    assert said["negative_share"] == "100% of mentions on Acme brand are negative (15 of 15 in 5 minutes)"
 
 
 def test_bad_input_is_a_400_naming_the_field(client: Any, world: Any) -> None:
