@@ -111,12 +111,12 @@ def seed_listening_demo(inbox: Inbox, now: datetime) -> dict[str, Any]:
     if existing is not None or team_id is None or has_agents is None:
         return {"created": False}
     rng = random.Random(19)
-    ids = {}
+    specs = ((BRAND, 9), (RIVAL, 6))
+    ids = {spec["tag"]: _stream(inbox, team_id, spec, now) for spec, _ in specs}
     total = 0
-    for spec, volume in ((BRAND, 9), (RIVAL, 6)):
-        sid = ids[spec["tag"]] = _stream(inbox, team_id, spec, now)
-        for day in range(DAYS, 0, -1):
-            start = (now - timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0)
+    for day in range(DAYS, 0, -1):  # day by day, both streams, so the feed interleaves them
+        start = (now - timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0)
+        for spec, volume in specs:
             posts = []
             for i in range(rng.randint(volume // 2, volume + volume // 2)):
                 lang, _label, text = rng.choice(TEXTS)
@@ -145,5 +145,5 @@ def seed_listening_demo(inbox: Inbox, now: datetime) -> dict[str, Any]:
                     )
             posts.sort(key=lambda p: p.created_at)
             received = posts[-1].created_at if posts else start
-            total += store_found(replace(inbox, clock=lambda at=received: at), sid, posts).stored
+            total += store_found(replace(inbox, clock=lambda at=received: at), ids[spec["tag"]], posts).stored
     return {"created": True, "streams": ids, "mentions": total}

@@ -472,3 +472,30 @@ def test_a_review_feed_keeps_only_the_entries_the_stream_matches(
         polling.poll_stream(inbox, stream["id"], force=True, clock=now)  # 304: nothing new
     stored = sorted(t.split("\n")[0] for t in _stored(inbox, stream["id"]))
     assert stored == ["Acme blender: broke in a week", "Acme toaster is great"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_demo_streams_have_90_days_in_three_languages_and_one_spike(
+    client: Any, world: Any, inbox: Any, clock: Any, backend: str
+) -> None:
+    from inbox.listening.demo import SPIKE_DAYS_AGO, seed_listening_demo
+
+    sup = world.agent("supervisor")
+    first = seed_listening_demo(inbox, clock())
+    assert first["created"] and seed_listening_demo(inbox, clock()) == {"created": False}
+    since, until = (clock() - timedelta(days=91)).isoformat(), clock().isoformat()
+    got = client.get(
+        "/api/listening/summary", query_string={"since": since, "until": until}, headers=sup["auth"]
+    ).get_json()
+    assert {s["tag"] for s in got["streams"]} == {"brand", "competitor"}
+    brand = next(s for s in got["streams"] if s["tag"] == "brand")
+    days = {r["bucket"]: r for r in got["series"] if r["stream_id"] == brand["id"]}
+    assert len(days) >= 88
+    spike_day = (clock() - timedelta(days=SPIKE_DAYS_AGO)).date().isoformat()
+    usual = (brand["mentions"] - days[spike_day]["mentions"]) / (len(days) - 1)
+    assert (
+        days[spike_day]["mentions"] > 3 * usual
+        and days[spike_day]["negative"] > days[spike_day]["mentions"] / 2
+    )
+    with inbox.read() as s:
+        assert set(s.scalars(select(Mention.language).distinct())) == {"en", "zh", "th"}
