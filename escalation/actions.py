@@ -68,6 +68,11 @@ ACTIONS: dict[str, ActionSpec] = {
         ),
         ActionSpec("snooze", (Param("minutes", "number"),), "Snooze the conversation for N minutes."),
         ActionSpec("resolve", (), "Resolve the conversation."),
+        ActionSpec(
+            "promote",
+            (),
+            "Promote a listening mention to a conversation (mention.created rules only).",
+        ),
     )
 }
 

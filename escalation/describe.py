@@ -12,6 +12,7 @@ _TRIGGER_TEXT = {
     "message.created": "a message is created",
     "conversation.updated": "a conversation is updated",
     "time.passed": "time passes",
+    "mention.created": "a listening stream finds a mention",
 }
 _SYMBOL = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
@@ -80,6 +81,8 @@ def describe_action(action: Action) -> str:
             return f"snooze {_fmt(p.get('minutes'))} minutes"
         case "resolve":
             return "resolve"
+        case "promote":
+            return "promote the mention to a conversation"
     return action.type.replace("_", " ")
 
 

@@ -65,6 +65,13 @@ _ALL = (
         true_text="the message is public",
         false_text="the message is private",
     ),
+    Field(
+        "stream.tag",
+        ENUM,
+        "stream tag",
+        "mention.created only: the tag of the listening stream that found the post.",
+        ("brand", "product", "competitor"),
+    ),
     Field("author.followers", NUMBER, "author followers", "Follower count of the author's identity."),
     Field(
         "author.verified",

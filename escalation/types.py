@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-TRIGGERS = ("message.created", "conversation.updated", "time.passed")
+# "mention.created": a listening stream found a post (not work until a rule or a person promotes it)
+TRIGGERS = ("message.created", "conversation.updated", "time.passed", "mention.created")
 
 
 @dataclass(frozen=True)

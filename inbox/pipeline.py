@@ -309,6 +309,16 @@ def _scores(fresh: list[InboundMessage]) -> tuple[list[sentiment.Score], dict[in
     return scores, cues
 
 
+def score_batch(
+    s: Session, team_id: int | None, messages: Sequence[InboundMessage]
+) -> tuple[list[sentiment.Score], str]:
+    """Each message's sentiment exactly as `ingest` scores it (the same scorers, the team's
+    calibration when one is switched on), and the scorer's name. Listening mentions are scored
+    here, so a mention and the conversation it may become never disagree."""
+    scores, _ = _scores(list(messages))
+    return sentiment_models.calibrate_batch(s, team_id, scores)
+
+
 @dataclass(slots=True)
 class _Step:
     """One conversation's share of the batch, carried from deciding to writing and announcing."""

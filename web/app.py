@@ -29,6 +29,7 @@ from web import (
     pages_dashboard,
     pages_digest,
     pages_escalation,
+    pages_listening,
     pages_reports,
     pages_sentiment,
     ratelimits,
@@ -113,6 +114,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     app.register_blueprint(pages_reports.bp)
     app.register_blueprint(pages_customers.bp)
     app.register_blueprint(pages_digest.bp)
+    app.register_blueprint(pages_listening.bp)
     realtime.register(socketio)
     widget.init_app(app)
 

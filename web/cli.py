@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -53,8 +54,13 @@ def migrate() -> None:
 def demo(poll_seconds: int) -> None:
     """Load demo agents, rules and the demo channel (idempotent)."""
     from inbox.channels.demo import seed_demo
+    from inbox.listening.demo import seed_listening_demo
 
-    info = seed_demo(_inbox(), poll_seconds)
+    inbox = _inbox()
+    info = seed_demo(inbox, poll_seconds)
+    listening = seed_listening_demo(inbox, datetime.now(UTC))
+    if listening.get("created"):
+        click.echo(f"demo listening streams: {listening['mentions']} mentions over 90 days")
     click.echo(f"demo ready: channel {info['channel_id']} (its feed loops until you stop the server)")
     for login in info["logins"]:
         click.echo(f"  {login['role']:<10} {login['email']} / {login['password']}")

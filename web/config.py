@@ -82,6 +82,7 @@ class Config:
         }
         if self.public_url:
             out["survey_base_url"] = self.public_url
+            out["public_url"] = self.public_url
         if self.smtp_host:  # jobs that mail (the widget's follow-ups) read it here
             out["smtp"] = self.smtp()
         return out

@@ -18,6 +18,8 @@ from inbox.channels import inbound, outbox, polling, webhooks_out, widget_follow
 from inbox.conversations import service as conversations
 from inbox.insights import lifecycle_service, rollups, spikes_service, surveys_service
 from inbox.insights.digest import service as digests
+from inbox.listening import alerts as listening_alerts
+from inbox.listening import polling as listening_polling
 from inbox.store.context import Inbox
 
 log = logging.getLogger("murmur.jobs")
@@ -65,6 +67,9 @@ PERIODIC: list[Job] = [
     Job("deliver_webhooks", webhooks_out.deliver_due, 5.0),
     Job("presence_sweep", presence.sweep, 10.0),
     Job("check_spikes", spikes_service.check_spikes, 30.0),
+    # listening streams: their searches (each source keeps its own 5-minute schedule) and alert rules
+    Job("poll_listening", listening_polling.poll_due, 10.0),
+    Job("check_stream_alerts", listening_alerts.check_streams, 30.0),
     Job("fold_rollups", rollups.fold, 5.0),
     # per-team sentiment calibrations from agents' corrections (inbox.sentiment_models)
     Job("adapt_sentiment", sentiment_models.adapt_all, 3600.0),

@@ -31,6 +31,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/search", _l("Search"), "agent"),
     NavItem("/dashboard", _l("Dashboard"), "supervisor"),
     NavItem("/customers", _l("Customers"), "supervisor"),
+    NavItem("/listening", _l("Listening"), "supervisor"),
     NavItem("/rules", _l("Rules"), "supervisor"),
     NavItem("/sla", _l("SLAs"), "supervisor"),
     NavItem("/team", _l("Team"), "supervisor"),

@@ -26,7 +26,7 @@ from sqlalchemy import Select, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from inbox.conversations.serialize import iso
-from inbox.insights import reporting_service, rollups
+from inbox.insights import alert_sentence, reporting_service, rollups
 from inbox.insights.analytics.terms import rising_from_counts, tokenize
 from inbox.insights.reporting_filters import (
     BUCKETS,
@@ -311,6 +311,9 @@ def alert_dict(a: SpikeAlert) -> dict[str, Any]:
         "message_ids": list(a.message_ids),
         "created_at": iso(a.created_at),
         "drill": {"alert": a.id},
+        # the readable form; a stream's alert stored its sentence (naming the stream) when it fired
+        "sentence": (a.reason if a.series.startswith("stream:") else None)
+        or alert_sentence.for_alert(a.series, a.channel, a.count, a.bucket_seconds, a.baseline)["sentence"],
     }
 
 

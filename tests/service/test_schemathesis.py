@@ -42,6 +42,11 @@ SEMANTIC = {
     "POST /api/channels",  # each kind's own settings (an email channel needs imap_host)
     "POST /api/admin/tokens",  # an expiry must be in the future
     "PUT /api/digest/settings",  # figure keys must be ones that exist (listening streams add theirs)
+    # a stream needs at least one keyword, hashtag or phrase; settings only for the networks it names
+    "POST /api/listening/streams",
+    "PATCH /api/listening/streams/{stream_id}",
+    "POST /api/listening/preview",
+    "GET /api/listening/summary",  # until after since
 }
 
 # Times are documented as date-time in the years 1970-2099 (a pattern on the year); generate them

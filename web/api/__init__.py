@@ -91,5 +91,6 @@ def load_views() -> None:
         canned,
         attachments,
         sentiment_models,
+        listening,
         openapi,
     )

@@ -29,7 +29,9 @@ class RuleIn(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     name: ColumnStr(Rule.name) | None = None  # type: ignore[valid-type]
-    trigger: Literal["message.created", "conversation.updated", "time.passed"] | None = None
+    trigger: Literal["message.created", "conversation.updated", "time.passed", "mention.created"] | None = (
+        None
+    )
     match: Literal["all", "any"] | None = None
     conditions: list[Any] | None = Field(default=None, max_length=100)
     actions: list[Any] | None = Field(default=None, max_length=50)

@@ -194,6 +194,7 @@ VALID_ACTIONS = [
     {"type": "send_canned", "text": "We are on it."},
     {"type": "snooze", "minutes": 60},
     {"type": "resolve"},
+    {"type": "promote"},
     {"type": "add_label", "params": {"label": "nested-shape"}},
 ]
 
