@@ -29,8 +29,8 @@ from inbox.store.models.conversations import (
 from inbox.store.models.customers import Customer, Identity, LifecycleTransition, Order, SurveyResponse
 from inbox.store.models.digests import DigestSend, DigestSubscription
 from inbox.store.models.inbound import InboundDelivery, InboundLane
-from inbox.store.models.reply_handles import ReplyHandle
 from inbox.store.models.listening import ListeningSource, ListeningStream, Mention, MentionStream
+from inbox.store.models.reply_handles import ReplyHandle
 from inbox.store.models.rollups import RollupMessage, RollupPending, RollupTerm
 from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
 from inbox.store.models.sentiment_models import SentimentCalibration
