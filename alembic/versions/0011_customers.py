@@ -6,7 +6,7 @@ holds the figure keys a manager chose; `digest_sends` is unique per (agent, week
 schedulers cannot both send one week's digest.
 
 Revision ID: 0011_customers
-Revises: 0010_sentiment
+Revises: 0011_region
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 import inbox.store.models.base
 
 revision = "0011_customers"
-down_revision = "0010_sentiment"
+down_revision = "0011_region"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ An agent reads Murmur in the language of their profile (else their browser's), s
 time zone, and a Thai agent may switch the Buddhist Era calendar off. NULL keeps the defaults.
 
 Revision ID: 0011_i18n
-Revises: 0010_sentiment
+Revises: 0011_scaled
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_i18n"
-down_revision = "0010_sentiment"
+down_revision = "0011_scaled"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ A stream is a saved query per team; a source is one search of it on one network 
 cursor and health; a mention is a found post, stored once per network, not work until promoted.
 
 Revision ID: 0011_listening
-Revises: 0010_sentiment
+Revises: 0011_i18n
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import inbox.store.models.base
 
 revision = "0011_listening"
-down_revision = "0010_sentiment"
+down_revision = "0011_i18n"
 branch_labels = None
 depends_on = None
 

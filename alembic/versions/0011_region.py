@@ -9,7 +9,7 @@
 * `reply_handles`: the newest LINE reply token per chat, used once while it is valid.
 
 Revision ID: 0011_region
-Revises: 0010_sentiment
+Revises: 0011_widget
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from alembic import op
 import inbox.store.models.base
 
 revision = "0011_region"
-down_revision = "0010_sentiment"
+down_revision = "0011_widget"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ a lane; a write to them now sets its concern's token (inbox.store.settings_cache
 reloads a concern only when its token changed.
 
 Revision ID: 0011_scaled
-Revises: 0010_sentiment
+Revises: 0011_customers
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_scaled"
-down_revision = "0010_sentiment"
+down_revision = "0011_customers"
 branch_labels = None
 depends_on = None
 
