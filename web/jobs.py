@@ -17,6 +17,7 @@ from inbox.automation import presence, sla_service
 from inbox.channels import inbound, outbox, polling, webhooks_out
 from inbox.conversations import service as conversations
 from inbox.insights import lifecycle_service, rollups, spikes_service, surveys_service
+from inbox.search import merge as search_merge
 from inbox.store.context import Inbox
 
 log = logging.getLogger("murmur.jobs")
@@ -65,6 +66,8 @@ PERIODIC: list[Job] = [
     Job("presence_sweep", presence.sweep, 10.0),
     Job("check_spikes", spikes_service.check_spikes, 30.0),
     Job("fold_rollups", rollups.fold, 5.0),
+    # SQLite: the FTS5 merge work a big import left owed, in short steps (inbox.search.merge)
+    Job("merge_fts", search_merge.merge_indexes, 60.0),
     # per-team sentiment calibrations from agents' corrections (inbox.sentiment_models)
     Job("adapt_sentiment", sentiment_models.adapt_all, 3600.0),
     Job("refresh_customers", lifecycle_service.refresh_customers, 300.0),
