@@ -101,7 +101,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     errors.register(app)
     error_pages.register(app)  # after: pages get HTML errors, /api keeps JSON
     # before auth: a token over its limit costs no database lookup
-    ratelimits.init_app(app, config.redis_url or "memory://", config.api_rate_limit)
+    ratelimits.init_app(app, config.redis_url or "murmur-memory://", config.api_rate_limit)
     auth.init_app(app)
     load_views()
     app.register_blueprint(api_bp)

@@ -20,6 +20,7 @@ from inbox.insights import lifecycle_service, rollups, spikes_service, surveys_s
 from inbox.insights.digest import service as digests
 from inbox.listening import alerts as listening_alerts
 from inbox.listening import polling as listening_polling
+from inbox.search import merge as search_merge
 from inbox.store.context import Inbox
 
 log = logging.getLogger("murmur.jobs")
@@ -71,6 +72,8 @@ PERIODIC: list[Job] = [
     Job("poll_listening", listening_polling.poll_due, 10.0),
     Job("check_stream_alerts", listening_alerts.check_streams, 30.0),
     Job("fold_rollups", rollups.fold, 5.0),
+    # SQLite: the FTS5 merge work a big import left owed, in short steps (inbox.search.merge)
+    Job("merge_fts", search_merge.merge_indexes, 60.0),
     # per-team sentiment calibrations from agents' corrections (inbox.sentiment_models)
     Job("adapt_sentiment", sentiment_models.adapt_all, 3600.0),
     Job("refresh_customers", lifecycle_service.refresh_customers, 300.0),

@@ -12,9 +12,48 @@ from inbox.conversations.replies import delivery_dict
 from inbox.conversations.serialize import message_dict
 from inbox.store.errors import Invalid, NotFound
 from inbox.store.models import Identity, Message, Outbox
+from inbox.store.sql import Record
 
 PAGE = 50  # messages in a conversation's first page (and each older one) unless asked otherwise
 MAX_PAGE = 200
+
+# A page is read as plain Core rows, not ORM entities: building three identity-mapped objects
+# per message (message, author, delivery) cost more than the index scan that finds them
+# (issue 22: 94.5 ms a first page of 200 messages through HTTP against 0.6 ms of bare SQL on the
+# one-year SQLite bench). `message_dict` reads the same attribute names from a `Record`.
+_MESSAGE = (
+    Message.id, Message.conversation_id, Message.direction, Message.external_id, Message.author_agent_id,
+    Message.text, Message.html, Message.url, Message.language, Message.sentiment, Message.sentiment_label,
+    Message.sentiment_reasons, Message.sentiment_corrected_by, Message.public, Message.mentions,
+    Message.created_at,
+)  # fmt: skip
+_AUTHOR = (
+    Identity.id, Identity.channel, Identity.external_id, Identity.handle, Identity.display_name,
+    Identity.profile_url, Identity.followers, Identity.verified, Identity.email,
+)  # fmt: skip
+_DELIVERY = (
+    Outbox.id,
+    Outbox.status,
+    Outbox.attempts,
+    Outbox.last_error,
+    Outbox.sent_external_id,
+    Outbox.sent_at,
+)
+_PARTS = tuple((len(cols), tuple(c.key for c in cols)) for cols in (_MESSAGE, _AUTHOR, _DELIVERY))
+
+
+def _page_rows(rows: list[Any]) -> list[tuple[Record, Record | None, Record | None]]:
+    """Each (message, author, delivery) row as Records; an outer join's missing side is None."""
+    out = []
+    for row in rows:
+        parts: list[Record | None] = []
+        at = 0
+        for n, names in _PARTS:
+            values = row[at : at + n]
+            parts.append(Record(zip(names, values, strict=True)) if values[0] is not None else None)
+            at += n
+        out.append((parts[0], parts[1], parts[2]))
+    return out  # type: ignore[return-value]
 
 
 def message_page(
@@ -30,7 +69,8 @@ def message_page(
     if not 1 <= limit <= MAX_PAGE:
         raise Invalid(f"limit must be between 1 and {MAX_PAGE}", "limit")
     q = (
-        select(Message, Identity, Outbox)
+        select(*_MESSAGE, *_AUTHOR, *_DELIVERY)
+        .select_from(Message)
         .outerjoin(Identity, Identity.id == Message.author_identity_id)
         .outerjoin(Outbox, Outbox.message_id == Message.id)
         .where(Message.conversation_id == conversation_id)
@@ -43,7 +83,9 @@ def message_page(
             # a well-formed cursor that names no message of this conversation: a 404, as a path id
             raise NotFound("before names no message of this conversation", "before")
         q = q.where(Message.created_at <= at, or_(Message.created_at < at, Message.id < before))
-    rows = s.execute(q.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)).all()
+    rows = _page_rows(
+        s.execute(q.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)).all()
+    )
     more = rows[limit - 1][0].id if len(rows) > limit else None
     page = rows[:limit]
     files = attachments_of(s, [m.id for m, _, _ in page])

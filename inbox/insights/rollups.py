@@ -21,18 +21,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, select
+from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.orm import Session
 
-from inbox.insights.analytics.terms import tokenize
 from inbox.insights.reporting_filters import Filters
+from inbox.insights.rollup_fold import FOLD_BATCH, fold_batch, terms_of
+from inbox.insights.rollup_fold import MAX_TERM as MAX_TERM  # re-exported: where it always was
 from inbox.store.context import Inbox
 from inbox.store.models import Conversation, Direction, Message, RollupMessage, RollupPending, RollupTerm
 from inbox.store.models.rollups import ALL, DAY, HOUR, MONTH
-from inbox.store.sql import _processor, in_list, list_param
+from inbox.store.sql import in_list, list_param
 
-FOLD_BATCH = 20_000
-MAX_TERM = 200  # longer "terms" (a 300-character hashtag) are not counted, here or at read time
 LABELS = ("positive", "neutral", "negative")
 _P = RollupPending.__table__
 _RM = RollupMessage.__table__
@@ -57,84 +56,13 @@ def fold(inbox: Inbox) -> int:
             return total
 
 
-def fold_all(conn: Connection) -> int:
-    """Fold everything pending inside the caller's transaction (the migration's backfill)."""
+def fold_all(conn: Connection, batch: int = FOLD_BATCH) -> int:
+    """Fold everything pending inside the caller's transaction (the migration's backfill, a
+    bulk-built database), `batch` rows a statement."""
     total = 0
-    while n := fold_batch(conn):
+    while n := fold_batch(conn, batch):
         total += n
     return total
-
-
-def fold_batch(conn: Connection, limit: int = FOLD_BATCH) -> int:
-    """Fold up to `limit` pending rows, oldest first, and delete them; returns how many."""
-    dialect = conn.dialect.name
-    q = select(_P).order_by(_P.c.id).limit(limit)
-    if dialect == "postgresql":
-        q = q.with_for_update(skip_locked=True)
-    rows = conn.execute(q).all()
-    if not rows:
-        return 0
-    volume: dict[tuple[Any, ...], list[Any]] = {}
-    terms: Counter[tuple[Any, ...]] = Counter()
-    texts = _texts(conn, [r.message_id for r in rows if r.conv_label == ALL])
-    seen: dict[str, set[str]] = {}  # a batch often holds the same text twice (labels, corrections)
-    for r in rows:
-        hour = r.created_at.replace(minute=0, second=0, microsecond=0)
-        day = hour.replace(hour=0)
-        grains = ((HOUR, hour), (DAY, day)) if r.conv_label == ALL else ((DAY, day),)
-        for grain, start in grains:
-            acc = volume.setdefault(
-                (grain, r.conv_label, start, r.channel, r.language, r.sentiment), [0, 0, 0.0]
-            )
-            acc[0] += r.sign
-            acc[1] += r.sign * r.scored
-            acc[2] += r.sign * r.compound
-        text = texts.get(r.message_id) if r.conv_label == ALL else None
-        if text is not None:
-            if text not in seen:
-                seen[text] = terms_of(text)
-            for term in seen[text]:
-                terms[(DAY, day, r.channel, r.language, term)] += r.sign
-                terms[(MONTH, day.replace(day=1), r.channel, r.language, term)] += r.sign
-    _upsert(conn, _RM, 6, [(*k, *v) for k, v in sorted(volume.items())])
-    _upsert(conn, _RT, 5, [(*k, n) for k, n in sorted(terms.items()) if n])
-    conn.execute(
-        delete(_P).where(in_list(dialect, _P.c.id, "ids")), {"ids": list_param(dialect, [r.id for r in rows])}
-    )
-    return len(rows)
-
-
-def terms_of(text: str) -> set[str]:
-    """The terms a text counts once each (document frequency), as rollups keep them."""
-    return {t for t in tokenize(text) if len(t) <= MAX_TERM}
-
-
-def _texts(conn: Connection, ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    d = conn.dialect.name
-    q = select(_M.c.id, _M.c.text).where(in_list(d, _M.c.id, "ids"))
-    return dict(conn.execute(q, {"ids": list_param(d, ids)}).all())
-
-
-def _upsert(conn: Connection, table: Any, n_keys: int, rows: list[tuple[Any, ...]]) -> None:
-    """Add each row's values (the columns after the first `n_keys`, in table order) to the row
-    with its key, creating it when missing: one driver-level executemany, values converted by
-    the columns' own bind processors (Core's per-row parameter handling was most of a fold)."""
-    if not rows:
-        return
-    dialect = conn.dialect
-    columns = list(table.columns)
-    names = [c.name for c in columns]
-    mark = "?" if dialect.name == "sqlite" else "%s"
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}) "
-        f"ON CONFLICT ({', '.join(names[:n_keys])}) DO UPDATE SET "
-        + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in names[n_keys:])
-    )
-    processors = [_processor(c, dialect) for c in columns]
-    converted = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
-    conn.exec_driver_sql(sql, converted)
 
 
 # --- reading -------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from inbox.search.match import (
     fts_rowids,
     matches,
     parse_terms,
+    short_gram_hits,
 )
 from inbox.store.access import customer_visible_clause, sees_everything, visible_clause
 from inbox.store.context import Inbox
@@ -57,7 +58,7 @@ MAX_LIMIT = 50
 SNIPPET_WIDTH = 160
 FIRST_CHUNK = 64  # matching messages read per round; doubled each round a page is still short
 MAX_CHUNK = 4096
-RARE_MIN = 500  # SQLite: a query with at most this many FTS5 rows is answered from all of them
+RARE_MIN = 500  # a query with at most this many index hits is answered from all of them
 _UNINDEXED_AT = literal_column("+messages.created_at", Message.created_at.type)
 _UNINDEXED_CONVERSATION = literal_column("+messages.conversation_id", Message.conversation_id.type)
 
@@ -216,7 +217,10 @@ def _match_clauses(s: Session, dialect: str, terms: list[str]) -> Found:
     once per page so that walking them newest first by time reads few rows:
 
     * PostgreSQL: one clause per term through its trigram or gram index; the planner picks the
-      time index for a common term or the text index and a small sort for a rare one.
+      time index for a common term or the text index and a small sort for a rare one. Short
+      Chinese/Thai terms only: the planner's estimate, then a LIMITed probe of their gram index,
+      tell rare from common; a rare one is read by id and sorted, a common one walks the time
+      index (`short_gram_hits`).
     * SQLite, a rare query (at most `rare_limit` rows in the driving FTS5 table): exactly those
       rows, by id, read once and sorted by time.
     * SQLite, a common one: the time index walked newest first and each message checked by
@@ -226,7 +230,16 @@ def _match_clauses(s: Session, dialect: str, terms: list[str]) -> Found:
       walked and every message checked by LIKE (a rare one reads far).
     """
     if dialect != "sqlite":
-        return Found([matches(dialect, MESSAGES, terms, "mq")])
+        rare = rare_limit(s)
+        hits = short_gram_hits(s, MESSAGES, terms, rare)
+        if hits is None:
+            return Found([matches(dialect, MESSAGES, terms, "mq")])
+        checks = [contains(dialect, MESSAGES, t) for t in terms]
+        if hits is True:  # common: walk the time index newest first
+            return Found(checks)
+        return Found(
+            [in_list(dialect, Message.id, "hits"), *checks], {"hits": list_param(dialect, hits)}, True
+        )
     driving = driving_query(terms)
     if driving is None:
         return Found([contains_all(dialect, MESSAGES, terms)])
@@ -265,9 +278,9 @@ def _matching(
         q = q.where(_UNINDEXED_CONVERSATION.in_(select(Conversation.id).where(visible_clause(agent))))
     if found.few:
         if found.rows is None:  # `+created_at`: sort these few rows, do not walk the time index
-            found.rows = [
-                (m, c, at) for m, c, at in s.execute(_newest_first(q, None, _UNINDEXED_AT), found.params)
-            ]
+            # (SQLite's notation; PostgreSQL has no unary + for a time, and reads ids by key anyway)
+            at = _UNINDEXED_AT if s.get_bind().dialect.name == "sqlite" else Message.created_at
+            found.rows = [(m, c, t) for m, c, t in s.execute(_newest_first(q, None, at), found.params)]
         rows = [r for r in found.rows if below is None or (r[2], r[0]) < below][:chunk]
     else:
         page = _newest_first(q, below).limit(chunk)

@@ -160,3 +160,34 @@ def test_scaled_token_limit_is_shared_by_two_web_processes(tmp_path, monkeypatch
             assert res.status_code == 429
             assert res.json()["error"]["code"] == "rate_limited"
             assert int(res.headers["Retry-After"]) >= 1
+
+
+def test_embedded_limits_start_no_thread_per_request_and_still_sweep(client, world, app, fake_time):
+    """limits' MemoryStorage starts a 10 ms timer thread at every hit once the last one ended;
+    the embedded storage sweeps inline instead, at most once a second (issue 22 profiles)."""
+    agent = world.agent()
+    storage = app.extensions["murmur.limiter"].storage
+    assert isinstance(storage, web.ratelimits.SweptMemoryStorage)
+    timer = storage.timer
+    started = []
+    original = web.ratelimits.threading.Thread.start
+
+    def counting(thread):  # type: ignore[no-untyped-def]
+        started.append(thread)
+        return original(thread)
+
+    import threading
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(threading.Thread, "start", counting)
+        for _ in range(5):
+            assert client.get("/api/conversations", headers=agent["auth"]).status_code == 200
+            fake_time.advance(0.5)
+    assert not [t for t in started if isinstance(t, threading.Timer)]
+    assert storage.timer is timer
+    key = next(iter(storage.events))
+    assert storage.events[key]
+    fake_time.advance(120)  # every hit of the last minute has left the window
+    storage.next_sweep = 0.0
+    storage._MemoryStorage__schedule_expiry()
+    assert not storage.events.get(key)  # its expired hits were swept

@@ -58,6 +58,15 @@ def test_a_batch_reads_only_its_teams_agents_and_their_unresolved_load(world, in
     members = {a["id"] for a in support} | {offline["id"]}
     for st, pa in reading_agents:
         assert "agent_teams.team_id =" in st or _ids(pa) == members, (st, pa)
+    roster, roster_params = next((st, pa) for st, pa in seen if "agent_teams.team_id =" in st)
+    with inbox.engine.begin() as conn:  # one team's members through ix_agent_teams_team (0011)
+        if backend == "sqlite":
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + roster, roster_params).all()
+            assert "ix_agent_teams_team (team_id=?)" in " ".join(row[-1] for row in plan), plan
+        else:  # a few rows: the planner may scan them; forbid that to see the index serves it
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + roster, roster_params))
+            assert "ix_agent_teams_team" in plan, plan
     loads = [(st, pa) for st, pa in seen if "count(*)" in st and "assignee_id" in st and "GROUP BY" in st]
     loads = [(st, pa) for st, pa in loads if "conversations.assignee_id IN" in st or "= ANY" in st]
     [(statement, parameters)] = loads

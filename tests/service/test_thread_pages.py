@@ -181,3 +181,34 @@ def test_a_page_of_a_long_conversation_reads_the_index_in_order(client, world, p
                 )
                 assert reads[0]["Actual Rows"] <= limit + 1, (name, reads)
                 assert not [n for n in nodes if "Sort" in n["Node Type"]], (name, nodes)
+
+
+def test_a_page_read_as_rows_is_what_the_orm_objects_gave(client, world, post_webhook, inbox):
+    """The page is built from Core rows (issue 22); every field of every message, its author and
+    its delivery state equals what serializing the ORM objects gives."""
+    from inbox.attachments.records import attachments_of
+    from inbox.conversations.replies import delivery_dict
+    from inbox.conversations.serialize import message_dict
+    from inbox.store.models import Identity, Outbox
+
+    agent = world.agent()
+    conv_id = _conversation(client, agent, world, post_webhook, [BASE, BASE + timedelta(minutes=1)])
+    sent = client.post(
+        f"/api/conversations/{conv_id}/replies", json={"text": "On its way"}, headers=agent["auth"]
+    )
+    assert sent.status_code in (200, 201, 202), sent.get_json()
+    client.post(f"/api/conversations/{conv_id}/notes", json={"text": "@nobody check"}, headers=agent["auth"])
+    page = conversations.get_conversation(inbox, agent["id"], conv_id)["messages"]
+    with inbox.read() as s:
+        rows = s.execute(
+            select(Message, Identity, Outbox)
+            .outerjoin(Identity, Identity.id == Message.author_identity_id)
+            .outerjoin(Outbox, Outbox.message_id == Message.id)
+            .where(Message.conversation_id == conv_id)
+            .order_by(Message.created_at, Message.id)
+        ).all()
+        files = attachments_of(s, [m.id for m, _, _ in rows])
+        want = [message_dict(m, i, delivery_dict(b), files.get(m.id)) for m, i, b in rows]
+    assert len(page) >= 3
+    assert any(m["delivery"] for m in page) and any(m["author"] for m in page)
+    assert page == want

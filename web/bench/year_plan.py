@@ -254,6 +254,9 @@ def write_replies(s: Any, replies: list[tuple[int, str, datetime, int]]) -> int:
     return len(rows)
 
 
+FOLD_BATCH = 200_000  # pending rollup rows a fold statement takes: fewer, larger upserts
+
+
 def finish(inbox: Any, shape: Any, now: datetime) -> None:
     """`resolved_share` of the conversations resolved (none of the last three days': today's
     queue), the rollups folded as the job would, then the housekeeping a year of traffic gets as
@@ -273,7 +276,7 @@ def finish(inbox: Any, shape: Any, now: datetime) -> None:
             {"share": share, "recent": now - timedelta(days=3)},
         )
     with inbox.unit_of_work() as uow:
-        rollups.fold_all(uow.session.connection())
+        rollups.fold_all(uow.session.connection(), FOLD_BATCH)
     settle(inbox.engine)
 
 

@@ -28,6 +28,9 @@ agent_teams = Table(
     Base.metadata,
     Column("agent_id", ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
     Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    # Routing reads one team's members for every ingest batch; the key starts with agent_id,
+    # so without this the read scans every membership (migration 0011_yearread).
+    Index("ix_agent_teams_team", "team_id", "agent_id"),
 )
 
 
