@@ -5,7 +5,7 @@ every membership; on the one-year bench (200 agents) that is small but paid on e
 batch, and it grows with the workspace (issue 22).
 
 Revision ID: 0011_yearread
-Revises: 0010_sentiment
+Revises: 0011_listening
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0011_yearread"
-down_revision = "0010_sentiment"
+down_revision = "0011_listening"
 branch_labels = None
 depends_on = None
 
