@@ -34,4 +34,5 @@ FIELD_LABELS = (
     _l("SLA event"),
     _l("SLA state"),
     _l("minutes to SLA due"),
+    _l("stream tag"),
 )

@@ -73,6 +73,8 @@ ALLOWED = {
     "PNG",
     "PDF",
     "Socket.IO",
+    # a language is named in its own words in language pickers (English, 中文, ไทย), never translated
+    "English",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
