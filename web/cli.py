@@ -54,7 +54,12 @@ def demo(poll_seconds: int) -> None:
     """Load demo agents, rules and the demo channel (idempotent)."""
     from inbox.channels.demo import seed_demo
 
+    from inbox.channels.demo_history import seed_history
+
     info = seed_demo(_inbox(), poll_seconds)
+    stored = seed_history(_inbox())
+    if stored:
+        click.echo(f"demo history: {stored} messages over the last 90 days (English, Chinese, Thai)")
     click.echo(f"demo ready: channel {info['channel_id']} (its feed loops until you stop the server)")
     for login in info["logins"]:
         click.echo(f"  {login['role']:<10} {login['email']} / {login['password']}")

@@ -80,6 +80,7 @@ def load_views() -> None:
         conversations,
         customers,
         dashboard,
+        dashboard_charts,
         reports,
         me,
         rules,
