@@ -53,7 +53,6 @@ def migrate() -> None:
 def demo(poll_seconds: int) -> None:
     """Load demo agents, rules and the demo channel (idempotent)."""
     from inbox.channels.demo import seed_demo
-
     from inbox.channels.demo_history import seed_history
 
     info = seed_demo(_inbox(), poll_seconds)

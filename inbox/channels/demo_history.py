@@ -109,14 +109,24 @@ LANGUAGES = (("en", 0.5), ("zh-Hans", 0.2), ("zh-Hant", 0.1), ("th", 0.2))
 POLARITY = (("positive", 0.45), ("neutral", 0.3), ("negative", 0.25))
 
 
-def _authors(rng: random.Random) -> list[Author]:
-    """A pool of 120 authors, a few with a large audience (the influencers)."""
+def _authors(rng: random.Random) -> list[tuple[str, Author]]:
+    """A pool of 120 authors, each on one network, a few with a large audience (the influencers)."""
     out = []
     for i in range(120):
         followers = int(rng.paretovariate(1.1) * 80)
         if i < 4:
             followers = (2_400_000, 1_240_000, 356_000, 98_500)[i]
-        out.append(Author(external_id=f"{PREFIX}author-{i}", handle=f"fan{i:03d}", display_name=f"Fan {i}", followers=followers))
+        out.append(
+            (
+                CHANNELS[i % len(CHANNELS)],
+                Author(
+                    external_id=f"{PREFIX}author-{i}",
+                    handle=f"fan{i:03d}",
+                    display_name=f"Fan {i}",
+                    followers=followers,
+                ),
+            )
+        )
     return out
 
 
@@ -134,7 +144,10 @@ def history(now: datetime, days: int = DAYS, seed: int = 19) -> Iterator[Inbound
     for day in range(days):
         date = start + timedelta(days=day)
         per_day = rng.randint(28, 44) if date.weekday() < 5 else rng.randint(14, 24)
-        stamps = sorted(date + timedelta(hours=rng.triangular(6, 23, 14), minutes=rng.random() * 59) for _ in range(per_day))
+        stamps = sorted(
+            date + timedelta(hours=rng.triangular(6, 23, 14), minutes=rng.random() * 59)
+            for _ in range(per_day)
+        )
         if (now - date).days == SPIKE_DAYS_AGO:
             peak = date + timedelta(hours=15)
             stamps += sorted(peak + timedelta(minutes=rng.random() * 180) for _ in range(70))
@@ -142,20 +155,25 @@ def history(now: datetime, days: int = DAYS, seed: int = 19) -> Iterator[Inbound
             if at >= now:
                 continue
             n += 1
-            in_spike = (now - date).days == SPIKE_DAYS_AGO and at >= date + timedelta(hours=15) and rng.random() < 0.85
+            in_spike = (
+                (now - date).days == SPIKE_DAYS_AGO
+                and at >= date + timedelta(hours=15)
+                and rng.random() < 0.85
+            )
             if in_spike:
-                text, channel = rng.choice(SPIKE_TEXTS), "x"
+                text = rng.choice(SPIKE_TEXTS)
+                channel, author = rng.choice([a for a in authors if a[0] == "x"])
                 lang = "zh-Hans" if "电池" in text else ("th" if "แบต" in text else "en")
             else:
                 lang = _pick(rng, LANGUAGES)
                 text = rng.choice(TEXTS[(lang, _pick(rng, POLARITY))])
-                channel = rng.choice(CHANNELS)
+                channel, author = rng.choice(authors)
             ext = f"{PREFIX}{n:05d}"
             yield InboundMessage(
                 channel=channel,
                 external_id=ext,
                 thread_key=ext,
-                author=rng.choice(authors),
+                author=author,
                 text=text,
                 created_at=at,
                 language_hint=lang,
@@ -203,7 +221,9 @@ def _agents_past_work(inbox: Inbox, now: datetime, rng: random.Random) -> None:
             c.status = "resolved"
             if rng.random() < 0.25:
                 kind = "csat" if rng.random() < 0.6 else "nps"
-                rating = rng.choices([1, 2, 3, 4, 5], [1, 1, 2, 4, 5])[0] if kind == "csat" else rng.randint(3, 10)
+                rating = (
+                    rng.choices([1, 2, 3, 4, 5], [1, 1, 2, 4, 5])[0] if kind == "csat" else rng.randint(3, 10)
+                )
                 s.add(
                     SurveyResponse(
                         conversation_id=c.id,

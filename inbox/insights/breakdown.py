@@ -26,7 +26,7 @@ from inbox.conversations.serialize import iso
 from inbox.insights import reporting, rollups
 from inbox.insights.reporting_filters import BUCKETS, Filters, bucket_floor, bucket_starts, check_supervisor
 from inbox.store.context import Inbox
-from inbox.store.models import ChannelAccount, ConversationLabel, Label
+from inbox.store.models import ConversationLabel, Label
 from inbox.store.models.rollups import ALL, DAY, HOUR
 
 DIMENSIONS = ("channel", "language", "label")
@@ -169,22 +169,19 @@ def rising_by_language(inbox: Inbox, agent_id: int, f: Filters, languages: int =
 
 
 def filter_options(inbox: Inbox, agent_id: int) -> dict[str, list[str]]:
-    """The values the dashboard's pickers offer: channel kinds that are connected, languages and
-    conversation labels that have been counted. A picker of what exists never silently matches
-    nothing, as free text ("Thai", "twitter") did."""
+    """The values the dashboard's pickers offer: the channels, languages and conversation labels
+    that have been counted (plus the labels defined). A picker of what exists never silently
+    matches nothing, as free text ("Thai", "twitter") did."""
     rm, p = rollups._RM, rollups._P
     with inbox.read() as s:
         check_supervisor(s, agent_id)
-        channels = set(s.scalars(select(ChannelAccount.kind).distinct()))
-        languages = set(s.scalars(select(rm.c.language).where(rm.c.grain == DAY).distinct()))
-        languages |= set(s.scalars(select(p.c.language).distinct()))
+        counted = select(rm.c.channel, rm.c.language, rm.c.conv_label).where(rm.c.grain == DAY).distinct()
+        pending = select(p.c.channel, p.c.language, p.c.conv_label).distinct()
+        rows = [*s.execute(counted), *s.execute(pending)]
         labels = set(s.scalars(select(Label.name)))
-        labels |= set(
-            s.scalars(select(rm.c.conv_label).where(rm.c.grain == DAY, rm.c.conv_label != ALL).distinct())
-        )
     return {
-        "channels": sorted(channels),
-        "languages": sorted(x for x in languages if x),
-        "labels": sorted(labels),
+        "channels": sorted({r[0] for r in rows if r[0]}),
+        "languages": sorted({r[1] for r in rows if r[1]}),
+        "labels": sorted(labels | {r[2] for r in rows if r[2] != ALL}),
         "dimensions": list(DIMENSIONS),
     }
