@@ -102,7 +102,9 @@ def _thai_words(run: str) -> list[str]:
     from pythainlp.tokenize import word_tokenize
 
     stop = _thai_stopwords()
-    return [w for w in word_tokenize(run, engine="newmm", keep_whitespace=False) if len(w) >= 2 and w not in stop]
+    return [
+        w for w in word_tokenize(run, engine="newmm", keep_whitespace=False) if len(w) >= 2 and w not in stop
+    ]
 
 
 def _cjk_words(run: str) -> list[str]:

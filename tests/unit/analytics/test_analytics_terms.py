@@ -14,7 +14,14 @@ def test_english_words_hashtags_and_what_is_dropped() -> None:
 
 def test_chinese_is_cut_into_words_not_fragments() -> None:
     # Words, in both scripts; no bigram that straddles two words (款很, 机充) and no lone character.
-    assert tokenize("X2耳机充电时电池发烫鼓包，太危险了！") == ["耳机", "充电", "电池", "发烫", "鼓包", "危险"]
+    assert tokenize("X2耳机充电时电池发烫鼓包，太危险了！") == [
+        "耳机",
+        "充电",
+        "电池",
+        "发烫",
+        "鼓包",
+        "危险",
+    ]
     assert tokenize("耳機音質很棒，出貨也很快") == ["耳機", "音質", "很棒", "出貨", "很快"]
     assert tokenize("iPhone好用 好") == ["iphone", "好用"]
     assert tokenize("カスタマー")[:2] == ["カス", "スタ"]  # kana only: bigrams, as no segmenter is shipped
