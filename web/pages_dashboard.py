@@ -67,6 +67,7 @@ def _figures() -> dict[str, Any]:
         "d": data,
         "link": link,
         "hourly_rows": [v for v in data["volume"] if v["total"]],
+        "terms_by_language": breakdown.rising_by_language(inbox(), g.agent_id, f),
         "query": request.query_string.decode(),
     }
 

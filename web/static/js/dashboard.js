@@ -1,5 +1,5 @@
 // The reputation dashboard: draws the charts (charts.js over ECharts) from the figures the page
-// carries as JSON, fetches the split series, topics, rising terms per language and share of voice,
+// carries as JSON, fetches the split series, topics and share of voice,
 // and stays live: a spike alert appears at once; new messages refresh the figures (throttled).
 // CSP: no inline script; user text only ever goes through textContent or chart data.
 (function () {
@@ -185,24 +185,6 @@
     }).catch(function () {});
   }
 
-  // --- rising terms, one list per language ---------------------------------------------------------
-  function drawTerms() {
-    var box = slot("terms-by-language");
-    fetchJson("/api/dashboard/terms?" + query).then(function (res) {
-      var blocks = res.languages.map(function (lang) {
-        var items = lang.terms.map(function (x) {
-          return el("li", {}, el("a", { href: drill(x.drill), text: x.term }),
-            el("small", { text: " " + t("{recent} vs {expected} expected", { recent: x.recent, expected: x.expected }) }));
-        });
-        if (!items.length) items = [el("li", { class: "muted", text: t("Nothing rising.") })];
-        return el("section", { class: "terms-lang", "aria-label": lang.language },
-          el("h3", { text: lang.language }), el("ul", { class: "terms" }, ...items));
-      });
-      if (!blocks.length) blocks = [el("p", { class: "muted", text: t("Nothing rising.") })];
-      box.replaceChildren(...blocks);
-    }).catch(function () { box.replaceChildren(el("p", { class: "muted", text: t("Rising terms could not be loaded.") })); });
-  }
-
   // --- service levels and surveys ------------------------------------------------------------------
   function drawSla() {
     var sl = data.service_levels;
@@ -249,7 +231,6 @@
     drawVolume();
     drawShareOfVoice();
     drawTopics();
-    drawTerms();
     drawSla();
     drawSurveys();
   }
