@@ -121,7 +121,7 @@
       o.tooltip.trigger = "axis";
       o.xAxis = Object.assign({ type: "time" }, ax, { splitLine: { show: false } });
       o.yAxis = (opts.axes || [""]).map(function (name, i) {
-        return Object.assign({ type: "value", name: name, nameTextStyle: { color: p.muted } }, ax,
+        return Object.assign({ type: "value", name: name, nameTextStyle: { color: p.muted, align: i ? "right" : "left" } }, ax,
           i ? { splitLine: { show: false } } : {});
       });
       o.series = opts.series.map(function (s, i) {
