@@ -53,11 +53,16 @@ def migrate() -> None:
 def demo(poll_seconds: int) -> None:
     """Load demo agents, rules and the demo channel (idempotent)."""
     from inbox.channels.demo import seed_demo
-    from inbox.channels.demo_history import seed_history
+    from inbox.channels.demo_history import seed_history, storm_checks
+    from inbox.insights.spikes_service import check_at
 
     info = seed_demo(_inbox(), poll_seconds)
-    stored = seed_history(_inbox())
+    inbox = _inbox()
+    stored = seed_history(inbox)
     if stored:
+        check_at(
+            inbox, "x", storm_checks(inbox.clock())
+        )  # the storm's alert, as the job would have raised it
         click.echo(f"demo history: {stored} messages over the last 90 days (English, Chinese, Thai)")
     click.echo(f"demo ready: channel {info['channel_id']} (its feed loops until you stop the server)")
     for login in info["logins"]:

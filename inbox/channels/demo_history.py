@@ -3,7 +3,8 @@
 Why: the live demo feed only fills the last minutes; a brand manager opening the dashboard on a
 fresh install saw one day of data. This writes a quiet, weekly-rhythmic stream of mentions in
 English, Chinese (both scripts) and Thai across six networks, with one visible crisis (a
-battery complaint storm on X five days ago), topic labels set by demo rules, agents' response
+battery complaint storm on X twenty hours ago: `storm_checks` gives the times at which
+the spike detector should look at it, as the periodic job would have), topic labels set by demo rules, agents' response
 and resolution times and CSAT/NPS answers. Every message enters through `inbox.pipeline.ingest`
 (scored, ranked, rules run) like any other; only the agents' past work on the old
 conversations (resolved, answered, surveyed) is written directly, as there is no agent to do it.
@@ -18,7 +19,7 @@ import secrets
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from connectors.types import Author, InboundMessage
 from inbox import pipeline
@@ -28,7 +29,8 @@ from inbox.store.models import ChannelAccount, Conversation, Message, Rule, Surv
 
 DAYS = 90
 PREFIX = "hist-"
-SPIKE_DAYS_AGO = 5
+SPIKE_HOURS_AGO = 20  # the storm: 70 posts in 45 minutes, inside the default week's recent quarter
+SPIKE_POSTS = 70
 CHANNELS = ("x", "mastodon", "bluesky", "reddit", "telegram", "email")
 
 # (language, polarity) -> whole sentences a customer would write about the Acme X2 headphones.
@@ -135,8 +137,8 @@ def _pick(rng: random.Random, weights: tuple[tuple[str, float], ...]) -> str:
 
 
 def history(now: datetime, days: int = DAYS, seed: int = 19) -> Iterator[InboundMessage]:
-    """The demo's past, oldest first: weekdays busier than weekends, mornings and evenings busier
-    than nights, and the battery storm of SPIKE_DAYS_AGO days ago."""
+    """The demo's past: weekdays busier than weekends, afternoons busier than nights, and the
+    battery storm of SPIKE_HOURS_AGO hours ago."""
     rng = random.Random(seed)
     authors = _authors(rng)
     start = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -148,26 +150,13 @@ def history(now: datetime, days: int = DAYS, seed: int = 19) -> Iterator[Inbound
             date + timedelta(hours=rng.triangular(6, 23, 14), minutes=rng.random() * 59)
             for _ in range(per_day)
         )
-        if (now - date).days == SPIKE_DAYS_AGO:
-            peak = date + timedelta(hours=15)
-            stamps += sorted(peak + timedelta(minutes=rng.random() * 180) for _ in range(70))
         for at in stamps:
             if at >= now:
                 continue
             n += 1
-            in_spike = (
-                (now - date).days == SPIKE_DAYS_AGO
-                and at >= date + timedelta(hours=15)
-                and rng.random() < 0.85
-            )
-            if in_spike:
-                text = rng.choice(SPIKE_TEXTS)
-                channel, author = rng.choice([a for a in authors if a[0] == "x"])
-                lang = "zh-Hans" if "电池" in text else ("th" if "แบต" in text else "en")
-            else:
-                lang = _pick(rng, LANGUAGES)
-                text = rng.choice(TEXTS[(lang, _pick(rng, POLARITY))])
-                channel, author = rng.choice(authors)
+            lang = _pick(rng, LANGUAGES)
+            text = rng.choice(TEXTS[(lang, _pick(rng, POLARITY))])
+            channel, author = rng.choice(authors)
             ext = f"{PREFIX}{n:05d}"
             yield InboundMessage(
                 channel=channel,
@@ -179,6 +168,23 @@ def history(now: datetime, days: int = DAYS, seed: int = 19) -> Iterator[Inbound
                 language_hint=lang,
                 public=channel not in ("telegram", "email"),
             )
+    peak = now - timedelta(hours=SPIKE_HOURS_AGO)
+    x_authors = [a for a in authors if a[0] == "x"]
+    for at in sorted(peak + timedelta(minutes=rng.random() * 45) for _ in range(SPIKE_POSTS)):
+        n += 1
+        text = rng.choice(SPIKE_TEXTS)
+        lang = "zh-Hans" if "电池" in text else ("th" if "แบต" in text else "en")
+        ext = f"{PREFIX}{n:05d}"
+        _, author = rng.choice(x_authors)
+        yield InboundMessage(
+            channel="x",
+            external_id=ext,
+            thread_key=ext,
+            author=author,
+            text=text,
+            created_at=at,
+            language_hint=lang,
+        )
 
 
 def _topic_rules(inbox: Inbox) -> None:
@@ -201,13 +207,19 @@ def _topic_rules(inbox: Inbox) -> None:
 
 
 def _agents_past_work(inbox: Inbox, now: datetime, rng: random.Random) -> None:
-    """Answer, resolve and survey the old conversations as a team would have (older than a day)."""
+    """Answer, resolve and survey the conversations older than six hours as a team would have;
+    the newer ones stay open for the live inbox. Messages count as received when posted."""
     with inbox.unit_of_work() as uow:
         s = uow.session
+        s.execute(
+            update(Message)
+            .where(Message.external_id.like(f"{PREFIX}%"))
+            .values(received_at=Message.created_at)
+        )
         rows = s.execute(
             select(Conversation, Message.created_at)
             .join(Message, Message.conversation_id == Conversation.id)
-            .where(Message.external_id.like(f"{PREFIX}%"), Message.created_at < now - timedelta(days=1))
+            .where(Message.external_id.like(f"{PREFIX}%"), Message.created_at < now - timedelta(hours=6))
             .order_by(Conversation.id)
         ).all()
         for c, started in rows:
@@ -235,6 +247,13 @@ def _agents_past_work(inbox: Inbox, now: datetime, rng: random.Random) -> None:
                         answered_at=c.resolved_at + timedelta(hours=2),
                     )
                 )
+
+
+def storm_checks(now: datetime) -> tuple[datetime, ...]:
+    """When the periodic spike job would have looked at the storm: just before it (quiet hours as
+    the baseline), two hours into it, and now."""
+    peak = now - timedelta(hours=SPIKE_HOURS_AGO)
+    return (peak - timedelta(minutes=5), peak + timedelta(hours=2), now)
 
 
 def seed_history(inbox: Inbox, now: datetime | None = None, days: int = DAYS) -> int:
