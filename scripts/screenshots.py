@@ -140,6 +140,10 @@ def settle(page: Page, path: str) -> None:
         if more.count():
             more.first.click()
             expect(page.locator(".channel-details")).to_be_visible()
+    elif path.startswith("/dashboard") and page.locator("#chart-volume").count():
+        expect(page.locator("#chart-volume canvas")).to_be_visible()
+        expect(page.locator("#chart-topics canvas, #topics-empty:not([hidden])").first).to_be_visible()
+        page.wait_for_timeout(500)
     elif path in ("/rules", "/sla", "/team"):
         page.wait_for_timeout(800)
     page.wait_for_timeout(300)
@@ -190,6 +194,32 @@ def every_page(browser: object, base: str, out: Path) -> None:
         ctx.close()
 
 
+def dashboard_pages(browser: object, base: str, out: Path) -> None:
+    """The dashboard on the demo's history: desktop (the first screen and the whole page, light and
+    dark) and phone, each as a brand manager first sees it (last 7 days, the battery spike in it)."""
+    for size, viewport, scheme in (
+        ("desktop", DESKTOP, "light"),
+        ("phone", PHONE, "light"),
+        ("desktop", DESKTOP, "dark"),
+    ):
+        phone = size == "phone"
+        ctx = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone, color_scheme=scheme)  # type: ignore[attr-defined]
+        page = ctx.new_page()
+        sign_in(page, base, ROLES["supervisor"])
+        page.goto(f"{base}/dashboard")
+        settle(page, "/dashboard")
+        dark = "-dark" if scheme == "dark" else ""
+        shoot(page, out / f"page-dashboard-{size}{dark}.png")
+        if scheme == "light":
+            shoot(page, out / f"dashboard-full-{size}.png", full=True)
+        if size == "desktop" and scheme == "light":
+            page.goto(f"{base}/dashboard?period=90d")
+            page.select_option("#split-by", "language")
+            page.wait_for_timeout(800)
+            shoot(page, out / "dashboard-90d-by-language-desktop.png")
+        ctx.close()
+
+
 def shoot(page: Page, path: Path, full: bool = False) -> None:
     page.wait_for_timeout(200)  # let the flash animation settle so the picture is calm
     page.screenshot(path=str(path), full_page=full)
@@ -201,6 +231,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--conversations", type=int, default=12, help="wait for this many demo conversations")
     parser.add_argument("--pages-only", action="store_true", help="only the every-page pass")
+    parser.add_argument("--dashboard-only", action="store_true", help="only the dashboard's pictures")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -235,6 +266,9 @@ def main() -> None:
             wait_for_conversations(base, token, args.conversations)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                dashboard_pages(browser, base, out)
+                if args.dashboard_only:
+                    return
                 every_page(browser, base, out)
                 for scheme in () if args.pages_only else ("light", "dark"):
                     ctx = browser.new_context(viewport=DESKTOP, color_scheme=scheme)

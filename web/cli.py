@@ -54,11 +54,19 @@ def migrate() -> None:
 def demo(poll_seconds: int) -> None:
     """Load demo agents, rules and the demo channel (idempotent)."""
     from inbox.channels.demo import seed_demo
+    from inbox.channels.demo_history import seed_history, storm_checks
+    from inbox.insights.spikes_service import check_at
     from inbox.listening.demo import seed_listening_demo
 
+    info = seed_demo(_inbox(), poll_seconds)
     inbox = _inbox()
-    info = seed_demo(inbox, poll_seconds)
-    listening = seed_listening_demo(inbox, datetime.now(UTC))
+    stored = seed_history(inbox)
+    if stored:
+        check_at(
+            inbox, "x", storm_checks(inbox.clock())
+        )  # the storm's alert, as the job would have raised it
+        click.echo(f"demo history: {stored} messages over the last 90 days (English, Chinese, Thai)")
+    listening = seed_listening_demo(inbox, datetime.now(UTC))  # already there when the history made it
     if listening.get("created"):
         click.echo(f"demo listening streams: {listening['mentions']} mentions over 90 days")
     click.echo(f"demo ready: channel {info['channel_id']} (its feed loops until you stop the server)")

@@ -1,19 +1,25 @@
 """Pages: the reputation dashboard, its drill-down, win-back, and the public survey page.
 
-The dashboard is rendered on the server (charts as SVG, every figure a link to
-its messages), so it prints as it shows; `dashboard.js` only listens for
-`alert.spike` and re-fetches the figures fragment after new messages.
+The dashboard's figures are rendered on the server (every figure a link to its messages, the
+tables a chart is drawn from beside it), and its figures travel as JSON inside the page;
+`dashboard.js` draws the charts from them with `charts.js` (ECharts), fetches the split series,
+rising terms per language and share of voice, listens for `alert.spike` and re-fetches the
+figures fragment after new messages.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, render_template, request
-from flask_babel import force_locale, gettext
+from babel.numbers import format_compact_decimal
+from flask import Blueprint, g, redirect, render_template, request
+from flask_babel import force_locale, get_locale, gettext
 
-from inbox.insights import reporting, reporting_winback, surveys_service
+from inbox.conversations.serialize import iso
+from inbox.insights import breakdown, reporting, reporting_winback, surveys_service
+from inbox.insights.reporting_filters import Filters
 from inbox.store.errors import InboxError
 from web.api.dashboard import drill_from_request, filters_from_request
 from web.auth import inbox
@@ -25,7 +31,22 @@ from web.shell import require_role, shell_page
 
 bp = Blueprint("pages_dashboard", __name__, template_folder="templates")
 
-CHART_W, CHART_H = 720, 180
+# Period presets of the picker: (query value, span). "custom" is whatever from/to say.
+PERIODS = (
+    ("24h", timedelta(days=1)),
+    ("7d", timedelta(days=7)),
+    ("30d", timedelta(days=30)),
+    ("90d", timedelta(days=90)),
+    ("365d", timedelta(days=365)),
+)
+
+
+@bp.app_template_filter("compact")
+def compact(n: int | None) -> str:
+    """Follower counts as people read them: 1240000 -> "1.2M" (in the page's language)."""
+    if n is None:
+        return "–"
+    return format_compact_decimal(n, format_type="short", locale=str(get_locale() or "en"), fraction_digits=1)
 
 
 def link(params: dict[str, Any]) -> str:
@@ -33,64 +54,13 @@ def link(params: dict[str, Any]) -> str:
     return "/dashboard/messages?" + urlencode({k: v for k, v in params.items() if v is not None})
 
 
-def volume_chart(volume: list[dict[str, Any]]) -> dict[str, Any]:
-    """Stacked bars (negative, neutral, positive) per bucket, in SVG units."""
-    top = max((v["total"] for v in volume), default=0) or 1
-    width = CHART_W / max(len(volume), 1)
-    bars = []
-    for i, v in enumerate(volume):
-        y, parts = CHART_H, []
-        for label in ("negative", "neutral", "positive"):
-            hgt = CHART_H * v[label] / top
-            y -= hgt
-            if v[label]:
-                parts.append(
-                    {
-                        "label": label,
-                        "y": round(y, 1),
-                        "h": round(hgt, 1),
-                        "count": v[label],
-                        "href": link(v["drill_by_label"][label]),
-                    }
-                )
-        bars.append(
-            {
-                "x": round(i * width + 1, 1),
-                "w": round(max(width - 2, 1), 1),
-                "parts": parts,
-                "bucket": v["bucket"],
-                "total": v["total"],
-                "href": link(v["drill"]),
-            }
-        )
-    return {"w": CHART_W, "h": CHART_H, "bars": bars, "top": top}
-
-
-def score_chart(over_time: list[dict[str, Any]]) -> dict[str, Any]:
-    """CSAT (0..100) and NPS (-100..100) as dots per bucket, mapped to one 0..CHART_H scale."""
-    width = CHART_W / max(len(over_time), 1)
-    points = []
-    for i, b in enumerate(over_time):
-        x = round(i * width + width / 2, 1)
-        if b["csat"]["score"] is not None:
-            points.append(
-                {
-                    "x": x,
-                    "y": round(CHART_H * (1 - b["csat"]["score"] / 100), 1),
-                    "kind": "csat",
-                    "title": f"CSAT {b['csat']['score']} ({b['csat']['responses']})",
-                }
-            )
-        if b["nps"]["score"] is not None:
-            points.append(
-                {
-                    "x": x,
-                    "y": round(CHART_H * (1 - (b["nps"]["score"] + 100) / 200), 1),
-                    "kind": "nps",
-                    "title": f"NPS {b['nps']['score']} ({b['nps']['responses']})",
-                }
-            )
-    return {"w": CHART_W, "h": CHART_H, "points": points}
+def period_of(f: Filters, now: datetime) -> str:
+    """The preset a range is (ending now, to the minute, and as long as the preset), else "custom"."""
+    if abs(f.end - now) <= timedelta(minutes=1):
+        for key, span in PERIODS:
+            if f.end - f.start == span:
+                return key
+    return "custom"
 
 
 def _figures() -> dict[str, Any]:
@@ -99,16 +69,37 @@ def _figures() -> dict[str, Any]:
     return {
         "d": data,
         "link": link,
-        "volume_chart": volume_chart(data["volume"]),
-        "score_chart": score_chart(data["surveys"]["over_time"]),
+        "hourly_rows": [v for v in data["volume"] if v["total"]],
+        "terms_by_language": breakdown.rising_by_language(inbox(), g.agent_id, f),
         "query": request.query_string.decode(),
     }
 
 
 @bp.get("/dashboard")
 def dashboard_page() -> Any:
+    """The dashboard; a period preset (`?period=30d`) becomes the from/to it means, so every link and
+    export of the page carries the exact range it shows."""
     me = require_role("supervisor")
-    return shell_page("dashboard.html", least="supervisor", me=me, **_figures())
+    preset = dict(PERIODS).get(request.args.get("period", ""))
+    if preset is not None:
+        end = inbox().clock().replace(microsecond=0) + timedelta(seconds=1)
+        args = {k: v for k, v in request.args.items() if k not in ("period", "from", "to")}
+        if preset > timedelta(days=2) and args.get("bucket") == "hour":
+            args.pop("bucket")  # a long preset in hours would pass the bucket cap; let the default choose
+        args.update({"from": iso(end - preset), "to": iso(end)})
+        return redirect("/dashboard?" + urlencode(args))
+    figures = _figures()
+    f = filters_from_request()
+    options = breakdown.filter_options(inbox(), g.agent_id)
+    return shell_page(
+        "dashboard.html",
+        least="supervisor",
+        me=me,
+        options=options,
+        period=period_of(f, inbox().clock() + timedelta(seconds=1)),
+        periods=[k for k, _ in PERIODS],
+        **figures,
+    )
 
 
 @bp.get("/dashboard/figures")

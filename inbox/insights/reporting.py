@@ -38,7 +38,7 @@ from inbox.insights.reporting_filters import (
 )
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid, NotFound
-from inbox.store.models import Conversation, Direction, Identity, Message, SpikeAlert
+from inbox.store.models import Conversation, ConversationLabel, Direction, Identity, Message, SpikeAlert
 
 __all__ = ["BUCKETS", "Drill", "Filters", "dashboard", "messages"]
 MAX_DRILL = 500
@@ -368,6 +368,9 @@ def messages(inbox: Inbox, agent_id: int, f: Filters, d: Drill) -> list[dict[str
             q = q.where(Message.author_identity_id == d.author)
         if d.message is not None:
             q = q.where(Message.id == d.message)
+        if d.label is not None:
+            labelled = select(ConversationLabel.conversation_id).where(ConversationLabel.label == d.label)
+            q = q.where(Message.conversation_id.in_(labelled))
         if d.conversation is not None:
             q = q.where(Message.conversation_id == d.conversation)
         if d.sla or d.survey:

@@ -101,6 +101,7 @@ class Drill:
     sla: str | None = None
     survey: str | None = None
     survey_group: str | None = None  # "agent:<id>", "team:<id>" or "channel:<name>"
+    label: str | None = None  # conversation label (a point of the dashboard's by-label series)
     limit: int = 200
     offset: int = 0
 

@@ -33,6 +33,7 @@ def test_quick_run_measures_every_figure_as_a_positive_number():
         "(d) poll + ingest",
         "(e) webhook beside dashboards p99",
         "(e) reports, 365 days",
+        "(f) SQLite dashboard 365 d: figures",
     ):
         assert any(n.startswith(name) for n in names), names
     for f in figures:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -334,9 +335,17 @@ def test_pages_render_figures_as_links_to_their_messages(client, data):
     html = page.get_data(as_text=True)
     assert (
         page.status_code == 200
-        and "<svg" in html
+        and 'id="chart-volume"' in html
+        and 'src="/static/vendor/echarts.min.js"' in html
         and "script-src 'self'" in page.headers["Content-Security-Policy"]
     )
+    # The charts are drawn from the same figures the API answers, carried inert in the page.
+    blob = html.split('<script type="application/json" id="dash-data">', 1)[1].split("</script>", 1)[0]
+    api = client.get(f"/api/dashboard?{RANGE}", headers=sup).get_json()
+    assert json.loads(blob)["volume"] == api["volume"]
+    # Filters are pickers of the values that exist, not free text.
+    assert '<select name="channel"' in html and '<option value="mastodon"' in html
+    assert '<option value="fr"' in html and '<input name="channel"' not in html
     assert (
         "/dashboard/messages?from=2024-03-04" in html
         and "sentiment=negative" in html

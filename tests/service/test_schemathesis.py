@@ -36,6 +36,8 @@ SEMANTIC = {
     "POST /api/customers/{customer_id}/merge",
     "GET /api/dashboard",
     "GET /api/dashboard/messages",
+    "GET /api/dashboard/series",  # the same range rule
+    "GET /api/dashboard/terms",
     "GET /api/reports",  # a custom period needs both days, in order, at most 400 days, in a real zone
     "GET /api/reports/conversations",
     "POST /api/webhooks",

@@ -81,6 +81,7 @@ def load_views() -> None:
         customers,
         digest,
         dashboard,
+        dashboard_charts,
         reports,
         me,
         rules,

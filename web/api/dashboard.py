@@ -12,7 +12,7 @@ from inbox.insights import reporting
 from inbox.insights.reporting_filters import Drill, Filters, make_filters
 from inbox.store.csv_cells import csv_text
 from inbox.store.limits import INT32_MAX
-from inbox.store.models import Conversation, Message
+from inbox.store.models import Conversation, ConversationLabel, Message
 from web.api import endpoint, query
 from web.api.validation import ID_DIGITS, ColumnStr, Id, QueryModel, Time
 from web.auth import inbox
@@ -55,6 +55,9 @@ class DrillQuery(DashboardQuery):
         default=None,
         pattern=f"^((agent|team):{ID_DIGITS}|channel:[^:\\u0000]{{1,30}})$",
         description="agent:<id>, team:<id> or channel:<name>",
+    )
+    label: ColumnStr(ConversationLabel.label) | None = Field(  # type: ignore[valid-type]
+        default=None, description="conversation label: the messages of conversations carrying it"
     )
     limit: int = Field(default=200, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=INT32_MAX)
@@ -135,6 +138,7 @@ def drill_from_request() -> Drill:
         sla=q.sla,
         survey=q.survey,
         survey_group=q.survey_group,
+        label=q.label,
         limit=q.limit,
         offset=q.offset,
     )

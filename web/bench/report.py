@@ -7,6 +7,7 @@ import os
 import platform
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from web.bench.common import (
     Figure,
 )
 from web.bench.concurrency import webhook_beside_dashboard
+from web.bench.dashboard_year import dashboard_year_figures
 from web.bench.latency import bare_round_trip, webhook_latency
 from web.bench.reports import report_rate
 from web.bench.throughput import (
@@ -27,6 +29,7 @@ from web.bench.throughput import (
     rule_rate,
     sentiment_rate,
 )
+from web.bench.year import Keep, Shape
 
 
 def machine() -> str:
@@ -103,6 +106,13 @@ def run_all(quick: bool = False, out: Callable[[str], Any] = print) -> list[Figu
     reports = step(
         f"reports per agent and team, a year of {n_reports:,} conversations",
         lambda: report_rate(n_reports, 3 if quick else 5),
+    )
+
+    # A small year in a folder of its own for --quick (a kept year of another shape would be removed).
+    small = (Shape(messages=2_000, conversations=200), Keep(Path(tempfile.mkdtemp()), "murmur_qyear"))
+    dash = step(
+        "dashboard on a year (bench-scale's kept year; built the first time)",
+        lambda: dashboard_year_figures(out, *(small if quick else ())),
     )
 
     vader, rtt = "raw VADER", "bare emit RTT"
@@ -218,6 +228,7 @@ def run_all(quick: bool = False, out: Callable[[str], Any] = print) -> list[Figu
         ),
         Figure("(e) reports, 30 days", reports["month_ms"], "ms", reports["year_ms"], "365 days"),
     ]
+    figures += dash
     from web.bench import i18n as bench_i18n
 
     figures += step(

@@ -9,16 +9,19 @@ Tokenizing (`tokenize`), after NFKC normalisation and case folding:
 - Words in space-separated scripts (Latin, Cyrillic, Greek, Arabic, Hangul,
   ...) are kept when at least `min_word_length` letters long and not an
   English stopword; digits are dropped.
-- Chinese and Japanese (Han, Hiragana, Katakana) runs, which have no spaces,
-  become overlapping character bigrams ("退款很慢" -> 退款, 款很, 很慢); a lone
-  character is dropped as too ambiguous.
-- Thai runs, also unspaced, become overlapping trigrams of grapheme units
-  (a base letter with its vowel and tone marks), roughly a syllable window.
+- Chinese runs, which have no spaces, are cut into words by the sentiment
+  package's segmenter (`sentiment.zh_segment`, jieba's dictionary and HMM:
+  "退款很慢" -> 退款, 很慢); words of one character are dropped as too ambiguous.
+  Kana-only (Japanese) runs become overlapping character bigrams.
+- Thai runs, also unspaced, are cut into words by PyThaiNLP's `newmm`
+  (dictionary maximal matching over Thai character clusters): "แบตบวมมาก" ->
+  แบต, บวม; one-letter pieces and PyThaiNLP's Thai stopwords are dropped.
+  A brand manager reads whole words ("แบต", "充电"), not fragments that straddle
+  two words, which is what the former character n-grams showed.
 
-Limits: no dictionary segmentation, so CJK and Thai "terms" are n-gram
-fragments (readable, often whole words, sometimes straddling two words); no
-stemming ("refund" and "refunds" are two terms); stopwords are English only.
-Good enough to see *what* is rising, cheap enough to run on every bucket.
+Limits: no stemming ("refund" and "refunds" are two terms); stopwords for
+English and Thai only; a word missing from the dictionaries is cut by the
+segmenters' fallbacks (HMM for Chinese, character clusters for Thai).
 
 Rising (`rising_terms`): each term is counted once per text (document
 frequency, so one author repeating a word fifty times counts once). With
@@ -38,9 +41,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
+
+from sentiment import zh_segment
 
 _CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _THAI = "\u0e00-\u0e7f"
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_ALL_CJK = re.compile(f"[{_CJK}]+")
 _TOKEN = re.compile(
     rf"(?P<url>(?:https?://|www\.)\S+)"
     rf"|(?P<mention>@[\w.]+)"
@@ -83,6 +91,28 @@ def _ngrams(units: list[str], n: int) -> list[str]:
     return ["".join(units[i : i + n]) for i in range(len(units) - n + 1)]
 
 
+@cache
+def _thai_stopwords() -> frozenset[str]:
+    from pythainlp.corpus import thai_stopwords  # loads its word list on first use, not at import
+
+    return frozenset(thai_stopwords())
+
+
+def _thai_words(run: str) -> list[str]:
+    from pythainlp.tokenize import word_tokenize
+
+    stop = _thai_stopwords()
+    return [
+        w for w in word_tokenize(run, engine="newmm", keep_whitespace=False) if len(w) >= 2 and w not in stop
+    ]
+
+
+def _cjk_words(run: str) -> list[str]:
+    if not _HAN.search(run):
+        return _ngrams(list(run), 2)  # kana only: no segmenter here, bigrams as before
+    return [w for w in zh_segment.cut(run) if len(w) >= 2 and _ALL_CJK.fullmatch(w)]
+
+
 def tokenize(text: str, min_word_length: int = 3) -> list[str]:
     """The terms of one text, in order, by the rules in the module docstring."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
@@ -94,9 +124,9 @@ def tokenize(text: str, min_word_length: int = 3) -> list[str]:
             if not tok[1:].isdigit():
                 out.append(tok)
         elif kind == "cjk":
-            out.extend(_ngrams(list(tok), 2))
+            out.extend(_cjk_words(tok))
         elif kind == "thai":
-            out.extend(_ngrams(_graphemes(tok), 3))
+            out.extend(_thai_words(tok))
         elif kind == "word" and len(tok) >= min_word_length and tok not in STOPWORDS:
             out.append(tok)
     return out

@@ -12,16 +12,26 @@ def test_english_words_hashtags_and_what_is_dropped() -> None:
     assert tokenize(text) == ["refund", "late", "#refundgate"]
 
 
-def test_cjk_bigrams_and_mixed_script() -> None:
-    assert tokenize("退款很慢") == ["退款", "款很", "很慢"]
+def test_chinese_is_cut_into_words_not_fragments() -> None:
+    # Words, in both scripts; no bigram that straddles two words (款很, 机充) and no lone character.
+    assert tokenize("X2耳机充电时电池发烫鼓包，太危险了！") == [
+        "耳机",
+        "充电",
+        "电池",
+        "发烫",
+        "鼓包",
+        "危险",
+    ]
+    assert tokenize("耳機音質很棒，出貨也很快") == ["耳機", "音質", "很棒", "出貨", "很快"]
     assert tokenize("iPhone好用 好") == ["iphone", "好用"]
-    assert tokenize("カスタマー")[:2] == ["カス", "スタ"]
+    assert tokenize("カスタマー")[:2] == ["カス", "スタ"]  # kana only: bigrams, as no segmenter is shipped
 
 
-def test_thai_grapheme_trigrams_keep_marks_with_their_letter() -> None:
-    tokens = tokenize("แย่มาก")
-    assert tokens == ["แย่ม", "ย่มา", "มาก"]  # units: แ ย่ ม า ก
-    assert all(t[0] not in "\u0e48\u0e49" for t in tokens)  # no token starts with a tone mark
+def test_thai_is_cut_into_words_without_stopwords() -> None:
+    tokens = tokenize("X2 แบตบวมและร้อนมากตอนชาร์จ อันตรายมาก")
+    assert tokens[:3] == ["แบต", "บวม", "ร้อน"] and "ชาร์จ" in tokens and "อันตราย" in tokens
+    assert "และ" not in tokens  # a stopword
+    assert all(t[0] not in "\u0e48\u0e49" for t in tokens)  # no word starts with a tone mark
     assert tokenize("#กินอะไรดี") == ["#กินอะไรดี"]
 
 
