@@ -7,7 +7,7 @@ fold's own `terms_of`, after folding whatever is pending (so nothing is counted 
 change. Downgrade leaves the recounted rows: the older code reads them as terms it never rises.
 
 Revision ID: 0011_dashboard
-Revises: 0010_sentiment
+Revises: 0011_yearread
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_dashboard"
-down_revision = "0010_sentiment"
+down_revision = "0011_yearread"
 branch_labels = None
 depends_on = None
 BATCH = 20_000
