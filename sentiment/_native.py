@@ -29,6 +29,7 @@ COMPILED = (
     "linear",
     "en_support",
     "zh_fast",
+    "zh_segment",  # the dashboard's rising terms (inbox.insights.analytics.terms)
     "rank",
     "scoring",
 )
