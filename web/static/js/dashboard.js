@@ -111,7 +111,17 @@
   function drawByStream() {
     fetchJson("/api/listening/summary?" + qs({ since: data.filters.from, until: data.filters.to }))
       .then(function (sum) {
-        var series = (sum.series || []).filter(function (x) { return x && Array.isArray(x.points); });
+        // the listening summary's series: one row per stream and UTC day ({stream_id, bucket, mentions, negative})
+        var names = {};
+        (sum.streams || []).forEach(function (st) { names[st.id] = st.name; });
+        var byStream = {};
+        (sum.series || []).forEach(function (r) {
+          if (!r || names[r.stream_id] === undefined) return;
+          (byStream[r.stream_id] = byStream[r.stream_id] || []).push([r.bucket, r.mentions]);
+        });
+        var series = Object.keys(byStream).map(function (id) {
+          return { id: Number(id), name: names[id], points: byStream[id] };
+        });
         if (!series.length) throw new Error("no stream series");
         var rows = [["stream", "time", "mentions"]];
         series.forEach(function (x) { x.points.forEach(function (p) { rows.push([x.name, p[0], p[1]]); }); });
