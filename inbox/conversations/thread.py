@@ -24,8 +24,8 @@ MAX_PAGE = 200
 _MESSAGE = (
     Message.id, Message.conversation_id, Message.direction, Message.external_id, Message.author_agent_id,
     Message.text, Message.html, Message.url, Message.language, Message.sentiment, Message.sentiment_label,
-    Message.sentiment_reasons, Message.sentiment_corrected_by, Message.public, Message.mentions,
-    Message.created_at,
+    Message.sentiment_reasons, Message.sentiment_corrected_by, Message.sentiment_model, Message.public,
+    Message.mentions, Message.created_at,
 )  # fmt: skip
 _AUTHOR = (
     Identity.id, Identity.channel, Identity.external_id, Identity.handle, Identity.display_name,
@@ -38,6 +38,9 @@ _DELIVERY = (
     Outbox.last_error,
     Outbox.sent_external_id,
     Outbox.sent_at,
+    Outbox.route,
+    Outbox.network_state,
+    Outbox.network_error,
 )
 _PARTS = tuple((len(cols), tuple(c.key for c in cols)) for cols in (_MESSAGE, _AUTHOR, _DELIVERY))
 
