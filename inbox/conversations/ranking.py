@@ -72,7 +72,7 @@ def store_priority(conv: Conversation, priority: Priority, now: datetime, floor:
     else:
         conv.rank_key, conv.rank_curve = priority.ceiling, priority.curve
         conv.rank_settles_at = now + timedelta(seconds=priority.settles_in)
-    conv.priority = round(effective(conv, now), 3)
+    conv.priority = effective(conv, now)  # unrounded: the API and live events round it once, alike
     if floor is not None:
         raise_to(conv, floor, now)
 
@@ -104,11 +104,11 @@ def raise_to(conv: Conversation, floor: float, now: datetime) -> None:
 def shift(conv: Conversation, delta: float, now: datetime) -> None:
     """Move the rank by `delta` points (a corrected component), kept within 0-100."""
     conv.rank_key = min(MAX_PRIORITY, max(0.0, conv.rank_key + delta))
-    conv.priority = round(effective(conv, now), 3)
+    conv.priority = effective(conv, now)  # unrounded: the API and live events round it once, alike
 
 
 def stop_waiting(conv: Conversation, now: datetime) -> None:
     """An agent answered: the rank keeps its current value and stops rising."""
     conv.rank_key = effective(conv, now)
     conv.rank_curve, conv.rank_settles_at = 0.0, None
-    conv.priority = round(conv.rank_key, 3)
+    conv.priority = conv.rank_key
