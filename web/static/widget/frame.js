@@ -158,6 +158,7 @@
         show(data.message);
         $("error").textContent = "";
         if (socket) socket.emit("typing", { active: false });
+        typingSent = 0;  // the next keystroke is a new message being typed: say so at once
         return;
       } catch (e) {
         if (attempt === 2) { $("error").textContent = S.failed + " (" + e.message + ")"; $("text").value = text; }
