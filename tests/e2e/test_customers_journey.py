@@ -107,13 +107,13 @@ def test_filter_by_stage_and_open_a_customer(
         page.goto(f"{base}/customers")
         expect(page.locator("nav.manage-nav a[href='/customers'][aria-current='page']")).to_be_visible()
         # the funnel: five steps, counts and conversion from the stage before, drawn and tabled
-        expect(page.locator("#funnel-chart svg")).to_have_count(1)
+        expect(page.locator("#funnel-chart canvas").first).to_be_visible()
         rows = page.locator("#funnel-table tbody tr")
         expect(rows).to_have_count(5)
         expect(rows.nth(0).locator("td").nth(0)).to_have_text("6")  # awareness
         expect(rows.nth(2).locator("td").nth(0)).to_have_text("4")  # conversion
         expect(rows.nth(2).locator("td").nth(2)).to_have_text("80%")  # 4 of the 5 engaged
-        expect(page.locator("#rfm-chart svg")).to_have_count(1)
+        expect(page.locator("#rfm-chart canvas").first).to_be_visible()
         expect(page.locator("#funnel-csv")).to_have_attribute("href", re.compile("^blob:"))
         assert_accessible(page, label="customers")
         if os.environ.get("MURMUR_SCREENSHOTS"):
@@ -187,7 +187,7 @@ def test_customers_on_a_phone(server: dict[str, Any], customers: dict[str, int],
             page.goto(base + path)
             page.wait_for_load_state("networkidle")
             if path == "/customers":
-                expect(page.locator("#funnel-chart svg")).to_have_count(1)
+                expect(page.locator("#funnel-chart canvas").first).to_be_visible()
                 expect(page.locator("#customers tbody tr")).to_have_count(len(PEOPLE))
             # no sideways scrolling (a mobile browser widens its layout viewport to fit the content)
             widths = page.evaluate(

@@ -130,7 +130,8 @@ def test_negative_burst_raises_a_live_alert_that_lists_its_messages(live, page):
 
     _post_burst(live, 10)
     link = page.wait_for_selector("#live-alerts .spike-link", timeout=15_000)
-    assert "10 negative messages" in link.text_content()
+    text = link.text_content()  # a sentence a person can read, with the count and the usual rate
+    assert "Negative mentions on" in text and "(10 in 1 minute, usually" in text, text
     # One alert per episode: a duplicate could only come from a later detector pass, so count
     # after enough whole passes to span a new bucket (the episode is still open then), plus the
     # socket's delivery time.

@@ -31,7 +31,8 @@
 
   function chart(node) {
     const dark = document.documentElement.dataset.theme === "dark";
-    const c = echarts.init(node, dark ? "dark" : null, { renderer: "svg" });
+    // canvas: the vendored ECharts is a custom build with the canvas renderer only (scripts/build_echarts.sh)
+    const c = echarts.init(node, dark ? "dark" : null, { renderer: "canvas" });
     window.addEventListener("resize", () => c.resize());
     return c;
   }
