@@ -45,7 +45,7 @@ class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=10_000)
     private: bool = False
-    attachment_ids: list[int] = Field(
+    attachment_ids: list[Id] = Field(  # type: ignore[valid-type]
         default_factory=list, max_length=10, description="uploads (POST .../attachments) to send with it"
     )
     template: TemplateIn | None = Field(
