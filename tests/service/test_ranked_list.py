@@ -234,7 +234,13 @@ def test_list_rows_are_the_conversations_json_field_for_field(client, world, pos
         rows = client.get("/api/conversations" + query, headers=agent["auth"]).get_json()["conversations"]
         for row in rows:
             detail = client.get(f"/api/conversations/{row['id']}", headers=agent["auth"]).get_json()
-            for key in ("messages", "more_before", "rule_runs", "reply_blocked", "reply_window"):  # detail-only
+            for key in (
+                "messages",
+                "more_before",
+                "rule_runs",
+                "reply_blocked",
+                "reply_window",
+            ):  # detail-only
                 detail.pop(key)
             assert list(row) == list(detail) and row == detail, query
             checked += 1

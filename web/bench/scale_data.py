@@ -85,7 +85,9 @@ class _Bulk:
 
     def __init__(self, inbox: Any) -> None:
         self.inbox = inbox
-        self.s = Session(inbox.engine)  # read once: rules, SLA policies (cached in s.info), agents
+        # read once: rules, SLA policies (cached in s.info), agents; a read session (deferred BEGIN), since
+        # policy_for reads through it again later while a unit of work holds the write lock
+        self.s = Session(inbox._reader)
         self.rules = automation.load_rules(self.s, "message.created")
         sla_service.load_policies(self.s)
         self.agents = assignment.agent_states(self.s)
