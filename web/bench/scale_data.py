@@ -322,6 +322,7 @@ class _Bulk:
     def close(self) -> None:
         """What the pipeline rewrote at every batch, once: customers' last visit, agents' last
         assignment; and PostgreSQL's sequences past the ids given here."""
+        self.s.close()  # the settings session's connection back to the pool (a kept year is renamed next)
         with self.inbox.unit_of_work() as uow:
             s = uow.session
             update_rows(
