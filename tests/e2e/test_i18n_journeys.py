@@ -232,25 +232,27 @@ def test_a_thai_customers_survey_page_is_thai_with_a_buddhist_era_date(
         context.close()
 
 
-@pytest.mark.skipif(not os.environ.get("MURMUR_SCREENSHOT_DIR"), reason="screenshots only when asked for")
-@pytest.mark.parametrize(("tag", "suffix"), [("zh-TW", "zh-Hant"), ("zh-CN", "zh-Hans"), ("th-TH", "th")])
-def test_screenshots_of_inbox_and_dashboard(
-    server: dict[str, Any], browser: Any, people: Any, tag: str, suffix: str
-) -> None:
-    out = Path(os.environ["MURMUR_SCREENSHOT_DIR"])
-    context = browser.new_context(locale=tag, viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    try:
-        _sign_in(page, server["base"], "i18n-admin@example.com")
-        page.goto(server["base"] + "/")
-        _settle(page, "/")
-        page.locator("#queue li .queue-item").first.click()
-        page.wait_for_selector("#customer:not([hidden])")
-        page.wait_for_timeout(500)
-        page.screenshot(path=str(out / f"i18n-inbox-{suffix}.png"))
-        page.goto(server["base"] + "/dashboard")
-        page.wait_for_timeout(1200)
-        page.screenshot(path=str(out / f"i18n-dashboard-{suffix}.png"))
-    finally:
-        context.close()
+# A generator of docs/screenshots, not a check: defined only when asked for (no skipped test in the suite).
+if os.environ.get("MURMUR_SCREENSHOT_DIR"):
+
+    @pytest.mark.parametrize(("tag", "suffix"), [("zh-TW", "zh-Hant"), ("zh-CN", "zh-Hans"), ("th-TH", "th")])
+    def test_screenshots_of_inbox_and_dashboard(
+        server: dict[str, Any], browser: Any, people: Any, tag: str, suffix: str
+    ) -> None:
+        out = Path(os.environ["MURMUR_SCREENSHOT_DIR"])
+        context = browser.new_context(locale=tag, viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            _sign_in(page, server["base"], "i18n-admin@example.com")
+            page.goto(server["base"] + "/")
+            _settle(page, "/")
+            page.locator("#queue li .queue-item").first.click()
+            page.wait_for_selector("#customer:not([hidden])")
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(out / f"i18n-inbox-{suffix}.png"))
+            page.goto(server["base"] + "/dashboard")
+            page.wait_for_timeout(1200)
+            page.screenshot(path=str(out / f"i18n-dashboard-{suffix}.png"))
+        finally:
+            context.close()
