@@ -124,4 +124,6 @@ def test_bulk_year_equals_the_same_year_through_the_pipeline(database_url, tmp_p
         seen_pipeline = _reads(pipeline_url, tmp_path / "pipeline")
     assert any(seen_bulk["ranked"].values())
     assert all(seen_bulk["search"][q]["conversations"] for q in ("refund", "退款", "ขอบคุณ"))
+    # the rollups' sentiment sums are floats added in another order by the SQL fold: equal to 1e-9
+    _same_volume(seen_bulk.pop("volume"), seen_pipeline.pop("volume"))
     assert seen_bulk == seen_pipeline
