@@ -18,8 +18,9 @@ def _positive(*values: float) -> bool:
     return all(isinstance(v, float) and math.isfinite(v) and v > 0 for v in values)
 
 
-# Every figure starts its own servers and databases: past the default 120 s on a busy 2-core machine.
-@pytest.mark.timeout(360)
+# Every figure starts its own servers and databases, and (f) builds a small year: minutes on a busy
+# 2-core machine, past the default 120 s.
+@pytest.mark.timeout(900)
 def test_quick_run_measures_every_figure_as_a_positive_number():
     lines: list[str] = []
     figures = bench.run_all(quick=True, out=lines.append)
