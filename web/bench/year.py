@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import shutil
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -85,18 +84,28 @@ def sqlite_year(shape: Shape, progress: Callable[[str], None], keep: Keep = KEEP
         for p in keep.folder.glob("building.db*"):
             p.unlink()
         build(f"sqlite:///{partial}", shape, progress)
-        with contextlib.closing(sqlite3.connect(partial)) as c:  # everything in the file itself
-            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        partial.rename(path)
+        # A consistent snapshot through SQLite's backup API (WAL content included), never a byte copy:
+        # a background checkpointer may still be writing the built file when the build returns.
+        staged = keep.folder / "staged.db"
+        _backup(partial, staged)
+        staged.rename(path)
         for p in keep.folder.glob("building.db*"):
             p.unlink()
     return path
 
 
+def _backup(src: Path, dst: Path) -> None:
+    for p in dst.parent.glob(dst.name + "*"):
+        p.unlink()
+    with contextlib.closing(sqlite3.connect(src)) as a, contextlib.closing(sqlite3.connect(dst)) as b:
+        a.backup(b)
+        b.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+
+
 def sqlite_copy(shape: Shape, into: Path, progress: Callable[[str], None], keep: Keep = KEEP) -> str:
     src = sqlite_year(shape, progress, keep)
     dst = into / "year.db"
-    shutil.copyfile(src, dst)
+    _backup(src, dst)
     return f"sqlite:///{dst}"
 
 
