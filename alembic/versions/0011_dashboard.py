@@ -25,13 +25,24 @@ BATCH = 20_000
 
 
 def upgrade() -> None:
-    from inbox.insights import rollups  # the job's own code, so the recount and later folds agree
+    recount_terms(op.get_bind())
+
+
+def recount_terms(conn: sa.Connection) -> None:
+    """Fold what is pending, then count every inbound message's terms afresh into `rollup_terms`.
+
+    The rows go through the fold's own upsert, with each bucket in the column's stored form (SQLite
+    keeps "YYYY-MM-DD HH:MM:SS.ffffff" text), so later folds add to the same rows."""
+    from inbox.insights import (
+        rollup_fold,
+        rollups,
+    )  # the job's own code, so the recount and later folds agree
     from inbox.store.models.rollups import DAY, MONTH
 
-    conn = op.get_bind()
     rollups.fold_all(conn)
     conn.execute(sa.text("DELETE FROM rollup_terms"))
     m, c = rollups._M, rollups._C
+    sqlite = conn.dialect.name != "postgresql"
     last = 0
     while True:
         rows = conn.execute(
@@ -47,10 +58,16 @@ def upgrade() -> None:
         terms: Counter[tuple[object, ...]] = Counter()
         for r in rows:
             day = r.created_at.replace(hour=0, minute=0, second=0, microsecond=0)
+            month = day.replace(day=1)
+            day_key, month_key = (_stored(day), _stored(month)) if sqlite else (day, month)
             for term in rollups.terms_of(r.text or ""):
-                terms[(DAY, day, r.channel, r.language or "", term)] += 1
-                terms[(MONTH, day.replace(day=1), r.channel, r.language or "", term)] += 1
-        rollups._upsert(conn, rollups._RT, 5, [(*k, n) for k, n in sorted(terms.items())])
+                terms[(DAY, day_key, r.channel, r.language or "", term)] += 1
+                terms[(MONTH, month_key, r.channel, r.language or "", term)] += 1
+        rollup_fold._add_terms(conn, [(*k, n) for k, n in terms.items()])
+
+
+def _stored(at: object) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S.%f")  # type: ignore[attr-defined]
 
 
 def downgrade() -> None:
