@@ -7,7 +7,8 @@ lets both come from rollups:
 
 * `rollup_pending.author_identity_id`, filled by the message triggers (recreated here with it,
   and with `author_identity_id` among the watched columns), and `rollup_authors` (inbound and
-  negative messages per author, day/month, channel and language);
+  negative messages per author, day/month, channel and language, and again under language
+  "*" for reads without a language filter);
 * `rollup_service_pending`, appended by new triggers on `conversations` (insert, delete, and
   updates that change the creation time, channel, language, first response, resolution or
   their due times), and `rollup_service` (conversations per day/month, channel, language and
@@ -164,24 +165,27 @@ def _backfill(conn: sa.Connection) -> None:
     )
     negative = "CASE WHEN {s} = 'negative' THEN {n} ELSE 0 END"
     for grain in ("d", "m"):
-        counted = (
-            f"SELECT {_bucket(dialect, grain, 'm.created_at')} AS b, m.author_identity_id AS a, c.channel AS ch, "
-            "coalesce(m.language, '') AS lang, 1 AS n, "
-            + negative.format(s="m.sentiment_label", n="1")
-            + " AS neg FROM messages m JOIN conversations c ON c.id = m.conversation_id "
-            "WHERE m.direction = 'in' AND m.author_identity_id IS NOT NULL"
-        )
-        unfolded = (
-            f"SELECT {_bucket(dialect, grain, 'p.created_at')}, p.author_identity_id, p.channel, p.language, "
-            "-p.sign, " + negative.format(s="p.sentiment", n="-p.sign") + " FROM rollup_pending p "
-            "WHERE p.conv_label = '' AND p.author_identity_id IS NOT NULL"
-        )
-        op.execute(
-            "INSERT INTO rollup_authors "
-            "(grain, bucket_start, author_identity_id, channel, language, messages, negative) "
-            f"SELECT '{grain}', b, a, ch, lang, sum(n), sum(neg) FROM ({counted} UNION ALL {unfolded}) x "
-            "WHERE true GROUP BY b, a, ch, lang"
-        )
+        for any_language in (False, True):  # per language, and once more under "*"
+            counted = (
+                f"SELECT {_bucket(dialect, grain, 'm.created_at')} AS b, m.author_identity_id AS a, "
+                "c.channel AS ch, " + ("'*'" if any_language else "coalesce(m.language, '')") + " AS lang, 1 AS n, "
+                + negative.format(s="m.sentiment_label", n="1")
+                + " AS neg FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+                "WHERE m.direction = 'in' AND m.author_identity_id IS NOT NULL"
+            )
+            unfolded = (
+                f"SELECT {_bucket(dialect, grain, 'p.created_at')}, p.author_identity_id, p.channel, "
+                + ("'*'" if any_language else "p.language")
+                + ", -p.sign, "
+                + negative.format(s="p.sentiment", n="-p.sign")
+                + " FROM rollup_pending p WHERE p.conv_label = '' AND p.author_identity_id IS NOT NULL"
+            )
+            op.execute(
+                "INSERT INTO rollup_authors "
+                "(grain, bucket_start, author_identity_id, channel, language, messages, negative) "
+                f"SELECT '{grain}', b, a, ch, lang, sum(n), sum(neg) FROM ({counted} UNION ALL {unfolded}) x "
+                "WHERE true GROUP BY b, a, ch, lang"
+            )
     op.execute(
         f"INSERT INTO rollup_service_pending (conversation_id, sign, {_SERVICE}) "
         "SELECT id, 1, created_at, channel, coalesce(language, ''), first_response_at, "

@@ -140,7 +140,11 @@ def _fold_messages(conn: Connection, limit: int, full: bool) -> int:
             params,
         )
     for grain in (DAY, MONTH) if full else ():
-        conn.exec_driver_sql(authors.fold_sql(grain, _bucket(dialect, grain, "p.created_at"), batch), params)
+        for every_language in (False, True):
+            statement = authors.fold_sql(
+                grain, _bucket(dialect, grain, "p.created_at"), batch, every_language
+            )
+            conn.exec_driver_sql(statement, params)
     day = _bucket(dialect, DAY, "p.created_at")
     texts = conn.exec_driver_sql(
         f"SELECT {day}, p.channel, p.language, m.text, sum(p.sign) "

@@ -96,7 +96,9 @@ def measure(url: str, runs: int = 3, days: tuple[int, ...] = (30, 365)) -> list[
             {
                 "days": n,
                 "api_s": round(statistics.median(times), 3),
-                "api_cpu_s": round(statistics.median(cpu), 3),  # this process's CPU (the database's too on SQLite)
+                "api_cpu_s": round(
+                    statistics.median(cpu), 3
+                ),  # this process's CPU (the database's too on SQLite)
                 "bare_sql_s": round(bare, 3),
                 "statements": len(seen),
                 "count_s": round(plain, 3),

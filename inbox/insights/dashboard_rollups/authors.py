@@ -23,6 +23,10 @@ from inbox.store.models import Conversation, Direction, Identity, Message, Rollu
 from inbox.store.models.rollups import ALL
 
 TOP = 10
+# An author's messages are kept once per language and once more under this "language", so a
+# period without a language filter sums one row per author, month and channel: an author's
+# messages come in two or three languages (detected per message), which multiplied the rows.
+ANY_LANGUAGE = "*"
 _RA = RollupAuthor.__table__
 _P = RollupPending.__table__
 _M = Message.__table__
@@ -30,12 +34,14 @@ _C = Conversation.__table__
 _COLUMNS = "grain, bucket_start, author_identity_id, channel, language, messages, negative"
 
 
-def fold_sql(grain: str, bucket: str, batch: str) -> str:
+def fold_sql(grain: str, bucket: str, batch: str, every_language: bool) -> str:
     """Add the batch's pending message rows (those counting every message, with an author) to
-    `rollup_authors` at one grain, in key order."""
+    `rollup_authors` at one grain, per language or (`every_language`) under `ANY_LANGUAGE`, in
+    key order."""
+    language = f"'{ANY_LANGUAGE}'" if every_language else "p.language"
     return (
         f"INSERT INTO rollup_authors ({_COLUMNS}) "
-        f"SELECT '{grain}', {bucket}, p.author_identity_id, p.channel, p.language, sum(p.sign), "
+        f"SELECT '{grain}', {bucket}, p.author_identity_id, p.channel, {language}, sum(p.sign), "
         "sum(CASE WHEN p.sentiment = 'negative' THEN p.sign ELSE 0 END) "
         f"FROM rollup_pending p WHERE {batch} AND p.conv_label = '{ALL}' AND p.author_identity_id IS NOT NULL "
         "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5 "
@@ -75,7 +81,7 @@ def _parts(f: Filters) -> list[Any]:
             (sign * _RA.c.messages).label("n"),
             (sign * _RA.c.negative).label("neg"),
         ).where(_RA.c.grain == grain, _RA.c.bucket_start >= a, _RA.c.bucket_start < b)
-        parts.append(_filtered(q, _RA, f))
+        parts.append(_filtered(q, _RA, f, rolled=True))
     q = select(
         _P.c.author_identity_id.label("author"),
         _P.c.sign.label("n"),
@@ -90,11 +96,13 @@ def _parts(f: Filters) -> list[Any]:
     return parts
 
 
-def _filtered(q: Any, table: Any, f: Filters) -> Any:
+def _filtered(q: Any, table: Any, f: Filters, rolled: bool = False) -> Any:
     if f.channel:
         q = q.where(table.c.channel == f.channel)
     if f.language:
         q = q.where(table.c.language == f.language)
+    elif rolled:
+        q = q.where(table.c.language == ANY_LANGUAGE)
     return q
 
 
