@@ -86,7 +86,9 @@ def _run(
                         channel=kind,
                         external_id=f"m{serial[0]}",
                         thread_key=f"{kind}-t{thread}",
-                        author=Author(external_id=f"a{thread}", handle=f"a{thread}"),
+                        author=Author(
+                            external_id=f"a{thread}", handle=f"a{thread}", followers=(thread % 3) * 100
+                        ),
                         text=TEXTS[text_idx],
                         created_at=base + timedelta(minutes=minute),
                     )
