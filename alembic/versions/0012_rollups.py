@@ -207,8 +207,9 @@ def upgrade() -> None:
         sa.Column("messages", sa.Integer(), nullable=False),
         sa.Column("negative", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "grain", "bucket_start", "author_identity_id", "channel", "language", name="pk_rollup_authors"
+            "grain", "language", "bucket_start", "author_identity_id", "channel", name="pk_rollup_authors"
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "rollup_service",
@@ -223,6 +224,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "grain", "bucket_start", "channel", "language", "kind", "slot", name="pk_rollup_service"
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "rollup_service_pending",

@@ -31,7 +31,7 @@ _RA = RollupAuthor.__table__
 _P = RollupPending.__table__
 _M = Message.__table__
 _C = Conversation.__table__
-_COLUMNS = "grain, bucket_start, author_identity_id, channel, language, messages, negative"
+_COLUMNS = "grain, language, bucket_start, author_identity_id, channel, messages, negative"
 
 
 def fold_sql(grain: str, bucket: str, batch: str, every_language: bool) -> str:
@@ -41,11 +41,11 @@ def fold_sql(grain: str, bucket: str, batch: str, every_language: bool) -> str:
     language = f"'{ANY_LANGUAGE}'" if every_language else "p.language"
     return (
         f"INSERT INTO rollup_authors ({_COLUMNS}) "
-        f"SELECT '{grain}', {bucket}, p.author_identity_id, p.channel, {language}, sum(p.sign), "
+        f"SELECT '{grain}', {language}, {bucket}, p.author_identity_id, p.channel, sum(p.sign), "
         "sum(CASE WHEN p.sentiment = 'negative' THEN p.sign ELSE 0 END) "
         f"FROM rollup_pending p WHERE {batch} AND p.conv_label = '{ALL}' AND p.author_identity_id IS NOT NULL "
         "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5 "
-        "ON CONFLICT (grain, bucket_start, author_identity_id, channel, language) DO UPDATE SET "
+        "ON CONFLICT (grain, language, bucket_start, author_identity_id, channel) DO UPDATE SET "
         "messages = rollup_authors.messages + excluded.messages, "
         "negative = rollup_authors.negative + excluded.negative"
     )

@@ -102,9 +102,13 @@ class RollupAuthor(Base):
 
     __tablename__ = "rollup_authors"
     __table_args__ = (
+        # language before the time: a period without a language filter reads the "*" rows
+        # only, in key order; on SQLite the rows are the key's own (no rowid), so a read is one
+        # index range, with no lookup per row
         PrimaryKeyConstraint(
-            "grain", "bucket_start", "author_identity_id", "channel", "language", name="pk_rollup_authors"
+            "grain", "language", "bucket_start", "author_identity_id", "channel", name="pk_rollup_authors"
         ),
+        {"sqlite_with_rowid": False},
     )
 
     grain: Mapped[str] = mapped_column(String(1))  # DAY or MONTH
@@ -128,6 +132,7 @@ class RollupService(Base):
         PrimaryKeyConstraint(
             "grain", "bucket_start", "channel", "language", "kind", "slot", name="pk_rollup_service"
         ),
+        {"sqlite_with_rowid": False},
     )
 
     grain: Mapped[str] = mapped_column(String(1))  # DAY or MONTH
