@@ -103,7 +103,7 @@ def _service_keys(c: Any) -> list[tuple[str, int, float]]:
     return out
 
 
-def _recount(inbox: Any) -> tuple[Counter, dict]:
+def recount(inbox: Any) -> tuple[Counter, dict]:
     author_rows: Counter = Counter()
     for m in _messages(inbox):
         if m.author_identity_id is None:
@@ -127,7 +127,7 @@ def _recount(inbox: Any) -> tuple[Counter, dict]:
     return +author_rows, service_rows
 
 
-def _stored(inbox: Any) -> tuple[Counter, dict]:
+def stored(inbox: Any) -> tuple[Counter, dict]:
     with inbox.read() as s:
         author_rows: Counter = Counter()
         for r in s.scalars(select(RollupAuthor)):
@@ -142,11 +142,12 @@ def _stored(inbox: Any) -> tuple[Counter, dict]:
     return +author_rows, service_rows
 
 
-def _same_service(got: dict, want: dict) -> None:
+def same_service(got: dict, want: dict) -> None:
     assert set(got) == set(want)
     for key, (n, seconds) in want.items():
         assert got[key][0] == n, key
-        assert math.isclose(got[key][1], seconds, rel_tol=1e-9, abs_tol=1e-3), key
+        # SQLite takes times apart through julianday(): about 5e-5 s off per conversation
+        assert math.isclose(got[key][1], seconds, rel_tol=1e-9, abs_tol=1e-3 + 1e-4 * abs(n)), key
 
 
 def _check_reads(inbox: Any, lo: datetime, hi: datetime) -> None:
@@ -179,7 +180,7 @@ def _check_reads(inbox: Any, lo: datetime, hi: datetime) -> None:
     for kind, k in got_service.items():
         assert +k.histogram == +Counter({x: n for x, n in hist[kind].items() if x >= 0}), kind
         assert +k.outcomes == +Counter({x: n for x, n in hist[kind].items() if x in OUTCOME_SLOTS}), kind
-        assert math.isclose(k.seconds, secs[kind], rel_tol=1e-9, abs_tol=1e-3), kind
+        assert math.isclose(k.seconds, secs[kind], rel_tol=1e-9, abs_tol=1e-3 + 1e-4 * k.answered), kind
 
 
 @pytest.mark.timeout(900)
@@ -206,8 +207,8 @@ def test_author_and_service_rollups_equal_a_recount(database_url, inbox, world, 
     rollups.fold(inbox)
     with inbox.read() as s:
         assert s.scalar(text("SELECT count(*) FROM rollup_service_pending")) == 0
-    want_authors, want_service = _recount(inbox)
-    got_authors, got_service = _stored(inbox)
+    want_authors, want_service = recount(inbox)
+    got_authors, got_service = stored(inbox)
     assert got_authors == want_authors
-    _same_service(got_service, want_service)
+    same_service(got_service, want_service)
     _check_reads(inbox, lo, lo + timedelta(minutes=window[1]))
