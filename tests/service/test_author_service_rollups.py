@@ -146,8 +146,9 @@ def same_service(got: dict, want: dict) -> None:
     assert set(got) == set(want)
     for key, (n, seconds) in want.items():
         assert got[key][0] == n, key
-        # SQLite takes times apart through julianday(): about 5e-5 s off per conversation
-        assert math.isclose(got[key][1], seconds, rel_tol=1e-9, abs_tol=1e-3 + 1e-4 * abs(n)), key
+        # SQLite takes times apart through julianday(), which keeps milliseconds: up to 2 ms
+        # off per conversation
+        assert math.isclose(got[key][1], seconds, rel_tol=1e-9, abs_tol=1e-3 + 2e-3 * abs(n)), key
 
 
 def _check_reads(inbox: Any, lo: datetime, hi: datetime) -> None:
@@ -180,7 +181,7 @@ def _check_reads(inbox: Any, lo: datetime, hi: datetime) -> None:
     for kind, k in got_service.items():
         assert +k.histogram == +Counter({x: n for x, n in hist[kind].items() if x >= 0}), kind
         assert +k.outcomes == +Counter({x: n for x, n in hist[kind].items() if x in OUTCOME_SLOTS}), kind
-        assert math.isclose(k.seconds, secs[kind], rel_tol=1e-9, abs_tol=1e-3 + 1e-4 * k.answered), kind
+        assert math.isclose(k.seconds, secs[kind], rel_tol=1e-9, abs_tol=1e-3 + 2e-3 * k.answered), kind
 
 
 @pytest.mark.timeout(900)
