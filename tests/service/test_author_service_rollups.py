@@ -27,7 +27,7 @@ respond_op = st.tuples(
     st.just("respond"),
     st.integers(0, 10),
     st.integers(-5, 600),  # minutes after creation (a negative one: clock skew)
-    st.one_of(st.none(), st.integers(1, 300)),  # due after creation, or no SLA
+    st.one_of(st.none(), st.integers(1, 300), st.just("on time")),  # due, or no SLA, or due exactly then
     st.booleans(),  # resolution (else first response)
 )
 delete_op = st.tuples(st.just("delete"), st.integers(0, 50), st.booleans())  # a message / a conversation
@@ -48,7 +48,13 @@ def _edit(inbox: Any, op: tuple) -> None:
                 return
             conv = s.get(Conversation, convs[k % len(convs)])
             done = conv.created_at + timedelta(minutes=minutes)
-            deadline = None if due is None else conv.created_at + timedelta(minutes=due)
+            deadline = (
+                None
+                if due is None
+                else done
+                if due == "on time"
+                else conv.created_at + timedelta(minutes=due)
+            )
             values = (
                 {"resolved_at": done, "resolution_due_at": deadline}
                 if resolution
