@@ -79,8 +79,10 @@ def empty_tables(url: str) -> None:
         else:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
-            # Deleting messages and labels appended rollup changes (migration 0009_rollups' triggers).
+            # Deleting messages, labels and conversations appended rollup changes (the triggers of
+            # migrations 0009_rollups and 0012_rollups).
             conn.execute(text("DELETE FROM rollup_pending"))
+            conn.execute(text("DELETE FROM rollup_service_pending"))
 
 
 @pytest.fixture(scope="session")

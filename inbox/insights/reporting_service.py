@@ -17,7 +17,7 @@ from datetime import datetime
 from statistics import fmean
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from inbox.conversations.serialize import iso
@@ -30,9 +30,12 @@ from inbox.insights.analytics.surveys import (
     classify_nps,
     report_by,
 )
+from inbox.insights.dashboard_rollups import durations
+from inbox.insights.dashboard_rollups import service as rollup_service
 from inbox.insights.reporting_filters import Drill, Filters, bucket_floor, bucket_starts
 from inbox.store.errors import Invalid
 from inbox.store.models import Agent, Conversation, SurveyResponse, Team
+from inbox.store.models.rollups import FIRST_RESPONSE, OUTCOME_SLOTS
 
 SLA_DRILLS = ("first_response_breached", "first_response_met", "resolution_breached", "resolution_met")
 SURVEY_DRILLS = ("csat", "nps", "detractor", "any")
@@ -83,44 +86,36 @@ _KINDS = (
 def service_levels(s: Session, f: Filters, now: datetime) -> dict[str, Any]:
     """First response and resolution times and SLA outcomes, with drill-downs per outcome.
 
-    Counted and averaged in the database (a year holds some 100,000 conversations), in one
-    statement for both kinds, and the two medians in one each: all three read only the covering
-    index `ix_conversations_service_levels` (migration 0010_perfread), never the wide rows. The
-    outcomes are `_outcome` written as CASE expressions."""
+    Counts, means and outcomes come from the service rollups (`inbox.insights.dashboard_rollups.
+    service`: whole days and months, pending changes, and the conversations of the ragged
+    edges); "pending" from the few unanswered conversations due after now. A median over up to
+    `EXACT_MEDIAN_SPAN` is read exactly from the covering index `ix_conversations_service_levels`
+    (a month's conversations, sorted in the database); over a longer period it is estimated from
+    the rollups' histogram, and `median_approximate` says so (off by less than
+    `durations.ERROR` of the seconds plus one, typically a few percent)."""
     dialect = s.get_bind().dialect.name
+    kinds = rollup_service.counted(s, f)
+    pending = rollup_service.pending_now(s, f, now)
+    exact = f.end - f.start <= rollup_service.EXACT_MEDIAN_SPAN
     scope = _conversations(f).with_only_columns(Conversation.id)
-
-    def n(cond: Any) -> Any:
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-    columns: list[Any] = [func.count()]
-    for _, done_attr, due_attr in _KINDS:
-        done, due = getattr(Conversation, done_attr), getattr(Conversation, due_attr)
-        columns += [
-            n(done.is_not(None)),
-            func.avg(case((done.is_not(None), _seconds(dialect, done, Conversation.created_at)))),
-            n(due.is_(None)),
-            n(due.is_not(None) & done.is_not(None) & (done <= due)),
-            n(due.is_not(None) & ((done.is_not(None) & (done > due)) | (done.is_(None) & (due < now)))),
-            n(due.is_not(None) & done.is_(None) & (due >= now)),
-        ]
-    row = s.execute(scope.with_only_columns(*columns)).one()
-    out: dict[str, Any] = {"conversations": row[0]}
-    for k, (name, done_attr, _) in enumerate(_KINDS):
-        done = getattr(Conversation, done_attr)
-        count, mean, no_sla, met, breached, pending = row[1 + 6 * k : 7 + 6 * k]
-        outcomes = {
-            "met": int(met),
-            "breached": int(breached),
-            "pending": int(pending),
-            "no_sla": int(no_sla),
-        }
+    total = kinds[FIRST_RESPONSE]
+    out: dict[str, Any] = {"conversations": sum(total.outcomes[k] for k in OUTCOME_SLOTS)}
+    for (name, done_attr, _), (kind, _, _) in zip(_KINDS, rollup_service.KINDS, strict=True):
+        k = kinds[kind]
+        count = k.answered
+        outcomes = rollup_service.outcome_counts(k, pending[kind])
         with_sla = outcomes["met"] + outcomes["breached"]
-        seconds = _seconds(dialect, done, Conversation.created_at)
+        if exact:
+            done = getattr(Conversation, done_attr)
+            seconds = _seconds(dialect, done, Conversation.created_at)
+            median = _median(s, scope.where(done.is_not(None)), seconds, count)
+        else:
+            median = durations.median(k.histogram)
         out[name] = {
-            "count": int(count),
-            "mean_seconds": round(float(mean), 1) if count else None,
-            "median_seconds": _median(s, scope.where(done.is_not(None)), seconds, int(count)),
+            "count": count,
+            "mean_seconds": round(k.seconds / count, 1) if count else None,
+            "median_seconds": median,
+            "median_approximate": not exact and count > 0,
             **outcomes,
             "met_percent": round(100.0 * outcomes["met"] / with_sla, 1) if with_sla else None,
             "drill": {"met": f.params(sla=f"{name}_met"), "breached": f.params(sla=f"{name}_breached")},

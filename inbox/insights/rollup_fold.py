@@ -1,5 +1,11 @@
 """Folding pending rollup changes: counted by the database, tokenized once per distinct text.
 
+Since migration 0012_rollups one fold also adds each message's author to `rollup_authors` and
+each conversation's service-level change (`rollup_service_pending`) to `rollup_service`, both
+as `INSERT ... SELECT ... GROUP BY ... ON CONFLICT` statements over the same batch
+(`inbox.insights.dashboard_rollups`): whoever fills the pending tables (the triggers, or a bulk
+builder's set-based SQL) gets every rollup from `fold_batch` alone.
+
 The triggers of migration 0009_rollups append one `rollup_pending` row per counted change;
 a fold adds a batch of them to `rollup_messages` and `rollup_terms` and deletes exactly those
 rows, in the caller's transaction, so each change is counted once or (if it fails) not at all.
@@ -33,12 +39,14 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from inbox.insights.analytics.terms import tokenize
-from inbox.store.models import RollupPending
+from inbox.insights.dashboard_rollups import authors, service
+from inbox.store.models import RollupPending, RollupServicePending
 from inbox.store.models.rollups import ALL, DAY, HOUR, MONTH
 
 FOLD_BATCH = 20_000
 MAX_TERM = 200  # longer "terms" (a 300-character hashtag) are not counted, here or at read time
 _P = RollupPending.__table__
+_S = RollupServicePending.__table__
 _VOLUME = "grain, conv_label, bucket_start, channel, language, sentiment, messages, scored, sentiment_sum"
 _TERMS = "grain, bucket_start, channel, language, term, texts"
 
@@ -73,23 +81,46 @@ def _month_of(dialect: str, day: Any) -> Any:
     return day[:7] + "-01 00:00:00.000000"
 
 
-def fold_batch(conn: Connection, limit: int = FOLD_BATCH) -> int:
-    """Fold up to `limit` pending rows, oldest first, and delete them; returns how many."""
+def _batch(conn: Connection, table: Any, limit: int) -> tuple[int, str, dict[str, Any]]:
+    """The `limit` oldest pending rows of `table` as (how many, a condition on `p.id`, its
+    parameters, in the driver's own marks)."""
+    q = select(table.c.id).order_by(table.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        ids = list(conn.scalars(q.with_for_update(skip_locked=True)))
+        return len(ids), "p.id = ANY(%(ids)s)", {"ids": ids}
+    # SQLite writers take turns, and this one holds the lock: the `limit` oldest rows are
+    # exactly those from the first id to the last one read.
+    ids = list(conn.scalars(q))
+    return len(ids), "p.id BETWEEN :lo AND :hi", {"lo": ids[0] if ids else 0, "hi": ids[-1] if ids else 0}
+
+
+def fold_batch(conn: Connection, limit: int = FOLD_BATCH, full: bool = True) -> int:
+    """Fold up to `limit` pending message rows and up to `limit` pending conversation rows, oldest
+    first, and delete them; returns how many (so less than `limit` means nothing is left).
+    `full=False` is for a schema older than 0012_rollups (no author or service rollups)."""
+    n = _fold_messages(conn, limit, full)
+    return n + _fold_service(conn, limit) if full else n
+
+
+def _fold_service(conn: Connection, limit: int) -> int:
+    """Conversations' service-level changes into `rollup_service` (per day and month)."""
+    n, batch, params = _batch(conn, _S, limit)
+    if not n:
+        return 0
     dialect = conn.dialect.name
-    q = select(_P.c.id).order_by(_P.c.id).limit(limit)
-    if dialect == "postgresql":
-        q = q.with_for_update(skip_locked=True)
-        ids = list(conn.scalars(q))
-        if not ids:
-            return 0
-        batch, params = "p.id = ANY(%(ids)s)", {"ids": ids}  # statements in the drivers' own marks
-    else:
-        # SQLite writers take turns, and this one holds the lock: the `limit` oldest rows are
-        # exactly those from the first id to the last one read.
-        ids = list(conn.scalars(q))
-        if not ids:
-            return 0
-        batch, params = "p.id BETWEEN :lo AND :hi", {"lo": ids[0], "hi": ids[-1]}
+    for grain in (DAY, MONTH):
+        conn.exec_driver_sql(
+            service.fold_sql(dialect, grain, _bucket(dialect, grain, "p.created_at"), batch), params
+        )
+    conn.exec_driver_sql(f"DELETE FROM rollup_service_pending AS p WHERE {batch}", params)
+    return n
+
+
+def _fold_messages(conn: Connection, limit: int, full: bool) -> int:
+    dialect = conn.dialect.name
+    n, batch, params = _batch(conn, _P, limit)
+    if not n:
+        return 0
     upsert = (
         "ON CONFLICT (grain, conv_label, bucket_start, channel, language, sentiment) DO UPDATE SET "
         "messages = rollup_messages.messages + excluded.messages, "
@@ -108,6 +139,12 @@ def fold_batch(conn: Connection, limit: int = FOLD_BATCH) -> int:
             "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6 " + upsert,
             params,
         )
+    for grain in (DAY, MONTH) if full else ():
+        for every_language in (False, True):
+            statement = authors.fold_sql(
+                grain, _bucket(dialect, grain, "p.created_at"), batch, every_language
+            )
+            conn.exec_driver_sql(statement, params)
     day = _bucket(dialect, DAY, "p.created_at")
     texts = conn.exec_driver_sql(
         f"SELECT {day}, p.channel, p.language, m.text, sum(p.sign) "
@@ -116,17 +153,19 @@ def fold_batch(conn: Connection, limit: int = FOLD_BATCH) -> int:
         params,
     )
     days: Counter[tuple[Any, ...]] = Counter()
-    for at, channel, language, text, n in texts:
-        if n and text is not None:
+    for at, channel, language, text, k in texts:
+        if k and text is not None:
             for term in _terms_once(text):
-                days[(at, channel, language, term)] += n
+                days[(at, channel, language, term)] += k
     months: Counter[tuple[Any, ...]] = Counter()
-    for (at, channel, language, term), n in days.items():
-        months[(_month_of(dialect, at), channel, language, term)] += n
-    rows = [(DAY, *k, n) for k, n in days.items() if n] + [(MONTH, *k, n) for k, n in months.items() if n]
+    for (at, channel, language, term), k in days.items():
+        months[(_month_of(dialect, at), channel, language, term)] += k
+    rows = [(DAY, *key, k) for key, k in days.items() if k] + [
+        (MONTH, *key, k) for key, k in months.items() if k
+    ]
     _add_terms(conn, rows)
     conn.exec_driver_sql(f"DELETE FROM rollup_pending AS p WHERE {batch}", params)
-    return len(ids)
+    return n
 
 
 def _add_terms(conn: Connection, rows: list[tuple[Any, ...]]) -> None:

@@ -21,19 +21,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, func, inspect, select
 from sqlalchemy.orm import Session
 
 from inbox.insights.reporting_filters import Filters
 from inbox.insights.rollup_fold import FOLD_BATCH, fold_batch, terms_of
 from inbox.insights.rollup_fold import MAX_TERM as MAX_TERM  # re-exported: where it always was
 from inbox.store.context import Inbox
-from inbox.store.models import Conversation, Direction, Message, RollupMessage, RollupPending, RollupTerm
+from inbox.store.models import (
+    Conversation,
+    Direction,
+    Message,
+    RollupMessage,
+    RollupPending,
+    RollupServicePending,
+    RollupTerm,
+)
 from inbox.store.models.rollups import ALL, DAY, HOUR, MONTH
 from inbox.store.sql import in_list, list_param
 
 LABELS = ("positive", "neutral", "negative")
 _P = RollupPending.__table__
+_S = RollupServicePending.__table__
 _RM = RollupMessage.__table__
 _RT = RollupTerm.__table__
 _M = Message.__table__
@@ -45,7 +54,10 @@ def fold(inbox: Inbox) -> int:
 
     It looks first in a read, so with nothing pending it never takes SQLite's write lock."""
     with inbox.read() as s:
-        if s.execute(select(_P).limit(1)).first() is None:
+        if (
+            s.execute(select(_P.c.id).limit(1)).first() is None
+            and s.execute(select(_S.c.id).limit(1)).first() is None
+        ):
             return 0
     total = 0
     while True:
@@ -58,9 +70,11 @@ def fold(inbox: Inbox) -> int:
 
 def fold_all(conn: Connection, batch: int = FOLD_BATCH) -> int:
     """Fold everything pending inside the caller's transaction (the migration's backfill, a
-    bulk-built database), `batch` rows a statement."""
+    bulk-built database), `batch` rows a statement. Migrations older than 0012_rollups fold
+    too, into a schema without the author and service rollups: those are left out there."""
     total = 0
-    while n := fold_batch(conn, batch):
+    full = inspect(conn).has_table(RollupServicePending.__tablename__)
+    while n := fold_batch(conn, batch, full):
         total += n
     return total
 
@@ -112,7 +126,7 @@ def split(lo: datetime, hi: datetime, step: timedelta) -> tuple[list[tuple[datet
     return [(x, y) for x, y in ((lo, a), (b, hi)) if x < y], (a, b)
 
 
-def _months(a: datetime, b: datetime) -> list[tuple[str, datetime, datetime, int]]:
+def month_spans(a: datetime, b: datetime) -> list[tuple[str, datetime, datetime, int]]:
     """Whole days [a, b) as signed (grain, from, to, sign) spans whose counts add up to the
     range's: whole months, and for each partial month at either end either its days inside
     (sign 1) or, when fewer, the whole month (sign 1) less its days outside (sign -1). Counts are
@@ -229,7 +243,7 @@ def term_counts(
     params: dict[str, Any] = {}
     if wanted is not None:
         params["terms"] = list_param(d, sorted(wanted))
-    for grain, a, b, sign in _months(*days):
+    for grain, a, b, sign in month_spans(*days):
         q = select(_RT.c.term, func.sum(_RT.c.texts)).where(
             _RT.c.grain == grain, _RT.c.bucket_start >= a, _RT.c.bucket_start < b
         )

@@ -153,14 +153,14 @@ def sio_client(app: Flask, token: str) -> Any:
 
 
 def selects_run_by(inbox: Inbox, work: Callable[[], Any]) -> list[tuple[str, Any]]:
-    """The SELECT statements (SQL text and driver parameters) that `work()` sends, for reading
+    """The SELECT (and WITH ... SELECT) statements (SQL text and driver parameters) that `work()` sends, for reading
     their query plans."""
     from sqlalchemy import event
 
     seen: list[tuple[str, Any]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT") and not executemany:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and not executemany:
             seen.append((statement, parameters))
 
     event.listen(inbox.engine, "before_cursor_execute", capture)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inbox.insights.rollups import _months
+from inbox.insights.rollups import month_spans as _months
 from inbox.store.models.rollups import DAY, MONTH
 
 START = datetime(2025, 1, 1, tzinfo=UTC)

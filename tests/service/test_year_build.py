@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from inbox.admin.agents import create_agent
 from inbox.conversations import service as conversations
 from inbox.search import service as search
+from tests.service import test_author_service_rollups as rollups_0012
 from tests.service.test_rollups import _recount, _same_volume, _stored
 from web.bench.scale import _app
 from web.bench.year import Shape, build
@@ -94,6 +95,11 @@ def _reads(url: str, workdir: Path) -> dict[str, Any]:
         want_volume, want_terms = _recount(inbox)
         _same_volume(volume, want_volume)  # the rollups hold what a recount finds
         assert terms == want_terms
+        # ... and so do the author and service rollups (0012_rollups: same triggers, same fold)
+        got_authors, got_service = rollups_0012.stored(inbox)
+        want_authors, want_service = rollups_0012.recount(inbox)
+        assert got_authors == want_authors
+        rollups_0012.same_service(got_service, want_service)
         return {"ranked": ranked, "search": found, "volume": volume, "terms": terms}
     finally:
         inbox.engine.dispose()

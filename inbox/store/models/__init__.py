@@ -31,7 +31,14 @@ from inbox.store.models.digests import DigestSend, DigestSubscription
 from inbox.store.models.inbound import InboundDelivery, InboundLane
 from inbox.store.models.listening import ListeningSource, ListeningStream, Mention, MentionStream
 from inbox.store.models.reply_handles import ReplyHandle
-from inbox.store.models.rollups import RollupMessage, RollupPending, RollupTerm
+from inbox.store.models.rollups import (
+    RollupAuthor,
+    RollupMessage,
+    RollupPending,
+    RollupService,
+    RollupServicePending,
+    RollupTerm,
+)
 from inbox.store.models.rules import Rule, SlaEvent, SlaPolicy
 from inbox.store.models.sentiment_models import SentimentCalibration
 from inbox.store.models.versions import SettingsVersion
@@ -70,8 +77,11 @@ __all__ = [
     "Presence",
     "Role",
     "SettingsVersion",
+    "RollupAuthor",
     "RollupMessage",
     "RollupPending",
+    "RollupService",
+    "RollupServicePending",
     "RollupTerm",
     "Rule",
     "RuleRun",

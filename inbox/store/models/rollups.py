@@ -21,7 +21,7 @@ from sqlalchemy import Float, Index, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inbox.store.models.base import Base
-from inbox.store.models.conversations import Message
+from inbox.store.models.conversations import Conversation, Message
 from inbox.store.models.customers import Identity
 
 HOUR, DAY, MONTH = "h", "d", "m"
@@ -91,6 +91,83 @@ class RollupPending(Base):
     sentiment: Mapped[str] = mapped_column(String(10))
     scored: Mapped[int] = mapped_column()
     compound: Mapped[float] = mapped_column(Float)
+    # the message's author (migration 0012_rollups), for `RollupAuthor`; None for older rows
+    author_identity_id: Mapped[int | None] = mapped_column(default=None)
+
+
+class RollupAuthor(Base):
+    """Inbound messages (and the negative ones) of one author per day and per month, channel and
+    language (migration 0012_rollups): "top authors" of any period sum these rows, read with the
+    same signed month/day spans as `RollupTerm`, instead of grouping the period's messages."""
+
+    __tablename__ = "rollup_authors"
+    __table_args__ = (
+        # language before the time: a period without a language filter reads the "*" rows
+        # only, in key order; on SQLite the rows are the key's own (no rowid), so a read is one
+        # index range, with no lookup per row
+        PrimaryKeyConstraint(
+            "grain", "language", "bucket_start", "author_identity_id", "channel", name="pk_rollup_authors"
+        ),
+        {"sqlite_with_rowid": False},
+    )
+
+    grain: Mapped[str] = mapped_column(String(1))  # DAY or MONTH
+    bucket_start: Mapped[datetime] = mapped_column()
+    author_identity_id: Mapped[int] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(10))
+    messages: Mapped[int] = mapped_column(default=0)
+    negative: Mapped[int] = mapped_column(default=0)
+
+
+class RollupService(Base):
+    """Conversations created per day and per month, channel and language, for first response
+    (kind "f") and resolution ("r") (migration 0012_rollups). A `slot` >= 0 is a bucket of the
+    log-scaled histogram of answer times (`inbox.insights.rollup_reads.durations`), with the
+    sum of its seconds (means are exact, medians estimated); a negative slot counts an SLA
+    outcome (`OUTCOME_SLOTS`)."""
+
+    __tablename__ = "rollup_service"
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "grain", "bucket_start", "channel", "language", "kind", "slot", name="pk_rollup_service"
+        ),
+        {"sqlite_with_rowid": False},
+    )
+
+    grain: Mapped[str] = mapped_column(String(1))  # DAY or MONTH
+    bucket_start: Mapped[datetime] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(1))
+    slot: Mapped[int] = mapped_column()
+    conversations: Mapped[int] = mapped_column(default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class RollupServicePending(Base):
+    """One conversation counted (sign 1) or uncounted (sign -1) for the service rollups, with the
+    times it is counted by; appended by triggers on `conversations` (migration 0012_rollups)."""
+
+    __tablename__ = "rollup_service_pending"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column()  # no foreign key: a deleted one is uncounted here
+    sign: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(10))
+    first_response_at: Mapped[datetime | None] = mapped_column(default=None)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+FIRST_RESPONSE, RESOLUTION = "f", "r"
+# The negative slots of `RollupService`: answered by the due time, answered after it, not
+# answered and due (breached or still pending: that depends on the time of the question), no SLA.
+MET, LATE, OPEN, NO_SLA = -1, -2, -3, -4
+OUTCOME_SLOTS = (MET, LATE, OPEN, NO_SLA)
 
 
 # Top mentions: the most negative (positive) messages come first in this index, so the query
@@ -101,3 +178,18 @@ Index("ix_identities_followers", Identity.followers)
 # with direction (migration 0010_perfread): influencers by count group a period's inbound
 # messages by author from this index alone
 Index("ix_messages_author_created", Message.author_identity_id, Message.created_at, Message.direction)
+# SLA "pending" (not answered, due after now) is the one figure a rollup cannot keep, since it
+# changes with the clock: these partial indexes hold only the unanswered conversations by due
+# time, so counting those due after now reads a few entries (migration 0012_rollups).
+Index(
+    "ix_conversations_first_response_open",
+    Conversation.first_response_due_at,
+    sqlite_where=Conversation.first_response_at.is_(None),
+    postgresql_where=Conversation.first_response_at.is_(None),
+)
+Index(
+    "ix_conversations_resolution_open",
+    Conversation.resolution_due_at,
+    sqlite_where=Conversation.resolved_at.is_(None),
+    postgresql_where=Conversation.resolved_at.is_(None),
+)
