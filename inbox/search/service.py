@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Select, func, literal_column, or_, select, text, union
 from sqlalchemy.orm import Session
 
-from inbox.admin.agents import load_agent
+from inbox.admin.principals import principal
 from inbox.conversations.serialize import conversation_dict, customer_dict, identity_dict, iso
 from inbox.conversations.service import _labels
 from inbox.search.filenames import file_named
@@ -46,10 +46,10 @@ from inbox.search.match import (
     parse_terms,
     short_gram_hits,
 )
-from inbox.store.access import customer_visible_clause, sees_everything, visible_clause
+from inbox.store.access import Viewer, customer_visible_clause, sees_everything, visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid, NotFound
-from inbox.store.models import Agent, Attachment, Conversation, Customer, Identity, Message
+from inbox.store.models import Attachment, Conversation, Customer, Identity, Message
 from inbox.store.sql import in_list, list_param
 
 __all__ = ["MAX_LIMIT", "MAX_QUERY", "MAX_TERMS", "parse_terms", "search", "snippet"]
@@ -110,7 +110,7 @@ def search(
         raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", "limit")
     dialect = inbox.dialect
     with inbox.read() as s:
-        agent = load_agent(s, agent_id)
+        agent = principal(s, agent_id)
         if agent is None:
             raise NotFound("agent not found")
         if dialect == "postgresql":
@@ -138,7 +138,7 @@ Cursor = tuple[datetime, int]  # a message's (created_at, id): the walk goes str
 
 
 def _conversations(
-    s: Session, dialect: str, agent: Agent, terms: list[str], limit: int, before: Cursor | None
+    s: Session, dialect: str, agent: Viewer, terms: list[str], limit: int, before: Cursor | None
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page: the newest match of each of up to `limit` conversations, and the next cursor."""
     picked: dict[int, Cursor] = {}  # conversation id -> its newest match on this page
@@ -180,7 +180,7 @@ def _newest_first(q: Select[Any], below: Cursor | None, time: Any = Message.crea
 
 
 def _with_named_files(
-    s: Session, dialect: str, agent: Agent, terms: list[str], picked: dict[int, Cursor], limit: int
+    s: Session, dialect: str, agent: Viewer, terms: list[str], picked: dict[int, Cursor], limit: int
 ) -> dict[int, Cursor]:
     """The first page also lists conversations whose attachments' file names hold every term
     (attachments are few beside messages, so they are matched apart from the text indexes),
@@ -266,7 +266,7 @@ def rare_limit(s: Session) -> int:
 
 
 def _matching(
-    s: Session, agent: Agent, found: Found, below: Cursor | None, chunk: int
+    s: Session, agent: Viewer, found: Found, below: Cursor | None, chunk: int
 ) -> tuple[list[tuple[int, int, datetime]], Cursor | None, bool]:
     """The next `chunk` visible matching messages below the cursor, newest first by time, as
     (id, conversation id, created_at); the position to go on from; and whether none is left."""
@@ -361,7 +361,7 @@ def _file_names(s: Session, message_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def _customers(s: Session, dialect: str, agent: Agent, terms: list[str], limit: int) -> list[dict[str, Any]]:
+def _customers(s: Session, dialect: str, agent: Viewer, terms: list[str], limit: int) -> list[dict[str, Any]]:
     """Customers matching every term in their record or any identity: each term's candidates
     are the union of two index lookups (customers, identities), so no customer row is read
     unless a term found it."""
