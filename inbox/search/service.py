@@ -226,7 +226,7 @@ def _match_clauses(s: Session, dialect: str, terms: list[str]) -> Found:
     * SQLite, a common one: the time index walked newest first and each message checked by
       LIKE, which fills a page within a few thousand messages. (Checking each by an FTS5 rowid
       lookup instead cost ~12 ms a message: FTS5 reads the terms' whole lists for it.)
-    * Latin terms of one or two characters only: no index serves them; the time index is
+    * Short terms of no indexed character only ("%"): no index serves them; the time index is
       walked and every message checked by LIKE (a rare one reads far).
     """
     if dialect != "sqlite":
@@ -375,7 +375,8 @@ def _customers(s: Session, dialect: str, agent: Viewer, terms: list[str], limit:
         # (tens of thousands) rather than the trigram and gram indexes, though lower-casing each
         # UTF-8 value makes that scan ~10x slower than the lookups (measured on the 1M-message
         # bench database). For this statement only (the last of the read transaction) it is told
-        # to prefer the indexes; a short Latin term, which no index serves, still scans.
+        # to prefer the indexes; a short term of neither Latin letters nor digits nor
+        # Chinese/Thai ("%"), which no index serves, still scans.
         s.execute(text("SET LOCAL enable_seqscan = off"))
     custs = list(
         s.scalars(q.order_by(Customer.last_seen_at.desc().nulls_last(), Customer.id.desc()).limit(limit))
