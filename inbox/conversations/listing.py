@@ -119,9 +119,11 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
             )
             if len(statuses) == 1:
                 q = q.where(Conversation.status == statuses[0])
-            rows = s.connection().execute(
-                q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)
-            ).all()
+            rows = (
+                s.connection()
+                .execute(q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset))
+                .all()
+            )
         labels = labels_of(s, [r.id for r in rows])
         return [conversation_row_dict(r, labels.get(r.id, []), effective(r, now)) for r in rows]
 

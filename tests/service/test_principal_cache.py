@@ -72,7 +72,9 @@ def test_role_and_team_changes_and_deactivation_take_effect_on_the_next_request(
     client.patch(f"/api/admin/agents/{agent['id']}", json={"role": "agent"}, headers=admin["auth"])
     assert listed() == 0
     billing = world.team_id("Billing")
-    res = client.patch(f"/api/admin/agents/{agent['id']}", json={"team_ids": [billing]}, headers=admin["auth"])
+    res = client.patch(
+        f"/api/admin/agents/{agent['id']}", json={"team_ids": [billing]}, headers=admin["auth"]
+    )
     assert res.status_code == 200
     assert listed() == 1
     client.patch(f"/api/admin/agents/{agent['id']}", json={"active": False}, headers=admin["auth"])

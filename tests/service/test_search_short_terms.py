@@ -180,7 +180,15 @@ def test_customers_by_short_chinese_and_thai_names(client, agent, world, post_we
 
 def test_grams_cover_every_occurrence():
     # every one- or two-character slice of a run is found by its lookup key (Latin ones too)
-    for text in ("我要退款，订单还没到", "ขอบคุณมากครับ", "a退b", "한국어", "かな漢字", "Order #12345, OK?", "x"):
+    for text in (
+        "我要退款，订单还没到",
+        "ขอบคุณมากครับ",
+        "a退b",
+        "한국어",
+        "かな漢字",
+        "Order #12345, OK?",
+        "x",
+    ):
         keys = set(gram_text(text).split())
         for n in (1, 2):
             for i in range(len(text) - n + 1):
@@ -227,7 +235,9 @@ def _plans(inbox, run):
     return out
 
 
-@pytest.mark.parametrize("q", ["退款", "退", "ขอ", "ด", "refund", "王伟", "伟", "ok", "x", "zq", "7", "ok 退"])
+@pytest.mark.parametrize(
+    "q", ["退款", "退", "ขอ", "ด", "refund", "王伟", "伟", "ok", "x", "zq", "7", "ok 退"]
+)
 def test_short_terms_are_looked_up_in_an_index(client, agent, corpus, inbox, q):
     """No plan reads every message, customer or identity. On PostgreSQL sequential scans are
     priced out (these tables are tiny): a Seq Scan left in the plan means no index can answer."""
