@@ -45,7 +45,7 @@ def person_dict(a: Agent, open_count: int = 0) -> dict[str, Any]:
 def is_active(inbox: Inbox, agent_id: int) -> bool:
     """Whether a signed-in session's agent may still act (kept between requests until any
     change to agents: `inbox.admin.principals`)."""
-    with inbox.read() as s:
+    with inbox.glance() as s:
         return principals.principal(s, agent_id) is not None
 
 

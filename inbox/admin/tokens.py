@@ -144,7 +144,7 @@ def access_for(inbox: Inbox, secret: str) -> TokenAccess | None:
     request, in every process; expiry is checked against the clock every time."""
     now = inbox.clock()
     digest = token_digest(secret)
-    with inbox.read() as s:
+    with inbox.glance() as s:
         row = principals.token_row(s, digest)
     if row is None or (row.expires_at is not None and row.expires_at <= now):
         return None

@@ -28,7 +28,8 @@ from sqlalchemy import Select, func, literal_column, or_, select, text, union
 from sqlalchemy.orm import Session
 
 from inbox.admin.principals import principal
-from inbox.conversations.serialize import conversation_dict, customer_dict, identity_dict, iso
+from inbox.conversations.listing import ROW_COLUMNS
+from inbox.conversations.serialize import conversation_row_dict, customer_dict, identity_dict, iso
 from inbox.conversations.service import _labels
 from inbox.search.filenames import file_named
 from inbox.search.match import (
@@ -60,6 +61,14 @@ FIRST_CHUNK = 64  # matching messages read per round; doubled each round a page 
 MAX_CHUNK = 4096
 RARE_MIN = 500  # a query with at most this many index hits is answered from all of them
 _UNINDEXED_AT = literal_column("+messages.created_at", Message.created_at.type)
+# what a hit shows of its message, beside its conversation's list row (`listing.ROW_COLUMNS`)
+_HIT = (
+    Message.id.label("hit_id"),
+    Message.text.label("hit_text"),
+    Message.direction.label("hit_direction"),
+    Message.public.label("hit_public"),
+    Message.created_at.label("hit_created_at"),
+)
 _UNINDEXED_CONVERSATION = literal_column("+messages.conversation_id", Message.conversation_id.type)
 
 
@@ -319,29 +328,30 @@ def _hits_out(
             .group_by(Message.conversation_id)
         ).all()
     )
-    found = s.execute(
-        select(Message, Conversation, Customer)
+    found = s.connection().execute(
+        select(*ROW_COLUMNS, *_HIT)
+        .select_from(Message)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .join(Customer, Customer.id == Conversation.customer_id)
         .where(Message.id.in_([mid for _, mid in page]))
-    ).all()
-    by_id = {m.id: (m, c, cust) for m, c, cust in found}
+    )
+    by_id = {row.hit_id: row for row in found}  # plain rows: no ORM identities for 20 hits
     labels = _labels(s, conv_ids)
     names = _file_names(s, [mid for _, mid in page])
     out = []
     for cid, mid in page:
-        msg, conv, cust = by_id[mid]
-        found_in = snippet(msg.text, terms)
+        row = by_id[mid]
+        found_in = snippet(row.hit_text, terms)
         if not any(seg["match"] for seg in found_in) and names.get(mid):
             found_in = snippet("📎 " + ", ".join(names[mid]), terms)  # matched by a file's name
         out.append(
             {
-                "conversation": conversation_dict(conv, cust, labels.get(conv.id, [])),
+                "conversation": conversation_row_dict(row, labels.get(cid, []), row.priority),
                 "message": {
-                    "id": msg.id,
-                    "direction": msg.direction,
-                    "public": msg.public,
-                    "created_at": iso(msg.created_at),
+                    "id": mid,
+                    "direction": row.hit_direction,
+                    "public": row.hit_public,
+                    "created_at": iso(row.hit_created_at),
                     "snippet": found_in,
                 },
                 "hits": hits.get(cid, 1),
