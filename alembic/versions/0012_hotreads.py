@@ -11,6 +11,9 @@ lower-cased, and the run's last character.
 * PostgreSQL: the IMMUTABLE function `murmur_latin_grams(text) -> tsvector` and GIN expression
   indexes on it for every column `murmur_grams` indexes.
 
+`ix_rule_runs_conversation_id` becomes (conversation_id, id): the conversation view shows the
+newest 50 rule runs, and PostgreSQL read every run of the conversation to sort them.
+
 And the `tokens` row of `settings_versions` (migration 0011_scaled): bearer tokens' rows are
 kept per process under it (`inbox.admin.principals`); without a row they would be read on
 every request until the first change.
@@ -88,6 +91,8 @@ def _rebuild_sqlite_grams(latin: bool) -> None:
 
 
 def upgrade() -> None:
+    op.drop_index("ix_rule_runs_conversation_id", table_name="rule_runs")
+    op.create_index("ix_rule_runs_conversation_id", "rule_runs", ["conversation_id", "id"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_FUNCTION)
         for table, cols in GRAMS.items():
@@ -103,6 +108,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_rule_runs_conversation_id", table_name="rule_runs")
+    op.create_index("ix_rule_runs_conversation_id", "rule_runs", ["conversation_id"])
     op.execute("DELETE FROM settings_versions WHERE name = 'tokens'")
     if op.get_bind().dialect.name == "postgresql":
         for table, cols in GRAMS.items():
