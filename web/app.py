@@ -21,6 +21,7 @@ from web import (
     error_pages,
     errors,
     i18n,
+    json_response,
     limits,
     pages,
     pages_admin,
@@ -58,6 +59,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
         MURMUR=config,
     )
     app.config.update(config.extra)
+    json_response.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
     # init_app merges into options kept from an earlier app (a Redis client manager, say);

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from inbox.admin import principals
 from inbox.admin.audit import record
 from inbox.admin.teams import _admin
 from inbox.automation.presence import reroute_absent
@@ -42,9 +43,10 @@ def person_dict(a: Agent, open_count: int = 0) -> dict[str, Any]:
 
 
 def is_active(inbox: Inbox, agent_id: int) -> bool:
-    """Whether a signed-in session's agent may still act (one primary-key read per request)."""
-    with inbox.read() as s:
-        return bool(s.scalar(select(Agent.active).where(Agent.id == agent_id)))
+    """Whether a signed-in session's agent may still act (kept between requests until any
+    change to agents: `inbox.admin.principals`)."""
+    with inbox.glance() as s:
+        return principals.principal(s, agent_id) is not None
 
 
 def listing(inbox: Inbox, actor_id: int) -> list[dict[str, Any]]:

@@ -9,12 +9,13 @@ makes) and `admin` (the admin console and channel set-up). A token made before s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 
+from inbox.admin import principals
 from inbox.admin.audit import record
 from inbox.store.context import Inbox
 from inbox.store.db import is_lock_timeout
@@ -136,28 +137,40 @@ def revoke(inbox: Inbox, actor_id: int, token_id: int) -> dict[str, Any]:
 
 
 def access_for(inbox: Inbox, secret: str) -> TokenAccess | None:
-    """The access a presented token gives, or None (unknown, revoked, expired, agent deactivated)."""
+    """The access a presented token gives, or None (unknown, revoked, expired, agent deactivated).
+
+    The token's row is kept in this process between requests (`inbox.admin.principals`): a
+    revoke, an agent's deactivation or any other change to tokens or agents is seen by the next
+    request, in every process; expiry is checked against the clock every time."""
     now = inbox.clock()
-    with inbox.read() as s:
-        row = s.execute(
-            select(
-                ApiToken.id, ApiToken.agent_id, ApiToken.scopes, ApiToken.expires_at, ApiToken.last_used_at
-            )
-            .join(Agent, Agent.id == ApiToken.agent_id)
-            .where(
-                ApiToken.token_hash == token_digest(secret),
-                ApiToken.revoked_at.is_(None),
-                Agent.active.is_(True),
-            )
-        ).first()
+    digest = token_digest(secret)
+    with inbox.glance() as s:
+        row = principals.token_row(s, digest)
     if row is None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY:
-        try:  # bookkeeping: a read request never waits for SQLite's write lock to note it
-            with inbox.unit_of_work(wait=False) as uow:
-                uow.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-        except OperationalError as exc:
-            if not is_lock_timeout(exc):
-                raise
-    scopes = tuple(row.scopes) if row.scopes is not None else None
-    return TokenAccess(row.id, row.agent_id, scopes)
+    if _last_noted.get(digest, _NEVER) <= now - LAST_USED_GRANULARITY:
+        _note_use(inbox, row.id, digest, now)
+    return TokenAccess(row.id, row.agent_id, row.scopes)
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+# token digest -> when this process last wrote (or found written) its last use
+_last_noted: dict[str, datetime] = {}
+
+
+def _note_use(inbox: Inbox, token_id: int, digest: str, now: datetime) -> None:
+    """Write the token's last use unless some process wrote it within the granularity (the
+    UPDATE's condition): at most one write a minute per token whatever the number of processes."""
+    due = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_GRANULARITY)
+    try:  # bookkeeping: a read request never waits for SQLite's write lock to note it
+        with inbox.unit_of_work(wait=False) as uow:
+            uow.session.execute(update(ApiToken).where(ApiToken.id == token_id, due).values(last_used_at=now))
+            noted = uow.session.scalar(select(ApiToken.last_used_at).where(ApiToken.id == token_id))
+    except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
+        return
+    if noted is not None:
+        if len(_last_noted) >= principals.MAX_TOKENS:
+            _last_noted.clear()
+        _last_noted[digest] = noted

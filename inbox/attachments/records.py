@@ -22,7 +22,7 @@ from inbox.attachments.policy import Limits, Refused, image_format
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid
 from inbox.store.models import Attachment, AttachmentState, Conversation
-from inbox.store.sql import Record, insert_with_ids
+from inbox.store.sql import Record, insert_with_ids, records
 
 State = AttachmentState
 
@@ -175,12 +175,16 @@ def attachment_dict(att: Any) -> dict[str, Any]:
 
 
 def attachments_of(s: Session, message_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each message's attachments, in the order they came."""
+    """Each message's attachments, in the order they came (read as plain rows: a conversation's
+    page asks for fifty messages' attachments, most of them none)."""
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if message_ids:
-        for att in s.scalars(
-            select(Attachment).where(Attachment.message_id.in_(list(message_ids))).order_by(Attachment.id)
-        ):
+        result = s.connection().execute(
+            select(*Attachment.__table__.c)
+            .where(Attachment.message_id.in_(list(message_ids)))
+            .order_by(Attachment.id)
+        )
+        for att in records(result):
             out[att.message_id].append(attachment_dict(att))
     return out
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inbox.admin.agents import load_agent
+from inbox.admin.principals import principal
 from inbox.conversations import ranked_list
 from inbox.conversations.ranking import effective
 from inbox.conversations.serialize import conversation_row_dict
@@ -69,7 +69,7 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
     with inbox.read() as s:
         if s.get_bind().dialect.name == "postgresql":  # the ranked list reads in several statements
             s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        agent = load_agent(s, agent_id)
+        agent = principal(s, agent_id)
         if agent is None:
             raise NotFound("agent not found")
         # No access clause yet: the ranked list reads only what the agent may see, part by part.
@@ -119,9 +119,11 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
             )
             if len(statuses) == 1:
                 q = q.where(Conversation.status == statuses[0])
-            rows = s.execute(
-                q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)
-            ).all()
+            rows = (
+                s.connection()
+                .execute(q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset))
+                .all()
+            )
         labels = labels_of(s, [r.id for r in rows])
         return [conversation_row_dict(r, labels.get(r.id, []), effective(r, now)) for r in rows]
 
@@ -130,7 +132,7 @@ def labels_of(s: Session, ids: list[int]) -> dict[int, list[str]]:
     """Each conversation's labels (unsorted; the JSON sorts them), in one statement."""
     out: dict[int, list[str]] = {}
     if ids:
-        for cid, label in s.execute(
+        for cid, label in s.connection().execute(
             select(ConversationLabel.conversation_id, ConversationLabel.label).where(
                 ConversationLabel.conversation_id.in_(ids)
             )

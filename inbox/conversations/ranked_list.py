@@ -28,13 +28,13 @@ from sqlalchemy import Select, or_
 from sqlalchemy.orm import Session
 
 from inbox.conversations.ranking import effective
-from inbox.store.access import sees_everything
-from inbox.store.models import Agent, Conversation
+from inbox.store.access import Viewer, sees_everything
+from inbox.store.models import Conversation
 
 _ORDER = (Conversation.rank_key.desc(), Conversation.last_message_at.desc(), Conversation.id.desc())
 
 
-def scopes(agent: Agent, team: int | None, mine: bool) -> list[Any]:
+def scopes(agent: Viewer, team: int | None, mine: bool) -> list[Any]:
     """What `agent` may see, as parts an index reads in rank order: each of their teams, and what
     is assigned to them (an OR of the two would make the planner gather and sort every row).
     `[None]` (no clause) when they see everything or only ask for their own."""
@@ -62,7 +62,7 @@ def top(
             stmt = query.where(Conversation.status == status, settled)
             if part is not None:
                 stmt = stmt.where(part)
-            for row in s.execute(stmt.order_by(*_ORDER).limit(wanted)):
+            for row in s.connection().execute(stmt.order_by(*_ORDER).limit(wanted)):
                 found.setdefault(row.id, row)
     best = sorted(found.values(), key=_settled_order, reverse=True)[:wanted]
     rising = query.where(Conversation.status.in_(statuses), Conversation.rank_settles_at > now)
@@ -71,7 +71,7 @@ def top(
     if len(best) == wanted:  # a rising conversation below the N-th settled one cannot make the page
         rising = rising.where(Conversation.rank_key >= best[-1].rank_key)
     candidates = {row.id: row for row in best}
-    for row in s.execute(rising):
+    for row in s.connection().execute(rising):
         candidates.setdefault(row.id, row)
     at = now
 

@@ -13,14 +13,14 @@ from inbox.admin.agents import load_agent
 from inbox.attachments.records import attach_to_reply
 from inbox.automation import engine as automation
 from inbox.automation import sla_service
-from inbox.channels.capabilities import never_replies, reply_blocked
-from inbox.channels.windows import check_reply, reply_window
+from inbox.channels.capabilities import never_replies
+from inbox.channels.windows import check_reply
+from inbox.conversations.detail import get_conversation, older_messages
 from inbox.conversations.listing import ListFilter, labels_of, list_conversations
 from inbox.conversations.mentions import record_mentions
-from inbox.conversations.ranking import effective, raise_to
+from inbox.conversations.ranking import raise_to
 from inbox.conversations.replies import add_note, delivery_dict, queue_reply
-from inbox.conversations.serialize import conversation_dict, iso, message_dict
-from inbox.conversations.thread import PAGE, message_page
+from inbox.conversations.serialize import conversation_dict, message_dict
 from inbox.store.access import check_visible
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid, NotFound
@@ -33,14 +33,14 @@ from inbox.store.models import (
     ConversationLabel,
     Customer,
     Direction,
-    RuleRun,
     Status,
     Team,
 )
 
-__all__ = ["ListFilter", "list_conversations", "get_conversation"]
+__all__ = ["ListFilter", "get_conversation", "list_conversations", "older_messages"]
 
-# The list lives in `listing` (read as Core rows); `_labels` is kept for the rooms that import it.
+# The list lives in `listing` and one conversation's reads in `detail` (both read as Core rows);
+# `_labels` is kept for the rooms that import it.
 _labels = labels_of
 
 
@@ -61,51 +61,6 @@ def _load(s: Session, agent: Agent, conversation_id: int) -> Conversation:
 
 def _channel(s: Session, conv: Conversation) -> ChannelAccount | None:
     return s.get(ChannelAccount, conv.channel_account_id) if conv.channel_account_id else None
-
-
-RULE_RUNS = 50  # the newest rule firings shown with a conversation
-
-
-def get_conversation(inbox: Inbox, agent_id: int, conversation_id: int, limit: int = PAGE) -> dict[str, Any]:
-    """The conversation, its newest page of messages with delivery state (`more_before` for the
-    older ones), and why rules fired on it lately."""
-    with inbox.read() as s:
-        agent = _agent(s, agent_id)
-        conv = _load(s, agent, conversation_id)
-        customer = s.get(Customer, conv.customer_id)
-        out = conversation_dict(conv, customer, _labels(s, [conv.id]).get(conv.id, []))
-        out["priority"] = round(effective(conv, inbox.clock()), 2)
-        out["messages"], out["more_before"] = message_page(s, conv.id, None, limit)
-        out["reply_blocked"] = reply_blocked(_channel(s, conv))
-        out["reply_window"] = reply_window(_channel(s, conv), conv, inbox.clock())
-        runs = s.scalars(
-            select(RuleRun)
-            .where(RuleRun.conversation_id == conv.id)
-            .order_by(RuleRun.id.desc())
-            .limit(RULE_RUNS)
-        )
-        out["rule_runs"] = [
-            {
-                "rule_id": r.rule_id,
-                "rule_name": r.rule_name,
-                "trigger": r.trigger,
-                "matched": r.matched,
-                "actions": r.actions,
-                "at": iso(r.at),
-            }
-            for r in reversed(list(runs))
-        ]
-        return out
-
-
-def older_messages(
-    inbox: Inbox, agent_id: int, conversation_id: int, before: int, limit: int = PAGE
-) -> dict[str, Any]:
-    """The page of messages just older than message `before` (a page's `more_before`)."""
-    with inbox.read() as s:
-        conv = _load(s, _agent(s, agent_id), conversation_id)
-        messages, more = message_page(s, conv.id, before, limit)
-        return {"conversation_id": conv.id, "messages": messages, "more_before": more}
 
 
 def update_conversation(

@@ -87,7 +87,9 @@ def message_page(
             raise NotFound("before names no message of this conversation", "before")
         q = q.where(Message.created_at <= at, or_(Message.created_at < at, Message.id < before))
     rows = _page_rows(
-        s.execute(q.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)).all()
+        s.connection()
+        .execute(q.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1))
+        .all()
     )
     more = rows[limit - 1][0].id if len(rows) > limit else None
     page = rows[:limit]

@@ -11,6 +11,13 @@ results are exact.
 
 The PostgreSQL twin of `grams` is the SQL function `murmur_grams` (migration 0009), with the
 same character class; a test holds them to the same keys.
+
+Latin letters and digits (ASCII, folded to lower case) are keyed the same way in runs of their
+own (`latin_grams`, migration 0012_hotreads): a one- or two-character Latin term ("ok", "7")
+had no index on either database, and a rare one walked every message back to the first. On
+SQLite both kinds of keys share the `<table>_grams` tables (a Latin key is ASCII, a Chinese or
+Thai one is not, so they never collide); on PostgreSQL they have their own function,
+`murmur_latin_grams`, and GIN indexes.
 """
 
 from __future__ import annotations
@@ -26,6 +33,9 @@ RUN_CLASS = (
 )
 _RUN = re.compile(f"[{RUN_CLASS}]+")
 _ONE = re.compile(f"[{RUN_CLASS}]")
+LATIN_CLASS = "0-9A-Za-z"  # keep in step with murmur_latin_grams in migration 0012_hotreads
+_LATIN_RUN = re.compile(f"[{LATIN_CLASS}]+")
+_LATIN_ONE = re.compile(f"[{LATIN_CLASS}]")
 SHORT = 2  # longest term answered from grams; longer ones use the trigram index
 
 
@@ -41,12 +51,26 @@ def grams(text: str | None) -> list[str]:
     return list(out)
 
 
+def latin_grams(text: str | None) -> list[str]:
+    """The distinct keys of `text`'s runs of ASCII letters and digits, lower-cased: every
+    two-character slice of a run and its last character."""
+    if not text:
+        return []
+    out: dict[str, None] = {}
+    for m in _LATIN_RUN.finditer(text):
+        run = m.group(0).lower()
+        for i in range(len(run)):
+            out[run[i : i + 2]] = None
+    return list(out)
+
+
 def gram_text(*texts: str | None) -> str:
-    """The keys of several columns as one space-separated string (SQLite's FTS5 'ascii'
-    tokenizer splits it on the spaces and keeps every non-ASCII character)."""
+    """The keys of several columns, both kinds, as one space-separated string (SQLite's FTS5
+    'ascii' tokenizer splits it on the spaces and keeps every non-ASCII character)."""
     keys: dict[str, None] = {}
     for t in texts:
         keys.update(dict.fromkeys(grams(t)))
+        keys.update(dict.fromkeys(latin_grams(t)))
     return " ".join(keys)
 
 
@@ -56,6 +80,7 @@ class GramKey:
 
     key: str
     prefix: bool
+    latin: bool = False  # a key of `latin_grams` (PostgreSQL: murmur_latin_grams)
 
     def fts5(self) -> str:
         """As an FTS5 query: a quoted string (never operators), '*' for a prefix."""
@@ -69,10 +94,16 @@ class GramKey:
 
 def gram_key(term: str) -> GramKey | None:
     """The lookup that finds every text containing `term`, or None when grams cannot serve it
-    (a term longer than SHORT, or one without a character of these scripts)."""
+    (a term longer than SHORT, or one without a character of these scripts nor a Latin letter
+    or digit: "%", "é")."""
     if len(term) > SHORT:
         return None
     if _RUN.fullmatch(term):
         return GramKey(term, prefix=len(term) == 1)
     first = _ONE.search(term)
-    return GramKey(first.group(0), prefix=True) if first else None
+    if first:
+        return GramKey(first.group(0), prefix=True)
+    if _LATIN_RUN.fullmatch(term):
+        return GramKey(term.lower(), prefix=len(term) == 1, latin=True)
+    first = _LATIN_ONE.search(term)
+    return GramKey(first.group(0).lower(), prefix=True, latin=True) if first else None

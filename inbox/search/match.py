@@ -8,8 +8,11 @@ and the candidates are checked against the text itself, so results are exact:
   PostgreSQL pg_trgm GIN indexes, which ILIKE uses);
 * one or two characters of Chinese, Thai and other scripts written without spaces: the gram
   index (migration 0009, `inbox.search.grams`), checked with LIKE/ILIKE;
-* one or two Latin characters ("ok", "7"): no index; LIKE over the rows the other terms
-  selected, or over every row when there are no others.
+* one or two Latin letters or digits ("ok", "7"): the Latin gram keys (migration
+  0012_hotreads: SQLite's same gram tables, PostgreSQL's `murmur_latin_grams` indexes), checked
+  with LIKE/ILIKE;
+* a short term of neither ("%", "é"): no index; LIKE over the rows the other terms selected,
+  or over every row when there are no others.
 
 User input is never query syntax: FTS5 terms go in double quotes, tsquery lexemes in single
 quotes (and only ever hold characters of those scripts), LIKE wildcards are escaped.
@@ -24,7 +27,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, cast, func, literal_colum
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from inbox.search.grams import gram_key
+from inbox.search.grams import GramKey, gram_key
 from inbox.store.errors import Invalid
 from inbox.store.models import Customer, Identity, Message
 
@@ -114,21 +117,31 @@ def matches(dialect: str, idx: Indexed, terms: list[str], tag: str) -> ColumnEle
         if key is not None and dialect == "sqlite":
             clauses.append(_fts_hits(idx, "grams", key.fts5(), f"{tag}g{i}"))
         elif key is not None:
-            lexeme = cast(bindparam(f"{tag}g{i}", key.tsquery()), TSQUERY)
-            clauses.append(or_(*(func.murmur_grams(col).op("@@")(lexeme) for col in idx.cols)))
+            clauses.append(gram_lookup(idx, key, f"{tag}g{i}"))
         clauses.append(contains(dialect, idx, term))  # the exact check (and all that a Latin term has)
     return and_(*clauses) if clauses else true()
 
 
+def gram_lookup(idx: Indexed, key: GramKey, tag: str) -> ColumnElement[bool]:
+    """PostgreSQL: rows whose gram index holds `key` in one of the columns (`murmur_grams` for
+    Chinese/Thai keys, `murmur_latin_grams` for Latin ones: the expressions their GIN indexes
+    are built on)."""
+    lexeme = cast(bindparam(tag, key.tsquery()), TSQUERY)
+    grams = func.murmur_latin_grams if key.latin else func.murmur_grams
+    return or_(*(grams(col).op("@@")(lexeme) for col in idx.cols))
+
+
 def driving_query(terms: list[str]) -> tuple[str, str] | None:
     """SQLite: the FTS5 table and query that can look the terms up (the trigram table for all
-    long terms at once, else the gram table for the most selective short Chinese/Thai term), or
-    None when none can (short Latin terms only). It selects candidates: the caller checks the
+    long terms at once, else the gram table for the most selective short term), or None when
+    none can (short terms of neither Latin letters nor those scripts: "%"). It selects candidates: the caller checks the
     short terms with LIKE."""
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     if long_terms:
         return "messages_fts", " ".join(fts5_string(t) for t in long_terms)
-    keys = sorted((k for t in terms if (k := gram_key(t)) is not None), key=lambda k: (k.prefix, -len(k.key)))
+    keys = sorted(
+        (k for t in terms if (k := gram_key(t)) is not None), key=lambda k: (k.prefix, k.latin, -len(k.key))
+    )
     return ("messages_grams", keys[0].fts5()) if keys else None
 
 
@@ -140,9 +153,9 @@ def fts_rowids(s: Session, fts: str, query: str, cap: int) -> list[int]:
 
 def short_gram_hits(s: Session, idx: Indexed, terms: list[str], cap: int) -> list[int] | None | bool:
     """PostgreSQL, a query of short terms only: the ids of the rows whose gram index
-    (`murmur_grams`, migration 0009) holds its most selective Chinese/Thai term when they are at
-    most `cap` (a rare term; maybe none), else True (a common term); None when no term has a
-    gram key (short Latin terms: no index serves them).
+    (`murmur_grams`, migration 0009, or `murmur_latin_grams`, 0012_hotreads) holds its most
+    selective term when they are at most `cap` (a rare term; maybe none), else True (a common
+    term); None when no term has a gram key ("%": no index serves it).
 
     Why (issue 22): asked as one statement ordered by time, a common two-character word (退款 on
     the one-year bench, 47,000 hits) made the planner read every hit from the GIN index and sort
@@ -150,11 +163,12 @@ def short_gram_hits(s: Session, idx: Indexed, terms: list[str], cap: int) -> lis
     in 3 ms. Reading up to `cap` hits to tell rare from common cost 200 ms there (a heap visit
     per hit), so the planner's estimate decides first (the gram index's statistics; 46,562
     estimated against 46,994 there): only a term estimated under four times `cap` is probed."""
-    keys = sorted((k for t in terms if (k := gram_key(t)) is not None), key=lambda k: (k.prefix, -len(k.key)))
+    keys = sorted(
+        (k for t in terms if (k := gram_key(t)) is not None), key=lambda k: (k.prefix, k.latin, -len(k.key))
+    )
     if any(len(t) >= TRIGRAM for t in terms) or not keys:
         return None
-    lexeme = cast(bindparam("probe", keys[0].tsquery()), TSQUERY)
-    probe = select(idx.id_col).where(or_(*(func.murmur_grams(col).op("@@")(lexeme) for col in idx.cols)))
+    probe = select(idx.id_col).where(gram_lookup(idx, keys[0], "probe"))
     compiled = probe.compile(dialect=s.get_bind().dialect)
     (plan,) = s.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).one()
     if plan[0]["Plan"]["Plan Rows"] > 4 * cap:

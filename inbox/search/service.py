@@ -27,8 +27,9 @@ from typing import Any
 from sqlalchemy import Select, func, literal_column, or_, select, text, union
 from sqlalchemy.orm import Session
 
-from inbox.admin.agents import load_agent
-from inbox.conversations.serialize import conversation_dict, customer_dict, identity_dict, iso
+from inbox.admin.principals import principal
+from inbox.conversations.listing import ROW_COLUMNS
+from inbox.conversations.serialize import conversation_row_dict, customer_dict, identity_dict, iso
 from inbox.conversations.service import _labels
 from inbox.search.filenames import file_named
 from inbox.search.match import (
@@ -46,10 +47,10 @@ from inbox.search.match import (
     parse_terms,
     short_gram_hits,
 )
-from inbox.store.access import customer_visible_clause, sees_everything, visible_clause
+from inbox.store.access import Viewer, customer_visible_clause, sees_everything, visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import Invalid, NotFound
-from inbox.store.models import Agent, Attachment, Conversation, Customer, Identity, Message
+from inbox.store.models import Attachment, Conversation, Customer, Identity, Message
 from inbox.store.sql import in_list, list_param
 
 __all__ = ["MAX_LIMIT", "MAX_QUERY", "MAX_TERMS", "parse_terms", "search", "snippet"]
@@ -60,6 +61,14 @@ FIRST_CHUNK = 64  # matching messages read per round; doubled each round a page 
 MAX_CHUNK = 4096
 RARE_MIN = 500  # a query with at most this many index hits is answered from all of them
 _UNINDEXED_AT = literal_column("+messages.created_at", Message.created_at.type)
+# what a hit shows of its message, beside its conversation's list row (`listing.ROW_COLUMNS`)
+_HIT = (
+    Message.id.label("hit_id"),
+    Message.text.label("hit_text"),
+    Message.direction.label("hit_direction"),
+    Message.public.label("hit_public"),
+    Message.created_at.label("hit_created_at"),
+)
 _UNINDEXED_CONVERSATION = literal_column("+messages.conversation_id", Message.conversation_id.type)
 
 
@@ -110,7 +119,7 @@ def search(
         raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", "limit")
     dialect = inbox.dialect
     with inbox.read() as s:
-        agent = load_agent(s, agent_id)
+        agent = principal(s, agent_id)
         if agent is None:
             raise NotFound("agent not found")
         if dialect == "postgresql":
@@ -138,7 +147,7 @@ Cursor = tuple[datetime, int]  # a message's (created_at, id): the walk goes str
 
 
 def _conversations(
-    s: Session, dialect: str, agent: Agent, terms: list[str], limit: int, before: Cursor | None
+    s: Session, dialect: str, agent: Viewer, terms: list[str], limit: int, before: Cursor | None
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page: the newest match of each of up to `limit` conversations, and the next cursor."""
     picked: dict[int, Cursor] = {}  # conversation id -> its newest match on this page
@@ -180,7 +189,7 @@ def _newest_first(q: Select[Any], below: Cursor | None, time: Any = Message.crea
 
 
 def _with_named_files(
-    s: Session, dialect: str, agent: Agent, terms: list[str], picked: dict[int, Cursor], limit: int
+    s: Session, dialect: str, agent: Viewer, terms: list[str], picked: dict[int, Cursor], limit: int
 ) -> dict[int, Cursor]:
     """The first page also lists conversations whose attachments' file names hold every term
     (attachments are few beside messages, so they are matched apart from the text indexes),
@@ -226,7 +235,7 @@ def _match_clauses(s: Session, dialect: str, terms: list[str]) -> Found:
     * SQLite, a common one: the time index walked newest first and each message checked by
       LIKE, which fills a page within a few thousand messages. (Checking each by an FTS5 rowid
       lookup instead cost ~12 ms a message: FTS5 reads the terms' whole lists for it.)
-    * Latin terms of one or two characters only: no index serves them; the time index is
+    * Short terms of no indexed character only ("%"): no index serves them; the time index is
       walked and every message checked by LIKE (a rare one reads far).
     """
     if dialect != "sqlite":
@@ -266,7 +275,7 @@ def rare_limit(s: Session) -> int:
 
 
 def _matching(
-    s: Session, agent: Agent, found: Found, below: Cursor | None, chunk: int
+    s: Session, agent: Viewer, found: Found, below: Cursor | None, chunk: int
 ) -> tuple[list[tuple[int, int, datetime]], Cursor | None, bool]:
     """The next `chunk` visible matching messages below the cursor, newest first by time, as
     (id, conversation id, created_at); the position to go on from; and whether none is left."""
@@ -319,29 +328,30 @@ def _hits_out(
             .group_by(Message.conversation_id)
         ).all()
     )
-    found = s.execute(
-        select(Message, Conversation, Customer)
+    found = s.connection().execute(
+        select(*ROW_COLUMNS, *_HIT)
+        .select_from(Message)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .join(Customer, Customer.id == Conversation.customer_id)
         .where(Message.id.in_([mid for _, mid in page]))
-    ).all()
-    by_id = {m.id: (m, c, cust) for m, c, cust in found}
+    )
+    by_id = {row.hit_id: row for row in found}  # plain rows: no ORM identities for 20 hits
     labels = _labels(s, conv_ids)
     names = _file_names(s, [mid for _, mid in page])
     out = []
     for cid, mid in page:
-        msg, conv, cust = by_id[mid]
-        found_in = snippet(msg.text, terms)
+        row = by_id[mid]
+        found_in = snippet(row.hit_text, terms)
         if not any(seg["match"] for seg in found_in) and names.get(mid):
             found_in = snippet("📎 " + ", ".join(names[mid]), terms)  # matched by a file's name
         out.append(
             {
-                "conversation": conversation_dict(conv, cust, labels.get(conv.id, [])),
+                "conversation": conversation_row_dict(row, labels.get(cid, []), row.priority),
                 "message": {
-                    "id": msg.id,
-                    "direction": msg.direction,
-                    "public": msg.public,
-                    "created_at": iso(msg.created_at),
+                    "id": mid,
+                    "direction": row.hit_direction,
+                    "public": row.hit_public,
+                    "created_at": iso(row.hit_created_at),
                     "snippet": found_in,
                 },
                 "hits": hits.get(cid, 1),
@@ -361,7 +371,7 @@ def _file_names(s: Session, message_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def _customers(s: Session, dialect: str, agent: Agent, terms: list[str], limit: int) -> list[dict[str, Any]]:
+def _customers(s: Session, dialect: str, agent: Viewer, terms: list[str], limit: int) -> list[dict[str, Any]]:
     """Customers matching every term in their record or any identity: each term's candidates
     are the union of two index lookups (customers, identities), so no customer row is read
     unless a term found it."""
@@ -375,7 +385,8 @@ def _customers(s: Session, dialect: str, agent: Agent, terms: list[str], limit: 
         # (tens of thousands) rather than the trigram and gram indexes, though lower-casing each
         # UTF-8 value makes that scan ~10x slower than the lookups (measured on the 1M-message
         # bench database). For this statement only (the last of the read transaction) it is told
-        # to prefer the indexes; a short Latin term, which no index serves, still scans.
+        # to prefer the indexes; a short term of neither Latin letters nor digits nor
+        # Chinese/Thai ("%"), which no index serves, still scans.
         s.execute(text("SET LOCAL enable_seqscan = off"))
     custs = list(
         s.scalars(q.order_by(Customer.last_seen_at.desc().nulls_last(), Customer.id.desc()).limit(limit))

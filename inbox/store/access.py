@@ -5,30 +5,43 @@ Enforced in every service query, never only hidden in the page.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from inbox.admin.agents import load_agent
 from inbox.store.errors import Forbidden, NotFound
-from inbox.store.models import Agent, Conversation, Customer, Role
+from inbox.store.models import Conversation, Customer, Role
 
 MANAGERS = (Role.ADMIN.value, Role.SUPERVISOR.value)
 
 
-def sees_everything(agent: Agent) -> bool:
+class Viewer(Protocol):
+    """What the checks here read of an agent: an ORM `Agent`, or the `Principal` that
+    `inbox.admin.principals` keeps between requests for the read paths."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def team_ids(self) -> Sequence[int]: ...
+
+
+def sees_everything(agent: Viewer) -> bool:
     return agent.role in (Role.ADMIN.value, Role.SUPERVISOR.value)
 
 
-def visible_clause(agent: Agent) -> Any:
+def visible_clause(agent: Viewer) -> Any:
     """A WHERE clause limiting conversations to those `agent` may read."""
     if sees_everything(agent):
         return Conversation.id.is_not(None)
     return or_(Conversation.team_id.in_(agent.team_ids), Conversation.assignee_id == agent.id)
 
 
-def customer_visible_clause(agent: Agent) -> Any:
+def customer_visible_clause(agent: Viewer) -> Any:
     """Customers an agent may see: one of their conversations is visible, or they have none yet."""
     if sees_everything(agent):
         return true()
@@ -37,13 +50,13 @@ def customer_visible_clause(agent: Agent) -> Any:
     return or_(exists(mine), ~exists(anyone))
 
 
-def check_visible(agent: Agent, conv: Conversation) -> None:
+def check_visible(agent: Viewer, conv: Conversation) -> None:
     if sees_everything(agent) or conv.assignee_id == agent.id or conv.team_id in agent.team_ids:
         return
     raise Forbidden("this conversation belongs to a team you are not in")
 
 
-def require_role(agent: Agent, *roles: str) -> None:
+def require_role(agent: Viewer, *roles: str) -> None:
     if agent.role not in roles:
         raise Forbidden(f"this needs the role {' or '.join(roles)}")
 

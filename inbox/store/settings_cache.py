@@ -36,11 +36,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from inbox.store.models.versions import SettingsVersion
+from inbox.store.txn_options import READ_ONLY
 
 T = TypeVar("T")
 
-RULES, SLA, AGENTS, SUBSCRIPTIONS = "rules", "sla", "agents", "subscriptions"
-CONCERNS = (RULES, SLA, AGENTS, SUBSCRIPTIONS)
+RULES, SLA, AGENTS, SUBSCRIPTIONS, TOKENS = "rules", "sla", "agents", "subscriptions", "tokens"
+CONCERNS = (RULES, SLA, AGENTS, SUBSCRIPTIONS, TOKENS)
 # table -> the concern whose cached copies it feeds
 WATCHED = {
     "rules": RULES,
@@ -50,9 +51,13 @@ WATCHED = {
     "agent_teams": AGENTS,
     "teams": AGENTS,
     "webhook_subscriptions": SUBSCRIPTIONS,
+    "api_tokens": TOKENS,  # who a bearer token speaks for (inbox.admin.principals)
 }
 # Columns of `agents` read live by every routing batch, never cached: setting only these bumps nothing.
 LIVE_AGENT_COLUMNS = frozenset({"presence", "presence_changed_at", "last_assigned_at"})
+# Per table, the columns whose UPDATE alone bumps nothing: bookkeeping no cached copy holds (a
+# token's last use is written once a minute by the requests that present it).
+LIVE_COLUMNS = {"agents": LIVE_AGENT_COLUMNS, "api_tokens": frozenset({"last_used_at"})}
 
 _TABLE = SettingsVersion.__table__
 _TOKENS = select(_TABLE.c.name, _TABLE.c.token)
@@ -67,7 +72,13 @@ _off: set[str] = set()
 def cached(session: Session, concern: str, variant: Hashable, load: Callable[[], T]) -> T:
     """`load()`'s result as of this transaction: this process's copy when `concern`'s token has
     not moved since it was loaded, else a fresh load (kept for the next transaction). Within one
-    transaction a concern is loaded at most once, token or not (until a write in it bumps)."""
+    transaction a concern is loaded at most once, token or not (until a write in it bumps).
+
+    A SQLite session that has not begun is not begun for the check: its first statement would
+    be `BEGIN IMMEDIATE`, the write lock, for what is a read. The token is then read on a read
+    connection of its own, and only a miss touches the session (`load`)."""
+    if not session.in_transaction() and _begins_writing(session):
+        return _cached_outside(session, concern, variant, load)
     conn = session.connection()
     memo = _memo(conn)
     key = (concern, variant)
@@ -84,6 +95,29 @@ def cached(session: Session, concern: str, variant: Hashable, load: Callable[[],
             with _lock:
                 _kept[(db, concern, variant)] = (token, value)
     memo.values[key] = value
+    return value
+
+
+def _begins_writing(session: Session) -> bool:
+    bind = session.get_bind()
+    return bind.dialect.name == "sqlite" and not bind.get_execution_options().get(READ_ONLY, False)
+
+
+def _cached_outside(session: Session, concern: str, variant: Hashable, load: Callable[[], T]) -> T:
+    """`cached` for a SQLite session outside a transaction: the token read beside it, read only."""
+    engine = session.get_bind()
+    db = _database(engine)
+    token = None
+    if db not in _off:
+        with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
+            token = conn.execute(select(_TABLE.c.token).where(_TABLE.c.name == concern)).scalar()
+    hit = _kept.get((db, concern, variant)) if token is not None else None
+    if hit is not None and hit[0] == token:
+        return hit[1]
+    value = load()  # the token was read first: a change committed since is seen by the next check
+    if token is not None:
+        with _lock:
+            _kept[(db, concern, variant)] = (token, value)
     return value
 
 
@@ -187,23 +221,20 @@ def _before_execute(conn: Connection, clause: Any, multiparams: Any, params: Any
     concern = WATCHED.get(getattr(clause.table, "name", ""))
     if concern is None:
         return
-    if (
-        isinstance(clause, Update)
-        and clause.table.name == "agents"
-        and _only_live(clause, multiparams, params)
-    ):
+    live = LIVE_COLUMNS.get(clause.table.name)
+    if live is not None and isinstance(clause, Update) and _only_live(clause, multiparams, params, live):
         return
     bump(conn, concern)
 
 
-def _only_live(clause: Update, multiparams: Any, params: Any) -> bool:
-    """Whether an UPDATE of agents sets nothing but `LIVE_AGENT_COLUMNS` (the keys of its
+def _only_live(clause: Update, multiparams: Any, params: Any, live: frozenset[str]) -> bool:
+    """Whether an UPDATE sets nothing but the `live` columns (the keys of its
     `.values()` and of its parameters; primary-key bind names and `_`-prefixed keys aside)."""
     keys = {getattr(k, "key", k) for k in (clause._values or {})}
     for p in _param_dicts(multiparams, params):
         keys.update(p)
     columns = {k for k in keys if isinstance(k, str) and k in clause.table.c and k != "id"}
-    return bool(columns) and columns <= LIVE_AGENT_COLUMNS
+    return bool(columns) and columns <= live
 
 
 def _param_dicts(multiparams: Any, params: Any) -> list[dict]:

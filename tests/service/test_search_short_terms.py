@@ -11,7 +11,7 @@ import re
 import pytest
 
 from inbox.search import service as search_service
-from inbox.search.grams import gram_key, grams
+from inbox.search.grams import gram_key, gram_text, grams, latin_grams
 from tests.conftest import SERVICES
 from tests.service.conftest import message, selects_run_by
 
@@ -179,9 +179,17 @@ def test_customers_by_short_chinese_and_thai_names(client, agent, world, post_we
 
 
 def test_grams_cover_every_occurrence():
-    # every one- or two-character slice of a run is found by its lookup key
-    for text in ("我要退款，订单还没到", "ขอบคุณมากครับ", "a退b", "한국어", "かな漢字"):
-        keys = set(grams(text))
+    # every one- or two-character slice of a run is found by its lookup key (Latin ones too)
+    for text in (
+        "我要退款，订单还没到",
+        "ขอบคุณมากครับ",
+        "a退b",
+        "한국어",
+        "かな漢字",
+        "Order #12345, OK?",
+        "x",
+    ):
+        keys = set(gram_text(text).split())
         for n in (1, 2):
             for i in range(len(text) - n + 1):
                 key = gram_key(text[i : i + n])
@@ -189,7 +197,9 @@ def test_grams_cover_every_occurrence():
                     assert any(k == key.key or (key.prefix and k.startswith(key.key)) for k in keys), text[
                         i : i + n
                     ]
-    assert gram_key("ok") is None and gram_key("退款了") is None
+    assert gram_key("退款了") is None and gram_key("%") is None and gram_key("é") is None
+    assert gram_key("OK").key == "ok" and gram_key("OK").latin and not gram_key("OK").prefix
+    assert gram_key("#1").key == "1" and gram_key("#1").prefix  # the letter or digit it holds
 
 
 @pytest.mark.parametrize("backend", ["postgresql"] if SERVICES else [])  # the SQL function is PostgreSQL's
@@ -199,6 +209,15 @@ def test_postgres_grams_function_agrees_with_python(inbox, backend):
         for s in samples:
             pg = conn.exec_driver_sql("SELECT tsvector_to_array(murmur_grams(%s))", (s,)).scalar()
             assert sorted(pg) == sorted(grams(s)), s
+
+
+@pytest.mark.parametrize("backend", ["postgresql"] if SERVICES else [])
+def test_postgres_latin_grams_function_agrees_with_python(inbox, backend):
+    samples = ["Where is my REFUND? #12345", "ok", "退款 iPhone15", "Ünïcode straße", "", "a-b_c"]
+    with inbox.engine.connect() as conn:
+        for s in samples:
+            pg = conn.exec_driver_sql("SELECT tsvector_to_array(murmur_latin_grams(%s))", (s,)).scalar()
+            assert sorted(pg) == sorted(latin_grams(s)), s
 
 
 def _plans(inbox, run):
@@ -216,7 +235,9 @@ def _plans(inbox, run):
     return out
 
 
-@pytest.mark.parametrize("q", ["退款", "退", "ขอ", "ด", "refund", "王伟", "伟"])
+@pytest.mark.parametrize(
+    "q", ["退款", "退", "ขอ", "ด", "refund", "王伟", "伟", "ok", "x", "zq", "7", "ok 退"]
+)
 def test_short_terms_are_looked_up_in_an_index(client, agent, corpus, inbox, q):
     """No plan reads every message, customer or identity. On PostgreSQL sequential scans are
     priced out (these tables are tiny): a Seq Scan left in the plan means no index can answer."""

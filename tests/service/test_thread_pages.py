@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select
 
 from inbox.conversations import service as conversations
-from inbox.store.models import Conversation, Message
+from inbox.store.models import Conversation, Message, RuleRun
 from tests.service.conftest import message, selects_run_by
 
 BASE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -181,6 +181,57 @@ def test_a_page_of_a_long_conversation_reads_the_index_in_order(client, world, p
                 )
                 assert reads[0]["Actual Rows"] <= limit + 1, (name, reads)
                 assert not [n for n in nodes if "Sort" in n["Node Type"]], (name, nodes)
+
+
+def test_the_newest_rule_runs_are_read_from_the_index_in_order(client, world, post_webhook, inbox):
+    """A busy conversation's view shows its newest 50 rule runs: read from
+    (conversation_id, id) newest first, never every run sorted (PostgreSQL did, 0012_hotreads)."""
+    agent = world.agent("admin")
+    conv_id = _conversation(client, agent, world, post_webhook, [BASE])
+    with inbox.engine.begin() as conn:
+        row = dict(
+            conn.execute(select(Conversation.__table__).where(Conversation.id == conv_id)).one()._mapping
+        )
+        del row["id"]
+        others = [
+            conn.execute(
+                insert(Conversation).values({**row, "thread_key": f"other-{i}"})
+            ).inserted_primary_key[0]
+            for i in range(79)
+        ]
+        conn.execute(  # 1,000 runs of the conversation shown among 20,000 of 79 others
+            insert(RuleRun),
+            [
+                {
+                    "conversation_id": others[i % 79] if i % 21 else conv_id,
+                    "rule_name": f"r{i}",
+                    "trigger": "t",
+                    "at": BASE,
+                }
+                for i in range(21_000)
+            ],
+        )
+        if inbox.dialect == "postgresql":
+            conn.exec_driver_sql("ANALYZE rule_runs")
+    shown = conversations.get_conversation(inbox, agent["id"], conv_id)["rule_runs"]
+    assert [r["rule_name"] for r in shown] == [f"r{i}" for i in range(21 * 950, 21_000, 21)]
+    ((statement, params),) = [
+        (sql, p)
+        for sql, p in selects_run_by(
+            inbox, lambda: conversations.get_conversation(inbox, agent["id"], conv_id)
+        )
+        if "FROM rule_runs" in sql
+    ]
+    with inbox.engine.connect() as conn:
+        if inbox.dialect == "sqlite":
+            plan = " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+            assert "USING INDEX ix_rule_runs_conversation_id" in plan and "TEMP B-TREE" not in plan, plan
+        else:
+            (raw,) = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params).one()
+            nodes = _plan_nodes((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"])
+            reads = [n for n in nodes if n.get("Relation Name") == "rule_runs"]
+            assert [n.get("Index Name") for n in reads] == ["ix_rule_runs_conversation_id"], nodes
+            assert reads[0]["Actual Rows"] <= 50 and not [n for n in nodes if "Sort" in n["Node Type"]], nodes
 
 
 def test_a_page_read_as_rows_is_what_the_orm_objects_gave(client, world, post_webhook, inbox):

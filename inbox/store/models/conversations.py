@@ -200,11 +200,12 @@ class RuleRun(Base):
     """Why a conversation changed: the rule, what it saw, what it did."""
 
     __tablename__ = "rule_runs"
+    # A conversation's newest runs by id (the conversation view shows 50): on PostgreSQL an index
+    # on conversation_id alone read every run of a busy conversation and sorted them (0012_hotreads).
+    __table_args__ = (Index("ix_rule_runs_conversation_id", "conversation_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("rules.id", ondelete="SET NULL"), default=None)
     rule_name: Mapped[str] = mapped_column(String(200))
     trigger: Mapped[str] = mapped_column(String(40))
