@@ -96,7 +96,11 @@ class _Bulk:
         self.s = Session(inbox._reader)
         self.rules = automation.load_rules(self.s, "message.created")
         sla_service.load_policies(self.s)
-        self.agents = assignment.agent_states(self.s)
+        # One router for the whole year: its agents carry their load and last assignment from
+        # batch to batch (nothing is resolved while the year is built), and the filters that never
+        # change here (team, presence, channel, language) are applied once per kind of request for
+        # the year, not once per batch (a router per batch was a sixth of deciding the rows).
+        self.router = assignment.Router(assignment.agent_states(self.s).values())
         self.strategies = assignment.team_strategies(self.s)
         self.next = {t: (self.s.scalar(text(f"SELECT max(id) FROM {t}")) or 0) + 1 for t in _SEQUENCED}
         self.s.close()
@@ -229,7 +233,7 @@ class _Bulk:
         by_conv: dict[str, list[int]] = defaultdict(list)
         for idx, m in enumerate(fresh):
             by_conv[m.thread_key].append(idx)
-        router = None
+        routed = False
         now_ts = now.timestamp()
         for key, conv in convs.items():
             idxs = by_conv[key]
@@ -275,10 +279,9 @@ class _Bulk:
                      "detail": "raised by rule: " + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"])}
                 )  # fmt: skip
             if conv.assignee_id is None and conv.status == Status.OPEN.value:
-                if router is None:
-                    router = assignment.Router(self.agents.values())
+                routed = True
                 decision = assignment.choose(
-                    router, conv, self.strategies.get(conv.team_id or -1, "round_robin"), now_ts
+                    self.router, conv, self.strategies.get(conv.team_id or -1, "round_robin"), now_ts
                 )
                 conv.assignee_id = decision.agent_id
                 conv.queue_reason = "" if decision.agent_id else decision.reason
@@ -301,10 +304,10 @@ class _Bulk:
         for row in rows:
             row["id"], self.next["messages"] = self.next["messages"], self.next["messages"] + 1
         self.messages.extend(rows)
-        if router is not None:
-            self.agents = dict(router.agents)
+        if routed:  # as the pipeline, which stamps every assignee of a batch that routed
+            agents = self.router.agents
             for aid in {c.assignee_id for c in convs.values() if c.assignee_id}:
-                self.agents[aid] = dataclasses.replace(self.agents[aid], last_assigned_at=now_ts)
+                agents[aid] = dataclasses.replace(agents[aid], last_assigned_at=now_ts)
                 self.assigned_at[aid] = now
         for cid in customer_ids:
             self.seen[cid] = now
