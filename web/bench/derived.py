@@ -11,6 +11,8 @@ year. Here the load runs without them and they are made afterwards in bulk:
 * **Indexes** are dropped before the load (not those backing a constraint: primary keys,
   uniques) and created again from their own definitions after it, a sort each instead of a
   million random inserts.
+* **Constraints** (PostgreSQL): foreign keys, checked with a query per key of every row, and
+  unique constraints are dropped and added back at the end, which validates each in one pass.
 * **Insert triggers** are dropped (SQLite) or disabled (PostgreSQL) during the load and then
   *replayed*: the loaded rows are copied into a temporary table that carries the same trigger
   (SQLite: the trigger's own text from `sqlite_master`, retargeted; PostgreSQL: a trigger
@@ -55,6 +57,9 @@ class Suspended:
 
     triggers: list[tuple[str, str, str]] = field(default_factory=list)
     indexes: list[tuple[str, str, str]] = field(default_factory=list)
+    constraints: list[tuple[str, str, str]] = field(
+        default_factory=list
+    )  # PostgreSQL: unique, then foreign keys
     since: dict[str, int] = field(default_factory=dict)
 
 
@@ -77,6 +82,8 @@ def restore(engine: Engine, suspended: Suspended) -> dict[str, float]:
             c.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{PG_SORT_MEMORY}'")
         for _, _, definition in suspended.indexes:
             c.exec_driver_sql(definition)
+        for table, name, definition in suspended.constraints:  # validated here, set-based
+            c.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     timings["indexes"] = time.perf_counter() - t
     t = time.perf_counter()
     with engine.begin() as c:  # committing runs SQLite's search indexing of the noted rows
@@ -175,6 +182,21 @@ def _suspend_postgresql(c: Connection) -> Suspended:
         {"tables": list(LOADED)},
     ):
         out.indexes.append((table, name, definition))
+    # Foreign keys are checked row by row (a query per key of every row); added back at the
+    # end they are validated in one join each. Unique constraints likewise get their index by
+    # one sort, unless a foreign key elsewhere depends on it.
+    for table, name, definition in c.execute(
+        text(
+            "SELECT k.conrelid::regclass::text, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+            "WHERE k.conrelid = ANY(CAST(:tables AS regclass[])) AND (k.contype = 'f' OR (k.contype = 'u' "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = k.conindid))) "
+            "ORDER BY k.contype DESC, k.oid"  # 'u' before 'f' when added back
+        ),
+        {"tables": list(LOADED)},
+    ):
+        out.constraints.append((table, name, definition))
+    for table, name, _ in reversed(out.constraints):
+        c.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for table, name, _ in out.triggers:
         c.exec_driver_sql(f'ALTER TABLE {table} DISABLE TRIGGER "{name}"')
     for _, name, _ in out.indexes:
