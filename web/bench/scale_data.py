@@ -103,6 +103,7 @@ class _Bulk:
         # change here (team, presence, channel, language) are applied once per kind of request for
         # the year, not once per batch (a router per batch was a sixth of deciding the rows).
         self.router = assignment.Router(assignment.agent_states(self.s).values())
+        self.waiting: dict[tuple[Any, ...], Any] = {}
         self.strategies = assignment.team_strategies(self.s)
         self.next = {t: (self.s.scalar(text(f"SELECT max(id) FROM {t}")) or 0) + 1 for t in _SEQUENCED}
         self.s.close()
@@ -282,9 +283,7 @@ class _Bulk:
                 )  # fmt: skip
             if conv.assignee_id is None and conv.status == Status.OPEN.value:
                 routed = True
-                decision = assignment.choose(
-                    self.router, conv, self.strategies.get(conv.team_id or -1, "round_robin"), now_ts
-                )
+                decision = self._route(conv, self.strategies.get(conv.team_id or -1, "round_robin"), now_ts)
                 conv.assignee_id = decision.agent_id
                 conv.queue_reason = "" if decision.agent_id else decision.reason
             sla_service.update_due(
@@ -313,6 +312,22 @@ class _Bulk:
                 self.assigned_at[aid] = now
         for cid in customer_ids:
             self.seen[cid] = now
+
+    def _route(self, conv: Any, strategy: str, now_ts: float) -> Any:
+        """`assignment.choose`, with "waiting" remembered per kind of request until the next
+        assignment. Whether anyone is free, and the reason named when nobody is, depend on the
+        filters that never change here and on agents' load, which only an assignment changes
+        (nothing is resolved while the year is built); and once every agent is full most of the
+        year's conversations wait, each of which re-ran every filter over every agent."""
+        key = (conv.team_id, conv.language, conv.channel)
+        decision = self.waiting.get(key)
+        if decision is None:
+            decision = assignment.choose(self.router, conv, strategy, now_ts)
+            if decision.agent_id is None:
+                self.waiting[key] = decision
+            else:
+                self.waiting.clear()
+        return decision
 
     def _fire(self, facts: dict[str, Any]) -> list[Any]:
         """`automation.run_rules` for `facts`, remembered by the values of the facts the rules
