@@ -9,9 +9,14 @@ and `store_priority`, the rules (`automation.run_rules` / `apply_firings`), rout
 `escalation.Router` with each agent's load and last assignment carried from batch to batch, and
 the SLA due times. Rows get their ids up front in the order the pipeline would have given them,
 and go in with one executemany per table and day (`inbox.store.sql.insert_rows`; PostgreSQL's
-sequences are moved past them at the end). The schema's triggers do the rest as for any writer:
-the search index (FTS5 and the short-term gram tables on SQLite, trigram-indexed columns on
-PostgreSQL) and the rollups' pending changes, folded at the end by the job's own code.
+sequences are moved past them at the end). The derived data is not kept row by row while the
+year goes in (`web.bench.derived`): secondary indexes (and, on PostgreSQL, foreign keys and
+unique constraints) are dropped and built again at the end, and the insert triggers that keep
+the search index and the rollups' pending changes are replayed once over the loaded rows, so
+they write what they would have written; the rollups are then folded by the job's own code.
+Within a batch the decisions are the pipeline's; across the year the builder remembers what
+cannot change (one router for the year, rule outcomes per distinct combination of the facts the
+rules read, "waiting" until the next assignment).
 
 tests/service/test_year_build.py holds it to the pipeline: the same small year built both ways
 gives the same conversations (ranks, labels, assignees, due times), ranked list, search results
