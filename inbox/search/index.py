@@ -56,7 +56,17 @@ def _flush_grams(dbapi_conn: sqlite3.Connection, table: str) -> None:
         if "no such table" in str(exc):
             return
         raise
-    keyed = [(row[0], keys) for row in rows if (keys := gram_text(*row[1:]))]
+    # Keyed once per distinct text in this flush: a big import (the bench's one-year database
+    # indexes a million rows in one flush) repeats texts, and a commit of a few rows pays a dict.
+    known: dict[tuple[Any, ...], str] = {}
+    keyed = []
+    for row in rows:
+        texts = tuple(row[1:])
+        keys = known.get(texts)
+        if keys is None:
+            keys = known[texts] = gram_text(*texts)
+        if keys:
+            keyed.append((row[0], keys))
     if keyed:
         try:
             dbapi_conn.executemany(f"INSERT INTO {table}_grams(rowid, grams) VALUES (?, ?)", keyed)

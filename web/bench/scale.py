@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from web.bench.common import SECRET, Figure, _free_port, _percentile, _workdir
-from web.bench.year import KEEP, Keep, Shape, drop_postgresql, postgresql_copy, sqlite_copy
+from web.bench.year import KEEP, Keep, Shape, build_years, drop_postgresql, postgresql_copy, sqlite_copy
 
 SEARCH_TERMS = ("refund", "退款", "ขอบคุณ")
 
@@ -362,6 +362,7 @@ def run_scale(
     out(f"the year: {shape.messages:,} messages, {shape.conversations:,} conversations, {shape.days} days, "
         f"{shape.teams} teams, {shape.agents} agents, {shape.resolved_share:.0%} resolved\n")  # fmt: skip
     figures: list[Figure] = []
+    build_years(backends, shape, out, keep)
     for backend in backends:
         with _workdir() as workdir:
             t = time.perf_counter()

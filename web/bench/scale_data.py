@@ -9,9 +9,14 @@ and `store_priority`, the rules (`automation.run_rules` / `apply_firings`), rout
 `escalation.Router` with each agent's load and last assignment carried from batch to batch, and
 the SLA due times. Rows get their ids up front in the order the pipeline would have given them,
 and go in with one executemany per table and day (`inbox.store.sql.insert_rows`; PostgreSQL's
-sequences are moved past them at the end). The schema's triggers do the rest as for any writer:
-the search index (FTS5 and the short-term gram tables on SQLite, trigram-indexed columns on
-PostgreSQL) and the rollups' pending changes, folded at the end by the job's own code.
+sequences are moved past them at the end). The derived data is not kept row by row while the
+year goes in (`web.bench.derived`): secondary indexes (and, on PostgreSQL, foreign keys and
+unique constraints) are dropped and built again at the end, and the insert triggers that keep
+the search index and the rollups' pending changes are replayed once over the loaded rows, so
+they write what they would have written; the rollups are then folded by the job's own code.
+Within a batch the decisions are the pipeline's; across the year the builder remembers what
+cannot change (one router for the year, rule outcomes per distinct combination of the facts the
+rules read, "waiting" until the next assignment).
 
 tests/service/test_year_build.py holds it to the pipeline: the same small year built both ways
 gives the same conversations (ranks, labels, assignees, due times), ranked list, search results
@@ -50,6 +55,7 @@ from inbox.store.models import (
 )
 from inbox.store.sanitize import sanitize_html
 from inbox.store.sql import Record, _processor, insert_rows, update_rows
+from web.bench import derived
 from web.bench.year_plan import Batch, Clock, Day, finish, plan, reply_rows, setup
 
 _CUSTOMER_DEFAULTS = {"email": None, "lifecycle_stage": "awareness", "vip": False, "clv": 0.0,
@@ -66,6 +72,7 @@ def build_bulk(
     timings = {"setup": time.perf_counter() - t0}
     t = time.perf_counter()
     bulk = _Bulk(inbox)
+    suspended = derived.suspend(inbox.engine)
     written = 0
     for day in plan(shape, ws, now - timedelta(days=shape.days)):
         written += bulk.day(day)
@@ -73,6 +80,10 @@ def build_bulk(
             progress(f"    {day.at:%Y-%m-%d}: {written:,} messages ({time.perf_counter() - t:.0f} s)")
     bulk.close()
     timings["messages"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for part, seconds in derived.restore(inbox.engine, suspended).items():
+        timings[f"derive {part}"] = seconds
+    timings["derive"] = time.perf_counter() - t
     t = time.perf_counter()
     finish(inbox, shape, now)
     timings["finish"] = time.perf_counter() - t
@@ -89,8 +100,15 @@ class _Bulk:
         # policy_for reads through it again later while a unit of work holds the write lock
         self.s = Session(inbox._reader)
         self.rules = automation.load_rules(self.s, "message.created")
+        self.rule_fields = tuple(sorted({c.field for r in self.rules for c in r.conditions}))
+        self.fired: dict[tuple[Any, ...], list[Any]] = {}
         sla_service.load_policies(self.s)
-        self.agents = assignment.agent_states(self.s)
+        # One router for the whole year: its agents carry their load and last assignment from
+        # batch to batch (nothing is resolved while the year is built), and the filters that never
+        # change here (team, presence, channel, language) are applied once per kind of request for
+        # the year, not once per batch (a router per batch was a sixth of deciding the rows).
+        self.router = assignment.Router(assignment.agent_states(self.s).values())
+        self.waiting: dict[tuple[Any, ...], Any] = {}
         self.strategies = assignment.team_strategies(self.s)
         self.next = {t: (self.s.scalar(text(f"SELECT max(id) FROM {t}")) or 0) + 1 for t in _SEQUENCED}
         self.s.close()
@@ -223,7 +241,7 @@ class _Bulk:
         by_conv: dict[str, list[int]] = defaultdict(list)
         for idx, m in enumerate(fresh):
             by_conv[m.thread_key].append(idx)
-        router = None
+        routed = False
         now_ts = now.timestamp()
         for key, conv in convs.items():
             idxs = by_conv[key]
@@ -249,7 +267,7 @@ class _Bulk:
                 facts["customer.open_conversations"] = open_counts.get(conv.customer_id, 0)
                 facts["customer.last_csat"] = None  # the year has no surveys
                 facts["time.business_hours"] = business_hours
-                firings = automation.run_rules(self.rules, facts, "message.created")
+                firings = self._fire(facts)
                 if firings:
                     pipeline._merge(
                         outcome, automation.apply_firings(conv, conv_labels, firings, "message.created", now)
@@ -269,11 +287,8 @@ class _Bulk:
                      "detail": "raised by rule: " + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"])}
                 )  # fmt: skip
             if conv.assignee_id is None and conv.status == Status.OPEN.value:
-                if router is None:
-                    router = assignment.Router(self.agents.values())
-                decision = assignment.choose(
-                    router, conv, self.strategies.get(conv.team_id or -1, "round_robin"), now_ts
-                )
+                routed = True
+                decision = self._route(conv, self.strategies.get(conv.team_id or -1, "round_robin"), now_ts)
                 conv.assignee_id = decision.agent_id
                 conv.queue_reason = "" if decision.agent_id else decision.reason
             sla_service.update_due(
@@ -295,13 +310,40 @@ class _Bulk:
         for row in rows:
             row["id"], self.next["messages"] = self.next["messages"], self.next["messages"] + 1
         self.messages.extend(rows)
-        if router is not None:
-            self.agents = dict(router.agents)
+        if routed:  # as the pipeline, which stamps every assignee of a batch that routed
+            agents = self.router.agents
             for aid in {c.assignee_id for c in convs.values() if c.assignee_id}:
-                self.agents[aid] = dataclasses.replace(self.agents[aid], last_assigned_at=now_ts)
+                agents[aid] = dataclasses.replace(agents[aid], last_assigned_at=now_ts)
                 self.assigned_at[aid] = now
         for cid in customer_ids:
             self.seen[cid] = now
+
+    def _route(self, conv: Any, strategy: str, now_ts: float) -> Any:
+        """`assignment.choose`, with "waiting" remembered per kind of request until the next
+        assignment. Whether anyone is free, and the reason named when nobody is, depend on the
+        filters that never change here and on agents' load, which only an assignment changes
+        (nothing is resolved while the year is built); and once every agent is full most of the
+        year's conversations wait, each of which re-ran every filter over every agent."""
+        key = (conv.team_id, conv.language, conv.channel)
+        decision = self.waiting.get(key)
+        if decision is None:
+            decision = assignment.choose(self.router, conv, strategy, now_ts)
+            if decision.agent_id is None:
+                self.waiting[key] = decision
+            else:
+                self.waiting.clear()
+        return decision
+
+    def _fire(self, facts: dict[str, Any]) -> list[Any]:
+        """`automation.run_rules` for `facts`, remembered by the values of the facts the rules
+        read: what fires (and the values a firing records) is a function of those alone, and a
+        year repeats them (the texts come from a corpus of 5,000), so each distinct combination
+        is evaluated once instead of once per message (a quarter of deciding the rows)."""
+        key = tuple(_hashable(facts.get(f)) for f in self.rule_fields)
+        firings = self.fired.get(key)
+        if firings is None:
+            firings = self.fired[key] = automation.run_rules(self.rules, facts, "message.created")
+        return firings
 
     def _cues(self, text: str, score: sentiment.Score) -> tuple[str, ...]:
         key = (text, score.language)
@@ -337,6 +379,10 @@ class _Bulk:
                         text(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), :n, false)"),
                         {"n": self.next[t]},
                     )
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _write(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -163,6 +163,52 @@ def drop_postgresql(copy_name: str) -> None:
     admin.dispose()
 
 
+def _kept(backend: str, shape: Shape, keep: Keep) -> bool:
+    from sqlalchemy import text
+
+    if backend == "sqlite":
+        return (keep.folder / f"year-{key(shape)}.db").exists()
+    admin = _pg_admin()
+    with admin.connect() as c:
+        found = c.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": f"{keep.prefix}_{key(shape)}"}
+        )
+    admin.dispose()
+    return found is not None
+
+
+def _build_kept(backend: str, shape: Shape, keep: Keep) -> None:
+    """A child process's whole work: the kept year of one backend (progress lines prefixed)."""
+    label = "SQLite" if backend == "sqlite" else "PostgreSQL"
+
+    def say(line: str) -> None:
+        print(f"  [{label}] {line.strip()}", flush=True)
+
+    (sqlite_year if backend == "sqlite" else postgresql_year)(shape, say, keep)
+
+
+def build_years(backends: Any, shape: Shape, progress: Callable[[str], None], keep: Keep = KEEP) -> None:
+    """Build the missing kept years of `backends` side by side, one process each: a build is
+    mostly one Python process deciding rows and one database writing them, so two builds keep
+    two cores busy where one after the other used about one (a fresh process also keeps the
+    caller's memory small). Years already kept are left alone."""
+    import multiprocessing
+
+    missing = [b for b in backends if not _kept(b, shape, keep)]
+    if len(missing) < 2:
+        return  # one build gains nothing from a process of its own: the caller builds it inline
+    progress(f"  building the year on {' and '.join(missing)} in parallel ...")
+    ctx = multiprocessing.get_context("spawn")
+    children = [ctx.Process(target=_build_kept, args=(b, shape, keep), name=f"year-{b}") for b in missing]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    failed = [c.name for c in children if c.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"building the year failed: {', '.join(failed)}")
+
+
 # --- building -----------------------------------------------------------------------------------
 
 
