@@ -27,7 +27,7 @@ from inbox.attachments import records as attachments
 from inbox.automation import engine as automation
 from inbox.automation import sla_service
 from inbox.conversations import assignment, ranking
-from inbox.conversations.replies import queue_reply
+from inbox.conversations.replies import queue_reply, reply_payload
 from inbox.conversations.serialize import conversation_dict, inbound_row_dict
 from inbox.customers.identities import upsert_identities
 from inbox.store import settings_cache
@@ -270,8 +270,10 @@ def _ingest(
     for w in work:
         conv = w.conv
         run_rows.extend({"conversation_id": conv.id, **r} for r in w.outcome.runs if r["actions"])
-        for text, language in w.outcome.canned_replies:
+        replies = [
             queue_reply(s, conv, text, None, now, language=language)
+            for text, language in w.outcome.canned_replies
+        ]
         if w.outcome.canned_replies:
             sla_service.update_due(s, conv, w.customer)
         if not w.created or w.outcome.canned_replies:
@@ -286,6 +288,7 @@ def _ingest(
             created=w.created,
             assigned=conv.assignee_id != w.assignee_before,
             outcome=w.outcome,
+            replies=replies,
         )
     insert_rows(s, RuleRun.__table__, run_rows)
     insert_rows(s, ConversationLabel.__table__, label_rows)
@@ -628,12 +631,15 @@ def _announce(
     created: bool,
     assigned: bool,
     outcome: automation.Outcome,
+    replies: Sequence[tuple[Message, Any]] = (),
 ) -> None:
     rooms = conversation_rooms(conv.team_id, conv.assignee_id, conv.id)
     summary = conversation_dict(conv, customer, sorted(labels))
     uow.emit("conversation.created" if created else "conversation.updated", {"conversation": summary}, rooms)
     for row, ident in new_messages:  # rows as inserted, ids included
         uow.emit("message.created", {"message": inbound_row_dict(row, ident), "conversation": summary}, rooms)
+    for msg, box in replies:  # canned replies the rules sent
+        uow.emit("message.created", {"message": reply_payload(msg, box), "conversation": summary}, rooms)
     if assigned and conv.assignee_id is not None:
         uow.emit("conversation.assigned", {"conversation": summary, "assignee_id": conv.assignee_id}, rooms)
     if outcome.escalated:
