@@ -8,7 +8,7 @@ hot path; events are published only after the transaction commits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -16,7 +16,7 @@ from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 import sentiment
@@ -27,7 +27,7 @@ from inbox.attachments import records as attachments
 from inbox.automation import engine as automation
 from inbox.automation import sla_service
 from inbox.conversations import assignment, ranking
-from inbox.conversations.replies import queue_reply
+from inbox.conversations.replies import queue_reply, reply_payload
 from inbox.conversations.serialize import conversation_dict, inbound_row_dict
 from inbox.customers.identities import upsert_identities
 from inbox.store import settings_cache
@@ -125,32 +125,40 @@ class AccountFacts(Protocol):
 
 
 def ingest_in(
-    uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequence[InboundMessage]
+    uow: UnitOfWork,
+    inbox: Inbox,
+    account: AccountFacts,
+    messages: Sequence[InboundMessage],
+    stored: Collection[str] | None = None,
 ) -> IngestResult:
+    """`ingest`'s work inside the caller's unit of work. `stored`: the external ids of these
+    messages that the caller found stored already in this transaction (a scaled drain reads
+    that with the rows it takes), so the batch need not ask again; None: ask."""
     with uow.session.no_autoflush:
-        return _ingest(uow, inbox, account, messages)
+        return _ingest(uow, inbox, account, messages, stored)
 
 
 def _ingest(
-    uow: UnitOfWork, inbox: Inbox, account: AccountFacts, messages: Sequence[InboundMessage]
+    uow: UnitOfWork,
+    inbox: Inbox,
+    account: AccountFacts,
+    messages: Sequence[InboundMessage],
+    stored: Collection[str] | None,
 ) -> IngestResult:
     s = uow.session
     now = inbox.clock()
-    fresh = _fresh(s, account.id, messages)
+    fresh = _fresh(s, account.id, messages, stored)
     if not fresh:
         return IngestResult(0, len(messages))
-    idents = upsert_identities(s, [(m.channel, m.author) for m in fresh], now)
+    created: dict[int, dict[str, Any]] = {}
+    idents = upsert_identities(s, [(m.channel, m.author) for m in fresh], now, created)
     authors = [idents[(m.channel, m.author.external_id)] for m in fresh]
     convs = _conversations(s, account, fresh, authors, now)
     customer_ids = {i.customer_id for i in authors}
     d = dialect_of(s)
     q = _queries(d)
-    customers = {
-        c.id: c for c in records(s.connection().execute(q.customers, {"ids": list_param(d, customer_ids)}))
-    }
+    customers, contacts, open_counts, last_csat = _customer_facts(s, customer_ids, created, convs.values())
     labels = _labels(s, [c.id for c in convs.values() if c.id is not None])
-    contacts, open_counts = _contact_counts(s, customer_ids, convs.values())
-    last_csat = automation.last_csat(s, customer_ids)
 
     scores, cues = _scores(fresh)
     scores, scored_by = sentiment_models.calibrate_batch(s, account.team_id, scores)
@@ -262,8 +270,10 @@ def _ingest(
     for w in work:
         conv = w.conv
         run_rows.extend({"conversation_id": conv.id, **r} for r in w.outcome.runs if r["actions"])
-        for text, language in w.outcome.canned_replies:
+        replies = [
             queue_reply(s, conv, text, None, now, language=language)
+            for text, language in w.outcome.canned_replies
+        ]
         if w.outcome.canned_replies:
             sla_service.update_due(s, conv, w.customer)
         if not w.created or w.outcome.canned_replies:
@@ -278,6 +288,7 @@ def _ingest(
             created=w.created,
             assigned=conv.assignee_id != w.assignee_before,
             outcome=w.outcome,
+            replies=replies,
         )
     insert_rows(s, RuleRun.__table__, run_rows)
     insert_rows(s, ConversationLabel.__table__, label_rows)
@@ -287,7 +298,9 @@ def _ingest(
         assigned = {c.assignee_id for c in convs.values() if c.assignee_id}
         if assigned:
             s.connection().execute(q.agents_assigned, {"ids": list_param(d, assigned), "now": now})
-    s.connection().execute(q.customers_seen, {"ids": list_param(d, customer_ids), "now": now})
+    seen = customer_ids - created.keys()  # a customer created here was inserted as seen now
+    if seen:
+        s.connection().execute(q.customers_seen, {"ids": list_param(d, seen), "now": now})
     return IngestResult(
         len(fresh), len(messages) - len(fresh), tuple(ids), tuple(c.id for c in convs.values())
     )
@@ -333,31 +346,65 @@ class _Step:
     outcome: automation.Outcome = field(default_factory=automation.Outcome)
 
 
-def _contact_counts(s: Session, customer_ids: set[int], convs: Any) -> tuple[dict[int, int], dict[int, int]]:
-    """Each customer's conversations in total and still open, counting this batch's new ones."""
+def _customer_facts(
+    s: Session, customer_ids: set[int], created: dict[int, dict[str, Any]], convs: Any
+) -> tuple[dict[int, Any], dict[int, int], dict[int, int], dict[int, int]]:
+    """The batch's customers (what ranking, rules and events read of them) with, for each, their
+    conversations in total and still open (counting this batch's new ones) and their last CSAT
+    answer. Those known before the batch are read in one statement; those `upsert_identities`
+    created in it are known from their insert and have no conversations or answers yet, so a
+    message from a new author reads nothing here."""
+    customers: dict[int, Any] = {}
     contacts: dict[int, int] = {}
     open_counts: dict[int, int] = {}
-    d = dialect_of(s)
-    for cid, total, still_open in s.connection().execute(
-        _queries(d).contact_counts, {"ids": list_param(d, customer_ids)}
-    ):
-        contacts[cid], open_counts[cid] = total, int(still_open or 0)
+    last_csat: dict[int, int] = {}
+    for cid in customer_ids & created.keys():
+        row = created[cid]
+        customers[cid] = Record({name: row.get(name, _NEW_CUSTOMER.get(name)) for name in _CUSTOMER_FACTS})
+    known = customer_ids - created.keys()
+    if known:
+        d = dialect_of(s)
+        for c in records(s.connection().execute(_queries(d).customers, {"ids": list_param(d, known)})):
+            total, still_open, csat = (
+                c.__dict__.pop("contacts"),
+                c.__dict__.pop("still_open"),
+                c.__dict__.pop("csat"),
+            )
+            customers[c.id] = c
+            if total:
+                contacts[c.id], open_counts[c.id] = total, still_open
+            if csat is not None:
+                last_csat[c.id] = csat
     for conv in convs:
         if conv.id is None:
             contacts[conv.customer_id] = contacts.get(conv.customer_id, 0) + 1
             open_counts[conv.customer_id] = open_counts.get(conv.customer_id, 0) + 1
-    return contacts, open_counts
+    return customers, contacts, open_counts, last_csat
 
 
-def _fresh(s: Session, account_id: int, messages: Sequence[InboundMessage]) -> list[InboundMessage]:
-    """Drop repeats within the batch and messages already stored, oldest first."""
+# A new customer's facts that its insert leaves to the columns' defaults.
+_NEW_CUSTOMER = {
+    "lifecycle_stage": "awareness",
+    "vip": False,
+    "clv": 0.0,
+    "rfm_segment": None,
+    "merged_into_id": None,
+}
+
+
+def _fresh(
+    s: Session, account_id: int, messages: Sequence[InboundMessage], stored: Collection[str] | None
+) -> list[InboundMessage]:
+    """Drop repeats within the batch and messages already stored (`stored`, or asked), oldest first."""
     unique: dict[str, InboundMessage] = {}
     for m in messages:
         unique.setdefault(m.external_id, m)
-    d = dialect_of(s)
-    seen = set(
-        s.connection().scalars(_queries(d).stored_ids, {"account": account_id, "keys": list_param(d, unique)})
-    )
+    if stored is None:
+        d = dialect_of(s)
+        keys = {"account": account_id, "keys": list_param(d, unique)}
+        seen = set(s.connection().scalars(_queries(d).stored_ids, keys))
+    else:
+        seen = set(stored)
     return sorted((m for k, m in unique.items() if k not in seen), key=lambda m: _aware(m.created_at))
 
 
@@ -457,19 +504,20 @@ def _queries(dialect: str) -> SimpleNamespace:
         )
         .order_by(_CONV.c.id)
         .with_for_update(),
-        customers=select(*(_CUST.c[name] for name in _CUSTOMER_FACTS)).where(
-            in_list(dialect, _CUST.c.id, "ids")
-        ),
+        # with each customer's conversations in total and still open, and their last CSAT
+        # answer: one statement where there were three
+        customers=select(
+            *(_CUST.c[name] for name in _CUSTOMER_FACTS),
+            select(func.count()).where(_CONV.c.customer_id == _CUST.c.id).scalar_subquery().label("contacts"),
+            select(func.count())
+            .where(_CONV.c.customer_id == _CUST.c.id, _CONV.c.status != Status.RESOLVED.value)
+            .scalar_subquery()
+            .label("still_open"),
+            automation.last_csat_of(_CUST.c.id).label("csat"),
+        ).where(in_list(dialect, _CUST.c.id, "ids")),
         labels=select(label.c.conversation_id, label.c.label).where(
             in_list(dialect, label.c.conversation_id, "ids")
         ),
-        contact_counts=select(
-            _CONV.c.customer_id,
-            func.count(),
-            func.sum(case((_CONV.c.status != Status.RESOLVED.value, 1), else_=0)),
-        )
-        .where(in_list(dialect, _CONV.c.customer_id, "ids"))
-        .group_by(_CONV.c.customer_id),
         agents_assigned=_AGENT.update()
         .where(in_list(dialect, _AGENT.c.id, "ids"))
         .values(last_assigned_at=bindparam("now", type_=_AGENT.c.last_assigned_at.type)),
@@ -583,12 +631,15 @@ def _announce(
     created: bool,
     assigned: bool,
     outcome: automation.Outcome,
+    replies: Sequence[tuple[Message, Any]] = (),
 ) -> None:
     rooms = conversation_rooms(conv.team_id, conv.assignee_id, conv.id)
     summary = conversation_dict(conv, customer, sorted(labels))
     uow.emit("conversation.created" if created else "conversation.updated", {"conversation": summary}, rooms)
     for row, ident in new_messages:  # rows as inserted, ids included
         uow.emit("message.created", {"message": inbound_row_dict(row, ident), "conversation": summary}, rooms)
+    for msg, box in replies:  # canned replies the rules sent
+        uow.emit("message.created", {"message": reply_payload(msg, box), "conversation": summary}, rooms)
     if assigned and conv.assignee_id is not None:
         uow.emit("conversation.assigned", {"conversation": summary, "assignee_id": conv.assignee_id}, rooms)
     if outcome.escalated:

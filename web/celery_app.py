@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 
 import redis
@@ -22,6 +23,7 @@ from inbox.store.context import Inbox
 from web import jobs
 from web.config import Config
 from web.realtime import SocketIOPublisher
+from web.widget.live import WidgetRelay
 
 
 def make_celery(config: Config) -> Celery:
@@ -134,16 +136,16 @@ def drain_woken(redis_url: str, stop: threading.Event, wait: float = 1.0) -> Non
     repeat until `stop`. A failure is logged and the thread goes on: the rows stay recorded, the
     lease lapses, and a sweep or the next wake-up finds them."""
     flags = lane_flags(redis_url)
+    pop = _popper(flags)
     while not stop.is_set():
         try:
-            popped = flags.blpop([WAKE_KEY], timeout=wait)
+            names = pop(wait)
         except redis.RedisError:
             log.exception("drain thread: Redis unavailable")
             stop.wait(wait)
             continue
-        if popped is None:
+        if not names:
             continue
-        names = [popped[1], *(flags.lpop(WAKE_KEY, MORE_LANES) or [])]
         by_channel: dict[int, list[int]] = {}
         for name in names:
             channel_id, lane = (int(x) for x in name.split(b":"))
@@ -168,6 +170,25 @@ def drain_woken(redis_url: str, stop: threading.Event, wait: float = 1.0) -> Non
                 log.exception(
                     "drain thread: drain of %s/%s failed; its rows wait for the sweep", channel_id, lanes
                 )
+
+
+def _popper(flags: redis.Redis) -> Callable[[float], list[bytes]]:
+    """Wait for woken lanes and take up to 1 + `MORE_LANES` of them: one BLMPOP (Redis 7), one
+    round trip between a wake-up and its drain; a BLPOP and an LPOP on an older Redis."""
+    try:
+        modern = int(str(flags.info("server").get("redis_version", "0")).split(".")[0]) >= 7
+    except (redis.RedisError, ValueError):
+        modern = False
+
+    def blmpop(wait: float) -> list[bytes]:
+        popped = flags.blmpop(wait, 1, WAKE_KEY, direction="LEFT", count=1 + MORE_LANES)
+        return list(popped[1]) if popped else []
+
+    def blpop(wait: float) -> list[bytes]:
+        popped = flags.blpop([WAKE_KEY], timeout=wait)
+        return [popped[1], *(flags.lpop(WAKE_KEY, MORE_LANES) or [])] if popped else []
+
+    return blmpop if modern else blpop
 
 
 @worker_ready.connect
@@ -197,14 +218,17 @@ def worker_inbox() -> Inbox:
     config = Config.from_env()
     share_tokens(config.redis_url)  # the worker sends replies with the same access tokens
     emitter = SocketIO(message_queue=config.redis_url)
+    # replies a worker makes in widget conversations reach their visitors too (web.widget.live)
+    relay = WidgetRelay(SocketIOPublisher(emitter), emitter)
     inbox = Inbox.from_url(
         config.database_url,
         config.secret_key,
-        publisher=SocketIOPublisher(emitter),
+        publisher=relay,
         event_hooks=[webhooks_out.queue_events],
         settings=config.inbox_settings(),
         blobs=config.blob_store(),
     )
+    relay.inbox = inbox
     if not config.settings_cache:
         settings_cache.switch_off(inbox.engine)
     return inbox

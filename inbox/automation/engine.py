@@ -314,6 +314,22 @@ def last_csat(session: Session, customer_ids: Iterable[int]) -> dict[int, int]:
     return out
 
 
+def last_csat_of(customer_id: Any) -> Any:
+    """`last_csat` as a scalar subquery correlated to `customer_id` (a column of the enclosing
+    statement), so a batch reads it with its customers in one round trip."""
+    return (
+        select(SurveyResponse.rating)
+        .where(
+            SurveyResponse.customer_id == customer_id,
+            SurveyResponse.kind == "csat",
+            SurveyResponse.rating.is_not(None),
+        )
+        .order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 @cache
 def _csat_query(dialect: str) -> Any:
     """Built once per dialect: the ingest batch asks this every time (see `inbox.pipeline._queries`)."""

@@ -38,7 +38,7 @@ from inbox.channels.accounts import VerifiedDelivery, verify_webhook
 from inbox.pipeline import IngestResult, ingest_in
 from inbox.store import settings_cache
 from inbox.store.context import Inbox
-from inbox.store.models import ChannelAccount, InboundDelivery, InboundLane
+from inbox.store.models import ChannelAccount, InboundDelivery, InboundLane, Message
 from inbox.store.retry import retry_conflicts
 from inbox.store.sql import Record, dialect_of, in_list, list_param
 
@@ -280,28 +280,36 @@ def _batch(
                     raise LeaseLost(f"lane {channel_id}/{ln} was taken over")
         dialect = conn.dialect.name
         mine = {"ch": channel_id, "lns": list_param(dialect, lanes)}
+        # the rows with their channel's id, team and settings' tokens, and whether each message
+        # is stored already (ingest's dedup): one round trip where there were three
         rows = conn.execute(q.oldest, {**mine, "n": size}).all()
         result = IngestResult(0, 0)
         if rows:
-            account = conn.execute(q.account, {"ch": channel_id}).first()
-            if account is None:  # the channel was deleted (its rows and lanes go with it)
-                return _Step(0, 0, 0, ())
-            settings_cache.remember(conn, account)
-            result = ingest_in(uow, inbox, Record(account._mapping), [decode(r.payload) for r in rows])
-            conn.execute(q.forget, {"ids": list_param(dialect, [r.id for r in rows])})
-        held = lanes
-        if len(rows) < size:
-            # The lanes looked empty. Clear their flags, then look: on PostgreSQL (read committed)
-            # this statement sees what was recorded since the batch began; what is recorded after
-            # it wakes a new drain (the flag is clear), which claims the lane once this commits.
-            if on_release is not None:
-                for ln in lanes:
-                    on_release(ln)
+            settings_cache.remember(conn, rows[0])
+            account = Record({"id": channel_id, "team_id": rows[0].team_id})
+            stored = {r.external_id for r in rows if r.stored}
+            messages = [decode(r.payload) for r in rows]
+            result = ingest_in(uow, inbox, account, messages, stored)
+        taken = list_param(dialect, [r.id for r in rows])
+        if len(rows) == size:  # a full batch: more wait, the lanes stay held
+            conn.execute(q.forget, {"ids": taken})
+            return _Step(result.stored, result.duplicates, len(rows), lanes)
+        # The lanes looked empty. Clear their flags, then look: on PostgreSQL (read committed)
+        # the look sees what was recorded since the batch began; what is recorded after it wakes
+        # a new drain (the flag is clear), which claims the lane once this commits.
+        if on_release is not None:
+            for ln in lanes:
+                on_release(ln)
+        if dialect == "postgresql":  # delete, look and release in one statement
+            busy = set(conn.execute(q.settle, {**lease, **mine, "ids": taken}).scalars())
+        else:
+            if rows:
+                conn.execute(q.forget, {"ids": taken})
             busy = set(conn.execute(q.busy, mine).scalars())
             for ln in lanes:
                 if ln not in busy:
                     conn.execute(q.release, {**lease, "ln": ln})
-            held = tuple(ln for ln in lanes if ln in busy)
+        held = tuple(ln for ln in lanes if ln in busy)
         return _Step(result.stored, result.duplicates, len(rows), held)
 
 
@@ -331,22 +339,67 @@ def _queries(dialect: str) -> Any:
             lanes.c.holder == bindparam("me"),
         ),
     ).returning(lanes.c.lane)
+    msgs = Message.__table__
+    in_lanes = (d.c.channel_account_id == bindparam("ch"), in_list(dialect, d.c.lane, "lns"))
+    stored = (
+        select(msgs.c.id)
+        .where(msgs.c.channel_account_id == d.c.channel_account_id, msgs.c.external_id == d.c.external_id)
+        .exists()
+    )
+    release = lanes.update().where(mine).values(holder=None, lease_until=None)
+    busy = select(d.c.lane).distinct().where(*in_lanes)
     return SimpleNamespace(
         claim=claim,
         renew=lanes.update()
         .where(mine)
         .values(lease_until=bindparam("until", type_=lanes.c.lease_until.type)),
-        release=lanes.update().where(mine).values(holder=None, lease_until=None),
-        oldest=select(d.c.id, d.c.payload)
-        .where(d.c.channel_account_id == bindparam("ch"), in_list(dialect, d.c.lane, "lns"))
+        release=release,
+        # the channel's team and the settings' tokens ride along (inbox.store.settings_cache),
+        # and whether each message is stored already; a deleted channel's rows are not read
+        oldest=select(
+            d.c.id,
+            d.c.payload,
+            d.c.external_id,
+            stored.label("stored"),
+            acc.c.team_id,
+            *settings_cache.token_columns(),
+        )
+        .join(acc, acc.c.id == d.c.channel_account_id)
+        .where(*in_lanes)
         .order_by(d.c.id)
         .limit(bindparam("n")),
-        busy=select(d.c.lane)
-        .distinct()
-        .where(d.c.channel_account_id == bindparam("ch"), in_list(dialect, d.c.lane, "lns")),
-        # with the settings' tokens, so the batch need not read them on their own
-        account=select(acc.c.id, acc.c.team_id, *settings_cache.token_columns()).where(
-            acc.c.id == bindparam("ch")
-        ),
+        busy=busy,
         forget=delete(d).where(in_list(dialect, d.c.id, "ids")),
+        settle=_settle(dialect, d, lanes) if dialect == "postgresql" else None,
     )
+
+
+def _settle(dialect: str, d: Any, lanes: Any) -> Any:
+    """PostgreSQL: delete the batch's rows, look for rows left in the lanes and release those
+    found empty, in one statement (three round trips before). Its parts share one snapshot, so
+    the look leaves out the rows deleted beside it by id; it sees every row recorded before
+    the statement began, as the separate look did."""
+    gone = delete(d).where(in_list(dialect, d.c.id, "ids")).returning(d.c.id).cte("gone")
+    busy = (
+        select(d.c.lane)
+        .distinct()
+        .where(
+            d.c.channel_account_id == bindparam("ch"),
+            in_list(dialect, d.c.lane, "lns"),
+            d.c.id.not_in(select(gone.c.id)),
+        )
+        .cte("busy")
+    )
+    released = (
+        lanes.update()
+        .where(
+            lanes.c.channel_account_id == bindparam("ch"),
+            in_list(dialect, lanes.c.lane, "lns"),
+            lanes.c.holder == bindparam("me"),
+            lanes.c.lane.not_in(select(busy.c.lane)),
+        )
+        .values(holder=None, lease_until=None)
+        .returning(lanes.c.lane)
+        .cte("released")
+    )
+    return select(busy.c.lane).add_cte(released)

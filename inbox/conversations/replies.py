@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from inbox.conversations.ranking import stop_waiting
+from inbox.conversations.serialize import message_dict
 from inbox.store.models import Conversation, Direction, Message, Outbox, OutboxStatus
 
 
@@ -54,6 +56,13 @@ def queue_reply(
     conv.updated_at = now
     session.flush()
     return msg, box
+
+
+def reply_payload(msg: Message, box: Outbox | None) -> dict[str, Any]:
+    """The `message.created` message of a reply Murmur made itself (a rule's canned reply, a
+    survey invitation): announced like an agent's, so agents see it live and a widget visitor
+    gets it through the relay (web.widget.live) from whichever process made it."""
+    return message_dict(msg, None, delivery_dict(box), [])
 
 
 def add_note(session: Session, conv: Conversation, text: str, agent_id: int, now: datetime) -> Message:

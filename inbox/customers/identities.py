@@ -30,13 +30,18 @@ from inbox.store.sql import (
 
 
 def upsert_identities(
-    session: Session, authors: Sequence[tuple[str, Author]], now: datetime
+    session: Session,
+    authors: Sequence[tuple[str, Author]],
+    now: datetime,
+    created: dict[int, dict[str, Any]] | None = None,
 ) -> dict[tuple[str, str], Record]:
     """Return the identity for every (network, author); new authors get a new customer.
 
     Known identities have their profile refreshed (followers change). Concurrent creators are
     tolerated: on PostgreSQL the identity insert ignores conflicts and the loser's spare customer
-    is removed; on SQLite the transaction's write lock keeps them out.
+    is removed; on SQLite the transaction's write lock keeps them out. `created`, when given,
+    receives each customer this call created and kept (id -> the row inserted), so the caller
+    need not read back what it has.
     """
     wanted: dict[tuple[str, str], Author] = {}
     for channel, author in authors:
@@ -66,6 +71,9 @@ def upsert_identities(
             _insert_new(session, new_rows, found)
         else:
             _insert_or_adopt(session, new_rows, mine, found)
+        if created is not None:
+            kept = {found[k].customer_id for k in missing}
+            created.update((row["id"], row) for row in customer_rows if row["id"] in kept)
     refresh = [
         {
             "_id": found[k].id,

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from inbox.conversations.replies import queue_reply
+from inbox.conversations.replies import queue_reply, reply_payload
 from inbox.conversations.serialize import conversation_dict, iso
 from inbox.insights.analytics.surveys import SurveyKind, classify_csat, classify_nps
 from inbox.insights.reporting_service import is_detractor
@@ -28,7 +28,7 @@ from inbox.insights.spikes_service import lock_state
 from inbox.store.context import Inbox
 from inbox.store.errors import Conflict, Invalid, NotFound
 from inbox.store.events import conversation_rooms
-from inbox.store.models import Conversation, Customer, Status, SurveyResponse
+from inbox.store.models import Conversation, ConversationLabel, Customer, Status, SurveyResponse
 
 # what the customer is sent with the links; web.i18n.customer lists it for translation
 INVITATION = "Thanks for contacting us. Would you tell us how we did? %(links)s"
@@ -86,7 +86,18 @@ def send_surveys(inbox: Inbox) -> int:
             if base_url and conv.assignee_id is not None:
                 links = " ".join(f"{base_url.rstrip('/')}/survey/{t}" for t in tokens)
                 text, language = _in_their_language(inbox, conv.language, INVITATION, links=links)
-                queue_reply(s, conv, text, conv.assignee_id, now, language=language)
+                msg, box = queue_reply(s, conv, text, conv.assignee_id, now, language=language)
+                labels = sorted(
+                    s.scalars(
+                        select(ConversationLabel.label).where(ConversationLabel.conversation_id == conv.id)
+                    )
+                )
+                summary = conversation_dict(conv, s.get(Customer, conv.customer_id), labels)
+                uow.emit(
+                    "message.created",
+                    {"message": reply_payload(msg, box), "conversation": summary},
+                    conversation_rooms(conv.team_id, conv.assignee_id, conv.id),
+                )
     return created
 
 

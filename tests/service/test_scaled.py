@@ -112,9 +112,76 @@ def test_webhook_on_web_b_is_ingested_by_a_worker_and_reaches_a_client_on_web_a(
         )
         assert res.status_code == 202 and res.json() == {"queued": 1, "duplicates": 0, "rejected": []}
         assert event.wait(10), "no message.created from a worker at web process A:\n" + stack["procs"].logs()
-        assert any(e["message"]["text"] == "Hello from process B" for e in got)
+        deadline = time.monotonic() + 10  # an event of an earlier test's poll may come first
+        while not any(e["message"]["text"] == "Hello from process B" for e in got):
+            assert time.monotonic() < deadline, [e["message"]["text"] for e in got]
+            time.sleep(0.05)
     finally:
         sio.disconnect()
+
+
+def test_a_reply_made_by_a_worker_reaches_the_widget_visitor_on_a_web_process(stack):
+    """A survey invitation is a reply the worker's job makes, outside any web process; in a
+    widget conversation it reaches the visitor's socket on web B through the message queue, as
+    an agent's reply made on a web process does (web.widget.live.WidgetRelay in the worker).
+    (Before the tests that kill web B.)"""
+    inbox = Inbox.from_url(stack["procs"].database_url, stack["procs"].secret_key)
+    try:
+        widget, _ = create_channel(
+            inbox,
+            None,
+            "widget",
+            "chat",
+            {"allowed_origins": ["https://shop.example"], "prechat": "none"},
+            {},
+        )
+    finally:
+        inbox.engine.dispose()
+    base = f"http://127.0.0.1:{stack['a']}/widget/{widget['id']}/api"
+    token = httpx.post(f"{base}/session", json={}, timeout=30).json()["token"]
+    said = httpx.post(
+        f"{base}/messages",
+        json={"client_id": "visitor-msg-0001", "text": "Is my order on its way?"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert said.status_code == 201, said.text
+    conv_id = said.json()["message"]["conversation_id"]
+    engine = create_engine(stack["procs"].database_url)
+    try:
+        with engine.begin() as c:  # resolved by the supervisor: due a survey invitation
+            c.execute(
+                sql_text(
+                    "UPDATE conversations SET status = 'resolved', resolved_at = now() AT TIME ZONE 'utc', "
+                    "assignee_id = (SELECT id FROM agents WHERE email = 'sup@example.com') WHERE id = :c"
+                ),
+                {"c": conv_id},
+            )
+    finally:
+        engine.dispose()
+    got: list = []
+    arrived = threading.Event()
+    visitor = socketio.Client()
+
+    @visitor.on("message", namespace="/widget")
+    def _(data):  # type: ignore[no-untyped-def]
+        got.append(data)
+        arrived.set()
+
+    visitor.connect(
+        f"http://127.0.0.1:{stack['b']}",
+        namespaces=["/widget"],
+        auth={"channel": widget["id"], "token": token},
+        transports=["websocket"],
+        wait_timeout=10,
+    )
+    try:
+        stack["celery"].send_task("murmur.job.send_surveys")
+        assert arrived.wait(30), "no widget message from the worker at web B:\n" + stack["procs"].logs()
+        [reply] = got
+        assert reply["from"] == "agent" and "/survey/" in reply["text"] and reply["name"] is None
+    finally:
+        visitor.disconnect()
 
 
 def _post(

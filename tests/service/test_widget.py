@@ -343,3 +343,30 @@ def test_a_failed_follow_up_is_tried_again(world, inbox, client, clock):
         inbox.settings["smtp"] = Smtp("127.0.0.1", sink.port, "help@shop.example")
         assert follow_up(inbox) == 1 and len(sink.messages) == 1
     inbox.settings.pop("smtp")
+
+
+def test_a_rules_canned_reply_reaches_the_visitor_live(world, inbox, app, client):
+    """A reply Murmur makes itself is announced like an agent's: the visitor's socket gets it."""
+    from inbox.store.models import CannedResponse
+
+    sup = world.agent("supervisor")
+    with inbox.unit_of_work() as uow:
+        uow.session.add(CannedResponse(shortcut="hello", text="Thanks, we are on it."))
+        uow.session.flush()
+        canned_id = uow.session.scalar(select(CannedResponse.id).where(CannedResponse.shortcut == "hello"))
+    rule = {
+        "name": "greet",
+        "trigger": "message.created",
+        "conditions": [{"field": "message.text", "op": "contains", "value": "parcel"}],
+        "actions": [{"type": "send_canned", "canned_id": canned_id}],
+    }
+    assert client.post("/api/rules", json=rule, headers=sup["auth"]).status_code == 201
+    channel, _ = widget_channel(world)
+    token = session(client, channel).get_json()["token"]
+    visitor = socketio.test_client(app, namespace="/widget", auth={"channel": channel, "token": token})
+    assert visitor.is_connected("/widget")
+    assert say(client, channel, token, "parcel-msg-0001", "where is my parcel?").status_code == 201
+    got = [p["args"] for p in visitor.get_received("/widget") if p["name"] == "message"]
+    replies = [a[0] if isinstance(a, list) else a for a in got]
+    assert [(r["from"], r["text"], r["name"]) for r in replies] == [("agent", "Thanks, we are on it.", None)]
+    visitor.disconnect(namespace="/widget")

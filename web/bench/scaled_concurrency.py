@@ -62,7 +62,7 @@ def webhook_beside_dashboard(n: int = 200, history: int = 20_000, warmup: int = 
     from inbox.admin.agents import create_agent, create_token
     from inbox.channels.accounts import create_channel
     from inbox.store.context import Inbox
-    from web.bench.scaled import _stack
+    from web.bench.scaled_processes import _stack
 
     bad: list[tuple[str, int]] = []
     with _workdir() as path, _stack(path, 2) as stack:
@@ -154,68 +154,3 @@ if __name__ == "__main__":  # pragma: no cover - `python -m web.bench.scaled_con
 
     quick = "--quick" in sys.argv
     print(json.dumps(webhook_beside_dashboard(50 if quick else 200, 5000 if quick else 20_000), indent=2))
-
-
-def drain_statements(rounds: int = 20) -> dict[str, float]:
-    """Statements (each a round trip to PostgreSQL) and wall ms of one drain of a lane holding
-    one new webhook message, in this process, with the settings read every drain and kept: the
-    same workspace as the webhook figures (default rules, an SLA policy, four online agents; the
-    webhook subscriptions, none, are read all the same). Median over `rounds` drains each."""
-    from sqlalchemy import event, select
-
-    from connectors.types import Author, InboundMessage
-    from inbox.channels import inbound, webhooks_out
-    from inbox.channels.accounts import create_channel
-    from inbox.store import settings_cache
-    from inbox.store.context import Inbox
-    from inbox.store.models import Team
-    from tests.service.processes import fresh_database
-    from web.bench.scaled import DATABASE, _settings
-
-    inbox = Inbox.from_url(
-        fresh_database(DATABASE + "_drain"), "bench", event_hooks=[webhooks_out.queue_events]
-    )
-    out: dict[str, float] = {}
-    try:
-        from inbox.admin.agents import create_agent
-
-        sup = create_agent(inbox, "sup@example.com", "long enough password", "supervisor", teams=["Support"])
-        _settings(inbox, sup)
-        with inbox.read() as s:
-            team = s.scalar(select(Team.id).where(Team.name == "Support"))
-        channel, _ = create_channel(inbox, None, "webhook", "bench", {}, {}, team)
-        seen: list[str] = []
-
-        def count(*_args: Any) -> None:
-            seen.append("")
-
-        k = 0
-        for label, on in (("uncached", False), ("cached", True)):
-            (settings_cache.switch_on if on else settings_cache.switch_off)(inbox.engine)
-            statements, walls = [], []
-            for i in range(rounds + 1):
-                k += 1
-                m = InboundMessage(
-                    channel="webhook",
-                    external_id=f"d{k}",
-                    thread_key=f"t{k}",
-                    author=Author(f"t{k}", f"t{k}"),
-                    text="Where is my order? It's been two weeks.",
-                    created_at=datetime.now(UTC),
-                )
-                inbound.record(inbox, channel["id"], [m])
-                seen.clear()
-                event.listen(inbox.engine, "before_cursor_execute", count)
-                start = time.perf_counter()
-                inbound.drain_lane(inbox, channel["id"], inbound.lane_of(m.thread_key))
-                took = (time.perf_counter() - start) * 1000
-                event.remove(inbox.engine, "before_cursor_execute", count)
-                if i:  # the first loads what the rest keep
-                    statements.append(len(seen))
-                    walls.append(took)
-            out[f"{label}_statements"] = _percentile(statements, 50)
-            out[f"{label}_wall_ms"] = _percentile(walls, 50)
-    finally:
-        settings_cache.switch_on(inbox.engine)
-        inbox.engine.dispose()
-    return out

@@ -34,10 +34,16 @@ def room(channel_id: int, visitor_id: str) -> str:
 
 class WidgetRelay:
     """Wraps the inbox's publisher: an agent's public reply in a widget conversation also goes to
-    its visitor's room, as the visitor may see it (the widget's display name, no agent)."""
+    its visitor's room, as the visitor may see it (the widget's display name, no agent).
 
-    def __init__(self, inner: Publisher) -> None:
+    It emits through `emitter`: the web process's own `SocketIO`, or in a Celery worker the
+    write-only `SocketIO(message_queue=...)` its publisher uses, so a reply a worker makes (a
+    survey invitation, a rule's canned reply in a batch it ingests) reaches the visitor on
+    whichever web process holds their socket, as the agents' events do."""
+
+    def __init__(self, inner: Publisher, emitter: Any = None) -> None:
         self.inner = inner
+        self.emitter = emitter if emitter is not None else socketio
         self.inbox: Any = None  # set once the inbox exists (it is built with this publisher)
 
     def publish(self, events: Iterable[Event]) -> None:
@@ -53,7 +59,7 @@ class WidgetRelay:
                 thread = s.scalar(select(Conversation.thread_key).where(Conversation.id == conv["id"]))
             visible = svc.visible(msg["id"], "out", msg.get("text") or "", msg.get("created_at"), "")
             visible["name"] = None  # the frame shows its widget's display name
-            socketio.emit(
+            self.emitter.emit(
                 "message", visible, namespace=NAMESPACE, to=room(conv["channel_account_id"], thread)
             )
 

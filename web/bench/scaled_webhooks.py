@@ -1,0 +1,232 @@
+"""Scaled ingest on the web side and end to end: signed webhooks to two web processes (accepted
+a second, web CPU and server CPU per message), webhook on web B -> an agent's client on web A
+(p50/p99, and where the time goes), next to a bare Flask-SocketIO emit through the same Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from web.bench.common import _percentile, _workdir, texts
+from web.bench.scaled_processes import REDIS, _Cpu, _settings, _stack, _wait_drained
+
+
+def webhook_figures(
+    n: int = 600, senders: int = 4, latency_n: int = 300, cache: bool = True
+) -> dict[str, float]:
+    """With two workers running: signed webhooks posted by `senders` threads to both web
+    processes (accepted per second, web CPU per message, end-to-end server CPU per message),
+    then one at a time to web B with an agent's client on web A (message.created p50/p99).
+    `cache=False` starts the processes with MURMUR_SETTINGS_CACHE=0 (every drain reads the
+    rules, policies, agents and subscriptions again), for the comparison in the same run."""
+    import httpx
+    import socketio
+    from sqlalchemy import select
+
+    from connectors.webhook import sign
+    from inbox.admin.agents import create_agent, create_token
+    from inbox.channels.accounts import create_channel
+    from inbox.store.context import Inbox
+    from inbox.store.models import Team
+
+    with _workdir() as path, _stack(path, 2, cache) as stack:
+        inbox = Inbox.from_url(stack.database_url, stack.secret_key)
+        try:
+            sup = create_agent(
+                inbox, "sup@example.com", "long enough password", "supervisor", teams=["Support"]
+            )
+            token = create_token(inbox, "sup@example.com")
+            _settings(inbox, sup)  # what a workspace has: rules, a policy, agents online to route to
+            with inbox.read() as s:
+                team = s.scalar(select(Team.id).where(Team.name == "Support"))
+            channel, generated = create_channel(inbox, None, "webhook", "bench", {}, {}, team)
+        finally:
+            inbox.engine.dispose()
+        secret, (port_a, port_b) = generated["webhook_secret"], stack.ports
+        url = f"/api/channels/{channel['id']}/webhook"
+        corpus = texts(n + latency_n, seed=9)
+
+        def body(i: int, thread: str) -> bytes:
+            text, lang = corpus[i]
+            return json.dumps(
+                {
+                    "id": f"w{i}",
+                    "text": text,
+                    "lang": lang,
+                    "thread": thread,
+                    "author": {"id": thread, "handle": thread},
+                }
+            ).encode()
+
+        cpu = _Cpu(
+            stack.database_url,
+            {
+                "web": [p.p.pid for p in stack.procs if p.log.name.startswith("web")],
+                "worker": [w.p.pid for w in stack.workers],
+            },
+        )
+        before = cpu.sample()
+        errors: list[int] = []
+
+        def send(k: int) -> None:
+            with httpx.Client(timeout=30) as http:
+                for i in range(k, n, senders):
+                    raw = body(i, f"c{i % 100}")
+                    port = port_a if i % 2 else port_b
+                    res = http.post(
+                        f"http://127.0.0.1:{port}{url}",
+                        content=raw,
+                        headers=sign(secret, raw, int(time.time())),
+                    )
+                    if res.status_code != 202:
+                        errors.append(res.status_code)
+
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=send, args=(k,)) for k in range(senders)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        accept_s = time.perf_counter() - t0
+        if errors:
+            raise RuntimeError(f"webhooks answered {sorted(set(errors))}")
+        after_accept = cpu.sample()
+        _wait_drained(stack.database_url, n, timeout=600)
+        after_all = cpu.sample()
+        web = _Cpu.spent(before, after_accept)["web"]
+        total = sum(_Cpu.spent(before, after_all).values())
+        cpu.engine.dispose()
+
+        events: list[tuple[str, float]] = []
+        arrived = threading.Event()
+        sio = socketio.Client()
+
+        @sio.on("message.created")
+        def _(data: dict) -> None:
+            events.append((data["message"]["external_id"], time.perf_counter()))
+            arrived.set()
+
+        sio.connect(
+            f"http://127.0.0.1:{port_a}", auth={"token": token}, transports=["websocket"], wait_timeout=10
+        )
+        lat: list[float] = []
+        answered: list[float] = []  # the POST's own time: verify, record, wake (web B only)
+        walls: dict[str, float] = {}  # wall clock at each POST, against the worker's received_at
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port_b}", timeout=30) as http:
+                for i in range(n, n + latency_n):
+                    raw = body(i, f"lat{i}")
+                    arrived.clear()
+                    start = time.perf_counter()
+                    walls[f"w{i}"] = time.time()
+                    http.post(url, content=raw, headers=sign(secret, raw, int(time.time())))
+                    answered.append((time.perf_counter() - start) * 1000)
+                    deadline = start + 10
+                    while not any(e == f"w{i}" for e, _ in events[-5:]):
+                        arrived.wait(max(0.0, deadline - time.perf_counter()))
+                        arrived.clear()
+                        if time.perf_counter() > deadline:
+                            raise TimeoutError(f"no message.created for w{i}")
+                    lat.append((next(t for e, t in events if e == f"w{i}") - start) * 1000)
+        finally:
+            sio.disconnect()
+        to_ingest = _to_ingest(stack.database_url, walls)
+    warm, posted = lat[10:], answered[10:]
+    # where the time goes: the POST answered; then until the worker's batch began (wake-up, the
+    # drain thread's pickup, the lane's claim); then ingest, commit, emit and Socket.IO to web A
+    keys = [f"w{i}" for i in range(n, n + latency_n)][10:]
+    pickup = [to_ingest[k] - a for k, a in zip(keys, posted, strict=True)]
+    after = [t - to_ingest[k] for k, t in zip(keys, warm, strict=True)]
+    return {
+        "accepted_per_s": n / accept_s,
+        "web_ms": web / n * 1000,
+        "server_ms": total / n * 1000,
+        "p50_ms": _percentile(warm, 50),
+        "p90_ms": _percentile(warm, 90),
+        "p99_ms": _percentile(warm, 99),
+        "max_ms": max(warm),
+        "answered_p50_ms": _percentile(posted, 50),
+        "answered_p99_ms": _percentile(posted, 99),
+        "pickup_p50_ms": _percentile(pickup, 50),
+        "pickup_p99_ms": _percentile(pickup, 99),
+        "after_p50_ms": _percentile(after, 50),
+        "after_p99_ms": _percentile(after, 99),
+    }
+
+
+def _to_ingest(url: str, walls: dict[str, float]) -> dict[str, float]:
+    """ms from each POST to the start of the batch that stored it (the message's received_at)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            rows = c.execute(
+                text("SELECT external_id, received_at FROM messages WHERE external_id = ANY(:ids)"),
+                {"ids": list(walls)},
+            ).all()
+    finally:
+        engine.dispose()
+    return {ext: (at.timestamp() - walls[ext]) * 1000 for ext, at in rows}
+
+
+def bare_redis_emit(n: int = 300) -> dict[str, float]:
+    """A bare Flask-SocketIO server with the same Redis message queue; this process emits through
+    Redis (as a worker does) and the client connected to the server receives: p50/p99 in ms."""
+    import sys
+
+    import socketio
+    from flask_socketio import SocketIO
+
+    from web.bench.common import _free_port
+    from web.bench.servers import Server, clean_env
+
+    port = _free_port()
+    code = f"from web.bench.scaled_webhooks import serve_bare_mq; serve_bare_mq({port}, {REDIS!r})"
+    with (
+        _workdir() as path,
+        Server([sys.executable, "-c", code], clean_env(), port, path / "bare.log", "/healthz"),
+    ):
+        got: dict[int, float] = {}
+        arrived = threading.Event()
+        sio = socketio.Client()
+
+        @sio.on("pong")
+        def _(data: dict) -> None:
+            got[data["i"]] = time.perf_counter()
+            arrived.set()
+
+        sio.connect(f"http://127.0.0.1:{port}", transports=["websocket"], wait_timeout=10)
+        emitter = SocketIO(message_queue=REDIS)
+        out: list[float] = []
+        try:
+            for i in range(n + 10):
+                arrived.clear()
+                start = time.perf_counter()
+                emitter.emit("pong", {"i": i})
+                if not arrived.wait(10):
+                    raise TimeoutError("bare emit never arrived")
+                if i >= 10:
+                    out.append((got[i] - start) * 1000)
+        finally:
+            sio.disconnect()
+    return {"p50_ms": _percentile(out, 50), "p99_ms": _percentile(out, 99)}
+
+
+def serve_bare_mq(port: int, redis_url: str) -> None:
+    """Flask-SocketIO exactly as Murmur's scaled web process runs it, doing nothing else."""
+    from flask import Flask
+    from flask_socketio import SocketIO
+
+    app = Flask("bare")
+    sio = SocketIO(app, async_mode="threading", message_queue=redis_url, cors_allowed_origins=[])
+
+    @app.get("/healthz")
+    def healthz() -> str:
+        return "ok"
+
+    sio.run(
+        app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False
+    )
