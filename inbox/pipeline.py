@@ -297,7 +297,8 @@ def _scores(fresh: list[InboundMessage]) -> tuple[list[sentiment.Score], dict[in
     """Every message's score, and the urgency cues of each thread's newest message (what its
     conversation is ranked on), computed one script at a time and put back in order: each
     language's scorer walks its own large tables (the Chinese gram weights, newmm's dictionary
-    and the Thai word weights), which stay in the CPU's caches for a run of same-script messages and not for a mix."""
+    and the Thai word weights), which stay in the CPU's caches for a run of same-script messages
+    and not for a mix."""
     scores: list[Any] = [None] * len(fresh)
     cues: dict[int, tuple[str, ...]] = {}
     newest = set({m.thread_key: i for i, m in enumerate(fresh)}.values())
