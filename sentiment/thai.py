@@ -1,4 +1,4 @@
-"""Thai: a linear model over newmm words, word bigrams and character n-grams.
+"""Thai: a linear model over newmm words and neighbouring-word pairs (character n-grams optional).
 
 Why words: Thai is written without spaces, and the old model (character 1-3-grams only) had
 to learn from fragments; "ไม่ชอบ" and "ชอบ" share most of their grams. PyThaiNLP's newmm
