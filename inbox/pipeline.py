@@ -309,8 +309,9 @@ def _ingest(
 def _scores(fresh: list[InboundMessage]) -> tuple[list[sentiment.Score], dict[int, tuple[str, ...]]]:
     """Every message's score, and the urgency cues of each thread's newest message (what its
     conversation is ranked on), computed one script at a time and put back in order: each
-    language's scorer walks its own large tables (jieba's dictionary, the Thai n-gram weights),
-    which stay in the CPU's caches for a run of same-script messages and not for a mix."""
+    language's scorer walks its own large tables (the Chinese gram weights, newmm's dictionary
+    and the Thai word weights), which stay in the CPU's caches for a run of same-script messages
+    and not for a mix."""
     scores: list[Any] = [None] * len(fresh)
     cues: dict[int, tuple[str, ...]] = {}
     newest = set({m.thread_key: i for i, m in enumerate(fresh)}.values())

@@ -5,8 +5,8 @@ and the tests must agree on which rows training never saw. The split is a pure f
 (data set, row number), so the Traditional rows (OpenCC conversions of the Simplified files,
 row for row) fall on the same side as their Simplified originals, and a row never moves
 between runs. Test = 20 %, validation = 10 %, train = 70 %; Thai keeps the 240 rows that the
-earlier Thai model held out (`scripts/train_thai_charngram.py`) as its test rows, so its
-figure stays comparable.
+first Thai model (character n-grams, replaced by the word model of `sentiment/thai.py`) held
+out as its test rows, so its figure stays comparable.
 
 English ratings are VADER's human means on -4..4: |mean| < 0.5 is neutral (about a fifth
 of the rows), otherwise the sign decides.

@@ -1,6 +1,6 @@
 """Start-up work for long-running processes (`murmur serve`, `murmur worker`, the benchmark).
 
-The scorers' tables (the English and Chinese models' weights, the Thai n-gram weights,
+The scorers' tables (the English, Chinese and Thai models' weights, newmm's Thai dictionary,
 VADER's lexicon) are some hundreds of thousands of objects that live as long as the process.
 Loaded lazily, they arrive mid-request and then sit in the cyclic garbage collector's oldest
 generation, where every full collection walks them again: ingest measured 12-15% faster with

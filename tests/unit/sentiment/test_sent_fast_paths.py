@@ -1,6 +1,6 @@
 """The scorers' fast paths give exactly what the plain definitions give.
 
-Each fast path (the Thai n-gram loop, the variant and emoji lookups) is checked against the
+Each fast path (the Thai model's per-block sums, the variant and emoji lookups) is checked against the
 straightforward code it replaced, on the shipped evaluation sets and on generated text.
 """
 
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sentiment import cues, english, thai
 from sentiment.emoji import emoji_valences, find_emoji
 from sentiment.language import _variant_tables, chinese_variant
+from sentiment.linear import shipped, softmax
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "sentiment"
 # Common Han characters, a few with Traditional-only and Simplified-only forms, digits, Latin, punctuation.
@@ -31,43 +32,25 @@ def _rows(name: str) -> list[str]:
 
 
 def _thai_reference(text: str) -> tuple[float, float, float]:
-    """The scoring loop as first written: slice every n-gram, weight (1 + log tf) * idf."""
-    features = thai.model().features
-    doc = thai._WHITESPACE.sub(" ", text[: thai.MAX_CHARS].lower())
-    counts: dict[str, int] = {}
-    for size in (1, 2, 3):
-        for i in range(len(doc) - size + 1):
-            gram = doc[i : i + size]
-            counts[gram] = counts.get(gram, 0) + 1
-    norm = s0 = s1 = s2 = 0.0
-    for gram, tf in counts.items():
-        f = features.get(gram)
-        if f is None:
-            continue
-        idf, neg, neu, pos = f[0], f[5], f[6], f[7]
-        w = (1.0 + math.log(tf)) * idf
-        norm += w * w
-        s0 += w * neg
-        s1 += w * neu
-        s2 += w * pos
-    scale = 1.0 / math.sqrt(norm) if norm else 0.0
-    a, b, c = thai.model().intercept
-    z = (s0 * scale + a, s1 * scale + b, s2 * scale + c)
-    top = max(z)
-    e = [math.exp(v - top) for v in z]
-    total = sum(e)
-    return (e[0] / total, e[1] / total, e[2] / total)
+    """The plain definition: the model's logits over every feature with its value, then softmax."""
+    z = shipped(thai.MODEL).logits(thai.features(text, thai._columns().chars))
+    return softmax(z)
 
 
-def test_thai_loop_matches_reference_on_shipped_thai() -> None:
+def _close(a: tuple[float, float, float], b: tuple[float, float, float]) -> bool:
+    # The fast path adds each block's weights before scaling: the same sum in another order.
+    return all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) for x, y in zip(a, b, strict=True))
+
+
+def test_thai_blocks_match_reference_on_shipped_thai() -> None:
     for text in _rows("th_wisesight_heldout.csv"):
-        assert thai.probabilities(text) == _thai_reference(text), text
+        assert _close(thai.probabilities(text), _thai_reference(text)), text
 
 
 @settings(max_examples=200, deadline=None)
 @given(THAI_TEXT)
-def test_thai_loop_matches_reference_on_any_text(text: str) -> None:
-    assert thai.probabilities(text) == _thai_reference(text)
+def test_thai_blocks_match_reference_on_any_text(text: str) -> None:
+    assert _close(thai.probabilities(text), _thai_reference(text))
 
 
 @settings(max_examples=200, deadline=None)
