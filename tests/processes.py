@@ -13,6 +13,18 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 MURMUR = str(Path(sys.executable).parent / "murmur")
+# Debian's Chromium, headless, quiet on the network: for the browser tests and the screenshot scripts
+CHROMIUM = os.environ.get("MURMUR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:

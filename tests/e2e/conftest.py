@@ -24,19 +24,9 @@ from inbox.admin.agents import create_agent
 from inbox.channels.accounts import create_channel
 from inbox.channels.demo import seed_defaults
 from inbox.store.context import Inbox
-from tests.processes import MURMUR, ROOT, free_port, serve
+from tests.processes import CHROMIUM, CHROMIUM_ARGS, MURMUR, ROOT, free_port, serve
 
-CHROMIUM = os.environ.get("MURMUR_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = CHROMIUM_ARGS
 PASSWORD = "e2e password 123"
 
 
