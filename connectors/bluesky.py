@@ -32,33 +32,73 @@ REPLY_FILES = ReplyFiles(
 WANTED = {"mention", "reply", "quote"}
 
 
-def parse_notification(n: dict[str, Any], followers: dict[str, int]) -> InboundMessage:
-    """One notification to a message; thread = the reply root (or the post itself)."""
-    record, author = n.get("record") or {}, n["author"]
+def post_message(
+    uri: str, record: dict[str, Any], author: dict[str, Any], indexed_at: Any, followers: int
+) -> InboundMessage:
+    """A post (a notification's or a search hit's) to a message; thread = the reply root (or the
+    post itself). Shared by the channel and the listening search (`connectors.search.bluesky`)."""
     reply = record.get("reply") or {}
-    root = (reply.get("root") or {}).get("uri")
-    rkey = n["uri"].rsplit("/", 1)[-1]
+    handle = author.get("handle", author["did"])
     return InboundMessage(
         channel="bluesky",
-        external_id=n["uri"],
-        thread_key=root or n["uri"],
+        external_id=uri,
+        thread_key=(reply.get("root") or {}).get("uri") or uri,
         author=Author(
             external_id=author["did"],
-            handle=author.get("handle", author["did"]),
+            handle=handle,
             display_name=author.get("displayName") or "",
-            profile_url=f"https://bsky.app/profile/{author.get('handle', author['did'])}",
-            followers=followers.get(author["did"], 0),
+            profile_url=f"https://bsky.app/profile/{handle}",
+            followers=followers,
         ),
         text=record.get("text", ""),
-        created_at=cur.parse_iso(record.get("createdAt") or n.get("indexedAt")),
+        created_at=cur.parse_iso(record.get("createdAt") or indexed_at),
         language_hint=(record.get("langs") or [None])[0],
         in_reply_to=(reply.get("parent") or {}).get("uri"),
-        url=f"https://bsky.app/profile/{author.get('handle', author['did'])}/post/{rkey}",
+        url=f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}",
         attachments=bluesky_attachments(record, author["did"]),
     )
 
 
-class BlueskyConnector(BaseConnector):
+def parse_notification(n: dict[str, Any], followers: dict[str, int]) -> InboundMessage:
+    """One notification to a message (its follower count from getProfiles)."""
+    author = n["author"]
+    return post_message(
+        n["uri"], n.get("record") or {}, author, n.get("indexedAt"), followers.get(author["did"], 0)
+    )
+
+
+class AtprotoSession:
+    """An app-password session (createSession, cached per connector: 30 calls / 5 min allowed)
+    and calls that refresh it once on `ExpiredToken`; for the channel and the search alike."""
+
+    _session: dict[str, str] | None = None
+
+    def _api(self, token: str | None = None) -> Transport:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return self.transport("bluesky", headers)  # type: ignore[attr-defined]
+
+    def _login(self) -> dict[str, str]:
+        if self._session is None:
+            settings, secret = self.settings, self.secret  # type: ignore[attr-defined]
+            body = {"identifier": settings["identifier"], "password": secret("app_password")}
+            self._session = (
+                self._api().call("POST", "/xrpc/com.atproto.server.createSession", json_body=body).data
+            )
+        return self._session
+
+    def _signed_call(self, method: str, nsid: str, **kw: Any) -> Reply:
+        session = self._login()
+        try:
+            return self._api(session["accessJwt"]).call(method, f"/xrpc/{nsid}", **kw)
+        except PermanentError as exc:
+            if "ExpiredToken" not in str(exc):
+                raise
+        refreshed = self._api(session["refreshJwt"]).call("POST", "/xrpc/com.atproto.server.refreshSession")
+        self._session = {**session, **refreshed.data}
+        return self._api(self._session["accessJwt"]).call(method, f"/xrpc/{nsid}", **kw)
+
+
+class BlueskyConnector(AtprotoSession, BaseConnector):
     """Notifications of one account on its PDS; replies with root/parent strong refs."""
 
     kind = "bluesky"
@@ -74,32 +114,8 @@ class BlueskyConnector(BaseConnector):
         BACKFILL,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._session: dict[str, str] | None = None
-
-    def _api(self, token: str | None = None) -> Transport:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return self.transport("bluesky", headers)
-
-    def _login(self) -> dict[str, str]:
-        if self._session is None:
-            body = {"identifier": self.settings["identifier"], "password": self.secret("app_password")}
-            self._session = (
-                self._api().call("POST", "/xrpc/com.atproto.server.createSession", json_body=body).data
-            )
-        return self._session
-
     def _call(self, method: str, nsid: str, **kw: Any) -> Reply:
-        session = self._login()
-        try:
-            return self._api(session["accessJwt"]).call(method, f"/xrpc/{nsid}", **kw)
-        except PermanentError as exc:
-            if "ExpiredToken" not in str(exc):
-                raise
-        refreshed = self._api(session["refreshJwt"]).call("POST", "/xrpc/com.atproto.server.refreshSession")
-        self._session = {**session, **refreshed.data}
-        return self._api(self._session["accessJwt"]).call(method, f"/xrpc/{nsid}", **kw)
+        return self._signed_call(method, nsid, **kw)
 
     def poll(self, cursor: str | None) -> Batch:
         """One page of the sweep from the top down to the high-water mark (first: the backfill horizon)."""

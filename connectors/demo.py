@@ -31,6 +31,17 @@ def load_lines() -> tuple[dict, ...]:
     return tuple(json.loads(line) for line in text.splitlines() if line.strip())
 
 
+def round_suffix(n: int) -> str:
+    """What the `n`-th pass over the file (from 0) appends to ids and thread keys ("" for the first)."""
+    return f"-r{n}" if n else ""
+
+
+def round_of(key: str) -> int:
+    """The pass an id or thread key belongs to (0 without a suffix)."""
+    head, sep, tail = key.rpartition("-r")
+    return int(tail) if sep and head and tail.isdigit() else 0
+
+
 class DemoConnector(BaseConnector):
     """Polls the bundled file; the cursor is the count of lines already delivered."""
 
@@ -54,14 +65,11 @@ class DemoConnector(BaseConnector):
         # one demo channel account carries many pretend networks: keep their threads apart
         msg = replace(msg, created_at=created, thread_key=f"{line['channel']}:{msg.thread_key}")
         if rnd:
-            suffix = f"-r{rnd}"
-            msg = replace(
-                msg,
-                external_id=msg.external_id + suffix,
-                thread_key=msg.thread_key + suffix
-                if msg.thread_key.endswith(":" + line["id"])
-                else msg.thread_key,
-            )
+            # Each pass is a fresh copy of the file's conversations, direct messages too: a pass
+            # then stands alone, so the inbox can drop whole old passes (`inbox.channels.demo_trim`)
+            # and the looping demo stays bounded.
+            suffix = round_suffix(rnd)
+            msg = replace(msg, external_id=msg.external_id + suffix, thread_key=msg.thread_key + suffix)
         return msg
 
     def poll(self, cursor: str | None) -> Batch:

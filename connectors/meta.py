@@ -18,19 +18,18 @@ body of any other shape is a PayloadError naming the part (a 400, never a 500).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.base import BaseConnector, MiB, Option, ReplyFiles, lower_headers
-from connectors.errors import ConnectorError, PayloadError, PermanentError, RateLimited, SignatureError
+from connectors.base import BaseConnector, MiB, Option, ReplyFiles
+from connectors.errors import ConnectorError, PayloadError, PermanentError, RateLimited
 from connectors.http import Transport
 from connectors.jsonbody import loads
 from connectors.media import meta_attachments
+from connectors.meta_hub import check_hub_signature, hub_challenge
 from connectors.registry import register
 from connectors.types import Attachment, Author, InboundMessage, OutboundReply
 
@@ -185,21 +184,13 @@ class MetaConnector(BaseConnector):
 
     def verify_subscription(self, params: Mapping[str, str]) -> str:
         """The GET handshake: the challenge to echo as text/plain, or SignatureError (answer 403)."""
-        token = str(params.get("hub.verify_token", ""))
-        if params.get("hub.mode") != "subscribe" or not hmac.compare_digest(
-            token.encode(), self.secret("verify_token").encode()
-        ):
-            raise SignatureError("subscription verification failed")
-        return str(params.get("hub.challenge", ""))
+        return hub_challenge(self.secret("verify_token"), params)
 
     def parse_webhook(
         self, headers: Mapping[str, str], raw_body: bytes, now: float | None = None
     ) -> list[InboundMessage]:
         """Verify X-Hub-Signature-256 over the raw bytes, then unpack the batch."""
-        got = lower_headers(headers).get("x-hub-signature-256", "")
-        want = "sha256=" + hmac.new(self.secret("app_secret").encode(), raw_body, hashlib.sha256).hexdigest()
-        if not got or not hmac.compare_digest(got.encode(), want.encode()):
-            raise SignatureError("missing or wrong X-Hub-Signature-256")
+        check_hub_signature(self.secret("app_secret"), headers, raw_body)
         body = loads(raw_body)  # nesting-limited: a PayloadError, never a RecursionError
         try:
             messages = parse_events(body)

@@ -14,8 +14,6 @@ metadata names a template is sent as one.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 from collections.abc import Mapping
@@ -23,11 +21,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from connectors.base import BaseConnector, Option, lower_headers
-from connectors.errors import PayloadError, PermanentError, SignatureError
+from connectors.base import BaseConnector, Option
+from connectors.errors import PayloadError, PermanentError
 from connectors.http import Transport
 from connectors.jsonbody import loads
 from connectors.media import download
+from connectors.meta_hub import check_hub_signature, hub_challenge
 from connectors.registry import register
 from connectors.types import Attachment, Author, Delivery, DeliveryStatus, InboundMessage, OutboundReply
 
@@ -187,21 +186,13 @@ class WhatsAppConnector(BaseConnector):
 
     def verify_subscription(self, params: Mapping[str, str]) -> str:
         """Meta's GET handshake: the challenge to echo, or SignatureError (answered 403)."""
-        token = str(params.get("hub.verify_token", ""))
-        if params.get("hub.mode") != "subscribe" or not hmac.compare_digest(
-            token.encode(), self.secret("verify_token").encode()
-        ):
-            raise SignatureError("subscription verification failed")
-        return str(params.get("hub.challenge", ""))
+        return hub_challenge(self.secret("verify_token"), params)
 
     def parse_delivery(
         self, headers: Mapping[str, str], raw_body: bytes, now: float | None = None
     ) -> Delivery:
         """Verify X-Hub-Signature-256 over the raw bytes, then read messages and statuses."""
-        got = lower_headers(headers).get("x-hub-signature-256", "")
-        want = "sha256=" + hmac.new(self.secret("app_secret").encode(), raw_body, hashlib.sha256).hexdigest()
-        if not got or not hmac.compare_digest(got.encode(), want.encode()):
-            raise SignatureError("missing or wrong X-Hub-Signature-256")
+        check_hub_signature(self.secret("app_secret"), headers, raw_body)
         try:
             messages, statuses = parse_body(loads(raw_body))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

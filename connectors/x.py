@@ -128,6 +128,49 @@ def parse_page(body: dict[str, Any]) -> tuple[list[InboundMessage], list[str]]:
     return out, rejected
 
 
+def start_state(ts: float) -> dict[str, str]:
+    """A first sweep's state: everything since `ts` (epoch seconds), by `start_time`."""
+    return {"start": datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def sweep_page(
+    api: Transport, path: str, state: dict[str, Any], params: dict[str, Any], token_param: str
+) -> Batch:
+    """One page of X's `since_id` sweep at `path` (the mention timeline, or recent search, whose
+    paging parameter is `next_token`): ask above the mark (first: from `start`), follow
+    `meta.next_token` to the end, and only then raise the mark to the largest id seen, computed
+    from `data[].id`. The half-done sweep lives in the cursor, so a crash or a 429 mid-way
+    resumes at the same page."""
+    params = dict(params)
+    if state.get("since_id"):
+        params["since_id"] = state["since_id"]
+    elif state.get("start"):
+        params["start_time"] = state["start"]
+    if state.get("token"):
+        params[token_param] = state["token"]
+    res = api.call("GET", path, params=params)
+    body = res.data or {}
+    messages, rejected = parse_page(body)
+    ids = [
+        int(str(p["id"]))
+        for p in body.get("data") or []
+        if isinstance(p, dict) and str(p.get("id", "")).isdigit()
+    ]
+    top = max([*ids, int(state.get("max") or 0), int(state.get("since_id") or 0)])
+    token = (body.get("meta") or {}).get("next_token")
+    base = {"since_id": state["since_id"]} if state.get("since_id") else {"start": state["start"]}
+    if token:
+        nxt = {**base, "token": token, "max": str(top)}
+    elif top:
+        nxt = {"since_id": str(top)}
+    else:
+        nxt = base  # nothing since the horizon yet: ask from the same start next time
+    messages.reverse()  # oldest first
+    return Batch(
+        tuple(messages), cur.dump(nxt), res.rate_limit, has_more=bool(token), rejected=tuple(rejected)
+    )
+
+
 class XConnector(BaseConnector):
     """Mentions of one account; replies need a user-context token."""
 
@@ -156,38 +199,10 @@ class XConnector(BaseConnector):
     def poll(self, cursor: str | None) -> Batch:
         """One page of the sweep above `since_id` (first: back to the backfill horizon by
         `start_time`); the mark moves only when the sweep ends."""
-        state = cur.load(cursor)
-        if not state:
-            horizon = datetime.fromtimestamp(self.backfill_horizon(), UTC)
-            state = {"start": horizon.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        state = cur.load(cursor) or start_state(self.backfill_horizon())
         params: dict[str, Any] = {**FIELDS, "max_results": max(5, min(100, int(self.settings["page_size"])))}
-        if state.get("since_id"):
-            params["since_id"] = state["since_id"]
-        elif state.get("start"):
-            params["start_time"] = state["start"]
-        if state.get("token"):
-            params["pagination_token"] = state["token"]
-        res = self.api.call("GET", f"/2/users/{self.settings['user_id']}/mentions", params=params)
-        body = res.data or {}
-        messages, rejected = parse_page(body)
-        ids = [
-            int(str(p["id"]))
-            for p in body.get("data") or []
-            if isinstance(p, dict) and str(p.get("id", "")).isdigit()
-        ]
-        top = max([*ids, int(state.get("max") or 0), int(state.get("since_id") or 0)])
-        token = (body.get("meta") or {}).get("next_token")
-        base = {"since_id": state["since_id"]} if state.get("since_id") else {"start": state["start"]}
-        if token:
-            nxt = {**base, "token": token, "max": str(top)}
-        elif top:
-            nxt = {"since_id": str(top)}
-        else:
-            nxt = base  # nothing since the horizon yet: ask from the same start next time
-        messages.reverse()  # oldest first
-        return Batch(
-            tuple(messages), cur.dump(nxt), res.rate_limit, has_more=bool(token), rejected=tuple(rejected)
-        )
+        path = f"/2/users/{self.settings['user_id']}/mentions"
+        return sweep_page(self.api, path, state, params, "pagination_token")
 
     def send_reply(self, reply: OutboundReply) -> str:
         """POST /2/tweets with `reply.in_reply_to_tweet_id` (only answering a mention is allowed)."""

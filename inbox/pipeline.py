@@ -248,6 +248,9 @@ def _ingest(
                     + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"]),
                 }
             )
+        if conv.team_id is not None and conv.team_id in assignment.archived_teams(s):
+            # an archived team receives nothing, whether the channel or a rule named it
+            conv.team_id = None
         if conv.assignee_id is None and conv.status == Status.OPEN.value:
             router = router or assignment.BatchRouter(s)
             decision = router.choose(conv, now_ts)
@@ -560,6 +563,7 @@ _WRITABLE = (
     "next_response_due_at",
     "resolution_due_at",
     "resolved_at",
+    "resolved_by_id",
     "updated_at",
 )
 
@@ -586,7 +590,7 @@ def _absorb(conv: Conversation, rows: list[dict[str, Any]], customer: Customer |
     if conv.status in (Status.RESOLVED.value, Status.SNOOZED.value, Status.PENDING.value):
         conv.status = Status.OPEN.value
         conv.snoozed_until = None
-        conv.resolved_at = None
+        conv.resolved_at = conv.resolved_by_id = None
         if not conv.assigned_manually:
             conv.assignee_id = None
     conv.language = last["language"]

@@ -6,42 +6,29 @@ The inbox in detail (light and dark, search, phone), then every page each role o
 in the shell's navigation, the drill-down, the phone menu and customer pane, 403 and 404) at
 1440x900 and 390x844 as `page-<name>-desktop.png` / `page-<name>-phone.png`.
 
-Starts its own `murmur serve` on a temporary SQLite database (migrate + demo, the demo channel
-delivering every second), waits for the demo conversations, and drives headless Debian Chromium.
+Starts its demo with `scripts/screenshot_server.py` (migrate + demo, the demo channel delivering
+every second), waits for the demo conversations, and drives headless Debian Chromium.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.processes import MURMUR, free_port, serve  # noqa: E402
-
-CHROMIUM = os.environ.get("MURMUR_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOGIN = ("demo@murmur.local", "murmur-demo")
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
+from scripts.screenshot_server import (  # noqa: E402
+    DESKTOP,
+    LOGIN,
+    PHONE,
+    demo_server,
+)
 
 
 def speed_up_demo(url: str) -> None:
@@ -235,104 +222,74 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            "MURMUR_INSTANCE_PATH": tmp,
-            "MURMUR_DATABASE_URL": f"sqlite:///{tmp}/murmur.db",
-            "MURMUR_SECRET_KEY": "screenshots",
-            "MURMUR_SCHEDULER": "1",
-        }
-        run_env = {**os.environ, **env}
-        for cmd in (["migrate"], ["demo", "--poll-seconds", "5"]):
-            subprocess.run([MURMUR, *cmd], env=run_env, cwd=ROOT, check=True, capture_output=True)
-        speed_up_demo(env["MURMUR_DATABASE_URL"])
-        add_webhook_channel(env["MURMUR_DATABASE_URL"])
-        token = (
-            subprocess.run(
-                [MURMUR, "create-token", "--email", LOGIN[0]],
-                env=run_env,
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        port = free_port()
-        proc = serve(env, port, Path(tmp) / "serve.log")
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_conversations(base, token, args.conversations)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                dashboard_pages(browser, base, out)
-                if args.dashboard_only:
-                    return
-                every_page(browser, base, out)
-                for scheme in () if args.pages_only else ("light", "dark"):
-                    ctx = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
-                    page = ctx.new_page()
-                    if scheme == "light":
-                        page.goto(f"{base}/login")
-                        shoot(page, out / "login.png")
-                    login(page, base)
-                    target = with_merge_suggestion(base, token) if scheme == "light" else None
-                    if target is not None:
-                        page.locator(f'#queue .queue-item[data-id="{target}"]').click()
-                        expect(page.locator("#messages .msg").first).to_be_visible()
-                        expect(page.locator("#suggestions .suggestion").first).to_be_visible()
-                        page.locator("#thread-why summary").click()
-                    else:
-                        open_busiest(page)
-                    if scheme == "light":
-                        page.fill("#label-input", "refund")
-                        page.press("#label-input", "Enter")
-                        expect(page.locator("#label-chips li", has_text="refund")).to_be_visible()
-                        page.fill("#reply-text", "/")
-                        expect(page.locator("#canned li").first).to_be_visible()
-                        page.keyboard.press("Enter")
-                        page.click("#reply-form button[type=submit]")
-                        expect(page.locator("#messages .msg.out .delivery.sent").last).to_be_visible(
-                            timeout=15_000
-                        )
-                        page.check("#reply-private")
-                        page.fill(
-                            "#reply-text",
-                            "Checked the courier: parcel is at the depot. Following up tomorrow.",
-                        )
-                        page.click("#reply-form button[type=submit]")
-                        expect(page.locator("#messages .msg.note").last).to_be_visible()
-                        page.locator("#queue li .prio").nth(1).click()
-                        page.check("#reply-public")
-                        for i in (2, 3):
-                            page.locator("#queue li input.pick").nth(i).check()
-                        expect(page.locator("#bulk")).to_be_visible()
-                        page.fill("#reply-text", "Hi! /re")
-                        expect(page.locator("#canned li").first).to_be_visible()
-                    else:
-                        page.click("#snooze")
-                        expect(page.locator("#snooze-menu")).to_be_visible()
-                    shoot(page, out / f"inbox-desktop{'-dark' if scheme == 'dark' else ''}.png")
-                    if scheme == "light":
-                        page.keyboard.press("Escape")
-                        page.locator("#search").fill("refund")
-                        expect(page.locator("#search-results mark").first).to_be_visible()
-                        shoot(page, out / "inbox-search.png")
-                    ctx.close()
-                if not args.pages_only:
-                    ctx = browser.new_context(
-                        viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True
-                    )
-                    page = ctx.new_page()
-                    login(page, base)
-                    shoot(page, out / "inbox-phone-queue.png")
-                    open_busiest(page, why=False)
-                    shoot(page, out / "inbox-phone-conversation.png")
-                    ctx.close()
-                browser.close()
-        finally:
-            proc.stop()
+
+    def prepare(url: str) -> None:
+        speed_up_demo(url)
+        add_webhook_channel(url)
+
+    with demo_server(demo_args=("--poll-seconds", "5"), prepare=prepare, token_for=LOGIN[0]) as demo:
+        base, token, browser = demo.base, demo.token, demo.browser
+        wait_for_conversations(base, token, args.conversations)
+        dashboard_pages(browser, base, out)
+        if args.dashboard_only:
+            return
+        every_page(browser, base, out)
+        for scheme in () if args.pages_only else ("light", "dark"):
+            ctx = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
+            page = ctx.new_page()
+            if scheme == "light":
+                page.goto(f"{base}/login")
+                shoot(page, out / "login.png")
+            login(page, base)
+            target = with_merge_suggestion(base, token) if scheme == "light" else None
+            if target is not None:
+                page.locator(f'#queue .queue-item[data-id="{target}"]').click()
+                expect(page.locator("#messages .msg").first).to_be_visible()
+                expect(page.locator("#suggestions .suggestion").first).to_be_visible()
+                page.locator("#thread-why summary").click()
+            else:
+                open_busiest(page)
+            if scheme == "light":
+                page.fill("#label-input", "refund")
+                page.press("#label-input", "Enter")
+                expect(page.locator("#label-chips li", has_text="refund")).to_be_visible()
+                page.fill("#reply-text", "/")
+                expect(page.locator("#canned li").first).to_be_visible()
+                page.keyboard.press("Enter")
+                page.click("#reply-form button[type=submit]")
+                expect(page.locator("#messages .msg.out .delivery.sent").last).to_be_visible(timeout=15_000)
+                page.check("#reply-private")
+                page.fill(
+                    "#reply-text",
+                    "Checked the courier: parcel is at the depot. Following up tomorrow.",
+                )
+                page.click("#reply-form button[type=submit]")
+                expect(page.locator("#messages .msg.note").last).to_be_visible()
+                page.locator("#queue li .prio").nth(1).click()
+                page.check("#reply-public")
+                for i in (2, 3):
+                    page.locator("#queue li input.pick").nth(i).check()
+                expect(page.locator("#bulk")).to_be_visible()
+                page.fill("#reply-text", "Hi! /re")
+                expect(page.locator("#canned li").first).to_be_visible()
+            else:
+                page.click("#snooze")
+                expect(page.locator("#snooze-menu")).to_be_visible()
+            shoot(page, out / f"inbox-desktop{'-dark' if scheme == 'dark' else ''}.png")
+            if scheme == "light":
+                page.keyboard.press("Escape")
+                page.locator("#search").fill("refund")
+                expect(page.locator("#search-results mark").first).to_be_visible()
+                shoot(page, out / "inbox-search.png")
+            ctx.close()
+        if not args.pages_only:
+            ctx = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+            page = ctx.new_page()
+            login(page, base)
+            shoot(page, out / "inbox-phone-queue.png")
+            open_busiest(page, why=False)
+            shoot(page, out / "inbox-phone-conversation.png")
+            ctx.close()
 
 
 if __name__ == "__main__":

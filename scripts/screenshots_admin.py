@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/screenshots_admin.py [--out docs/screenshots]
 
-Starts its own `murmur serve` on a temporary SQLite database (migrate + demo), fills the console
+Starts its demo with `scripts/screenshot_server.py` (migrate + demo), fills the console
 through the REST API as the demo admin (a team, an invite, a Thai canned variant, tokens, a
 webhook subscription), and drives headless Debian Chromium.
 """
@@ -11,30 +11,19 @@ webhook subscription), and drives headless Debian Chromium.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.processes import MURMUR, free_port, serve  # noqa: E402
+from scripts.screenshot_server import DESKTOP, PHONE, demo_server, sign_in  # noqa: E402
 
-CHROMIUM = os.environ.get("MURMUR_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-]
 ADMIN = ("admin@murmur.local", "murmur-demo")
-SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
 PAGES = {
     "teams": ("/admin/teams", "#team-rows tr"),
     "canned": ("/admin/canned", "#canned-rows tr"),
@@ -102,53 +91,20 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     out = Path(parser.parse_args().out)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            "MURMUR_INSTANCE_PATH": tmp,
-            "MURMUR_DATABASE_URL": f"sqlite:///{tmp}/murmur.db",
-            "MURMUR_SECRET_KEY": "screenshots",
-            "MURMUR_SCHEDULER": "0",
-        }
-        run_env = {**os.environ, **env}
-        for cmd in (["migrate"], ["demo"]):
-            subprocess.run([MURMUR, *cmd], env=run_env, cwd=ROOT, check=True, capture_output=True)
-        token = (
-            subprocess.run(
-                [MURMUR, "create-token", "--email", ADMIN[0], "--name", "screenshots"],
-                env=run_env,
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-                text=True,
+    with demo_server(scheduler=False, token_for=ADMIN[0], token_name="screenshots") as demo:
+        fill_console(demo.base, demo.token)
+        for size, viewport in SIZES.items():
+            ctx = demo.browser.new_context(
+                viewport=viewport, is_mobile=size == "phone", has_touch=size == "phone"
             )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        port = free_port()
-        proc = serve(env, port, Path(tmp) / "serve.log")
-        base = f"http://127.0.0.1:{port}"
-        try:
-            fill_console(base, token)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                for size, viewport in SIZES.items():
-                    ctx = browser.new_context(
-                        viewport=viewport, is_mobile=size == "phone", has_touch=size == "phone"
-                    )
-                    page = ctx.new_page()
-                    page.goto(f"{base}/login")
-                    page.fill("#email", ADMIN[0])
-                    page.fill("#password", ADMIN[1])
-                    page.click("button[type=submit]")
-                    page.wait_for_url(f"{base}/")
-                    for name, (path, rows) in PAGES.items():
-                        page.goto(base + path)
-                        expect(page.locator(rows).first).to_be_visible()
-                        shoot(page, out / f"admin-{name}-{size}.png")
-                    ctx.close()
-                browser.close()
-        finally:
-            proc.stop()
+            page = ctx.new_page()
+            sign_in(page, demo.base, ADMIN[0], ADMIN[1])
+            page.wait_for_url(f"{demo.base}/")
+            for name, (path, rows) in PAGES.items():
+                page.goto(demo.base + path)
+                expect(page.locator(rows).first).to_be_visible()
+                shoot(page, out / f"admin-{name}-{size}.png")
+            ctx.close()
 
 
 if __name__ == "__main__":

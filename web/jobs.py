@@ -14,7 +14,7 @@ from inbox import sentiment_models
 from inbox.attachments import retention
 from inbox.attachments import service as attachments
 from inbox.automation import presence, sla_service
-from inbox.channels import inbound, outbox, polling, webhooks_out, widget_followup
+from inbox.channels import demo_trim, inbound, outbox, polling, webhooks_out, widget_followup
 from inbox.conversations import service as conversations
 from inbox.insights import lifecycle_service, rollups, spikes_service, surveys_service
 from inbox.insights.digest import service as digests
@@ -83,4 +83,6 @@ PERIODIC: list[Job] = [
     Job("widget_followups", widget_followup.follow_up, 30.0),
     # hourly look for managers without last week's digest; the ledger sends each week once
     Job("send_digests", digests.send_weekly_digests, 3600.0),
+    # the looping demo feed keeps only its newest passes (inbox.channels.demo_trim)
+    Job("trim_demo", demo_trim.trim, 300.0),
 ]

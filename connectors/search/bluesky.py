@@ -12,38 +12,21 @@ from typing import Any
 
 from connectors import cursor as cur
 from connectors.base import BACKFILL, BaseConnector, Option, parse_each
-from connectors.errors import PermanentError
-from connectors.http import Reply, Transport
-from connectors.media import bluesky_attachments
-from connectors.types import Author, Batch, InboundMessage
+from connectors.bluesky import AtprotoSession, post_message
+from connectors.http import Reply
+from connectors.types import Batch, InboundMessage
 
 
 def parse_post(p: dict[str, Any]) -> InboundMessage:
-    """A postView to a message (searchPosts' author view has no follower count: 0)."""
-    record, author = p.get("record") or {}, p["author"]
-    reply = record.get("reply") or {}
-    handle = author.get("handle", author["did"])
-    return InboundMessage(
-        channel="bluesky",
-        external_id=p["uri"],
-        thread_key=(reply.get("root") or {}).get("uri") or p["uri"],
-        author=Author(
-            external_id=author["did"],
-            handle=handle,
-            display_name=author.get("displayName") or "",
-            profile_url=f"https://bsky.app/profile/{handle}",
-            followers=int(author.get("followersCount") or 0),
-        ),
-        text=record.get("text", ""),
-        created_at=cur.parse_iso(record.get("createdAt") or p.get("indexedAt")),
-        language_hint=(record.get("langs") or [None])[0],
-        in_reply_to=(reply.get("parent") or {}).get("uri"),
-        url=f"https://bsky.app/profile/{handle}/post/{p['uri'].rsplit('/', 1)[-1]}",
-        attachments=bluesky_attachments(record, author["did"]),
+    """A postView to a message, as the channel parses its notifications (its author view may
+    carry a follower count; searchPosts' usually does not: 0)."""
+    author = p["author"]
+    return post_message(
+        p["uri"], p.get("record") or {}, author, p.get("indexedAt"), int(author.get("followersCount") or 0)
     )
 
 
-class BlueskySearch(BaseConnector):
+class BlueskySearch(AtprotoSession, BaseConnector):
     """Posts matching `q`, newest first from the API, stored oldest first."""
 
     kind = "bluesky"
@@ -59,29 +42,11 @@ class BlueskySearch(BaseConnector):
         BACKFILL,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._session: dict[str, str] | None = None
-
-    def _api(self, token: str | None = None) -> Transport:
-        return self.transport("bluesky", {"Authorization": f"Bearer {token}"} if token else {})
-
     def _call(self, nsid: str, **kw: Any) -> Reply:
+        """Anonymously from an AppView, or signed in (through the PDS) when an identifier is set."""
         if not self.settings.get("identifier"):
             return self._api().call("GET", f"/xrpc/{nsid}", **kw)
-        if self._session is None:
-            body = {"identifier": self.settings["identifier"], "password": self.secret("app_password")}
-            self._session = (
-                self._api().call("POST", "/xrpc/com.atproto.server.createSession", json_body=body).data
-            )
-        try:
-            return self._api(self._session["accessJwt"]).call("GET", f"/xrpc/{nsid}", **kw)
-        except PermanentError as exc:
-            if "ExpiredToken" not in str(exc):
-                raise
-        fresh = self._api(self._session["refreshJwt"]).call("POST", "/xrpc/com.atproto.server.refreshSession")
-        self._session = {**self._session, **fresh.data}
-        return self._api(self._session["accessJwt"]).call("GET", f"/xrpc/{nsid}", **kw)
+        return self._signed_call("GET", nsid, **kw)
 
     def poll(self, cursor: str | None) -> Batch:
         """One page of the sweep from the newest post down to the mark (first: the backfill horizon)."""

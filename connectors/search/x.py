@@ -1,6 +1,6 @@
 """X API v2 recent search (GET /2/tweets/search/recent) for a listening stream.
 
-The same sweep as the mention timeline (connectors.x): ask `since_id=<mark>`, follow
+The same sweep as the mention timeline (`connectors.x.sweep_page`, shared): ask `since_id=<mark>`, follow
 `meta.next_token` (search's paging parameter is `next_token`, not `pagination_token`) to the
 end, and only then raise the mark to the largest id seen. The half-done sweep lives in the
 cursor, so a 429 in the middle resumes at the same page after `x-rate-limit-reset`.
@@ -9,14 +9,13 @@ Recent search covers seven days, so the first poll starts at most `backfill_days
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from connectors import cursor as cur
 from connectors.base import BACKFILL, BaseConnector, Option
 from connectors.http import Transport
 from connectors.types import Batch
-from connectors.x import FIELDS, parse_page
+from connectors.x import FIELDS, start_state, sweep_page
 
 WINDOW_DAYS = 7  # recent search reaches back seven days
 
@@ -41,39 +40,14 @@ class XSearch(BaseConnector):
 
     def poll(self, cursor: str | None) -> Batch:
         """One page of the sweep above `since_id`; the mark moves only when the sweep ends."""
-        state = cur.load(cursor)
-        if not state:
-            days = min(float(self.settings[BACKFILL.name]), WINDOW_DAYS - 0.01)
-            start = datetime.fromtimestamp(self.clock() - days * 86400, UTC)
-            state = {"start": start.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        days = min(float(self.settings[BACKFILL.name]), WINDOW_DAYS - 0.01)
+        state = cur.load(cursor) or start_state(self.clock() - days * 86400)
         params: dict[str, Any] = {
             **FIELDS,
             "query": self.settings["query"],
             "max_results": max(10, min(100, int(self.settings["page_size"]))),
         }
-        if state.get("since_id"):
-            params["since_id"] = state["since_id"]
-        elif state.get("start"):
-            params["start_time"] = state["start"]
-        if state.get("token"):
-            params["next_token"] = state["token"]
-        res = self.api.call("GET", "/2/tweets/search/recent", params=params)
-        body = res.data or {}
-        messages, rejected = parse_page(body)
-        ids = [int(str(p["id"])) for p in body.get("data") or [] if str(p.get("id", "")).isdigit()]
-        top = max([*ids, int(state.get("max") or 0), int(state.get("since_id") or 0)])
-        token = (body.get("meta") or {}).get("next_token")
-        base = {"since_id": state["since_id"]} if state.get("since_id") else {"start": state["start"]}
-        if token:
-            nxt = {**base, "token": token, "max": str(top)}
-        elif top:
-            nxt = {"since_id": str(top)}
-        else:
-            nxt = base
-        messages.reverse()
-        return Batch(
-            tuple(messages), cur.dump(nxt), res.rate_limit, has_more=bool(token), rejected=tuple(rejected)
-        )
+        return sweep_page(self.api, "/2/tweets/search/recent", state, params, "next_token")
 
     def test(self) -> str:
         """One search call proves the token and the query."""

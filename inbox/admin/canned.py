@@ -46,8 +46,14 @@ def _manager(s: Session, agent_id: int) -> Agent:
 def _check(s: Session, shortcut: str, team_id: int | None, own_id: int | None = None) -> None:
     if team_id is not None and s.get(Team, team_id) is None:
         raise NotFound(f"no team {team_id}", "team_id")
-    other = s.scalar(select(CannedResponse.id).where(CannedResponse.shortcut == shortcut))
-    if other is not None and other != own_id:
+    # Unique within the team; a team-less reply is offered to every agent, so it may share its
+    # shortcut with no team's reply (an agent would see two replies behind one shortcut).
+    clash = select(CannedResponse.id).where(CannedResponse.shortcut == shortcut)
+    if team_id is not None:
+        clash = clash.where(or_(CannedResponse.team_id == team_id, CannedResponse.team_id.is_(None)))
+    if own_id is not None:
+        clash = clash.where(CannedResponse.id != own_id)
+    if s.scalar(clash.limit(1)) is not None:
         raise Conflict(f"the shortcut /{shortcut} is taken", "shortcut")
 
 

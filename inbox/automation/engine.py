@@ -251,7 +251,7 @@ def apply_firings(
                 conv.snoozed_until = now + timedelta(minutes=float(p.get("minutes", 60)))
             elif t == "resolve":
                 conv.status = Status.RESOLVED.value
-                conv.resolved_at = now
+                conv.resolved_at, conv.resolved_by_id = now, None  # a rule, not an agent
             else:
                 continue
             done.append({"type": t, **p})

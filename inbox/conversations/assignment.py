@@ -74,6 +74,16 @@ def team_strategy(session: Session, team_id: int) -> str:
     )
 
 
+def archived_teams(session: Session) -> frozenset[int]:
+    """Ids of the archived teams, which take no new conversations; kept like the roster."""
+    return settings_cache.cached(
+        session,
+        settings_cache.AGENTS,
+        "archived",
+        lambda: frozenset(session.connection().scalars(select(Team.id).where(Team.archived_at.is_not(None)))),
+    )
+
+
 def team_strategies(session: Session) -> dict[int, str]:
     return dict(session.execute(_queries(dialect_of(session)).strategies).all())
 

@@ -66,6 +66,7 @@ _CONVERSATION_FIELDS = (
     "team_id",
     "queue_reason",
     "message_count",
+    "resolved_by_id",
 )
 _CONVERSATION_TIMES = (
     "snoozed_until",
@@ -76,6 +77,7 @@ _CONVERSATION_TIMES = (
     "first_response_due_at",
     "next_response_due_at",
     "resolution_due_at",
+    "resolved_at",
     "created_at",
     "updated_at",
 )

@@ -82,7 +82,8 @@ def update_conversation(
             if status not in {x.value for x in Status}:
                 raise Invalid("status must be open, pending, snoozed or resolved", "status")
             conv.status = status
-            conv.resolved_at = now if status == Status.RESOLVED.value else None
+            resolved = status == Status.RESOLVED.value
+            conv.resolved_at, conv.resolved_by_id = (now, agent.id) if resolved else (None, None)
         if changes.get("snoozed_until") is not None:
             until = changes["snoozed_until"]
             if until.tzinfo is None:
@@ -100,8 +101,11 @@ def update_conversation(
         if changes.get("team_id") is not None:
             # handing a conversation to a team puts it in that team's unassigned queue, unless the
             # same change names the agent too
-            if s.get(Team, int(changes["team_id"])) is None:
+            team = s.get(Team, int(changes["team_id"]))
+            if team is None:
                 raise Invalid(f"team {changes['team_id']} does not exist", "team_id")
+            if team.archived_at is not None:
+                raise Invalid(f"team {team.name} is archived: it takes no conversations", "team_id")
             conv.team_id = int(changes["team_id"])
             if "assignee_id" not in changes:
                 conv.assignee_id = None

@@ -6,7 +6,8 @@ What counts, and whom it credits:
   `first_response_at - created_at`, credited to the agent who sent that reply
   (`first_response_agent_id`), even when the conversation was reassigned afterwards;
 - resolution and "handled": conversations resolved in the period (and still resolved), the time
-  `resolved_at - created_at`, credited to the conversation's assignee;
+  `resolved_at - created_at`, credited to the agent who resolved it (`resolved_by_id`), or to
+  the conversation's assignee when a rule resolved it or it was resolved before that was recorded;
 - CSAT and NPS: answers given in the period, credited to the agent the survey names and the
   conversation's team.
 
@@ -63,7 +64,9 @@ def scope(metric: str, p: Period) -> tuple[list[Any], Any, dict[str, Any]]:
     else:
         done = Conversation.resolved_at
         where = [Conversation.status == Status.RESOLVED.value, done >= p.start, done < p.end]
-        keys = {"agent": Conversation.assignee_id, "team": Conversation.team_id}
+        # who resolved it; the assignee where that was not recorded (a rule, or before 0012_mends)
+        who = func.coalesce(Conversation.resolved_by_id, Conversation.assignee_id)
+        keys = {"agent": who, "team": Conversation.team_id}
     return where, done, keys
 
 

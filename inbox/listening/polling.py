@@ -1,22 +1,22 @@
-"""Polling a stream's sources with the channels' poller: lease, cursor, 429 block, backoff, health.
+"""Polling a stream's sources with the channels' poll runner: lease, cursor, 429 block, backoff, health.
 
-The claim is an atomic UPDATE on the source's lease column (as for channels), so two schedulers
-never poll one source at once. Each page and its cursor are committed together by
-`store_mentions`; a 429 keeps the cursor where the last committed page left it and blocks the
-source until the network's reset time, even against "poll now".
+`inbox.channels.poll_runner` claims the source, runs the poller and saves its state, as for a
+channel. Each page and its cursor are committed together by `store_mentions`; a 429 keeps the
+cursor where the last committed page left it and blocks the source until the network's reset
+time, even against "poll now".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
 from connectors import search
-from connectors.poller import PollPolicy, PollState, StoreResult, poll_channel
+from connectors.poller import PollPolicy, StoreResult
 from connectors.types import Batch
+from inbox.channels import poll_runner
 from inbox.listening.mentions import store_mentions
 from inbox.listening.promotion import promote_by_rules
 from inbox.store.context import Inbox
@@ -24,7 +24,6 @@ from inbox.store.errors import NotFound
 from inbox.store.models import ChannelAccount, ListeningSource, ListeningStream
 from inbox.store.security import decrypt_secrets
 
-LEASE = timedelta(minutes=10)
 INTERVAL = 300.0  # search APIs are costlier than notifications: every five minutes
 
 
@@ -36,28 +35,6 @@ class SourceReport:
     stored: int = 0
     status: str = "ok"
     error: str | None = None
-
-
-def _ts(dt: datetime | None) -> float:
-    return dt.timestamp() if dt else 0.0
-
-
-def _dt(ts: float | None) -> datetime | None:
-    return datetime.fromtimestamp(ts, UTC) if ts else None
-
-
-def _claim(inbox: Inbox, source_id: int) -> bool:
-    now = inbox.clock()
-    with inbox.unit_of_work() as uow:
-        res = uow.session.execute(
-            update(ListeningSource)
-            .where(
-                ListeningSource.id == source_id,
-                or_(ListeningSource.poll_lease_until.is_(None), ListeningSource.poll_lease_until < now),
-            )
-            .values(poll_lease_until=now + LEASE)
-        )
-        return res.rowcount == 1
 
 
 def searcher_for(inbox: Inbox, src: ListeningSource, **kwargs: Any) -> Any:
@@ -81,60 +58,26 @@ def poll_source(
     with inbox.read() as s:
         if s.get(ListeningSource, source_id) is None:
             raise NotFound(f"listening source {source_id} not found")
-    if not _claim(inbox, source_id):
-        return SourceReport(source_id, False, status="busy")
     new_ids: list[int] = []
-    try:
-        with inbox.read() as s:
-            src = s.get(ListeningSource, source_id)
-            ps = src.poll_state or {}
-            state = PollState(
-                cursor=src.cursor,
-                next_poll_at=_ts(src.next_poll_at),
-                blocked_until=float(ps.get("blocked_until", 0.0)),
-                consecutive_failures=src.consecutive_failures,
-                last_success_at=_ts(src.last_success_at) or None,
-                last_error=src.last_error,
-            )
-            s.expunge(src)
-        client = searcher_for(inbox, src, **kwargs)
 
-        def store(batch: Batch) -> StoreResult:
-            result = store_mentions(inbox, source_id, batch.messages, batch.next_cursor)
-            new_ids.extend(result.mention_ids)
-            return StoreResult(stored=result.stored, skipped=result.skipped)
+    def prepare(src: ListeningSource) -> tuple[Any, PollPolicy]:
+        return searcher_for(inbox, src, **kwargs), policy or PollPolicy(interval=INTERVAL)
 
-        outcome = poll_channel(
-            client,
-            state,
-            store,
-            inbox.clock().timestamp(),
-            policy=policy or PollPolicy(interval=INTERVAL),
-            force=force,
-        )
-        _save(inbox, source_id, outcome.state)
-        h = outcome.health
-        report = SourceReport(source_id, outcome.called, h.fetched, h.stored, h.status, h.last_error)
-    finally:
-        with inbox.unit_of_work() as uow:
-            uow.session.execute(
-                update(ListeningSource).where(ListeningSource.id == source_id).values(poll_lease_until=None)
-            )
+    def store(batch: Batch) -> StoreResult:
+        result = store_mentions(inbox, source_id, batch.messages, batch.next_cursor)
+        new_ids.extend(result.mention_ids)
+        return StoreResult(stored=result.stored, skipped=result.skipped)
+
+    # store_mentions counts each page's stored mentions in the page's own transaction
+    outcome = poll_runner.run_poll(
+        inbox, ListeningSource, source_id, prepare, store, force, store_counts=True
+    )
+    if outcome is None:
+        return SourceReport(source_id, False, status="busy")
+    h = outcome.health
     if new_ids:
         promote_by_rules(inbox, new_ids)
-    return report
-
-
-def _save(inbox: Inbox, source_id: int, st: PollState) -> None:
-    with inbox.unit_of_work() as uow:
-        src = uow.session.get(ListeningSource, source_id)
-        if st.cursor is not None:
-            src.cursor = st.cursor
-        src.next_poll_at = _dt(st.next_poll_at)
-        src.consecutive_failures = st.consecutive_failures
-        src.last_success_at = _dt(st.last_success_at)
-        src.last_error = st.last_error
-        src.poll_state = {**(src.poll_state or {}), "blocked_until": st.blocked_until}
+    return SourceReport(source_id, outcome.called, h.fetched, h.stored, h.status, h.last_error)
 
 
 def poll_stream(inbox: Inbox, stream_id: int, force: bool = False, **kwargs: Any) -> list[SourceReport]:

@@ -8,8 +8,6 @@ outbox is delivered for real, to a small receiver on 127.0.0.1 that stands in fo
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -24,19 +22,9 @@ from inbox.admin.agents import create_agent
 from inbox.channels.accounts import create_channel
 from inbox.channels.demo import seed_defaults
 from inbox.store.context import Inbox
-from tests.processes import MURMUR, ROOT, free_port, serve
+from tests.processes import CHROMIUM, CHROMIUM_ARGS, free_port, migrated_sqlite, serve
 
-CHROMIUM = os.environ.get("MURMUR_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = CHROMIUM_ARGS
 PASSWORD = "e2e password 123"
 
 
@@ -74,16 +62,13 @@ class Receiver:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{tmp}/murmur.db"
+    url = migrated_sqlite(tmp / "murmur.db")
     env = {
         "MURMUR_DATABASE_URL": url,
         "MURMUR_SECRET_KEY": "e2e-secret",
         "MURMUR_INSTANCE_PATH": str(tmp),
         "MURMUR_SCHEDULER": "1",
     }
-    subprocess.run(
-        [MURMUR, "migrate"], env={**os.environ, **env}, cwd=ROOT, check=True, capture_output=True, timeout=60
-    )
     receiver = Receiver()
     inbox = Inbox.from_url(url, "e2e-secret")
     seed_defaults(inbox)
@@ -108,8 +93,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         inbox.engine.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    """One Chromium for every journey (as pytest-playwright does): each test still gets a fresh
+    context, so no cookie, storage or page outlives it; launching one per module cost seconds each."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

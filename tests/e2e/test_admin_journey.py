@@ -128,7 +128,8 @@ def test_admin_console_journey(server: dict[str, Any], browser: Any) -> None:
     box.press("Enter")
     expect(box).to_have_value(re.compile(r"^ขอบคุณค่ะ \S+ เรากำลังดูให้นะคะ$"))  # {name} filled in
     box.press("Control+Enter")
-    expect(nok.locator("#messages .msg.out")).to_contain_text("ขอบคุณค่ะ")
+    # the reply is drawn once its POST returns: past expect's 5 s default on a loaded machine
+    expect(nok.locator("#messages .msg.out")).to_contain_text("ขอบคุณค่ะ", timeout=15_000)
 
     # a read-only token: reads, cannot write, revoked means 401 on the next call
     admin.goto(f"{base}/admin/tokens")

@@ -22,8 +22,7 @@ from inbox.admin.agents import create_agent
 from inbox.channels.accounts import create_channel
 from inbox.channels.demo import seed_defaults
 from inbox.insights.spikes_service import check_spikes
-from inbox.store.schema import upgrade
-from tests.processes import free_port
+from tests.processes import free_port, migrated_sqlite
 from web.app import create_app
 from web.config import Config
 from web.extensions import socketio
@@ -47,8 +46,7 @@ def _wait_for_passes(live: dict[str, Any], after: float, n: int, timeout: float 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("e2e-dash")
-    url = f"sqlite:///{tmp}/murmur.db"
-    upgrade(url)
+    url = migrated_sqlite(tmp / "murmur.db")
     config = Config(database_url=url, secret_key="e2e-dash-secret", scheduler=False, instance_path=str(tmp))
     app = create_app(config, settings={"spike_bucket_seconds": 2})
     inbox = app.extensions["murmur.inbox"]

@@ -14,10 +14,19 @@ from sqlalchemy import func, select
 
 from connectors.types import Author, InboundMessage
 from inbox.admin.invite_mail import Smtp
+from inbox.channels import poll_runner
 from inbox.channels.accounts import create_channel
 from inbox.listening import alerts, polling, promotion
 from inbox.listening.mentions import store_found
-from inbox.store.models import Conversation, Mention, MentionStream, Message, SpikeAlert, WebhookDelivery
+from inbox.store.models import (
+    Conversation,
+    ListeningSource,
+    Mention,
+    MentionStream,
+    Message,
+    SpikeAlert,
+    WebhookDelivery,
+)
 from tests.service.conftest import sio_client, wait_for
 from tests.standins.mail import SmtpSink
 from tests.standins.search import (
@@ -140,6 +149,19 @@ def test_each_stream_stores_every_match_once_across_polls_and_a_429(
         assert Counter(stored) == Counter(expected), (sorted(stored), sorted(expected))
         assert not {p.text for p in posts["bad"]} & set(stored)
         assert late[1].text not in stored
+        # each source counts what it stored once (its store and the shared runner must not both add)
+        with inbox.read() as s:
+            counted = s.scalar(
+                select(func.sum(ListeningSource.items_stored)).where(
+                    ListeningSource.stream_id == stream["id"]
+                )
+            )
+        assert counted == len(stored)
+        # a source another scheduler holds is left alone, as a channel is
+        source_id = first[0].source_id
+        assert poll_runner.claim(inbox, ListeningSource, source_id)
+        assert polling.poll_source(inbox, source_id, force=True, clock=now).status == "busy"
+        poll_runner.release(inbox, ListeningSource, source_id)
 
 
 def test_a_post_found_by_two_streams_is_stored_once_and_counted_for_both(

@@ -19,8 +19,7 @@ import pytest
 
 from inbox.channels.accounts import create_channel
 from inbox.store.context import Inbox
-from inbox.store.schema import upgrade
-from tests.processes import free_port, serve
+from tests.processes import free_port, migrated_sqlite, serve
 from tests.service.processes import stop
 
 BODY = 300 * 1024 * 1024
@@ -94,8 +93,7 @@ def stream_post(port: int, path: str, chunked: bool) -> tuple[bytes, int]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("limits")
-    url = f"sqlite:///{tmp / 'murmur.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp / "murmur.db")
     inbox = Inbox.from_url(url, "limits-secret")
     try:
         channel, _ = create_channel(inbox, None, "webhook", "hook", {}, {})

@@ -6,14 +6,13 @@ from __future__ import annotations
 import pytest
 
 from inbox.store.context import Inbox
-from inbox.store.schema import upgrade
+from tests.processes import migrated_sqlite
 from web.bench import search_scale
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_builds_and_measures(tmp_path, backend):
-    url = f"sqlite:///{tmp_path / 'bench.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path / "bench.db")
     inbox = Inbox.from_url(url, "bench-secret")
     search_scale.build(inbox, 2_000)
     inbox.engine.dispose()

@@ -20,9 +20,8 @@ from inbox.channels.accounts import create_channel
 from inbox.channels.demo import seed_defaults
 from inbox.store.context import Inbox
 from inbox.store.models import Conversation, Message
-from inbox.store.schema import upgrade
 from tests.conftest import REDIS_URL, SERVICES
-from tests.processes import Proc, free_port, serve
+from tests.processes import Proc, free_port, migrated_sqlite, serve
 from tests.service.processes import fresh_redis, stop
 
 PASSWORD = "long enough password"
@@ -54,8 +53,7 @@ def _connect(port: int, token: str, event: str) -> tuple[socketio.Client, list[A
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp_path = tmp_path_factory.mktemp("embedded")
-    url = f"sqlite:///{tmp_path / 'murmur.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path / "murmur.db")
     inbox = Inbox.from_url(url, "serve-secret")
     seed_defaults(inbox)
     create_agent(inbox, "sup@example.com", PASSWORD, "supervisor", teams=["Support"])

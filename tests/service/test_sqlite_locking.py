@@ -25,7 +25,7 @@ from inbox.channels.demo import seed_defaults
 from inbox.store.context import Inbox
 from inbox.store.db import is_lock_timeout
 from inbox.store.models import Message
-from inbox.store.schema import upgrade
+from tests.processes import migrated_sqlite
 from tests.service.conftest import World, message
 from web.app import create_app
 from web.config import Config
@@ -43,8 +43,7 @@ conn.execute("ROLLBACK")
 
 @pytest.fixture
 def sqlite_app(tmp_path: Path) -> Iterator[Flask]:
-    url = f"sqlite:///{tmp_path / 'murmur.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path / "murmur.db")
     config = Config(
         database_url=url,
         secret_key="locking-secret",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.store.models.base import Base, utcnow
@@ -103,7 +103,18 @@ class Label(Base):
 
 class CannedResponse(Base):
     __tablename__ = "canned_responses"
-    __table_args__ = (UniqueConstraint("shortcut"),)
+    # A shortcut is unique within its team; team-less replies are offered to everyone, so theirs are
+    # unique among themselves (the partial index) and, by `inbox.admin.canned`, against every team's.
+    __table_args__ = (
+        UniqueConstraint("team_id", "shortcut", name="uq_canned_responses_team_shortcut"),
+        Index(
+            "uq_canned_responses_global_shortcut",
+            "shortcut",
+            unique=True,
+            sqlite_where=text("team_id IS NULL"),
+            postgresql_where=text("team_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shortcut: Mapped[str] = mapped_column(String(60))

@@ -67,7 +67,16 @@ class Conversation(Base):
             "created_at",
         ),
         # ... and status filters, and the survey job's "resolved since" (0008's status_resolved).
-        Index("ix_conversations_resolved", "status", "resolved_at", "assignee_id", "team_id", "created_at"),
+        # (0012_mends: with who resolved it, whom the resolution report credits first.)
+        Index(
+            "ix_conversations_resolved",
+            "status",
+            "resolved_at",
+            "resolved_by_id",
+            "assignee_id",
+            "team_id",
+            "created_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +115,8 @@ class Conversation(Base):
     next_response_due_at: Mapped[datetime | None] = mapped_column(default=None)
     resolution_due_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    # the agent who resolved it (None: a rule did, or it was resolved before 0012_mends recorded it)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -8,10 +8,11 @@
  *
  *   MurmurCharts.timeSeries(el, {title, series: [{name, points: [[iso, value], ...], area, axis}],
  *                                 axes: [name, name?], csv, drill(seriesIndex, dataIndex)})
- *   MurmurCharts.bars(el, {title, categories, series: [{name, values, color}], horizontal, stacked,
+ *   MurmurCharts.bars(el, {title, categories, series: [{name, values, color, label(i)}], horizontal, stacked,
  *                          csv, drill(seriesIndex, dataIndex)})
  *   MurmurCharts.pie(el, {title, items: [{name, value, color}], donut, csv, drill(dataIndex)})
- *   MurmurCharts.heatmap(el, {title, x, y, cells: [[xi, yi, value]], csv, drill(xi, yi)})
+ *   MurmurCharts.heatmap(el, {title, x, y, xName, yName, cells: [[xi, yi, value]], describe(xi, yi, value),
+ *                             csv, drill(xi, yi)})
  *   MurmurCharts.funnel(el, {title, items: [{name, value}], csv, drill(dataIndex)})
  *
  * `csv` is {url} (a server export) or {filename, rows: [[header...], [cell...], ...]} (made here,
@@ -72,6 +73,12 @@
     return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
+  /* A blob: URL of `rows` as CSV (a BOM first, so spreadsheets read UTF-8), every cell made safe. */
+  function csvUrl(rows) {
+    var text = rows.map(function (r) { return r.map(csvCell).join(","); }).join("\r\n") + "\r\n";
+    return URL.createObjectURL(new Blob(["\ufeff" + text], { type: "text/csv" }));
+  }
+
   function csvLink(csv) {
     var a = document.createElement("a");
     a.className = "chart-csv";
@@ -79,8 +86,7 @@
     if (csv.url) {
       a.href = csv.url;
     } else {
-      var text = csv.rows.map(function (r) { return r.map(csvCell).join(","); }).join("\r\n") + "\r\n";
-      a.href = URL.createObjectURL(new Blob(["\ufeff" + text], { type: "text/csv" }));
+      a.href = csvUrl(csv.rows);
       a.download = csv.filename || "murmur-chart.csv";
     }
     return a;
@@ -153,6 +159,9 @@
         return {
           name: s.name, type: "bar", stack: opts.stacked ? "all" : undefined, data: s.values,
           itemStyle: s.color ? { color: s.color } : undefined, barMaxWidth: 28, emphasis: { focus: "series" },
+          // s.label(dataIndex): the text at the end of each bar (none without it)
+          label: s.label ? { show: true, position: opts.horizontal ? "right" : "top", color: p.ink,
+            formatter: function (params) { return s.label(params.dataIndex); } } : undefined,
         };
       });
       return o;
@@ -185,8 +194,12 @@
       var ax = axisStyle(p);
       var max = opts.cells.reduce(function (m, c) { return Math.max(m, c[2] || 0); }, 0) || 1;
       o.tooltip.trigger = "item";
-      o.xAxis = Object.assign({ type: "category", data: opts.x, splitArea: { show: true } }, ax);
-      o.yAxis = Object.assign({ type: "category", data: opts.y, splitArea: { show: true } }, ax);
+      // opts.describe(xi, yi, value): the tooltip's sentence for a cell (ECharts' own without it)
+      if (opts.describe) o.tooltip.formatter = function (params) { return opts.describe(params.data[0], params.data[1], params.data[2]); };
+      o.xAxis = Object.assign({ type: "category", data: opts.x, splitArea: { show: true }, name: opts.xName,
+        nameLocation: "middle", nameGap: 24 }, ax);
+      o.yAxis = Object.assign({ type: "category", data: opts.y, splitArea: { show: true }, name: opts.yName,
+        nameLocation: "middle", nameGap: 24 }, ax);
       o.visualMap = { min: 0, max: max, calculable: false, orient: "horizontal", left: "center", bottom: 0,
         inRange: { color: [p.panel, p.accent] }, textStyle: { color: p.muted } };
       o.grid.bottom = 40;
@@ -240,6 +253,6 @@
 
   window.MurmurCharts = {
     timeSeries: timeSeries, bars: bars, pie: pie, heatmap: heatmap, funnel: funnel,
-    compact: compact, palette: palette, csvCell: csvCell, redraw: redrawAll,
+    compact: compact, palette: palette, csvCell: csvCell, csvUrl: csvUrl, redraw: redrawAll,
   };
 })();

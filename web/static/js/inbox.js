@@ -416,7 +416,9 @@
         " · " + assignee + " · "),
       el("span", { class: "status " + c.status, text: statusName(c.status) }),
       c.status === "snoozed" && c.snoozed_until ? el("span", { class: "status snoozed",
-        text: " " + t("until {when}", { when: fmt.parts(c.snoozed_until, { weekday: "short", hour: "2-digit", minute: "2-digit" }) }) }) : "");
+        text: " " + t("until {when}", { when: fmt.parts(c.snoozed_until, { weekday: "short", hour: "2-digit", minute: "2-digit" }) }) }) : "",
+      c.status === "resolved" && c.resolved_by_id ? el("span", { class: "resolved-by",
+        text: " " + t("by {name}", { name: agentName(c.resolved_by_id) }) }) : "");
     renderLabels(c);
     const top = reasons(c).slice(0, 2).map((p) => PART_NAMES[p.name] || p.name);
     $("#why-summary").replaceChildren(

@@ -116,7 +116,9 @@
       const data = await api("/api/reports/conversations?" + params.toString());
       const table = document.getElementById("drill-table");
       const timed = ["first_response", "resolution", "handled"].includes(drill.metric);
-      const head = [t("Conversation"), t("Customer"), t("Channel"), t("Agent"), t("Team"), timed ? t("Time") : t("Rating"), t("At")];
+      // a resolution is credited to the agent who resolved it (the assignee when that is not known)
+      const who = ["resolution", "handled"].includes(drill.metric) ? t("Resolved by") : t("Agent");
+      const head = [t("Conversation"), t("Customer"), t("Channel"), who, t("Team"), timed ? t("Time") : t("Rating"), t("At")];
       table.replaceChildren(el("thead", {}, el("tr", {}, ...head.map((name) => el("th", { scope: "col", text: name })))));
       const body = el("tbody");
       for (const c of data.conversations) {
