@@ -16,7 +16,7 @@ from escalation.routing import STRATEGIES
 from inbox.admin.audit import record
 from inbox.store.access import require_role
 from inbox.store.context import Inbox
-from inbox.store.errors import Conflict, Invalid, NotFound
+from inbox.store.errors import N_, Conflict, Invalid, NotFound
 from inbox.store.models import UNRESOLVED, Agent, Conversation, Team
 
 WAITING_SHOWN = 5  # waiting conversations listed per team, newest first
@@ -25,7 +25,7 @@ WAITING_SHOWN = 5  # waiting conversations listed per team, newest first
 def _admin(s: Session, actor_id: int) -> Agent:
     actor = s.get(Agent, actor_id)
     if actor is None or not actor.active:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     require_role(actor, "admin")
     return actor
 
@@ -76,16 +76,20 @@ def listing(inbox: Inbox, actor_id: int) -> list[dict[str, Any]]:
 def _check_name(s: Session, name: str, team_id: int | None = None) -> str:
     name = name.strip()
     if not name:
-        raise Invalid("name must not be empty", "name")
+        raise Invalid(N_("name must not be empty"), "name")
     other = s.scalar(select(Team.id).where(func.lower(Team.name) == name.lower()))
     if other is not None and other != team_id:
-        raise Conflict(f"a team named {name!r} exists", "name")
+        raise Conflict(N_("a team named %(name)s exists"), "name", name=repr(name))
     return name
 
 
 def _strategy(value: str) -> str:
     if value not in STRATEGIES:
-        raise Invalid(f"routing_strategy must be one of {', '.join(STRATEGIES)}", "routing_strategy")
+        raise Invalid(
+            N_("routing_strategy must be one of %(choices)s"),
+            "routing_strategy",
+            choices=", ".join(STRATEGIES),
+        )
     return value
 
 
@@ -124,7 +128,7 @@ def change(
             select(Team).options(selectinload(Team.agents)).where(Team.id == team_id).with_for_update()
         )
         if team is None:
-            raise NotFound(f"no team {team_id}")
+            raise NotFound(N_("no team %(team_id)s"), team_id=team_id)
         target = f"team:{team.id}"
         if name is not None and name.strip() != team.name:
             new = _check_name(s, name, team.id)
@@ -152,12 +156,12 @@ def change(
             )
         if member_ids is not None:
             if team.archived_at is not None:
-                raise Conflict("an archived team takes no members; restore it first", "member_ids")
+                raise Conflict(N_("an archived team takes no members; restore it first"), "member_ids")
             wanted = set(member_ids)
             agents = list(s.scalars(select(Agent).where(Agent.id.in_(wanted)))) if wanted else []
             missing = wanted - {a.id for a in agents}
             if missing:
-                raise NotFound(f"no agent {min(missing)}", "member_ids")
+                raise NotFound(N_("no agent %(id)s"), "member_ids", id=min(missing))
             before = {a.id for a in team.agents}
             if before != wanted:
                 team.agents = agents

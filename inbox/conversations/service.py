@@ -23,7 +23,7 @@ from inbox.conversations.serialize import conversation_dict, iso, message_dict
 from inbox.conversations.thread import PAGE, message_page
 from inbox.store.access import check_visible
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.events import conversation_rooms
 from inbox.store.models import (
     Agent,
@@ -47,14 +47,14 @@ _labels = labels_of
 def _agent(s: Session, agent_id: int) -> Agent:
     agent = load_agent(s, agent_id)
     if agent is None:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     return agent
 
 
 def _load(s: Session, agent: Agent, conversation_id: int) -> Conversation:
     conv = s.get(Conversation, conversation_id)
     if conv is None:
-        raise NotFound(f"conversation {conversation_id} not found")
+        raise NotFound(N_("conversation %(conversation_id)s not found"), conversation_id=conversation_id)
     check_visible(agent, conv)
     return conv
 
@@ -125,19 +125,19 @@ def update_conversation(
         if "status" in changes:
             status = changes["status"]
             if status not in {x.value for x in Status}:
-                raise Invalid("status must be open, pending, snoozed or resolved", "status")
+                raise Invalid(N_("status must be open, pending, snoozed or resolved"), "status")
             conv.status = status
             conv.resolved_at = now if status == Status.RESOLVED.value else None
         if changes.get("snoozed_until") is not None:
             until = changes["snoozed_until"]
             if until.tzinfo is None:
                 raise Invalid(
-                    "snoozed_until needs a time zone (e.g. 2026-11-26T09:00:00+07:00)", "snoozed_until"
+                    N_("snoozed_until needs a time zone (e.g. 2026-11-26T09:00:00+07:00)"), "snoozed_until"
                 )
             if until <= now:
-                raise Invalid("snoozed_until must be in the future", "snoozed_until")
+                raise Invalid(N_("snoozed_until must be in the future"), "snoozed_until")
             if changes.get("status", Status.SNOOZED.value) != Status.SNOOZED.value:
-                raise Invalid("snoozed_until goes with status snoozed", "snoozed_until")
+                raise Invalid(N_("snoozed_until goes with status snoozed"), "snoozed_until")
             conv.status = Status.SNOOZED.value
             conv.snoozed_until = until
         elif conv.status != Status.SNOOZED.value:
@@ -146,7 +146,7 @@ def update_conversation(
             # handing a conversation to a team puts it in that team's unassigned queue, unless the
             # same change names the agent too
             if s.get(Team, int(changes["team_id"])) is None:
-                raise Invalid(f"team {changes['team_id']} does not exist", "team_id")
+                raise Invalid(N_("team %(team_id)s does not exist"), "team_id", team_id=changes["team_id"])
             conv.team_id = int(changes["team_id"])
             if "assignee_id" not in changes:
                 conv.assignee_id = None
@@ -156,7 +156,7 @@ def update_conversation(
             target = changes["assignee_id"]
             if target is not None:
                 if load_agent(s, int(target)) is None:
-                    raise Invalid(f"agent {target} does not exist", "assignee_id")
+                    raise Invalid(N_("agent %(target)s does not exist"), "assignee_id", target=target)
                 conv.assignee_id = int(target)
                 conv.assigned_manually = True
                 conv.queue_reason = ""
@@ -167,7 +167,7 @@ def update_conversation(
         if "labels" in changes:
             new = changes["labels"]
             if not isinstance(new, list) or not all(isinstance(x, str) and x.strip() for x in new):
-                raise Invalid("labels must be a list of non-empty strings", "labels")
+                raise Invalid(N_("labels must be a list of non-empty strings"), "labels")
             new_set = {x.strip()[:60] for x in new}
             s.execute(
                 ConversationLabel.__table__.delete().where(ConversationLabel.conversation_id == conv.id)
@@ -268,9 +268,9 @@ def reply(
     ({name, language, variables}) sends a WhatsApp message template (`text` is its filled body)."""
     text = (text or "").strip()
     if not text:
-        raise Invalid("text must not be empty", "text")
+        raise Invalid(N_("text must not be empty"), "text")
     if len(text) > 10_000:
-        raise Invalid("text must be at most 10,000 characters", "text")
+        raise Invalid(N_("text must be at most 10,000 characters"), "text")
     with inbox.unit_of_work() as uow:
         s = uow.session
         agent = _agent(s, agent_id)

@@ -26,7 +26,7 @@ from inbox.insights.analytics.surveys import SurveyKind, classify_csat, classify
 from inbox.insights.reporting_service import is_detractor
 from inbox.insights.spikes_service import lock_state
 from inbox.store.context import Inbox
-from inbox.store.errors import Conflict, Invalid, NotFound
+from inbox.store.errors import N_, Conflict, Invalid, NotFound
 from inbox.store.events import conversation_rooms
 from inbox.store.models import Conversation, Customer, Status, SurveyResponse
 
@@ -106,7 +106,7 @@ def survey_page(inbox: Inbox, token: str) -> dict[str, Any]:
     with inbox.read() as s:
         r = s.scalar(select(SurveyResponse).where(SurveyResponse.token == token))
         if r is None:
-            raise NotFound("this survey link is not valid")
+            raise NotFound(N_("this survey link is not valid"))
         conv = s.get(Conversation, r.conversation_id)
         return {
             "kind": r.kind,
@@ -125,9 +125,9 @@ def answer(inbox: Inbox, token: str, rating: int, comment: str = "") -> dict[str
         s = uow.session
         r = s.scalar(select(SurveyResponse).where(SurveyResponse.token == token).with_for_update())
         if r is None:
-            raise NotFound("this survey link is not valid")
+            raise NotFound(N_("this survey link is not valid"))
         if r.answered_at is not None:
-            raise Conflict("this survey was already answered")
+            raise Conflict(N_("this survey was already answered"))
         try:
             (classify_nps if r.kind == "nps" else classify_csat)(rating)
         except ValueError as exc:

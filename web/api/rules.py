@@ -21,7 +21,7 @@ from web.api.schemas import RuleList, SubscriptionList
 from web.api.schemas import Subscription as SubscriptionOut
 from web.api.validation import ColumnStr, Count, Id, QueryModel
 from web.auth import inbox
-from web.errors import ApiError, body
+from web.errors import N_, ApiError, body
 
 
 class RuleIn(BaseModel):
@@ -68,7 +68,7 @@ def _rule_errors(call: Callable[[], Any], status: int = 200) -> Any:
 def _raw() -> dict[str, Any]:
     data = json_body()
     if not isinstance(data, dict):
-        raise ApiError(400, "invalid", "the body must be a JSON object")
+        raise ApiError(400, "invalid", N_("the body must be a JSON object"))
     return data
 
 

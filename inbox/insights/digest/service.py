@@ -27,7 +27,7 @@ from inbox.insights.digest import figures as figs
 from inbox.insights.digest.render import Digest, render_mail
 from inbox.store.access import MANAGERS, require_manager
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid
+from inbox.store.errors import N_, Invalid
 from inbox.store.models import Agent, DigestSend, DigestSubscription
 
 log = logging.getLogger("murmur.digest")
@@ -76,9 +76,9 @@ def save_settings(inbox: Inbox, agent_id: int, enabled: bool, figure_keys: list[
         options = figs.available(s)
         unknown = [k for k in figure_keys if k not in options]
         if unknown:
-            raise Invalid(f"unknown figure: {', '.join(unknown[:5])}", field="figures")
+            raise Invalid(N_("unknown figure: %(choices)s"), field="figures", choices=", ".join(unknown[:5]))
         if enabled and not figure_keys:
-            raise Invalid("choose at least one figure for the digest", field="figures")
+            raise Invalid(N_("choose at least one figure for the digest"), field="figures")
         keys = list(dict.fromkeys(figure_keys))  # once each, in the order given
         sub = s.get(DigestSubscription, agent_id)
         if sub is None:
@@ -97,7 +97,7 @@ def build(
     with inbox.read() as s:
         agent = s.get(Agent, agent_id)
         if agent is None:
-            raise Invalid("no such agent", field="agent_id")
+            raise Invalid(N_("no such agent"), field="agent_id")
         sub = s.get(DigestSubscription, agent_id)
         options = figs.available(s)
         chosen = keys if keys is not None else (list(sub.figures) if sub else list(figs.DEFAULT_FIGURES))
