@@ -19,7 +19,6 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from inbox.store.errors import N_
 from inbox.store.limits import INT32_MAX
 
 KIB = 1024
@@ -78,10 +77,7 @@ class IdConverter(IntegerConverter):
 
     def to_python(self, value: str) -> Any:
         if len(value) > 10 or int(value) > INT32_MAX:
-            raise NotFound(
-                N_("no such id: %(value)s"),
-                value=value[:20] + ("..." if len(value) > 20 else ""),
-            )
+            raise NotFound(f"no such id: {value[:20]}{'...' if len(value) > 20 else ''}")
         return int(value)
 
 

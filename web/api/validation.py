@@ -40,6 +40,7 @@ from pydantic import (
 from connectors.errors import PayloadError
 from connectors.jsonbody import loads
 from inbox.store.limits import INT32_MAX, INT64_MAX, TIME_PATTERN, column_length, text_problem, time_problem
+from web.api import problems
 from web.errors import N_, ApiError
 from web.limits import read_body
 
@@ -95,12 +96,10 @@ def parse(model: type[BaseModel], data: Any) -> Any:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         field = field_path(err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
         if field:
-            raise ApiError(
-                400, "invalid", N_("%(name)s: %(problem)s"), field, name=field, problem=msg
-            ) from None
-        raise ApiError(400, "invalid", msg) from None
+            msgid, values = problems.sentence(err, field)
+            raise ApiError(400, "invalid", msgid, field, **values) from None
+        raise ApiError(400, "invalid", err["msg"].removeprefix("Value error, ")) from None
 
 
 def json_body() -> Any:
