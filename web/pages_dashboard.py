@@ -141,7 +141,9 @@ def survey(token: str) -> Any:
         page = surveys_service.survey_page(inbox(), token)
     except InboxError as exc:
         return render_template("survey.html", page=None, error=translated(exc)), exc.status
-    locale = customer_locale(page.get("language")) or select_locale()
+    locale = (
+        customer_locale(page.get("language")) or customer_locale(page.get("team_language")) or select_locale()
+    )
     if request.method == "POST" and not page["answered"]:
         csrf.protect()
         try:

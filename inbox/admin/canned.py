@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from inbox.admin.agents import load_agent
 from inbox.admin.audit import record
+from inbox.customers.language import is_english, team_language
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, Conflict, Forbidden, NotFound
 from inbox.store.models import Agent, CannedResponse, Conversation, Team
@@ -144,8 +145,13 @@ def offered(
         agent = s.scalar(select(Agent).options(selectinload(Agent.teams)).where(Agent.id == agent_id))
         if agent is None:
             raise NotFound(N_("agent not found"))
+        fallback = None
         if conversation_id is not None and language is None:
-            language = s.scalar(select(Conversation.language).where(Conversation.id == conversation_id))
+            row = s.execute(
+                select(Conversation.language, Conversation.team_id).where(Conversation.id == conversation_id)
+            ).first()
+            if row is not None:
+                language, fallback = row.language, team_language(s, row.team_id)
         stmt = select(CannedResponse).order_by(CannedResponse.shortcut)
         if not (everything and agent.role in MANAGERS):
             stmt = stmt.where(
@@ -164,6 +170,8 @@ def offered(
     for c in rows:
         item = canned_dict(c)
         lang, variant = variant_for(c.variants or {}, language)
+        if variant is None and fallback and not is_english(language):  # the team's default language
+            lang, variant = variant_for(c.variants or {}, fallback)
         item["language_matched"] = variant is not None
         item["language"] = lang if variant is not None else None
         if variant is not None:

@@ -35,6 +35,7 @@ def team_dict(team: Team, queued: int = 0) -> dict[str, Any]:
         "id": team.id,
         "name": team.name,
         "routing_strategy": team.routing_strategy,
+        "default_language": team.default_language,
         "archived": team.archived_at is not None,
         "archived_at": team.archived_at.isoformat() if team.archived_at else None,
         "members": [
@@ -83,6 +84,28 @@ def _check_name(s: Session, name: str, team_id: int | None = None) -> str:
     return name
 
 
+class Unset:
+    """The default of an argument that may be set to None on purpose (a cleared default language)."""
+
+
+UNSET = Unset()
+
+#: what a team may write to customers in by default: the languages Murmur's customer texts exist in
+LANGUAGES = ("en", "th", "zh-Hant", "zh-Hans")
+
+
+def _language(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in LANGUAGES:
+        raise Invalid(
+            N_("default_language must be one of %(choices)s"),
+            "default_language",
+            choices=", ".join(LANGUAGES),
+        )
+    return value
+
+
 def _strategy(value: str) -> str:
     if value not in STRATEGIES:
         raise Invalid(
@@ -93,11 +116,21 @@ def _strategy(value: str) -> str:
     return value
 
 
-def create(inbox: Inbox, actor_id: int, name: str, routing_strategy: str = "round_robin") -> dict[str, Any]:
+def create(
+    inbox: Inbox,
+    actor_id: int,
+    name: str,
+    routing_strategy: str = "round_robin",
+    default_language: str | None = None,
+) -> dict[str, Any]:
     with inbox.unit_of_work() as uow:
         s = uow.session
         _admin(s, actor_id)
-        team = Team(name=_check_name(s, name), routing_strategy=_strategy(routing_strategy))
+        team = Team(
+            name=_check_name(s, name),
+            routing_strategy=_strategy(routing_strategy),
+            default_language=_language(default_language),
+        )
         s.add(team)
         s.flush()
         record(
@@ -106,7 +139,7 @@ def create(inbox: Inbox, actor_id: int, name: str, routing_strategy: str = "roun
             actor_id,
             "team.created",
             f"team:{team.id}",
-            {"name": team.name, "routing_strategy": routing_strategy},
+            {"name": team.name, "routing_strategy": routing_strategy, "default_language": default_language},
         )
         return team_dict(team)
 
@@ -119,8 +152,10 @@ def change(
     routing_strategy: str | None = None,
     archived: bool | None = None,
     member_ids: list[int] | None = None,
+    default_language: str | None | Unset = UNSET,
 ) -> dict[str, Any]:
-    """Rename, set the strategy, archive or restore, or replace the members; one audit entry per change."""
+    """Rename, set the strategy or default language, archive or restore, or replace the members; one
+    audit entry per change. `default_language=None` clears it; leaving it out keeps it."""
     with inbox.unit_of_work() as uow:
         s = uow.session
         _admin(s, actor_id)
@@ -144,6 +179,17 @@ def change(
                 {"from": team.routing_strategy, "to": _strategy(routing_strategy)},
             )
             team.routing_strategy = routing_strategy
+        if not isinstance(default_language, Unset) and default_language != team.default_language:
+            new_language = _language(default_language)
+            record(
+                s,
+                inbox.clock(),
+                actor_id,
+                "team.language",
+                target,
+                {"from": team.default_language, "to": new_language},
+            )
+            team.default_language = new_language
         if archived is not None and archived != (team.archived_at is not None):
             team.archived_at = inbox.clock() if archived else None
             record(

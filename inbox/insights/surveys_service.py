@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from inbox.conversations.replies import queue_reply
 from inbox.conversations.serialize import conversation_dict, iso
+from inbox.customers.language import in_their_language, team_language
 from inbox.insights.analytics.surveys import SurveyKind, classify_csat, classify_nps
 from inbox.insights.reporting_service import is_detractor
 from inbox.insights.spikes_service import lock_state
@@ -85,19 +86,11 @@ def send_surveys(inbox: Inbox) -> int:
                 created += 1
             if base_url and conv.assignee_id is not None:
                 links = " ".join(f"{base_url.rstrip('/')}/survey/{t}" for t in tokens)
-                text, language = _in_their_language(inbox, conv.language, INVITATION, links=links)
+                text, language = in_their_language(
+                    inbox, conv.language, team_language(s, conv.team_id), INVITATION, links=links
+                )
                 queue_reply(s, conv, text, conv.assignee_id, now, language=language)
     return created
-
-
-def _in_their_language(
-    inbox: Inbox, language: str | None, text: str, **variables: Any
-) -> tuple[str, str | None]:
-    """`text` in the conversation's language when the web layer gave a translator that has it."""
-    translate = inbox.settings.get("translate")
-    if translate is None:
-        return text % variables, None
-    return translate(language, text, **variables)
 
 
 def survey_page(inbox: Inbox, token: str) -> dict[str, Any]:
@@ -111,6 +104,7 @@ def survey_page(inbox: Inbox, token: str) -> dict[str, Any]:
         return {
             "kind": r.kind,
             "language": conv.language if conv else None,
+            "team_language": team_language(s, conv.team_id) if conv else None,
             "resolved_at": conv.resolved_at if conv else None,
             "question": QUESTIONS[r.kind],
             "scale": list(SCALES[r.kind]),

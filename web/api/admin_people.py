@@ -37,7 +37,7 @@ def list_teams() -> Any:
 def create_team() -> Any:
     """A name no other team has (any case), and how its conversations are routed."""
     b = parse(TeamIn, json_body())
-    return jsonify(teams.create(inbox(), g.agent_id, b.name, b.routing_strategy)), 201
+    return jsonify(teams.create(inbox(), g.agent_id, b.name, b.routing_strategy, b.default_language)), 201
 
 
 @endpoint(
@@ -52,8 +52,11 @@ def patch_team(team_id: int) -> Any:
     """Only the fields given change; `member_ids` replaces the members. An archived team takes no
     members (409). Every change is in the audit log."""
     b = parse(TeamPatch, json_body())
+    language = b.default_language if "default_language" in b.model_fields_set else teams.UNSET
     return jsonify(
-        teams.change(inbox(), g.agent_id, team_id, b.name, b.routing_strategy, b.archived, b.member_ids)
+        teams.change(
+            inbox(), g.agent_id, team_id, b.name, b.routing_strategy, b.archived, b.member_ids, language
+        )
     )
 
 

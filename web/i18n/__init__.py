@@ -31,6 +31,14 @@ AUTONYMS: dict[str, str] = {
     "th_TH": "ไทย",
 }
 
+#: A team's default language for its customers (a language tag, as conversations carry), in its own words.
+TEAM_LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("en", "English"),
+    ("th", "ไทย"),
+    ("zh-Hant", "繁體中文"),
+    ("zh-Hans", "简体中文"),
+)
+
 ROLE_NAMES: dict[str, Any] = {
     "agent": lazy_gettext("agent"),
     "supervisor": lazy_gettext("supervisor"),
@@ -162,6 +170,7 @@ def init_app(app: Flask) -> None:
         catalog_script=catalog_script,
         page_settings=page_settings,
         autonyms=AUTONYMS,
+        team_languages=TEAM_LANGUAGES,
         role_name=role_name,
         current_locale=lambda: str(get_locale()),
     )
