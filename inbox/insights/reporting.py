@@ -311,10 +311,17 @@ def alert_dict(a: SpikeAlert) -> dict[str, Any]:
         "message_ids": list(a.message_ids),
         "created_at": iso(a.created_at),
         "drill": {"alert": a.id},
-        # the readable form; a stream's alert stored its sentence (naming the stream) when it fired
-        "sentence": (a.reason if a.series.startswith("stream:") else None)
-        or alert_sentence.for_alert(a.series, a.channel, a.count, a.bucket_seconds, a.baseline)["sentence"],
+        # the readable form; a stream's alert stored its sentence (naming the stream) when it fired;
+        # a channel's comes with its template and values, for the page to say in the reader's language
+        **_said(a),
     }
+
+
+def _said(a: Any) -> dict[str, Any]:
+    if a.series.startswith("stream:") and a.reason:
+        return {"sentence": a.reason}
+    said = alert_sentence.for_alert(a.series, a.channel, a.count, a.bucket_seconds, a.baseline)
+    return {"sentence": said["sentence"], "template": said["template"], "args": said["args"]}
 
 
 def dashboard(inbox: Inbox, agent_id: int, f: Filters) -> dict[str, Any]:

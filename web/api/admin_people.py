@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g, jsonify, request
+from flask_babel import get_locale
 
 from inbox.admin import people, teams
 from inbox.admin.invite_mail import Smtp, send_invite
@@ -101,7 +102,8 @@ def _send_link(person: dict[str, Any], secret: str) -> tuple[str, bool, str | No
             config.smtp_password,
             config.smtp_starttls,
         )
-        mail_error = send_invite(smtp, person["email"], person["name"], url, "Your admin")
+        # in the invitee's language: their profile's, their team's default, else the inviting admin's
+        mail_error = send_invite(inbox(), smtp, person["id"], url, g.agent_id, str(get_locale() or "en"))
         mailed = mail_error is None
     return url, mailed, mail_error
 
