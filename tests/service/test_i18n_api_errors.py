@@ -61,3 +61,19 @@ def test_web_layer_errors_are_translated_too(client) -> None:  # type: ignore[no
     assert res.status_code == 401
     assert res.get_json()["error"]["code"] == "unauthorized"
     assert res.get_json()["error"]["message"] == "โปรดเข้าสู่ระบบ หรือส่ง Authorization: Bearer <token>"
+
+
+def test_the_rule_vocabulary_carries_labels_and_help_in_the_readers_language(client, world) -> None:  # type: ignore[no-untyped-def]
+    sup = world.agent("supervisor")
+    th = client.get("/api/rules/vocabulary", headers={**sup["auth"], "Accept-Language": "th"}).get_json()
+    assert th["triggers"][0] == "message.created"  # the keys stay as they are
+    assert th["trigger_texts"]["mention.created"]["label"] == "สตรีมการรับฟังพบโพสต์"
+    vip = next(f for f in th["fields"] if f["name"] == "customer.vip")
+    assert vip["help"] == "ลูกค้าถูกระบุเป็น VIP หรือไม่" and vip["doc"] == "The customer is flagged VIP."
+    promote = next(a for a in th["actions"] if a["type"] == "promote")
+    assert promote["label"] == "ส่งต่อเป็นบทสนทนา"
+    tw = client.get("/api/rules/vocabulary", headers={**sup["auth"], "Accept-Language": "zh-TW"}).get_json()
+    assert (
+        next(a for a in tw["actions"] if a["type"] == "escalate")["help"]
+        == "將對話標為已升級處理，並通知主管。"
+    )

@@ -22,6 +22,7 @@ from web.api.schemas import Subscription as SubscriptionOut
 from web.api.validation import ColumnStr, Count, Id, QueryModel
 from web.auth import inbox
 from web.errors import N_, ApiError, body
+from web.i18n import rule_help
 
 
 class RuleIn(BaseModel):
@@ -80,8 +81,9 @@ def list_rules() -> Any:
 
 @endpoint("/rules/vocabulary", ["GET"], "Fields, operators and actions a rule may use")
 def vocabulary() -> Any:
-    """What the rule editor builds its lists from."""
-    return jsonify(svc.vocabulary())
+    """What the rule editor builds its lists from; `label` and `help` beside each key are in the
+    reader's language (`trigger_texts` for the triggers)."""
+    return jsonify(rule_help.vocabulary(svc.vocabulary()))
 
 
 @endpoint("/rules", ["POST"], "Create a rule", body=RuleIn, status=201, response=RuleOut)
