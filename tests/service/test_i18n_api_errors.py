@@ -77,3 +77,16 @@ def test_the_rule_vocabulary_carries_labels_and_help_in_the_readers_language(cli
         next(a for a in tw["actions"] if a["type"] == "escalate")["help"]
         == "將對話標為已升級處理，並通知主管。"
     )
+
+
+def test_reports_take_the_time_zone_of_the_agents_profile(client, world, inbox) -> None:  # type: ignore[no-untyped-def]
+    sup = world.agent("supervisor")
+    res = client.get("/api/reports?preset=yesterday", headers=sup["auth"])
+    assert res.status_code == 200 and res.get_json()["period"]["tz"] == "UTC"  # nothing chosen: UTC
+    preferences.save(inbox, sup["id"], timezone="Asia/Bangkok")
+    got = client.get("/api/reports?preset=yesterday", headers=sup["auth"]).get_json()["period"]
+    assert got["tz"] == "Asia/Bangkok"
+    asked = client.get("/api/reports?preset=yesterday&tz=Asia/Taipei", headers=sup["auth"]).get_json()
+    assert asked["period"]["tz"] == "Asia/Taipei"  # an explicit one still wins (API clients)
+    csv = client.get("/api/reports?preset=yesterday&format=csv", headers=sup["auth"]).get_data(as_text=True)
+    assert "Asia/Bangkok" in csv
