@@ -163,7 +163,7 @@ def _letter(
 
 
 SUBJECT = N_("%(name)s: a reply to your chat")
-SUPPORT = N_("Support")
+SUPPORT = N_("Customer service")
 FOOTER = N_("(Answer this chat on our website: the conversation is kept there.)")
 
 
