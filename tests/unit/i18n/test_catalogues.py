@@ -119,3 +119,11 @@ def test_every_trigger_fact_and_action_has_words_in_the_rule_editor() -> None:
     assert set(rule_help.TRIGGERS) == set(TRIGGERS)
     assert set(rule_help.FIELDS) == {f.name for f in fields._ALL}
     assert set(rule_help.ACTIONS) == set(ACTIONS)
+
+
+def test_the_channel_setting_help_listed_for_translation_is_the_connectors_own() -> None:
+    from inbox.channels.accounts import kinds_catalogue
+    from web.i18n import channel_help
+
+    listed = {str(x._args[0]) for x in channel_help.OPTION_HELP}
+    assert listed == {o["help"] for k in kinds_catalogue() for o in k["options"] if o["help"]}

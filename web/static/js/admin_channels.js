@@ -34,6 +34,12 @@
     user_agent: t("User agent"),
   };
 
+  // a setting's help comes from the connector in English; web/i18n/channel_help.py lists it for translators
+  function helpText(help) {
+    const said = t(help);
+    return said !== help ? said : help[0].toUpperCase() + help.slice(1) + ".";
+  }
+
   function words(name) {
     const parts = name.split("_").map((w) => WORDS[w] || w);
     return parts.map((w, i) => (i === 0 && w === w.toLowerCase() ? w[0].toUpperCase() + w.slice(1) : w)).join(" ");
@@ -177,7 +183,7 @@
       input.type = o.secret ? "password" : "text"; input.required = !!o.required; input.autocomplete = "off";
       if (o.default != null) input.placeholder = String(o.default);
       box.append(label, input);
-      if (o.help) box.append(el("p", { id: id + "-help", class: "help", text: o.help[0].toUpperCase() + o.help.slice(1) + "." }));
+      if (o.help) box.append(el("p", { id: id + "-help", class: "help", text: helpText(o.help) }));
     }
   }
 
