@@ -30,6 +30,7 @@ from inbox.conversations import assignment, ranking
 from inbox.conversations.replies import queue_reply, reply_payload
 from inbox.conversations.serialize import conversation_dict, inbound_row_dict
 from inbox.customers.identities import upsert_identities
+from inbox.customers.language import team_languages
 from inbox.store import settings_cache
 from inbox.store.context import Inbox, UnitOfWork
 from inbox.store.events import conversation_rooms
@@ -230,7 +231,12 @@ def _ingest(
             facts["time.business_hours"] = business_hours
             firings = automation.run_rules(rules, facts, "message.created")
             if firings:  # most messages fire nothing: no Outcome to make and merge
-                _merge(outcome, automation.apply_firings(conv, conv_labels, firings, "message.created", now))
+                _merge(
+                    outcome,
+                    automation.apply_firings(
+                        conv, conv_labels, firings, "message.created", now, team_languages(s)
+                    ),
+                )
         conv.priority_components = ranking.components_json(priority)
         ranking.store_priority(conv, priority, now, outcome.priority_floor)
         if (

@@ -77,6 +77,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     inbox_kwargs["settings"] = {
         **config.inbox_settings(),
         "translate": customer_text.translate,  # what the inbox writes to customers, in their language
+        "translations": customer_text.translations_for,  # and the mails it writes, in the reader's
         **inbox_kwargs.get("settings", {}),
     }
     inbox_kwargs.setdefault("blobs", config.blob_store())

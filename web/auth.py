@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, render_template, r
 from flask_babel import gettext
 
 from inbox.admin import agents, people, tokens
-from web.errors import ApiError
+from web.errors import N_, ApiError
 from web.extensions import csrf
 from web.ratelimits import sign_in_limits
 
@@ -81,10 +81,14 @@ def _check_scope(access: tokens.TokenAccess) -> None:
     scope = needed_scope(request.method, request.path)
     if not access.allows(scope):
         raise ApiError(
-            403, "forbidden", f"this token's scopes ({', '.join(access.scopes or ())}) do not include {scope}"
+            403,
+            "forbidden",
+            N_("this token's scopes (%(choices)s) do not include %(scope)s"),
+            choices=", ".join(access.scopes or ()),
+            scope=scope,
         )
     if scope == "admin" and not access.allows("write"):
-        raise ApiError(403, "forbidden", "this token's scopes do not include write")
+        raise ApiError(403, "forbidden", N_("this token's scopes do not include write"))
 
 
 def is_webhook(path: str) -> bool:
@@ -107,9 +111,9 @@ def init_app(app: Flask) -> None:
                     raise ApiError(
                         401,
                         "unauthorized",
-                        "this token is unknown, revoked or expired, or its agent is deactivated",
+                        N_("this token is unknown, revoked or expired, or its agent is deactivated"),
                     )
-                raise ApiError(401, "unauthorized", "log in or send Authorization: Bearer <token>")
+                raise ApiError(401, "unauthorized", N_("log in or send Authorization: Bearer <token>"))
             return redirect(url_for("auth.login", next=path))
         if g.auth == "session" and request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
@@ -120,7 +124,7 @@ def require_agent(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if g.get("agent_id") is None:
-            raise ApiError(401, "unauthorized", "log in or send Authorization: Bearer <token>")
+            raise ApiError(401, "unauthorized", N_("log in or send Authorization: Bearer <token>"))
         return view(*args, **kwargs)
 
     return wrapped

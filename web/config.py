@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from inbox.admin.invite_mail import Smtp
 from inbox.attachments.blobs import FolderStore, S3Store
 from inbox.attachments.policy import Limits
+from inbox.mail.send import Smtp
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,9 @@ def register(app: Flask) -> None:
         if wants_json(request.path):
             return errors.json_api(e)
         return page(
-            e.status, str(WORDS.get(e.status, (_l("That did not work"), ""))[0]), _said(e.message, e.field)
+            e.status,
+            str(WORDS.get(e.status, (_l("That did not work"), ""))[0]),
+            _said(errors.translated(e), e.field),
         )
 
     @app.errorhandler(InboxError)
@@ -113,7 +115,9 @@ def register(app: Flask) -> None:
         if wants_json(request.path):
             return errors.json_inbox(e)
         return page(
-            e.status, str(WORDS.get(e.status, (_l("That did not work"), ""))[0]), _said(e.message, e.field)
+            e.status,
+            str(WORDS.get(e.status, (_l("That did not work"), ""))[0]),
+            _said(errors.translated(e), e.field),
         )
 
     @app.errorhandler(CSRFError)

@@ -1,5 +1,8 @@
 """Every API error leaves as JSON {"error": {"code", "message", "field"}} with the right status.
 
+The `message` is in the reader's language (the agent's profile, else Accept-Language, as for pages):
+services raise an English msgid marked `N_` with its values kept apart, and it is translated here,
+at response time, where the request is known; the `code` and `field` never change with the language.
 Pages (outside /api) get words and a way back instead: `web.error_pages` takes over HTTP and
 CSRF errors for them and calls back here for /api paths."""
 
@@ -8,23 +11,41 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify
+from flask_babel import get_translations
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from connectors.errors import PayloadError, SignatureError
 from inbox.store.db import is_lock_timeout
-from inbox.store.errors import InboxError
+from inbox.store.errors import N_, InboxError, fill
 
 # What a client is told to wait after a write found the database busy: a writer holds the SQLite
 # lock for milliseconds to a few seconds, so a short wait usually finds it free.
 RETRY_AFTER_SECONDS = 2
 
 
+__all__ = ["N_", "ApiError", "body", "register", "translated"]
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
+    """An error the web layer finds itself; `message` is an `N_` msgid whose values come as keywords."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None, **params: Any) -> None:
+        self.msgid, self.params = message, params
+        self.status, self.code, self.message, self.field = status, code, fill(message, params), field
+        super().__init__(self.message)
+
+
+def translated(e: InboxError | ApiError) -> str:
+    """The error's message in the request's language, its values filled in after translation (a
+    message that was never a msgid, or a translation that does not fit its values, stays English)."""
+    msgid = getattr(e, "msgid", None) or e.message
+    try:
+        text = get_translations().ugettext(msgid)
+        return fill(text, getattr(e, "params", {}) or {})
+    except (KeyError, ValueError, TypeError, RuntimeError):
+        return e.message
 
 
 def body(code: str, message: str, field: str | None = None) -> dict:
@@ -46,11 +67,11 @@ def json_http(e: HTTPException) -> Any:
 
 
 def json_api(e: ApiError) -> Any:
-    return jsonify(body(e.code, e.message, e.field)), e.status
+    return jsonify(body(e.code, translated(e), e.field)), e.status
 
 
 def json_inbox(e: InboxError) -> Any:
-    out = body(e.code, e.message, e.field)
+    out = body(e.code, translated(e), e.field)
     if getattr(e, "errors", None):
         out["error"]["errors"] = e.errors  # type: ignore[attr-defined]
     return jsonify(out), e.status
@@ -76,7 +97,14 @@ def register(app: Flask) -> None:
         # 503 + Retry-After tells the sender (a webhook, say) to try again, never a bare 500.
         if not is_lock_timeout(e):
             raise e
-        resp = jsonify(body("busy", "the database is busy with other writes; retry shortly"))
+        resp = jsonify(
+            body(
+                "busy",
+                translated(
+                    ApiError(503, "busy", N_("the database is busy with other writes; retry shortly"))
+                ),
+            )
+        )
         resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return resp, 503
 

@@ -23,6 +23,7 @@ from inbox.insights.reporting_filters import Filters
 from inbox.store.errors import InboxError
 from web.api.dashboard import drill_from_request, filters_from_request
 from web.auth import inbox
+from web.errors import translated
 from web.extensions import csrf
 from web.i18n import select_locale
 from web.i18n.customer import QUESTIONS, customer_locale
@@ -135,12 +136,14 @@ def winback_page() -> Any:
 @bp.route("/survey/<token>", methods=["GET", "POST"])
 def survey(token: str) -> Any:
     """Public (no login): the customer answers with the link's token; the form carries a CSRF token."""
-    error = None
+    error: Any = None
     try:
         page = surveys_service.survey_page(inbox(), token)
     except InboxError as exc:
-        return render_template("survey.html", page=None, error=exc.message), exc.status
-    locale = customer_locale(page.get("language")) or select_locale()
+        return render_template("survey.html", page=None, error=translated(exc)), exc.status
+    locale = (
+        customer_locale(page.get("language")) or customer_locale(page.get("team_language")) or select_locale()
+    )
     if request.method == "POST" and not page["answered"]:
         csrf.protect()
         try:
@@ -150,10 +153,12 @@ def survey(token: str) -> Any:
         except ValueError:
             error = "Please pick a score."
         except InboxError as exc:
-            error = exc.message
+            error = exc
     with force_locale(locale):  # the customer's language, not the browser's guess, when we know it
         if error == "Please pick a score.":
             error = gettext("Please pick a score.")
+        elif isinstance(error, InboxError):
+            error = translated(error)
         when = page.get("resolved_at")
         page = {
             **page,

@@ -16,6 +16,7 @@ from inbox.insights.digest import service as digests
 from inbox.store.errors import Invalid
 from web.api.digest import pdf_response
 from web.auth import inbox
+from web.errors import translated
 from web.shell import require_role, shell_page
 
 bp = Blueprint("pages_digest", __name__, template_folder="templates")
@@ -52,7 +53,7 @@ def digest_save() -> Any:
         message = (
             gettext("Choose at least one figure for the digest.")
             if not figures
-            else gettext("One of the chosen figures no longer exists: %(error)s", error=exc.message)
+            else gettext("One of the chosen figures no longer exists: %(error)s", error=translated(exc))
         )
         return _render(me, settings, error=message), 400
     return redirect("/digest?saved=1", code=303)

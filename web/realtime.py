@@ -19,6 +19,7 @@ from inbox.store.access import check_visible, sees_everything
 from inbox.store.errors import InboxError
 from inbox.store.events import Event
 from inbox.store.models import Conversation
+from web.errors import translated
 from web.widget import live
 
 
@@ -118,7 +119,7 @@ def register(socketio: SocketIO) -> None:
             try:
                 check_visible(agent, conv)
             except InboxError as exc:
-                return {"ok": False, "error": exc.message}
+                return {"ok": False, "error": translated(exc)}
             name = agent.name
         join_room(f"conversation:{conv_id}")
         emit(

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from inbox.admin import tokens
 from inbox.store.context import Inbox
-from inbox.store.errors import Conflict, Invalid, NotFound
+from inbox.store.errors import N_, Conflict, Invalid, NotFound
 from inbox.store.models import Agent, AuditLog, Presence, Role, Team
 from inbox.store.security import hash_password, verify_password
 
@@ -23,15 +23,17 @@ def create_agent(
     capacity: int = 10,
 ) -> int:
     if role not in {r.value for r in Role}:
-        raise Invalid(f"role must be one of admin, supervisor, agent (got {role!r})", "role")
+        raise Invalid(
+            N_("role must be one of admin, supervisor, agent (got %(role)s)"), "role", role=repr(role)
+        )
     if "@" not in email:
-        raise Invalid("email must be an email address", "email")
+        raise Invalid(N_("email must be an email address"), "email")
     if len(password) < 8:
-        raise Invalid("password must have at least 8 characters", "password")
+        raise Invalid(N_("password must have at least 8 characters"), "password")
     with inbox.unit_of_work() as uow:
         s = uow.session
         if s.scalar(select(Agent.id).where(Agent.email == email.lower())):
-            raise Conflict(f"an agent with email {email} exists", "email")
+            raise Conflict(N_("an agent with email %(email)s exists"), "email", email=email)
         agent = Agent(
             email=email.lower(),
             name=name or email.split("@")[0],
@@ -76,7 +78,7 @@ def create_token(
     with inbox.read() as s:
         agent_id = s.scalar(select(Agent.id).where(Agent.email == email.lower()))
     if agent_id is None:
-        raise NotFound(f"no agent with email {email}", "email")
+        raise NotFound(N_("no agent with email %(email)s"), "email", email=email)
     return tokens.issue(inbox, agent_id, agent_id, name, scopes)["secret"]
 
 
@@ -94,7 +96,7 @@ def load_agent(s: Session, agent_id: int) -> Agent | None:
 
 def set_presence(inbox: Inbox, agent_id: int, presence: str) -> None:
     if presence not in {p.value for p in Presence}:
-        raise Invalid("presence must be online, away or offline", "presence")
+        raise Invalid(N_("presence must be online, away or offline"), "presence")
     with inbox.unit_of_work() as uow:
         agent = load_agent(uow.session, agent_id)
         if agent is None or agent.presence == presence:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid
+from inbox.store.errors import N_, Invalid
 from inbox.store.models import Agent, AuditLog
 
 KIND = re.compile(r"[a-z_]+")
@@ -52,7 +52,7 @@ def _target_clause(target: str, dialect: str) -> Any:
     if ":" in target:
         return AuditLog.target == target
     if not KIND.fullmatch(target):
-        raise Invalid("target must be an object such as team:3 or a kind such as team", "target")
+        raise Invalid(N_("target must be an object such as team:3 or a kind such as team"), "target")
     if dialect == "sqlite":
         return AuditLog.target.op("GLOB")(target + ":*")
     return AuditLog.target.like(target + ":%")

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from inbox.admin.agents import load_agent
 from inbox.admin.audit import record
+from inbox.customers.language import is_english, team_language
 from inbox.store.context import Inbox
-from inbox.store.errors import Conflict, Forbidden, NotFound
+from inbox.store.errors import N_, Conflict, Forbidden, NotFound
 from inbox.store.models import Agent, CannedResponse, Conversation, Team
 
 PLACEHOLDERS = ("name", "customer", "agent", "channel")
@@ -37,15 +38,15 @@ def canned_dict(c: CannedResponse) -> dict[str, Any]:
 def _manager(s: Session, agent_id: int) -> Agent:
     agent = load_agent(s, agent_id)
     if agent is None:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     if agent.role not in MANAGERS:
-        raise Forbidden("this needs the role admin or supervisor")
+        raise Forbidden(N_("this needs the role admin or supervisor"))
     return agent
 
 
 def _check(s: Session, shortcut: str, team_id: int | None, own_id: int | None = None) -> None:
     if team_id is not None and s.get(Team, team_id) is None:
-        raise NotFound(f"no team {team_id}", "team_id")
+        raise NotFound(N_("no team %(team_id)s"), "team_id", team_id=team_id)
     # Unique within the team; a team-less reply is offered to every agent, so it may share its
     # shortcut with no team's reply (an agent would see two replies behind one shortcut).
     clash = select(CannedResponse.id).where(CannedResponse.shortcut == shortcut)
@@ -54,7 +55,7 @@ def _check(s: Session, shortcut: str, team_id: int | None, own_id: int | None = 
     if own_id is not None:
         clash = clash.where(CannedResponse.id != own_id)
     if s.scalar(clash.limit(1)) is not None:
-        raise Conflict(f"the shortcut /{shortcut} is taken", "shortcut")
+        raise Conflict(N_("the shortcut /%(shortcut)s is taken"), "shortcut", shortcut=shortcut)
 
 
 def create(
@@ -69,7 +70,7 @@ def create(
         try:
             s.flush()
         except IntegrityError:  # the same shortcut created at the same moment by someone else
-            raise Conflict(f"the shortcut /{shortcut} is taken", "shortcut") from None
+            raise Conflict(N_("the shortcut /%(shortcut)s is taken"), "shortcut", shortcut=shortcut) from None
         record(
             s,
             inbox.clock(),
@@ -96,7 +97,7 @@ def update(
         _manager(s, actor_id)
         c = s.get(CannedResponse, canned_id)
         if c is None:
-            raise NotFound(f"no canned reply {canned_id}")
+            raise NotFound(N_("no canned reply %(canned_id)s"), canned_id=canned_id)
         _check(s, shortcut, team_id, c.id)
         record(
             s,
@@ -117,7 +118,7 @@ def delete(inbox: Inbox, actor_id: int, canned_id: int) -> None:
         _manager(s, actor_id)
         c = s.get(CannedResponse, canned_id)
         if c is None:
-            raise NotFound(f"no canned reply {canned_id}")
+            raise NotFound(N_("no canned reply %(canned_id)s"), canned_id=canned_id)
         record(s, inbox.clock(), actor_id, "canned.deleted", f"canned:{c.id}", {"shortcut": c.shortcut})
         s.delete(c)
 
@@ -149,9 +150,14 @@ def offered(
     with inbox.read() as s:
         agent = s.scalar(select(Agent).options(selectinload(Agent.teams)).where(Agent.id == agent_id))
         if agent is None:
-            raise NotFound("agent not found")
+            raise NotFound(N_("agent not found"))
+        fallback = None
         if conversation_id is not None and language is None:
-            language = s.scalar(select(Conversation.language).where(Conversation.id == conversation_id))
+            row = s.execute(
+                select(Conversation.language, Conversation.team_id).where(Conversation.id == conversation_id)
+            ).first()
+            if row is not None:
+                language, fallback = row.language, team_language(s, row.team_id)
         stmt = select(CannedResponse).order_by(CannedResponse.shortcut)
         if not (everything and agent.role in MANAGERS):
             stmt = stmt.where(
@@ -170,6 +176,8 @@ def offered(
     for c in rows:
         item = canned_dict(c)
         lang, variant = variant_for(c.variants or {}, language)
+        if variant is None and fallback and not is_english(language):  # the team's default language
+            lang, variant = variant_for(c.variants or {}, fallback)
         item["language_matched"] = variant is not None
         item["language"] = lang if variant is not None else None
         if variant is not None:

@@ -18,7 +18,7 @@ from inbox.admin.audit import record
 from inbox.admin.teams import _admin
 from inbox.automation.presence import reroute_absent
 from inbox.store.context import Inbox
-from inbox.store.errors import Conflict, Invalid, NotFound
+from inbox.store.errors import N_, Conflict, Invalid, NotFound
 from inbox.store.models import UNRESOLVED, Agent, Conversation, Presence, Role, Team
 from inbox.store.security import hash_password, new_token, token_digest
 
@@ -68,15 +68,15 @@ def _teams(s: Session, team_ids: list[int]) -> list[Team]:
     teams = list(s.scalars(select(Team).where(Team.id.in_(team_ids)))) if team_ids else []
     missing = set(team_ids) - {t.id for t in teams}
     if missing:
-        raise NotFound(f"no team {min(missing)}", "team_ids")
+        raise NotFound(N_("no team %(id)s"), "team_ids", id=min(missing))
     if any(t.archived_at is not None for t in teams):
-        raise Conflict("an archived team takes no members", "team_ids")
+        raise Conflict(N_("an archived team takes no members"), "team_ids")
     return teams
 
 
 def _role(role: str) -> str:
     if role not in {r.value for r in Role}:
-        raise Invalid("role must be one of admin, supervisor, agent", "role")
+        raise Invalid(N_("role must be one of admin, supervisor, agent"), "role")
     return role
 
 
@@ -93,13 +93,13 @@ def invite(
     """Create an agent who has no password yet; returns them and the secret of their one-time link."""
     email = email.strip().lower()
     if "@" not in email:
-        raise Invalid("email must be an email address", "email")
+        raise Invalid(N_("email must be an email address"), "email")
     secret = new_token()
     with inbox.unit_of_work() as uow:
         s = uow.session
         _admin(s, actor_id)
         if s.scalar(select(Agent.id).where(Agent.email == email)):
-            raise Conflict(f"an agent with email {email} exists", "email")
+            raise Conflict(N_("an agent with email %(email)s exists"), "email", email=email)
         agent = Agent(
             email=email,
             name=name.strip() or email.split("@")[0],
@@ -131,9 +131,9 @@ def new_link(inbox: Inbox, actor_id: int, agent_id: int) -> tuple[dict[str, Any]
             select(Agent).options(selectinload(Agent.teams)).where(Agent.id == agent_id).with_for_update()
         )
         if agent is None:
-            raise NotFound(f"no agent {agent_id}")
+            raise NotFound(N_("no agent %(agent_id)s"), agent_id=agent_id)
         if not agent.active:
-            raise Conflict("reactivate this agent first", "active")
+            raise Conflict(N_("reactivate this agent first"), "active")
         agent.invite_hash = token_digest(secret)
         agent.invite_expires_at = inbox.clock() + INVITE_VALID
         record(s, inbox.clock(), actor_id, "agent.password_link", f"agent:{agent.id}", {"email": agent.email})
@@ -154,7 +154,11 @@ def invitee(inbox: Inbox, secret: str) -> dict[str, Any] | None:
 def accept_invite(inbox: Inbox, secret: str, password: str) -> int:
     """Set the password through the invite link, consuming it; returns the agent's id."""
     if len(password) < MIN_PASSWORD:
-        raise Invalid(f"password must have at least {MIN_PASSWORD} characters", "password")
+        raise Invalid(
+            N_("password must have at least %(min_password)s characters"),
+            "password",
+            min_password=MIN_PASSWORD,
+        )
     with inbox.unit_of_work() as uow:
         s = uow.session
         agent = s.scalar(
@@ -164,7 +168,7 @@ def accept_invite(inbox: Inbox, secret: str, password: str) -> int:
         )
         if agent is None or agent.invite_expires_at is None or agent.invite_expires_at <= inbox.clock():
             raise NotFound(
-                "this invitation link is not valid any more: ask your admin for a new one", "token"
+                N_("this invitation link is not valid any more: ask your admin for a new one"), "token"
             )
         agent.password_hash = hash_password(password)
         agent.invite_hash = None
@@ -194,11 +198,11 @@ def change(
             select(Agent).options(selectinload(Agent.teams)).where(Agent.id == agent_id).with_for_update()
         )
         if agent is None:
-            raise NotFound(f"no agent {agent_id}")
+            raise NotFound(N_("no agent %(agent_id)s"), agent_id=agent_id)
         target = f"agent:{agent.id}"
         if agent.id == actor_id and (active is False or (role is not None and role != "admin")):
             raise Conflict(
-                "you cannot deactivate or demote yourself; ask another admin",
+                N_("you cannot deactivate or demote yourself; ask another admin"),
                 "active" if active is False else "role",
             )
         if name is not None and name.strip() and name.strip() != agent.name:

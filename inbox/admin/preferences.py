@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.models import Agent, AuditLog
 
 #: What an agent may choose; English is the source language of every string.
@@ -55,13 +55,13 @@ def save(
 ) -> Preferences:
     """Change the named `fields` (an empty string or None resets one to its default); audited."""
     if "locale" in fields and locale and locale not in LOCALES:
-        raise Invalid(f"language must be one of {', '.join(LOCALES)}", "locale")
+        raise Invalid(N_("language must be one of %(choices)s"), "locale", choices=", ".join(LOCALES))
     if "timezone" in fields and timezone and not valid_timezone(timezone):
-        raise Invalid("time zone must be an IANA name such as Asia/Bangkok", "timezone")
+        raise Invalid(N_("time zone must be an IANA name such as Asia/Bangkok"), "timezone")
     with inbox.unit_of_work() as uow:
         agent = uow.session.get(Agent, agent_id)
         if agent is None:
-            raise NotFound("no such agent", "agent_id")
+            raise NotFound(N_("no such agent"), "agent_id")
         changed: dict[str, object] = {}
         if "locale" in fields:
             agent.locale = locale or None

@@ -16,7 +16,7 @@ from escalation.routing import STRATEGIES
 from inbox.admin.audit import record
 from inbox.store.access import require_role
 from inbox.store.context import Inbox
-from inbox.store.errors import Conflict, Invalid, NotFound
+from inbox.store.errors import N_, Conflict, Invalid, NotFound
 from inbox.store.models import UNRESOLVED, Agent, Conversation, Team
 
 WAITING_SHOWN = 5  # waiting conversations listed per team, newest first
@@ -25,7 +25,7 @@ WAITING_SHOWN = 5  # waiting conversations listed per team, newest first
 def _admin(s: Session, actor_id: int) -> Agent:
     actor = s.get(Agent, actor_id)
     if actor is None or not actor.active:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     require_role(actor, "admin")
     return actor
 
@@ -35,6 +35,7 @@ def team_dict(team: Team, queued: int = 0) -> dict[str, Any]:
         "id": team.id,
         "name": team.name,
         "routing_strategy": team.routing_strategy,
+        "default_language": team.default_language,
         "archived": team.archived_at is not None,
         "archived_at": team.archived_at.isoformat() if team.archived_at else None,
         "members": [
@@ -76,24 +77,60 @@ def listing(inbox: Inbox, actor_id: int) -> list[dict[str, Any]]:
 def _check_name(s: Session, name: str, team_id: int | None = None) -> str:
     name = name.strip()
     if not name:
-        raise Invalid("name must not be empty", "name")
+        raise Invalid(N_("name must not be empty"), "name")
     other = s.scalar(select(Team.id).where(func.lower(Team.name) == name.lower()))
     if other is not None and other != team_id:
-        raise Conflict(f"a team named {name!r} exists", "name")
+        raise Conflict(N_("a team named %(name)s exists"), "name", name=repr(name))
     return name
+
+
+class Unset:
+    """The default of an argument that may be set to None on purpose (a cleared default language)."""
+
+
+UNSET = Unset()
+
+#: what a team may write to customers in by default: the languages Murmur's customer texts exist in
+LANGUAGES = ("en", "th", "zh-Hant", "zh-Hans")
+
+
+def _language(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in LANGUAGES:
+        raise Invalid(
+            N_("default_language must be one of %(choices)s"),
+            "default_language",
+            choices=", ".join(LANGUAGES),
+        )
+    return value
 
 
 def _strategy(value: str) -> str:
     if value not in STRATEGIES:
-        raise Invalid(f"routing_strategy must be one of {', '.join(STRATEGIES)}", "routing_strategy")
+        raise Invalid(
+            N_("routing_strategy must be one of %(choices)s"),
+            "routing_strategy",
+            choices=", ".join(STRATEGIES),
+        )
     return value
 
 
-def create(inbox: Inbox, actor_id: int, name: str, routing_strategy: str = "round_robin") -> dict[str, Any]:
+def create(
+    inbox: Inbox,
+    actor_id: int,
+    name: str,
+    routing_strategy: str = "round_robin",
+    default_language: str | None = None,
+) -> dict[str, Any]:
     with inbox.unit_of_work() as uow:
         s = uow.session
         _admin(s, actor_id)
-        team = Team(name=_check_name(s, name), routing_strategy=_strategy(routing_strategy))
+        team = Team(
+            name=_check_name(s, name),
+            routing_strategy=_strategy(routing_strategy),
+            default_language=_language(default_language),
+        )
         s.add(team)
         s.flush()
         record(
@@ -102,7 +139,7 @@ def create(inbox: Inbox, actor_id: int, name: str, routing_strategy: str = "roun
             actor_id,
             "team.created",
             f"team:{team.id}",
-            {"name": team.name, "routing_strategy": routing_strategy},
+            {"name": team.name, "routing_strategy": routing_strategy, "default_language": default_language},
         )
         return team_dict(team)
 
@@ -115,8 +152,10 @@ def change(
     routing_strategy: str | None = None,
     archived: bool | None = None,
     member_ids: list[int] | None = None,
+    default_language: str | None | Unset = UNSET,
 ) -> dict[str, Any]:
-    """Rename, set the strategy, archive or restore, or replace the members; one audit entry per change."""
+    """Rename, set the strategy or default language, archive or restore, or replace the members; one
+    audit entry per change. `default_language=None` clears it; leaving it out keeps it."""
     with inbox.unit_of_work() as uow:
         s = uow.session
         _admin(s, actor_id)
@@ -124,7 +163,7 @@ def change(
             select(Team).options(selectinload(Team.agents)).where(Team.id == team_id).with_for_update()
         )
         if team is None:
-            raise NotFound(f"no team {team_id}")
+            raise NotFound(N_("no team %(team_id)s"), team_id=team_id)
         target = f"team:{team.id}"
         if name is not None and name.strip() != team.name:
             new = _check_name(s, name, team.id)
@@ -140,6 +179,17 @@ def change(
                 {"from": team.routing_strategy, "to": _strategy(routing_strategy)},
             )
             team.routing_strategy = routing_strategy
+        if not isinstance(default_language, Unset) and default_language != team.default_language:
+            new_language = _language(default_language)
+            record(
+                s,
+                inbox.clock(),
+                actor_id,
+                "team.language",
+                target,
+                {"from": team.default_language, "to": new_language},
+            )
+            team.default_language = new_language
         if archived is not None and archived != (team.archived_at is not None):
             team.archived_at = inbox.clock() if archived else None
             record(
@@ -152,12 +202,12 @@ def change(
             )
         if member_ids is not None:
             if team.archived_at is not None:
-                raise Conflict("an archived team takes no members; restore it first", "member_ids")
+                raise Conflict(N_("an archived team takes no members; restore it first"), "member_ids")
             wanted = set(member_ids)
             agents = list(s.scalars(select(Agent).where(Agent.id.in_(wanted)))) if wanted else []
             missing = wanted - {a.id for a in agents}
             if missing:
-                raise NotFound(f"no agent {min(missing)}", "member_ids")
+                raise NotFound(N_("no agent %(id)s"), "member_ids", id=min(missing))
             before = {a.id for a in team.agents}
             if before != wanted:
                 team.agents = agents

@@ -19,7 +19,7 @@ from inbox.admin import principals
 from inbox.admin.audit import record
 from inbox.store.context import Inbox
 from inbox.store.db import is_lock_timeout
-from inbox.store.errors import Forbidden, Invalid, NotFound
+from inbox.store.errors import N_, Forbidden, Invalid, NotFound
 from inbox.store.models import Agent, ApiToken
 from inbox.store.security import new_token, token_digest
 
@@ -52,16 +52,18 @@ def issue(
     if scopes is not None:
         bad = [s for s in scopes if s not in SCOPES]
         if bad or not scopes:
-            raise Invalid(f"scopes must be a non-empty list of {', '.join(SCOPES)}", "scopes")
+            raise Invalid(
+                N_("scopes must be a non-empty list of %(choices)s"), "scopes", choices=", ".join(SCOPES)
+            )
         scopes = [s for s in SCOPES if s in scopes]  # canonical order, no repeats
     if expires_at is not None and expires_at <= inbox.clock():
-        raise Invalid("expires_at must be in the future", "expires_at")
+        raise Invalid(N_("expires_at must be in the future"), "expires_at")
     secret = new_token()
     with inbox.unit_of_work() as uow:
         s = uow.session
         agent = s.get(Agent, agent_id)
         if agent is None or not agent.active:
-            raise NotFound(f"no active agent {agent_id}", "agent_id")
+            raise NotFound(N_("no active agent %(agent_id)s"), "agent_id", agent_id=agent_id)
         row = ApiToken(
             agent_id=agent_id,
             token_hash=token_digest(secret),
@@ -109,7 +111,7 @@ def listing(inbox: Inbox, admin_id: int) -> list[dict[str, Any]]:
     with inbox.read() as s:
         admin = s.get(Agent, admin_id)
         if admin is None or admin.role != "admin":
-            raise Forbidden("this needs the role admin")  # (inbox.store.access imports this room)
+            raise Forbidden(N_("this needs the role admin"))  # (inbox.store.access imports this room)
         rows = s.execute(
             select(ApiToken, Agent).join(Agent, Agent.id == ApiToken.agent_id).order_by(ApiToken.id.desc())
         )
@@ -122,7 +124,7 @@ def revoke(inbox: Inbox, actor_id: int, token_id: int) -> dict[str, Any]:
         s = uow.session
         t = s.get(ApiToken, token_id)
         if t is None:
-            raise NotFound(f"no token {token_id}")
+            raise NotFound(N_("no token %(token_id)s"), token_id=token_id)
         if t.revoked_at is None:
             t.revoked_at = inbox.clock()
             record(

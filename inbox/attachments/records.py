@@ -20,7 +20,7 @@ from connectors.types import InboundMessage
 from inbox.attachments.blobs import BlobStore, digest
 from inbox.attachments.policy import Limits, Refused, image_format
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid
+from inbox.store.errors import N_, Invalid
 from inbox.store.models import Attachment, AttachmentState, Conversation
 from inbox.store.sql import Record, insert_with_ids, records
 
@@ -207,7 +207,7 @@ def attach_to_reply(
     )
     if len(found) != len(set(ids)):
         raise Invalid(
-            "attachment_ids: not uploads of yours to this conversation, or already sent", "attachment_ids"
+            N_("attachment_ids: not uploads of yours to this conversation, or already sent"), "attachment_ids"
         )
     s.execute(
         update(Attachment).where(Attachment.id.in_([a.id for a in found])).values(message_id=message_id)

@@ -28,7 +28,7 @@ from inbox.attachments.records import State, attachment_dict, hold_blob, limits_
 from inbox.channels.accounts import connector_for
 from inbox.store.access import check_visible
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.events import conversation_rooms
 from inbox.store.models import Attachment, ChannelAccount, Conversation
 
@@ -132,13 +132,13 @@ def _record_fetch(
 def _visible(s: Session, agent_id: int, attachment_id: int) -> Attachment:
     agent = load_agent(s, agent_id)
     if agent is None:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     att = s.get(Attachment, attachment_id)
     if att is None:
-        raise NotFound("attachment not found")
+        raise NotFound(N_("attachment not found"))
     check_visible(agent, s.get(Conversation, att.conversation_id))
     if att.message_id is None and att.uploaded_by != agent.id:
-        raise NotFound("attachment not found")  # another agent's unsent upload
+        raise NotFound(N_("attachment not found"))  # another agent's unsent upload
     return att
 
 
@@ -148,21 +148,23 @@ def open_file(inbox: Inbox, agent_id: int, attachment_id: int, thumb: bool = Fal
         att = _visible(s, agent_id, attachment_id)
         s.expunge(att)
     if att.state != State.STORED.value or not att.sha256:
-        raise NotFound(
-            f"the file is not stored ({att.state}{': ' + att.last_error if att.last_error else ''})"
-        )
+        if att.last_error:
+            raise NotFound(
+                N_("the file is not stored (%(state)s: %(error)s)"), state=att.state, error=att.last_error
+            )
+        raise NotFound(N_("the file is not stored (%(state)s)"), state=att.state)
     store = store_of(inbox)
     if not thumb:
         return att, store.get(att.sha256)
     if not att.inline_type:
-        raise NotFound("only images have thumbnails")
+        raise NotFound(N_("only images have thumbnails"))
     key = f"thumb/{att.sha256}"
     try:
         return att, store.get(key)
     except KeyError:
         small = thumbnail(store.get(att.sha256))
         if small is None:
-            raise NotFound("no thumbnail can be made of this image") from None
+            raise NotFound(N_("no thumbnail can be made of this image")) from None
         store.put(small, key=key, content_type="image/png")
         return att, small
 
@@ -182,10 +184,10 @@ def upload(
     with inbox.read() as s:
         agent = load_agent(s, agent_id)
         if agent is None:
-            raise NotFound("agent not found")
+            raise NotFound(N_("agent not found"))
         conv = s.get(Conversation, conversation_id)
         if conv is None:
-            raise NotFound("conversation not found")
+            raise NotFound(N_("conversation not found"))
         check_visible(agent, conv)
         kind = s.scalar(select(ChannelAccount.kind).where(ChannelAccount.id == conv.channel_account_id))
         waiting = s.scalar(  # this agent's uploads to the conversation not yet sent with a reply

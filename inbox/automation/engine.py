@@ -6,7 +6,7 @@ applies the actions the leaf asks for, recording each firing as a RuleRun.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
@@ -15,10 +15,11 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Text, bindparam, cast, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from escalation import Action, Condition, Firing, Rule, evaluate
 from inbox.admin.canned import variant_for
+from inbox.customers.language import is_english, team_language
 from inbox.store import settings_cache
 from inbox.store.models import (
     CannedResponse,
@@ -209,10 +210,24 @@ class Outcome:
     webhooks: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _session_of(conv: Any) -> Session | None:
+    try:
+        return object_session(conv)
+    except Exception:  # noqa: BLE001 - a plain working copy (the pipeline's) is in no session
+        return None
+
+
 def apply_firings(
-    conv: Conversation, labels: set[str], firings: list[Firing], trigger: str, now: datetime
+    conv: Conversation,
+    labels: set[str],
+    firings: list[Firing],
+    trigger: str,
+    now: datetime,
+    languages: Mapping[int, str] | None = None,
 ) -> Outcome:
-    """Apply actions in rule order; later rules see earlier rules' label and status changes."""
+    """Apply actions in rule order; later rules see earlier rules' label and status changes.
+    `languages` (team id -> default language) picks a canned reply's variant when the conversation's
+    language has none; without it the conversation's own session is asked, if it has one."""
     out = Outcome()
     for firing in firings:
         done = []
@@ -240,7 +255,15 @@ def apply_firings(
             elif t == "send_canned":
                 # load_rules resolved canned_id to its text and variants: the customer is answered in
                 # the conversation's language when the reply has that variant, else in the default text
-                language, variant = variant_for(p.get("variants") or {}, conv.language)
+                variants = p.get("variants") or {}
+                language, variant = variant_for(variants, conv.language)
+                if variant is None and variants and not is_english(conv.language):  # else the team's
+                    fallback = (
+                        languages.get(conv.team_id)
+                        if languages is not None
+                        else team_language(_session_of(conv), conv.team_id)
+                    )
+                    language, variant = variant_for(variants, fallback)
                 text = str(variant or p.get("text") or "")
                 if not text:
                     continue  # the canned response was deleted; record nothing rather than send ""

@@ -18,7 +18,7 @@ from inbox.automation import engine as automation
 from inbox.conversations.serialize import iso
 from inbox.store.access import require_manager
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.models import (
     AuditLog,
     Conversation,
@@ -135,7 +135,7 @@ def update_rule(inbox: Inbox, agent_id: int, rule_id: int, changes: Mapping[str,
         who = require_manager(s, agent_id)
         row = s.get(RuleRow, rule_id)
         if row is None:
-            raise NotFound(f"rule {rule_id} not found")
+            raise NotFound(N_("rule %(rule_id)s not found"), rule_id=rule_id)
         before = rule_to_dict(automation.to_rule(row))
         merged = {**before, **{k: v for k, v in changes.items() if k != "id"}, "id": rule_id}
         if "position" in changes and "order" not in changes:
@@ -163,7 +163,7 @@ def delete_rule(inbox: Inbox, agent_id: int, rule_id: int) -> None:
         who = require_manager(s, agent_id)
         row = s.get(RuleRow, rule_id)
         if row is None:
-            raise NotFound(f"rule {rule_id} not found")
+            raise NotFound(N_("rule %(rule_id)s not found"), rule_id=rule_id)
         before = rule_to_dict(automation.to_rule(row))
         s.delete(row)
         s.add(
@@ -184,7 +184,7 @@ def reorder_rules(inbox: Inbox, agent_id: int, ids: list[int]) -> list[dict[str,
         who = require_manager(s, agent_id)
         rows = {r.id: r for r in s.scalars(select(RuleRow))}
         if sorted(ids) != sorted(rows) or len(set(ids)) != len(ids):
-            raise Invalid("ids must list every rule exactly once", "ids")
+            raise Invalid(N_("ids must list every rule exactly once"), "ids")
         for pos, rid in enumerate(ids, start=1):
             rows[rid].position = pos
         s.add(

@@ -35,7 +35,7 @@ from inbox.conversations.serialize import conversation_dict, iso
 from inbox.store import settings_cache
 from inbox.store.access import require_manager
 from inbox.store.context import Inbox, UnitOfWork
-from inbox.store.errors import NotFound
+from inbox.store.errors import N_, NotFound
 from inbox.store.events import Event, conversation_rooms
 from inbox.store.models import (
     UNRESOLVED,
@@ -306,7 +306,7 @@ def save_policy(
         else:
             row = s.get(SlaPolicyRow, policy_id)
             if row is None:
-                raise NotFound(f"SLA policy {policy_id} not found")
+                raise NotFound(N_("SLA policy %(policy_id)s not found"), policy_id=policy_id)
             data = {**policy_dict(row), **data}
         policy = _parse(data)
         if policy.team_id is not None and s.get(Team, policy.team_id) is None:
@@ -333,7 +333,7 @@ def delete_policy(inbox: Inbox, agent_id: int, policy_id: int) -> None:
         who = require_manager(s, agent_id)
         row = s.get(SlaPolicyRow, policy_id)
         if row is None:
-            raise NotFound(f"SLA policy {policy_id} not found")
+            raise NotFound(N_("SLA policy %(policy_id)s not found"), policy_id=policy_id)
         s.delete(row)
         s.add(
             AuditLog(

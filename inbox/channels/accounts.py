@@ -28,7 +28,7 @@ from inbox.conversations.serialize import iso
 from inbox.pipeline import IngestResult, ingest
 from inbox.store.access import require_role
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.models import AuditLog, ChannelAccount, Team
 from inbox.store.security import decrypt_secrets, encrypt_secrets
 
@@ -75,7 +75,7 @@ def create_channel(
     settings, secrets = dict(settings or {}), dict(secrets or {})
     generated: dict[str, str] = {}
     if not name or not name.strip():
-        raise Invalid("name is required", "name")
+        raise Invalid(N_("name is required"), "name")
     try:
         cls = registry.get(kind)
     except PayloadError as exc:
@@ -89,16 +89,16 @@ def create_channel(
     except PayloadError as exc:
         raise Invalid(exc.message, exc.field) from exc
     if poll_interval_seconds < 5:
-        raise Invalid("poll_interval_seconds must be at least 5", "poll_interval_seconds")
+        raise Invalid(N_("poll_interval_seconds must be at least 5"), "poll_interval_seconds")
     with inbox.unit_of_work() as uow:
         s = uow.session
         if agent_id is not None:
             agent = load_agent(s, agent_id)
             if agent is None:
-                raise NotFound("agent not found")
+                raise NotFound(N_("agent not found"))
             require_role(agent, "admin")
         if team_id is not None and s.get(Team, team_id) is None:
-            raise Invalid(f"team {team_id} does not exist", "team_id")
+            raise Invalid(N_("team %(team_id)s does not exist"), "team_id", team_id=team_id)
         ch = ChannelAccount(
             kind=kind,
             name=name.strip(),
@@ -206,7 +206,7 @@ def verify_webhook(
         with inbox.read() as s:
             ch = s.execute(_WEBHOOK_ACCOUNT, {"account": channel_id}).first()
     if ch is None or not ch.enabled:
-        raise NotFound(f"channel {channel_id} not found")
+        raise NotFound(N_("channel %(channel_id)s not found"), channel_id=channel_id)
     connector = registry.create(
         ch.kind, ch.settings, dict(_secrets_of(inbox.secret_key, ch.secrets_encrypted))
     )
@@ -247,7 +247,7 @@ def require_admin(s: Session, agent_id: int | None) -> None:
         return  # the CLI runs as the machine's operator
     agent = load_agent(s, agent_id)
     if agent is None:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     require_role(agent, "admin")
 
 
@@ -260,7 +260,7 @@ def update_channel(
         require_admin(s, agent_id)
         ch = s.get(ChannelAccount, channel_id)
         if ch is None:
-            raise NotFound(f"channel {channel_id} not found")
+            raise NotFound(N_("channel %(channel_id)s not found"), channel_id=channel_id)
         settings = {**ch.settings, **changes.get("settings", {})}
         secrets = decrypt_secrets(inbox.secret_key, ch.secrets_encrypted)
         for key, value in (changes.get("secrets") or {}).items():
@@ -274,7 +274,7 @@ def update_channel(
             raise Invalid(exc.message, exc.field) from exc
         if "name" in changes:
             if not str(changes["name"]).strip():
-                raise Invalid("name is required", "name")
+                raise Invalid(N_("name is required"), "name")
             ch.name = str(changes["name"]).strip()
         if "enabled" in changes:
             ch.enabled = bool(changes["enabled"])
@@ -282,11 +282,11 @@ def update_channel(
                 ch.next_poll_at = inbox.clock()
         if "team_id" in changes:
             if changes["team_id"] is not None and s.get(Team, changes["team_id"]) is None:
-                raise Invalid(f"team {changes['team_id']} does not exist", "team_id")
+                raise Invalid(N_("team %(team_id)s does not exist"), "team_id", team_id=changes["team_id"])
             ch.team_id = changes["team_id"]
         if "poll_interval_seconds" in changes:
             if int(changes["poll_interval_seconds"]) < 5:
-                raise Invalid("poll_interval_seconds must be at least 5", "poll_interval_seconds")
+                raise Invalid(N_("poll_interval_seconds must be at least 5"), "poll_interval_seconds")
             ch.poll_interval_seconds = int(changes["poll_interval_seconds"])
         ch.settings = settings
         ch.secrets_encrypted = encrypt_secrets(inbox.secret_key, secrets)
@@ -310,7 +310,7 @@ def test_channel(inbox: Inbox, agent_id: int | None, channel_id: int) -> dict[st
         require_admin(s, agent_id)
         ch = s.get(ChannelAccount, channel_id)
         if ch is None:
-            raise NotFound(f"channel {channel_id} not found")
+            raise NotFound(N_("channel %(channel_id)s not found"), channel_id=channel_id)
         try:
             connector = connector_for(inbox, ch)
         except PayloadError as exc:
@@ -341,7 +341,7 @@ def verify_subscription(inbox: Inbox, channel_id: int, params: Mapping[str, str]
     with inbox.read() as s:
         ch = s.get(ChannelAccount, channel_id)
         if ch is None or not ch.enabled:
-            raise NotFound(f"channel {channel_id} not found")
+            raise NotFound(N_("channel %(channel_id)s not found"), channel_id=channel_id)
         connector = connector_for(inbox, ch)
     verify = getattr(connector, "verify_subscription", None)
     if verify is None:

@@ -19,7 +19,7 @@ from inbox.channels.accounts import connector_for
 from inbox.channels.inbound_checks import message_problem
 from inbox.pipeline import ingest
 from inbox.store.context import Inbox
-from inbox.store.errors import NotFound
+from inbox.store.errors import N_, NotFound
 from inbox.store.models import ChannelAccount
 
 
@@ -51,7 +51,7 @@ def poll(
     with inbox.read() as s:
         ch = s.get(ChannelAccount, channel_id)
         if ch is None:
-            raise NotFound(f"channel {channel_id} not found")
+            raise NotFound(N_("channel %(channel_id)s not found"), channel_id=channel_id)
         if not registry.get(ch.kind).pulled:
             return PollReport(
                 channel_id, False, status="pushed", error=f"{ch.kind} channels are pushed, not polled"

@@ -25,7 +25,7 @@ from inbox.conversations.serialize import iso
 from inbox.store import settings_cache
 from inbox.store.access import require_manager
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.events import Event
 from inbox.store.models import AuditLog, RuleRun
 from inbox.store.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -248,7 +248,7 @@ def subscription_dict(sub: WebhookSubscription) -> dict[str, Any]:
 def _check_url(url: str) -> str:
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise Invalid("url must be an http(s) URL", "url")
+        raise Invalid(N_("url must be an http(s) URL"), "url")
     return url
 
 
@@ -257,7 +257,7 @@ def create_subscription(
 ) -> dict[str, Any]:
     """Subscribe a URL to event names (["*"] for all); the signing secret is returned once."""
     if not events or not all(isinstance(e, str) and e for e in events):
-        raise Invalid("events must be a non-empty list of event names", "events")
+        raise Invalid(N_("events must be a non-empty list of event names"), "events")
     secret = new_token()
     with inbox.unit_of_work() as uow:
         s = uow.session
@@ -298,7 +298,7 @@ def delete_subscription(inbox: Inbox, agent_id: int, sub_id: int) -> None:
         who = require_manager(s, agent_id)
         sub = s.get(WebhookSubscription, sub_id)
         if sub is None:
-            raise NotFound(f"webhook subscription {sub_id} not found")
+            raise NotFound(N_("webhook subscription %(sub_id)s not found"), sub_id=sub_id)
         s.delete(sub)
         s.add(
             AuditLog(
@@ -325,7 +325,7 @@ def replay(inbox: Inbox, agent_id: int, delivery_id: int) -> dict[str, Any]:
         who = require_manager(s, agent_id)
         old = s.get(WebhookDelivery, delivery_id)
         if old is None:
-            raise NotFound(f"delivery {delivery_id} not found")
+            raise NotFound(N_("delivery %(delivery_id)s not found"), delivery_id=delivery_id)
         now = inbox.clock()
         new = WebhookDelivery(
             subscription_id=old.subscription_id,

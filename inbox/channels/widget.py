@@ -21,7 +21,7 @@ from inbox.channels.accounts import connector_for
 from inbox.conversations.serialize import iso
 from inbox.pipeline import ingest
 from inbox.store.context import Inbox
-from inbox.store.errors import NotFound
+from inbox.store.errors import N_, NotFound
 from inbox.store.models import ChannelAccount, Conversation, Customer, Identity, Message
 
 HISTORY = 200  # newest messages a visitor's widget loads
@@ -39,7 +39,7 @@ def load(inbox: Inbox, channel_id: int) -> Widget:
     with inbox.read() as s:
         ch = s.get(ChannelAccount, channel_id)
         if ch is None or ch.kind != "widget" or not ch.enabled:
-            raise NotFound("widget not found")
+            raise NotFound(N_("widget not found"))
         connector = connector_for(inbox, ch, clock=lambda: inbox.clock().timestamp())
         assert isinstance(connector, leaf.WidgetConnector)
         return Widget(ch.id, ch.name, connector)

@@ -12,16 +12,17 @@ never lose it (at least once, like every delivery that crosses to another system
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Sequence
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import func, select, update
 
-from inbox.admin.invite_mail import Smtp
+from inbox.customers.language import team_language
+from inbox.mail.send import SendError, Smtp, compose, send
+from inbox.mail.words import locale_of, say, translations
 from inbox.store.context import Inbox
+from inbox.store.errors import N_
 from inbox.store.models import ChannelAccount, Conversation, Identity, Message, WidgetVisitor
 from inbox.store.sql import insert_ignore
 
@@ -126,11 +127,13 @@ def _release(inbox: Inbox, channel_id: int, visitor_id: str, mailed: int | None)
 
 def _letter(
     inbox: Inbox, channel_id: int, conversation_id: int, after: int
-) -> tuple[str | None, str, list[str]]:
-    """(the visitor's e-mail, the widget's display name, the replies they have not seen)."""
+) -> tuple[str | None, str, list[str], str]:
+    """(the visitor's e-mail, the widget's display name, the replies they have not seen, and the
+    locale to write in: the conversation's language, else its team's default, else English)."""
     with inbox.read() as s:
         ch = s.get(ChannelAccount, channel_id)
         conv = s.get(Conversation, conversation_id)
+        locale = locale_of(conv.language) or locale_of(team_language(s, conv.team_id)) or "en"
         email = s.scalar(
             select(Identity.email)
             .join(Message, Message.author_identity_id == Identity.id)
@@ -155,24 +158,29 @@ def _letter(
                 .order_by(Message.id)
             )
         )
-        name = str((ch.settings or {}).get("display_name") or "Support")
-    return email, name, texts
+        name = str((ch.settings or {}).get("display_name") or "")
+    return email, name, texts, locale
 
 
-def send_mail(smtp: Smtp, to: str, name: str, texts: Sequence[str]) -> None:
-    msg = EmailMessage()
-    msg["From"], msg["To"] = smtp.sender, to
-    msg["Subject"] = f"{name}: a reply to your chat"
-    msg.set_content(
-        "\n\n".join(texts)
-        + f"\n\n-- \n{name}\n(Answer this chat on our website: the conversation is kept there.)\n"
+SUBJECT = N_("%(name)s: a reply to your chat")
+SUPPORT = N_("Customer service")
+FOOTER = N_("(Answer this chat on our website: the conversation is kept there.)")
+
+
+def send_mail(inbox: Inbox, smtp: Smtp, to: str, name: str, texts: Sequence[str], locale: str = "en") -> None:
+    """The unseen replies, and how to answer, in the visitor's language; raises `SendError`."""
+    tr = translations(inbox, locale)
+    name = name or say(tr, SUPPORT)
+    body = "\n\n".join(texts) + f"\n\n-- \n{name}\n{say(tr, FOOTER)}\n"
+    msg = compose(
+        smtp.sender,
+        to,
+        say(tr, SUBJECT, name=name),
+        body,
+        language=locale.replace("_", "-"),
+        now=inbox.clock(),
     )
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as conn:
-        if smtp.starttls:
-            conn.starttls()
-        if smtp.username:
-            conn.login(smtp.username, smtp.password)
-        conn.send_message(msg)
+    send(smtp, msg)
 
 
 def follow_up(inbox: Inbox) -> int:
@@ -185,13 +193,13 @@ def follow_up(inbox: Inbox) -> int:
         after = _claim(inbox, channel_id, visitor_id, newest)
         if after is None:
             continue
-        email, name, texts = _letter(inbox, channel_id, conversation_id, after)
+        email, name, texts, locale = _letter(inbox, channel_id, conversation_id, after)
         if not email or not texts:
             _release(inbox, channel_id, visitor_id, newest)  # nowhere to send: do not look again
             continue
         try:
-            send_mail(smtp, email, name, texts)
-        except (OSError, smtplib.SMTPException):
+            send_mail(inbox, smtp, email, name, texts, locale)
+        except SendError:
             log.exception("widget follow-up to visitor %s of channel %s failed", visitor_id, channel_id)
             _release(inbox, channel_id, visitor_id, None)
             continue

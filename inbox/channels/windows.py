@@ -14,7 +14,7 @@ from typing import Any
 
 from connectors import registry
 from connectors.errors import ConnectorError
-from inbox.store.errors import InboxError, Invalid
+from inbox.store.errors import N_, InboxError, Invalid
 from inbox.store.models import ChannelAccount, Conversation
 
 # kind -> (hours, whether templates may be sent outside the window)
@@ -58,7 +58,7 @@ def check_reply(
     window = reply_window(ch, conv, now)
     if template is not None:
         if window is None or not window["templates"]:
-            raise Invalid("only WhatsApp conversations take message templates", "template")
+            raise Invalid(N_("only WhatsApp conversations take message templates"), "template")
         return
     if window is not None and not window["open"]:
         raise Invalid(window["reason"], "text")
@@ -68,7 +68,7 @@ def templates_for(ch: ChannelAccount, connector: Any) -> list[dict[str, Any]]:
     """The approved templates of a channel that sends them (the network is asked each time)."""
     cls = registry.get(ch.kind)
     if not hasattr(cls, "templates"):
-        raise Invalid(f"{ch.kind} channels have no message templates", "channel")
+        raise Invalid(N_("%(kind)s channels have no message templates"), "channel", kind=ch.kind)
     return list(connector.templates())
 
 
@@ -83,17 +83,17 @@ def conversation_templates(inbox: Any, agent_id: int, conversation_id: int) -> d
         agent = load_agent(s, agent_id)
         conv = s.get(Conversation, conversation_id)
         if agent is None or conv is None:
-            raise NotFound(f"conversation {conversation_id} not found")
+            raise NotFound(N_("conversation %(conversation_id)s not found"), conversation_id=conversation_id)
         check_visible(agent, conv)
         ch = s.get(ChannelAccount, conv.channel_account_id) if conv.channel_account_id else None
         window = reply_window(ch, conv, inbox.clock())
         if ch is None or window is None or not window["templates"]:
-            raise Invalid("only WhatsApp conversations take message templates", "conversation_id")
+            raise Invalid(N_("only WhatsApp conversations take message templates"), "conversation_id")
         connector = connector_for(inbox, ch)
     try:
         listed = templates_for(ch, connector)
     except ConnectorError as exc:  # the network said no or could not be reached: say so, not a 500
-        raise NetworkUnavailable(f"WhatsApp did not list the templates: {exc}") from None
+        raise NetworkUnavailable(N_("WhatsApp did not list the templates: %(exc)s"), exc=exc) from None
     return {"window": window, "templates": listed}
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from inbox.conversations.service import update_conversation
 from inbox.store.context import Inbox
-from inbox.store.errors import InboxError, Invalid
+from inbox.store.errors import N_, InboxError, Invalid
 
 ACTIONS = ("assign", "label", "resolve", "status")
 
@@ -23,19 +23,19 @@ def changes_for(action: str, params: dict[str, Any]) -> dict[str, Any]:
             team = {"team_id": params["team_id"]}
             return {**team, "assignee_id": params["assignee_id"]} if "assignee_id" in params else team
         if "assignee_id" not in params:
-            raise Invalid("assign needs assignee_id (null to unassign) or team_id", "assignee_id")
+            raise Invalid(N_("assign needs assignee_id (null to unassign) or team_id"), "assignee_id")
         return {"assignee_id": params["assignee_id"]}
     if action == "resolve":
         return {"status": "resolved"}
     if action == "status":
         if not params.get("status"):
-            raise Invalid("status needs status", "status")
+            raise Invalid(N_("status needs status"), "status")
         return {"status": params["status"]}
     if action == "label":
         if not params.get("labels") and not params.get("remove_labels"):
-            raise Invalid("label needs labels or remove_labels", "labels")
+            raise Invalid(N_("label needs labels or remove_labels"), "labels")
         return {"add_labels": params.get("labels") or [], "remove_labels": params.get("remove_labels") or []}
-    raise Invalid(f"action must be one of {', '.join(ACTIONS)}", "action")
+    raise Invalid(N_("action must be one of %(choices)s"), "action", choices=", ".join(ACTIONS))
 
 
 def bulk_update(

@@ -15,7 +15,7 @@ from inbox.conversations.ranking import shift
 from inbox.store.access import check_visible
 from inbox.store.context import Inbox
 from inbox.store.csv_cells import csv_lines
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.events import conversation_rooms
 from inbox.store.models import AuditLog, Conversation, Direction, Message
 
@@ -24,13 +24,13 @@ LABEL_COMPOUND = {"negative": -0.6, "neutral": 0.0, "positive": 0.6}
 
 def correct_sentiment(inbox: Inbox, agent_id: int, message_id: int, label: str) -> dict[str, Any]:
     if label not in LABEL_COMPOUND:
-        raise Invalid("label must be negative, neutral or positive", "label")
+        raise Invalid(N_("label must be negative, neutral or positive"), "label")
     with inbox.unit_of_work() as uow:
         s = uow.session
         agent = load_agent(s, agent_id)
         msg = s.get(Message, message_id)
         if agent is None or msg is None or msg.direction != Direction.IN.value:
-            raise NotFound(f"inbound message {message_id} not found")
+            raise NotFound(N_("inbound message %(message_id)s not found"), message_id=message_id)
         conv = s.get(Conversation, msg.conversation_id)
         check_visible(agent, conv)
         before = (msg.sentiment_label, msg.sentiment)

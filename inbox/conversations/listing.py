@@ -21,7 +21,7 @@ from inbox.conversations.ranking import effective
 from inbox.conversations.serialize import conversation_row_dict
 from inbox.store.access import visible_clause
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.models import Conversation, ConversationLabel, Customer, Status
 
 SENTIMENTS = {"negative": (None, -0.05), "neutral": (-0.05, 0.05), "positive": (0.05, None)}
@@ -56,11 +56,11 @@ class ListFilter:
 
 def _validate(f: ListFilter) -> None:
     if f.sort not in SORTS:
-        raise Invalid(f"sort must be one of {', '.join(sorted(SORTS))}", "sort")
+        raise Invalid(N_("sort must be one of %(choices)s"), "sort", choices=", ".join(sorted(SORTS)))
     if f.sentiment is not None and f.sentiment not in SENTIMENTS:
-        raise Invalid("sentiment must be negative, neutral or positive", "sentiment")
+        raise Invalid(N_("sentiment must be negative, neutral or positive"), "sentiment")
     if f.status is not None and f.status not in {s.value for s in Status} | {"all"}:
-        raise Invalid("status must be open, pending, snoozed, resolved or all", "status")
+        raise Invalid(N_("status must be open, pending, snoozed, resolved or all"), "status")
 
 
 def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[str, Any]]:
@@ -71,7 +71,7 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
             s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         agent = principal(s, agent_id)
         if agent is None:
-            raise NotFound("agent not found")
+            raise NotFound(N_("agent not found"))
         # No access clause yet: the ranked list reads only what the agent may see, part by part.
         q = select(*ROW_COLUMNS).select_from(_C).join(Customer, Customer.id == Conversation.customer_id)
         statuses = [f.status] if f.status and f.status != "all" else [st.value for st in Status]

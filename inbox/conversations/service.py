@@ -23,7 +23,7 @@ from inbox.conversations.replies import add_note, delivery_dict, queue_reply
 from inbox.conversations.serialize import conversation_dict, message_dict
 from inbox.store.access import check_visible
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.events import conversation_rooms
 from inbox.store.models import (
     Agent,
@@ -47,14 +47,14 @@ _labels = labels_of
 def _agent(s: Session, agent_id: int) -> Agent:
     agent = load_agent(s, agent_id)
     if agent is None:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     return agent
 
 
 def _load(s: Session, agent: Agent, conversation_id: int) -> Conversation:
     conv = s.get(Conversation, conversation_id)
     if conv is None:
-        raise NotFound(f"conversation {conversation_id} not found")
+        raise NotFound(N_("conversation %(conversation_id)s not found"), conversation_id=conversation_id)
     check_visible(agent, conv)
     return conv
 
@@ -80,7 +80,7 @@ def update_conversation(
         if "status" in changes:
             status = changes["status"]
             if status not in {x.value for x in Status}:
-                raise Invalid("status must be open, pending, snoozed or resolved", "status")
+                raise Invalid(N_("status must be open, pending, snoozed or resolved"), "status")
             conv.status = status
             resolved = status == Status.RESOLVED.value
             conv.resolved_at, conv.resolved_by_id = (now, agent.id) if resolved else (None, None)
@@ -88,12 +88,12 @@ def update_conversation(
             until = changes["snoozed_until"]
             if until.tzinfo is None:
                 raise Invalid(
-                    "snoozed_until needs a time zone (e.g. 2026-11-26T09:00:00+07:00)", "snoozed_until"
+                    N_("snoozed_until needs a time zone (e.g. 2026-11-26T09:00:00+07:00)"), "snoozed_until"
                 )
             if until <= now:
-                raise Invalid("snoozed_until must be in the future", "snoozed_until")
+                raise Invalid(N_("snoozed_until must be in the future"), "snoozed_until")
             if changes.get("status", Status.SNOOZED.value) != Status.SNOOZED.value:
-                raise Invalid("snoozed_until goes with status snoozed", "snoozed_until")
+                raise Invalid(N_("snoozed_until goes with status snoozed"), "snoozed_until")
             conv.status = Status.SNOOZED.value
             conv.snoozed_until = until
         elif conv.status != Status.SNOOZED.value:
@@ -103,9 +103,9 @@ def update_conversation(
             # same change names the agent too
             team = s.get(Team, int(changes["team_id"]))
             if team is None:
-                raise Invalid(f"team {changes['team_id']} does not exist", "team_id")
+                raise Invalid(N_("team %(team_id)s does not exist"), "team_id", team_id=changes["team_id"])
             if team.archived_at is not None:
-                raise Invalid(f"team {team.name} is archived: it takes no conversations", "team_id")
+                raise Invalid(N_("team %(team)s is archived: it takes no conversations"), "team_id", team=team.name)
             conv.team_id = int(changes["team_id"])
             if "assignee_id" not in changes:
                 conv.assignee_id = None
@@ -115,7 +115,7 @@ def update_conversation(
             target = changes["assignee_id"]
             if target is not None:
                 if load_agent(s, int(target)) is None:
-                    raise Invalid(f"agent {target} does not exist", "assignee_id")
+                    raise Invalid(N_("agent %(target)s does not exist"), "assignee_id", target=target)
                 conv.assignee_id = int(target)
                 conv.assigned_manually = True
                 conv.queue_reason = ""
@@ -126,7 +126,7 @@ def update_conversation(
         if "labels" in changes:
             new = changes["labels"]
             if not isinstance(new, list) or not all(isinstance(x, str) and x.strip() for x in new):
-                raise Invalid("labels must be a list of non-empty strings", "labels")
+                raise Invalid(N_("labels must be a list of non-empty strings"), "labels")
             new_set = {x.strip()[:60] for x in new}
             s.execute(
                 ConversationLabel.__table__.delete().where(ConversationLabel.conversation_id == conv.id)
@@ -227,9 +227,9 @@ def reply(
     ({name, language, variables}) sends a WhatsApp message template (`text` is its filled body)."""
     text = (text or "").strip()
     if not text:
-        raise Invalid("text must not be empty", "text")
+        raise Invalid(N_("text must not be empty"), "text")
     if len(text) > 10_000:
-        raise Invalid("text must be at most 10,000 characters", "text")
+        raise Invalid(N_("text must be at most 10,000 characters"), "text")
     with inbox.unit_of_work() as uow:
         s = uow.session
         agent = _agent(s, agent_id)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from inbox.attachments.records import attachments_of
 from inbox.conversations.replies import delivery_dict
 from inbox.conversations.serialize import message_dict
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.models import Identity, Message, Outbox
 from inbox.store.sql import Record
 
@@ -70,7 +70,7 @@ def message_page(
     `limit + 1` index entries however long the conversation is; never OFFSET.
     """
     if not 1 <= limit <= MAX_PAGE:
-        raise Invalid(f"limit must be between 1 and {MAX_PAGE}", "limit")
+        raise Invalid(N_("limit must be between 1 and %(max_page)s"), "limit", max_page=MAX_PAGE)
     q = (
         select(*_MESSAGE, *_AUTHOR, *_DELIVERY)
         .select_from(Message)
@@ -84,7 +84,7 @@ def message_page(
         )
         if at is None:
             # a well-formed cursor that names no message of this conversation: a 404, as a path id
-            raise NotFound("before names no message of this conversation", "before")
+            raise NotFound(N_("before names no message of this conversation"), "before")
         q = q.where(Message.created_at <= at, or_(Message.created_at < at, Message.id < before))
     rows = _page_rows(
         s.connection()

@@ -12,7 +12,7 @@ from inbox.conversations.service import _labels
 from inbox.conversations.thread import messages_of
 from inbox.store.access import visible_clause
 from inbox.store.context import Inbox
-from inbox.store.errors import Forbidden, NotFound
+from inbox.store.errors import N_, Forbidden, NotFound
 from inbox.store.models import Conversation, Customer, Identity
 
 
@@ -21,10 +21,10 @@ def get_customer(inbox: Inbox, agent_id: int, customer_id: int) -> dict[str, Any
     with inbox.read() as s:
         agent = load_agent(s, agent_id)
         if agent is None:
-            raise NotFound("agent not found")
+            raise NotFound(N_("agent not found"))
         cust = s.get(Customer, customer_id)
         if cust is None:
-            raise NotFound(f"customer {customer_id} not found")
+            raise NotFound(N_("customer %(customer_id)s not found"), customer_id=customer_id)
         convs = list(
             s.scalars(
                 select(Conversation)
@@ -34,7 +34,7 @@ def get_customer(inbox: Inbox, agent_id: int, customer_id: int) -> dict[str, Any
         )
         total = s.scalar(select(Conversation.id).where(Conversation.customer_id == cust.id).limit(1))
         if total is not None and not convs:
-            raise Forbidden("this customer's conversations belong to teams you are not in")
+            raise Forbidden(N_("this customer's conversations belong to teams you are not in"))
         labels = _labels(s, [c.id for c in convs])
         out = customer_dict(cust)
         out["identities"] = [

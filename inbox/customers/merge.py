@@ -32,7 +32,7 @@ from inbox.conversations.serialize import conversation_dict, customer_dict, iden
 from inbox.conversations.service import _labels
 from inbox.store.access import customer_visible_clause, sees_everything
 from inbox.store.context import Inbox, UnitOfWork
-from inbox.store.errors import Conflict, Forbidden, Invalid, NotFound
+from inbox.store.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from inbox.store.events import conversation_rooms
 from inbox.store.models import (
     Agent,
@@ -65,18 +65,21 @@ FILLABLE = ("name", "email", "vip", "last_seen_at")
 def _agent(s: Session, agent_id: int) -> Agent:
     agent = load_agent(s, agent_id)
     if agent is None:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     return agent
 
 
 def _customer(s: Session, agent: Agent, customer_id: int) -> Customer:
     cust = s.get(Customer, customer_id)
     if cust is None:
-        raise NotFound(f"customer {customer_id} not found")
+        raise NotFound(N_("customer %(customer_id)s not found"), customer_id=customer_id)
     if not sees_everything(agent) and not s.scalar(
         select(literal(True)).where(Customer.id == cust.id, customer_visible_clause(agent))
     ):
-        raise Forbidden(f"customer {customer_id}'s conversations belong to teams you are not in")
+        raise Forbidden(
+            N_("customer %(customer_id)s's conversations belong to teams you are not in"),
+            customer_id=customer_id,
+        )
     return cust
 
 
@@ -241,7 +244,7 @@ def merge_customers(inbox: Inbox, agent_id: int, survivor_id: int, other_id: int
     The caller must be able to see both customers. Returns the merge id to undo it with.
     """
     if survivor_id == other_id:
-        raise Invalid("a customer cannot be merged with itself", "other_id")
+        raise Invalid(N_("a customer cannot be merged with itself"), "other_id")
     with inbox.unit_of_work() as uow:
         s = uow.session
         agent = _agent(s, agent_id)
@@ -249,7 +252,11 @@ def merge_customers(inbox: Inbox, agent_id: int, survivor_id: int, other_id: int
         other = _customer(s, agent, other_id)
         for c in (survivor, other):
             if c.merged_into_id is not None:
-                raise Conflict(f"customer {c.id} was already merged into customer {c.merged_into_id}")
+                raise Conflict(
+                    N_("customer %(id)s was already merged into customer %(merged_into_id)s"),
+                    id=c.id,
+                    merged_into_id=c.merged_into_id,
+                )
         now = inbox.clock()
         moved: dict[str, list[int]] = {}
         for key, model in MOVABLE.items():
@@ -313,17 +320,19 @@ def undo_merge(inbox: Inbox, agent_id: int, merge_id: int) -> dict[str, Any]:
         agent = _agent(s, agent_id)
         audit = s.get(AuditLog, merge_id)
         if audit is None or audit.action != MERGED:
-            raise NotFound(f"merge {merge_id} not found")
+            raise NotFound(N_("merge %(merge_id)s not found"), merge_id=merge_id)
         d = dict(audit.details)
         if d.get("undone_at"):
-            raise Conflict(f"merge {merge_id} was already undone")
+            raise Conflict(N_("merge %(merge_id)s was already undone"), merge_id=merge_id)
         survivor = _customer(s, agent, d["survivor_id"])
         other = s.get(Customer, d["other_id"])
         if other is None:
-            raise Conflict(f"customer {d['other_id']} no longer exists")
+            raise Conflict(N_("customer %(other_id)s no longer exists"), other_id=d["other_id"])
         if survivor.merged_into_id is not None:
             raise Conflict(
-                f"customer {survivor.id} was merged into {survivor.merged_into_id} since; undo that first"
+                N_("customer %(id)s was merged into %(merged_into_id)s since; undo that first"),
+                id=survivor.id,
+                merged_into_id=survivor.merged_into_id,
             )
         moved: dict[str, list[int]] = d["moved"]
         for key, model in MOVABLE.items():
@@ -341,7 +350,9 @@ def undo_merge(inbox: Inbox, agent_id: int, merge_id: int) -> dict[str, Any]:
             )
             if elsewhere:
                 raise Conflict(
-                    f"{elsewhere} of the moved {key} belong to another customer now; undo that first"
+                    N_("%(elsewhere)s of the moved %(key)s belong to another customer now; undo that first"),
+                    elsewhere=elsewhere,
+                    key=key,
                 )
         later = _arrived_since(s, survivor.id, moved)
         back: dict[str, list[int]] = {}

@@ -18,7 +18,7 @@ from inbox.conversations.serialize import customer_dict, identity_dict, iso
 from inbox.insights.analytics.surveys import classify_csat, classify_nps
 from inbox.store.access import require_manager, visible_clause
 from inbox.store.context import Inbox
-from inbox.store.errors import NotFound
+from inbox.store.errors import N_, NotFound
 from inbox.store.models import (
     Conversation,
     Customer,
@@ -47,7 +47,7 @@ def customer_profile(inbox: Inbox, agent_id: int, customer_id: int) -> dict[str,
         agent = load_agent(s, agent_id)
         cust = s.get(Customer, customer_id)
         if cust is None or agent is None:
-            raise NotFound(f"customer {customer_id} not found")
+            raise NotFound(N_("customer %(customer_id)s not found"), customer_id=customer_id)
         out = customer_dict(cust)
         out["merged_into_id"] = cust.merged_into_id
         out["rfm_recency"], out["rfm_frequency"] = cust.rfm_recency, cust.rfm_frequency

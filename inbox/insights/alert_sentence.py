@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from inbox.store.errors import N_
+
 NETWORK_NAMES = {
     "x": "X",
     "mastodon": "Mastodon",
     "bluesky": "Bluesky",
     "reddit": "Reddit",
-    "rss": "RSS feeds",
-    "email": "e-mail",
+    "rss": N_("RSS feeds"),
+    "email": N_("e-mail"),
     "telegram": "Telegram",
-    "meta": "Facebook and Instagram",
-    "webhook": "webhooks",
-    "demo": "the demo channel",
+    "meta": N_("Facebook and Instagram"),
+    "webhook": N_("webhooks"),
+    "demo": N_("the demo channel"),
 }
 
 TEMPLATES = {
@@ -30,14 +32,18 @@ TEMPLATES = {
 }
 
 
-def period(seconds: int) -> str:
-    """5 minutes, 1 hour, 2 hours, 1 day."""
+def period_parts(seconds: int) -> tuple[int, str]:
+    """(5, "minute"), (1, "hour"), (2, "day"): the period in its largest whole unit."""
     if seconds % 86400 == 0:
-        n, unit = seconds // 86400, "day"
-    elif seconds % 3600 == 0:
-        n, unit = seconds // 3600, "hour"
-    else:
-        n, unit = max(1, round(seconds / 60)), "minute"
+        return seconds // 86400, "day"
+    if seconds % 3600 == 0:
+        return seconds // 3600, "hour"
+    return max(1, round(seconds / 60)), "minute"
+
+
+def period(seconds: int) -> str:
+    """5 minutes, 1 hour, 2 hours, 1 day (English; `inbox.mail.words.period_text` says it in others)."""
+    n, unit = period_parts(seconds)
     return f"{n} {unit}" + ("" if n == 1 else "s")
 
 
@@ -52,6 +58,7 @@ def sentence(kind: str, where: str, count: int, seconds: int, usual: float, **ex
         "where": where,
         "count": count,
         "period": period(seconds),
+        "seconds": seconds,  # so a reader's language can say the period with its own plural forms
         "usual": _num(usual),
         "ratio": _num(ratio) if ratio < 10 else f"{ratio:.0f}",
         **extra,
@@ -69,4 +76,7 @@ def for_alert(
         kind = series.split(":", 2)[2] if series.count(":") >= 2 else "volume"
         kind = kind if kind in ("negative", "volume") else "volume"
         return sentence(kind, where or f"stream {series.split(':')[1]}", count, seconds, baseline)
-    return sentence("negative", NETWORK_NAMES.get(channel, channel), count, seconds, baseline)
+    # a channel's name is ours to translate (`where_is_msgid`); a stream's is the name its owner gave it
+    return sentence(
+        "negative", NETWORK_NAMES.get(channel, channel), count, seconds, baseline, where_is_msgid=True
+    )

@@ -19,7 +19,7 @@ from inbox.insights.report_periods import Period
 from inbox.insights.reporting_filters import check_supervisor
 from inbox.insights.reporting_service import _seconds
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid
+from inbox.store.errors import N_, Invalid
 from inbox.store.models import Agent, Conversation, Customer, SurveyResponse, Team
 
 MAX_LIMIT = 500
@@ -30,7 +30,7 @@ def _group_filter(group: str, keys: dict[str, Any]) -> list[Any]:
         return []
     kind, _, value = group.partition(":")
     if kind not in ("agent", "team") or not (value == "none" or value.isdigit()):
-        raise Invalid("group must be all, agent:<id>, team:<id>, agent:none or team:none", "group")
+        raise Invalid(N_("group must be all, agent:<id>, team:<id>, agent:none or team:none"), "group")
     col = keys[kind]
     return [col.is_(None)] if value == "none" else [col == int(value)]
 
@@ -65,7 +65,7 @@ def conversations(
 ) -> dict[str, Any]:
     """The conversations behind `metric` of `group` in the period: how many, and a page of them."""
     if metric not in DRILLS:
-        raise Invalid(f"metric must be one of {', '.join(DRILLS)}", "metric")
+        raise Invalid(N_("metric must be one of %(choices)s"), "metric", choices=", ".join(DRILLS))
     with inbox.read() as s:
         check_supervisor(s, agent_id)
         q, order = _query(s, p, metric, group)

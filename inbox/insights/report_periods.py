@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from inbox.store.errors import Invalid
+from inbox.store.errors import N_, Invalid
 
 PRESETS = (
     "today",
@@ -54,7 +54,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise Invalid(f"unknown time zone {name!r}; use an IANA name such as Asia/Bangkok", "tz") from None
+        raise Invalid(
+            N_("unknown time zone %(name)s; use an IANA name such as Asia/Bangkok"), "tz", name=repr(name)
+        ) from None
 
 
 def _days(preset: str, today: date) -> tuple[date, date]:
@@ -94,16 +96,16 @@ def period(
     if preset is None:
         preset = "custom" if first is not None or last is not None else "last_7_days"
     if preset not in PRESETS:
-        raise Invalid(f"preset must be one of {', '.join(PRESETS)}", "preset")
+        raise Invalid(N_("preset must be one of %(choices)s"), "preset", choices=", ".join(PRESETS))
     if preset == "custom":
         if first is None:
-            raise Invalid("a custom period needs from (a date, YYYY-MM-DD)", "from")
+            raise Invalid(N_("a custom period needs from (a date, YYYY-MM-DD)"), "from")
         if last is None:
-            raise Invalid("a custom period needs to (a date, YYYY-MM-DD, included)", "to")
+            raise Invalid(N_("a custom period needs to (a date, YYYY-MM-DD, included)"), "to")
         if last < first:
-            raise Invalid("to must not be before from", "to")
+            raise Invalid(N_("to must not be before from"), "to")
         if (last - first).days + 1 > MAX_DAYS:
-            raise Invalid(f"a period is at most {MAX_DAYS} days", "to")
+            raise Invalid(N_("a period is at most %(max_days)s days"), "to", max_days=MAX_DAYS)
     else:
         first, last = _days(preset, now.astimezone(z).date())
     start = datetime.combine(first, time(0), z).astimezone(UTC)

@@ -39,7 +39,7 @@ from inbox.insights.reporting_filters import (
     check_supervisor,
 )
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.models import Conversation, ConversationLabel, Direction, Identity, Message, SpikeAlert
 
 __all__ = ["BUCKETS", "Drill", "Filters", "dashboard", "messages"]
@@ -232,10 +232,17 @@ def alert_dict(a: SpikeAlert) -> dict[str, Any]:
         "message_ids": list(a.message_ids),
         "created_at": iso(a.created_at),
         "drill": {"alert": a.id},
-        # the readable form; a stream's alert stored its sentence (naming the stream) when it fired
-        "sentence": (a.reason if a.series.startswith("stream:") else None)
-        or alert_sentence.for_alert(a.series, a.channel, a.count, a.bucket_seconds, a.baseline)["sentence"],
+        # the readable form; a stream's alert stored its sentence (naming the stream) when it fired;
+        # a channel's comes with its template and values, for the page to say in the reader's language
+        **_said(a),
     }
+
+
+def _said(a: Any) -> dict[str, Any]:
+    if a.series.startswith("stream:") and a.reason:
+        return {"sentence": a.reason}
+    said = alert_sentence.for_alert(a.series, a.channel, a.count, a.bucket_seconds, a.baseline)
+    return {"sentence": said["sentence"], "template": said["template"], "args": said["args"]}
 
 
 def dashboard(inbox: Inbox, agent_id: int, f: Filters) -> dict[str, Any]:
@@ -267,13 +274,13 @@ def dashboard(inbox: Inbox, agent_id: int, f: Filters) -> dict[str, Any]:
 def messages(inbox: Inbox, agent_id: int, f: Filters, d: Drill) -> list[dict[str, Any]]:
     """The messages behind a figure: the dashboard filters plus one drill key, newest first."""
     if d.sentiment is not None and d.sentiment not in LABELS:
-        raise Invalid("sentiment must be positive, neutral or negative", "sentiment")
+        raise Invalid(N_("sentiment must be positive, neutral or negative"), "sentiment")
     with inbox.read() as s:
         check_supervisor(s, agent_id)
         if d.alert is not None:
             alert = s.get(SpikeAlert, d.alert)
             if alert is None:
-                raise NotFound(f"alert {d.alert} not found")
+                raise NotFound(N_("alert %(alert)s not found"), alert=d.alert)
             # An alert's messages are exactly the ones it counted, whatever the range on screen.
             span = Filters(alert.bucket_start - timedelta(days=3650), f.end + timedelta(days=3650))
             q = _base(span).where(Message.id.in_(alert.message_ids or [0]))

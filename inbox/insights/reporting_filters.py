@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from inbox.admin.agents import load_agent
 from inbox.conversations.serialize import iso
 from inbox.store.access import require_role
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.models import Role
 
 BUCKETS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
@@ -51,14 +51,17 @@ def make_filters(
     end = end or now + timedelta(seconds=1)
     start = start or end - timedelta(days=7)
     if start >= end:
-        raise Invalid("from must be before to", "from")
+        raise Invalid(N_("from must be before to"), "from")
     if bucket is None:
         bucket = "hour" if end - start <= timedelta(days=2) else "day"
     if bucket not in BUCKETS:
-        raise Invalid("bucket must be hour, day or week", "bucket")
+        raise Invalid(N_("bucket must be hour, day or week"), "bucket")
     if (end - start) / BUCKETS[bucket] > MAX_BUCKETS:
         raise Invalid(
-            f"that range has more than {MAX_BUCKETS} {bucket} buckets; pick a larger bucket", "bucket"
+            N_("that range has more than %(max_buckets)s %(bucket)s buckets; pick a larger bucket"),
+            "bucket",
+            max_buckets=MAX_BUCKETS,
+            bucket=bucket,
         )
     return Filters(start, end, channel or None, language or None, bucket)
 
@@ -84,7 +87,7 @@ def check_supervisor(s: Session, agent_id: int) -> None:
     """Dashboards show every conversation's figures: supervisors and admins only."""
     agent = load_agent(s, agent_id)
     if agent is None:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     require_role(agent, Role.SUPERVISOR.value, Role.ADMIN.value)
 
 

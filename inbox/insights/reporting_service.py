@@ -33,7 +33,7 @@ from inbox.insights.analytics.surveys import (
 from inbox.insights.dashboard_rollups import durations
 from inbox.insights.dashboard_rollups import service as rollup_service
 from inbox.insights.reporting_filters import Drill, Filters, bucket_floor, bucket_starts
-from inbox.store.errors import Invalid
+from inbox.store.errors import N_, Invalid
 from inbox.store.models import Agent, Conversation, SurveyResponse, Team
 from inbox.store.models.rollups import FIRST_RESPONSE, OUTCOME_SLOTS
 
@@ -207,7 +207,7 @@ def drill_conversations(s: Session, f: Filters, d: Drill, now: datetime) -> list
     """Conversation ids behind an SLA outcome or a survey figure."""
     if d.sla:
         if d.sla not in SLA_DRILLS:
-            raise Invalid(f"sla must be one of {', '.join(SLA_DRILLS)}", "sla")
+            raise Invalid(N_("sla must be one of %(choices)s"), "sla", choices=", ".join(SLA_DRILLS))
         name, want = d.sla.rsplit("_", 1)
         done_attr = "first_response_at" if name == "first_response" else "resolved_at"
         due_attr = "first_response_due_at" if name == "first_response" else "resolution_due_at"
@@ -217,10 +217,10 @@ def drill_conversations(s: Session, f: Filters, d: Drill, now: datetime) -> list
             if _outcome(getattr(c, done_attr), getattr(c, due_attr), now) == want
         ]
     if d.survey not in SURVEY_DRILLS:
-        raise Invalid(f"survey must be one of {', '.join(SURVEY_DRILLS)}", "survey")
+        raise Invalid(N_("survey must be one of %(choices)s"), "survey", choices=", ".join(SURVEY_DRILLS))
     group, _, value = (d.survey_group or "").partition(":")
     if group and group not in _GROUP_OF:
-        raise Invalid("survey_group must be agent:<id>, team:<id> or channel:<name>", "survey_group")
+        raise Invalid(N_("survey_group must be agent:<id>, team:<id> or channel:<name>"), "survey_group")
     out = []
     for a in _answers(s, f):
         if group and str(_GROUP_OF[group](a) if _GROUP_OF[group](a) is not None else "none") != value:

@@ -22,11 +22,12 @@ from sqlalchemy import select
 
 from inbox.conversations.replies import queue_reply, reply_payload
 from inbox.conversations.serialize import conversation_dict, iso
+from inbox.customers.language import in_their_language, team_language
 from inbox.insights.analytics.surveys import SurveyKind, classify_csat, classify_nps
 from inbox.insights.reporting_service import is_detractor
 from inbox.insights.spikes_service import lock_state
 from inbox.store.context import Inbox
-from inbox.store.errors import Conflict, Invalid, NotFound
+from inbox.store.errors import N_, Conflict, Invalid, NotFound
 from inbox.store.events import conversation_rooms
 from inbox.store.models import Conversation, ConversationLabel, Customer, Status, SurveyResponse
 
@@ -85,7 +86,9 @@ def send_surveys(inbox: Inbox) -> int:
                 created += 1
             if base_url and conv.assignee_id is not None:
                 links = " ".join(f"{base_url.rstrip('/')}/survey/{t}" for t in tokens)
-                text, language = _in_their_language(inbox, conv.language, INVITATION, links=links)
+                text, language = in_their_language(
+                    inbox, conv.language, team_language(s, conv.team_id), INVITATION, links=links
+                )
                 msg, box = queue_reply(s, conv, text, conv.assignee_id, now, language=language)
                 labels = sorted(
                     s.scalars(
@@ -101,27 +104,18 @@ def send_surveys(inbox: Inbox) -> int:
     return created
 
 
-def _in_their_language(
-    inbox: Inbox, language: str | None, text: str, **variables: Any
-) -> tuple[str, str | None]:
-    """`text` in the conversation's language when the web layer gave a translator that has it."""
-    translate = inbox.settings.get("translate")
-    if translate is None:
-        return text % variables, None
-    return translate(language, text, **variables)
-
-
 def survey_page(inbox: Inbox, token: str) -> dict[str, Any]:
     """What the public page shows for a token (no customer data beyond the question), with the
     conversation's language and when it was resolved, so the page speaks and dates as the customer does."""
     with inbox.read() as s:
         r = s.scalar(select(SurveyResponse).where(SurveyResponse.token == token))
         if r is None:
-            raise NotFound("this survey link is not valid")
+            raise NotFound(N_("this survey link is not valid"))
         conv = s.get(Conversation, r.conversation_id)
         return {
             "kind": r.kind,
             "language": conv.language if conv else None,
+            "team_language": team_language(s, conv.team_id) if conv else None,
             "resolved_at": conv.resolved_at if conv else None,
             "question": QUESTIONS[r.kind],
             "scale": list(SCALES[r.kind]),
@@ -136,9 +130,9 @@ def answer(inbox: Inbox, token: str, rating: int, comment: str = "") -> dict[str
         s = uow.session
         r = s.scalar(select(SurveyResponse).where(SurveyResponse.token == token).with_for_update())
         if r is None:
-            raise NotFound("this survey link is not valid")
+            raise NotFound(N_("this survey link is not valid"))
         if r.answered_at is not None:
-            raise Conflict("this survey was already answered")
+            raise Conflict(N_("this survey was already answered"))
         try:
             (classify_nps if r.kind == "nps" else classify_csat)(rating)
         except ValueError as exc:

@@ -19,7 +19,7 @@ from connectors.search.query import TAGS, StreamQuery
 from inbox.listening.mentions import feed_link, mention_dict
 from inbox.listening.streams import manager
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid
+from inbox.store.errors import N_, Invalid
 from inbox.store.models import ListeningStream, Mention, MentionStream, SpikeAlert
 from inbox.store.sql import dialect_of
 
@@ -49,9 +49,9 @@ def feed(
 ) -> dict[str, Any]:
     """Mentions newest first (by id: the order they arrived), with the streams that found each."""
     if tag is not None and tag not in TAGS:
-        raise Invalid(f"tag must be one of {', '.join(TAGS)}", "tag")
+        raise Invalid(N_("tag must be one of %(choices)s"), "tag", choices=", ".join(TAGS))
     if sentiment is not None and sentiment not in LABELS:
-        raise Invalid(f"sentiment must be one of {', '.join(LABELS)}", "sentiment")
+        raise Invalid(N_("sentiment must be one of %(choices)s"), "sentiment", choices=", ".join(LABELS))
     limit = max(1, min(MAX_PAGE, limit))
     with inbox.read() as s:
         manager(s, agent_id)
@@ -96,7 +96,7 @@ def summary(
 ) -> dict[str, Any]:
     """Per stream: mentions and their sentiment in [since, until); per stream and UTC day: the series."""
     if until <= since:
-        raise Invalid("until must be after since", "until")
+        raise Invalid(N_("until must be after since"), "until")
     with inbox.read() as s:
         manager(s, agent_id)
         streams_q = select(ListeningStream).order_by(ListeningStream.id)

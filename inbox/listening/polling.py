@@ -20,7 +20,7 @@ from inbox.channels import poll_runner
 from inbox.listening.mentions import store_mentions
 from inbox.listening.promotion import promote_by_rules
 from inbox.store.context import Inbox
-from inbox.store.errors import NotFound
+from inbox.store.errors import N_, NotFound
 from inbox.store.models import ChannelAccount, ListeningSource, ListeningStream
 from inbox.store.security import decrypt_secrets
 
@@ -57,7 +57,7 @@ def poll_source(
     """Poll one source now if it is due (or `force`), unless another scheduler holds it."""
     with inbox.read() as s:
         if s.get(ListeningSource, source_id) is None:
-            raise NotFound(f"listening source {source_id} not found")
+            raise NotFound(N_("listening source %(source_id)s not found"), source_id=source_id)
     new_ids: list[int] = []
 
     def prepare(src: ListeningSource) -> tuple[Any, PollPolicy]:

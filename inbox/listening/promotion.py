@@ -21,7 +21,7 @@ from escalation import evaluate
 from inbox.automation.engine import load_rules
 from inbox.pipeline import ingest
 from inbox.store.context import Inbox
-from inbox.store.errors import NotFound
+from inbox.store.errors import N_, NotFound
 from inbox.store.models import ChannelAccount, ListeningStream, Mention, MentionStream, Message
 
 HISTORY_LIMIT = 200  # the author's most recent mentions brought along
@@ -86,7 +86,7 @@ def promote(inbox: Inbox, mention_id: int, by: str) -> dict[str, Any]:
     with inbox.read() as s:
         m = s.get(Mention, mention_id)
         if m is None:
-            raise NotFound("mention not found")
+            raise NotFound(N_("mention not found"))
         if m.conversation_id is not None and m.promoted_at is not None:
             return {"mention_id": m.id, "conversation_id": m.conversation_id, "created": False}
         team_id = _team_of(s, m.id)

@@ -20,7 +20,7 @@ from inbox.admin.agents import load_agent
 from inbox.conversations.serialize import iso
 from inbox.store.access import MANAGERS, require_role
 from inbox.store.context import Inbox
-from inbox.store.errors import Forbidden, Invalid, NotFound
+from inbox.store.errors import N_, Forbidden, Invalid, NotFound
 from inbox.store.models import Agent, ChannelAccount, ListeningSource, ListeningStream, Team
 
 MAX_FEEDS = 10
@@ -30,7 +30,7 @@ def manager(s: Session, agent_id: int) -> Agent:
     """The signed-in supervisor or admin (listening is theirs), else Forbidden."""
     agent = load_agent(s, agent_id)
     if agent is None:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     require_role(agent, *MANAGERS)
     return agent
 
@@ -70,15 +70,15 @@ def _alerts(raw: Any) -> dict[str, Any]:
     if raw is None:
         return {"volume": True, "negative_share": None, "keyword": None}
     if not isinstance(raw, dict):
-        raise Invalid("alerts must be an object", "alerts")
+        raise Invalid(N_("alerts must be an object"), "alerts")
     share = raw.get("negative_share")
     if share is not None and (
         isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1
     ):
-        raise Invalid("negative_share must be a fraction between 0 and 1", "alerts.negative_share")
+        raise Invalid(N_("negative_share must be a fraction between 0 and 1"), "alerts.negative_share")
     keyword = raw.get("keyword")
     if keyword is not None and (not isinstance(keyword, str) or len(keyword) > 100):
-        raise Invalid("keyword must be text of at most 100 characters", "alerts.keyword")
+        raise Invalid(N_("keyword must be text of at most 100 characters"), "alerts.keyword")
     return {
         "volume": bool(raw.get("volume", True)),
         "negative_share": share,
@@ -90,10 +90,10 @@ def validate(body: dict[str, Any]) -> dict[str, Any]:
     """Check a stream as posted; Invalid names the field a person has to fix."""
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
-        raise Invalid("name is required (at most 120 characters)", "name")
+        raise Invalid(N_("name is required (at most 120 characters)"), "name")
     tag = body.get("tag", "brand")
     if tag not in TAGS:
-        raise Invalid(f"tag must be one of {', '.join(TAGS)}", "tag")
+        raise Invalid(N_("tag must be one of %(choices)s"), "tag", choices=", ".join(TAGS))
     try:
         query = StreamQuery.from_dict(body.get("query") or {})
     except PayloadError as exc:
@@ -101,16 +101,16 @@ def validate(body: dict[str, Any]) -> dict[str, Any]:
     networks = body.get("networks", ["x", "mastodon", "bluesky", "reddit"])
     if not isinstance(networks, list) or any(n not in NETWORKS or n == "rss" for n in networks):
         choices = ", ".join(n for n in NETWORKS if n != "rss")
-        raise Invalid(f"networks must be a list of {choices}", "networks")
+        raise Invalid(N_("networks must be a list of %(choices)s"), "networks", choices=choices)
     feeds = body.get("feeds") or []
     if not isinstance(feeds, list) or len(feeds) > MAX_FEEDS:
-        raise Invalid(f"feeds must be a list of at most {MAX_FEEDS} URLs", "feeds")
+        raise Invalid(N_("feeds must be a list of at most %(max_feeds)s URLs"), "feeds", max_feeds=MAX_FEEDS)
     for url in feeds:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 2000:
-            raise Invalid("each feed must be an http(s) URL", "feeds")
+            raise Invalid(N_("each feed must be an http(s) URL"), "feeds")
     settings = body.get("settings") or {}
     if not isinstance(settings, dict) or any(not isinstance(v, dict) for v in settings.values()):
-        raise Invalid("settings must map a network to its settings", "settings")
+        raise Invalid(N_("settings must map a network to its settings"), "settings")
     return {
         "name": name.strip(),
         "tag": tag,
@@ -162,10 +162,10 @@ def _team(s: Session, agent: Agent, team_id: Any) -> int:
             return sorted(agent.team_ids)[0]
         first = s.scalar(select(Team.id).order_by(Team.id))
         if first is None:
-            raise Invalid("create a team first", "team_id")
+            raise Invalid(N_("create a team first"), "team_id")
         return first
     if isinstance(team_id, bool) or not isinstance(team_id, int) or s.get(Team, team_id) is None:
-        raise Invalid("team_id must name a team", "team_id")
+        raise Invalid(N_("team_id must name a team"), "team_id")
     return team_id
 
 
@@ -216,7 +216,7 @@ def update_stream(inbox: Inbox, agent_id: int, stream_id: int, body: dict[str, A
         manager(s, agent_id)
         st = s.get(ListeningStream, stream_id)
         if st is None:
-            raise NotFound("stream not found")
+            raise NotFound(N_("stream not found"))
         current = stream_dict(st, _sources(s, st.id))
         v = validate({"networks": current["networks"], "feeds": current["feeds"], **current, **body})
         st.name, st.tag, st.alerts, st.enabled = v["name"], v["tag"], v["alerts"], v["enabled"]
@@ -240,7 +240,7 @@ def delete_stream(inbox: Inbox, agent_id: int, stream_id: int) -> None:
         manager(s, agent_id)
         st = s.get(ListeningStream, stream_id)
         if st is None:
-            raise NotFound("stream not found")
+            raise NotFound(N_("stream not found"))
         for src in _sources(s, stream_id):
             s.delete(src)
         s.flush()
@@ -269,11 +269,11 @@ def get_stream(inbox: Inbox, agent_id: int, stream_id: int) -> dict[str, Any]:
         manager(s, agent_id)
         st = s.get(ListeningStream, stream_id)
         if st is None:
-            raise NotFound("stream not found")
+            raise NotFound(N_("stream not found"))
         return stream_dict(st, _sources(s, st.id))
 
 
 def check_access(agent: Agent) -> None:
     """Listening is for supervisors and admins."""
     if agent.role not in MANAGERS:
-        raise Forbidden("listening needs the role supervisor or admin")
+        raise Forbidden(N_("listening needs the role supervisor or admin"))

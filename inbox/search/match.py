@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from inbox.search.grams import GramKey, gram_key
-from inbox.store.errors import Invalid
+from inbox.store.errors import N_, Invalid
 from inbox.store.models import Customer, Identity, Message
 
 MAX_QUERY = 200
@@ -56,9 +56,9 @@ def parse_terms(q: str | None) -> list[str]:
     """Split the query on whitespace into at most MAX_TERMS distinct terms (case-insensitively)."""
     q = (q or "").strip()
     if not q:
-        raise Invalid("q must not be empty", "q")
+        raise Invalid(N_("q must not be empty"), "q")
     if len(q) > MAX_QUERY:
-        raise Invalid(f"q must be at most {MAX_QUERY} characters", "q")
+        raise Invalid(N_("q must be at most %(max_query)s characters"), "q", max_query=MAX_QUERY)
     seen: dict[str, str] = {}
     for term in q.split():
         seen.setdefault(term.casefold(), term)

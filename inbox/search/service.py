@@ -49,7 +49,7 @@ from inbox.search.match import (
 )
 from inbox.store.access import Viewer, customer_visible_clause, sees_everything, visible_clause
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid, NotFound
+from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.models import Attachment, Conversation, Customer, Identity, Message
 from inbox.store.sql import in_list, list_param
 
@@ -116,12 +116,12 @@ def search(
     """
     terms = parse_terms(q)
     if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", "limit")
+        raise Invalid(N_("limit must be between 1 and %(max_limit)s"), "limit", max_limit=MAX_LIMIT)
     dialect = inbox.dialect
     with inbox.read() as s:
         agent = principal(s, agent_id)
         if agent is None:
-            raise NotFound("agent not found")
+            raise NotFound(N_("agent not found"))
         if dialect == "postgresql":
             # A page stops after a few hundred rows: starting parallel workers cost more than
             # the whole walk (退款 on the 1M bench database: 316 ms with a Gather Merge, 36 serial).
@@ -131,7 +131,9 @@ def search(
             at = s.scalar(select(Message.created_at).where(Message.id == before))
             if at is None:
                 # a well-formed cursor that names no message: nothing to page from (as an unknown path id)
-                raise NotFound("before names no message: send the more_before of an earlier page", "before")
+                raise NotFound(
+                    N_("before names no message: send the more_before of an earlier page"), "before"
+                )
             cursor = (at, before)
         conversations, more = _conversations(s, dialect, agent, terms, limit, cursor)
         return {

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 import sentiment
 from inbox.store.context import Inbox
-from inbox.store.errors import NotFound
+from inbox.store.errors import N_, NotFound
 from inbox.store.models import AuditLog, Conversation, Direction, Message, Team
 from inbox.store.models.sentiment_models import SentimentCalibration
 from sentiment import adapt
@@ -96,7 +96,7 @@ def adapt_team(inbox: Inbox, team_id: int, agent_id: int | None = None) -> dict[
     """
     with inbox.read() as s:
         if s.get(Team, team_id) is None:
-            raise NotFound(f"team {team_id} not found", "team_id")
+            raise NotFound(N_("team %(team_id)s not found"), "team_id", team_id=team_id)
         samples = _samples(s, team_id)
     candidate = adapt.fit(samples)
     if candidate is None:
@@ -176,7 +176,7 @@ def calibrations(inbox: Inbox, team_id: int) -> dict[str, Any]:
     """The team's versions, newest first, with which one is in use and the corrections count."""
     with inbox.read() as s:
         if s.get(Team, team_id) is None:
-            raise NotFound(f"team {team_id} not found", "team_id")
+            raise NotFound(N_("team %(team_id)s not found"), "team_id", team_id=team_id)
         rows = s.scalars(
             select(SentimentCalibration)
             .where(SentimentCalibration.team_id == team_id)
@@ -200,7 +200,9 @@ def rollback(inbox: Inbox, team_id: int, agent_id: int | None = None) -> dict[st
         s = uow.session
         current = _active(s, team_id)
         if current is None:
-            raise NotFound(f"team {team_id} has no sentiment calibration in use", "team_id")
+            raise NotFound(
+                N_("team %(team_id)s has no sentiment calibration in use"), "team_id", team_id=team_id
+            )
         current.status = "rolled_back"
         s.flush()
         previous = s.scalar(

@@ -12,7 +12,7 @@ from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from inbox.admin.agents import load_agent
-from inbox.store.errors import Forbidden, NotFound
+from inbox.store.errors import N_, Forbidden, NotFound
 from inbox.store.models import Conversation, Customer, Role
 
 MANAGERS = (Role.ADMIN.value, Role.SUPERVISOR.value)
@@ -53,18 +53,18 @@ def customer_visible_clause(agent: Viewer) -> Any:
 def check_visible(agent: Viewer, conv: Conversation) -> None:
     if sees_everything(agent) or conv.assignee_id == agent.id or conv.team_id in agent.team_ids:
         return
-    raise Forbidden("this conversation belongs to a team you are not in")
+    raise Forbidden(N_("this conversation belongs to a team you are not in"))
 
 
 def require_role(agent: Viewer, *roles: str) -> None:
     if agent.role not in roles:
-        raise Forbidden(f"this needs the role {' or '.join(roles)}")
+        raise Forbidden(N_("this needs the role %(choices)s"), choices=" or ".join(roles))
 
 
 def require_manager(s: Session, agent_id: int) -> int:
     """The id of `agent_id` if they are a supervisor or admin (who tune rules, SLAs, webhooks, reports)."""
     agent = load_agent(s, agent_id)
     if agent is None:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     require_role(agent, *MANAGERS)
     return agent.id

@@ -29,11 +29,18 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [
     "/",
+    "/search",
     "/dashboard",
+    "/customers",
+    "/listening",
     "/rules",
     "/sla",
     "/team",
     "/admin/canned",
+    "/reports",
+    "/sentiment-model",
+    "/winback",
+    "/digest",
     "/admin/channels",
     "/admin/teams",
     "/admin/tokens",
@@ -140,31 +147,50 @@ def _settle(page: Any, path: str) -> None:
         page.wait_for_timeout(400)  # the page's first fetch fills its tables
 
 
-def test_a_thai_browser_sees_thai_on_every_page(server: dict[str, Any], browser: Any, people: Any) -> None:
-    context = browser.new_context(locale="th-TH", viewport={"width": 1440, "height": 900})
+@pytest.mark.parametrize(
+    ("tag", "locale", "lang", "sign_in", "send"),
+    [("th-TH", "th_TH", "th-TH", "เข้าสู่ระบบ", "ส่ง"), ("zh-TW", "zh_Hant_TW", "zh-Hant-TW", "登入", "送出")],
+)
+def test_a_thai_or_taiwanese_browser_sees_its_language_on_every_page(
+    server: dict[str, Any],
+    browser: Any,
+    people: Any,
+    tag: str,
+    locale: str,
+    lang: str,
+    sign_in: str,
+    send: str,
+) -> None:
+    context = browser.new_context(locale=tag, viewport={"width": 1440, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    patterns = _english_patterns("th_TH")
+    patterns = _english_patterns(locale)
+    shots = os.environ.get("MURMUR_WALK_DIR")  # every page saved, for a person to look at
     try:
         page.goto(f"{server['base']}/login")
-        expect(page.locator("html")).to_have_attribute("lang", "th-TH")
-        expect(page.locator("button.primary")).to_have_text("เข้าสู่ระบบ")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(page.locator("button.primary")).to_have_text(sign_in)
         _sign_in(page, server["base"], "i18n-admin@example.com")
         left: dict[str, list[str]] = {}
         for path in PAGES:
             page.goto(server["base"] + path)
             _settle(page, path)
-            expect(page.locator("html")).to_have_attribute("lang", "th-TH")
+            expect(page.locator("html")).to_have_attribute("lang", lang)
+            if shots:
+                name = path.strip("/").replace("/", "-") or "inbox"
+                page.screenshot(path=str(Path(shots) / f"{locale}-{name}.png"), full_page=True)
             if found := _english_left(page, patterns):
                 left[path] = found
         # the inbox's live parts speak Thai too: open a conversation and read its head and composer
         page.goto(server["base"] + "/")
         _settle(page, "/")
         page.locator("#queue li .queue-item").first.click()
-        expect(page.locator("#reply-form button[type=submit]")).to_have_text("ส่ง")
+        expect(page.locator("#reply-form button[type=submit]")).to_have_text(send)
         if found := _english_left(page, patterns):
             left["/ (a conversation open)"] = found
-        assert not left, "English left on Thai pages:\n" + "\n".join(f"{p}: {f}" for p, f in left.items())
+        assert not left, f"English left on {locale} pages:\n" + "\n".join(
+            f"{p}: {f}" for p, f in left.items()
+        )
     finally:
         context.close()
 

@@ -139,7 +139,7 @@ def test_the_digest_goes_out_once_per_week_per_manager_even_with_two_schedulers(
             assert sorted(m["To"] for m in mails) == sorted([everything["email"], volume_only["email"]])
 
             full = next(m for m in mails if m["To"] == everything["email"])
-            assert full["Subject"] == "Murmur weekly digest, week of 2026-11-23"
+            assert full["Subject"] == "Murmur weekly digest, week of November 23, 2026"
             assert full["Message-ID"] == f"<digest-{everything['id']}-2026-11-23@murmur.example>"
             images = [p for p in full.walk() if p.get_content_type() == "image/png"]
             assert {p["Content-ID"] for p in images} == {
@@ -173,7 +173,9 @@ def test_the_digest_goes_out_once_per_week_per_manager_even_with_two_schedulers(
             clock.now_value = MONDAY + timedelta(days=7, minutes=5)  # next Monday: next week's
             assert digests.send_weekly_digests(inbox) == 2
             assert len(sink.messages) == 4
-            assert {m["Subject"] for m in _parsed(sink)[2:]} == {"Murmur weekly digest, week of 2026-11-30"}
+            assert {m["Subject"] for m in _parsed(sink)[2:]} == {
+                "Murmur weekly digest, week of November 30, 2026"
+            }
         finally:
             inbox.engine.dispose()
 

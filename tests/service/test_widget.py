@@ -312,8 +312,10 @@ def test_a_reply_the_visitor_did_not_see_is_mailed_once(world, inbox, client, cl
         assert follow_up(inbox) == 0  # once
         assert [m.rcpt_tos for m in sink.messages] == [["nok@example.com"]]
         mail = message_from_bytes(sink.messages[0].content, policy=policy.default)
-        assert mail["Subject"] == "Shop Help: a reply to your chat"
+        # the visitor wrote Thai: the mail is in Thai (subject and the words around the replies)
+        assert mail["Subject"] == "Shop Help: มีคำตอบในแชตของคุณ" and mail["Content-Language"] == "th-TH"
         assert f"ได้รับแล้วค่ะ #{convs[gone.rsplit('.', 1)[0]]}" in mail.get_content()
+        assert "ตอบแชตนี้ได้ที่เว็บไซต์ของเรา" in mail.get_content()
         # a second reply later is mailed on its own, not with the first again
         conv = convs[gone.rsplit(".", 1)[0]]
         client.post(f"/api/conversations/{conv}/replies", json={"text": "พัสดุส่งแล้วค่ะ"}, headers=agent["auth"])

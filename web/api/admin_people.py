@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g, jsonify, request
+from flask_babel import get_locale
 
 from inbox.admin import people, teams
 from inbox.admin.invite_mail import Smtp, send_invite
@@ -37,7 +38,7 @@ def list_teams() -> Any:
 def create_team() -> Any:
     """A name no other team has (any case), and how its conversations are routed."""
     b = parse(TeamIn, json_body())
-    return jsonify(teams.create(inbox(), g.agent_id, b.name, b.routing_strategy)), 201
+    return jsonify(teams.create(inbox(), g.agent_id, b.name, b.routing_strategy, b.default_language)), 201
 
 
 @endpoint(
@@ -52,8 +53,11 @@ def patch_team(team_id: int) -> Any:
     """Only the fields given change; `member_ids` replaces the members. An archived team takes no
     members (409). Every change is in the audit log."""
     b = parse(TeamPatch, json_body())
+    language = b.default_language if "default_language" in b.model_fields_set else teams.UNSET
     return jsonify(
-        teams.change(inbox(), g.agent_id, team_id, b.name, b.routing_strategy, b.archived, b.member_ids)
+        teams.change(
+            inbox(), g.agent_id, team_id, b.name, b.routing_strategy, b.archived, b.member_ids, language
+        )
     )
 
 
@@ -98,7 +102,8 @@ def _send_link(person: dict[str, Any], secret: str) -> tuple[str, bool, str | No
             config.smtp_password,
             config.smtp_starttls,
         )
-        mail_error = send_invite(smtp, person["email"], person["name"], url, "Your admin")
+        # in the invitee's language: their profile's, their team's default, else the inviting admin's
+        mail_error = send_invite(inbox(), smtp, person["id"], url, g.agent_id, str(get_locale() or "en"))
         mailed = mail_error is None
     return url, mailed, mail_error
 

@@ -24,10 +24,17 @@ Capacity = Annotated[int, Field(ge=0, le=1000)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern="^[^\u0000]*\\S[^\u0000]*$")]
 
 
+TeamLanguage = Literal["en", "th", "zh-Hant", "zh-Hans"] | None
+
+
 class TeamIn(BaseModel):
     model_config = STRICT_BODY
     name: Name
     routing_strategy: Strategy = "round_robin"
+    default_language: TeamLanguage = Field(
+        default=None,
+        description="what its customers are written to in when their language has no translation",
+    )
 
 
 class TeamPatch(BaseModel):
@@ -36,6 +43,9 @@ class TeamPatch(BaseModel):
     routing_strategy: Strategy | None = None
     archived: bool | None = None
     member_ids: list[Id] | None = Field(default=None, max_length=1000)
+    default_language: TeamLanguage = Field(
+        default=None, description="null clears it; leave it out to keep it"
+    )
 
 
 class InviteIn(BaseModel):
@@ -116,6 +126,7 @@ class AdminTeam(Open):
     id: int
     name: str
     routing_strategy: Strategy
+    default_language: str | None = None
     archived: bool
     archived_at: str | None
     members: list[Member]

@@ -11,7 +11,7 @@ from inbox.attachments import service as svc
 from inbox.attachments.policy import Refused, serving_headers
 from web.api import endpoint
 from web.auth import inbox
-from web.errors import ApiError
+from web.errors import N_, ApiError
 
 
 def _send(att: Any, data: bytes, thumb: bool) -> Response:
@@ -57,10 +57,12 @@ def upload_attachment(conversation_id: int) -> Any:
     the channel cannot carry files."""
     limit = svc.limits_of(inbox()).max_bytes
     if request.content_length is not None and request.content_length > limit + 64 * 1024:
-        raise ApiError(413, "too_large", f"the upload is over the limit of {limit} bytes", "file")
+        raise ApiError(
+            413, "too_large", N_("the upload is over the limit of %(limit)s bytes"), "file", limit=limit
+        )
     upload = request.files.get("file")
     if upload is None:
-        raise ApiError(400, "invalid", "send the file as multipart/form-data field 'file'", "file")
+        raise ApiError(400, "invalid", N_("send the file as multipart/form-data field 'file'"), "file")
     data = upload.stream.read(limit + 1)
     try:
         out = svc.upload(

@@ -20,7 +20,7 @@ from web.api import endpoint, json_body, parse
 from web.api.schemas import Channel, ChannelKinds, ChannelList, CreatedChannel, PollReport, WebhookReceipt
 from web.api.validation import ColumnStr, Id, QueryModel, query
 from web.auth import inbox
-from web.errors import ApiError
+from web.errors import N_, ApiError
 from web.limits import WEBHOOK_MAX, webhook_reader
 
 WEEK = 7 * 24 * 3600
@@ -199,7 +199,7 @@ def patch_channel(channel_id: int) -> Any:
     """Secrets given are merged in and re-encrypted; a blank secret value removes it."""
     changes = parse(ChannelPatch, json_body()).model_dump(exclude_unset=True)
     if not changes:
-        raise ApiError(400, "invalid", "nothing to change")
+        raise ApiError(400, "invalid", N_("nothing to change"))
     return jsonify(svc.update_channel(inbox(), g.agent_id, channel_id, changes))
 
 

@@ -18,7 +18,7 @@ from web.api.schemas import Conversation as Conversation_
 from web.api.schemas import ConversationDetail, ConversationList, Message, MessagePage
 from web.api.validation import ID_DIGITS, ColumnStr, Id, QueryModel, Time
 from web.auth import inbox
-from web.errors import ApiError
+from web.errors import N_, ApiError
 
 Label = ColumnStr(ConversationLabel.label, min_length=1)
 
@@ -182,7 +182,7 @@ def patch_conversation(conversation_id: int) -> Any:
     body = parse(ConversationPatch, json_body())
     changes = body.model_dump(exclude_unset=True)
     if not changes:
-        raise ApiError(400, "invalid", "nothing to change: send status, assignee_id or labels")
+        raise ApiError(400, "invalid", N_("nothing to change: send status, assignee_id or labels"))
     return jsonify(svc.update_conversation(inbox(), g.agent_id, conversation_id, changes))
 
 

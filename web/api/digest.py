@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from inbox.insights.digest import render
 from inbox.insights.digest import service as digests
+from inbox.mail import words
 from inbox.store.access import require_manager
 from web.api import endpoint, json_body, parse, query
 from web.api.validation import QueryModel
@@ -64,7 +65,7 @@ def pdf_response(agent_id: int, day: date | None) -> Response:
     start = digests.last_week(inbox().clock()) if day is None else day - timedelta(days=day.weekday())
     digest = digests.build(inbox(), agent_id, start)
     return Response(
-        render.render_pdf(digest),
+        render.render_pdf(digest, words.translations(inbox(), digest.lang)),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="murmur-digest-{start.isoformat()}.pdf"'},
     )

@@ -15,6 +15,7 @@ from inbox.store.limits import INT32_MAX
 from web.api import endpoint, query
 from web.api.validation import ID_DIGITS, QueryModel
 from web.auth import inbox
+from web.i18n import chosen
 
 DATE_PATTERN = "^(19[7-9][0-9]|20[0-9][0-9])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 # A calendar day in 1970-2099 (the range every stored time lies in), written YYYY-MM-DD.
@@ -34,11 +35,12 @@ class ReportQuery(QueryModel):
         default=None, alias="from", description="custom period: first local day, YYYY-MM-DD"
     )
     to: Day | None = Field(default=None, description="custom period: last local day (included), YYYY-MM-DD")
-    tz: str = Field(
-        default="UTC",
+    tz: str | None = Field(
+        default=None,
         max_length=64,
         pattern="^[A-Za-z0-9_+/-]{1,64}$",
-        description="the viewer's IANA time zone, e.g. Asia/Bangkok; periods are its calendar days",
+        description="an IANA time zone, e.g. Asia/Bangkok; periods are its calendar days "
+        "(default: the time zone of the agent's profile, else UTC)",
     )
     format: Literal["json", "csv"] = "json"
     table: Literal["agents", "teams"] = Field(default="agents", description="with format=csv, which table")
@@ -60,7 +62,7 @@ class ReportDrillQuery(ReportQuery):
 def period_from_request() -> Period:
     """The period a report request names (API and page alike); a bad one is a 400 naming the field."""
     q = query(ReportQuery)
-    return period(inbox().clock(), q.preset, q.tz, q.from_, q.to)
+    return period(inbox().clock(), q.preset, q.tz or chosen().timezone, q.from_, q.to)
 
 
 def _csv(rows: list[dict[str, Any]], columns: list[str], filename: str) -> Response:

@@ -21,7 +21,8 @@ from web.api.schemas import RuleList, SubscriptionList
 from web.api.schemas import Subscription as SubscriptionOut
 from web.api.validation import ColumnStr, Count, Id, QueryModel
 from web.auth import inbox
-from web.errors import ApiError, body
+from web.errors import N_, ApiError, body
+from web.i18n import rule_help
 
 
 class RuleIn(BaseModel):
@@ -68,7 +69,7 @@ def _rule_errors(call: Callable[[], Any], status: int = 200) -> Any:
 def _raw() -> dict[str, Any]:
     data = json_body()
     if not isinstance(data, dict):
-        raise ApiError(400, "invalid", "the body must be a JSON object")
+        raise ApiError(400, "invalid", N_("the body must be a JSON object"))
     return data
 
 
@@ -80,8 +81,9 @@ def list_rules() -> Any:
 
 @endpoint("/rules/vocabulary", ["GET"], "Fields, operators and actions a rule may use")
 def vocabulary() -> Any:
-    """What the rule editor builds its lists from."""
-    return jsonify(svc.vocabulary())
+    """What the rule editor builds its lists from; `label` and `help` beside each key are in the
+    reader's language (`trigger_texts` for the triggers)."""
+    return jsonify(rule_help.vocabulary(svc.vocabulary()))
 
 
 @endpoint("/rules", ["POST"], "Create a rule", body=RuleIn, status=201, response=RuleOut)

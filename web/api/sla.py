@@ -16,7 +16,7 @@ from web.api import endpoint, json_body, parse
 from web.api.schemas import SlaPolicy, SlaPolicyList
 from web.api.validation import ColumnStr, Id
 from web.auth import inbox
-from web.errors import ApiError, body
+from web.errors import N_, ApiError, body
 
 # Business minutes: up to a year of them (a timer further away is no timer).
 Minutes = Annotated[float, Field(ge=0, le=525_600)]
@@ -96,6 +96,6 @@ def presence_board() -> Any:
     with inbox().read() as s:
         agent = load_agent(s, g.agent_id)
         if agent is None:
-            raise ApiError(401, "unauthorized", "unknown agent")
+            raise ApiError(401, "unauthorized", N_("unknown agent"))
         require_role(agent, "admin", "supervisor")
     return jsonify({"agents": presence.presence_board(inbox())})

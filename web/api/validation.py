@@ -40,7 +40,8 @@ from pydantic import (
 from connectors.errors import PayloadError
 from connectors.jsonbody import loads
 from inbox.store.limits import INT32_MAX, INT64_MAX, TIME_PATTERN, column_length, text_problem, time_problem
-from web.errors import ApiError
+from web.api import problems
+from web.errors import N_, ApiError
 from web.limits import read_body
 
 # Bodies name every field they take: a misspelt field is a 400, not silently ignored.
@@ -89,14 +90,16 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str | None:
 def parse(model: type[BaseModel], data: Any) -> Any:
     """Validate input with pydantic; the first problem becomes a 400 naming its field."""
     if data is None:
-        raise ApiError(400, "invalid", "the body must be a JSON object")
+        raise ApiError(400, "invalid", N_("the body must be a JSON object"))
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         field = field_path(err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        raise ApiError(400, "invalid", f"{field}: {msg}" if field else msg, field) from None
+        if field:
+            msgid, values = problems.sentence(err, field)
+            raise ApiError(400, "invalid", msgid, field, **values) from None
+        raise ApiError(400, "invalid", err["msg"].removeprefix("Value error, ")) from None
 
 
 def json_body() -> Any:
@@ -104,14 +107,16 @@ def json_body() -> Any:
     and with no NUL character or lone surrogate in any key or string (PostgreSQL refuses the first,
     UTF-8 cannot encode the second)."""
     if not request.is_json:
-        raise ApiError(400, "invalid", "the body must be JSON with Content-Type: application/json")
+        raise ApiError(400, "invalid", N_("the body must be JSON with Content-Type: application/json"))
     try:
         data = loads(read_body(cache=True), max_depth=MAX_DEPTH)
     except PayloadError as exc:
-        raise ApiError(400, "invalid", f"body: {exc.message}", "body") from None
+        raise ApiError(400, "invalid", N_("body: %(problem)s"), "body", problem=exc.message) from None
     problem = storable(data)
     if problem is not None:
-        raise ApiError(400, "invalid", f"{problem[0]}: {problem[1]}", problem[0])
+        raise ApiError(
+            400, "invalid", N_("%(name)s: %(problem)s"), problem[0], name=problem[0], problem=problem[1]
+        )
     return data
 
 
@@ -142,12 +147,19 @@ def query(model: type[BaseModel]) -> Any:
     """The query string as `model` (each parameter typed and bounded); a bad one is a 400 naming it."""
     for name, values in request.args.lists():
         if len(values) > 1:  # the document gives each parameter one value; which one was meant?
-            raise ApiError(400, "invalid", f"{name}: give it once, not {len(values)} times", name)
+            raise ApiError(
+                400,
+                "invalid",
+                N_("%(name)s: give it once, not %(count)s times"),
+                name,
+                name=name,
+                count=len(values),
+            )
     args = request.args.to_dict()
     for name, value in args.items():
         problem = text_problem(value)
         if problem is not None:
-            raise ApiError(400, "invalid", f"{name}: {problem}", name)
+            raise ApiError(400, "invalid", N_("%(name)s: %(problem)s"), name, name=name, problem=problem)
     # an empty parameter (`?limit=`) means "not given", as it always has
     return parse(model, {k: v for k, v in args.items() if v != ""})
 

@@ -31,6 +31,14 @@ AUTONYMS: dict[str, str] = {
     "th_TH": "ไทย",
 }
 
+#: A team's default language for its customers (a language tag, as conversations carry), in its own words.
+TEAM_LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("en", "English"),
+    ("th", "ไทย"),
+    ("zh-Hant", "繁體中文"),
+    ("zh-Hans", "简体中文"),
+)
+
 ROLE_NAMES: dict[str, Any] = {
     "agent": lazy_gettext("agent"),
     "supervisor": lazy_gettext("supervisor"),
@@ -77,6 +85,7 @@ class Chosen:
     locale: str
     timezone: str
     buddhist_era: bool
+    timezone_chosen: bool = False  # the profile names a time zone (else UTC, or the browser's in scripts)
 
 
 def chosen() -> Chosen:
@@ -91,7 +100,7 @@ def chosen() -> Chosen:
     if locale not in LOCALES:
         locale = negotiate([value for value, _q in request.accept_languages]) or "en"
     era = prefs.buddhist_era if prefs.buddhist_era is not None else locale == "th_TH"
-    g.murmur_chosen = Chosen(locale, prefs.timezone or "UTC", bool(era))
+    g.murmur_chosen = Chosen(locale, prefs.timezone or "UTC", bool(era), prefs.timezone is not None)
     return g.murmur_chosen
 
 
@@ -142,6 +151,7 @@ def page_settings() -> dict[str, Any]:
     return {
         "locale": c.locale.replace("_", "-"),
         "timezone": c.timezone,
+        "timezone_chosen": "1" if c.timezone_chosen else "",
         "calendar": "buddhist" if c.buddhist_era else "gregory",
         "debug": "1" if current_app.extensions["murmur.config"].debug else "",
     }
@@ -162,6 +172,7 @@ def init_app(app: Flask) -> None:
         catalog_script=catalog_script,
         page_settings=page_settings,
         autonyms=AUTONYMS,
+        team_languages=TEAM_LANGUAGES,
         role_name=role_name,
         current_locale=lambda: str(get_locale()),
     )

@@ -14,6 +14,7 @@ from typing import Any
 from babel.support import Translations
 from flask_babel import lazy_gettext as _l
 
+from inbox.mail.words import locale_of
 from web.i18n import catalogs
 
 # the texts the inbox sends customers (inbox.insights.surveys_service), for extraction
@@ -23,23 +24,22 @@ QUESTIONS = {
     "nps": _l("How likely are you to recommend us to a friend or colleague?"),
 }
 
-_TRADITIONAL = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
-
 
 def customer_locale(language: str | None) -> str | None:
     """The interface locale for a conversation's language tag (th, zh-Hant, zh, en), or None."""
-    tag = (language or "").lower().replace("_", "-")
-    if not tag:
-        return None
-    if tag.startswith(_TRADITIONAL):
-        return "zh_Hant_TW"
-    base = tag.split("-")[0]
-    return {"th": "th_TH", "zh": "zh_Hans_CN", "en": "en"}.get(base)
+    return locale_of(language)
 
 
 @cache
 def _translations(locale: str) -> Translations:
     return Translations.load(str(catalogs.BUILD), [locale], domain=catalogs.DOMAIN)
+
+
+def translations_for(language: str | None) -> Translations | None:
+    """What `inbox.mail` translates a mail with: the catalogue of a locale (th_TH) or of a language
+    tag's locale (th, zh-Hant); None for English and for languages Murmur has no texts in."""
+    locale = locale_of(language)
+    return _translations(locale) if locale and locale != "en" else None
 
 
 def translate(language: str | None, msgid: str, **variables: Any) -> tuple[str, str | None]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
@@ -95,7 +95,10 @@ def available(s: Session) -> dict[str, FigureSpec]:
     return out
 
 
-def _day_key(at: datetime) -> str:
+def _day_key(at: datetime, tz: tzinfo | None = None) -> str:
+    """The day of `at` as shown on the chart: in the period's time zone (the manager's), when given."""
+    if tz is not None:
+        at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz)
     return at.strftime("%m-%d")
 
 
@@ -115,7 +118,7 @@ def volume(s: Session, p: Period) -> Figure:
     days = [_day_key(d) for d in p.days()]
     by: dict[str, Counter[str]] = defaultdict(Counter)
     for at, channel in _inbound(s, p, Message.created_at, Conversation.channel):
-        by[channel][_day_key(at)] += 1
+        by[channel][_day_key(at, p.start.tzinfo)] += 1
     total = sum(sum(c.values()) for c in by.values())
     series = tuple(
         (ch, tuple(float(by[ch][d]) for d in days)) for ch in sorted(by, key=lambda c: -sum(by[c].values()))
@@ -135,7 +138,7 @@ def sentiment(s: Session, p: Period) -> Figure:
     days = [_day_key(d) for d in p.days()]
     counts: dict[str, Counter[str]] = {"positive": Counter(), "neutral": Counter(), "negative": Counter()}
     for at, label in _inbound(s, p, Message.created_at, Message.sentiment_label):
-        counts.get(label or "neutral", counts["neutral"])[_day_key(at)] += 1
+        counts.get(label or "neutral", counts["neutral"])[_day_key(at, p.start.tzinfo)] += 1
     pos, neg = sum(counts["positive"].values()), sum(counts["negative"].values())
     total = pos + neg + sum(counts["neutral"].values())
     net = round(100 * (pos - neg) / total) if total else 0

@@ -26,6 +26,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from inbox.insights.digest import charts
 from inbox.insights.digest.figures import Figure, Period
+from inbox.mail.send import compose
+from inbox.mail.words import Reader, date_text, number_text
+from inbox.store.errors import N_
+
+# the week's dates, in the manager's time zone (named, so a reader abroad knows which days)
+PERIOD = N_("From %(start)s to %(end)s (%(timezone)s).")
 
 # figures whose first table column is a msgid (a sentiment or stage name), not data
 _TRANSLATED_FIRST_COLUMN = {"sentiment", "funnel"}
@@ -42,6 +48,12 @@ class Digest:
     figures: tuple[Figure, ...]
     lang: str = "en"
     images: dict[str, bytes] = field(default_factory=dict, compare=False)
+    timezone: str = "UTC"  # the manager's: the week runs Monday to Monday there
+    buddhist_era: bool | None = None
+
+    @property
+    def reader(self) -> Reader:
+        return Reader(self.lang or "en", self.timezone or "UTC", self.buddhist_era)
 
     @property
     def week_label(self) -> str:
@@ -69,19 +81,29 @@ def chart_images(d: Digest, translations: gettext.NullTranslations | None = None
     return {f.key: charts.render_png(f.chart, tr) for f in d.figures if f.chart is not None}
 
 
+def _numbers(values: dict[str, Any], reader: Reader) -> dict[str, Any]:
+    """A sentence's numbers with the reader's grouping and decimal signs (1,234 / 1.234,5); text as is."""
+    return {
+        k: number_text(v, reader) if isinstance(v, int | float) and not isinstance(v, bool) else v
+        for k, v in values.items()
+    }
+
+
 def _context(d: Digest, tr: gettext.NullTranslations, images: dict[str, bytes], link: str | None) -> dict:
-    last_day = (d.period.end - timedelta(days=1)).date().isoformat()
+    reader = d.reader
+    last_day = date_text((d.period.end - timedelta(days=1)).date(), reader)
     figures = []
     for f in d.figures:
+        lines = tuple((msgid, _numbers(values, reader)) for msgid, values in f.lines)
         alt = tr.gettext(f.title)
-        if f.lines:
-            msgid, values = f.lines[0]
+        if lines:
+            msgid, values = lines[0]
             alt += ": " + (tr.gettext(msgid) % values if values else tr.gettext(msgid))
         figures.append(
             {
                 "key": f.key,
                 "title": f.title,
-                "lines": f.lines,
+                "lines": lines,
                 "header": f.header,
                 "rows": f.rows,
                 "image_cid": f"digest-{f.key}" if f.key in images else None,
@@ -91,17 +113,19 @@ def _context(d: Digest, tr: gettext.NullTranslations, images: dict[str, bytes], 
         )
     return {
         "manager": d.manager,
-        "start": d.period.start.date().isoformat(),
+        "start": date_text(d.period.start.date(), reader),
         "end": last_day,
+        "timezone": d.timezone or "UTC",
         "figures": figures,
-        "lang": d.lang,
+        "lang": reader.tag,
         "link": link,
         "subject": subject(d, tr),
     }
 
 
 def subject(d: Digest, tr: gettext.NullTranslations | None = None) -> str:
-    return _tr(tr).gettext("Murmur weekly digest, week of %(start)s") % {"start": d.week_label}
+    start = date_text(d.period.start.date(), d.reader)
+    return _tr(tr).gettext("Murmur weekly digest, week of %(start)s") % {"start": start}
 
 
 def render_text_and_html(
@@ -131,14 +155,16 @@ def render_mail(
     receiving side already has, mail clients show it once."""
     images = chart_images(d, translations) if images is None else images
     text, html = render_text_and_html(d, images, translations, link)
-    msg = EmailMessage()
-    msg["Subject"] = subject(d, translations)
-    msg["From"] = sender
-    msg["To"] = d.email
     domain = sender.rpartition("@")[2] or "murmur.local"
-    msg["Message-ID"] = f"<digest-{d.agent_id}-{d.week_label}@{domain}>"
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
+    msg = compose(
+        sender,
+        d.email,
+        subject(d, translations),
+        text,
+        html=html,
+        language=d.reader.tag,
+        message_id=f"<digest-{d.agent_id}-{d.week_label}@{domain}>",
+    )
     html_part = msg.get_payload()[1]
     for key, png in images.items():
         html_part.add_related(
@@ -181,7 +207,7 @@ def render_pdf(
         pdf.ln(gap)
 
     para(tr.gettext("Weekly digest for %(name)s") % {"name": d.manager}, 16, 1)
-    para(tr.gettext("From %(start)s to %(end)s (UTC).") % {"start": ctx["start"], "end": ctx["end"]}, 9, 4)
+    para(tr.gettext(PERIOD) % {"start": ctx["start"], "end": ctx["end"], "timezone": ctx["timezone"]}, 9, 4)
     for f in ctx["figures"]:
         para(tr.gettext(f["title"]), 13, 1)
         for msgid, values in f["lines"]:

@@ -14,20 +14,21 @@ Weeks are Monday to Monday in UTC; the job, run hourly, sends the last complete 
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from inbox.admin.invite_mail import Smtp
 from inbox.insights.digest import figures as figs
 from inbox.insights.digest.render import Digest, render_mail
+from inbox.mail.send import Smtp, send
+from inbox.mail.words import locale_of, translations
 from inbox.store.access import MANAGERS, require_manager
 from inbox.store.context import Inbox
-from inbox.store.errors import Invalid
+from inbox.store.errors import N_, Invalid
 from inbox.store.models import Agent, DigestSend, DigestSubscription
 
 log = logging.getLogger("murmur.digest")
@@ -42,9 +43,14 @@ def last_week(now: datetime) -> date:
     return today - timedelta(days=today.weekday() + 7)
 
 
-def period_of(week_start: date) -> figs.Period:
-    start = datetime.combine(week_start, time(0), tzinfo=UTC)
-    return figs.Period(start, start + timedelta(days=7))
+def period_of(week_start: date, timezone: str | None = None) -> figs.Period:
+    """Monday 00:00 to the next Monday 00:00 in `timezone` (the manager's; UTC by default)."""
+    try:
+        zone = ZoneInfo(timezone) if timezone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    start = datetime.combine(week_start, time(0), tzinfo=zone)
+    return figs.Period(start, datetime.combine(week_start + timedelta(days=7), time(0), tzinfo=zone))
 
 
 def get_settings(inbox: Inbox, agent_id: int) -> dict[str, Any]:
@@ -76,9 +82,9 @@ def save_settings(inbox: Inbox, agent_id: int, enabled: bool, figure_keys: list[
         options = figs.available(s)
         unknown = [k for k in figure_keys if k not in options]
         if unknown:
-            raise Invalid(f"unknown figure: {', '.join(unknown[:5])}", field="figures")
+            raise Invalid(N_("unknown figure: %(choices)s"), field="figures", choices=", ".join(unknown[:5]))
         if enabled and not figure_keys:
-            raise Invalid("choose at least one figure for the digest", field="figures")
+            raise Invalid(N_("choose at least one figure for the digest"), field="figures")
         keys = list(dict.fromkeys(figure_keys))  # once each, in the order given
         sub = s.get(DigestSubscription, agent_id)
         if sub is None:
@@ -91,28 +97,33 @@ def save_settings(inbox: Inbox, agent_id: int, enabled: bool, figure_keys: list[
 def build(
     inbox: Inbox, agent_id: int, week_start: date | None = None, keys: list[str] | None = None
 ) -> Digest:
-    """Compute one manager's digest for a week (the last complete one by default)."""
+    """Compute one manager's digest for a week (the last complete one by default), in their profile's
+    language, time zone and calendar."""
     week = week_start or last_week(inbox.clock())
-    period = period_of(week)
     with inbox.read() as s:
         agent = s.get(Agent, agent_id)
         if agent is None:
-            raise Invalid("no such agent", field="agent_id")
+            raise Invalid(N_("no such agent"), field="agent_id")
+        period = period_of(week, agent.timezone)
         sub = s.get(DigestSubscription, agent_id)
         options = figs.available(s)
         chosen = keys if keys is not None else (list(sub.figures) if sub else list(figs.DEFAULT_FIGURES))
         computed = tuple(options[k].compute(s, period) for k in chosen if k in options)
-    return Digest(agent.id, agent.name or agent.email, agent.email, period, computed)
+    return Digest(
+        agent.id,
+        agent.name or agent.email,
+        agent.email,
+        period,
+        computed,
+        lang=locale_of(agent.locale) or "en",
+        timezone=str(period.start.tzinfo) if agent.timezone else "UTC",
+        buddhist_era=agent.buddhist_era,
+    )
 
 
 def deliver(smtp: Smtp, msg: EmailMessage) -> None:
     """Hand the mail to the SMTP server; raises on any refusal so the week is retried."""
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as conn:
-        if smtp.starttls:
-            conn.starttls()
-        if smtp.username:
-            conn.login(smtp.username, smtp.password)
-        conn.send_message(msg)
+    send(smtp, msg)
 
 
 def _due(inbox: Inbox, week: date) -> list[int]:
@@ -199,7 +210,9 @@ def send_weekly_digests(inbox: Inbox) -> int:
             continue
         try:
             digest = build(inbox, agent_id, week)
-            msg = render_mail(digest, smtp.sender, link=f"{base}/digest" if base else None)
+            msg = render_mail(
+                digest, smtp.sender, translations(inbox, digest.lang), link=f"{base}/digest" if base else None
+            )
             deliver(smtp, msg)
         except Exception as exc:  # noqa: BLE001 - any failure: mark it, a later run retries
             log.warning("digest for agent %s, week %s, not sent: %s", agent_id, week, exc)

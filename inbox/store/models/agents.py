@@ -41,6 +41,8 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     routing_strategy: Mapped[str] = mapped_column(String(20), default="round_robin")
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
+    # what its customers are written to in when their own language has no translation (en, th, zh-Hant...)
+    default_language: Mapped[str | None] = mapped_column(String(16), default=None)
     agents: Mapped[list[Agent]] = relationship(secondary=agent_teams, back_populates="teams")
 
 

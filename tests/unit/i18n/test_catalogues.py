@@ -108,3 +108,22 @@ def test_the_customer_texts_listed_for_translation_are_the_inboxs_own() -> None:
     listed = {str(x._args[0]) for x in customer.CUSTOMER_TEXTS}
     assert surveys_service.INVITATION in listed
     assert {k: str(v._args[0]) for k, v in customer.QUESTIONS.items()} == surveys_service.QUESTIONS
+
+
+def test_every_trigger_fact_and_action_has_words_in_the_rule_editor() -> None:
+    """The escalation leaf names things by key; web.i18n.rule_help gives each a label and a help text."""
+    from escalation.actions import ACTIONS
+    from escalation.types import TRIGGERS
+    from web.i18n import rule_help
+
+    assert set(rule_help.TRIGGERS) == set(TRIGGERS)
+    assert set(rule_help.FIELDS) == {f.name for f in fields._ALL}
+    assert set(rule_help.ACTIONS) == set(ACTIONS)
+
+
+def test_the_channel_setting_help_listed_for_translation_is_the_connectors_own() -> None:
+    from inbox.channels.accounts import kinds_catalogue
+    from web.i18n import channel_help
+
+    listed = {str(x._args[0]) for x in channel_help.OPTION_HELP}
+    assert listed == {o["help"] for k in kinds_catalogue() for o in k["options"] if o["help"]}

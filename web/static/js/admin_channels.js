@@ -19,6 +19,27 @@
   }
   // option names read as words: "reply_url" is "Reply URL"
   const WORDS = { url: "URL", id: "ID", api: "API", imap: "IMAP", smtp: "SMTP", tls: "TLS", rss: "RSS", http: "HTTP" };
+  // settings every kind of channel may have, in the reader's words; the names a network's own console uses
+  // (Channel secret, Page access token...) stay as that console writes them, so they can be found there
+  const OPTION_LABELS = {
+    backfill_days: t("Days to fetch back on the first poll"), batch_size: t("Messages per batch"),
+    page_size: t("Results per page"), timeout: t("Time-out (seconds)"), display_name: t("Display name"),
+    greeting: t("Greeting"), colour: t("Colour"), hours: t("Office hours"), prechat: t("Pre-chat form"),
+    lang: t("Language"), allowed_origins: t("Allowed websites"), reply_url: t("Reply URL"), url: t("URL"),
+    username: t("User name"), password: t("Password"), mailbox: t("Mailbox"), from_address: t("Sender address"),
+    imap_host: t("IMAP server"), imap_port: t("IMAP port"), imap_ssl: t("IMAP over SSL"),
+    smtp_host: t("SMTP server"), smtp_port: t("SMTP port"), smtp_starttls: t("SMTP with STARTTLS"),
+    smtp_username: t("SMTP user name"), smtp_password: t("SMTP password"), query: t("Search query"),
+    q: t("Search query"), hashtag: t("Hashtag"), subreddit: t("Subreddit"), base_url: t("Server address"),
+    user_agent: t("User agent"),
+  };
+
+  // a setting's help comes from the connector in English; web/i18n/channel_help.py lists it for translators
+  function helpText(help) {
+    const said = t(help);
+    return said !== help ? said : help[0].toUpperCase() + help.slice(1) + ".";
+  }
+
   function words(name) {
     const parts = name.split("_").map((w) => WORDS[w] || w);
     return parts.map((w, i) => (i === 0 && w === w.toLowerCase() ? w[0].toUpperCase() + w.slice(1) : w)).join(" ");
@@ -155,14 +176,14 @@
       const id = "opt-" + o.name;
       const label = document.createElement("label");
       label.htmlFor = id;
-      label.textContent = words(o.name) + (o.required ? " " + t("(required)") : "") + (o.secret ? " · " + t("secret, stored encrypted") : "");
+      label.textContent = (OPTION_LABELS[o.name] || words(o.name)) + (o.required ? " " + t("(required)") : "") + (o.secret ? " · " + t("secret, stored encrypted") : "");
       const input = document.createElement("input");
       input.id = id; input.name = o.name; input.dataset.secret = o.secret ? "1" : "";
       if (o.help) { input.setAttribute("aria-describedby", id + "-help"); }
       input.type = o.secret ? "password" : "text"; input.required = !!o.required; input.autocomplete = "off";
       if (o.default != null) input.placeholder = String(o.default);
       box.append(label, input);
-      if (o.help) box.append(el("p", { id: id + "-help", class: "help", text: o.help[0].toUpperCase() + o.help.slice(1) + "." }));
+      if (o.help) box.append(el("p", { id: id + "-help", class: "help", text: helpText(o.help) }));
     }
   }
 

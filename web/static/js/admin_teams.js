@@ -13,6 +13,8 @@
   }
 
   const langs = (text) => text.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
+  // each language in its own words (names, never translated), as the language switcher shows them
+  const TEAM_LANGUAGES = [["en", "English"], ["th", "ไทย"], ["zh-Hant", "繁體中文"], ["zh-Hans", "简体中文"]];
 
   async function patchTeam(id, body, what) {
     try {
@@ -37,6 +39,11 @@
     strategy.addEventListener("change", () =>
       patchTeam(tm.id, { routing_strategy: strategy.value }, strategy.value === "least_loaded"
         ? t("{name} now routes to the least loaded agent.", { name: tm.name }) : t("{name} now routes round robin.", { name: tm.name })));
+    const language = el("select", { "aria-label": t("Default language of {name}", { name: tm.name }), disabled: tm.archived },
+      el("option", { value: "", text: t("Default text"), selected: !tm.default_language }),
+      ...TEAM_LANGUAGES.map(([tag, name]) => el("option", { value: tag, text: name, selected: tm.default_language === tag })));
+    language.addEventListener("change", () =>
+      patchTeam(tm.id, { default_language: language.value || null }, t("Default language of {name} saved.", { name: tm.name })));
     const rename = el("button", { type: "button", text: t("Rename") });
     rename.addEventListener("click", () => {
       const name = window.prompt(t("New name for {name}", { name: tm.name }), tm.name);
@@ -48,6 +55,7 @@
     return el("tr", { "data-team": String(tm.id), class: tm.archived ? "inactive" : "" },
       el("th", { scope: "row", text: tm.archived ? t("{name} (archived)", { name: tm.name }) : tm.name }),
       el("td", {}, strategy),
+      el("td", {}, language),
       el("td", {}, ...(tm.members.length ? tm.members.map((m) => el("span", { class: "tag", text: m.name })) : [el("span", { class: "muted", text: t("nobody") })])),
       el("td", { class: "queued" }, el("b", { text: String(tm.queued) }),
         tm.waiting && tm.waiting.length ? el("ul", { class: "waiting" }, ...tm.waiting.map((w) =>
@@ -110,7 +118,7 @@
   $("#team-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      const made = await api("/api/admin/teams", "POST", { name: $("#team-name").value.trim(), routing_strategy: $("#team-strategy").value });
+      const made = await api("/api/admin/teams", "POST", { name: $("#team-name").value.trim(), routing_strategy: $("#team-strategy").value, default_language: $("#team-language").value || null });
       say("#team-result", t("Team {name} created.", { name: made.name }));
       $("#team-name").value = "";
       await load();

@@ -279,7 +279,7 @@
 
   function showAlert(a) {
     var box = el("div", { class: "spike", "data-alert-id": String(a.id) });
-    var text = a.sentence || t("Spike on {channel}: {n} negative messages", { channel: a.channel, n: a.count });
+    var text = (a.template ? alertSentence(a) : a.sentence) || t("Spike on {channel}: {n} negative messages", { channel: a.channel, n: a.count });
     box.appendChild(el("a", { class: "spike-link", href: "/dashboard/messages?alert=" + encodeURIComponent(a.id), text: text }));
     if (!a.sentence && a.baseline != null) {
       box.appendChild(el("small", { text: " " + t("About {usual} were expected.", { usual: a.baseline }) }));

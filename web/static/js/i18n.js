@@ -42,6 +42,21 @@
     return fill(text, vars || { n: n });
   };
 
+  /* An alert's sentence (inbox/insights/alert_sentence.py) in the reader's language: its template with
+   * the period said with this language's plural forms ("5 minutes", "5 分鐘", "5 นาที"). */
+  window.alertSentence = function (a) {
+    if (!a || !a.template) return a ? a.sentence : "";
+    var args = Object.assign({}, a.args || {});
+    if (args.where_is_msgid) args.where = t(args.where);
+    var s = args.seconds;
+    if (typeof s === "number" && s > 0) {
+      if (s % 86400 === 0) args.period = nt("{n} day", "{n} days", s / 86400);
+      else if (s % 3600 === 0) args.period = nt("{n} hour", "{n} hours", s / 3600);
+      else args.period = nt("{n} minute", "{n} minutes", Math.max(1, Math.round(s / 60)));
+    }
+    return t(a.template, args);
+  };
+
   var tag = locale + (calendar === "buddhist" ? "-u-ca-buddhist" : "-u-ca-gregory");
   function when(value) { return value instanceof Date ? value : new Date(value); }
   function formatter(options) {

@@ -227,7 +227,7 @@
 
   /* --- alerts ---------------------------------------------------------------------------- */
   function alertItem(a) {
-    const sentence = a.template ? t(a.template, a.args) : a.sentence;
+    const sentence = alertSentence(a);
     return el("li", { class: "alert-item", "data-alert": a.id },
       el("a", { href: a.link, text: sentence }),
       el("div", { class: "muted", text: when(a.bucket_start) }));

@@ -4,7 +4,9 @@
 (function () {
   "use strict";
   const { api, el } = window.murmur;
-  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  // the time zone of the agent's profile; the browser's only when the profile names none
+  const tz = document.documentElement.getAttribute("data-timezone-chosen")
+    ? fmt.timeZone : (Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
   const form = document.getElementById("period");
   const preset = document.getElementById("preset");
   const from = document.getElementById("from");

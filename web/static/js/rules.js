@@ -196,7 +196,7 @@
     for (const f of state.vocab.fields) {
       const g = f.name.split(".")[0];
       if (g !== group) { group = g; optgroup = el("optgroup", { label: GROUP_NAMES[g] || g }); fieldSel.append(optgroup); }
-      optgroup.append(el("option", { value: f.name, text: fieldLabel(f), title: ENGLISH ? f.doc : fieldLabel(f), selected: f.name === c.field }));
+      optgroup.append(el("option", { value: f.name, text: fieldLabel(f), title: f.help || fieldLabel(f), selected: f.name === c.field }));
     }
     const opSel = el("select", { class: "op", "aria-label": t("Operator") });
     const slot = el("span", { class: "value-slot" });
@@ -209,7 +209,7 @@
       const op = ops.includes(keepOp) ? keepOp : ops[field.type === "text" ? ops.indexOf("contains") : 0];
       opSel.replaceChildren(...ops.map((o) => option(o, OP_TEXT[o] || o, o === op)));
       slot.replaceChildren(valueBox(field, op, keepValue));
-      li.title = ENGLISH ? field.doc : fieldLabel(field);
+      li.title = field.help || fieldLabel(field);
     }
     fieldSel.addEventListener("change", () => { fillOps(null, null); changed(); });
     opSel.addEventListener("change", () => {
@@ -266,14 +266,14 @@
     const act = action || {};
     const li = el("li", { class: "row action-row" });
     const typeSel = el("select", { class: "type", "aria-label": t("Action") });
-    for (const a of state.vocab.actions) typeSel.append(el("option", { value: a.type, text: ACTION_TEXT[a.type] || a.type, title: ENGLISH ? a.doc : ACTION_TEXT[a.type] || a.type, selected: a.type === act.type }));
+    for (const a of state.vocab.actions) typeSel.append(el("option", { value: a.type, text: actionText(a), title: a.help || actionText(a), selected: a.type === act.type }));
     const params = el("span", { class: "params" });
     const remove = el("button", { type: "button", class: "icon remove", text: "✕", "aria-label": t("Remove action") });
     const err = el("p", { class: "field-error row-error", role: "alert" });
     function fill(values) {
       const a = state.actions.get(typeSel.value);
       params.replaceChildren(...a.params.map((p) => paramInput(a, p, values ? values[p.name] : null)));
-      li.title = ENGLISH ? a.doc : ACTION_TEXT[a.type] || a.type;
+      li.title = a.help || actionText(a);
     }
     typeSel.addEventListener("change", () => { fill(null); changed(); });
     remove.addEventListener("click", () => { li.remove(); changed(); });
@@ -329,8 +329,12 @@
     }
   }
 
-  // the vocabulary's help texts are English only (they come from the plain-Python rules engine)
-  const ENGLISH = /^en\b/.test(fmt.locale);
+  // the server adds each key's label and help in the reader's language (web/i18n/rule_help.py)
+  function actionText(a) { return a.label || ACTION_TEXT[a.type] || a.type; }
+  function triggerText(key) {
+    const said = state.vocab && state.vocab.trigger_texts && state.vocab.trigger_texts[key];
+    return (said && said.label) || TRIGGER_TEXT[key] || key;
+  }
 
   /* A rule in the reader's words: "When a message arrives, if sentiment is negative: escalate…". The server's
      own description is English; this one is built from the same parts as the editor's sentence. */
@@ -340,7 +344,7 @@
       const no = t("(no)");
       return `${f ? fieldLabel(f) : c.field} ${OP_TEXT[c.op] || c.op} ${c.op === "is_set" ? (c.value ? "" : no) : valueText(c.value)}`.trim();
     });
-    const trigger = TRIGGER_TEXT[d.trigger] || d.trigger;
+    const trigger = triggerText(d.trigger);
     const acts = (d.actions || []).length ? d.actions.map(actionText).join(t(", ")) : t("do nothing yet");
     const joined = conds.join(d.match === "any" ? t(" or ") : t(" and "));
     const sentence = conds.length ? t("When {trigger}, if {conditions}: {actions}", { trigger, conditions: joined, actions: acts })
@@ -355,7 +359,7 @@
       const no = t("(no)");
       return `${f ? fieldLabel(f) : c.field} ${OP_TEXT[c.op] || c.op} ${c.op === "is_set" ? (c.value ? "" : no) : valueText(c.value)}`.trim();
     });
-    const trigger = TRIGGER_TEXT[d.trigger] || d.trigger;
+    const trigger = triggerText(d.trigger);
     const acts = d.actions.length ? d.actions.map(actionText).join(t(", ")) : t("do nothing yet");
     const joined = conds.join(d.match === "all" ? t(" and ") : t(" or "));
     const sentence = conds.length ? t("When {trigger}, if {conditions}: {actions}", { trigger, conditions: joined, actions: acts })
@@ -494,7 +498,12 @@
     state.agents = presence.agents;
     vocab.fields.forEach((f) => state.fields.set(f.name, f));
     vocab.actions.forEach((a) => state.actions.set(a.type, a));
-    $("#rule-trigger").replaceChildren(...vocab.triggers.map((tr) => option(tr, TRIGGER_TEXT[tr] || tr)));
+    $("#rule-trigger").replaceChildren(...vocab.triggers.map((tr) => {
+      const o = option(tr, triggerText(tr));
+      const said = vocab.trigger_texts && vocab.trigger_texts[tr];
+      if (said && said.help) o.title = said.help;
+      return o;
+    }));
     resetEditor();
     await loadRules();
     document.body.dataset.ready = "1";
