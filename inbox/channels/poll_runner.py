@@ -23,13 +23,19 @@ from sqlalchemy import or_, update
 from connectors.poller import PollOutcome, PollPolicy, PollState, StoreResult, poll_channel
 from connectors.types import Batch
 from inbox.store.context import Inbox
-from inbox.store.errors import NotFound
+from inbox.store.errors import N_, NotFound
 
 LEASE = timedelta(minutes=10)
 REJECTED_KEPT = 20  # the most recent rejected items a row's health lists
 
 # prepare(row) -> (client, policy): called with the detached row once its state is read
 Prepare = Callable[[Any], tuple[Any, PollPolicy]]
+
+# what a caller is told when the row to poll is gone (each msgid names its own placeholder)
+_MISSING = {
+    "channel_accounts": N_("channel %(channel_id)s not found"),
+    "listening_sources": N_("listening source %(source_id)s not found"),
+}
 
 
 def _ts(dt: datetime | None) -> float | None:
@@ -134,7 +140,7 @@ def run_poll(
         with inbox.read() as s:
             row = s.get(model, row_id)
             if row is None:
-                raise NotFound(f"{model.__tablename__} {row_id} not found")
+                raise NotFound(_MISSING[model.__tablename__], channel_id=row_id, source_id=row_id)
             state = load_state(row)
             s.expunge(row)
         client, policy = prepare(row)

@@ -25,7 +25,7 @@ from inbox.conversations.serialize import conversation_row_dict, iso
 from inbox.conversations.thread import PAGE, message_page
 from inbox.store.access import check_visible
 from inbox.store.context import Inbox
-from inbox.store.errors import NotFound
+from inbox.store.errors import N_, NotFound
 from inbox.store.models import ChannelAccount, Conversation, Customer, RuleRun
 from inbox.store.sql import Record
 
@@ -42,7 +42,7 @@ _RUNS = (RuleRun.rule_id, RuleRun.rule_name, RuleRun.trigger, RuleRun.matched, R
 def _agent(s: Session, agent_id: int) -> Principal:
     agent = principal(s, agent_id)
     if agent is None:
-        raise NotFound("agent not found")
+        raise NotFound(N_("agent not found"))
     return agent
 
 
@@ -61,7 +61,7 @@ def _row(s: Session, agent: Principal, conversation_id: int) -> Any:
         .first()
     )
     if row is None:
-        raise NotFound(f"conversation {conversation_id} not found")
+        raise NotFound(N_("conversation %(conversation_id)s not found"), conversation_id=conversation_id)
     check_visible(agent, row)
     return row
 
@@ -120,7 +120,7 @@ def older_messages(
             .first()
         )
         if conv is None:
-            raise NotFound(f"conversation {conversation_id} not found")
+            raise NotFound(N_("conversation %(conversation_id)s not found"), conversation_id=conversation_id)
         check_visible(agent, conv)
         messages, more = message_page(s, conv.id, before, limit)
         return {"conversation_id": conv.id, "messages": messages, "more_before": more}
