@@ -19,7 +19,7 @@ kept per process under it (`inbox.admin.principals`); without a row they would b
 every request until the first change.
 
 Revision ID: 0012_hotreads
-Revises: 0011_dashboard
+Revises: 0012_rollups
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_hotreads"
-down_revision = "0011_dashboard"
+down_revision = "0012_rollups"
 branch_labels = None
 depends_on = None
 

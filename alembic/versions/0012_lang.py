@@ -5,7 +5,7 @@ canned reply) has it, else the team's default language (a tag: en, th, zh-Hant, 
 default text. NULL keeps the old behaviour (the default text).
 
 Revision ID: 0012_lang
-Revises: 0011_dashboard
+Revises: 0012_hotreads
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_lang"
-down_revision = "0011_dashboard"
+down_revision = "0012_hotreads"
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ Downgrade refuses nothing: if two teams share a shortcut by then, restoring the 
 constraint fails, as it should, rather than deleting a team's reply.
 
 Revision ID: 0012_mends
-Revises: 0011_dashboard
+Revises: 0012_lang
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_mends"
-down_revision = "0011_dashboard"
+down_revision = "0012_lang"
 branch_labels = None
 depends_on = None
 
