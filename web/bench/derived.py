@@ -23,7 +23,12 @@ year. Here the load runs without them and they are made afterwards in bulk:
   (`inbox.search.index.flush_pending`: FTS5 and gram tables, one INSERT ... SELECT), and
   `finish` folds the pending rollup rows with the fold job's code.
 
-Only the messages', customers' and identities' triggers are replayed. The one of
+The replayed tables' update triggers are suspended too (conversations are updated while the year
+is written: first responses, resolutions): a replay over the rows as they stand at the end counts
+each row's final state once, which is what the insert trigger plus every update's signed pair
+would have summed to (the service-level rollups of migration 0012_rollups are kept that way).
+
+Only the messages', conversations', customers' and identities' triggers are replayed. The one of
 `conversation_labels` adds, when a label is stored, a pending row for each inbound message its
 conversation already has; the messages' trigger adds, for a message, a row for each label its
 conversation already has. Whichever came first, each (message, label) pair gets one row from
@@ -44,10 +49,11 @@ from sqlalchemy import Connection, Engine, text
 # the tables the bulk builder writes
 LOADED = ("customers", "identities", "conversations", "messages", "rule_runs", "conversation_labels")
 # whose insert triggers are replayed over the loaded rows (see the module's docstring)
-REPLAYED = ("customers", "identities", "messages")
+REPLAYED = ("customers", "identities", "conversations", "messages")
 PG_SORT_MEMORY = "256MB"  # maintenance_work_mem for CREATE INDEX: a GIN build sorts in memory
 
 _SQLITE_INSERT_EVENT = re.compile(r"\bINSERT\s+ON\s+[\"'`\[]?(\w+)", re.IGNORECASE)
+_SQLITE_UPDATE_EVENT = re.compile(r"\bUPDATE\s+(OF\s+[^;]*?\s+)?ON\s+", re.IGNORECASE)
 
 
 @dataclass
@@ -109,7 +115,7 @@ def _suspend_sqlite(c: Connection) -> Suspended:
         f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({loaded}) "
         "ORDER BY rowid"
     ):
-        if _SQLITE_INSERT_EVENT.search(sql):
+        if _SQLITE_INSERT_EVENT.search(sql) or (table in REPLAYED and _SQLITE_UPDATE_EVENT.search(sql)):
             out.triggers.append((table, name, sql))
     for name, table, sql in c.exec_driver_sql(
         f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({loaded}) "
@@ -127,7 +133,11 @@ def _restore_sqlite(c: Connection, suspended: Suspended) -> None:
     for _, _, sql in suspended.triggers:
         c.exec_driver_sql(sql)
     for table in REPLAYED:
-        mine = [(name, sql) for t, name, sql in suspended.triggers if t == table]
+        mine = [
+            (name, sql)
+            for t, name, sql in suspended.triggers
+            if t == table and _SQLITE_INSERT_EVENT.search(sql)
+        ]
         if not mine:
             continue
         replay = f"replay_{table}"
@@ -167,9 +177,11 @@ def _suspend_postgresql(c: Connection) -> Suspended:
         text(
             "SELECT t.tgrelid::regclass::text, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
             "WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgrelid = ANY(CAST(:tables AS regclass[])) "
-            "AND (t.tgtype & 4) <> 0 ORDER BY t.oid"  # 4: TRIGGER_TYPE_INSERT
+            # 4: TRIGGER_TYPE_INSERT; 16: TRIGGER_TYPE_UPDATE, suspended on the replayed tables too
+            "AND ((t.tgtype & 4) <> 0 OR ((t.tgtype & 16) <> 0 AND t.tgrelid = ANY(CAST(:replayed AS regclass[])))) "
+            "ORDER BY t.oid"
         ),
-        {"tables": list(LOADED)},
+        {"tables": list(LOADED), "replayed": list(REPLAYED)},
     ):
         out.triggers.append((table, name, definition))
     for table, name, definition in c.execute(
@@ -208,7 +220,7 @@ def _restore_postgresql(c: Connection, suspended: Suspended) -> None:
     for table, name, _ in suspended.triggers:
         c.exec_driver_sql(f'ALTER TABLE {table} ENABLE TRIGGER "{name}"')
     for table in REPLAYED:
-        mine = [(name, d) for t, name, d in suspended.triggers if t == table]
+        mine = [(name, d) for t, name, d in suspended.triggers if t == table and _fires_on_insert(d)]
         if not mine:
             continue
         replay = f"replay_{table}"
@@ -219,6 +231,11 @@ def _restore_postgresql(c: Connection, suspended: Suspended) -> None:
             f"INSERT INTO {replay} SELECT * FROM {table} WHERE id > {int(suspended.since[table])} ORDER BY id"
         )
         c.exec_driver_sql(f"DROP TABLE {replay}")
+
+
+def _fires_on_insert(definition: str) -> bool:
+    """Whether `pg_get_triggerdef`'s text names INSERT among its events (before ` ON table`)."""
+    return re.search(r"\bINSERT\b", definition.split(" ON ", 1)[0]) is not None
 
 
 def _retarget_postgresql(definition: str, name: str, table: str, replay: str) -> str:
