@@ -266,14 +266,14 @@
     const act = action || {};
     const li = el("li", { class: "row action-row" });
     const typeSel = el("select", { class: "type", "aria-label": t("Action") });
-    for (const a of state.vocab.actions) typeSel.append(el("option", { value: a.type, text: actionText(a), title: a.help || actionText(a), selected: a.type === act.type }));
+    for (const a of state.vocab.actions) typeSel.append(el("option", { value: a.type, text: actionName(a), title: a.help || actionName(a), selected: a.type === act.type }));
     const params = el("span", { class: "params" });
     const remove = el("button", { type: "button", class: "icon remove", text: "✕", "aria-label": t("Remove action") });
     const err = el("p", { class: "field-error row-error", role: "alert" });
     function fill(values) {
       const a = state.actions.get(typeSel.value);
       params.replaceChildren(...a.params.map((p) => paramInput(a, p, values ? values[p.name] : null)));
-      li.title = a.help || actionText(a);
+      li.title = a.help || actionName(a);
     }
     typeSel.addEventListener("change", () => { fill(null); changed(); });
     remove.addEventListener("click", () => { li.remove(); changed(); });
@@ -330,7 +330,7 @@
   }
 
   // the server adds each key's label and help in the reader's language (web/i18n/rule_help.py)
-  function actionText(a) { return a.label || ACTION_TEXT[a.type] || a.type; }
+  function actionName(a) { return a.label || ACTION_TEXT[a.type] || a.type; }
   function triggerText(key) {
     const said = state.vocab && state.vocab.trigger_texts && state.vocab.trigger_texts[key];
     return (said && said.label) || TRIGGER_TEXT[key] || key;
