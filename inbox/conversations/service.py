@@ -105,7 +105,9 @@ def update_conversation(
             if team is None:
                 raise Invalid(N_("team %(team_id)s does not exist"), "team_id", team_id=changes["team_id"])
             if team.archived_at is not None:
-                raise Invalid(N_("team %(team)s is archived: it takes no conversations"), "team_id", team=team.name)
+                raise Invalid(
+                    N_("team %(team)s is archived: it takes no conversations"), "team_id", team=team.name
+                )
             conv.team_id = int(changes["team_id"])
             if "assignee_id" not in changes:
                 conv.assignee_id = None
