@@ -220,6 +220,21 @@ def test_postgres_latin_grams_function_agrees_with_python(inbox, backend):
             assert sorted(pg) == sorted(latin_grams(s)), s
 
 
+@pytest.mark.parametrize("backend", ["postgresql"] if SERVICES else [])
+def test_postgres_gram_functions_key_long_runs_like_python(inbox, backend):
+    """A 20,000-character run (a pasted token, a long Chinese paragraph) is keyed like Python does,
+    within a statement timeout: keying by `substr(run, i, 2)` for every i cost the square of the
+    run's length and held a message INSERT for many minutes."""
+    latin = "".join(chr(97 + (i * 7 + i // 26) % 26) for i in range(20_000)) + "Z9"
+    cjk = "".join(chr(0x4E00 + (i * 31) % 500) for i in range(20_000))
+    with inbox.engine.connect() as conn:
+        conn.exec_driver_sql("SET statement_timeout = '20s'")
+        pg_latin = conn.exec_driver_sql("SELECT tsvector_to_array(murmur_latin_grams(%s))", (latin,)).scalar()
+        pg_cjk = conn.exec_driver_sql("SELECT tsvector_to_array(murmur_grams(%s))", (cjk,)).scalar()
+    assert sorted(pg_latin) == sorted(latin_grams(latin))
+    assert sorted(pg_cjk) == sorted(grams(cjk))
+
+
 def _plans(inbox, run):
     out = []
     with inbox.engine.connect() as conn:
