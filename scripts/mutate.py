@@ -11,7 +11,7 @@ sentiment build is switched off (MURMUR_NATIVE=0): mutants are Python source.
     python scripts/mutate.py sentiment/rank.py   # one (any key of MODULES)
 
 Prints killed/total per module and each surviving mutant as a diff. Exit code 0 always: the
-score is a report, not a gate (the README and docs/readme-parts/mutate.md record it).
+score is a report, not a gate (the README and docs/mutation-testing.md record it).
 """
 
 from __future__ import annotations
