@@ -18,8 +18,8 @@ from inbox.store.models import Base
 from tests.service.conftest import message, selects_run_by
 
 # Search is made by raw SQL in the migrations, not declared in models: SQLite's FTS5 tables and
-# their queue, PostgreSQL's pg_trgm GIN indexes (migration 0004) and gram expression indexes (0009);
-# attachment file names have the same (0010_traffic2).
+# their queue, PostgreSQL's pg_trgm GIN indexes (migration 0004), gram expression indexes (0009) and
+# Latin gram expression indexes (0012_hotreads); attachment file names have the same (0010_traffic2).
 _SEARCH_TABLES = (
     "search_pending",
     "messages_fts",
@@ -30,7 +30,7 @@ _SEARCH_TABLES = (
 
 
 def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    if type_ == "index" and (name or "").endswith(("_trgm", "_grams")):
+    if type_ == "index" and (name or "").endswith(("_trgm", "_grams", "_latin")):
         return False
     table = obj if type_ == "table" else getattr(obj, "table", None)
     table_name = getattr(table, "name", name) or ""
