@@ -169,3 +169,16 @@ def selects_run_by(inbox: Inbox, work: Callable[[], Any]) -> list[tuple[str, Any
     finally:
         event.remove(inbox.engine, "before_cursor_execute", capture)
     return seen
+
+
+def load_migration(name: str) -> Any:
+    """An Alembic revision file (alembic/versions/<name>.py) as a module, to call its helpers."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "alembic" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -4,23 +4,11 @@ call a helper that no longer existed, so upgrading a database with history faile
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from typing import Any
-
 from sqlalchemy import text
 
 from inbox.insights import rollups
+from tests.service.conftest import load_migration
 from tests.service.test_rollups import _channels, _recount, _run, _stored
-
-
-def _migration() -> Any:
-    path = Path(__file__).resolve().parents[2] / "alembic" / "versions" / "0011_dashboard.py"
-    spec = importlib.util.spec_from_file_location("migration_0011_dashboard", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_recount_on_a_database_with_history_equals_the_folded_terms(database_url, inbox, world):
@@ -39,7 +27,7 @@ def test_recount_on_a_database_with_history_equals_the_folded_terms(database_url
         conn.execute(
             text("UPDATE rollup_terms SET texts = texts + 7")
         )  # wrong counts the recount must replace
-        _migration().recount_terms(conn)
+        load_migration("0011_dashboard").recount_terms(conn)
     assert _stored(inbox)[1] == kept_terms
     assert kept_terms == _recount(inbox)[1]
     # a later message folds onto the recounted rows, not beside them

@@ -24,7 +24,7 @@ from inbox.pipeline import ingest
 from inbox.store.models import ChannelAccount, ConversationLabel, Message, RollupMessage, RollupTerm
 from inbox.store.models.rollups import ALL, DAY, HOUR, MONTH
 from tests.conftest import empty_tables
-from tests.service.conftest import selects_run_by
+from tests.service.conftest import load_migration, selects_run_by
 
 T0 = datetime(2025, 1, 30, 21, 30, tzinfo=UTC)  # the history crosses into February
 SPAN = 3 * 24 * 60  # minutes of history the examples write into
@@ -272,15 +272,7 @@ def test_migration_backfills_what_triggers_would_have_counted(database_url, inbo
 
 
 def _migration_module() -> Any:
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "alembic" / "versions" / "0009_rollups_tables.py"
-    spec = importlib.util.spec_from_file_location("migration_0009_rollups", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_migration("0009_rollups_tables")
 
 
 def test_a_year_of_dashboard_reads_rollups_not_the_messages_of_its_range(database_url, inbox, world, backend):
