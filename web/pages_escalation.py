@@ -22,12 +22,17 @@ bp = Blueprint("pages_escalation", __name__, template_folder="templates")
 def _manager_page(template: str) -> Any:
     """Render `template` for a supervisor or admin, with the choices the editors offer; 403 otherwise."""
     with inbox().read() as s:
+        teams = list(s.scalars(select(Team).order_by(Team.archived_at.is_not(None), Team.name)))
+        names = {t.id: t.name for t in teams}
         choices = {
-            "teams": [{"id": t.id, "name": t.name} for t in s.scalars(select(Team).order_by(Team.name))],
+            # archived teams stay listed so a rule that names one still reads by name; the editor
+            # marks them and the API refuses to newly assign to them
+            "teams": [{"id": t.id, "name": t.name, "archived": t.archived_at is not None} for t in teams],
             "labels": list(s.scalars(select(Label.name).order_by(Label.name))),
+            # two teams may each have a "/refund": the team tells them apart in the picker
             "canned": [
-                {"id": c.id, "name": c.shortcut}
-                for c in s.scalars(select(CannedResponse).order_by(CannedResponse.shortcut))
+                {"id": c.id, "name": c.shortcut, "team": names.get(c.team_id) if c.team_id else None}
+                for c in s.scalars(select(CannedResponse).order_by(CannedResponse.shortcut, CannedResponse.id))
             ],
         }
     return shell_page(template, least="supervisor", choices=choices)

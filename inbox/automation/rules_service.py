@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from escalation import ACTIONS, FIELDS, TRIGGERS, RuleError, describe, evaluate, rule_to_dict, validate_rule
 from escalation.describe import describe_action, explain
 from inbox.automation import engine as automation
+from inbox.automation.rule_references import reference_problems
 from inbox.conversations.serialize import iso
 from inbox.store.access import require_manager
 from inbox.store.context import Inbox
@@ -50,6 +51,17 @@ def _validate(data: Mapping[str, Any]) -> Any:
         return validate_rule(data)
     except RuleError as exc:
         raise RuleInvalid(exc.errors) from None
+
+
+def _check_references(s: Any, clean: dict[str, Any], before: dict[str, Any] | None = None) -> None:
+    """Reject a rule whose actions newly name a missing or archived team, a missing or
+    deactivated agent, or a missing canned reply. On an update only actions the change adds are
+    checked, so a rule whose team was archived since can still be edited or switched off."""
+    kept = (before or {}).get("actions", [])
+    skip = {i for i, a in enumerate(clean["actions"]) if a in kept}
+    problems = reference_problems(s, clean["actions"], skip)
+    if problems:
+        raise RuleInvalid(problems)
 
 
 def rule_dict(row: RuleRow) -> dict[str, Any]:
@@ -119,6 +131,7 @@ def create_rule(inbox: Inbox, agent_id: int, data: Mapping[str, Any]) -> dict[st
         if "order" not in data and "position" not in data:
             data = {**data, "order": (s.scalar(select(func.max(RuleRow.position))) or 0) + 1}
         clean = rule_to_dict(_validate({**data, "id": None}))
+        _check_references(s, clean)
         now = inbox.clock()
         row = RuleRow(created_at=now, updated_at=now)
         _store(row, clean)
@@ -141,6 +154,7 @@ def update_rule(inbox: Inbox, agent_id: int, rule_id: int, changes: Mapping[str,
         if "position" in changes and "order" not in changes:
             merged["order"] = changes["position"]
         clean = rule_to_dict(_validate(merged))
+        _check_references(s, clean, before)
         _store(row, clean)
         row.updated_at = inbox.clock()
         s.add(

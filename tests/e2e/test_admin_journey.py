@@ -107,6 +107,7 @@ def test_admin_console_journey(server: dict[str, Any], browser: Any) -> None:
     waiting = admin.locator("#team-rows tr", has_text="Thai desk").locator("td.queued")
     expect(waiting.locator("b")).to_have_text("1")
     expect(waiting.locator(".reason")).to_contain_text("capacity")
+    expect(waiting.locator(".reason")).to_contain_text("of Thai desk")  # the team by name, not "team 3"
 
     # a canned reply with a Thai variant
     admin.goto(f"{base}/admin/canned")

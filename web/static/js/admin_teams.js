@@ -60,7 +60,7 @@
       el("td", { class: "queued" }, el("b", { text: String(tm.queued) }),
         tm.waiting && tm.waiting.length ? el("ul", { class: "waiting" }, ...tm.waiting.map((w) =>
           el("li", {}, el("a", { href: "/?conversation=" + w.id, text: w.subject || t("conversation {id}", { id: w.id }) }),
-            el("span", { class: "muted reason", text: " — " + (w.queue_reason || t("waiting")) })))) : null),
+            el("span", { class: "muted reason", text: " — " + (queueReason(w.queue_reason, (id) => (id === tm.id ? tm.name : null)) || t("waiting")) })))) : null),
       el("td", {}, rename, " ", archive));
   }
 

@@ -57,6 +57,37 @@
     return t(a.template, args);
   };
 
+  /* Why a conversation waits in a queue, in the reader's language. Routing (escalation/routing.py)
+   * stores an English sentence naming the team by id ("waiting: no agent in team 3 is online"); the
+   * page knows the team's name, so the sentence is rebuilt from its parts. Any other text is shown
+   * as stored. */
+  var WAITING = [
+    [/^waiting: team (\d+) has no agents$/, function (m, team) { return t("{team} has no agents", { team: team(m[1]) }); }],
+    [/^waiting: no agent (?:in team (\d+)|available) is online$/, function (m, team) {
+      return m[1] ? t("No agent of {team} is online", { team: team(m[1]) }) : t("No agent is online"); }],
+    [/^waiting: no online agent (?:in team (\d+)|available) handles (.+)$/, function (m, team) {
+      return m[1] ? t("No online agent of {team} handles {channel}", { team: team(m[1]), channel: m[2] })
+        : t("No online agent handles {channel}", { channel: m[2] }); }],
+    [/^waiting: no online agent (?:in team (\d+)|available) speaks (.+)$/, function (m, team) {
+      var lang = m[2];
+      try { lang = new Intl.DisplayNames([locale], { type: "language" }).of(m[2]) || m[2]; } catch (e) { /* keep the code */ }
+      return m[1] ? t("No online agent of {team} speaks {language}", { team: team(m[1]), language: lang })
+        : t("No online agent speaks {language}", { language: lang }); }],
+    [/^waiting: every eligible online agent (?:in team (\d+)|available) is at capacity$/, function (m, team) {
+      return m[1] ? t("Every online agent of {team} who could take it is at capacity", { team: team(m[1]) })
+        : t("Every online agent who could take it is at capacity"); }],
+    [/^handed to the team$/, function () { return t("Handed back to the team"); }],
+  ];
+  window.queueReason = function (reason, teamName) {
+    if (!reason) return "";
+    var name = function (id) { return (teamName && teamName(Number(id))) || t("team {id}", { id: id }); };
+    for (var i = 0; i < WAITING.length; i++) {
+      var m = WAITING[i][0].exec(reason);
+      if (m) return WAITING[i][1](m, name);
+    }
+    return reason;
+  };
+
   var tag = locale + (calendar === "buddhist" ? "-u-ca-buddhist" : "-u-ca-gregory");
   function when(value) { return value instanceof Date ? value : new Date(value); }
   function formatter(options) {

@@ -201,7 +201,7 @@
         el("span", { class: "kind", text: c.public ? t("mention") : t("DM") }),
         ...(c.labels || []).map((l) => el("span", { class: "chip " + l, text: l })),
         el("span", { class: "assignee" + (c.assignee_id === me ? " mine" : ""), text: assignee,
-          title: c.queue_reason || "" })));
+          title: queueReason(c.queue_reason, teamName) })));
     main.addEventListener("click", () => openConversation(c.id));
     const pick = el("input", { type: "checkbox", class: "pick", checked: state.selected.has(c.id),
       "aria-label": c.customer_name ? t("Select {name}", { name: c.customer_name }) : t("Select conversation {id}", { id: c.id }) });

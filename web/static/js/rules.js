@@ -104,9 +104,14 @@
   /* ---------- value inputs that fit the field's type ---------- */
 
   function idChoices(fieldOrParam) {
-    if (/team_id$/.test(fieldOrParam)) return choices.teams.map((t) => [t.id, t.name]);
+    if (/team_id$/.test(fieldOrParam)) {
+      return choices.teams.map((tm) => [tm.id, tm.archived ? t("{name} (archived)", { name: tm.name }) : tm.name]);
+    }
     if (/(assignee_id|agent_id)$/.test(fieldOrParam)) return state.agents.map((a) => [a.id, `${a.name} (${a.role})`]);
-    if (fieldOrParam === "canned_id") return choices.canned.map((c) => [c.id, c.name]);
+    if (fieldOrParam === "canned_id") {
+      return choices.canned.map((c) => [c.id, c.team ? t("{shortcut} · {team}", { shortcut: c.name, team: c.team })
+        : t("{shortcut} · all teams", { shortcut: c.name })]);
+    }
     return null;
   }
 

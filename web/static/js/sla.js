@@ -168,7 +168,7 @@
   $("#new-policy").addEventListener("click", () => { fill(null); $("#p-name").focus(); });
   $("#p-clear").addEventListener("click", () => fill(null));
 
-  $("#p-team").replaceChildren(el("option", { value: "", text: t("any team") }), ...choices.teams.map((team) => el("option", { value: String(team.id), text: team.name })));
+  $("#p-team").replaceChildren(el("option", { value: "", text: t("any team") }), ...choices.teams.map((team) => el("option", { value: String(team.id), text: team.archived ? t("{name} (archived)", { name: team.name }) : team.name })));
   if (Intl.supportedValuesOf) $("#time-zones").replaceChildren(...Intl.supportedValuesOf("timeZone").map((z) => el("option", { value: z })));
   api("/api/channel-kinds").then((r) => {
     $("#channel-kinds").replaceChildren(...r.kinds.map((k) => el("option", { value: k.kind })));
