@@ -32,7 +32,9 @@ def _manager_page(template: str) -> Any:
             # two teams may each have a "/refund": the team tells them apart in the picker
             "canned": [
                 {"id": c.id, "name": c.shortcut, "team": names.get(c.team_id) if c.team_id else None}
-                for c in s.scalars(select(CannedResponse).order_by(CannedResponse.shortcut, CannedResponse.id))
+                for c in s.scalars(
+                    select(CannedResponse).order_by(CannedResponse.shortcut, CannedResponse.id)
+                )
             ],
         }
     return shell_page(template, least="supervisor", choices=choices)
