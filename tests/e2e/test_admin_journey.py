@@ -72,7 +72,9 @@ def test_admin_console_journey(server: dict[str, Any], browser: Any) -> None:
     admin.fill("#invite-email", "nok@example.com")
     admin.fill("#invite-name", "Nok")
     admin.select_option("#invite-team", label="Thai desk")
-    admin.fill("#invite-languages", "th, en")
+    admin.locator("#invite-languages summary").click()  # English is ticked already
+    admin.locator("#invite-languages input[value=th]").check()
+    expect(admin.locator("#invite-languages summary")).to_have_text("English, ไทย")
     admin.click("#invite-form button[type=submit]")
     link = admin.locator("#invite-link").text_content()
     assert link and "/invite/" in link
@@ -82,6 +84,15 @@ def test_admin_console_journey(server: dict[str, Any], browser: Any) -> None:
     nok_row.get_by_label("Capacity of Nok").fill("2")
     nok_row.get_by_label("Capacity of Nok").press("Tab")
     expect(admin.locator("#agent-result")).to_contain_text("Capacity of Nok is 2.")
+    # the languages picker shows what the invitation set, named in their own words, and saves a tick
+    langs = nok_row.locator("details.lang-pick")
+    expect(langs.locator("summary")).to_have_text("English, ไทย")
+    langs.locator("summary").click()
+    langs.locator("input[value=zh]").check()
+    expect(admin.locator("#agent-result")).to_contain_text("Languages of Nok saved.")
+    expect(langs.locator("input[value=ja]")).to_be_visible()  # still open for the next tick
+    langs.locator("input[value=zh]").uncheck()
+    expect(langs.locator("summary")).to_have_text("English, ไทย")
 
     # Nok follows the link, chooses a password and signs in
     nok_ctx = browser.new_context(viewport={"width": 1280, "height": 800})

@@ -12,7 +12,35 @@
     node.classList.toggle("bad", !!bad);
   }
 
-  const langs = (text) => text.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
+  // the languages routing matches on (the primary subtag: "zh" answers Traditional and Simplified
+  // alike), each named in its own words; codes an agent already has beyond these stay listed
+  const AGENT_LANGUAGES = ["en", "zh", "th", "ja", "ko", "vi", "id", "ms", "es", "fr", "de"];
+  function ownName(code) {
+    try { return new Intl.DisplayNames([code], { type: "language" }).of(code) || code; } catch (e) { return code; }
+  }
+  /* A dropdown of checkboxes for the languages an agent answers in; `onChange(codes)` on each tick.
+   * None ticked means the agent is offered every language (as routing reads an empty list). */
+  function languagePicker(current, label, onChange) {
+    const chosen = new Set(current);
+    const codes = [...AGENT_LANGUAGES, ...current.filter((c) => !AGENT_LANGUAGES.includes(c))];
+    const summary = el("summary", { "aria-label": label });
+    const sum = () => { summary.textContent = chosen.size ? [...chosen].map(ownName).join(", ") : t("any language"); };
+    const boxes = codes.map((code) => {
+      const box = el("input", { type: "checkbox", value: code, checked: chosen.has(code) });
+      box.addEventListener("change", () => {
+        if (box.checked) chosen.add(code); else chosen.delete(code);
+        sum();
+        if (onChange) onChange(codes.filter((c) => chosen.has(c)));
+      });
+      return el("label", { class: "lang-option", lang: code }, box, " " + ownName(code) + " ", el("code", { text: code }));
+    });
+    sum();
+    const picker = el("details", { class: "lang-pick" }, summary, el("fieldset", {}, el("legend", { class: "sr-only", text: label }), ...boxes));
+    picker.value = () => codes.filter((c) => chosen.has(c));
+    return picker;
+  }
+  const invitePicker = languagePicker(["en"], t("Languages"), null);
+  $("#invite-languages").replaceChildren(invitePicker);
   // each language in its own words (names, never translated), as the language switcher shows them
   const TEAM_LANGUAGES = [["en", "English"], ["th", "ไทย"], ["zh-Hant", "繁體中文"], ["zh-Hans", "简体中文"]];
 
@@ -24,12 +52,13 @@
     } catch (e) { say("#team-result", e.message, true); }
   }
 
-  async function patchAgent(id, body, what) {
+  // `reload` false keeps the table as it is (the language picker stays open while more are ticked)
+  async function patchAgent(id, body, what, reload = true) {
     try {
       await api("/api/admin/agents/" + id, "PATCH", body);
       say("#agent-result", what);
-      await load();
-    } catch (e) { say("#agent-result", e.message, true); }
+      if (reload) await load();
+    } catch (e) { say("#agent-result", e.message, true); await load(); }
   }
 
   function teamRow(tm) {
@@ -75,8 +104,8 @@
       patchAgent(a.id, { team_ids: [...team.selectedOptions].map((o) => Number(o.value)) }, t("Teams of {name} saved.", { name: a.name })));
     const capacity = el("input", { type: "number", min: 0, max: 1000, value: String(a.capacity), "aria-label": t("Capacity of {name}", { name: a.name }), class: "capacity" });
     capacity.addEventListener("change", () => patchAgent(a.id, { capacity: Number(capacity.value) }, t("Capacity of {name} is {n}.", { name: a.name, n: capacity.value })));
-    const languages = el("input", { value: a.languages.join(", "), "aria-label": t("Languages of {name}", { name: a.name }), size: 8 });
-    languages.addEventListener("change", () => patchAgent(a.id, { languages: langs(languages.value) }, t("Languages of {name} saved.", { name: a.name })));
+    const languages = languagePicker(a.languages || [], t("Languages of {name}", { name: a.name }),
+      (codes) => patchAgent(a.id, { languages: codes }, t("Languages of {name} saved.", { name: a.name }), false));
     const toggle = el("button", { type: "button", text: a.active ? t("Deactivate") : t("Reactivate") });
     toggle.addEventListener("click", () => {
       if (a.active && !window.confirm(t("Deactivate {name}? They can no longer sign in, and their open conversations are routed to others.", { name: a.name }))) return;
@@ -132,7 +161,7 @@
       const team = $("#invite-team").value;
       const r = await api("/api/admin/agents/invite", "POST", {
         email: $("#invite-email").value.trim(), name: $("#invite-name").value.trim(), role: $("#invite-role").value,
-        team_ids: team ? [Number(team)] : [], languages: langs($("#invite-languages").value),
+        team_ids: team ? [Number(team)] : [], languages: invitePicker.value(),
         capacity: Number($("#invite-capacity").value || 10),
       });
       out.classList.remove("bad");
