@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from escalation.messages import N_
 from escalation.operators import is_number
 
 MAX_SNOOZE_MINUTES = 30 * 24 * 60
@@ -81,27 +82,29 @@ def _check_param(p: Param, value: Any) -> tuple[Any, str | None]:
     """The normalized value, or an error message."""
     if p.type == "number":
         if not is_number(value):
-            return value, f"{p.name} must be a number"
+            return value, N_("%(name)s must be a number", name=p.name)
         return value, None
     if p.type == "id":
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            return value, f"{p.name} must be a positive integer id"
+            return value, N_("%(name)s must be a positive integer id", name=p.name)
         return value, None
     if p.type in ("label", "text"):
         if not isinstance(value, str) or not value.strip():
-            return value, f"{p.name} must be a non-empty string"
+            return value, N_("%(name)s must be a non-empty string", name=p.name)
         limit = 100 if p.type == "label" else MAX_TEXT
         if len(value) > limit:
-            return value, f"{p.name} must be at most {limit} characters"
+            return value, N_("%(name)s must be at most %(n)s characters", name=p.name, n=limit)
         return value.strip(), None
     if p.type == "choice":
         if value not in p.choices:
-            return value, f"{p.name} must be one of: {', '.join(p.choices)}"
+            return value, N_(
+                "%(name)s must be one of: %(choices)s", name=p.name, choices=", ".join(p.choices)
+            )
         return value, None
     if p.type == "url":
         parts = urlsplit(value) if isinstance(value, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-            return value, f"{p.name} must be an http(s) URL"
+            return value, N_("%(name)s must be an http(s) URL", name=p.name)
         return value, None
     return value, None
 
@@ -114,13 +117,26 @@ def validate_action(data: Any) -> tuple[str, dict[str, Any], list[tuple[str, str
     ("lable") is caught when the rule is saved, not when it silently does nothing.
     """
     if not isinstance(data, Mapping):
-        return "", {}, [("", "an action must be an object with a 'type'")]
+        return "", {}, [("", N_("an action must be an object with a 'type'"))]
     kind = data.get("type")
     if not isinstance(kind, str) or not kind:
-        return "", {}, [(".type", "an action needs a 'type'")]
+        return "", {}, [(".type", N_("an action needs a 'type'"))]
     spec = ACTIONS.get(kind)
     if spec is None:
-        return kind, {}, [(".type", f"unknown action '{kind}'; expected one of: {', '.join(ACTIONS)}")]
+        return (
+            kind,
+            {},
+            [
+                (
+                    ".type",
+                    N_(
+                        "unknown action '%(kind)s'; expected one of: %(choices)s",
+                        kind=kind,
+                        choices=", ".join(ACTIONS),
+                    ),
+                )
+            ],
+        )
     raw = (
         data.get("params")
         if isinstance(data.get("params"), Mapping)
@@ -131,11 +147,11 @@ def validate_action(data: Any) -> tuple[str, dict[str, Any], list[tuple[str, str
     known = {p.name for p in spec.params}
     for name in raw:
         if name not in known:
-            errors.append((f".{name}", f"unknown parameter '{name}' for {kind}"))
+            errors.append((f".{name}", N_("unknown parameter '%(name)s' for %(kind)s", name=name, kind=kind)))
     for p in spec.params:
         if raw.get(p.name) is None:
             if p.required:
-                errors.append((f".{p.name}", f"{kind} needs '{p.name}'"))
+                errors.append((f".{p.name}", N_("%(kind)s needs '%(name)s'", kind=kind, name=p.name)))
             elif p.default is not None:
                 params[p.name] = p.default
             continue
@@ -150,15 +166,15 @@ def validate_action(data: Any) -> tuple[str, dict[str, Any], list[tuple[str, str
 def _extra_checks(kind: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Rules that span parameters or bound a value."""
     if kind == "set_priority" and is_number(params.get("value")) and not 0 <= params["value"] <= 100:
-        return [(".value", "priority must be between 0 and 100")]
+        return [(".value", N_("priority must be between 0 and 100"))]
     if (
         kind == "snooze"
         and is_number(params.get("minutes"))
         and not 0 < params["minutes"] <= MAX_SNOOZE_MINUTES
     ):
-        return [(".minutes", f"snooze minutes must be between 1 and {MAX_SNOOZE_MINUTES}")]
+        return [(".minutes", N_("snooze minutes must be between 1 and %(n)s", n=MAX_SNOOZE_MINUTES))]
     if kind == "notify" and params.get("channel") == "webhook" and "url" not in params:
-        return [(".url", "a webhook notification needs 'url'")]
+        return [(".url", N_("a webhook notification needs 'url'"))]
     if kind == "send_canned" and ("canned_id" in params) == ("text" in params):
-        return [("", "send_canned needs exactly one of 'canned_id' or 'text'")]
+        return [("", N_("send_canned needs exactly one of 'canned_id' or 'text'"))]
     return []

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from escalation.messages import N_
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_MINUTES = 24 * 60
 
@@ -46,13 +48,13 @@ class BusinessCalendar:
 
 def _parse_clock(text: Any) -> int:
     if not isinstance(text, str) or len(text.split(":")) != 2:
-        raise ValueError(f"time {text!r} must look like 'HH:MM'")
+        raise ValueError(N_("time %(text)r must look like 'HH:MM'", text=text))
     hh, mm = text.split(":")
     if not (hh.isdigit() and mm.isdigit()):
-        raise ValueError(f"time {text!r} must look like 'HH:MM'")
+        raise ValueError(N_("time %(text)r must look like 'HH:MM'", text=text))
     minute = int(hh) * 60 + int(mm)
     if int(mm) > 59 or minute > DAY_MINUTES:
-        raise ValueError(f"time {text!r} is not a time of day")
+        raise ValueError(N_("time %(text)r is not a time of day", text=text))
     return minute
 
 
@@ -73,18 +75,20 @@ def calendar_from_dict(data: Mapping[str, Any] | None) -> BusinessCalendar | Non
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise ValueError(f"unknown time zone {tz!r}") from exc
+        raise ValueError(N_("unknown time zone %(tz)r", tz=tz)) from exc
     spans: list[tuple[int, int, int]] = []
     hours = data.get("hours") or {}
     if not isinstance(hours, Mapping):
-        raise ValueError("hours must map weekday names (mon..sun) to [open, close] pairs")
+        raise ValueError(N_("hours must map weekday names (mon..sun) to [open, close] pairs"))
     for day, pairs in hours.items():
         if day not in DAYS:
-            raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(DAYS)}")
+            raise ValueError(
+                N_("unknown weekday %(day)r; use one of %(choices)s", day=day, choices=", ".join(DAYS))
+            )
         wd = DAYS.index(day)
         for pair in pairs or ():
             if not isinstance(pair, list | tuple) or len(pair) != 2:
-                raise ValueError(f"{day}: each span must be [open, close]")
+                raise ValueError(N_("%(day)s: each span must be [open, close]", day=day))
             o, c = _parse_clock(pair[0]), _parse_clock(pair[1])
             if o == c and o in (0, DAY_MINUTES):
                 spans.append((wd, 0, DAY_MINUTES))
@@ -100,7 +104,7 @@ def calendar_from_dict(data: Mapping[str, Any] | None) -> BusinessCalendar | Non
         try:
             holidays.add(raw if isinstance(raw, date) else date.fromisoformat(raw))
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"holiday {raw!r} must be a date 'YYYY-MM-DD'") from exc
+            raise ValueError(N_("holiday %(raw)r must be a date 'YYYY-MM-DD'", raw=raw)) from exc
     return BusinessCalendar(tz, tuple(sorted(spans)), frozenset(holidays))
 
 

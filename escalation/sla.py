@@ -20,6 +20,7 @@ from escalation.business_hours import (
     calendar_from_dict,
     calendar_to_dict,
 )
+from escalation.messages import N_
 from escalation.operators import is_number
 from escalation.validation import RuleError
 
@@ -210,7 +211,7 @@ def _minutes(data: Mapping[str, Any], key: str, errors: list[dict[str, str]]) ->
     if value is None:
         return None
     if not is_number(value) or value <= 0:
-        errors.append({"path": key, "message": f"{key} must be a positive number of minutes"})
+        errors.append({"path": key, "message": N_("%(name)s must be a positive number of minutes", name=key)})
         return None
     return value
 
@@ -229,15 +230,19 @@ def policy_from_dict(data: Mapping[str, Any]) -> SlaPolicy:
     }
     warn = data.get("warn_before_minutes", 15.0)
     if not is_number(warn) or warn < 0:
-        errors.append({"path": "warn_before_minutes", "message": "warn_before_minutes must be a number >= 0"})
+        errors.append(
+            {"path": "warn_before_minutes", "message": N_("warn_before_minutes must be a number >= 0")}
+        )
     calendar = None
     try:
         calendar = calendar_from_dict(data.get("calendar"))
     except ValueError as exc:
-        errors.append({"path": "calendar", "message": str(exc)})
+        # the calendar's own message, still translatable when it is one (business_hours raises Msg)
+        said = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+        errors.append({"path": "calendar", "message": said})
     team_id = data.get("team_id")
     if team_id is not None and (isinstance(team_id, bool) or not isinstance(team_id, int)):
-        errors.append({"path": "team_id", "message": "team_id must be an integer"})
+        errors.append({"path": "team_id", "message": N_("team_id must be an integer")})
     if errors:
         raise RuleError(errors)
     return SlaPolicy(

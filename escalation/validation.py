@@ -13,6 +13,7 @@ from typing import Any
 
 from escalation.actions import validate_action
 from escalation.fields import BOOL, ENUM, FIELDS, ID, LIST, NUMBER, STRING, TEXT, Field
+from escalation.messages import N_
 from escalation.operators import MAX_PATTERN_LENGTH, OPERATORS, canonical_op, compile_pattern, is_number
 from escalation.types import TRIGGERS, Action, Condition, Rule
 
@@ -35,19 +36,19 @@ class RuleError(ValueError):
 def _element_error(field: Field, value: Any) -> str | None:
     """Why `value` cannot be compared with `field`, or None if it can."""
     if field.type in (TEXT, STRING, LIST):
-        return None if isinstance(value, str) and value != "" else "must be a non-empty string"
+        return None if isinstance(value, str) and value != "" else N_("must be a non-empty string")
     if field.type == ENUM:
         if isinstance(value, str) and value.casefold() in field.choices:
             return None
-        return f"must be one of: {', '.join(field.choices)}"
+        return N_("must be one of: %(choices)s", choices=", ".join(field.choices))
     if field.type == NUMBER:
-        return None if is_number(value) else "must be a number"
+        return None if is_number(value) else N_("must be a number")
     if field.type == BOOL:
-        return None if isinstance(value, bool) else "must be true or false"
+        return None if isinstance(value, bool) else N_("must be true or false")
     if field.type == ID:
         if isinstance(value, int) and not isinstance(value, bool):
             return None
-        return "must be an integer id (use is_set false for 'none')"
+        return N_("must be an integer id (use is_set false for 'none')")
     return None
 
 
@@ -62,38 +63,38 @@ def _check_value(field: Field, op: str, value: Any) -> tuple[Any, str | None]:
     if op == "is_set":
         if value is None:
             return True, None
-        return (value, None) if isinstance(value, bool) else (value, "is_set takes true or false")
+        return (value, None) if isinstance(value, bool) else (value, N_("is_set takes true or false"))
     if op == "between":
         ok = isinstance(value, list | tuple) and len(value) == 2 and all(is_number(v) for v in value)
         if not ok:
-            return value, "between needs two numbers [low, high]"
+            return value, N_("between needs two numbers [low, high]")
         if value[0] > value[1]:
-            return value, "between needs low <= high"
+            return value, N_("between needs low <= high")
         return tuple(value), None
     if op in ("in", "not_in") or (op in ("contains", "not_contains") and isinstance(value, list | tuple)):
         if not isinstance(value, list | tuple) or not value:
-            return value, f"{op} needs a non-empty list"
+            return value, N_("%(op)s needs a non-empty list", op=op)
         if len(value) > MAX_LIST:
-            return value, f"{op} takes at most {MAX_LIST} values"
+            return value, N_("%(op)s takes at most %(n)s values", op=op, n=MAX_LIST)
         for i, v in enumerate(value):
             err = _element_error(field, v)
             if err:
-                return value, f"item {i} {err}"
+                return value, N_("item %(i)s %(problem)s", i=i, problem=err)
         return tuple(_normalize(field, v) for v in value), None
     if op == "matches":
         if not isinstance(value, str) or not value:
-            return value, "matches needs a regular expression"
+            return value, N_("matches needs a regular expression")
         if len(value) > MAX_PATTERN_LENGTH:
-            return value, f"pattern must be at most {MAX_PATTERN_LENGTH} characters"
+            return value, N_("pattern must be at most %(n)s characters", n=MAX_PATTERN_LENGTH)
         try:
             compile_pattern(value)
         except re.error as exc:
-            return value, f"invalid regular expression: {exc}"
+            return value, N_("invalid regular expression: %(error)s", error=str(exc))
         if _NESTED_REPEAT.search(value):
-            return value, "pattern repeats a repeated group, like (a+)+, which can hang; simplify it"
+            return value, N_("pattern repeats a repeated group, like (a+)+, which can hang; simplify it")
         return value, None
     if op in ("gt", "gte", "lt", "lte"):
-        return (value, None) if is_number(value) else (value, f"{op} needs a number")
+        return (value, None) if is_number(value) else (value, N_("%(op)s needs a number", op=op))
     err = _element_error(field, value)
     return (_normalize(field, value), None) if err is None else (value, err)
 
@@ -108,14 +109,14 @@ def validate_condition(
         errors.append({"path": path + sub, "message": message})
 
     if not isinstance(data, Mapping):
-        err("", "a condition must be an object with field, op and value")
+        err("", N_("a condition must be an object with field, op and value"))
         return None, errors
     name, op = data.get("field"), data.get("op")
     field = FIELDS.get(name) if isinstance(name, str) else None
     if field is None:
-        err(".field", f"unknown field {name!r}; see the fact vocabulary (FIELDS)")
+        err(".field", N_("unknown field %(name)r; see the fact vocabulary (FIELDS)", name=name))
     if not isinstance(op, str) or canonical_op(op) not in OPERATORS:
-        err(".op", f"unknown operator {op!r}")
+        err(".op", N_("unknown operator %(op)r", op=op))
         return None, errors
     op = canonical_op(op)
     if field is None:
@@ -123,11 +124,17 @@ def validate_condition(
     if op not in field.operators:
         err(
             ".op",
-            f"operator '{op}' does not apply to {field.name} ({field.type}); use one of: {', '.join(field.operators)}",
+            N_(
+                "operator '%(op)s' does not apply to %(field)s (%(type)s); use one of: %(choices)s",
+                op=op,
+                field=field.name,
+                type=field.type,
+                choices=", ".join(field.operators),
+            ),
         )
         return None, errors
     if op == "changed_to" and trigger is not None and trigger != "conversation.updated":
-        err(".op", "changed_to only applies to conversation.updated rules")
+        err(".op", N_("changed_to only applies to conversation.updated rules"))
     value, message = _check_value(field, op, data.get("value"))
     if message:
         err(".value", message)
@@ -141,7 +148,7 @@ def validate_rule(data: Mapping[str, Any]) -> Rule:
     "actions": [{"type", ...params}], "enabled"?: true, "order"?: 0}. Unknown top-level keys are ignored.
     """
     if not isinstance(data, Mapping):
-        raise RuleError([{"path": "", "message": "a rule must be an object"}])
+        raise RuleError([{"path": "", "message": N_("a rule must be an object")}])
     errors: list[dict[str, str]] = []
 
     def err(path: str, message: str) -> None:
@@ -149,29 +156,29 @@ def validate_rule(data: Mapping[str, Any]) -> Rule:
 
     rule_id = data.get("id")
     if rule_id is not None and (isinstance(rule_id, bool) or not isinstance(rule_id, int)):
-        err("id", "id must be an integer")
+        err("id", N_("id must be an integer"))
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        err("name", "a rule needs a name")
+        err("name", N_("a rule needs a name"))
     elif len(name) > MAX_NAME:
-        err("name", f"name must be at most {MAX_NAME} characters")
+        err("name", N_("name must be at most %(n)s characters", n=MAX_NAME))
     trigger = data.get("trigger")
     if trigger not in TRIGGERS:
-        err("trigger", f"trigger must be one of: {', '.join(TRIGGERS)}")
+        err("trigger", N_("trigger must be one of: %(choices)s", choices=", ".join(TRIGGERS)))
     match = data.get("match", "all")
     if match not in ("all", "any"):
-        err("match", "match must be 'all' or 'any'")
+        err("match", N_("match must be 'all' or 'any'"))
     enabled = data.get("enabled", True)
     if not isinstance(enabled, bool):
-        err("enabled", "enabled must be true or false")
+        err("enabled", N_("enabled must be true or false"))
     order = data.get("order", data.get("position", 0))  # the inbox table calls it "position"
     if isinstance(order, bool) or not isinstance(order, int):
-        err("order", "order must be an integer")
+        err("order", N_("order must be an integer"))
 
     conditions: list[Condition] = []
     raw_conditions = data.get("conditions", [])
     if not isinstance(raw_conditions, list | tuple):
-        err("conditions", "conditions must be a list")
+        err("conditions", N_("conditions must be a list"))
         raw_conditions = []
     for i, raw in enumerate(raw_conditions):
         cond, cond_errors = validate_condition(
@@ -184,7 +191,7 @@ def validate_rule(data: Mapping[str, Any]) -> Rule:
     actions: list[Action] = []
     raw_actions = data.get("actions")
     if not isinstance(raw_actions, list | tuple) or not raw_actions:
-        err("actions", "a rule needs at least one action")
+        err("actions", N_("a rule needs at least one action"))
         raw_actions = raw_actions if isinstance(raw_actions, list | tuple) else []
     for i, raw in enumerate(raw_actions):
         kind, params, action_errors = validate_action(raw)

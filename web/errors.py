@@ -70,11 +70,36 @@ def json_api(e: ApiError) -> Any:
     return jsonify(body(e.code, translated(e), e.field)), e.status
 
 
-def json_inbox(e: InboxError) -> Any:
+def translated_problem(message: Any) -> str:
+    """One problem of a list (a rule's, a policy's) in the request's language: the escalation
+    leaf's messages are `Msg`s that keep their msgid and values (escalation/messages.py), and a
+    value may itself be one ("item 2 must be a number"). Anything else stays as written."""
+    msgid = getattr(message, "msgid", None)
+    if msgid is None:
+        return str(message)
+    params = {k: translated_problem(v) if getattr(v, "msgid", None) else v for k, v in message.params.items()}
+    try:
+        return fill(get_translations().ugettext(msgid), params)
+    except (KeyError, ValueError, TypeError, RuntimeError):
+        return str(message)
+
+
+def error_body(e: InboxError) -> dict:
+    """The JSON error of an inbox error in the request's language; a list of problems (a rule's,
+    a policy's) is translated one by one and the message is said again from them."""
     out = body(e.code, translated(e), e.field)
-    if getattr(e, "errors", None):
-        out["error"]["errors"] = e.errors  # type: ignore[attr-defined]
-    return jsonify(out), e.status
+    problems = getattr(e, "errors", None)
+    if problems:
+        listed = [{**p, "message": translated_problem(p.get("message", ""))} for p in problems]
+        out["error"]["errors"] = listed
+        out["error"]["message"] = "; ".join(
+            f"{p['path']}: {p['message']}" if p.get("path") else p["message"] for p in listed
+        )
+    return out
+
+
+def json_inbox(e: InboxError) -> Any:
+    return jsonify(error_body(e)), e.status
 
 
 def register(app: Flask) -> None:

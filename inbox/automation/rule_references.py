@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalation.messages import Msg
+from inbox.store.errors import N_
 from inbox.store.models import Agent, CannedResponse, Team
 
 # action type -> (parameter, what it names)
@@ -70,17 +72,22 @@ def reference_problems(
     )
     problems = []
     for i, param, kind, value in wanted:
-        path = f"actions[{i}].{param}"
-        if kind == "team" and value not in teams:
-            problems.append({"path": path, "message": f"team {value} does not exist"})
-        elif kind == "team" and teams[value] is not None:
-            problems.append(
-                {"path": path, "message": f"team {value} is archived; restore it or pick another team"}
-            )
-        elif kind == "agent" and value not in agents:
-            problems.append({"path": path, "message": f"agent {value} does not exist"})
-        elif kind == "agent" and not agents[value]:
-            problems.append({"path": path, "message": f"agent {value} is deactivated"})
-        elif kind == "canned" and value not in canned:
-            problems.append({"path": path, "message": f"canned reply {value} does not exist"})
+        said = _problem(kind, value, teams, agents, canned)
+        if said:
+            problems.append({"path": f"actions[{i}].{param}", "message": Msg(said, {"id": value})})
     return problems
+
+
+def _problem(kind: str, value: int, teams: dict, agents: dict, canned: set[int]) -> str | None:
+    """The msgid of what is wrong with one named id, or None."""
+    if kind == "team" and value not in teams:
+        return N_("team %(id)s does not exist")
+    if kind == "team" and teams[value] is not None:
+        return N_("team %(id)s is archived; restore it or pick another team")
+    if kind == "agent" and value not in agents:
+        return N_("agent %(id)s does not exist")
+    if kind == "agent" and not agents[value]:
+        return N_("agent %(id)s is deactivated")
+    if kind == "canned" and value not in canned:
+        return N_("canned reply %(id)s does not exist")
+    return None

@@ -28,6 +28,7 @@ from escalation import (
     sla_facts,
 )
 from escalation.business_hours import is_business_time
+from escalation.messages import Msg
 from inbox.automation import engine as automation
 from inbox.automation.rules_service import RuleInvalid
 from inbox.conversations.ranking import raise_to
@@ -263,9 +264,11 @@ def policy_dict(row: SlaPolicyRow) -> dict[str, Any]:
 def _parse(data: Mapping[str, Any]) -> SlaPolicy:
     errors = []
     if not isinstance(data.get("name"), str) or not data["name"].strip():
-        errors.append({"path": "name", "message": "a policy needs a name"})
+        errors.append({"path": "name", "message": Msg(N_("a policy needs a name"))})
     if data.get("first_response_minutes") is None:
-        errors.append({"path": "first_response_minutes", "message": "first_response_minutes is required"})
+        errors.append(
+            {"path": "first_response_minutes", "message": Msg(N_("first_response_minutes is required"))}
+        )
     try:
         policy = policy_from_dict(data)
     except RuleError as exc:
@@ -310,7 +313,14 @@ def save_policy(
             data = {**policy_dict(row), **data}
         policy = _parse(data)
         if policy.team_id is not None and s.get(Team, policy.team_id) is None:
-            raise RuleInvalid([{"path": "team_id", "message": f"team {policy.team_id} does not exist"}])
+            raise RuleInvalid(
+                [
+                    {
+                        "path": "team_id",
+                        "message": Msg(N_("team %(id)s does not exist"), {"id": policy.team_id}),
+                    }
+                ]
+            )
         _store(row, policy)
         s.add(row)
         s.flush()

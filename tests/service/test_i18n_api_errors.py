@@ -90,3 +90,49 @@ def test_reports_take_the_time_zone_of_the_agents_profile(client, world, inbox) 
     assert asked["period"]["tz"] == "Asia/Taipei"  # an explicit one still wins (API clients)
     csv = client.get("/api/reports?preset=yesterday&format=csv", headers=sup["auth"]).get_data(as_text=True)
     assert "Asia/Bangkok" in csv
+
+
+def test_a_rules_problems_are_told_in_the_readers_language_with_their_paths(client, world) -> None:  # type: ignore[no-untyped-def]
+    """The escalation leaf's validation messages (escalation/messages.py) and the inbox's reference
+    check reach a Thai or Chinese supervisor translated, values filled in, paths and count unchanged."""
+    sup = world.agent("supervisor")
+    rule = {
+        "name": "bad",
+        "trigger": "message.created",
+        "conditions": [{"field": "message.text", "op": "contains", "value": ["refund", ""]}],
+        "actions": [{"type": "set_priority", "value": 300}, {"type": "assign_team", "team_id": 9999}],
+    }
+    said = {}
+    for tag in ("en", "zh-TW", "th"):
+        res = client.post("/api/rules", json=rule, headers={**sup["auth"], "Accept-Language": tag})
+        assert res.status_code == 400
+        said[tag] = res.get_json()["error"]
+    paths = [[e["path"] for e in said[tag]["errors"]] for tag in said]
+    assert paths[0] == paths[1] == paths[2] and "conditions[0].value" in paths[0]
+    en = {e["path"]: e["message"] for e in said["en"]["errors"]}
+    tw = {e["path"]: e["message"] for e in said["zh-TW"]["errors"]}
+    th = {e["path"]: e["message"] for e in said["th"]["errors"]}
+    assert en["conditions[0].value"] == "item 1 must be a non-empty string"
+    assert tw["conditions[0].value"] == "第 1 項必須是非空白的文字"  # the nested problem translated too
+    assert en["actions[0].value"] == "priority must be between 0 and 100"
+    assert th["actions[0].value"] == "ความสำคัญต้องอยู่ระหว่าง 0 ถึง 100"
+    assert said["zh-TW"]["message"].startswith("conditions[0].value: 第 1 項必須是非空白的文字")
+
+
+def test_a_reference_problem_and_a_policys_calendar_are_translated(client, world) -> None:  # type: ignore[no-untyped-def]
+    sup = world.agent("supervisor")
+    rule = {
+        "name": "to nowhere",
+        "trigger": "message.created",
+        "conditions": [],
+        "actions": [{"type": "assign_team", "team_id": 9999}],
+    }
+    res = client.post("/api/rules", json=rule, headers={**sup["auth"], "Accept-Language": "zh-CN"})
+    assert res.status_code == 400
+    assert res.get_json()["error"]["errors"] == [
+        {"path": "actions[0].team_id", "message": "团队 9999 不存在"}
+    ]
+    policy = {"name": "VIP", "first_response_minutes": 30, "calendar": {"timezone": "Mars/Olympus"}}
+    res = client.post("/api/sla/policies", json=policy, headers={**sup["auth"], "Accept-Language": "th"})
+    assert res.status_code == 400
+    assert {"path": "calendar", "message": "ไม่รู้จักเขตเวลา 'Mars/Olympus'"} in res.get_json()["error"]["errors"]

@@ -21,7 +21,7 @@ from web.api.schemas import RuleList, SubscriptionList
 from web.api.schemas import Subscription as SubscriptionOut
 from web.api.validation import ColumnStr, Count, Id, QueryModel
 from web.auth import inbox
-from web.errors import N_, ApiError, body
+from web.errors import N_, ApiError, error_body
 from web.i18n import rule_help
 
 
@@ -61,9 +61,7 @@ def _rule_errors(call: Callable[[], Any], status: int = 200) -> Any:
     try:
         return jsonify(call()), status
     except svc.RuleInvalid as exc:
-        out = body("invalid", exc.message, exc.field)
-        out["error"]["errors"] = exc.errors
-        return jsonify(out), 400
+        return jsonify(error_body(exc)), 400
 
 
 def _raw() -> dict[str, Any]:

@@ -16,7 +16,7 @@ from web.api import endpoint, json_body, parse
 from web.api.schemas import SlaPolicy, SlaPolicyList
 from web.api.validation import ColumnStr, Id
 from web.auth import inbox
-from web.errors import N_, ApiError, body
+from web.errors import N_, ApiError, error_body
 
 # Business minutes: up to a year of them (a timer further away is no timer).
 Minutes = Annotated[float, Field(ge=0, le=525_600)]
@@ -42,9 +42,7 @@ def _save(data: dict[str, Any], policy_id: int | None = None) -> Any:
     try:
         return sla_service.save_policy(inbox(), g.agent_id, data, policy_id)
     except RuleInvalid as exc:
-        out = body("invalid", exc.message, exc.field)
-        out["error"]["errors"] = exc.errors
-        raise _Invalid(out) from None
+        raise _Invalid(error_body(exc)) from None
 
 
 class _Invalid(Exception):
