@@ -6,8 +6,9 @@ Why offline: fitting takes scikit-learn and a minute; the product only reads the
 `sentiment.linear` in plain Python). Data, and only this data (issue #21's rules): the
 shared labelled sets under ../shared/data/sentiment/ on their *train* rows, and the support
 messages we labelled ourselves (scripts/sentiment_data/). The regularisation and the weight
-of our support rows are chosen on the *valid* rows; the *test* rows (`sentiment.corpus`)
-are never read here. `murmur eval-sentiment` reports on them.
+of our support rows are chosen on the *valid* rows (Chinese: on cross-validation of the train
+rows plus the valid rows, `scripts/sentiment_train/chinese.py`); the *test* rows
+(`sentiment.corpus`) are never read here. `murmur eval-sentiment` reports on them.
 
 Thai has too few rows for a separate validation split to choose by (about 240), so its
 blocks, regularisation and class weights are chosen by 4-fold cross-validation over all its
