@@ -6,8 +6,9 @@ Why offline: fitting takes scikit-learn and a minute; the product only reads the
 `sentiment.linear` in plain Python). Data, and only this data (issue #21's rules): the
 shared labelled sets under ../shared/data/sentiment/ on their *train* rows, and the support
 messages we labelled ourselves (scripts/sentiment_data/). The regularisation and the weight
-of our support rows are chosen on the *valid* rows; the *test* rows (`sentiment.corpus`)
-are never read here. `murmur eval-sentiment` reports on them.
+of our support rows are chosen on the *valid* rows (Chinese: on cross-validation of the train
+rows plus the valid rows, `scripts/sentiment_train/chinese.py`); the *test* rows
+(`sentiment.corpus`) are never read here. `murmur eval-sentiment` reports on them.
 
 Thai has too few rows for a separate validation split to choose by (about 240), so its
 blocks, regularisation and class weights are chosen by 4-fold cross-validation over all its
@@ -30,13 +31,12 @@ from sklearn.metrics import f1_score
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from sentiment import corpus  # noqa: E402
 from sentiment.en_support import features as en_features  # noqa: E402
-from sentiment.language import to_simplified  # noqa: E402
 from sentiment.linear import CLASSES  # noqa: E402
 from sentiment.thai import features as th_features  # noqa: E402
-from sentiment.zh_fast import features as zh_features  # noqa: E402
 
 _ARGS = [a for a in sys.argv[1:] if not a.startswith("--only=")]
 ONLY = next((a.removeprefix("--only=") for a in sys.argv[1:] if a.startswith("--only=")), None)
@@ -203,19 +203,10 @@ def _english(rows: list[corpus.LabelledText]) -> None:
 
 
 def _chinese(rows: list[corpus.LabelledText]) -> None:
-    print("Chinese (reviews, Weibo, both scripts, + our support messages)")
-    zh = [r for r in rows if r.lang in ("zh-Hans", "zh-Hant")]
-    zh_feat = lambda t: zh_features(to_simplified(t))[0]  # noqa: E731
-    # C=1, 16: lower. With the 85 Chinese support rows of 2026-12-07 (fourth session) x40 scored
-    # 0.845 on the valid rows and x20 0.788 (the earlier model, x20 on fewer rows: 0.832); a
-    # character-trigram block scored 0.761 (x20) and was left out.
-    grid: list[tuple[float, float, str | None]] = [(4.0, w, "balanced") for w in (20.0, 40.0)]
-    groups = ["zh_hotel", "zh_waimai", "zh_weibo", "zh_shopping", "zh_support", "zh_probe"]
-    vec, model, meta = _fit(zh, zh_feat, grid, _valid_f1(zh, zh_feat, groups), min_df=2)
-    meta["trained_on"] = (
-        "shared zh/ and zh_hant/ sets (train split) + scripts/sentiment_data/zh_support_labelled.csv (train split)"
-    )
-    _write("zh_chargram", vec, model, meta, prune=0.02)
+    """Chinese: chosen and fitted in `scripts/sentiment_train/chinese.py` (worst review set on valid)."""
+    from sentiment_train import chinese
+
+    chinese.fit(rows, lambda name, vec, model, meta, prune: _write(name, vec, model, meta, prune=prune))
 
 
 def _thai(rows: list[corpus.LabelledText]) -> None:

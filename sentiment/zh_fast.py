@@ -28,6 +28,9 @@ from sentiment.linear import LinearModel, compound_of, shipped, softmax
 MODEL = "zh_chargram"
 STRONG = 1.0  # a gram whose weight moves positive-vs-negative this much may be named as a reason
 MAX_CHARS = 600  # a review's first 600 characters carry its verdict; keeps the cost bounded
+# The non-gram inputs' names: longer than any gram, so no text's gram can take one of them (a
+# text may still make grams that start with "_", such as "_小": those are grams like any other).
+DENSE = ("_terms", "_question", "_exclaim")
 _SKIP = frozenset(" \t\r\n，。、！？,.!?：:；;…~～“”\"'（）()【】[]")
 
 
@@ -82,7 +85,7 @@ class _Columns:
 @cache
 def _columns() -> _Columns:
     model = shipped(MODEL)
-    grams = {k: w for k, w in model.weights.items() if k[0] != "_"}
+    grams = {k: w for k, w in model.weights.items() if k not in DENSE}
     strong = frozenset(k for k, w in grams.items() if abs(w[2] - w[0]) >= STRONG)
     return _Columns(
         {k: w[0] for k, w in grams.items()},

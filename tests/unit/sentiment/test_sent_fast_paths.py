@@ -197,3 +197,45 @@ def test_phrase_candidates_find_what_the_full_alternation_finds_on_shipped_text(
 @given(st.lists(st.sampled_from(PHRASE_WORDS), max_size=20).map(" ".join))
 def test_phrase_candidates_find_what_the_full_alternation_finds(text: str) -> None:
     assert _phrases_by_candidates(text) == _phrases_by_full_alternation(text)
+
+
+def _chinese_reference(simplified: str) -> tuple[float, float]:
+    """The plain definition: the shipped model's logits over `zh_fast.features`, then softmax."""
+    from sentiment.linear import compound_of
+    from sentiment.zh_fast import MODEL, features
+
+    p = softmax(shipped(MODEL).logits(features(simplified)[0]))
+    return compound_of(p), max(p)
+
+
+def _zh_close(text: str) -> bool:
+    from sentiment.zh_fast import score_simplified
+
+    compound, _, top = score_simplified(text)
+    ref_compound, ref_top = _chinese_reference(text)
+    return math.isclose(compound, ref_compound, rel_tol=1e-9, abs_tol=1e-9) and math.isclose(
+        top, ref_top, rel_tol=1e-9, abs_tol=1e-12
+    )
+
+
+def test_chinese_sums_match_reference_on_shipped_probes() -> None:
+    for text in _rows("zh_support.csv"):
+        assert _zh_close(text), text
+
+
+def test_chinese_grams_that_start_with_underscore_count_like_any_gram() -> None:
+    # The dense inputs are named "_terms", "_question", "_exclaim"; a text's own grams such as "_小"
+    # are grams, and the fast path must weigh them as the model was trained to.
+    from sentiment.zh_fast import DENSE, _columns
+
+    learnt = [k for k in shipped("zh_chargram").weights if k.startswith("_") and k not in DENSE]
+    assert learnt, "the shipped model has grams that start with '_'"
+    assert all(k in _columns().pos for k in learnt)
+    for gram in learnt[:20]:
+        assert _zh_close(f"服务{gram}很好"), gram
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=HAN + "abcXY12 3.%，。！?\n_@^", max_size=60))
+def test_chinese_sums_match_reference_on_any_text(text: str) -> None:
+    assert _zh_close(text)
