@@ -163,6 +163,19 @@ class RollupServicePending(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class RollupGeneration(Base):
+    """A token per month that changes whenever a fold changes that month's `RollupAuthor` rows
+    (migration 0013_pgdash). Readers may keep what they summed over whole months and reuse it
+    while every month's token is the one they summed under (`inbox.insights.dashboard_rollups.
+    author_cache`). Tokens are random, never counted up, so a table emptied and refilled (tests,
+    a restored copy) cannot hand a reader an old token for new rows."""
+
+    __tablename__ = "rollup_generations"
+
+    month: Mapped[datetime] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
 FIRST_RESPONSE, RESOLUTION = "f", "r"
 # The negative slots of `RollupService`: answered by the due time, answered after it, not
 # answered and due (breached or still pending: that depends on the time of the question), no SLA.

@@ -1,0 +1,46 @@
+"""A token per month of the author rollups, so a reader can reuse what it summed (issue 22)
+
+`rollup_generations` holds one random token per month; every fold that changes a month's
+`rollup_authors` rows gives that month a new token in the same transaction
+(`inbox.insights.rollup_fold`). The dashboard's top authors keep, in the process, the per-author
+sums of a period's whole months and reuse them while every month still has the token they were
+summed under (`inbox.insights.dashboard_rollups.author_cache`): a year's closed months are
+summed once instead of on every request (about 99,000 rollup rows on the one-year bench).
+
+The upgrade gives every month that already has author rows a token (one for all of them: a
+token only has to change when its month does), so existing databases use the cache at once.
+
+Revision ID: 0013_pgdash
+Revises: 0012_mends
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from alembic import op
+
+import inbox.store.models.base
+
+revision = "0013_pgdash"
+down_revision = "0012_mends"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "rollup_generations",
+        sa.Column("month", inbox.store.models.base.UTCDateTime(), nullable=False),
+        sa.Column("token", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("month", name="pk_rollup_generations"),
+    )
+    op.execute(
+        "INSERT INTO rollup_generations (month, token) "
+        f"SELECT DISTINCT bucket_start, '{uuid.uuid4().hex}' FROM rollup_authors WHERE grain = 'm'"
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("rollup_generations")
