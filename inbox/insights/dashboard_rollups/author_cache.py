@@ -8,7 +8,8 @@ new random token in `rollup_generations` in its own transaction (migration 0013_
 `bump_sql`). So the sums over a period's whole months are kept here under the tokens they were
 summed with, read in the same snapshot as the rollups; a request whose months all still carry
 those tokens reuses them and reads only what is not whole months (days of partial months, the
-changes not yet folded, the ragged ends). A month without a token is never cached.
+changes not yet folded, the ragged ends). A month without a token has no author rows (0013_pgdash
+gave one to every month that had rows, and every fold into a month renews it).
 
 Exact by construction: a token is never reused (random, not a counter), so an emptied and
 refilled table cannot match an old entry; `tests/service/test_author_cache.py` changes every
@@ -69,11 +70,10 @@ def month_sums(
     f: Filters,
     spans: list[tuple[datetime, datetime, int]],
     query: Callable[[], Select[Any]],
-) -> Sums | None:
+) -> Sums:
     """The sums over the signed whole-month `spans` ((from, to, sign), month starts), from this
     process's cache when every month in them has the token it had when they were summed, else
-    by running `query()` (author, n, neg rows) in this session's snapshot and keeping the result.
-    None when a month has no token (not folded since 0013_pgdash): the caller sums as before."""
+    by running `query()` (author, n, neg rows) in this session's snapshot and keeping the result."""
     lo, hi = _months(spans)
     tokens = s.execute(select(_G.c.month, _G.c.token).where(_G.c.month >= lo, _G.c.month < hi)).all()
     have = {m: t for m, t in tokens}
@@ -81,9 +81,10 @@ def month_sums(
     for a, b, _ in spans:
         m = a
         while m < b:
-            if m not in have:
-                return None
-            wanted.append((m, have[m]))
+            # No token: no author row was ever folded into the month since 0013_pgdash (which
+            # gave every month with rows one). The first fold into it gives it one, so an empty
+            # month's sums are kept under None until then.
+            wanted.append((m, have.get(m)))
             m = (m.replace(day=28) + _FOUR_DAYS).replace(day=1)
     key = (f.channel, f.language, tuple(spans), tuple(wanted))
     with _lock:

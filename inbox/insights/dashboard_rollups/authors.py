@@ -145,9 +145,7 @@ def top_authors(s: Session, f: Filters) -> tuple[list[dict[str, Any]], list[dict
     were summed (`cached_top`); otherwise everything is summed in one statement."""
     spans = _whole_months(f)
     if spans:
-        sums = author_cache.month_sums(s, f, spans, lambda: _month_query(f, spans))
-        if sums is not None:
-            return cached_top(s, f, sums)
+        return cached_top(s, f, author_cache.month_sums(s, f, spans, lambda: _month_query(f, spans)))
     return _top_by_sql(s, f)
 
 
