@@ -12,6 +12,8 @@ negative messages, come from that one grouped sum in one statement.
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,12 +21,12 @@ from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from inbox.insights.dashboard_rollups import author_cache
+from inbox.insights.dashboard_rollups.reach import IDENTITY, TOP, by_reach, entry
 from inbox.insights.reporting_filters import Filters
 from inbox.store.models import Conversation, Direction, Identity, Message, RollupAuthor, RollupPending
 from inbox.store.models.rollups import ALL, MONTH
 from inbox.store.sql import in_list, list_param
 
-TOP = 10
 # An author's messages are kept once per language and once more under this "language", so a
 # period without a language filter sums one row per author, month and channel: an author's
 # messages come in two or three languages (detected per message), which multiplied the rows.
@@ -190,21 +192,8 @@ def _top_by_sql(s: Session, f: Filters) -> tuple[list[dict[str, Any]], list[dict
     rows = s.execute(select(by_messages).union_all(select(by_reach))).all()
     out: dict[str, list[dict[str, Any]]] = {"m": [], "r": []}
     for r in rows:
-        out[r.list].append(_entry(r, r.n, r.neg))
+        out[r.list].append(entry(r, r.n, r.neg))
     return _sorted(out["m"], out["r"])
-
-
-def _entry(r: Any, n: int, neg: int | None) -> dict[str, Any]:
-    return {
-        "identity_id": r.id,
-        "customer_id": r.customer_id,
-        "handle": r.handle,
-        "display_name": r.display_name,
-        "channel": r.channel,
-        "followers": r.followers,
-        "messages": int(n),
-        "negative": int(neg or 0),
-    }
 
 
 def _sorted(
@@ -215,26 +204,13 @@ def _sorted(
     return m[:TOP], r[:TOP]
 
 
-_IDENTITY = (
-    Identity.id,
-    Identity.customer_id,
-    Identity.handle,
-    Identity.display_name,
-    Identity.channel,
-    Identity.followers,
-)
-_REACH_PAGE = 200
-_FEW = 1_000  # below this many authors in the period, by reach reads them by id
-
-
 def cached_top(
     s: Session, f: Filters, sums: author_cache.Sums
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Both top-tens from the whole months' cached sums plus the rest of the period, summed now
     (`_parts` without the whole months: at most half a month of day rows at each end, the
     pending changes, the ragged ends). The same answer as `_top_by_sql`: every author at or
-    above the tenth count is looked up; by reach walks `ix_identities_followers` down until ten
-    authors who wrote in the period are found and no later one can tie with the tenth."""
+    above the tenth count is looked up; by reach goes down the follower counts (`reach.by_reach`)."""
     rest = _parts(f, months=False)
     delta: dict[int, tuple[int, int]] = {}
     if rest:
@@ -265,27 +241,13 @@ def cached_top(
     d = s.get_bind().dialect.name
     by_messages = []
     if candidates:
-        q = select(*_IDENTITY).where(in_list(d, Identity.id, "ids"))
+        q = select(*IDENTITY).where(in_list(d, Identity.id, "ids"))
         for r in s.execute(q, {"ids": list_param(d, candidates)}):
-            by_messages.append(_entry(r, *count(r.id)))
-    live = sums.positive + sum((n > 0) - (sums.counts.get(a, (0, 0))[0] > 0) for a, (n, _) in delta.items())
-    if live <= _FEW:  # few authors wrote in the period (a quiet channel): look them all up
-        ids = [a for a, (n, _) in sums.counts.items() if n > 0 and a not in delta]
-        ids += [a for a, (n, _) in delta.items() if n > 0]
-        q = select(*_IDENTITY).where(in_list(d, Identity.id, "ids"))
-        rows = s.execute(q, {"ids": list_param(d, ids)}).all() if ids else []
-        return _sorted(by_messages, [_entry(r, *count(r.id)) for r in rows])
-    by_reach: list[dict[str, Any]] = []
-    walk = select(*_IDENTITY).order_by(Identity.followers.desc(), Identity.id).limit(_REACH_PAGE)
-    offset = 0
-    while True:
-        page = s.execute(walk.offset(offset)).all()
-        offset += len(page)
-        for r in page:
-            if len(by_reach) >= TOP and r.followers < by_reach[TOP - 1]["followers"]:
-                return _sorted(by_messages, by_reach)
-            n, neg = count(r.id)
-            if n > 0:
-                by_reach.append(_entry(r, n, neg))
-        if len(page) < _REACH_PAGE:
-            return _sorted(by_messages, by_reach)
+            by_messages.append(entry(r, *count(r.id)))
+
+    def writers() -> Iterator[int]:
+        rising = sorted(((n, a) for a, (n, _) in delta.items() if n > 0), key=lambda x: (-x[0], x[1]))
+        rest = ((n, a) for n, a in sums.ranked if n > 0 and a not in delta)
+        return (a for _, a in heapq.merge(rising, rest, key=lambda x: (-x[0], x[1])))
+
+    return _sorted(by_messages, by_reach(s, count, writers))
