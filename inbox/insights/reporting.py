@@ -150,13 +150,17 @@ def _message_brief(r: Any, authors: dict[int, Any]) -> dict[str, Any]:
 
 
 def top_messages(s: Session, f: Filters, label: str) -> list[dict[str, Any]]:
-    """The most negative (or positive) messages: by score, then newest first. The index on
-    (sentiment_label, sentiment) hands them over in that order, so a handful of index entries
-    are read, not the range (migration 0009_rollups)."""
+    """The most negative (or positive) messages: by score, then newest first, then id. The
+    label's partial index (`ix_messages_top_negative` / `_positive`, migration 0013_pgdash) holds
+    them in exactly that order, so a handful of index entries are read, not the range. The label
+    is written as a literal: a planner can use a partial index only when the query's condition
+    is its own, which a bound parameter does not show it."""
+    if label not in ("negative", "positive"):
+        raise ValueError(label)
     order = Message.sentiment.asc() if label == "negative" else Message.sentiment.desc()
     sentiment_first = s.get_bind().dialect.name == "sqlite" and f.end - f.start > _SENTIMENT_FIRST
     q = _base(f, _UNINDEXED_AT if sentiment_first else Message.created_at).where(
-        Message.sentiment_label == label, Message.sentiment.is_not(None)
+        Message.sentiment_label == literal_column(f"'{label}'"), Message.sentiment.is_not(None)
     )
     rows = s.execute(q.order_by(order, Message.created_at.desc(), Message.id.desc()).limit(TOP)).all()
     authors = _authors(s, rows)

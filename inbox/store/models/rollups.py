@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Index, PrimaryKeyConstraint, String
+from sqlalchemy import Float, Index, PrimaryKeyConstraint, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inbox.store.models.base import Base
@@ -185,7 +185,28 @@ OUTCOME_SLOTS = (MET, LATE, OPEN, NO_SLA)
 
 # Top mentions: the most negative (positive) messages come first in this index, so the query
 # reads a handful of entries, not the range.
-Index("ix_messages_label_sentiment", Message.sentiment_label, Message.sentiment)
+# Since 0013_pgdash one partial index per label, in the full order of the query (score, then
+# newest first, then id): sentiment scores come in few distinct values, and with (label, score)
+# alone PostgreSQL read and sorted the whole tie at the top score of a year (6,918 positive
+# messages, each joined to its conversation) to return five.
+_TOP_NEGATIVE = text("sentiment_label = 'negative'")
+_TOP_POSITIVE = text("sentiment_label = 'positive'")
+Index(
+    "ix_messages_top_negative",
+    Message.sentiment,
+    Message.created_at.desc(),
+    Message.id.desc(),
+    sqlite_where=_TOP_NEGATIVE,
+    postgresql_where=_TOP_NEGATIVE,
+)
+Index(
+    "ix_messages_top_positive",
+    Message.sentiment.desc(),
+    Message.created_at.desc(),
+    Message.id.desc(),
+    sqlite_where=_TOP_POSITIVE,
+    postgresql_where=_TOP_POSITIVE,
+)
 # Influencers: identities by reach, each checked for a message in the range by the next index.
 Index("ix_identities_followers", Identity.followers)
 # with direction (migration 0010_perfread): influencers by count group a period's inbound
