@@ -1,13 +1,14 @@
 """A token per month of the author rollups, so a reader can reuse what it summed (issue 22)
 
 `rollup_generations` holds one random token per month; every fold that changes a month's
-`rollup_authors` rows gives that month a new token in the same transaction
-(`inbox.insights.rollup_fold`). The dashboard's top authors keep, in the process, the per-author
-sums of a period's whole months and reuse them while every month still has the token they were
-summed under (`inbox.insights.dashboard_rollups.author_cache`): a year's closed months are
-summed once instead of on every request (about 99,000 rollup rows on the one-year bench).
+`rollup_authors` or `rollup_terms` rows gives that month a new token in the same transaction
+(`inbox.insights.rollup_fold`). The dashboard's top authors and rising terms keep, in the
+process, their sums over a period's whole months and reuse them while every month still has the
+token they were summed under (`inbox.insights.dashboard_rollups.month_cache`): a year's closed
+months are summed once instead of on every request (about 99,000 author rows and tens of
+thousands of term rows on the one-year bench).
 
-The upgrade gives every month that already has author rows a token (one for all of them: a
+The upgrade gives every month that already has author or term rows a token (one for all of them: a
 token only has to change when its month does), so existing databases use the cache at once.
 
 Top mentions: `ix_messages_label_sentiment (sentiment_label, sentiment)` becomes two partial
@@ -45,7 +46,8 @@ def upgrade() -> None:
     )
     op.execute(
         "INSERT INTO rollup_generations (month, token) "
-        f"SELECT DISTINCT bucket_start, '{uuid.uuid4().hex}' FROM rollup_authors WHERE grain = 'm'"
+        f"SELECT m, '{uuid.uuid4().hex}' FROM (SELECT bucket_start AS m FROM rollup_authors WHERE grain = 'm' "
+        "UNION SELECT bucket_start FROM rollup_terms WHERE grain = 'm') x"
     )
 
 

@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import Connection, inspect, select
 
 from inbox.insights.analytics.terms import tokenize
-from inbox.insights.dashboard_rollups import author_cache, authors, service
+from inbox.insights.dashboard_rollups import authors, month_cache, service
 from inbox.store.models import RollupPending, RollupServicePending
 from inbox.store.models.rollups import ALL, DAY, HOUR, MONTH
 
@@ -149,7 +149,7 @@ def _fold_messages(conn: Connection, limit: int, full: bool) -> int:
     if full and _has_generations(conn):
         token = {"token": uuid.uuid4().hex}
         month = _bucket(dialect, MONTH, "p.created_at")
-        conn.exec_driver_sql(author_cache.bump_sql(dialect, month, batch), {**params, **token})
+        conn.exec_driver_sql(month_cache.bump_sql(dialect, month, batch), {**params, **token})
     day = _bucket(dialect, DAY, "p.created_at")
     texts = conn.exec_driver_sql(
         f"SELECT {day}, p.channel, p.language, m.text, sum(p.sign) "

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from inbox.insights.dashboard_rollups import author_cache
+from inbox.insights.dashboard_rollups import month_cache
 from inbox.insights.dashboard_rollups.reach import IDENTITY, TOP, by_reach, entry
 from inbox.insights.reporting_filters import Filters
 from inbox.store.models import Conversation, Direction, Identity, Message, RollupAuthor, RollupPending
@@ -143,11 +143,11 @@ def top_authors(s: Session, f: Filters) -> tuple[list[dict[str, Any]], list[dict
     (then followers, then id), and the ten most followed who wrote in it (then messages, then
     id), each with its identity, messages and negative messages.
 
-    The whole months' sums come from `author_cache` when their months are unchanged since they
+    The whole months' sums come from `month_cache` when their months are unchanged since they
     were summed (`cached_top`); otherwise everything is summed in one statement."""
     spans = _whole_months(f)
     if spans:
-        return cached_top(s, f, author_cache.month_sums(s, f, spans, lambda: _month_query(f, spans)))
+        return cached_top(s, f, month_cache.month_sums(s, f, spans, lambda: _month_query(f, spans)))
     return _top_by_sql(s, f)
 
 
@@ -205,7 +205,7 @@ def _sorted(
 
 
 def cached_top(
-    s: Session, f: Filters, sums: author_cache.Sums
+    s: Session, f: Filters, sums: month_cache.Sums
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Both top-tens from the whole months' cached sums plus the rest of the period, summed now
     (`_parts` without the whole months: at most half a month of day rows at each end, the

@@ -164,10 +164,10 @@ class RollupServicePending(Base):
 
 
 class RollupGeneration(Base):
-    """A token per month that changes whenever a fold changes that month's `RollupAuthor` rows
-    (migration 0013_pgdash). Readers may keep what they summed over whole months and reuse it
+    """A token per month that changes whenever a fold changes that month's `RollupAuthor` or
+    `RollupTerm` rows (migration 0013_pgdash). Readers may keep what they summed over whole months and reuse it
     while every month's token is the one they summed under (`inbox.insights.dashboard_rollups.
-    author_cache`). Tokens are random, never counted up, so a table emptied and refilled (tests,
+    month_cache`). Tokens are random, never counted up, so a table emptied and refilled (tests,
     a restored copy) cannot hand a reader an old token for new rows."""
 
     __tablename__ = "rollup_generations"
