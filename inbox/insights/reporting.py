@@ -116,17 +116,20 @@ def volume(
         if aligned and at < cut:  # type: ignore[operator]
             before += n
     out = []
+    # The drills are `f.params(from=..., to=...[, sentiment=...])`, built from one copy of the
+    # filters' parameters with each bucket's bounds formatted once: a year has 365 buckets of
+    # four drills each, and building them was a fifth of the request's Python.
+    base, step = f.params(), BUCKETS[f.bucket]
     for b, t in sorted(per.items()):
-        lo, hi = max(b, f.start), min(b + BUCKETS[f.bucket], f.end)
+        lo, hi = max(b, f.start), min(b + step, f.end)
+        drill = {**base, "from": lo.isoformat(), "to": hi.isoformat()}
         out.append(
             {
-                "bucket": iso(b),
+                "bucket": b.isoformat(),
                 **_share(t.labels, t.total),
                 "mean_sentiment": _mean(t),
-                "drill": f.params(**{"from": iso(lo), "to": iso(hi)}),
-                "drill_by_label": {
-                    k: f.params(**{"from": iso(lo), "to": iso(hi), "sentiment": k}) for k in LABELS
-                },
+                "drill": drill,
+                "drill_by_label": {k: {**drill, "sentiment": k} for k in LABELS},
             }
         )
     return out, total, ((before, total.total - before) if aligned else None)
