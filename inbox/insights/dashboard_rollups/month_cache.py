@@ -73,7 +73,8 @@ def cached(
     this session's snapshot: from the cache while every month has the token it had, else built
     (in the same snapshot) and kept."""
     lo, hi = min(a for a, _, _ in spans), max(b for _, b, _ in spans)
-    have = dict(s.execute(select(_G.c.month, _G.c.token).where(_G.c.month >= lo, _G.c.month < hi)).all())
+    tokens = select(_G.c.month, _G.c.token).where(_G.c.month >= lo, _G.c.month < hi)
+    have = dict(s.execute(tokens).all())
     wanted = []
     for a, b, _ in spans:
         m = a
@@ -86,6 +87,10 @@ def cached(
             _entries.move_to_end(key)
             return _entries[key]  # type: ignore[no-any-return]
     value = build()
+    if dict(s.execute(tokens).all()) != have:
+        # a fold committed while this was summed: possible only outside one snapshot (READ
+        # COMMITTED on PostgreSQL), where the sums may hold rows newer than the tokens; not kept
+        return value
     with _lock:
         _entries[key] = value
         while len(_entries) > MAX_ENTRIES:
