@@ -96,29 +96,43 @@ def _mean(t: rollups.Tally) -> float | None:
     return round(t.compound / t.scored, 3) if t.scored else None
 
 
-def volume(s: Session, f: Filters) -> tuple[list[dict[str, Any]], rollups.Tally]:
+def volume(
+    s: Session, f: Filters, cut: datetime | None = None
+) -> tuple[list[dict[str, Any]], rollups.Tally, tuple[int, int] | None]:
     """Messages and their sentiment split per bucket, empty buckets included, and the totals,
-    counted from the rollups (`inbox.insights.rollups.counted`)."""
+    counted from the rollups (`inbox.insights.rollups.counted`).
+
+    With a `cut` at a midnight (rising terms' recent window over 8 days or more) it also returns
+    the messages before and from it: every counted row (a day, an hour, a pending change or one
+    message) lies wholly on one side of a midnight, so the split is exact and rising terms need
+    not read the same rollup rows twice more."""
     per = {b: rollups.Tally() for b in bucket_starts(f)}
     total = rollups.Tally()
+    aligned = cut is not None and cut == cut.replace(hour=0, minute=0, second=0, microsecond=0)
+    before = 0
     for at, label, n, scored, compound in rollups.counted(s, f, f.start, f.end, hourly=f.bucket == "hour"):
         per.setdefault(bucket_floor(at, f.bucket), rollups.Tally()).add(label, n, scored, compound)
         total.add(label, n, scored, compound)
+        if aligned and at < cut:  # type: ignore[operator]
+            before += n
     out = []
+    # The drills are `f.params(from=..., to=...[, sentiment=...])`, built from one copy of the
+    # filters' parameters with each bucket's bounds formatted once: a year has 365 buckets of
+    # four drills each, and building them was a fifth of the request's Python.
+    base, step = f.params(), BUCKETS[f.bucket]
     for b, t in sorted(per.items()):
-        lo, hi = max(b, f.start), min(b + BUCKETS[f.bucket], f.end)
+        lo, hi = max(b, f.start), min(b + step, f.end)
+        drill = {**base, "from": lo.isoformat(), "to": hi.isoformat()}
         out.append(
             {
-                "bucket": iso(b),
+                "bucket": b.isoformat(),
                 **_share(t.labels, t.total),
                 "mean_sentiment": _mean(t),
-                "drill": f.params(**{"from": iso(lo), "to": iso(hi)}),
-                "drill_by_label": {
-                    k: f.params(**{"from": iso(lo), "to": iso(hi), "sentiment": k}) for k in LABELS
-                },
+                "drill": drill,
+                "drill_by_label": {k: {**drill, "sentiment": k} for k in LABELS},
             }
         )
-    return out, total
+    return out, total, ((before, total.total - before) if aligned else None)
 
 
 def _message_brief(r: Any, authors: dict[int, Any]) -> dict[str, Any]:
@@ -139,13 +153,17 @@ def _message_brief(r: Any, authors: dict[int, Any]) -> dict[str, Any]:
 
 
 def top_messages(s: Session, f: Filters, label: str) -> list[dict[str, Any]]:
-    """The most negative (or positive) messages: by score, then newest first. The index on
-    (sentiment_label, sentiment) hands them over in that order, so a handful of index entries
-    are read, not the range (migration 0009_rollups)."""
+    """The most negative (or positive) messages: by score, then newest first, then id. The
+    label's partial index (`ix_messages_top_negative` / `_positive`, migration 0013_pgdash) holds
+    them in exactly that order, so a handful of index entries are read, not the range. The label
+    is written as a literal: a planner can use a partial index only when the query's condition
+    is its own, which a bound parameter does not show it."""
+    if label not in ("negative", "positive"):
+        raise ValueError(label)
     order = Message.sentiment.asc() if label == "negative" else Message.sentiment.desc()
     sentiment_first = s.get_bind().dialect.name == "sqlite" and f.end - f.start > _SENTIMENT_FIRST
     q = _base(f, _UNINDEXED_AT if sentiment_first else Message.created_at).where(
-        Message.sentiment_label == label, Message.sentiment.is_not(None)
+        Message.sentiment_label == literal_column(f"'{label}'"), Message.sentiment.is_not(None)
     )
     rows = s.execute(q.order_by(order, Message.created_at.desc(), Message.id.desc()).limit(TOP)).all()
     authors = _authors(s, rows)
@@ -176,15 +194,22 @@ def recent_window(f: Filters) -> datetime:
     return cut
 
 
-def terms(s: Session, f: Filters) -> list[dict[str, Any]]:
+def terms(s: Session, f: Filters, split_counts: tuple[int, int] | None = None) -> list[dict[str, Any]]:
     """Terms and hashtags over-represented in the recent window (see inbox.analytics.terms),
-    from the daily term rollups; the baseline is read for the recent window's frequent terms only."""
+    from the daily term rollups; the baseline is read for the recent window's frequent terms only.
+    `split_counts`: the inbound messages before and from `recent_window(f)` when the caller has
+    counted them already (`volume`); otherwise they are tallied here."""
     cut = recent_window(f)
     recent = rollups.term_counts(s, f, cut, f.end)
     candidates = [t for t, n in recent.items() if n >= MIN_TERM_COUNT]
     baseline = rollups.term_counts(s, f, f.start, cut, only=candidates) if candidates else Counter()
-    n_recent = rollups.tally(s, f, cut, f.end).total if candidates else 0
-    n_base = rollups.tally(s, f, f.start, cut).total if candidates else 0
+    if not candidates:
+        n_base = n_recent = 0
+    elif split_counts is not None:
+        n_base, n_recent = split_counts
+    else:
+        n_recent = rollups.tally(s, f, cut, f.end).total
+        n_base = rollups.tally(s, f, f.start, cut).total
     return [
         {
             "term": t.term,
@@ -250,7 +275,7 @@ def dashboard(inbox: Inbox, agent_id: int, f: Filters) -> dict[str, Any]:
     with inbox.read() as s:
         rollups.snapshot(s)
         check_supervisor(s, agent_id)
-        buckets, total = volume(s, f)
+        buckets, total, split_counts = volume(s, f, recent_window(f))
         return {
             "filters": {**f.params(), "bucket": f.bucket},
             "generated_at": iso(inbox.clock()),
@@ -264,7 +289,7 @@ def dashboard(inbox: Inbox, agent_id: int, f: Filters) -> dict[str, Any]:
             "top_negative": top_messages(s, f, "negative"),
             "top_positive": top_messages(s, f, "positive"),
             "influencers": influencers(s, f),
-            "rising_terms": terms(s, f),
+            "rising_terms": terms(s, f, split_counts),
             "service_levels": reporting_service.service_levels(s, f, inbox.clock()),
             "surveys": reporting_service.surveys(s, f),
             "alerts": alerts(s, f),

@@ -32,14 +32,15 @@ order and cannot deadlock.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, inspect, select
 
 from inbox.insights.analytics.terms import tokenize
-from inbox.insights.dashboard_rollups import authors, service
+from inbox.insights.dashboard_rollups import authors, month_cache, service
 from inbox.store.models import RollupPending, RollupServicePending
 from inbox.store.models.rollups import ALL, DAY, HOUR, MONTH
 
@@ -145,6 +146,10 @@ def _fold_messages(conn: Connection, limit: int, full: bool) -> int:
                 grain, _bucket(dialect, grain, "p.created_at"), batch, every_language
             )
             conn.exec_driver_sql(statement, params)
+    if full and _has_generations(conn):
+        token = {"token": uuid.uuid4().hex}
+        month = _bucket(dialect, MONTH, "p.created_at")
+        conn.exec_driver_sql(month_cache.bump_sql(dialect, month, batch), {**params, **token})
     day = _bucket(dialect, DAY, "p.created_at")
     texts = conn.exec_driver_sql(
         f"SELECT {day}, p.channel, p.language, m.text, sum(p.sign) "
@@ -166,6 +171,11 @@ def _fold_messages(conn: Connection, limit: int, full: bool) -> int:
     _add_terms(conn, rows)
     conn.exec_driver_sql(f"DELETE FROM rollup_pending AS p WHERE {batch}", params)
     return n
+
+
+def _has_generations(conn: Connection) -> bool:
+    """Whether the schema has `rollup_generations` (0013_pgdash): older migrations fold too."""
+    return inspect(conn).has_table("rollup_generations")
 
 
 def _add_terms(conn: Connection, rows: list[tuple[Any, ...]]) -> None:

@@ -33,6 +33,7 @@ from inbox.store.models.listening import ListeningSource, ListeningStream, Menti
 from inbox.store.models.reply_handles import ReplyHandle
 from inbox.store.models.rollups import (
     RollupAuthor,
+    RollupGeneration,
     RollupMessage,
     RollupPending,
     RollupService,
@@ -78,6 +79,7 @@ __all__ = [
     "Role",
     "SettingsVersion",
     "RollupAuthor",
+    "RollupGeneration",
     "RollupMessage",
     "RollupPending",
     "RollupService",

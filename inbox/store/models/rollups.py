@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Index, PrimaryKeyConstraint, String
+from sqlalchemy import Float, Index, PrimaryKeyConstraint, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inbox.store.models.base import Base
@@ -163,6 +163,19 @@ class RollupServicePending(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class RollupGeneration(Base):
+    """A token per month that changes whenever a fold changes that month's `RollupAuthor` or
+    `RollupTerm` rows (migration 0013_pgdash). Readers may keep what they summed over whole months and reuse it
+    while every month's token is the one they summed under (`inbox.insights.dashboard_rollups.
+    month_cache`). Tokens are random, never counted up, so a table emptied and refilled (tests,
+    a restored copy) cannot hand a reader an old token for new rows."""
+
+    __tablename__ = "rollup_generations"
+
+    month: Mapped[datetime] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
 FIRST_RESPONSE, RESOLUTION = "f", "r"
 # The negative slots of `RollupService`: answered by the due time, answered after it, not
 # answered and due (breached or still pending: that depends on the time of the question), no SLA.
@@ -172,7 +185,28 @@ OUTCOME_SLOTS = (MET, LATE, OPEN, NO_SLA)
 
 # Top mentions: the most negative (positive) messages come first in this index, so the query
 # reads a handful of entries, not the range.
-Index("ix_messages_label_sentiment", Message.sentiment_label, Message.sentiment)
+# Since 0013_pgdash one partial index per label, in the full order of the query (score, then
+# newest first, then id): sentiment scores come in few distinct values, and with (label, score)
+# alone PostgreSQL read and sorted the whole tie at the top score of a year (6,918 positive
+# messages, each joined to its conversation) to return five.
+_TOP_NEGATIVE = text("sentiment_label = 'negative'")
+_TOP_POSITIVE = text("sentiment_label = 'positive'")
+Index(
+    "ix_messages_top_negative",
+    Message.sentiment,
+    Message.created_at.desc(),
+    Message.id.desc(),
+    sqlite_where=_TOP_NEGATIVE,
+    postgresql_where=_TOP_NEGATIVE,
+)
+Index(
+    "ix_messages_top_positive",
+    Message.sentiment.desc(),
+    Message.created_at.desc(),
+    Message.id.desc(),
+    sqlite_where=_TOP_POSITIVE,
+    postgresql_where=_TOP_POSITIVE,
+)
 # Influencers: identities by reach, each checked for a message in the range by the next index.
 Index("ix_identities_followers", Identity.followers)
 # with direction (migration 0010_perfread): influencers by count group a period's inbound
