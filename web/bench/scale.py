@@ -309,7 +309,7 @@ def _ingest_figures(
             ">= 0.90x",
             year >= 0.9 * empty,
             f"CPU of the ingesting thread {cpu_year:.2f} ms/msg on the year, {cpu_empty:.2f} on the empty "
-            f"database ({cpu_empty / cpu_year:.2f}x)",
+            f"database ({cpu_empty / cpu_year if cpu_year else float('nan'):.2f}x)",
         )
     ]
 
@@ -355,7 +355,7 @@ class _OnePerBatch:
 
     def cpu_ms(self) -> float:
         """CPU time of the ingesting thread per message: what the machine's load changes least."""
-        return self.cpu * 1000 / (self.done - 3)
+        return self.cpu * 1000 / max(1, self.done - 3)
 
 
 def run_scale(
