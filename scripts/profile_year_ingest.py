@@ -119,7 +119,9 @@ def main(year: str, workdir: Path, n: int, rounds: int) -> None:
         miss = sum(v[2] for v in STATS[s].values()) / done[s]
         print(f"{s:5}: {runs[s].rate():6.1f} msg/s wall, thread CPU {cpu[s] / 1e6 / done[s]:.2f} ms/msg "
               f"(SQL {sql:.2f}), {miss:.1f} cache misses/msg")  # fmt: skip
-    print(f"ratio: wall {runs['year'].rate() / runs['empty'].rate():.2f}x, CPU {cpu['empty'] / cpu['year']:.2f}x")
+    print(
+        f"ratio: wall {runs['year'].rate() / runs['empty'].rate():.2f}x, CPU {cpu['empty'] / cpu['year']:.2f}x"
+    )
     rows = []
     for key in set(STATS["year"]) | set(STATS["empty"]):
         y, e = STATS["year"].get(key, [0, 0, 0]), STATS["empty"].get(key, [0, 0, 0])
