@@ -118,3 +118,77 @@ def test_merge_step_reports_work_as_fts5_documents(tmp_path: Path) -> None:
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_the_job_is_a_no_op_without_fts5(inbox: Inbox, backend: str) -> None:
     assert merge.merge_indexes(inbox) == 0
+
+
+def _dbapi(uow: Any) -> sqlite3.Connection:
+    return uow.session.connection().connection.dbapi_connection
+
+
+def _levels(inbox: Inbox, table: str) -> int:
+    with inbox.unit_of_work() as uow:
+        levels = merge.structure_levels(_dbapi(uow), table)
+    assert levels is not None
+    return levels
+
+
+@pytest.mark.parametrize("table", ["messages_fts", "messages_grams"])  # external content, own content
+def test_a_merged_index_is_lifted_to_its_level_with_the_same_content(lite, sqlite_app, table) -> None:  # noqa: F811
+    agent = _fragment(lite, sqlite_app)
+    with lite.unit_of_work() as uow:
+        _dbapi(uow).execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")  # as a backfill leaves it
+    before = _levels(lite, table)
+    assert before == 1  # one segment, on level 0
+    found = search.search(lite, agent, "refund", 50)
+    grams = search.search(lite, agent, "退款", 50)
+    with lite.unit_of_work() as uow:
+        rounds = merge.lift_merged_index(_dbapi(uow), table)
+        pages = _dbapi(uow).execute(f"SELECT count(*) FROM {table}_data").fetchone()[0]
+    assert rounds >= 1
+    after = _levels(lite, table)
+    assert after > before
+    assert 4 ** (after - 1) >= pages  # the segment's level: log4 of its pages, at least
+    assert _segments(lite, table) == 1  # still one segment: the throwaway entry cancelled out
+    with lite.unit_of_work() as uow:  # FTS5's own check of the index against its content
+        _dbapi(uow).execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+    assert search.search(lite, agent, "refund", 50) == found
+    assert search.search(lite, agent, "退款", 50) == grams
+    assert search.search(lite, agent, "xyzzy", 50)["conversations"] == []
+    with lite.unit_of_work() as uow:  # lifted already: nothing more to do
+        assert merge.lift_merged_index(_dbapi(uow), table) == 0
+
+
+SMALL_COMMITS = 100  # FTS5 merges once 64 leaf pages were written since its last merge
+BULK = 30_000  # rows of the bulk commit, each with a key of its own: an index of many pages
+
+
+def test_the_next_small_commits_leave_the_lifted_segment_alone(lite) -> None:  # noqa: F811
+    """The cost removed: after a bulk import, automerge rewrites the whole index within the next
+    small commits; lifted, those commits merge only their own small segments (counted as the
+    rows FTS5 writes, SQLite's total_changes, which FTS5 itself uses to tell merge work)."""
+
+    def written_by_small_commits(table: str, lift: bool) -> tuple[int, int]:
+        with lite.unit_of_work() as uow:  # a bulk import: one commit, one segment on level 0
+            _dbapi(uow).executemany(
+                f"INSERT INTO {table}(rowid, grams) VALUES (?, ?)",
+                [(i, f"k{i} k{i % 97} common") for i in range(1, BULK)],
+            )
+        with lite.unit_of_work() as uow:
+            assert merge.structure_levels(_dbapi(uow), table) == 1
+            pages = _dbapi(uow).execute(f"SELECT count(*) FROM {table}_data").fetchone()[0]
+            if lift:
+                assert merge.lift_merged_index(_dbapi(uow), table) >= 1
+        changes = 0
+        for i in range(SMALL_COMMITS):  # one entry per commit, as webhooks make
+            with lite.unit_of_work() as uow:
+                dbapi = _dbapi(uow)
+                before = dbapi.total_changes
+                dbapi.execute(
+                    f"INSERT INTO {table}(rowid, grams) VALUES (?, ?)", (BULK + i, f"new{i} common")
+                )
+            changes += dbapi.total_changes - before
+        return changes, pages
+
+    bare, pages = written_by_small_commits("customers_grams", lift=False)
+    lifted, same_pages = written_by_small_commits("identities_grams", lift=True)
+    assert pages == same_pages > 40
+    assert bare - lifted >= pages, (bare, lifted, pages)  # the whole bulk index rewritten at least once more
