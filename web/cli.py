@@ -79,8 +79,10 @@ def demo(poll_seconds: int) -> None:
 @click.option("--port", default=None, type=int, help="Port to listen on (MURMUR_PORT, default 5000).")
 def serve(host: str | None, port: int | None) -> None:
     """Serve the web inbox, the API and Socket.IO on gunicorn (and, embedded, the scheduler)."""
+    from web.procnames import name_threads
     from web.server import serve as run_server
 
+    name_threads("web")
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v}
     run_server(Config.from_env(**overrides))
 
@@ -132,8 +134,10 @@ def create_token(email: str, name: str, scopes: tuple[str, ...]) -> None:
 def worker(concurrency: int) -> None:
     """Run a Celery worker (scaled mode)."""
     from web.celery_app import celery_from_env
+    from web.procnames import name_threads
     from web.warmup import warm_process
 
+    name_threads("worker")
     app = celery_from_env()
     warm_process()
     # each worker process its own node name, so several on one machine do not clash
@@ -145,7 +149,9 @@ def worker(concurrency: int) -> None:
 def beat() -> None:
     """Run Celery beat, the scaled mode's clock (scaled mode)."""
     from web.celery_app import celery_from_env
+    from web.procnames import name_threads
 
+    name_threads("beat")
     celery_from_env().start(["beat", "--loglevel=INFO", "--schedule=/tmp/murmur-beat-schedule"])
 
 

@@ -6,10 +6,13 @@ Rooms: `agent:<id>`, `team:<id>`, `supervisors` (supervisors and admins see ever
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+import redis
 from flask import current_app, request, session
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
@@ -22,16 +25,70 @@ from inbox.store.models import Conversation
 from web.errors import translated
 from web.widget import live
 
+log = logging.getLogger("murmur.realtime")
+
+
+# orjson raises TypeError on anything that is not plain JSON (bytes, datetimes, dataclasses,
+# non-string keys): such a payload takes python-socketio's own path, which handles binaries.
+_PLAIN = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
 
 class SocketIOPublisher:
-    """Publishes inbox events to rooms; with a Redis message queue it reaches every web process."""
+    """Publishes inbox events to rooms; with a Redis message queue it reaches every web process.
+
+    A Celery worker's publisher is a write-only `SocketIO(message_queue=...)`: python-socketio
+    would send each event as its own Redis PUBLISH, after walking the payload for binaries and
+    encoding it with the standard json module. A one-message drain emits two or three events,
+    so the worker sends them together instead: the same messages python-socketio's
+    `PubSubManager.emit` builds (the format its listener in every web process reads), encoded by
+    orjson, in one pipelined round trip, in order. A payload orjson will not write as plain JSON,
+    or a manager that is not Redis's, goes the usual way, one emit at a time."""
 
     def __init__(self, socketio: SocketIO) -> None:
         self.socketio = socketio
 
     def publish(self, events: Iterable[Event]) -> None:
+        events = list(events)
+        if events and self._pipelined(events):
+            return
         for e in events:
             self.socketio.emit(e.name, e.payload, to=list(e.rooms))
+
+    def _pipelined(self, events: list[Event]) -> bool:
+        manager = getattr(getattr(self.socketio, "server", None), "manager", None)
+        if not getattr(manager, "write_only", False) or not getattr(manager, "connected", False):
+            # a web process's own server (its manager also delivers to local sockets), or a
+            # worker's before its first emit has connected to Redis
+            return False
+        try:
+            bodies = [
+                orjson.dumps(
+                    {
+                        "method": "emit",
+                        "event": e.name,
+                        "data": [e.payload],
+                        "binary": False,
+                        "namespace": "/",
+                        "room": list(e.rooms),
+                        "skip_sid": None,
+                        "callback": None,
+                        "host_id": manager.host_id,
+                    },
+                    option=_PLAIN,
+                )
+                for e in events
+            ]
+        except TypeError:
+            return False
+        try:
+            pipe = manager.redis.pipeline(transaction=False)
+            for body in bodies:
+                pipe.publish(manager.channel, body)
+            pipe.execute()
+        except redis.RedisError:
+            log.warning("pipelined emit failed; sending one event at a time", exc_info=True)
+            return False
+        return True
 
 
 class _Connections:

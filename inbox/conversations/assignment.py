@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from escalation import AgentState, Router, RoutingDecision, RoutingRequest
@@ -30,8 +30,6 @@ def agent_states(session: Session, team_id: int | None = None) -> dict[int, Agen
     if not roster:
         return {}
     live = conn.execute(q.live, {"ids": list_param(d, roster)}).all()
-    online = [a.id for a in live if a.presence == "online"]
-    loads = dict(conn.execute(q.loads, {"ids": list_param(d, online)}).all()) if online else {}
     out = {}
     for a in live:
         capacity, languages, teams = roster[a.id]
@@ -39,7 +37,7 @@ def agent_states(session: Session, team_id: int | None = None) -> dict[int, Agen
             id=a.id,
             presence=a.presence,
             capacity=capacity,
-            open_count=loads.get(a.id, 0),
+            open_count=a.open_count or 0,
             teams=teams,
             languages=languages,
             last_assigned_at=a.last_assigned_at.timestamp() if a.last_assigned_at else 0.0,
@@ -92,17 +90,26 @@ def team_strategies(session: Session) -> dict[int, str]:
 def _queries(dialect: str) -> SimpleNamespace:
     """Built once per dialect: every ingest batch that routes asks all of these."""
     agent = select(Agent.id, Agent.capacity, Agent.languages)
+    # an online agent's unresolved conversations, from the index (assignee_id, status)
+    load = (
+        select(func.count())
+        .where(Conversation.assignee_id == Agent.id, Conversation.status.in_(UNRESOLVED))
+        .correlate(Agent)
+        .scalar_subquery()
+    )
     return SimpleNamespace(
         agents=agent.where(Agent.active.is_(True)).order_by(Agent.id),
-        live=select(Agent.id, Agent.presence, Agent.last_assigned_at)
+        live=select(
+            Agent.id,
+            Agent.presence,
+            Agent.last_assigned_at,
+            case((Agent.presence == "online", load), else_=None).label("open_count"),
+        )
         .where(in_list(dialect, Agent.id, "ids"), Agent.active.is_(True))
         .order_by(Agent.id),
         team_agents=agent.join(agent_teams, agent_teams.c.agent_id == Agent.id)
         .where(agent_teams.c.team_id == bindparam("team"), Agent.active.is_(True))
         .order_by(Agent.id),
-        loads=select(Conversation.assignee_id, func.count())
-        .where(in_list(dialect, Conversation.assignee_id, "ids"), Conversation.status.in_(UNRESOLVED))
-        .group_by(Conversation.assignee_id),
         teams=select(agent_teams.c.agent_id, agent_teams.c.team_id).where(
             in_list(dialect, agent_teams.c.agent_id, "ids")
         ),

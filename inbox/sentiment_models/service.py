@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 import sentiment
+from inbox.store import settings_cache
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, NotFound
 from inbox.store.models import AuditLog, Conversation, Direction, Message, Team
@@ -42,12 +43,19 @@ def _active(s: Session, team_id: int) -> SentimentCalibration | None:
 def calibrate_batch(
     s: Session, team_id: int | None, scores: Sequence[sentiment.Score]
 ) -> tuple[list[sentiment.Score], str]:
-    """A batch's scores through its team's active calibration (one query per batch), and its name."""
+    """A batch's scores through its team's active calibration, and its name. Every ingest batch
+    asks (a scaled drain of one message paid a round trip for it): the row is kept per process
+    under the `calibration` token of `inbox.store.settings_cache`, which any write to
+    `sentiment_calibrations` moves, so a new or rolled-back calibration is in force for the
+    next batch in every process."""
     if team_id is None:
         return list(scores), BASE
-    # a plain row on the session's connection: every ingest batch asks, and loading the ORM
-    # entity cost more than the query (a scaled drain of one message pays it in full)
-    active = s.connection().execute(_ACTIVE, {"team": team_id}).first()
+    active = settings_cache.cached(
+        s,
+        settings_cache.CALIBRATION,
+        team_id,
+        lambda: s.connection().execute(_ACTIVE, {"team": team_id}).first(),
+    )
     if active is None:
         return list(scores), BASE
     name = version_name(team_id, active.version)

@@ -41,7 +41,8 @@ from inbox.store.txn_options import READ_ONLY
 T = TypeVar("T")
 
 RULES, SLA, AGENTS, SUBSCRIPTIONS, TOKENS = "rules", "sla", "agents", "subscriptions", "tokens"
-CONCERNS = (RULES, SLA, AGENTS, SUBSCRIPTIONS, TOKENS)
+CALIBRATION = "calibration"  # each team's active sentiment calibration (migration 0013_cpumsg)
+CONCERNS = (RULES, SLA, AGENTS, SUBSCRIPTIONS, TOKENS, CALIBRATION)
 # table -> the concern whose cached copies it feeds
 WATCHED = {
     "rules": RULES,
@@ -52,6 +53,7 @@ WATCHED = {
     "teams": AGENTS,
     "webhook_subscriptions": SUBSCRIPTIONS,
     "api_tokens": TOKENS,  # who a bearer token speaks for (inbox.admin.principals)
+    "sentiment_calibrations": CALIBRATION,  # read by every ingest batch of a team
 }
 # Columns of `agents` read live by every routing batch, never cached: setting only these bumps nothing.
 LIVE_AGENT_COLUMNS = frozenset({"presence", "presence_changed_at", "last_assigned_at"})

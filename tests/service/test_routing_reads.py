@@ -68,10 +68,12 @@ def test_a_batch_reads_only_its_teams_agents_and_their_unresolved_load(world, in
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + roster, roster_params))
             assert "ix_agent_teams_team" in plan, plan
-    loads = [(st, pa) for st, pa in seen if "count(*)" in st and "assignee_id" in st and "GROUP BY" in st]
-    loads = [(st, pa) for st, pa in loads if "conversations.assignee_id IN" in st or "= ANY" in st]
+    # presence and load in one statement (issue 22): the members by id, the load counted for the
+    # online ones only, each from the index over their unresolved conversations
+    loads = [(st, pa) for st, pa in reading_agents if "count(*)" in st and "assignee_id" in st]
     [(statement, parameters)] = loads
-    assert _ids(parameters) == {a["id"] for a in support}  # online members of Support only
+    assert "GROUP BY" not in statement, statement
+    assert _ids(parameters) == members
     assert not _ids(parameters) & {a["id"] for a in others}
     with inbox.engine.begin() as conn:
         if backend == "sqlite":
@@ -80,11 +82,45 @@ def test_a_batch_reads_only_its_teams_agents_and_their_unresolved_load(world, in
             assert "ix_conversations_assignee_status (assignee_id=? AND status=?)" in details, details
         else:
             plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
-            conds = [line for line in plan.splitlines() if "Index Cond" in line]
+            conds = [line for line in plan.splitlines() if "Index Cond" in line and "assignee_id" in line]
             assert any("status" in c for c in conds), plan
     with inbox.read() as s:
         assignees = dict(s.execute(select(Conversation.thread_key, Conversation.assignee_id)).all())
     assert assignees["second"] in {a["id"] for a in support}
+
+
+def test_the_load_counts_unresolved_conversations_of_online_agents_only(world, inbox, post_webhook):
+    """The load read beside the presence: an online agent's unresolved conversations (not the
+    resolved ones), nothing for an offline agent whatever they hold."""
+    from inbox.conversations.assignment import agent_states
+
+    online = world.agent(online=True)
+    offline = world.agent(online=False)
+    channel_id, secret = world.webhook_channel("Support")
+    post_webhook(channel_id, secret, message("first", author="a"))
+    _history(inbox, online["id"], 3)  # resolved: not counted
+    with inbox.unit_of_work() as uow:
+        table = Conversation.__table__
+        row = dict(uow.session.execute(select(table).limit(1)).mappings().one())
+        row.pop("id")
+        uow.session.execute(
+            insert(table),
+            [
+                {**row, "thread_key": f"open-{i}", "status": "open", "assignee_id": online["id"]}
+                for i in range(2)
+            ]
+            + [
+                {**row, "thread_key": f"off-{i}", "status": "open", "assignee_id": offline["id"]}
+                for i in range(4)
+            ],
+        )
+    with inbox.read() as s:
+        states = agent_states(s, world.team_id("Support"))
+        assigned_first = s.scalar(select(Conversation.assignee_id).where(Conversation.thread_key == "first"))
+    assert assigned_first == online["id"]
+    assert states[online["id"]].open_count == 3  # "first" and the two open ones
+    assert states[offline["id"]].open_count == 0
+    assert states[offline["id"]].presence == "offline"
 
 
 def test_a_conversation_of_no_team_is_routed_among_every_agent(world, inbox, post_webhook):

@@ -17,7 +17,7 @@ from web.bench.scaled_drain import drain_rate, drain_statements
 from web.bench.scaled_webhooks import bare_redis_emit, webhook_figures
 
 
-def scaled_figures(quick: bool = False) -> dict[str, float]:
+def scaled_figures(quick: bool = False) -> dict[str, Any]:
     """Every scaled figure; needs PostgreSQL on 127.0.0.1 and Redis (MURMUR_BENCH_REDIS_URL)."""
     n = 300 if quick else 2000
     one = drain_rate(1, n)
@@ -37,6 +37,10 @@ def scaled_figures(quick: bool = False) -> dict[str, float]:
         "one_postgres_ms": one["postgres_ms"],
         "two_worker_ms": two["worker_ms"],
         "two_postgres_ms": two["postgres_ms"],
+        "one_web_ms_per_s": one["web_ms_per_s"],
+        "two_web_ms_per_s": two["web_ms_per_s"],
+        "two_lock_wait_share": two["lock_wait_share"],
+        "two_waits": two["waits"],
         **hooks,
         **{f"uncached_{k}": v for k, v in uncached.items()},
         **{f"dash_{k}": v for k, v in dash.items()},
@@ -94,6 +98,19 @@ def scaled_report(quick: bool = False) -> list[Any]:
             "ms",
         ),
         Figure(
+            "    web processes' CPU while workers drain, 1 / 2 workers",
+            f["one_web_ms_per_s"],
+            "ms/s",
+            note=f"2 workers {f['two_web_ms_per_s']:.1f} ms/s: the web processes have nothing to do "
+            "in the drain-only phase (idle threads only)",
+        ),
+        Figure(
+            "    2 workers' PostgreSQL backends waiting for a lock",
+            f["two_lock_wait_share"] * 100,
+            "%",
+            note="pg_stat_activity and pg_locks every 10 ms during the 2-worker drain: " + f["two_waits"],
+        ),
+        Figure(
             "(s) statements per drain of one new webhook message",
             f["drain_cached_statements"],
             "",
@@ -133,6 +150,8 @@ def scaled_report(quick: bool = False) -> list[Any]:
             ok=f["server_ms"] <= 5,
             note="web processes + workers + PostgreSQL backends, from /proc/<pid>/stat, over the whole path",
         ),
+        *_breakdown(f, "hooks", "    server CPU per message, {kind}"),
+        *_breakdown(f, "one", "    one at a time, B -> agent on A: {kind}"),
         Figure(
             "(s) webhook on B -> agent on A p50", f["p50_ms"], "ms", f["bare_p50_ms"], "bare emit via Redis"
         ),
@@ -210,6 +229,36 @@ def scaled_report(quick: bool = False) -> list[Any]:
             ok=f["dash_not_2xx"] == 0,
         ),
     ]
+
+
+def _breakdown(f: dict[str, Any], phase: str, label: str) -> list[Any]:
+    """One line per process kind (web A, web B, workers, each one's PostgreSQL backends): CPU
+    per message over the phase, beside the same stack's CPU over the same wall time with no
+    webhook (the idle baseline, per message of the phase); the note names its busiest threads."""
+    from web.bench.common import Figure
+
+    kinds = sorted({k.split(":", 2)[2] for k in f if k.startswith((f"cpu:{phase}:", f"idle:{phase}:"))})
+    out = []
+    for kind in kinds:
+        threads = sorted(
+            ((v, k.split(":", 3)[3]) for k, v in f.items() if k.startswith(f"thr:{phase}:{kind}:")),
+            reverse=True,
+        )
+        idle = {k.split(":", 3)[3]: v for k, v in f.items() if k.startswith(f"ithr:{phase}:{kind}:")}
+        note = ", ".join(
+            f"{name} {v:.2f} (idle {idle.get(name, 0.0):.2f})" for v, name in threads[:4] if v > 0
+        )
+        out.append(
+            Figure(
+                label.format(kind=kind),
+                f.get(f"cpu:{phase}:{kind}", 0.0),
+                "ms",
+                f.get(f"idle:{phase}:{kind}", 0.0),
+                "idle, same wall time",
+                note=note,
+            )
+        )
+    return out
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m web.bench.scaled [--quick]`

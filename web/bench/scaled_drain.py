@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from web.bench.common import _percentile, _workdir
+from web.bench.scaled_cpu import WaitSampler
 from web.bench.scaled_processes import DATABASE, _Cpu, _messages, _settings, _stack, _wait_drained
 
 
-def drain_rate(workers: int, n: int = 2000, conversations: int = 200) -> dict[str, float]:
+def drain_rate(workers: int, n: int = 2000, conversations: int = 200) -> dict[str, Any]:
     """Messages a second that `workers` worker processes ingest from one channel's recorded
     deliveries (recorded before the drain starts, so only the drain is timed), and the CPU
     seconds per message of workers and PostgreSQL during it."""
@@ -35,18 +36,25 @@ def drain_rate(workers: int, n: int = 2000, conversations: int = 200) -> dict[st
                 inbound.record(inbox, channel["id"], msgs[i : i + 200])
         finally:
             inbox.engine.dispose()
-        cpu = _Cpu(stack.database_url, {"worker": [w.p.pid for w in stack.workers]})
+        webs = [p.p.pid for p in stack.procs if p.log.name.startswith("web")]
+        cpu = _Cpu(stack.database_url, {"worker": [w.p.pid for w in stack.workers], "web": webs})
         before = cpu.sample()
         celery: Celery = stack.celery  # type: ignore[assignment]
-        celery.send_task("murmur.drain_due")  # fans out one task per lane
-        seconds = _wait_drained(stack.database_url, n, timeout=600)
+        with WaitSampler(stack.database_url) as waits:
+            celery.send_task("murmur.drain_due")  # fans out one task per lane
+            seconds = _wait_drained(stack.database_url, n, timeout=600)
         spent = _Cpu.spent(before, cpu.sample())
         cpu.engine.dispose()
+    locked, states = waits.summary()
     return {
         "messages": float(n),
         "per_s": n / seconds,
         "worker_ms": spent["worker"] / n * 1000,
         "postgres_ms": spent["postgres"] / n * 1000,
+        # the web processes have nothing to do while workers drain: their CPU over the phase
+        "web_ms_per_s": spent["web"] / seconds * 1000,
+        "lock_wait_share": locked,
+        "waits": states,  # type: ignore[dict-item]
     }
 
 

@@ -9,8 +9,9 @@ import json
 import threading
 import time
 
+from web.bench import scaled_cpu
 from web.bench.common import _percentile, _workdir, texts
-from web.bench.scaled_processes import REDIS, _Cpu, _settings, _stack, _wait_drained
+from web.bench.scaled_processes import REDIS, _settings, _stack, _wait_drained
 
 
 def webhook_figures(
@@ -60,10 +61,12 @@ def webhook_figures(
                 }
             ).encode()
 
-        cpu = _Cpu(
+        webs = {p.log.name: p.p.pid for p in stack.procs if p.log.name.startswith("web")}
+        cpu = scaled_cpu.CpuBreakdown(
             stack.database_url,
             {
-                "web": [p.p.pid for p in stack.procs if p.log.name.startswith("web")],
+                "web A": [webs["web-a.log"]],
+                "web B": [webs["web-b.log"]],
                 "worker": [w.p.pid for w in stack.workers],
             },
         )
@@ -94,10 +97,14 @@ def webhook_figures(
             raise RuntimeError(f"webhooks answered {sorted(set(errors))}")
         after_accept = cpu.sample()
         _wait_drained(stack.database_url, n, timeout=600)
+        wall = time.perf_counter() - t0
         after_all = cpu.sample()
-        web = _Cpu.spent(before, after_accept)["web"]
-        total = sum(_Cpu.spent(before, after_all).values())
-        cpu.engine.dispose()
+        web = sum(v for (k, _), v in cpu.spent(before, after_accept).items() if k.startswith("web"))
+        spent = {k: v for k, v in cpu.spent(before, after_all).items() if k[0] != scaled_cpu.BENCH}
+        total = sum(spent.values())
+        time.sleep(1.0)  # the last emits and commits settle
+        idle = cpu.idle(wall)  # the same stack, the same wall time, no webhook
+        breakdown = scaled_cpu.figures("hooks", spent, idle, n)
 
         events: list[tuple[str, float]] = []
         arrived = threading.Event()
@@ -112,6 +119,7 @@ def webhook_figures(
             f"http://127.0.0.1:{port_a}", auth={"token": token}, transports=["websocket"], wait_timeout=10
         )
         lat: list[float] = []
+        at_start, t1 = cpu.sample(), time.perf_counter()
         answered: list[float] = []  # the POST's own time: verify, record, wake (web B only)
         walls: dict[str, float] = {}  # wall clock at each POST, against the worker's received_at
         try:
@@ -130,8 +138,15 @@ def webhook_figures(
                         if time.perf_counter() > deadline:
                             raise TimeoutError(f"no message.created for w{i}")
                     lat.append((next(t for e, t in events if e == f"w{i}") - start) * 1000)
+            lat_wall = time.perf_counter() - t1
+            lat_spent = {
+                k: v for k, v in cpu.spent(at_start, cpu.sample()).items() if k[0] != scaled_cpu.BENCH
+            }
+            breakdown |= scaled_cpu.figures("one", lat_spent, cpu.idle(lat_wall), latency_n)
+            breakdown["idle_s:hooks"], breakdown["idle_s:one"] = wall, lat_wall
         finally:
             sio.disconnect()
+            cpu.close()
         to_ingest = _to_ingest(stack.database_url, walls)
     warm, posted = lat[10:], answered[10:]
     # where the time goes: the POST answered; then until the worker's batch began (wake-up, the
@@ -153,6 +168,7 @@ def webhook_figures(
         "pickup_p99_ms": _percentile(pickup, 99),
         "after_p50_ms": _percentile(after, 50),
         "after_p99_ms": _percentile(after, 99),
+        **breakdown,
     }
 
 
