@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_cpumsg"
-down_revision = "0012_mends"
+down_revision = "0013_pgdash"
 branch_labels = None
 depends_on = None
 
