@@ -34,7 +34,10 @@ CHARS_MARGIN = 0.005  # what character grams must add to CV macro-F1 to be worth
 # (chars, negation scope, idf, C). Explored on the same folds (2026-12-07, branch thai, wisesight
 # CV macro-F1 after the second opinion, support rows in training): words + pairs 0.611, + idf
 # 0.618; + negated next word 0.611, with idf 0.623 (C=2) / 0.625 (C=4); next two words without
-# idf 0.613 / 0.615.
+# idf 0.613 / 0.615, with idf C=8 0.624, next three words 0.625. With emoji as tokens of their own
+# and the support terms negated after every negator, the grid below gives 0.624 / 0.624 / 0.626 /
+# 0.612 (support rows 0.794 / 0.799 / 0.794 / 0.844: character grams help our support messages
+# but not wisesight, which chooses).
 GRID: tuple[tuple[bool, int, bool, float], ...] = (
     (False, 1, True, 2.0),
     (False, 1, True, 4.0),

@@ -50,3 +50,11 @@ def test_shipped_model_reads_negated_praise_in_reasons() -> None:
     result = score("ไม่ค่อยประทับใจเลยค่ะ ส่งช้ามาก", "th")
     assert result.label == "negative"
     assert any(r.startswith(("ไม่ ", "ช้า")) and "-" in r for r in result.reasons), result.reasons
+
+
+def test_support_terms_read_every_negator_before_praise() -> None:
+    from sentiment.cues import term_items
+
+    assert term_items("ไม่ค่อยประทับใจ", "th")[0][1] < 0
+    assert term_items("ไม่เคยพอใจ", "th")[0][1] < 0
+    assert term_items("ประทับใจมาก", "th")[0][1] > 0
