@@ -11,8 +11,9 @@ rows plus the valid rows, `scripts/sentiment_train/chinese.py`); the *test* rows
 (`sentiment.corpus`) are never read here. `murmur eval-sentiment` reports on them.
 
 Thai has too few rows for a separate validation split to choose by (about 240), so its
-blocks, regularisation and class weights are chosen by 4-fold cross-validation over all its
-non-test rows, and the chosen setting is then fitted on all of them.
+blocks, negation scope, idf and regularisation are chosen by 4-fold cross-validation over all
+its non-test rows, and the chosen setting is then fitted on all of them
+(`scripts/sentiment_train/thai.py`).
 
 Run: .venv/bin/pip install -e '.[train]' && .venv/bin/python scripts/train_sentiment.py [SHARED_DIR] [--only=en|zh|th]
 """
@@ -36,14 +37,12 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from sentiment import corpus  # noqa: E402
 from sentiment.en_support import features as en_features  # noqa: E402
 from sentiment.linear import CLASSES  # noqa: E402
-from sentiment.thai import features as th_features  # noqa: E402
 
 _ARGS = [a for a in sys.argv[1:] if not a.startswith("--only=")]
 ONLY = next((a.removeprefix("--only=") for a in sys.argv[1:] if a.startswith("--only=")), None)
 SHARED = Path(_ARGS[0] if _ARGS else "/work/shared/data/sentiment")
 OWN = ROOT / "scripts" / "sentiment_data"
 DATA = ROOT / "sentiment" / "data"
-CHARS_MARGIN = 0.01  # Thai: what character grams must add to CV macro-F1 to be worth their time
 
 
 def _fit(
@@ -210,41 +209,11 @@ def _chinese(rows: list[corpus.LabelledText]) -> None:
 
 
 def _thai(rows: list[corpus.LabelledText]) -> None:
-    """Thai: choose by 4-fold CV on the non-test rows, fit the choice on all of them."""
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    """Thai: chosen by 4-fold CV on the non-test rows (`scripts/sentiment_train/thai.py`)."""
+    from sentiment_train import thai  # scripts/ is on sys.path when this script runs
 
-    print("Thai (wisesight rows outside the test split, + our Thai support messages if any)")
-    th = [r for r in rows if r.lang == "th" and r.split != "test"]
-    y = [r.label for r in th]
-    folds = StratifiedKFold(4, shuffle=True, random_state=0)
-    # Explored on the same folds (2026-12-07, macro-F1, balanced classes unless said): words alone
-    # 0.594 (C=4; 0.580 unweighted), words + pairs 0.605 (C=2; 0.540 unweighted), + character
-    # 1-3-grams 0.604 (C=4); the old model's TF-IDF character grams 0.556 as it was fitted
-    # (unweighted), 0.604 balanced; TF-IDF words + pairs 0.603. Balanced classes are most of the
-    # gain: wisesight is 55 % neutral, and unweighted fits read many complaints as neutral.
-    grid = [(False, 2.0, "balanced"), (False, 4.0, "balanced"), (True, 4.0, "balanced")]
-    # Character grams cost about 40 % of Thai scoring time (~75 of ~180 µs a post in plain
-    # Python): they are kept only if they add at least CHARS_MARGIN to the CV figure.
-    best: tuple[float, bool, float, str] | None = None
-    for chars, c, class_weight in grid:
-        vec = DictVectorizer()
-        x = vec.fit_transform([th_features(r.text, chars) for r in th])
-        model = LogisticRegression(C=c, max_iter=500, tol=1e-3, class_weight=class_weight)
-        value = f1_score(y, cross_val_predict(model, x, y, cv=folds), average="macro")
-        print(f"  chars={chars} C={c} classes {class_weight}: 4-fold CV macro-F1 {value:.3f}", flush=True)
-        if best is None or value - (CHARS_MARGIN if chars else 0.0) > best[0]:
-            best = (value - (CHARS_MARGIN if chars else 0.0), chars, c, class_weight)
-    assert best is not None
-    value, chars, c, class_weight = best
-    value += CHARS_MARGIN if chars else 0.0
-    print(f"  chosen chars={chars} C={c} classes {class_weight} (CV {value:.3f})")
-    vec = DictVectorizer()
-    x = vec.fit_transform([th_features(r.text, chars) for r in th])
-    model = LogisticRegression(C=c, max_iter=1000, tol=1e-4, class_weight=class_weight).fit(x, y)
-    meta: dict[str, object] = {"C": c, "chars": chars, "class_weight": class_weight}
-    meta["cv_macro_f1"] = round(value, 4)
-    meta["trained_on"] = "shared th/wisesight_kaggle_test.csv outside the 240 test rows (CC0-1.0)"
-    _write("th_words", vec, model, meta, prune=0.01)
+    print("Thai (wisesight rows outside the test split + our Thai support messages)")
+    thai.fit(rows, DATA / "th_words.json.gz")
 
 
 if __name__ == "__main__":

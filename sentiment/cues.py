@@ -162,6 +162,8 @@ TH_TERMS: dict[str, float] = {
 # A positive term preceded by one of these is not counted ("ไม่ชอบ", "不满意"):
 # the negated form is listed on its own where it matters.
 _NEGATORS = {"zh": "不没沒别無无", "th": ""}
+# Thai negators a positive term may follow ("ไม่ค่อยประทับใจ" is not praise), longest first.
+_TH_NEGATORS = ("ไม่ค่อย", "ไม่ได้", "ไม่เคย", "ไม่ใช่", "ไม่")
 
 
 @cache
@@ -302,11 +304,11 @@ def term_items(text: str, family: str) -> list[tuple[str, float]]:
         term = m.group(0)
         value = table[term]
         start = m.start()
-        before = text[max(0, start - 3) : start]
+        before = text[max(0, start - 7) : start]
         if (
             family == "th"
             and value > 0
-            and before.endswith("ไม่")
+            and before.endswith(_TH_NEGATORS)
             or negators
             and value > 0
             and before

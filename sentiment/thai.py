@@ -1,38 +1,51 @@
-"""Thai: a linear model over newmm words and neighbouring-word pairs (character n-grams optional).
+"""Thai: a linear model over newmm words, neighbouring-word pairs and negated words, TF-IDF weighted.
 
-Why words: Thai is written without spaces, and the old model (character 1-3-grams only) had
-to learn from fragments; "ไม่ชอบ" and "ชอบ" share most of their grams. PyThaiNLP's newmm
-segmenter (dictionary maximal matching, its word list is in the wheel, Apache-2.0, already a
-dependency for the dashboard's terms) cuts a 90-character post in about 0.1 ms. The model
-sees each word and each pair of neighbouring words ("ไม่|ชอบ", so negation is learnt); a block
-of character 1-3-grams (for slang and misspellings the dictionary misses) is supported, and
-used when a model ships weights for it. Which blocks, the regularisation and the class weights
-are chosen by 4-fold cross-validation on the training rows (`scripts/train_sentiment.py`):
-character grams added 0.002 macro-F1 for 40 % more time, so the shipped model has none.
+Why words: Thai is written without spaces, and a character-gram model has to learn from
+fragments; "ไม่ชอบ" and "ชอบ" share most of their grams. PyThaiNLP's newmm segmenter
+(dictionary maximal matching, its word list is in the wheel, Apache-2.0, already a dependency
+for the dashboard's terms) cuts a 90-character post in about 0.1 ms. The model sees each word,
+each pair of neighbouring words ("ไม่|ชอบ"), and the word(s) after a negator marked as negated
+("!ชอบ" for "ไม่ค่อยชอบ" as for "ไม่ชอบ"), so negation is learnt once for every negator; a block
+of character 1-3-grams (slang and misspellings the dictionary misses) is used when a model
+ships weights for it. Which blocks, the negation scope, the regularisation and whether to
+weigh by idf are chosen by 4-fold cross-validation on the training rows
+(`scripts/sentiment_train/thai.py`).
 
-Features are sets, each block l2-normalised on its own (a word block of n distinct words
-gives each 1/sqrt(n)), so one message's sum is a scale times a sum of weights, added in C.
-The weights ship as `sentiment/data/th_words.json.gz` and run in plain Python (`linear`).
+Features are sets, each block l2-normalised on its own. With idf a member's value is its idf
+over the block's norm sqrt(sum of idf²): the model stores each feature's weights already
+multiplied by its idf and each feature's idf² (`_Columns`), so one message costs two sums
+per block in C, as without idf. Features the training rows never had are left out of the
+norm as scikit-learn's TF-IDF leaves them out. Weights ship as `sentiment/data/th_words.json.gz`.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from itertools import chain, repeat
 from operator import add
 from typing import Any
 
-from sentiment.linear import LinearModel, shipped, softmax
+from sentiment.linear import LinearModel, load_payload, softmax
 
 MODEL = "th_words"
 MAX_CHARS = 2000  # longer posts add little signal and cost linear time
-STRONG = 0.8  # a word whose weight moves positive-vs-negative this much may be named as a reason
+STRONG = 0.8  # a feature whose folded weight moves positive-vs-negative this much may be a reason
 _WHITESPACE = re.compile(r"\s+")
+# Pictographs and dingbats, one token each: newmm keeps "😡😡" as one unknown token otherwise,
+# and a model that learnt 😡 would not see it in a run of two.
+_PICTOGRAPH = re.compile("([\u2600-\u27bf\U0001f000-\U0001faff])")
 CHAR_PREFIX = "c:"  # character grams, kept apart from words of the same spelling
 PAIR_SEP = "|"
+NEGATED = "!"  # a word in a negator's scope: "!ชอบ"
+# Negators as newmm cuts them (PyThaiNLP's negations_th.txt lists ไม่ alone; its dictionary
+# also keeps these as single words, so "ไม่ค่อยดี" would otherwise never mark "ดี").
+NEGATORS = frozenset(("ไม่", "ไม่ได้", "ไม่มี", "ไม่ค่อย", "ไม่เคย", "ไม่ต้อง", "ไม่เป็น", "ไม่ใช่", "มิ"))
 
 
 @cache
@@ -46,8 +59,8 @@ def _segmenter() -> tuple[Any, Any]:
 
 
 def normalise(text: str) -> str:
-    """Lower case, runs of whitespace as one space, at most MAX_CHARS characters."""
-    return _WHITESPACE.sub(" ", text[:MAX_CHARS].lower())
+    """Lower case, emoji apart, runs of whitespace as one space, at most MAX_CHARS characters."""
+    return _WHITESPACE.sub(" ", _PICTOGRAPH.sub(r" \1 ", text[:MAX_CHARS].lower())).strip()
 
 
 def words(doc: str) -> list[str]:
@@ -57,10 +70,14 @@ def words(doc: str) -> list[str]:
     return [w for w in segment(doc, trie, safe_mode=True) if not w.isspace()]
 
 
-def word_grams(tokens: list[str]) -> dict[str, None]:
-    """Distinct words and neighbouring-word pairs, in text order (sums add in the same order)."""
+def word_grams(tokens: list[str], negation: int = 0) -> dict[str, None]:
+    """Distinct words, neighbouring-word pairs and (scope `negation`) negated words, in text order."""
     out = dict.fromkeys(tokens)
     out.update(dict.fromkeys(map(PAIR_SEP.join, zip(tokens, tokens[1:], strict=False))))
+    if negation:
+        for i, token in enumerate(tokens):
+            if token in NEGATORS:
+                out.update(dict.fromkeys([NEGATED + w for w in tokens[i + 1 : i + 1 + negation]]))
     return out
 
 
@@ -70,53 +87,87 @@ def char_grams(doc: str) -> dict[str, None]:
     return dict.fromkeys(map(add, repeat(CHAR_PREFIX), chain(doc, bigrams, map(add, bigrams, doc[2:]))))
 
 
-def features(text: str, chars: bool = True) -> dict[str, float]:
-    """Every input with its value: each block's members at 1/sqrt(block size) (for training)."""
+def blocks(text: str, chars: bool = True, negation: int = 0) -> list[dict[str, None]]:
+    """The feature blocks of `text`: words (+ pairs, + negated words), then character grams."""
     doc = normalise(text)
-    out: dict[str, float] = {}
-    blocks = [word_grams(words(doc))]
+    out = [word_grams(words(doc), negation)]
     if chars:
-        blocks.append(char_grams(doc))
-    for block in blocks:
-        if block:
-            out.update(dict.fromkeys(block, 1.0 / math.sqrt(len(block))))
+        out.append(char_grams(doc))
+    return out
+
+
+def features(
+    text: str, chars: bool = True, negation: int = 0, idf: dict[str, float] | None = None
+) -> dict[str, float]:
+    """Every input with its value (the training definition): each block l2-normalised, a member
+    worth its idf (1 without idf) over the block's norm; without idf unknown names count too."""
+    out: dict[str, float] = {}
+    for block in blocks(text, chars, negation):
+        values = dict.fromkeys(block, 1.0) if idf is None else {k: idf[k] for k in block if k in idf}
+        if values:
+            norm = math.sqrt(sum(v * v for v in values.values()))
+            out.update({k: v / norm for k, v in values.items()})
     return out
 
 
 @dataclass(frozen=True)
 class _Columns:
-    """The weights as one dict per class (sums in C), the strong words, and the intercepts."""
+    """Weights times idf as one dict per class (sums in C), idf² per feature (None: no idf),
+    the strong features, the blocks' settings and the model."""
 
     neg: dict[str, float]
     neu: dict[str, float]
     pos: dict[str, float]
+    sq: dict[str, float] | None
     strong: frozenset[str]
     chars: bool
+    negation: int
     model: LinearModel
+    idf: dict[str, float] | None
+
+
+def _payload() -> dict[str, Any]:
+    raw = resources.files("sentiment").joinpath(f"data/{MODEL}.json.gz").read_bytes()
+    payload: dict[str, Any] = json.loads(gzip.decompress(raw).decode("utf-8"))
+    return payload
 
 
 @cache
 def _columns() -> _Columns:
-    model = shipped(MODEL)
+    payload = _payload()
+    model = load_payload(payload)
+    raw_idf = payload.get("idf")
+    idf = {str(k): float(v) for k, v in raw_idf.items()} if isinstance(raw_idf, dict) else None
     w = model.weights
-    strong = frozenset(
-        k for k, v in w.items() if not k.startswith(CHAR_PREFIX) and abs(v[2] - v[0]) >= STRONG
-    )
-    chars = any(k.startswith(CHAR_PREFIX) for k in w)
+    f = {k: (idf.get(k, 0.0) if idf is not None else 1.0) for k in w}
+    neg = {k: v[0] * f[k] for k, v in w.items()}
+    pos = {k: v[2] * f[k] for k, v in w.items()}
+    strong = frozenset(k for k in w if not k.startswith(CHAR_PREFIX) and abs(pos[k] - neg[k]) >= STRONG)
+    negation = model.meta.get("negation", 0)
     return _Columns(
-        {k: v[0] for k, v in w.items()},
-        {k: v[1] for k, v in w.items()},
-        {k: v[2] for k, v in w.items()},
+        neg,
+        {k: v[1] * f[k] for k, v in w.items()},
+        pos,
+        {k: v * v for k, v in idf.items()} if idf is not None else None,
         strong,
-        chars,
+        any(k.startswith(CHAR_PREFIX) for k in w),
+        negation if isinstance(negation, int) else 0,
         model,
+        idf,
     )
 
 
-def _block_sums(cols: _Columns, block: dict[str, None]) -> tuple[float, float, float]:
-    if not block:
+def _scale(cols: _Columns, block: dict[str, None]) -> float:
+    """1 / the block's l2 norm (0 for an empty block or one the model has never seen)."""
+    if cols.sq is None:
+        return 1.0 / math.sqrt(len(block)) if block else 0.0
+    total = sum(map(cols.sq.get, block, repeat(0.0)))
+    return 1.0 / math.sqrt(total) if total > 0.0 else 0.0
+
+
+def _block_sums(cols: _Columns, block: dict[str, None], scale: float) -> tuple[float, float, float]:
+    if scale == 0.0:
         return 0.0, 0.0, 0.0
-    scale = 1.0 / math.sqrt(len(block))
     zero = repeat(0.0)
     return (
         scale * sum(map(cols.neg.get, block, zero)),
@@ -125,25 +176,34 @@ def _block_sums(cols: _Columns, block: dict[str, None]) -> tuple[float, float, f
     )
 
 
+def _shown(key: str) -> str:
+    """A feature as an agent reads it: "ไม่ ชอบ" for the pair and for the negated word alike."""
+    return "ไม่ " + key[1:] if key.startswith(NEGATED) else key.replace(PAIR_SEP, " ")
+
+
 def analyse(text: str) -> tuple[tuple[float, float, float], tuple[tuple[str, float], ...]]:
     """P(neg), P(neu), P(pos), and the strongest words present with their log-odds (the reasons).
 
-    Same arithmetic as `LinearModel.logits(features(text))`, one block at a time.
+    Same arithmetic as `LinearModel.logits(features(text, ...))`, one block at a time.
     """
     cols = _columns()
     doc = normalise(text)
-    wg = word_grams(words(doc))
+    wg = word_grams(words(doc), cols.negation)
     a, b, c = cols.model.intercept
-    for block in (wg, char_grams(doc)) if cols.chars else (wg,):
-        da, db, dc = _block_sums(cols, block)
+    word_scale = _scale(cols, wg)
+    scaled = [(wg, word_scale)]
+    if cols.chars:
+        cg = char_grams(doc)
+        scaled.append((cg, _scale(cols, cg)))
+    for block, scale in scaled:
+        da, db, dc = _block_sums(cols, block, scale)
         a, b, c = a + da, b + db, c + dc
     p = softmax((a, b, c))
-    scale = 1.0 / math.sqrt(len(wg)) if wg else 0.0
     pushed = sorted(
-        ((k, (cols.pos[k] - cols.neg[k]) * scale) for k in cols.strong.intersection(wg)),
+        ((k, (cols.pos[k] - cols.neg[k]) * word_scale) for k in cols.strong.intersection(wg)),
         key=lambda it: (-abs(it[1]), it[0]),
     )
-    return p, tuple((k.replace(PAIR_SEP, " "), round(v, 2)) for k, v in pushed[:4] if abs(v) >= 0.15)
+    return p, tuple((_shown(k), round(v, 2)) for k, v in pushed[:4] if abs(v) >= 0.15)
 
 
 def knows(token: str) -> bool:

@@ -1,1 +1,2 @@
-"""Per-language fitting for `scripts/train_sentiment.py`, one module per language's model."""
+"""Per-language fitting for `scripts/train_sentiment.py`, one module per language whose model needs
+more than the shared `_fit` (Chinese, Thai)."""

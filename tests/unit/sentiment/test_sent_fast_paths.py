@@ -32,8 +32,13 @@ def _rows(name: str) -> list[str]:
 
 
 def _thai_reference(text: str) -> tuple[float, float, float]:
-    """The plain definition: the model's logits over every feature with its value, then softmax."""
-    z = shipped(thai.MODEL).logits(thai.features(text, thai._columns().chars))
+    """The plain definition: the model's logits over every feature with its value, then softmax.
+
+    The fast path sums weights with the idf folded in and the norm from stored idf²; here each
+    feature's value is idf / norm and the model's own (unfolded) weights multiply it.
+    """
+    cols = thai._columns()
+    z = shipped(thai.MODEL).logits(thai.features(text, cols.chars, cols.negation, cols.idf))
     return softmax(z)
 
 

@@ -18,9 +18,11 @@ def test_split_is_stable_and_proportioned():
 
 def test_own_labelled_rows_have_all_three_splits_and_labels():
     rows = list(corpus.own_labelled(OWN))
-    assert {r.lang for r in rows} == {"en", "zh-Hans"}
-    assert {r.label for r in rows} == {"negative", "neutral", "positive"}
-    assert {r.split for r in rows} == {"train", "valid", "test"}
+    assert {r.lang for r in rows} == {"en", "zh-Hans", "th"}
+    for dataset in ("en_support", "zh_support", "th_support"):
+        own = [r for r in rows if r.dataset == dataset]
+        assert {r.label for r in own} == {"negative", "neutral", "positive"}, dataset
+        assert {r.split for r in own} == {"train", "valid", "test"}, dataset
 
 
 def test_macro_f1_averages_the_gold_classes():
