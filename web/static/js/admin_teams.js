@@ -32,7 +32,8 @@
         sum();
         if (onChange) onChange(codes.filter((c) => chosen.has(c)));
       });
-      return el("label", { class: "lang-option", lang: code }, box, " " + ownName(code) + " ", el("code", { text: code }));
+      // the code only as a hint: a bare "id" (Indonesian) would read as a word of the page
+      return el("label", { class: "lang-option", lang: code, title: code }, box, " " + ownName(code));
     });
     sum();
     const picker = el("details", { class: "lang-pick" }, summary, el("fieldset", {}, el("legend", { class: "sr-only", text: label }), ...boxes));
