@@ -1,0 +1,1 @@
+"""Fitting of the shipped sentiment models, one module per language that outgrew `train_sentiment.py`."""
