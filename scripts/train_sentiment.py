@@ -9,6 +9,9 @@ messages we labelled ourselves (scripts/sentiment_data/). The regularisation and
 of our support rows are chosen on the *valid* rows; the *test* rows (`sentiment.corpus`)
 are never read here. `murmur eval-sentiment` reports on them.
 
+English is chosen by 5-fold cross-validation over our non-test support rows beside the review
+sets' valid rows, and fitted on every non-test support row (`sentiment_train/english.py`).
+
 Thai has too few rows for a separate validation split to choose by (about 240), so its
 blocks, regularisation and class weights are chosen by 4-fold cross-validation over all its
 non-test rows, and the chosen setting is then fitted on all of them.

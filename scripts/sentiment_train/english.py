@@ -30,6 +30,10 @@ from sentiment.en_support import features
 FOLDS = 5
 MIN_DF = 3  # a word seen in fewer training rows is dropped (emoji are kept: one labelled row each)
 REVIEWS = ("en_movie", "en_amazon", "en_nyt")
+# The review sets must not fall for the support gain: macro-F1 of the model on main before this
+# branch (fourth session) on the valid rows (`murmur eval-sentiment --split valid`), less a
+# tolerance of 0.005. A setting whose fold models fall below one of these is not chosen.
+REVIEW_FLOORS = {"en_movie": 0.513 - 0.005, "en_amazon": 0.587 - 0.005, "en_nyt": 0.544 - 0.005}
 
 
 @dataclass(frozen=True)
@@ -43,14 +47,22 @@ class Setting:
 
 
 # Explored on the same folds (2026-12-07, fifth session, 501 support rows), as support CV
-# macro-F1 / review valid mean macro-F1 (movie, Amazon, NYT):
+# macro-F1 / review valid mean macro-F1 (movie, Amazon, NYT), emoji rows x1 unless said:
 #   cues of main, C=4 x60: 0.902 / 0.542; neutral offset -0.4 0.913 / 0.522, -0.2 0.907 / 0.532,
 #   +0.2 0.901 / 0.543, +0.4 0.894 / 0.541 (a lower neutral logit helps support, costs NYT)
-#   this branch's cues, C=4 x60: 0.920 / 0.543 (chosen); neutral -0.2 0.917 / 0.535, +0.2 0.914 /
-#   0.545; x30 0.904 / 0.548; x120 0.917 / 0.514; C=2 0.917 / 0.536; C=8 0.907 / 0.541.
-# The chosen one is the only entry, so `make train-sentiment` stays about a minute of CPU for
-# English; add entries here to explore again.
-GRID: tuple[Setting, ...] = (Setting(4.0, 60.0, 0.0, 10.0),)
+#   this branch's cues, C=4 x60: 0.920 / 0.543; neutral -0.2 0.917 / 0.535, +0.2 0.914 / 0.545;
+#   x30 0.904 / 0.548; x120 0.917 / 0.514; C=2 0.917 / 0.536; C=8 0.907 / 0.541.
+#   Emoji rows x1 let one sarcastic support row turn a lone 👏 negative; x60 (as on main) 0.913 /
+#   0.535; x10 keeps every emoji's sign: x60 0.918 / 0.537 (movie 0.495: below its floor),
+#   x40 0.910 / 0.544 (movie 0.505: below), x30 0.911 / 0.545 (0.509 / 0.586 / 0.541: level),
+#   x30 neutral +0.1 0.909 / 0.548 (level; the best mean: chosen), -0.1 0.911 / 0.543 (NYT 0.532:
+#   below), x40 neutral +0.1 0.905 / 0.548.
+# Each entry costs five fits (about a minute of CPU); add entries here to explore again.
+GRID: tuple[Setting, ...] = (
+    Setting(4.0, 30.0, 0.1, 10.0),
+    Setting(4.0, 30.0, 0.0, 10.0),
+    Setting(4.0, 60.0, 0.0, 10.0),
+)
 
 
 def _keep(df: dict[str, int]) -> Callable[[dict[str, float]], dict[str, float]]:
@@ -151,7 +163,11 @@ def fit_english(
     although one support row uses it sarcastically), `probes`: the unit tests' probes, reported only.
     """
     results = cross_validate(rows, extra, probes)
-    setting, figures = max(results, key=lambda sf: sf[1]["criterion"])
+    level = [sf for sf in results if all(sf[1][g] >= floor for g, floor in REVIEW_FLOORS.items())]
+    if not level:
+        print("  no setting keeps every review set level: the best mean of support and reviews")
+    # the best mean of support CV and review valid among the settings that keep the reviews level
+    setting, figures = max(level or results, key=lambda sf: sf[1]["criterion"])
     print(f"  chosen C={setting.c} support x{setting.support_weight} neutral {setting.neutral_offset:+}")
     train = [r for r in rows if r.dataset in REVIEWS and r.split == "train"] + extra
     support = [r for r in rows if r.dataset == "en_support" and r.split != "test"]
