@@ -11,9 +11,10 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "sentiment"
 
 @pytest.mark.parametrize(
     ("name", "floor_acc", "floor_f1"),
-    # Thai: the word model scores 0.700 / 0.668 on these held-out rows (the character model
+    # English: the support model of 2026-12-07 (fifth session) scores 0.96 / 0.953 on its 50 probes
+    # (0.85 / 0.8 before). Thai: the word model scores 0.700 / 0.668 on these held-out rows (the character model
     # it replaced 0.606 macro-F1), so the floor moved up from 0.58 / 0.5.
-    [("en_support.csv", 0.85, 0.8), ("zh_support.csv", 0.6, 0.45), ("th_wisesight_heldout.csv", 0.66, 0.63)],
+    [("en_support.csv", 0.9, 0.88), ("zh_support.csv", 0.6, 0.45), ("th_wisesight_heldout.csv", 0.66, 0.63)],
 )
 def test_shipped_sets_beat_majority_and_floors(name: str, floor_acc: float, floor_f1: float) -> None:
     report = evaluate_rows(load_labeled_file(DATA / name))
