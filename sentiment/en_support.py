@@ -5,10 +5,12 @@ hasn't arrived" has no negative word; "Oh great, another update that breaks the 
 a positive one. Here VADER's items (our extended lexicon, `sentiment.english`) become a few
 numeric features, beside cues VADER cannot see: waiting and repeat contact, money back and
 cancelling, things not working, polite requests, questions, gratitude, sarcasm markers
-(eye-roll emoji, "yeah right", "thanks for nothing", praise next to a complaint), negated
-praise, emoticons. A three-class logistic regression (`scripts/train_sentiment.py`, trained
-on the shared VADER snippets and our own labelled support messages) weighs them, with the
-message's words.
+(eye-roll emoji, "yeah right", "thanks for nothing", praise next to a complaint or opening
+one), negated praise, emoticons, arrivals, and questions that ask why something went wrong
+against questions that ask how to do something ("How do I cancel?" names cancelling without
+complaining). A three-class logistic regression (`scripts/sentiment_train/english.py`, trained
+on the shared VADER snippets and our own labelled support messages, chosen by cross-validation
+on the support rows) weighs them, with the message's words.
 
 Why the cues are word grams and not regexes: a dozen regex scans per message cost more than
 VADER's whole pass (the scorer ran at 0.37x raw VADER). Every cue here is a set of the same
