@@ -10,6 +10,9 @@ of our support rows are chosen on the *valid* rows (Chinese: on cross-validation
 rows plus the valid rows, `scripts/sentiment_train/chinese.py`); the *test* rows
 (`sentiment.corpus`) are never read here. `murmur eval-sentiment` reports on them.
 
+English is chosen by 5-fold cross-validation over our non-test support rows beside the review
+sets' valid rows, and fitted on every non-test support row (`sentiment_train/english.py`).
+
 Thai has too few rows for a separate validation split to choose by (about 240), so its
 blocks, negation scope, idf and regularisation are chosen by 4-fold cross-validation over all
 its non-test rows, and the chosen setting is then fitted on all of them
@@ -35,7 +38,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from sentiment import corpus  # noqa: E402
-from sentiment.en_support import features as en_features  # noqa: E402
 from sentiment.linear import CLASSES  # noqa: E402
 
 _ARGS = [a for a in sys.argv[1:] if not a.startswith("--only=")]
@@ -177,27 +179,13 @@ def main() -> None:
 
 
 def _english(rows: list[corpus.LabelledText]) -> None:
-    print("English (VADER snippets + our support messages)")
-    en = [r for r in rows if r.lang == "en"] + _emoji_rows()
-    en_feat = en_features
-    # Unweighted classes: "balanced" lifted the reviews' rare neutral class and so read short
-    # support messages as neutral (valid support 0.877 -> 0.921 without it, reviews level).
-    # C=1, C=16 and support weights 2 and 5 scored lower on the valid rows; 60 scored as 20 but
-    # learnt greetings as complaints ("hello" -1.4: our complaints often start with one).
-    # x20 and x60 tie on the valid rows (0.733 / 0.732); x60 reads the valid probe "Where is my
-    # order??" as the complaint it is (x20: neutral), so x60 is fitted.
-    grid: list[tuple[float, float, str | None]] = [(4.0, 60.0, None)]
-    vec, model, meta = _fit(
-        en,
-        en_feat,
-        grid,
-        _valid_f1(en, en_feat, ["en_movie", "en_amazon", "en_nyt", "en_support", "en_probe"]),
-        min_df=3,
-        keep=lambda k: not k[0].isascii(),  # emoji: one labelled row each
-    )
-    meta["trained_on"] = (
-        "shared vader/ snippets (train split) + scripts/sentiment_data/en_support_labelled.csv (train split)"
-    )
+    """English: chosen by cross-validation on our support rows (`sentiment_train/english.py`)."""
+    from sentiment_train.english import fit_english  # scripts/ is on sys.path when run as a script
+
+    print("English (VADER snippets + our support messages; 5-fold CV over the support rows)")
+    en = [r for r in rows if r.lang == "en"]
+    probes = [r for r in en if r.dataset == "en_probe"]
+    vec, model, meta = fit_english([r for r in en if r.dataset != "en_probe"], _emoji_rows(), probes)
     _write("en_support", vec, model, meta, prune=0.02)
 
 

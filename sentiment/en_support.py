@@ -5,10 +5,12 @@ hasn't arrived" has no negative word; "Oh great, another update that breaks the 
 a positive one. Here VADER's items (our extended lexicon, `sentiment.english`) become a few
 numeric features, beside cues VADER cannot see: waiting and repeat contact, money back and
 cancelling, things not working, polite requests, questions, gratitude, sarcasm markers
-(eye-roll emoji, "yeah right", "thanks for nothing", praise next to a complaint), negated
-praise, emoticons. A three-class logistic regression (`scripts/train_sentiment.py`, trained
-on the shared VADER snippets and our own labelled support messages) weighs them, with the
-message's words.
+(eye-roll emoji, "yeah right", "thanks for nothing", praise next to a complaint or opening
+one), negated praise, emoticons, arrivals, and questions that ask why something went wrong
+against questions that ask how to do something ("How do I cancel?" names cancelling without
+complaining). A three-class logistic regression (`scripts/sentiment_train/english.py`, trained
+on the shared VADER snippets and our own labelled support messages, chosen by cross-validation
+on the support rows) weighs them, with the message's words.
 
 Why the cues are word grams and not regexes: a dozen regex scans per message cost more than
 VADER's whole pass (the scorer ran at 0.37x raw VADER). Every cue here is a set of the same
@@ -50,14 +52,14 @@ CUE_GRAMS: dict[str, tuple[str, ...]] = {
         "still waiting|still no|still not|still nothing|still hasn't|still haven't|still isn't|"
         "still doesn't|still can't|still missing|still hasnt|still havent|waiting for|"
         "waiting since|waiting on|on hold|no ~reply|no ~response|no ~answer|no ~sign|no ~update|"
-        "no ~one|nobody|noone|never ~got|never ~received|never ~heard|never ~arrived|never ~came|"
-        "hasn't ~arrived|haven't ~received|hasn't ~been|yet to|any update|any updates|"
-        "been waiting"
+        "no ~one|nobody|noone|anyone there|is anyone|anybody there|been without|never ~got|"
+        "never ~received|never ~heard|never ~arrived|never ~came|hasn't ~arrived|haven't ~received|"
+        "hasn't ~been|yet to|any update|any updates|been waiting"
     ),
     "duration": tuple(f"{n} {u}" for n in _NUM for u in _UNITS) + ("day #", "week #"),
     "repeat contact": _split(
-        "again|~again|already|third time|fourth time|fifth time|3rd time|4th time|5th time|"
-        "# times|every time|multiple times|several times|many times"
+        "again|~again|already|second time|third time|fourth time|fifth time|2nd time|3rd time|4th time|"
+        "5th time|twice|# times|every time|multiple times|several times|many times|more times"
     ),
     "money": _split(
         "refund|refunds|refunded|refunding|money back|charge|charged|charges|double charged|"
@@ -78,10 +80,17 @@ CUE_GRAMS: dict[str, tuple[str, ...]] = {
         "sorry to|is it possible|could someone|would appreciate"
     ),
     "gratitude": _split("thanks|thank|thx|ty|appreciate|appreciated|cheers|grateful"),
-    "resolved": _split(
-        "solved|resolved|fixed|sorted|works now|working now|came through|arrived|received|"
-        "all good|problem solved"
+    "resolved": _split("solved|resolved|fixed|sorted|works now|working now|all good|problem solved"),
+    # Arrival is good news only when it is not negated ("~arrived" is the waiting cue's).
+    "arrived": _split("arrived|received|came through|turned up"),
+    # "Why ...?" asks for an account of something that went wrong; "how do I ...?" asks for help.
+    "why": _split("why|how come|explain why"),
+    "how to": _split(
+        "how do|how can|how long|how much|can i|could i|do i|do you|is there|are there|is it|what happens|"
+        "what should|where do|where can|which"
     ),
+    # Coming back as a customer, which the bare "again" of repeat contact would misread.
+    "coming back": _split("order again|buy again|use again|shop again|book again|come again|again soon"),
     "sarcasm marker": _split(
         "yeah right|oh great|oh wonderful|oh perfect|oh brilliant|oh joy|just what|for nothing|"
         "~for nothing|love how|/s|🙄|🙃|😒"
@@ -100,9 +109,20 @@ _QUESTION_WORDS = frozenset(["how", "what", "where", "when", "which", "is", "are
 # VADER treats "no" apart from its negators; for marking words it is one ("no ~reply").
 _ALSO_NEGATING = frozenset(["no", "nobody", "noone", "nothing", "cannot", "without"])
 _GREETINGS = frozenset(["hi", "hello", "hey", "hiya", "dear", "team", "support"])
+# Praise that opens a complaint is usually ironic ("Great, the update wiped my settings. Again.").
+_PRAISE_OPENERS = frozenset(["great", "fantastic", "wonderful", "brilliant", "amazing", "lovely", "perfect",
+                             "love", "wow", "oh", "yeah", "sure", "nice", "awesome", "excellent"])  # fmt: skip
 _COMPLAINT = frozenset(["_waiting", "_money", "_cancel", "_not working", "_repeat contact"])
+_TROUBLE = frozenset(["_waiting", "_not working", "_repeat contact", "_why", "_complaint word"])
 _NAMED = frozenset("_" + name for name in CUE_GRAMS) | frozenset(
-    ["_question", "_question word", "_praise beside complaint", "_polite complaint", "_plain question"]
+    [
+        "_question",
+        "_question word",
+        "_praise beside complaint",
+        "_polite complaint",
+        "_plain question",
+        "_praise opening a complaint",
+    ]
 )
 _EXTENSION = frozenset(EN_WORDS) | frozenset(EN_PHRASES)
 _PUNCT = string.punctuation
@@ -188,7 +208,13 @@ def dense_features(text: str, r: EnglishResult, grams: list[str]) -> dict[str, f
         f["_question"] = 1.0
         if _first_word(grams) in _QUESTION_WORDS:
             f["_question word"] = 1.0
+    if "_coming back" in f:
+        f.pop("_repeat contact", None)
     complaint = not _COMPLAINT.isdisjoint(f)
+    if "_how to" in f and "_question" in f and _TROUBLE.isdisjoint(f):
+        f["_help question"] = 1.0  # "How do I cancel?", "Can I get a refund if ...?": no complaint
+    if complaint and "_resolved" not in f and _first_word(grams) in _PRAISE_OPENERS:
+        f["_praise opening a complaint"] = 1.0
     if complaint and ("_gratitude" in f or pos > 0):
         f["_praise beside complaint"] = 1.0
     if complaint and "_polite request" in f:

@@ -1,2 +1,2 @@
-"""Per-language fitting for `scripts/train_sentiment.py`, one module per language whose model needs
-more than the shared `_fit` (Chinese, Thai)."""
+"""Fitting of the shipped sentiment models, one module per language that outgrew `train_sentiment.py`
+(English, Chinese, Thai)."""

@@ -60,6 +60,11 @@ def test_one_pass_score_is_the_trained_model_on_any_words(text: str) -> None:
         ("Late again :(", "sad emoticon"),
         ("Arrived early :)", "happy emoticon"),
         ("This is unacceptable", "complaint word"),
+        ("My parcel turned up this morning", "arrived"),
+        ("Why is my bill higher this month", "why"),
+        ("How do I change my address", "how to"),
+        ("Would happily shop again", "coming back"),
+        ("This is the second time I write", "repeat contact"),
     ],
 )
 def test_each_cue_fires_on_its_plain_case(text: str, cue: str) -> None:
@@ -79,3 +84,51 @@ def test_negation_marks_three_words_and_leaves_emoticons_whole() -> None:
 def test_a_negated_complaint_word_is_no_complaint() -> None:
     r = score_english("Can't complain, it was not terrible")
     assert "_complaint word" not in dense_features("Can't complain, it was not terrible", r, bag(r))
+
+
+def _cues(text: str) -> dict[str, float]:
+    r = score_english(text)
+    return dense_features(text, r, bag(r))
+
+
+def test_a_negated_arrival_is_not_arrival() -> None:
+    assert "_arrived" not in _cues("My order has not arrived yet")
+    assert "_waiting" in _cues("My order never arrived")
+    assert "_arrived" in _cues("My order arrived yet again late")  # arrival named, whatever else is said
+
+
+def test_a_help_question_is_told_from_a_complaint_in_question_form() -> None:
+    assert "_help question" in _cues("How can I close my account and get the deposit back?")
+    # the same words with trouble in them: no help question
+    assert "_help question" not in _cues("How can I close my account when the app keeps crashing?")
+    assert "_help question" not in _cues("How do I get my money back, I have asked twice?")
+    assert "_help question" not in _cues("How do I get my money back.")  # no question mark
+
+
+def test_coming_back_is_not_repeat_contact() -> None:
+    assert "_repeat contact" not in _cues("Lovely staff, we will book again")
+    assert "_repeat contact" in _cues("The app crashed again")
+
+
+def test_praise_opening_a_complaint_is_marked_unless_the_problem_is_solved() -> None:
+    assert "_praise opening a complaint" in _cues("Wonderful, charged twice for one ticket")
+    assert "_praise opening a complaint" not in _cues("Wonderful, the double charge is fixed")
+    assert "_praise opening a complaint" not in _cues("I was charged twice, wonderful")  # praise not first
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # Written for this test (not rows of the training data): a help question names a refund or
+        # cancelling without complaining, a complaint in question form does complain.
+        ("How do I cancel the premium add-on?", "neutral"),
+        ("Why have you charged me twice for one parcel?", "negative"),
+        ("Fantastic, the website lost my basket again and the sale has ended.", "negative"),
+        ("Would definitely order again, lovely quality.", "positive"),
+    ],
+)
+def test_support_situations_read_as_an_agent_would(text: str, label: str) -> None:
+    compound, reasons, _ = score_support(text)
+    got = "neutral" if abs(compound) < 0.05 else "positive" if compound > 0 else "negative"
+    assert got == label, (compound, reasons)
+    assert reasons  # every score says why
