@@ -32,8 +32,8 @@
         sum();
         if (onChange) onChange(codes.filter((c) => chosen.has(c)));
       });
-      // the code only as a hint: a bare "id" (Indonesian) would read as a word of the page
-      return el("label", { class: "lang-option", lang: code, title: code }, box, " " + ownName(code));
+      // each language in its own words: not words of the page, so not for translation
+      return el("label", { class: "lang-option", lang: code, translate: "no" }, box, " " + ownName(code));
     });
     sum();
     const picker = el("details", { class: "lang-pick" }, summary, el("fieldset", {}, el("legend", { class: "sr-only", text: label }), ...boxes));
