@@ -23,8 +23,12 @@
   function languagePicker(current, label, onChange) {
     const chosen = new Set(current);
     const codes = [...AGENT_LANGUAGES, ...current.filter((c) => !AGENT_LANGUAGES.includes(c))];
-    const summary = el("summary", { "aria-label": label });
-    const sum = () => { summary.textContent = chosen.size ? [...chosen].map(ownName).join(", ") : t("any language"); };
+    const summary = el("summary");
+    // the accessible name says what the list is and holds what it shows (WCAG's label in name)
+    const sum = () => {
+      summary.textContent = chosen.size ? codes.filter((c) => chosen.has(c)).map(ownName).join(", ") : t("any language");
+      summary.setAttribute("aria-label", label + ": " + summary.textContent);
+    };
     const boxes = codes.map((code) => {
       const box = el("input", { type: "checkbox", value: code, checked: chosen.has(code) });
       box.addEventListener("change", () => {
