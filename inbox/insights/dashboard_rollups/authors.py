@@ -163,16 +163,7 @@ def _top_by_sql(s: Session, f: Filters) -> tuple[list[dict[str, Any]], list[dict
     # Only the authors at or above the tenth count can be in the first list: the others are
     # never joined to their identity (a year holds tens of thousands of authors).
     tenth = select(counts.c.n).order_by(counts.c.n.desc()).offset(TOP - 1).limit(1).scalar_subquery()
-    columns = (
-        Identity.id,
-        Identity.customer_id,
-        Identity.handle,
-        Identity.display_name,
-        Identity.channel,
-        Identity.followers,
-        counts.c.n,
-        counts.c.neg,
-    )
+    columns = (*IDENTITY, counts.c.n, counts.c.neg)
     joined = counts.join(Identity.__table__, Identity.id == counts.c.author)
     by_messages = (
         select(literal("m").label("list"), *columns)
