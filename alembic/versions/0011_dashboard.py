@@ -60,7 +60,7 @@ def recount_terms(conn: sa.Connection) -> None:
             day = r.created_at.replace(hour=0, minute=0, second=0, microsecond=0)
             month = day.replace(day=1)
             day_key, month_key = (_stored(day), _stored(month)) if sqlite else (day, month)
-            for term in rollups.terms_of(r.text or ""):
+            for term in rollup_fold.terms_of(r.text or ""):
                 terms[(DAY, day_key, r.channel, r.language or "", term)] += 1
                 terms[(MONTH, month_key, r.channel, r.language or "", term)] += 1
         rollup_fold._add_terms(conn, [(*k, n) for k, n in terms.items()])

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from inbox.insights.dashboard_rollups import month_cache
 from inbox.insights.reporting_filters import Filters
-from inbox.insights.rollup_fold import FOLD_BATCH, fold_batch, terms_of
+from inbox.insights.rollup_fold import FOLD_BATCH, fold_batch, terms_once
 from inbox.insights.rollup_fold import MAX_TERM as MAX_TERM  # re-exported: where it always was
 from inbox.store.context import Inbox
 from inbox.store.models import (
@@ -253,7 +253,7 @@ def term_counts(
     edges, days = split(lo, hi, timedelta(days=1))
     for a, b in edges:
         for (text,) in s.execute(_raw(f, a, b, _M.c.text)):
-            add(terms_of(text), 1)
+            add(terms_once(text), 1)
     if days is None:
         return counts
     d = s.get_bind().dialect.name
@@ -289,5 +289,5 @@ def term_counts(
         .where(_P.c.conv_label == ALL, _P.c.created_at >= days[0], _P.c.created_at < days[1])
     )
     for sign, text in s.execute(_filtered(q, _P, f)):
-        add(terms_of(text), sign)
+        add(terms_once(text), sign)
     return +counts

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from connectors.types import Author, InboundMessage
 from inbox.conversations.corrections import correct_sentiment
 from inbox.conversations.service import update_conversation
-from inbox.insights import reporting, rollups
+from inbox.insights import reporting, rollup_fold, rollups
 from inbox.insights.reporting_filters import Filters
 from inbox.pipeline import ingest
 from inbox.store.models import ChannelAccount, ConversationLabel, Message, RollupMessage, RollupTerm
@@ -151,7 +151,7 @@ def _recount(inbox: Any) -> tuple[dict[tuple, list], Counter]:
             acc[0] += 1
             acc[1] += m.sentiment is not None
             acc[2] += m.sentiment or 0.0
-        for term in rollups.terms_of(m.text):
+        for term in rollup_fold.terms_of(m.text):
             terms[(DAY, day, m.channel, lang, term)] += 1
             terms[(MONTH, day.replace(day=1), m.channel, lang, term)] += 1
     return volume, terms
@@ -216,7 +216,7 @@ def test_rollups_equal_a_recount_after_any_sequence(database_url, inbox, world, 
         assert math.isclose(got.compound, sum(m.sentiment or 0.0 for m in inside), abs_tol=1e-9)
         want_terms: Counter = Counter()
         for m in inside:
-            want_terms.update(rollups.terms_of(m.text))
+            want_terms.update(rollup_fold.terms_of(m.text))
         assert rollups.term_counts(s, Filters(lo, hi), lo, hi) == want_terms
         only_webhook = Filters(lo, hi, channel="webhook")
         assert rollups.tally(s, only_webhook, lo, hi).total == sum(m.channel == "webhook" for m in inside)
