@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -84,3 +85,38 @@ def test_triage_by_keyboard_with_a_canned_reply(queue: dict[str, Any], page: Any
     with queue["inbox"].read() as s:
         conv = s.scalar(select(Conversation).where(Conversation.id == int(first_id)))
         assert conv.status == "resolved" and conv.assignee_id is not None
+
+
+# The lookup for the last letter typed answers after the agent has already picked from the list that the
+# previous letter's lookup showed: a fetch wrapper holds back the "/than" lookup until after Enter.
+LATE_LOOKUP = """
+  const real = window.fetch;
+  window.fetch = (url, opts) => {
+    if (!String(url).includes("canned-responses?q=than&")) return real(url, opts);
+    return new Promise((ok) => setTimeout(ok, 600)).then(() => real(url, opts)).then((res) => {
+      setTimeout(() => { document.body.dataset.lateLookup = "answered"; }, 100);
+      return res;
+    });
+  };
+"""
+
+
+def test_a_late_canned_lookup_does_not_reopen_the_list(queue: dict[str, Any], page: Any) -> None:
+    """Escape after picking a canned reply leaves the box, so "n" is a shortcut again, not a typed letter."""
+    page.add_init_script(LATE_LOOKUP)
+    login(page, queue["base"])
+    expect(page.locator("#queue .queue-item").first).to_be_visible()
+    page.keyboard.press("j")
+    expect(page.locator("#queue .queue-item[aria-current=true]")).to_have_count(1)
+    page.keyboard.press("r")
+    box = page.locator("#reply-text")
+    expect(box).to_be_focused()
+    box.press_sequentially("/tha")
+    expect(page.locator("#canned li[aria-selected=true]")).to_contain_text("/thanks")
+    box.press("n")  # its lookup is held back
+    box.press("Enter")
+    expect(box).to_have_value(re.compile(r"^Thanks for reaching out, \w+! We're on it\.$"))
+    expect(page.locator("body")).to_have_attribute("data-late-lookup", "answered")
+    expect(page.locator("#canned")).to_be_hidden()
+    box.press("Escape")
+    expect(box).not_to_be_focused()

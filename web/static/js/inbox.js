@@ -951,6 +951,7 @@
   }
 
   function closeCanned() {
+    canned.seq++;  // a lookup still in flight (typed "/t" before "/than") must not reopen the list
     canned.open = false;
     $("#canned").hidden = true;
     $("#reply-text").removeAttribute("aria-activedescendant");
