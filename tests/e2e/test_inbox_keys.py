@@ -108,6 +108,7 @@ def test_a_late_canned_lookup_does_not_reopen_the_list(queue: dict[str, Any], pa
     expect(page.locator("#queue .queue-item").first).to_be_visible()
     page.keyboard.press("j")
     expect(page.locator("#queue .queue-item[aria-current=true]")).to_have_count(1)
+    expect(page.locator("#messages .msg.in").first).to_be_visible()  # the thread has loaded
     page.keyboard.press("r")
     box = page.locator("#reply-text")
     expect(box).to_be_focused()
