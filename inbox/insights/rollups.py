@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, inspect, select, union_all
+from sqlalchemy import Connection, Select, case, func, inspect, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from inbox.insights.dashboard_rollups import month_cache
@@ -178,6 +178,8 @@ def _raw(f: Filters, lo: datetime, hi: datetime, *columns: Any) -> Select[Any]:
 
 
 def _label(value: str | None) -> str:
+    """A message's sentiment label as counted (no label or an unknown one is neutral);
+    `inbox.insights.breakdown` counts its edges with it too."""
     return value if value in ("positive", "negative") else "neutral"
 
 
@@ -186,53 +188,68 @@ def counted(
 ) -> Iterator[tuple[datetime, str, int, int, float]]:
     """(time, sentiment label, messages, scored, compound sum) rows that together count the
     inbound messages of [lo, hi): rollup buckets (hours when `hourly`, else days and the hours at
-    either end), pending changes, and single messages at the ragged edges."""
+    either end), pending changes, and single messages at the ragged edges. The day rows of
+    months before the last one are kept while those months are unchanged (`month_cache.kept`: a
+    year's day rows were the largest statement of a warm request); everything else is read in
+    one statement (a UNION ALL of the parts, one round trip where it was one per part)."""
     edges, middle = split(lo, hi, timedelta(hours=1))
-    for a, b in edges:
-        q = _raw(f, a, b, _M.c.created_at, _M.c.sentiment_label, _M.c.sentiment)
-        for at, label, compound in s.execute(q):
-            yield at, _label(label), 1, compound is not None, compound or 0.0
-    if middle is None:
-        return
-    spans = [(HOUR, *middle)]
-    if not hourly:
-        hour_edges, days = split(*middle, timedelta(days=1))
-        if days is not None:
-            spans = [(HOUR, a, b) for a, b in hour_edges] + [(DAY, *days)]
-    for grain, a, b in spans:
-        q = select(
-            _RM.c.bucket_start,
-            _RM.c.sentiment,
-            func.sum(_RM.c.messages),
-            func.sum(_RM.c.scored),
-            func.sum(_RM.c.sentiment_sum),
-        ).where(
-            _RM.c.grain == grain, _RM.c.conv_label == ALL, _RM.c.bucket_start >= a, _RM.c.bucket_start < b
+    labelled = case(
+        (_M.c.sentiment_label.in_(("positive", "negative")), _M.c.sentiment_label), else_="neutral"
+    )
+    parts: list[Any] = [
+        _raw(
+            f,
+            a,
+            b,
+            _M.c.created_at,
+            labelled,
+            literal(1),
+            case((_M.c.sentiment.is_(None), 0), else_=1),
+            func.coalesce(_M.c.sentiment, 0.0),
         )
-        if grain == DAY:  # every day row until b's month, unchanged until a fold into its month
-            yield from _kept_days(s, f, a, b, q)
-            continue
-        yield from s.execute(_filtered(q, _RM, f).group_by(_RM.c.bucket_start, _RM.c.sentiment))
-    q = select(_P.c.created_at, _P.c.sentiment, _P.c.sign, _P.c.sign * _P.c.scored, _P.c.sign * _P.c.compound)
-    q = q.where(_P.c.conv_label == ALL, _P.c.created_at >= middle[0], _P.c.created_at < middle[1])
-    yield from s.execute(_filtered(q, _P, f))
+        for a, b in edges
+    ]
+    kept: list[Any] = []
+    if middle is not None:
+        spans = [(HOUR, *middle)]
+        if not hourly:
+            hour_edges, days = split(*middle, timedelta(days=1))
+            if days is not None:
+                spans = [(HOUR, a, b) for a, b in hour_edges] + [(DAY, *days)]
+        for grain, a, b in spans:
+            if grain == DAY:  # the day rows before b's month from what is kept
+                cut = max(a, b.replace(day=1))
+                if a < cut:
+                    kept = month_cache.kept(
+                        s, ("volume", f.channel, f.language), a, cut, lambda a=a, cut=cut: _days(s, f, a, cut)
+                    )
+                a = cut
+            if a < b:
+                parts.append(_rolled(f, grain, a, b))
+        q = select(
+            _P.c.created_at, _P.c.sentiment, _P.c.sign, _P.c.sign * _P.c.scored, _P.c.sign * _P.c.compound
+        )
+        q = q.where(_P.c.conv_label == ALL, _P.c.created_at >= middle[0], _P.c.created_at < middle[1])
+        parts.append(_filtered(q, _P, f))
+    yield from kept
+    if parts:
+        yield from s.execute(union_all(*parts) if len(parts) > 1 else parts[0])
 
 
-def _kept_days(s: Session, f: Filters, a: datetime, b: datetime, q: Select[Any]) -> Iterator[Any]:
-    """`q`'s day rows of [a, b): those before b's month from `month_cache.kept` (a year's day
-    rows were the largest statement of a warm request), the current month's read, in one
-    statement either way. Rows of a bucket are summed where they come from, so the same rows
-    come out, in the same order (by day), as from the one grouped statement they replace."""
-    cut = max(a, b.replace(day=1))
-    groups = (_RM.c.bucket_start, _RM.c.sentiment)
+def _rolled(f: Filters, grain: str, a: datetime, b: datetime) -> Select[Any]:
+    """The volume rollup's rows of [a, b) at one grain, per bucket and sentiment."""
+    q = select(
+        _RM.c.bucket_start,
+        _RM.c.sentiment,
+        func.sum(_RM.c.messages),
+        func.sum(_RM.c.scored),
+        func.sum(_RM.c.sentiment_sum),
+    ).where(_RM.c.grain == grain, _RM.c.conv_label == ALL, _RM.c.bucket_start >= a, _RM.c.bucket_start < b)
+    return _filtered(q, _RM, f).group_by(_RM.c.bucket_start, _RM.c.sentiment)
 
-    def build() -> list[Any]:
-        return list(s.execute(_filtered(q.where(_RM.c.bucket_start < cut), _RM, f).group_by(*groups)))
 
-    old = month_cache.kept(s, ("volume", f.channel, f.language), a, cut, build) if a < cut else []
-    yield from old
-    if cut < b:
-        yield from s.execute(_filtered(q.where(_RM.c.bucket_start >= cut), _RM, f).group_by(*groups))
+def _days(s: Session, f: Filters, a: datetime, b: datetime) -> list[Any]:
+    return list(s.execute(_rolled(f, DAY, a, b)))
 
 
 def tally(s: Session, f: Filters, lo: datetime, hi: datetime) -> Tally:
