@@ -15,13 +15,14 @@ never count a change twice or miss one, whenever a fold commits.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, inspect, select, union_all
+from sqlalchemy import Connection, Select, case, func, inspect, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from inbox.insights.dashboard_rollups import month_cache
@@ -48,6 +49,7 @@ _RM = RollupMessage.__table__
 _RT = RollupTerm.__table__
 _M = Message.__table__
 _C = Conversation.__table__
+_DAY = timedelta(days=1)
 
 
 def fold(inbox: Inbox) -> int:
@@ -89,6 +91,7 @@ def snapshot(s: Session) -> None:
     count its rows twice. SQLite's read transactions are snapshots already (WAL)."""
     if s.get_bind().dialect.name == "postgresql":
         s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    s.info[month_cache.SNAPSHOT] = True  # what the month tokens say holds for the whole session
 
 
 @dataclass
@@ -175,6 +178,8 @@ def _raw(f: Filters, lo: datetime, hi: datetime, *columns: Any) -> Select[Any]:
 
 
 def _label(value: str | None) -> str:
+    """A message's sentiment label as counted (no label or an unknown one is neutral);
+    `inbox.insights.breakdown` counts its edges with it too."""
     return value if value in ("positive", "negative") else "neutral"
 
 
@@ -183,33 +188,68 @@ def counted(
 ) -> Iterator[tuple[datetime, str, int, int, float]]:
     """(time, sentiment label, messages, scored, compound sum) rows that together count the
     inbound messages of [lo, hi): rollup buckets (hours when `hourly`, else days and the hours at
-    either end), pending changes, and single messages at the ragged edges."""
+    either end), pending changes, and single messages at the ragged edges. The day rows of
+    months before the last one are kept while those months are unchanged (`month_cache.kept`: a
+    year's day rows were the largest statement of a warm request); everything else is read in
+    one statement (a UNION ALL of the parts, one round trip where it was one per part)."""
     edges, middle = split(lo, hi, timedelta(hours=1))
-    for a, b in edges:
-        q = _raw(f, a, b, _M.c.created_at, _M.c.sentiment_label, _M.c.sentiment)
-        for at, label, compound in s.execute(q):
-            yield at, _label(label), 1, compound is not None, compound or 0.0
-    if middle is None:
-        return
-    spans = [(HOUR, *middle)]
-    if not hourly:
-        hour_edges, days = split(*middle, timedelta(days=1))
-        if days is not None:
-            spans = [(HOUR, a, b) for a, b in hour_edges] + [(DAY, *days)]
-    for grain, a, b in spans:
-        q = select(
-            _RM.c.bucket_start,
-            _RM.c.sentiment,
-            func.sum(_RM.c.messages),
-            func.sum(_RM.c.scored),
-            func.sum(_RM.c.sentiment_sum),
-        ).where(
-            _RM.c.grain == grain, _RM.c.conv_label == ALL, _RM.c.bucket_start >= a, _RM.c.bucket_start < b
+    labelled = case(
+        (_M.c.sentiment_label.in_(("positive", "negative")), _M.c.sentiment_label), else_="neutral"
+    )
+    parts: list[Any] = [
+        _raw(
+            f,
+            a,
+            b,
+            _M.c.created_at,
+            labelled,
+            literal(1),
+            case((_M.c.sentiment.is_(None), 0), else_=1),
+            func.coalesce(_M.c.sentiment, 0.0),
         )
-        yield from s.execute(_filtered(q, _RM, f).group_by(_RM.c.bucket_start, _RM.c.sentiment))
-    q = select(_P.c.created_at, _P.c.sentiment, _P.c.sign, _P.c.sign * _P.c.scored, _P.c.sign * _P.c.compound)
-    q = q.where(_P.c.conv_label == ALL, _P.c.created_at >= middle[0], _P.c.created_at < middle[1])
-    yield from s.execute(_filtered(q, _P, f))
+        for a, b in edges
+    ]
+    kept: list[Any] = []
+    if middle is not None:
+        spans = [(HOUR, *middle)]
+        if not hourly:
+            hour_edges, days = split(*middle, timedelta(days=1))
+            if days is not None:
+                spans = [(HOUR, a, b) for a, b in hour_edges] + [(DAY, *days)]
+        for grain, a, b in spans:
+            if grain == DAY:  # the day rows before b's month from what is kept
+                cut = max(a, b.replace(day=1))
+                if a < cut:
+                    kept = month_cache.kept(
+                        s, ("volume", f.channel, f.language), a, cut, lambda a=a, cut=cut: _days(s, f, a, cut)
+                    )
+                a = cut
+            if a < b:
+                parts.append(_rolled(f, grain, a, b))
+        q = select(
+            _P.c.created_at, _P.c.sentiment, _P.c.sign, _P.c.sign * _P.c.scored, _P.c.sign * _P.c.compound
+        )
+        q = q.where(_P.c.conv_label == ALL, _P.c.created_at >= middle[0], _P.c.created_at < middle[1])
+        parts.append(_filtered(q, _P, f))
+    yield from kept
+    if parts:
+        yield from s.execute(union_all(*parts) if len(parts) > 1 else parts[0])
+
+
+def _rolled(f: Filters, grain: str, a: datetime, b: datetime) -> Select[Any]:
+    """The volume rollup's rows of [a, b) at one grain, per bucket and sentiment."""
+    q = select(
+        _RM.c.bucket_start,
+        _RM.c.sentiment,
+        func.sum(_RM.c.messages),
+        func.sum(_RM.c.scored),
+        func.sum(_RM.c.sentiment_sum),
+    ).where(_RM.c.grain == grain, _RM.c.conv_label == ALL, _RM.c.bucket_start >= a, _RM.c.bucket_start < b)
+    return _filtered(q, _RM, f).group_by(_RM.c.bucket_start, _RM.c.sentiment)
+
+
+def _days(s: Session, f: Filters, a: datetime, b: datetime) -> list[Any]:
+    return list(s.execute(_rolled(f, DAY, a, b)))
 
 
 def tally(s: Session, f: Filters, lo: datetime, hi: datetime) -> Tally:
@@ -251,12 +291,30 @@ def term_counts(
                 counts[t] += n
 
     edges, days = split(lo, hi, timedelta(days=1))
-    for a, b in edges:
-        for (text,) in s.execute(_raw(f, a, b, _M.c.text)):
-            add(terms_once(text), 1)
-    if days is None:
-        return counts
+    # the pending changes of the whole range in one statement: those of the whole days are
+    # counted, those of each edge name its state (with the month's token) for `_edge_terms`
     d = s.get_bind().dialect.name
+    q = (
+        select(_P.c.id, _P.c.created_at, _P.c.sign, _P.c.channel, _P.c.language, _M.c.text)
+        .select_from(_P.outerjoin(_M, _M.c.id == _P.c.message_id))
+        .where(_P.c.conv_label == ALL, _P.c.created_at >= _floor(lo, _DAY), _P.c.created_at < _ceil(hi, _DAY))
+    )
+    changes: dict[datetime, list[int]] = {day: [] for a, b in edges for day in _days_of(a, b)}
+    for i, at, sign, channel, language, text in s.execute(q):
+        day = _floor(at, _DAY)
+        if day in changes:  # every change of an edge's day, whatever the filters
+            changes[day].append(i)
+        inside = days is not None and days[0] <= at < days[1]
+        if inside and text is not None and f.channel in (None, channel) and f.language in (None, language):
+            add(terms_once(text), sign)  # a deleted message's text is gone (docs/dashboard-rollups.md)
+    for a, b in edges:
+        for day in _days_of(a, b):
+            part = _edge_terms(s, f, max(a, day), min(b, day + _DAY), sorted(changes[day]))
+            for term, n in part.items():
+                if wanted is None or term in wanted:
+                    counts[term] += n
+    if days is None:
+        return +counts
     params: dict[str, Any] = {}
     if wanted is not None:
         params["terms"] = list_param(d, sorted(wanted))
@@ -268,7 +326,8 @@ def term_counts(
         ).items():
             if wanted is None or term in wanted:
                 counts[term] += n
-    # the other signed spans in one statement (one round trip, where it was one per span)
+    # the other signed spans in one statement (one round trip, where it was one per span), kept
+    # while their months are unchanged (thousands of term rows a day: the largest statements)
     parts = []
     for grain, a, b, sign in spans:
         if grain == MONTH:
@@ -281,13 +340,65 @@ def term_counts(
         parts.append(_filtered(q, _RT, f))
     if parts:
         every = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-        for term, n in s.execute(select(every.c.term, func.sum(every.c.n)).group_by(every.c.term), params):
+        grouped = select(every.c.term, func.sum(every.c.n)).group_by(every.c.term)
+        other = [(grain, a, b, sign) for grain, a, b, sign in spans if grain != MONTH]
+        what = (
+            "term days",
+            f.channel,
+            f.language,
+            tuple(sorted(wanted)) if wanted is not None else None,
+            *other,
+        )
+        lo_, hi_ = min(a for _, a, _, _ in other), max(b for _, _, b, _ in other)
+        summed = month_cache.kept(s, what, lo_, hi_, lambda: list(s.execute(grouped, params)))
+        for term, n in summed:
             counts[term] += n
-    q = (
-        select(_P.c.sign, _M.c.text)
-        .select_from(_P.join(_M, _M.c.id == _P.c.message_id))
-        .where(_P.c.conv_label == ALL, _P.c.created_at >= days[0], _P.c.created_at < days[1])
-    )
-    for sign, text in s.execute(_filtered(q, _P, f)):
-        add(terms_once(text), sign)
     return +counts
+
+
+def _days_of(a: datetime, b: datetime) -> list[datetime]:
+    """The midnights of the days [a, b) touches (an edge is less than a day, maybe across one)."""
+    out, day = [], _floor(a, _DAY)
+    while day < b:
+        out.append(day)
+        day += _DAY
+    return out
+
+
+@dataclass
+class _Day:
+    """A day's inbound messages in time order: (channel, language, terms) each, and the term
+    counts of the index ranges asked for so far (per filters)."""
+
+    times: list[datetime]
+    rows: list[tuple[str, str | None, frozenset[str]]]
+    sums: dict[tuple[Any, ...], Counter[str]] = field(default_factory=dict)
+
+
+def _edge_terms(s: Session, f: Filters, a: datetime, b: datetime, changes: list[int]) -> Counter[str]:
+    """Each term's texts among the inbound messages of [a, b) (within one day), from the whole
+    day's messages, read once and kept while they are unchanged: the partial day up to now is
+    thousands of texts, and "now" moves with every request. The day is named by its month's
+    token and the ids of its pending changes (`changes`): any change to its messages (a new one,
+    a deletion, a new time, language or conversation) adds a pending change dated inside the
+    day in its own transaction (the triggers of 0012_rollups), and only a fold removes one,
+    which gives the month a new token (`month_cache.bump_sql`). Texts are never rewritten."""
+    day = _floor(a, timedelta(days=1))
+
+    def build() -> _Day:
+        q = _raw(Filters(day, day + timedelta(days=1)), day, day + timedelta(days=1), _M.c.created_at)
+        q = q.add_columns(_C.c.channel, _M.c.language, _M.c.text).order_by(_M.c.created_at)
+        rows = s.execute(q).all()
+        return _Day([r[0] for r in rows], [(c, lang, terms_once(t)) for _, c, lang, t in rows])
+
+    kept = month_cache.kept(s, ("edge day", tuple(changes)), day, day + timedelta(days=1), build)
+    i, j = bisect_left(kept.times, a), bisect_left(kept.times, b)
+    key = (f.channel, f.language, i, j)
+    out = kept.sums.get(key)
+    if out is None:
+        out = Counter()
+        for channel, language, terms in kept.rows[i:j]:
+            if f.channel in (None, channel) and f.language in (None, language):
+                out.update(terms)
+        kept.sums[key] = out
+    return out

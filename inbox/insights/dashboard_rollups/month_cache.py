@@ -34,6 +34,9 @@ from inbox.insights.reporting_filters import Filters
 from inbox.store.models import RollupGeneration
 
 MAX_ENTRIES = 8  # a year of the bench's authors is about 10 MB of sums, a term window far less
+SMALL_ENTRIES = 64  # `kept`'s values: a span's day rows or an edge's terms, a few hundred kB at most
+SNAPSHOT = "murmur.snapshot"  # set in `Session.info` by `inbox.insights.rollups.snapshot`
+_TOKENS = "murmur.month_tokens"
 _G = RollupGeneration.__table__
 _FOUR_DAYS = timedelta(days=4)
 T = TypeVar("T")
@@ -62,7 +65,52 @@ class Sums:
 
 
 _entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_small: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _lock = threading.Lock()
+
+
+def tokens(s: Session) -> dict[datetime, str]:
+    """Every month's token (one row per month of history), read once per snapshot: a request
+    that asks for them three or four times (authors, terms, volume) made a round trip each."""
+    memo = s.info.get(_TOKENS)
+    if memo is not None:
+        return memo  # type: ignore[no-any-return]
+    have = dict(s.execute(select(_G.c.month, _G.c.token)).all())
+    if s.info.get(SNAPSHOT):  # the same answer until the snapshot ends (REPEATABLE READ, SQLite's BEGIN)
+        s.info[_TOKENS] = have
+    return have
+
+
+def _months(have: dict[datetime, str], lo: datetime, hi: datetime) -> list[tuple[datetime, str | None]]:
+    """(month, token) of every month that [lo, hi) touches."""
+    out = []
+    m = lo.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    while m < hi:
+        out.append((m, have.get(m)))
+        m = (m.replace(day=28) + _FOUR_DAYS).replace(day=1)
+    return out
+
+
+def kept(s: Session, what: tuple[Any, ...], lo: datetime, hi: datetime, build: Callable[[], T]) -> T:
+    """`build()`'s value for rows of [lo, hi) that only a fold changes (day rows of the rollups
+    that count every message, or, with the pending changes' ids in `what`, an edge's messages),
+    kept under `what` and the tokens of the months [lo, hi) touches. Kept only while every one of
+    those months has a token: a fold into a month gives it a new one, so a token names one state
+    of the month's rollups in one database (a month without a token may be a fresh database's)."""
+    months = _months(tokens(s), lo, hi)
+    if any(t is None for _, t in months) or not s.info.get(SNAPSHOT):
+        return build()
+    key = (*what, lo, hi, tuple(months))
+    with _lock:
+        if key in _small:
+            _small.move_to_end(key)
+            return _small[key]  # type: ignore[no-any-return]
+    value = build()
+    with _lock:
+        _small[key] = value
+        while len(_small) > SMALL_ENTRIES:
+            _small.popitem(last=False)
+    return value
 
 
 def cached(
@@ -73,8 +121,8 @@ def cached(
     this session's snapshot: from the cache while every month has the token it had, else built
     (in the same snapshot) and kept."""
     lo, hi = min(a for a, _, _ in spans), max(b for _, b, _ in spans)
-    tokens = select(_G.c.month, _G.c.token).where(_G.c.month >= lo, _G.c.month < hi)
-    have = dict(s.execute(tokens).all())
+    read = select(_G.c.month, _G.c.token).where(_G.c.month >= lo, _G.c.month < hi)
+    have = tokens(s)
     wanted = []
     for a, b, _ in spans:
         m = a
@@ -87,7 +135,7 @@ def cached(
             _entries.move_to_end(key)
             return _entries[key]  # type: ignore[no-any-return]
     value = build()
-    if dict(s.execute(tokens).all()) != have:
+    if not s.info.get(SNAPSHOT) and dict(s.execute(read).all()) != {m: have[m] for m in have if lo <= m < hi}:
         # a fold committed while this was summed: possible only outside one snapshot (READ
         # COMMITTED on PostgreSQL), where the sums may hold rows newer than the tokens; not kept
         return value
@@ -115,6 +163,7 @@ def clear() -> None:
     """Forget every entry (tests that compare a cold read with a warm one)."""
     with _lock:
         _entries.clear()
+        _small.clear()
 
 
 def size() -> int:
