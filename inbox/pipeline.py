@@ -195,6 +195,10 @@ def _ingest(
     router: assignment.BatchRouter | None = None
     weights = inbox.settings.get("rank_weights")
     now_ts = now.timestamp()
+    # Read once per batch, not once per conversation: each was a settings-cache look-up (a
+    # session.connection() and a memo) for every conversation, and rules do not change them.
+    policies = sla_service.load_policies(s)
+    archived = assignment.archived_teams(s)
     work: list[_Step] = []
     for key, conv in convs.items():
         idxs = by_conv[key]
@@ -215,7 +219,7 @@ def _ingest(
             weights=weights,
         )
         outcome = step.outcome
-        policy, policy_team = sla_service.policy_for(s, conv, customer), conv.team_id
+        policy, policy_team = sla_service.policy_for(s, conv, customer, policies), conv.team_id
         business_hours = is_business_time(now, policy.calendar) if policy is not None else True
         for i in idxs:
             m, sc = fresh[i], scores[i]
@@ -254,7 +258,7 @@ def _ingest(
                     + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"]),
                 }
             )
-        if conv.team_id is not None and conv.team_id in assignment.archived_teams(s):
+        if conv.team_id is not None and conv.team_id in archived:
             # an archived team receives nothing, whether the channel or a rule named it
             conv.team_id = None
         if conv.assignee_id is None and conv.status == Status.OPEN.value:
