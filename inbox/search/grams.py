@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from operator import add
 
 # Thai, Lao, Burmese, Khmer, kana, CJK (extension A, unified, compatibility, planes 2),
 # Hangul syllables. Keep in step with RUN_CLASS_PG in migration 0009.
@@ -45,8 +44,10 @@ def grams(text: str | None) -> list[str]:
     if not text:
         return []
     out: dict[str, None] = {}
-    for run in _RUN.findall(text):
-        _add_run(out, run)
+    for m in _RUN.finditer(text):
+        run = m.group(0)
+        for i in range(len(run)):
+            out[run[i : i + 2]] = None
     return list(out)
 
 
@@ -56,17 +57,11 @@ def latin_grams(text: str | None) -> list[str]:
     if not text:
         return []
     out: dict[str, None] = {}
-    for run in _LATIN_RUN.findall(text):
-        _add_run(out, run.lower())
+    for m in _LATIN_RUN.finditer(text):
+        run = m.group(0).lower()
+        for i in range(len(run)):
+            out[run[i : i + 2]] = None
     return list(out)
-
-
-def _add_run(out: dict[str, None], run: str) -> None:
-    """`run`'s keys in text order: every two-character slice, then its last character alone.
-    The slices are made by `map` in C: every ingested message's text is keyed at commit, and a
-    Python loop per character was most of the search index's share of ingesting one."""
-    out.update(dict.fromkeys(map(add, run, run[1:])))
-    out[run[-1]] = None
 
 
 def gram_text(*texts: str | None) -> str:
