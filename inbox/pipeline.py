@@ -199,6 +199,7 @@ def _ingest(
     # session.connection() and a memo) for every conversation, and rules do not change them.
     policies = sla_service.load_policies(s)
     archived = assignment.archived_teams(s)
+    languages: dict[int, str] | None = None  # the teams' languages, read at the batch's first firing
     work: list[_Step] = []
     for key, conv in convs.items():
         idxs = by_conv[key]
@@ -235,11 +236,11 @@ def _ingest(
             facts["time.business_hours"] = business_hours
             firings = automation.run_rules(rules, facts, "message.created")
             if firings:  # most messages fire nothing: no Outcome to make and merge
+                if languages is None:
+                    languages = team_languages(s)
                 _merge(
                     outcome,
-                    automation.apply_firings(
-                        conv, conv_labels, firings, "message.created", now, team_languages(s)
-                    ),
+                    automation.apply_firings(conv, conv_labels, firings, "message.created", now, languages),
                 )
         conv.priority_components = ranking.components_json(priority)
         ranking.store_priority(conv, priority, now, outcome.priority_floor)
