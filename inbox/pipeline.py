@@ -155,6 +155,7 @@ def _ingest(
     idents = upsert_identities(s, [(m.channel, m.author) for m in fresh], now, created)
     authors = [idents[(m.channel, m.author.external_id)] for m in fresh]
     convs = _conversations(s, account, fresh, authors, now)
+    loaded = {c.id: _writable_values(c) for c in convs.values() if c.id is not None}
     customer_ids = {i.customer_id for i in authors}
     d = dialect_of(s)
     q = _queries(d)
@@ -307,7 +308,7 @@ def _ingest(
     insert_rows(s, RuleRun.__table__, run_rows)
     insert_rows(s, ConversationLabel.__table__, label_rows)
     if changed:
-        update_rows(s, _CONV, [_writable(c) for c in changed])
+        _update_changed(s, changed, loaded)
     if router is not None:
         assigned = {c.assignee_id for c in convs.values() if c.assignee_id}
         if assigned:
@@ -584,8 +585,32 @@ _WRITE_KEYS = ("_id", *_WRITABLE)
 _writable_values = attrgetter("id", *_WRITABLE)
 
 
-def _writable(conv: WorkingConversation) -> dict[str, Any]:
-    return dict(zip(_WRITE_KEYS, _writable_values(conv), strict=True))
+def _update_changed(s: Session, convs: list[WorkingConversation], loaded: dict[int, tuple[Any, ...]]) -> None:
+    """Write back each conversation's columns that differ from what the batch loaded (all of them
+    for one it created), one executemany per set of changed columns. Every column in an UPDATE's
+    SET list makes SQLite rewrite the entries of each index over it, changed or not: a new message
+    in an open thread changes its rank and times but not its status, assignee, team or SLA times,
+    whose six indexes the full-row UPDATE rewrote for every such conversation. PostgreSQL keeps
+    one statement (one round trip) with every column: it compares the values itself."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    whole = dialect_of(s) != "sqlite"  # PostgreSQL skips unchanged indexed values itself (HOT)
+    for conv in convs:
+        values = _writable_values(conv)
+        before = None if whole else loaded.get(conv.id)
+        if before is None:
+            groups[_WRITE_KEYS].append(dict(zip(_WRITE_KEYS, values, strict=True)))
+            continue
+        row = {"_id": conv.id}
+        for key, value, was in zip(_WRITE_KEYS, values, before, strict=True):
+            if value != was or key in _ALWAYS_WRITTEN:
+                row[key] = value
+        groups[tuple(row)].append(row)
+    for rows in groups.values():
+        update_rows(s, _CONV, rows)
+
+
+# Not loaded (`_LOADED`), so not comparable: recomputed and written for every conversation touched.
+_ALWAYS_WRITTEN = frozenset({"priority_components"})
 
 
 def _absorb(conv: Conversation, rows: list[dict[str, Any]], customer: Customer | None, now: datetime) -> None:
