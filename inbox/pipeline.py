@@ -155,6 +155,7 @@ def _ingest(
     idents = upsert_identities(s, [(m.channel, m.author) for m in fresh], now, created)
     authors = [idents[(m.channel, m.author.external_id)] for m in fresh]
     convs = _conversations(s, account, fresh, authors, now)
+    loaded = {c.id: _writable_values(c) for c in convs.values() if c.id is not None}
     customer_ids = {i.customer_id for i in authors}
     d = dialect_of(s)
     q = _queries(d)
@@ -195,6 +196,11 @@ def _ingest(
     router: assignment.BatchRouter | None = None
     weights = inbox.settings.get("rank_weights")
     now_ts = now.timestamp()
+    # Read once per batch, not once per conversation: each was a settings-cache look-up (a
+    # session.connection() and a memo) for every conversation, and rules do not change them.
+    policies = sla_service.load_policies(s)
+    archived = assignment.archived_teams(s)
+    languages: dict[int, str] | None = None  # the teams' languages, read at the batch's first firing
     work: list[_Step] = []
     for key, conv in convs.items():
         idxs = by_conv[key]
@@ -215,7 +221,7 @@ def _ingest(
             weights=weights,
         )
         outcome = step.outcome
-        policy, policy_team = sla_service.policy_for(s, conv, customer), conv.team_id
+        policy, policy_team = sla_service.policy_for(s, conv, customer, policies), conv.team_id
         business_hours = is_business_time(now, policy.calendar) if policy is not None else True
         for i in idxs:
             m, sc = fresh[i], scores[i]
@@ -231,11 +237,11 @@ def _ingest(
             facts["time.business_hours"] = business_hours
             firings = automation.run_rules(rules, facts, "message.created")
             if firings:  # most messages fire nothing: no Outcome to make and merge
+                if languages is None:
+                    languages = team_languages(s)
                 _merge(
                     outcome,
-                    automation.apply_firings(
-                        conv, conv_labels, firings, "message.created", now, team_languages(s)
-                    ),
+                    automation.apply_firings(conv, conv_labels, firings, "message.created", now, languages),
                 )
         conv.priority_components = ranking.components_json(priority)
         ranking.store_priority(conv, priority, now, outcome.priority_floor)
@@ -254,7 +260,7 @@ def _ingest(
                     + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"]),
                 }
             )
-        if conv.team_id is not None and conv.team_id in assignment.archived_teams(s):
+        if conv.team_id is not None and conv.team_id in archived:
             # an archived team receives nothing, whether the channel or a rule named it
             conv.team_id = None
         if conv.assignee_id is None and conv.status == Status.OPEN.value:
@@ -302,7 +308,7 @@ def _ingest(
     insert_rows(s, RuleRun.__table__, run_rows)
     insert_rows(s, ConversationLabel.__table__, label_rows)
     if changed:
-        update_rows(s, _CONV, [_writable(c) for c in changed])
+        _update_changed(s, changed, loaded)
     if router is not None:
         assigned = {c.assignee_id for c in convs.values() if c.assignee_id}
         if assigned:
@@ -579,8 +585,32 @@ _WRITE_KEYS = ("_id", *_WRITABLE)
 _writable_values = attrgetter("id", *_WRITABLE)
 
 
-def _writable(conv: WorkingConversation) -> dict[str, Any]:
-    return dict(zip(_WRITE_KEYS, _writable_values(conv), strict=True))
+def _update_changed(s: Session, convs: list[WorkingConversation], loaded: dict[int, tuple[Any, ...]]) -> None:
+    """Write back each conversation's columns that differ from what the batch loaded (all of them
+    for one it created), one executemany per set of changed columns. Every column in an UPDATE's
+    SET list makes SQLite rewrite the entries of each index over it, changed or not: a new message
+    in an open thread changes its rank and times but not its status, assignee, team or SLA times,
+    whose six indexes the full-row UPDATE rewrote for every such conversation. PostgreSQL keeps
+    one statement (one round trip) with every column: it compares the values itself."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    whole = dialect_of(s) != "sqlite"  # PostgreSQL skips unchanged indexed values itself (HOT)
+    for conv in convs:
+        values = _writable_values(conv)
+        before = None if whole else loaded.get(conv.id)
+        if before is None:
+            groups[_WRITE_KEYS].append(dict(zip(_WRITE_KEYS, values, strict=True)))
+            continue
+        row = {"_id": conv.id}
+        for key, value, was in zip(_WRITE_KEYS, values, before, strict=True):
+            if value != was or key in _ALWAYS_WRITTEN:
+                row[key] = value
+        groups[tuple(row)].append(row)
+    for rows in groups.values():
+        update_rows(s, _CONV, rows)
+
+
+# Not loaded (`_LOADED`), so not comparable: recomputed and written for every conversation touched.
+_ALWAYS_WRITTEN = frozenset({"priority_components"})
 
 
 def _absorb(conv: Conversation, rows: list[dict[str, Any]], customer: Customer | None, now: datetime) -> None:

@@ -96,8 +96,14 @@ _ENABLED_POLICIES = select(_POLICIES).where(_POLICIES.c.enabled.is_(True)).order
 _LOOK_UP: Any = object()
 
 
-def policy_for(s: Session, conv: Conversation, customer: Customer | None) -> SlaPolicy | None:
-    return select_policy(load_policies(s), conv.team_id, conv.channel, customer_tier(customer))
+def policy_for(
+    s: Session, conv: Conversation, customer: Customer | None, policies: list[SlaPolicy] | None = None
+) -> SlaPolicy | None:
+    """The policy that applies to `conv`. `policies`: `load_policies(s)` when the caller already
+    holds it (the ingest loop reads it once per batch, not once per conversation)."""
+    if policies is None:
+        policies = load_policies(s)
+    return select_policy(policies, conv.team_id, conv.channel, customer_tier(customer))
 
 
 def update_due(s: Session, conv: Conversation, customer: Customer | None, policy: Any = _LOOK_UP) -> SlaDue:

@@ -139,6 +139,7 @@ class BatchRouter:
         self.session = session
         self.router = Router(())
         self._teams: set[int | None] = set()
+        self._strategies: dict[int, str] = {}  # one settings-cache look-up per team and batch
 
     def choose(self, conv: Conversation, now_ts: float) -> RoutingDecision:
         """Route `conv` to an online agent of its team (any agent when it has none) or say why not."""
@@ -147,5 +148,7 @@ class BatchRouter:
             fresh = agent_states(self.session, team)
             self.router.add(a for a in fresh.values() if a.id not in self.router.agents)
             self._teams.add(team)
-        strategy = "round_robin" if team is None else team_strategy(self.session, team)
+        strategy = "round_robin" if team is None else self._strategies.get(team)
+        if strategy is None:
+            strategy = self._strategies[team] = team_strategy(self.session, team)
         return choose(self.router, conv, strategy, now_ts)
