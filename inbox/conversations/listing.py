@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from inbox.admin.principals import principal
@@ -128,14 +128,15 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
         return [conversation_row_dict(r, labels.get(r.id, []), effective(r, now)) for r in rows]
 
 
+_LABELS = select(ConversationLabel.conversation_id, ConversationLabel.label).where(
+    ConversationLabel.conversation_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def labels_of(s: Session, ids: list[int]) -> dict[int, list[str]]:
     """Each conversation's labels (unsorted; the JSON sorts them), in one statement."""
     out: dict[int, list[str]] = {}
     if ids:
-        for cid, label in s.connection().execute(
-            select(ConversationLabel.conversation_id, ConversationLabel.label).where(
-                ConversationLabel.conversation_id.in_(ids)
-            )
-        ):
+        for cid, label in s.connection().execute(_LABELS, {"ids": ids}):
             out.setdefault(cid, []).append(label)
     return out
