@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from inbox.admin.principals import Principal, principal
+from inbox.attachments.records import attachments_of
 from inbox.channels.capabilities import reply_blocked
 from inbox.channels.windows import reply_window
 from inbox.conversations.listing import ROW_COLUMNS, labels_of
@@ -121,3 +122,14 @@ def older_messages(
         check_visible(agent, conv)
         messages, more = message_page(s, conv.id, before, limit)
         return {"conversation_id": conv.id, "messages": messages, "more_before": more}
+
+
+def warm(s: Session) -> None:
+    """Run a conversation page's statements once for no conversation (see
+    `inbox.conversations.warm`): compiled and cached before the first agent opens one."""
+    conn = s.connection()
+    for stmt in (_ROW, _RUNS_OF, _OWNERS):
+        conn.execute(stmt, {"conversation_id": 0}).all()
+    labels_of(s, [0])
+    message_page(s, 0, None, PAGE)
+    attachments_of(s, [0])

@@ -195,3 +195,14 @@ def labels_of(s: Session, ids: list[int]) -> dict[int, list[str]]:
         for cid, label in s.connection().execute(_LABELS, {"ids": ids}):
             out.setdefault(cid, []).append(label)
     return out
+
+
+def warm(s: Session, now: datetime) -> None:
+    """Run the ranked list's usual forms once for no conversation (see
+    `inbox.conversations.warm`): the inbox's default view and one team's, as everyone and as
+    a member of one team, with and without a full page's floor."""
+    for f in (ListFilter(), ListFilter(team=0)):
+        shape, params = _shape(f, 0)
+        base = _base(shape)
+        for parts in ([None], [("team", 0)], [("team", 0), ("own", 0)]):
+            ranked_list.warm(s, base, params, parts, now)

@@ -123,3 +123,15 @@ def top(
 
 def _settled_order(row: Any) -> tuple[float, datetime, int]:
     return (row.rank_key, row.last_message_at, row.id)
+
+
+def warm(s: Session, query: Select, params: dict[str, Any], parts: list[Part], now: datetime) -> None:
+    """Run `top`'s statements for `parts` once (`inbox.conversations.warm`), matching nothing."""
+    conn = s.connection()
+    values = {**params, "status": "open", "statuses": ["open"], "now": now, "wanted": 1, "floor": 1000.0}
+    kinds = None if parts[0] is None else tuple(p[0] for p in parts if p is not None)
+    for i, part in enumerate(parts):
+        values["part"] = values[f"part_{i}"] = part[1] if part is not None else 0
+        conn.execute(_settled(query, part[0] if part is not None else None), values).all()
+    for floor in (False, True):
+        conn.execute(_rising(query, kinds, floor), values).all()
