@@ -126,12 +126,18 @@ def _settled_order(row: Any) -> tuple[float, datetime, int]:
 
 
 def warm(s: Session, query: Select, params: dict[str, Any], parts: list[Part], now: datetime) -> None:
-    """Run `top`'s statements for `parts` once (`inbox.conversations.warm`), matching nothing."""
+    """Run `top`'s statements for `parts` once (`inbox.conversations.warm`), matching nothing,
+    with the same parameter names as `top` (the compiled cache's key holds them)."""
     conn = s.connection()
-    values = {**params, "status": "open", "statuses": ["open"], "now": now, "wanted": 1, "floor": 1000.0}
-    kinds = None if parts[0] is None else tuple(p[0] for p in parts if p is not None)
-    for i, part in enumerate(parts):
-        values["part"] = values[f"part_{i}"] = part[1] if part is not None else 0
+    for part in parts:
+        values = {**params, "status": "open", "now": now, "wanted": 1}
+        if part is not None:
+            values["part"] = part[1]
         conn.execute(_settled(query, part[0] if part is not None else None), values).all()
-    for floor in (False, True):
-        conn.execute(_rising(query, kinds, floor), values).all()
+    values = {**params, "statuses": ["open"], "now": now}
+    kinds = None
+    if parts[0] is not None:
+        kinds = tuple(p[0] for p in parts if p is not None)
+        values.update({f"part_{i}": p[1] for i, p in enumerate(parts) if p is not None})
+    conn.execute(_rising(query, kinds, False), values).all()
+    conn.execute(_rising(query, kinds, True), {**values, "floor": 1000.0}).all()

@@ -30,9 +30,8 @@ def warm_reads(inbox: Inbox) -> None:
 
 def _warm(inbox: Inbox) -> None:
     with inbox.glance() as s:
-        principals.token_row(s, "0" * 64)  # unknown digest: looked up, never kept
-        principals.principal(s, 0)
+        principals.warm(s)
     with inbox.read() as s:
-        principals.principal(s, 0)
+        principals.warm(s)
         listing.warm(s, inbox.clock())
         detail.warm(s)
