@@ -192,7 +192,7 @@ def labels_of(s: Session, ids: list[int]) -> dict[int, list[str]]:
     """Each conversation's labels (unsorted; the JSON sorts them), in one statement."""
     out: dict[int, list[str]] = {}
     if ids:
-        for cid, label in s.connection().execute(_LABELS, {"ids": ids}):
+        for cid, label in s.connection().execute(_LABELS, {"ids": ids}).all():
             out.setdefault(cid, []).append(label)
     return out
 
