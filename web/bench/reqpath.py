@@ -23,7 +23,6 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from web.bench.common import SECRET, _free_port, _percentile, _workdir
 
