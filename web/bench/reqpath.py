@@ -62,7 +62,9 @@ def serve_tree(url: str, tree: Path, workdir: Path) -> Iterator[tuple[str, int]]
                 if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"murmur serve did not start: {(workdir / 'serve.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"murmur serve did not start: {(workdir / 'serve.log').read_text()[-2000:]}"
+                )
             time.sleep(0.3)
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
         yield base, int(children[0]) if children else proc.pid
@@ -105,7 +107,9 @@ def run(url: str, baseline: Path, rounds: int, n: int) -> None:
         sides = {"main": baseline, "this": HERE}
         results: dict[tuple[str, str], dict[str, list[float]]] = {}
         with contextlib.ExitStack() as stack:
-            servers = {name: stack.enter_context(serve_tree(url, tree, workdir)) for name, tree in sides.items()}
+            servers = {
+                name: stack.enter_context(serve_tree(url, tree, workdir)) for name, tree in sides.items()
+            }
             sessions = {name: stack.enter_context(requests.Session()) for name in sides}
             for s in sessions.values():
                 s.headers["Authorization"] = f"Bearer {who['token']}"
@@ -127,7 +131,9 @@ def run(url: str, baseline: Path, rounds: int, n: int) -> None:
                         res["cpu"].append((cpu_ns(pid) - c0) / 1e6 / n)
         print(f"{rounds} rounds of {n} requests a figure and side, sides alternating; load now "
               f"{os.getloadavg()[0]:.2f}")  # fmt: skip
-        print(f"{'figure':24s} {'side':5s} {'first':>8s} {'p50':>8s} {'p95':>8s} {'CPU/req':>8s}  CPU per round")
+        print(
+            f"{'figure':24s} {'side':5s} {'first':>8s} {'p50':>8s} {'p95':>8s} {'CPU/req':>8s}  CPU per round"
+        )
         for (fig, side), res in results.items():
             cpu = sorted(res["cpu"])
             print(
