@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from inbox.admin.principals import principal
 from inbox.conversations import ranked_list
 from inbox.conversations.ranking import effective
-from inbox.conversations.serialize import conversation_row_dict
+from inbox.conversations.serialize import row_reader
 from inbox.store.access import visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, Invalid, NotFound
@@ -179,8 +179,11 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
                 )
                 .all()
             )
+        if not rows:
+            return []
         labels = labels_of(s, [r.id for r in rows])
-        return [conversation_row_dict(r, labels.get(r.id, []), effective(r, now)) for r in rows]
+        as_dict = row_reader(tuple(rows[0]._fields))
+        return [as_dict(r, labels.get(r.id, []), effective(r, now)) for r in rows]
 
 
 _LABELS = select(ConversationLabel.conversation_id, ConversationLabel.label).where(
