@@ -36,6 +36,7 @@ def build_worker_app(config: Config) -> Flask:
     """The app one worker serves, with the embedded scheduler started beside it when configured."""
     from connectors import registry
     from inbox.channels.demo import DEMO_LOGIN, DEMO_LOGINS
+    from inbox.conversations.warm import warm_reads
     from web.app import create_app
     from web.warmup import warm_process
 
@@ -46,6 +47,9 @@ def build_worker_app(config: Config) -> Flask:
     # the scorers' tables, nor a polling job load them inside its write transaction.
     # Every connector module, so the first delivery of a kind does not import one mid-request.
     registry.kinds()
+    # The token check's, the ranked list's and a conversation page's statements compiled now,
+    # not by the first agent's requests (inbox.conversations.warm).
+    warm_reads(app.extensions["murmur.inbox"])
     warm_process()
     if config.scheduler:
         from web.scheduler import start

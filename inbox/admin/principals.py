@@ -114,3 +114,12 @@ def forget() -> None:
     """Drop this process's kept tokens (tests comparing a cold lookup with a warm one)."""
     with _lock:
         _tokens.clear()
+
+
+def warm(s: Session) -> None:
+    """Run a principal's statements once, uncached (`inbox.conversations.warm`): an agent's row
+    and teams, and an unknown token's lookup (never kept)."""
+    token_row(s, "0" * 64)
+    anyone = s.scalar(select(Agent.id).order_by(Agent.id).limit(1))
+    if anyone is not None:
+        _load(s, anyone)

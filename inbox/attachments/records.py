@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from connectors.types import Attachment as MediaItem
@@ -174,16 +174,20 @@ def attachment_dict(att: Any) -> dict[str, Any]:
     }
 
 
+# built once (see inbox.conversations.detail): every page of a conversation asks it
+_OF_MESSAGES = (
+    select(*Attachment.__table__.c)
+    .where(Attachment.message_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Attachment.id)
+)
+
+
 def attachments_of(s: Session, message_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     """Each message's attachments, in the order they came (read as plain rows: a conversation's
     page asks for fifty messages' attachments, most of them none)."""
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if message_ids:
-        result = s.connection().execute(
-            select(*Attachment.__table__.c)
-            .where(Attachment.message_id.in_(list(message_ids)))
-            .order_by(Attachment.id)
-        )
+        result = s.connection().execute(_OF_MESSAGES, {"ids": list(message_ids)})
         for att in records(result):
             out[att.message_id].append(attachment_dict(att))
     return out

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from inbox.admin.principals import Principal, principal
+from inbox.attachments.records import attachments_of
 from inbox.channels.capabilities import reply_blocked
 from inbox.channels.windows import reply_window
 from inbox.conversations.listing import ROW_COLUMNS, labels_of
@@ -38,6 +39,26 @@ _CHANNEL = (
 )
 _RUNS = (RuleRun.rule_id, RuleRun.rule_name, RuleRun.trigger, RuleRun.matched, RuleRun.actions, RuleRun.at)
 
+# Built once: a statement object reused with new parameters skips building the select, its cache
+# key and the adaptation of a cached compilation's result columns to a new object's, which
+# together cost more CPU than reading the rows (issue 22, `web.bench.reqpath`).
+_ROW = (
+    select(*ROW_COLUMNS, *_CHANNEL)
+    .select_from(Conversation.__table__)
+    .join(Customer, Customer.id == Conversation.customer_id)
+    .outerjoin(ChannelAccount, ChannelAccount.id == Conversation.channel_account_id)
+    .where(Conversation.id == bindparam("conversation_id"))
+)
+_RUNS_OF = (
+    select(*_RUNS)
+    .where(RuleRun.conversation_id == bindparam("conversation_id"))
+    .order_by(RuleRun.id.desc())
+    .limit(RULE_RUNS)
+)
+_OWNERS = select(Conversation.id, Conversation.team_id, Conversation.assignee_id).where(
+    Conversation.id == bindparam("conversation_id")
+)
+
 
 def _agent(s: Session, agent_id: int) -> Principal:
     agent = principal(s, agent_id)
@@ -49,17 +70,7 @@ def _agent(s: Session, agent_id: int) -> Principal:
 def _row(s: Session, agent: Principal, conversation_id: int) -> Any:
     """The conversation's row (its columns, the customer's listed fields, the channel's), visible
     to `agent`."""
-    row = (
-        s.connection()
-        .execute(
-            select(*ROW_COLUMNS, *_CHANNEL)
-            .select_from(Conversation.__table__)
-            .join(Customer, Customer.id == Conversation.customer_id)
-            .outerjoin(ChannelAccount, ChannelAccount.id == Conversation.channel_account_id)
-            .where(Conversation.id == conversation_id)
-        )
-        .first()
-    )
+    row = s.connection().execute(_ROW, {"conversation_id": conversation_id}).first()
     if row is None:
         raise NotFound(N_("conversation %(conversation_id)s not found"), conversation_id=conversation_id)
     check_visible(agent, row)
@@ -84,12 +95,7 @@ def get_conversation(inbox: Inbox, agent_id: int, conversation_id: int, limit: i
         channel = _channel(row)
         out["reply_blocked"] = reply_blocked(channel)  # type: ignore[arg-type]
         out["reply_window"] = reply_window(channel, row, now)  # type: ignore[arg-type]
-        runs = s.connection().execute(
-            select(*_RUNS)
-            .where(RuleRun.conversation_id == row.id)
-            .order_by(RuleRun.id.desc())
-            .limit(RULE_RUNS)
-        )
+        runs = s.connection().execute(_RUNS_OF, {"conversation_id": row.id})
         out["rule_runs"] = [
             {
                 "rule_id": r.rule_id,
@@ -110,17 +116,20 @@ def older_messages(
     """The page of messages just older than message `before` (a page's `more_before`)."""
     with inbox.read() as s:
         agent = _agent(s, agent_id)
-        conv = (
-            s.connection()
-            .execute(
-                select(Conversation.id, Conversation.team_id, Conversation.assignee_id).where(
-                    Conversation.id == conversation_id
-                )
-            )
-            .first()
-        )
+        conv = s.connection().execute(_OWNERS, {"conversation_id": conversation_id}).first()
         if conv is None:
             raise NotFound(N_("conversation %(conversation_id)s not found"), conversation_id=conversation_id)
         check_visible(agent, conv)
         messages, more = message_page(s, conv.id, before, limit)
         return {"conversation_id": conv.id, "messages": messages, "more_before": more}
+
+
+def warm(s: Session) -> None:
+    """Run a conversation page's statements once for no conversation (see
+    `inbox.conversations.warm`): compiled and cached before the first agent opens one."""
+    conn = s.connection()
+    for stmt in (_ROW, _RUNS_OF, _OWNERS):
+        conn.execute(stmt, {"conversation_id": 0}).all()
+    labels_of(s, [0])
+    message_page(s, 0, None, PAGE)
+    attachments_of(s, [0])

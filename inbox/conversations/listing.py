@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from inbox.admin.principals import principal
 from inbox.conversations import ranked_list
 from inbox.conversations.ranking import effective
-from inbox.conversations.serialize import conversation_row_dict
+from inbox.conversations.serialize import row_reader
 from inbox.store.access import visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, Invalid, NotFound
@@ -63,6 +64,84 @@ def _validate(f: ListFilter) -> None:
         raise Invalid(N_("status must be open, pending, snoozed, resolved or all"), "status")
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a list asks for: the form of its statements, not their values (those are
+    parameters), so each form is built once per process (`_base`)."""
+
+    channel: bool
+    assignee: str | None  # "me", "none", "id" or None
+    team: bool
+    label: bool
+    sentiment: str | None
+    language: bool
+    public: bool | None
+    since: bool
+
+
+def _shape(f: ListFilter, agent_id: int) -> tuple[_Shape, dict[str, Any]]:
+    """The list's shape and the values of its filters' parameters."""
+    params: dict[str, Any] = {}
+    assignee = None
+    if f.channel:
+        params["f_channel"] = f.channel
+    if f.assignee == "me":
+        assignee, params["f_assignee"] = "me", agent_id
+    elif f.assignee == "none":
+        assignee = "none"
+    elif f.assignee:
+        assignee, params["f_assignee"] = "id", int(f.assignee)
+    if f.team is not None:
+        params["f_team"] = f.team
+    if f.label:
+        params["f_label"] = f.label
+    if f.language:
+        params["f_language"] = f.language
+    if f.updated_since is not None:
+        params["f_since"] = f.updated_since
+    shape = _Shape(
+        bool(f.channel), assignee, f.team is not None, bool(f.label), f.sentiment, bool(f.language),
+        f.public, f.updated_since is not None,
+    )  # fmt: skip
+    return shape, params
+
+
+@lru_cache(maxsize=256)
+def _base(shape: _Shape) -> Select:
+    """The list's select with its filters as parameters, neither status nor access (built once
+    per shape: see `inbox.conversations.detail` for what a reused statement object saves)."""
+    q = select(*ROW_COLUMNS).select_from(_C).join(Customer, Customer.id == Conversation.customer_id)
+    if shape.channel:
+        q = q.where(Conversation.channel == bindparam("f_channel"))
+    if shape.assignee == "none":
+        q = q.where(Conversation.assignee_id.is_(None))
+    elif shape.assignee is not None:
+        q = q.where(Conversation.assignee_id == bindparam("f_assignee"))
+    if shape.team:
+        q = q.where(Conversation.team_id == bindparam("f_team"))
+    if shape.label:
+        q = q.where(
+            Conversation.id.in_(
+                select(ConversationLabel.conversation_id).where(
+                    ConversationLabel.label == bindparam("f_label")
+                )
+            )
+        )
+    if shape.sentiment:
+        lo, hi = SENTIMENTS[shape.sentiment]
+        if lo is not None:
+            q = q.where(Conversation.sentiment > lo)
+        if hi is not None:
+            q = q.where(Conversation.sentiment < hi)
+    if shape.language:
+        q = q.where(Conversation.language == bindparam("f_language"))
+    if shape.public is not None:
+        q = q.where(Conversation.public.is_(shape.public))
+    if shape.since:
+        q = q.where(Conversation.updated_at >= bindparam("f_since"))
+    return q
+
+
 def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[str, Any]]:
     """Ranked by priority unless asked otherwise; only what the agent may see."""
     _validate(f)
@@ -73,40 +152,13 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
         if agent is None:
             raise NotFound(N_("agent not found"))
         # No access clause yet: the ranked list reads only what the agent may see, part by part.
-        q = select(*ROW_COLUMNS).select_from(_C).join(Customer, Customer.id == Conversation.customer_id)
+        shape, params = _shape(f, agent.id)
+        q = _base(shape)
         statuses = [f.status] if f.status and f.status != "all" else [st.value for st in Status]
-        if f.channel:
-            q = q.where(Conversation.channel == f.channel)
-        if f.assignee == "me":
-            q = q.where(Conversation.assignee_id == agent.id)
-        elif f.assignee == "none":
-            q = q.where(Conversation.assignee_id.is_(None))
-        elif f.assignee:
-            q = q.where(Conversation.assignee_id == int(f.assignee))
-        if f.team is not None:
-            q = q.where(Conversation.team_id == f.team)
-        if f.label:
-            q = q.where(
-                Conversation.id.in_(
-                    select(ConversationLabel.conversation_id).where(ConversationLabel.label == f.label)
-                )
-            )
-        if f.sentiment:
-            lo, hi = SENTIMENTS[f.sentiment]
-            if lo is not None:
-                q = q.where(Conversation.sentiment > lo)
-            if hi is not None:
-                q = q.where(Conversation.sentiment < hi)
-        if f.language:
-            q = q.where(Conversation.language == f.language)
-        if f.public is not None:
-            q = q.where(Conversation.public.is_(f.public))
-        if f.updated_since is not None:
-            q = q.where(Conversation.updated_at >= f.updated_since)
         now = inbox.clock()
         if f.sort == "priority" and f.updated_since is None:
             parts = ranked_list.scopes(agent, f.team, f.assignee == "me")
-            rows = ranked_list.top(s, q, parts, statuses, min(f.limit, 200), f.offset, now)
+            rows = ranked_list.top(s, q, params, parts, statuses, min(f.limit, 200), f.offset, now)
         else:
             q = q.where(visible_clause(agent))
             order = (
@@ -121,21 +173,39 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
                 q = q.where(Conversation.status == statuses[0])
             rows = (
                 s.connection()
-                .execute(q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset))
+                .execute(
+                    q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset),
+                    params,
+                )
                 .all()
             )
+        if not rows:
+            return []
         labels = labels_of(s, [r.id for r in rows])
-        return [conversation_row_dict(r, labels.get(r.id, []), effective(r, now)) for r in rows]
+        as_dict = row_reader(tuple(rows[0]._fields))
+        return [as_dict(r, labels.get(r.id, []), effective(r, now)) for r in rows]
+
+
+_LABELS = select(ConversationLabel.conversation_id, ConversationLabel.label).where(
+    ConversationLabel.conversation_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def labels_of(s: Session, ids: list[int]) -> dict[int, list[str]]:
     """Each conversation's labels (unsorted; the JSON sorts them), in one statement."""
     out: dict[int, list[str]] = {}
     if ids:
-        for cid, label in s.connection().execute(
-            select(ConversationLabel.conversation_id, ConversationLabel.label).where(
-                ConversationLabel.conversation_id.in_(ids)
-            )
-        ):
+        for cid, label in s.connection().execute(_LABELS, {"ids": ids}).all():
             out.setdefault(cid, []).append(label)
     return out
+
+
+def warm(s: Session, now: datetime) -> None:
+    """Run the ranked list's usual forms once for no conversation (see
+    `inbox.conversations.warm`): the inbox's default view and one team's, as everyone and as
+    a member of one team, with and without a full page's floor."""
+    for f in (ListFilter(), ListFilter(team=0)):
+        shape, params = _shape(f, 0)
+        base = _base(shape)
+        for parts in ([None], [("team", 0)], [("team", 0), ("own", 0)]):
+            ranked_list.warm(s, base, params, parts, now)

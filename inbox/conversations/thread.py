@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from inbox.attachments.records import attachments_of
@@ -42,6 +42,29 @@ _DELIVERY = (
     Outbox.network_state,
     Outbox.network_error,
 )
+# Built once, with parameters (see inbox.conversations.detail): the newest page, and a page
+# before a cursor; each is one statement object reused by every request.
+_PAGE_OF = (
+    select(*_MESSAGE, *_AUTHOR, *_DELIVERY)
+    .select_from(Message)
+    .outerjoin(Identity, Identity.id == Message.author_identity_id)
+    .outerjoin(Outbox, Outbox.message_id == Message.id)
+    .where(Message.conversation_id == bindparam("conversation_id"))
+)
+_ORDER = (Message.created_at.desc(), Message.id.desc())
+_LIMIT = bindparam("limit", type_=Integer)
+_NEWEST = _PAGE_OF.order_by(*_ORDER).limit(_LIMIT)
+_BEFORE = (
+    _PAGE_OF.where(
+        Message.created_at <= bindparam("at"),
+        or_(Message.created_at < bindparam("at"), Message.id < bindparam("before")),
+    )
+    .order_by(*_ORDER)
+    .limit(_LIMIT)
+)
+_CURSOR_AT = select(Message.created_at).where(
+    Message.id == bindparam("before"), Message.conversation_id == bindparam("conversation_id")
+)
 _PARTS = tuple((len(cols), tuple(c.key for c in cols)) for cols in (_MESSAGE, _AUTHOR, _DELIVERY))
 
 
@@ -71,26 +94,19 @@ def message_page(
     """
     if not 1 <= limit <= MAX_PAGE:
         raise Invalid(N_("limit must be between 1 and %(max_page)s"), "limit", max_page=MAX_PAGE)
-    q = (
-        select(*_MESSAGE, *_AUTHOR, *_DELIVERY)
-        .select_from(Message)
-        .outerjoin(Identity, Identity.id == Message.author_identity_id)
-        .outerjoin(Outbox, Outbox.message_id == Message.id)
-        .where(Message.conversation_id == conversation_id)
-    )
+    params: dict[str, Any] = {"conversation_id": conversation_id, "limit": limit + 1}
+    q = _NEWEST
     if before is not None:
-        at = s.scalar(
-            select(Message.created_at).where(Message.id == before, Message.conversation_id == conversation_id)
+        at = (
+            s.connection()
+            .execute(_CURSOR_AT, {"before": before, "conversation_id": conversation_id})
+            .scalar()
         )
         if at is None:
             # a well-formed cursor that names no message of this conversation: a 404, as a path id
             raise NotFound(N_("before names no message of this conversation"), "before")
-        q = q.where(Message.created_at <= at, or_(Message.created_at < at, Message.id < before))
-    rows = _page_rows(
-        s.connection()
-        .execute(q.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1))
-        .all()
-    )
+        q, params["at"], params["before"] = _BEFORE, at, before
+    rows = _page_rows(s.connection().execute(q, params).all())
     more = rows[limit - 1][0].id if len(rows) > limit else None
     page = rows[:limit]
     files = attachments_of(s, [m.id for m, _, _ in page])

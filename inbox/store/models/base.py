@@ -57,7 +57,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def result_processor(self, dialect: Any, coltype: Any) -> Any:
         if dialect.name != "sqlite":
-            return super().result_processor(dialect, coltype)
+            if self.impl_instance.result_processor(dialect, coltype) is not None:
+                return super().result_processor(dialect, coltype)
+
+            # The driver hands over datetimes (psycopg): one call per value instead of the
+            # decorator's generic chain of two (a 50-row list reads 650 of them).
+            def aware(value: datetime | None) -> datetime | None:
+                return value.replace(tzinfo=UTC) if value is not None else None
+
+            return aware
 
         def process(value: str | datetime | None) -> datetime | None:
             if value is None:
