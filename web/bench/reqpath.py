@@ -18,13 +18,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from web.bench.common import SECRET, _free_port, _percentile, _workdir
+from web.bench.common import _percentile, _workdir
+from web.bench.scale import served
 
 HERE = Path(__file__).resolve().parents[2]
 
@@ -32,49 +31,8 @@ HERE = Path(__file__).resolve().parents[2]
 @contextlib.contextmanager
 def serve_tree(url: str, tree: Path, workdir: Path) -> Iterator[tuple[str, int]]:
     """`murmur serve` of the code in `tree` on `url`; yields its base URL and the worker's pid."""
-    import requests
-
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(tree),
-        "MURMUR_DATABASE_URL": url,
-        "MURMUR_SECRET_KEY": SECRET,
-        "MURMUR_SCHEDULER": "0",
-        "MURMUR_INSTANCE_PATH": str(workdir),
-        "MURMUR_PORT": str(port),
-        "MURMUR_API_RATE_LIMIT": "1000000 per minute",
-    }
-    env.pop("MURMUR_REDIS_URL", None)
-    log = open(workdir / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from web.cli import main; main()", "serve"],
-        env=env,
-        cwd=tree,
-        stdout=log,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"murmur serve did not start: {(workdir / 'serve.log').read_text()[-2000:]}"
-                )
-            time.sleep(0.3)
-        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-        yield base, int(children[0]) if children else proc.pid
-    finally:
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
+    with served(url, workdir, tree, {"MURMUR_API_RATE_LIMIT": "1000000 per minute"}, worker=True) as got:
+        yield got
 
 
 def cpu_ns(pid: int) -> int:

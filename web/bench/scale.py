@@ -74,37 +74,47 @@ def bare_sql_ms(engine: Any, statements: Sequence[tuple[str, Any]], n: int) -> l
 
 
 @contextlib.contextmanager
-def served(url: str, workdir: Path) -> Iterator[tuple[str, int]]:
-    """A real `murmur serve` process on `url` (no scheduler); yields its base URL and pid."""
+def served(
+    url: str, workdir: Path, tree: Path | None = None, env: dict[str, str] | None = None, worker: bool = False
+) -> Iterator[tuple[str, int]]:
+    """A real `murmur serve` process on `url` (no scheduler); yields its base URL and pid (the
+    gunicorn worker's with `worker`). `tree` serves another checkout's code (a baseline's), `env`
+    adds settings."""
     import requests
 
     port = _free_port()
-    env = {
+    environ = {
         **os.environ,
         "MURMUR_DATABASE_URL": url,
         "MURMUR_SECRET_KEY": SECRET,
         "MURMUR_SCHEDULER": "0",
         "MURMUR_INSTANCE_PATH": str(workdir),
         "MURMUR_PORT": str(port),
+        **({"PYTHONPATH": str(tree)} if tree else {}),
+        **(env or {}),
     }
-    env.pop("MURMUR_REDIS_URL", None)
-    log = open(workdir / "serve.log", "wb")  # noqa: SIM115 - closed below
+    environ.pop("MURMUR_REDIS_URL", None)
+    log_path = workdir / f"serve-{port}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from web.cli import main; main()", "serve"], env=env, stdout=log, stderr=log
+        [sys.executable, "-c", "from web.cli import main; main()", "serve"],
+        env=environ,
+        cwd=tree,
+        stdout=log,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while True:
             with contextlib.suppress(requests.RequestException):
                 if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"murmur serve did not start: {(workdir / 'serve.log').read_text()[-2000:]}"
-                )
+                raise RuntimeError(f"murmur serve did not start: {log_path.read_text()[-2000:]}")
             time.sleep(0.3)
-        yield base, proc.pid
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split() if worker else []
+        yield base, int(children[0]) if children else proc.pid
     finally:
         proc.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
