@@ -155,18 +155,19 @@ def list_conversations(
     `checked` is the agent as the request's token check just found them
     (`inbox.admin.tokens.TokenAccess.principal`); without it the agent is read here."""
     _validate(f)
-    with inbox.read() as s:
-        if s.get_bind().dialect.name == "postgresql":  # the ranked list reads in several statements
-            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    # One statement, its own snapshot (`ranked_list.top`): on PostgreSQL it runs without BEGIN
+    # and ROLLBACK (`Inbox.glance`).
+    with inbox.glance() as s:
         agent = asking(s, agent_id, checked)
         # No access clause yet: the ranked list reads only what the agent may see, part by part.
         shape, params = _shape(f, agent.id)
         q = _base(shape)
         statuses = [f.status] if f.status and f.status != "all" else [st.value for st in Status]
         now = inbox.clock()
+        conn = s.connection()
         if f.sort == "priority" and f.updated_since is None:
             parts = ranked_list.scopes(agent, f.team, f.assignee == "me")
-            rows = ranked_list.top(s, q, params, parts, statuses, min(f.limit, 200), f.offset, now)
+            rows = ranked_list.top(conn, q, params, parts, statuses, min(f.limit, 200), f.offset, now)
         else:
             q = q.where(visible_clause(agent))
             order = (
@@ -179,14 +180,8 @@ def list_conversations(
             )
             if len(statuses) == 1:
                 q = q.where(Conversation.status == statuses[0])
-            rows = (
-                s.connection()
-                .execute(
-                    q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset),
-                    params,
-                )
-                .all()
-            )
+            stmt = q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)
+            rows = conn.execute(stmt, params).all()
         if not rows:
             return []
         as_dict = row_reader(tuple(rows[0]._fields))
@@ -231,4 +226,4 @@ def warm(s: Session, now: datetime) -> None:
         shape, params = _shape(f, 0)
         base = _base(shape)
         for parts in ([None], [("team", 0)], [("team", 0), ("own", 0)]):
-            ranked_list.warm(s, base, params, parts, now)
+            ranked_list.warm(s.connection(), base, params, parts, now)
