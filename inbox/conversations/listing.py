@@ -13,18 +13,19 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from inbox.admin.principals import Principal, principal
 from inbox.conversations import ranked_list
 from inbox.conversations.ranking import effective
 from inbox.conversations.row_labels import row_labels
-from inbox.conversations.serialize import row_reader
+from inbox.conversations.serialize import SHOWN_TIMES, row_reader
 from inbox.store.access import visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.models import Conversation, ConversationLabel, Customer, Status
+from inbox.store.models.base import NaiveUTC
 
 SENTIMENTS = {"negative": (None, -0.05), "neutral": (-0.05, 0.05), "positive": (0.05, None)}
 SORTS = {"priority", "newest", "oldest_waiting"}
@@ -36,6 +37,16 @@ ROW_COLUMNS = (
     Customer.name.label("customer_name"),
     Customer.vip.label("customer_vip"),
     Customer.lifecycle_stage.label("customer_stage"),
+)
+
+# The list's: the same less five columns neither its JSON nor its order reads, its shown times
+# read naive (`NaiveUTC`, written by `row_reader(..., naive_times=True)`); `rank_settles_at`
+# stays aware for `effective`, and `last_message_at` orders rows only against each other.
+_UNREAD = {"thread_key", "priority", "assigned_manually", "first_response_agent_id", "last_agent_reply_at"}
+LIST_COLUMNS = tuple(
+    type_coerce(c, NaiveUTC()).label(c.name) if c.name in SHOWN_TIMES else c
+    for c in ROW_COLUMNS
+    if c.name not in _UNREAD
 )
 
 
@@ -112,7 +123,7 @@ def _base(shape: _Shape) -> Select:
     """The list's select with its filters as parameters, neither status nor access (built once
     per shape: see `inbox.conversations.detail` for what a reused statement object saves)."""
     q = (
-        select(*ROW_COLUMNS, row_labels().label("labels"))
+        select(*LIST_COLUMNS, row_labels().label("labels"))
         .select_from(_C)
         .join(Customer, Customer.id == Conversation.customer_id)
     )
@@ -184,7 +195,7 @@ def list_conversations(
             rows = conn.execute(stmt, params).all()
         if not rows:
             return []
-        as_dict = row_reader(tuple(rows[0]._fields))
+        as_dict = row_reader(tuple(rows[0]._fields), naive_times=True)
         return [as_dict(r, r.labels, effective(r, now)) for r in rows]
 
 
