@@ -68,7 +68,7 @@ def scopes(agent: Viewer, team: int | None, mine: bool) -> list[Part]:
 @lru_cache(maxsize=256)
 def _statement(query: Select, kinds: tuple[str | None, ...], statuses: int) -> CompoundSelect:
     """Every candidate of the page in one statement, so one snapshot without a transaction (on
-    PostgreSQL no BEGIN nor ROLLBACK: two round trips of a ranked list's four):
+    PostgreSQL no BEGIN nor ROLLBACK; before, three statements in a REPEATABLE READ one):
 
     * `settled`: for each (status, part), its first `wanted` settled rows in rank order, each a
       range scan of a rank index (a subquery with its own ORDER BY and LIMIT);
