@@ -135,8 +135,9 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> Any:
-        """Answers 200 when the database answers; says which mode runs."""
-        with inbox.read() as s:
+        """Answers 200 when the database answers; says which mode runs. One statement, so no
+        transaction around it (`Inbox.glance`: on PostgreSQL one round trip, not three)."""
+        with inbox.glance() as s:
             s.execute(text("SELECT 1"))
         return jsonify(
             {"status": "ok", "mode": "scaled" if config.scaled else "embedded", "database": inbox.dialect}

@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, render_template, r
 from flask_babel import gettext
 
 from inbox.admin import agents, people, tokens
+from inbox.admin.principals import Principal
 from web.errors import N_, ApiError
 from web.extensions import csrf
 from web.ratelimits import sign_in_limits
@@ -68,6 +69,14 @@ def resolve_agent() -> int | None:
         session.clear()  # deactivated since signing in: the session ends with the account
         return None
     return agent_id
+
+
+def checked_principal() -> Principal | None:
+    """The agent as this request's token check found them (role and teams), for a read service
+    to take instead of reading them again (`inbox.conversations.listing.asking`); None for a
+    cookie session."""
+    access = g.get("token_access")
+    return access.principal if access is not None else None
 
 
 def needed_scope(method: str, path: str) -> str:

@@ -30,11 +30,16 @@ LAST_USED_GRANULARITY = timedelta(seconds=60)
 
 @dataclass(frozen=True)
 class TokenAccess:
-    """Who a presented token speaks for, and what it may do (None: everything, an old token)."""
+    """Who a presented token speaks for, and what it may do (None: everything, an old token).
+
+    `principal` is the agent as the same read found them (role, teams), so a read request's
+    service can take it instead of reading the version tokens again in its own transaction
+    (`inbox.conversations.listing`): on PostgreSQL one round trip fewer per request."""
 
     token_id: int
     agent_id: int
     scopes: tuple[str, ...] | None
+    principal: principals.Principal | None = None
 
     def allows(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes
@@ -148,11 +153,13 @@ def access_for(inbox: Inbox, secret: str) -> TokenAccess | None:
     digest = token_digest(secret)
     with inbox.glance() as s:
         row = principals.token_row(s, digest)
-    if row is None or (row.expires_at is not None and row.expires_at <= now):
+        # under the tokens just read: a dictionary look-up when the agent is kept (no statement)
+        agent = principals.principal(s, row.agent_id) if row is not None else None
+    if row is None or agent is None or (row.expires_at is not None and row.expires_at <= now):
         return None
     if _last_noted.get(digest, _NEVER) <= now - LAST_USED_GRANULARITY:
         _note_use(inbox, row.id, digest, now)
-    return TokenAccess(row.id, row.agent_id, row.scopes)
+    return TokenAccess(row.id, row.agent_id, row.scopes, agent)
 
 
 _NEVER = datetime.min.replace(tzinfo=UTC)

@@ -13,17 +13,19 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
-from inbox.admin.principals import principal
+from inbox.admin.principals import Principal, principal
 from inbox.conversations import ranked_list
 from inbox.conversations.ranking import effective
-from inbox.conversations.serialize import row_reader
+from inbox.conversations.row_labels import row_labels
+from inbox.conversations.serialize import SHOWN_TIMES, row_reader
 from inbox.store.access import visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.models import Conversation, ConversationLabel, Customer, Status
+from inbox.store.models.base import NaiveUTC
 
 SENTIMENTS = {"negative": (None, -0.05), "neutral": (-0.05, 0.05), "positive": (0.05, None)}
 SORTS = {"priority", "newest", "oldest_waiting"}
@@ -35,6 +37,16 @@ ROW_COLUMNS = (
     Customer.name.label("customer_name"),
     Customer.vip.label("customer_vip"),
     Customer.lifecycle_stage.label("customer_stage"),
+)
+
+# The list's: the same less five columns neither its JSON nor its order reads, its shown times
+# read naive (`NaiveUTC`, written by `row_reader(..., naive_times=True)`); `rank_settles_at`
+# stays aware for `effective`, and `last_message_at` orders rows only against each other.
+_UNREAD = {"thread_key", "priority", "assigned_manually", "first_response_agent_id", "last_agent_reply_at"}
+LIST_COLUMNS = tuple(
+    type_coerce(c, NaiveUTC()).label(c.name) if c.name in SHOWN_TIMES else c
+    for c in ROW_COLUMNS
+    if c.name not in _UNREAD
 )
 
 
@@ -110,7 +122,11 @@ def _shape(f: ListFilter, agent_id: int) -> tuple[_Shape, dict[str, Any]]:
 def _base(shape: _Shape) -> Select:
     """The list's select with its filters as parameters, neither status nor access (built once
     per shape: see `inbox.conversations.detail` for what a reused statement object saves)."""
-    q = select(*ROW_COLUMNS).select_from(_C).join(Customer, Customer.id == Conversation.customer_id)
+    q = (
+        select(*LIST_COLUMNS, row_labels().label("labels"))
+        .select_from(_C)
+        .join(Customer, Customer.id == Conversation.customer_id)
+    )
     if shape.channel:
         q = q.where(Conversation.channel == bindparam("f_channel"))
     if shape.assignee == "none":
@@ -142,23 +158,27 @@ def _base(shape: _Shape) -> Select:
     return q
 
 
-def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[str, Any]]:
-    """Ranked by priority unless asked otherwise; only what the agent may see."""
+def list_conversations(
+    inbox: Inbox, agent_id: int, f: ListFilter, checked: Principal | None = None
+) -> list[dict[str, Any]]:
+    """Ranked by priority unless asked otherwise; only what the agent may see.
+
+    `checked` is the agent as the request's token check just found them
+    (`inbox.admin.tokens.TokenAccess.principal`); without it the agent is read here."""
     _validate(f)
-    with inbox.read() as s:
-        if s.get_bind().dialect.name == "postgresql":  # the ranked list reads in several statements
-            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        agent = principal(s, agent_id)
-        if agent is None:
-            raise NotFound(N_("agent not found"))
+    # One statement, its own snapshot (`ranked_list.top`): on PostgreSQL it runs without BEGIN
+    # and ROLLBACK (`Inbox.glance`).
+    with inbox.glance() as s:
+        agent = asking(s, agent_id, checked)
         # No access clause yet: the ranked list reads only what the agent may see, part by part.
         shape, params = _shape(f, agent.id)
         q = _base(shape)
         statuses = [f.status] if f.status and f.status != "all" else [st.value for st in Status]
         now = inbox.clock()
+        conn = s.connection()
         if f.sort == "priority" and f.updated_since is None:
             parts = ranked_list.scopes(agent, f.team, f.assignee == "me")
-            rows = ranked_list.top(s, q, params, parts, statuses, min(f.limit, 200), f.offset, now)
+            rows = ranked_list.top(conn, q, params, parts, statuses, min(f.limit, 200), f.offset, now)
         else:
             q = q.where(visible_clause(agent))
             order = (
@@ -171,19 +191,28 @@ def list_conversations(inbox: Inbox, agent_id: int, f: ListFilter) -> list[dict[
             )
             if len(statuses) == 1:
                 q = q.where(Conversation.status == statuses[0])
-            rows = (
-                s.connection()
-                .execute(
-                    q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset),
-                    params,
-                )
-                .all()
-            )
+            stmt = q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)
+            rows = conn.execute(stmt, params).all()
         if not rows:
             return []
-        labels = labels_of(s, [r.id for r in rows])
-        as_dict = row_reader(tuple(rows[0]._fields))
-        return [as_dict(r, labels.get(r.id, []), effective(r, now)) for r in rows]
+        as_dict = row_reader(tuple(rows[0]._fields), naive_times=True)
+        return [as_dict(r, r.labels, effective(r, now)) for r in rows]
+
+
+def asking(s: Session, agent_id: int, checked: Principal | None) -> Principal:
+    """The agent a read is for: `checked` when the request's token check found them, else read
+    in `s` (its version tokens, then this process's copy).
+
+    Taking the checked one saves the read of the version tokens in this transaction (on
+    PostgreSQL a round trip, one of a ranked list's seven). It is as safe as reading them
+    again: the check read the tokens moments before this transaction began, and a change
+    committed in between is one the request could as well have arrived before."""
+    if checked is not None and checked.id == agent_id:
+        return checked
+    agent = principal(s, agent_id)
+    if agent is None:
+        raise NotFound(N_("agent not found"))
+    return agent
 
 
 _LABELS = select(ConversationLabel.conversation_id, ConversationLabel.label).where(
@@ -208,4 +237,4 @@ def warm(s: Session, now: datetime) -> None:
         shape, params = _shape(f, 0)
         base = _base(shape)
         for parts in ([None], [("team", 0)], [("team", 0), ("own", 0)]):
-            ranked_list.warm(s, base, params, parts, now)
+            ranked_list.warm(s.connection(), base, params, parts, now)

@@ -25,8 +25,19 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, or_
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Float,
+    Integer,
+    Select,
+    bindparam,
+    distinct,
+    func,
+    or_,
+    select,
+    union_all,
+)
 
 from inbox.conversations.ranking import effective
 from inbox.store.access import Viewer, sees_everything
@@ -35,6 +46,8 @@ from inbox.store.models import Conversation
 _ORDER = (Conversation.rank_key.desc(), Conversation.last_message_at.desc(), Conversation.id.desc())
 # A part of what an agent may see: ("team", team id) or ("own", agent id); None for everything.
 Part = tuple[str, int] | None
+# the floor while fewer than `wanted` settled rows are found: every rising row is a candidate
+NO_FLOOR = float("-inf")
 _COLUMN = {"team": Conversation.team_id, "own": Conversation.assignee_id}
 
 
@@ -50,35 +63,64 @@ def scopes(agent: Viewer, team: int | None, mine: bool) -> list[Part]:
     return [("team", t) for t in sorted(agent.team_ids)] + [own]
 
 
-# The statements are built once per form (the list's filters, the part's kind, how many parts)
+# The statement is built once per form (the list's filters, the parts' kinds, how many statuses)
 # and run with parameters: see `inbox.conversations.detail` for what a reused object saves.
 @lru_cache(maxsize=256)
-def _settled(query: Select, kind: str | None) -> Select:
+def _statement(query: Select, kinds: tuple[str | None, ...], statuses: int) -> CompoundSelect:
+    """Every candidate of the page in one statement, so one snapshot without a transaction (on
+    PostgreSQL no BEGIN nor ROLLBACK; before, three statements in a REPEATABLE READ one):
+
+    * `settled`: for each (status, part), its first `wanted` settled rows in rank order, each a
+      range scan of a rank index (a subquery with its own ORDER BY and LIMIT);
+    * then the rising rows of every status and part whose ceiling (`rank_key`) reaches the
+      floor: the lowest key among the settled rows once there are `wanted` distinct ones
+      (a row can be in a team part and the agent's own part), else `NO_FLOOR` (a
+      parameter, not an OR: the key's range stays an index condition). The lowest of
+      several parts' firsts is at most the N-th best, so the floor never cuts a row the page
+      needs; it only spares reading rising rows that cannot make it."""
     now = bindparam("now", type_=Conversation.rank_settles_at.type)
-    stmt = query.where(
-        Conversation.status == bindparam("status"),
-        or_(Conversation.rank_settles_at.is_(None), Conversation.rank_settles_at <= now),
+    firsts = []
+    for i in range(statuses):
+        for j, kind in enumerate(kinds):
+            stmt = query.where(
+                Conversation.status == bindparam(f"status_{i}"),
+                or_(Conversation.rank_settles_at.is_(None), Conversation.rank_settles_at <= now),
+            )
+            if kind is not None:
+                stmt = stmt.where(_COLUMN[kind] == bindparam(f"part_{j}"))
+            sub = stmt.order_by(*_ORDER).limit(bindparam("wanted", type_=Integer)).subquery(f"s{i}_{j}")
+            firsts.append(select(*sub.c))
+    settled = (firsts[0] if len(firsts) == 1 else union_all(*firsts)).cte("settled")
+    floor = (
+        select(func.min(settled.c.rank_key))
+        .having(func.count(distinct(settled.c.id)) >= bindparam("wanted", type_=Integer))
+        .scalar_subquery()
     )
-    if kind is not None:
-        stmt = stmt.where(_COLUMN[kind] == bindparam("part"))
-    return stmt.order_by(*_ORDER).limit(bindparam("wanted", type_=Integer))
+    rising = query.where(
+        Conversation.status.in_([bindparam(f"status_{i}") for i in range(statuses)]),
+        Conversation.rank_settles_at > now,
+        Conversation.rank_key >= func.coalesce(floor, bindparam("no_floor", type_=Float)),
+    )
+    if kinds[0] is not None:
+        rising = rising.where(or_(*(_COLUMN[k] == bindparam(f"part_{j}") for j, k in enumerate(kinds))))
+    return union_all(select(*settled.c), rising)
 
 
-@lru_cache(maxsize=256)
-def _rising(query: Select, kinds: tuple[str, ...] | None, floor: bool) -> Select:
-    now = bindparam("now", type_=Conversation.rank_settles_at.type)
-    stmt = query.where(
-        Conversation.status.in_(bindparam("statuses", expanding=True)), Conversation.rank_settles_at > now
-    )
-    if kinds is not None:  # [None] or clauses only
-        stmt = stmt.where(or_(*(_COLUMN[k] == bindparam(f"part_{i}") for i, k in enumerate(kinds))))
-    if floor:  # a rising conversation below the N-th settled one cannot make the page
-        stmt = stmt.where(Conversation.rank_key >= bindparam("floor"))
-    return stmt
+def _values(
+    params: dict[str, Any], parts: list[Part], statuses: list[str], now: datetime, wanted: int
+) -> dict[str, Any]:
+    values = {**params, "now": now, "wanted": wanted, "no_floor": NO_FLOOR}
+    values.update({f"status_{i}": status for i, status in enumerate(statuses)})
+    values.update({f"part_{j}": part[1] for j, part in enumerate(parts) if part is not None})
+    return values
+
+
+def _kinds(parts: list[Part]) -> tuple[str | None, ...]:
+    return tuple(part[0] if part is not None else None for part in parts)
 
 
 def top(
-    s: Session,
+    conn: Connection,
     query: Select,
     params: dict[str, Any],
     parts: list[Part],
@@ -91,30 +133,14 @@ def top(
     priority order at `now`: [offset, offset + limit).
 
     `query` holds the filters but neither status nor access: `parts` (from `scopes`) are what
-    the agent may see; each (status, part) pair is one index range scan."""
+    the agent may see; each (status, part) pair is one index range scan. One statement
+    (`_statement`), its rows fetched with `.all()` (one fetchall, not one driver fetchone per
+    row: on psycopg each is a Python call)."""
     wanted = offset + limit
-    # rows fetched with `.all()` (one fetchall), not one driver fetchone per row: on psycopg
-    # each is a Python call, a tenth of a ranked list's CPU with its labels
-    found: dict[int, Any] = {}
-    conn = s.connection()
-    for status in statuses:
-        for part in parts:
-            values = {**params, "status": status, "now": now, "wanted": wanted}
-            if part is not None:
-                values["part"] = part[1]
-            for row in conn.execute(_settled(query, part[0] if part is not None else None), values).all():
-                found.setdefault(row.id, row)
-    best = sorted(found.values(), key=_settled_order, reverse=True)[:wanted]
-    values = {**params, "statuses": statuses, "now": now}
-    kinds = None
-    if parts[0] is not None:
-        kinds = tuple(p[0] for p in parts if p is not None)
-        values.update({f"part_{i}": p[1] for i, p in enumerate(parts) if p is not None})
-    if len(best) == wanted:
-        values["floor"] = best[-1].rank_key
-    candidates = {row.id: row for row in best}
-    for row in conn.execute(_rising(query, kinds, len(best) == wanted), values).all():
-        candidates.setdefault(row.id, row)
+    stmt = _statement(query, _kinds(parts), len(statuses))
+    candidates: dict[int, Any] = {}
+    for row in conn.execute(stmt, _values(params, parts, statuses, now, wanted)).all():
+        candidates.setdefault(row.id, row)  # a row in a team part and the agent's own part
     at = now
 
     def exact(row: Any) -> tuple[float, datetime, int]:
@@ -123,23 +149,9 @@ def top(
     return sorted(candidates.values(), key=exact, reverse=True)[offset:wanted]
 
 
-def _settled_order(row: Any) -> tuple[float, datetime, int]:
-    return (row.rank_key, row.last_message_at, row.id)
-
-
-def warm(s: Session, query: Select, params: dict[str, Any], parts: list[Part], now: datetime) -> None:
-    """Run `top`'s statements for `parts` once (`inbox.conversations.warm`), matching nothing,
-    with the same parameter names as `top` (the compiled cache's key holds them)."""
-    conn = s.connection()
-    for part in parts:
-        values = {**params, "status": "open", "now": now, "wanted": 1}
-        if part is not None:
-            values["part"] = part[1]
-        conn.execute(_settled(query, part[0] if part is not None else None), values).all()
-    values = {**params, "statuses": ["open"], "now": now}
-    kinds = None
-    if parts[0] is not None:
-        kinds = tuple(p[0] for p in parts if p is not None)
-        values.update({f"part_{i}": p[1] for i, p in enumerate(parts) if p is not None})
-    conn.execute(_rising(query, kinds, False), values).all()
-    conn.execute(_rising(query, kinds, True), {**values, "floor": 1000.0}).all()
+def warm(conn: Connection, query: Select, params: dict[str, Any], parts: list[Part], now: datetime) -> None:
+    """Run `top`'s statement for `parts` and one status once, matching nothing
+    (`inbox.conversations.warm`), with the same parameter names as `top` (the compiled cache's
+    key holds them)."""
+    stmt = _statement(query, _kinds(parts), 1)
+    conn.execute(stmt, _values(params, parts, ["open"], now, 1)).all()

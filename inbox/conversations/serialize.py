@@ -16,6 +16,10 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _naive_iso(value: datetime | None) -> str | None:
+    return value.isoformat() + "+00:00" if value is not None else None
+
+
 def conversation_dict(
     conv: Conversation, customer: Customer | None = None, labels: list[str] | None = None
 ) -> dict[str, Any]:
@@ -44,18 +48,24 @@ def conversation_row_dict(row: Any, labels: list[str], priority: float) -> dict[
 
 
 @lru_cache(maxsize=64)
-def row_reader(fields: tuple[str, ...]) -> Callable[[Any, list[str], float], dict[str, Any]]:
+def row_reader(
+    fields: tuple[str, ...], naive_times: bool = False
+) -> Callable[[Any, list[str], float], dict[str, Any]]:
     """`conversation_row_dict` for rows with these column names, their positions looked up once:
     a row's values by position (`itemgetter`, in C) cost about half of reading them by name
     through the Row's attribute lookup, 50 rows and 29 fields a list page (issue 22). Take it
-    once per result (`row_reader(tuple(rows[0]._fields))`) and call it for each row."""
+    once per result (`row_reader(tuple(rows[0]._fields))`) and call it for each row.
+
+    `naive_times`: the rows' times are naive UTC (`inbox.store.models.base.NaiveUTC`), written
+    as `isoformat() + "+00:00"`: the same text as an aware value's `isoformat()`."""
     plain = itemgetter(*(fields.index(k) for k in _CONVERSATION_FIELDS))
     times = itemgetter(*(fields.index(k) for k in _CONVERSATION_TIMES))
     customer = itemgetter(*(fields.index(k) for k in ("customer_name", "customer_vip", "customer_stage")))
+    show = _naive_iso if naive_times else iso
 
     def read(row: Any, labels: list[str], priority: float) -> dict[str, Any]:
         out = dict(zip(_CONVERSATION_FIELDS, plain(row), strict=True))
-        out.update(zip(_CONVERSATION_TIMES, map(iso, times(row)), strict=True))
+        out.update(zip(_CONVERSATION_TIMES, map(show, times(row)), strict=True))
         out["priority"] = round(priority, 2)
         out["labels"] = sorted(labels)
         out["customer_name"], out["customer_vip"], out["lifecycle_stage"] = customer(row)
@@ -94,6 +104,7 @@ _CONVERSATION_TIMES = (
     "created_at",
     "updated_at",
 )
+SHOWN_TIMES = frozenset(_CONVERSATION_TIMES)
 _conversation_fields = attrgetter(*_CONVERSATION_FIELDS)
 _conversation_times = attrgetter(*_CONVERSATION_TIMES)
 

@@ -100,9 +100,10 @@ class Inbox:
 
     @contextmanager
     def glance(self) -> Iterator[Session]:
-        """A read of one or two statements that need no common snapshot (who a request's
-        token or session speaks for, checked on every request). On PostgreSQL it runs without
-        BEGIN and ROLLBACK, two round trips fewer than `read`; on SQLite it is `read`.
+        """A read whose statements need no common snapshot (who a request's token or session
+        speaks for, checked on every request; a conversation page, as READ COMMITTED gave it;
+        the ranked list, one statement). On PostgreSQL it runs without BEGIN and ROLLBACK, two
+        round trips fewer than `read`; on SQLite it is `read`.
 
         Read version tokens before the rows they stand for (`inbox.store.settings_cache`):
         then a row read after a change committed is never kept under the token before it."""

@@ -17,7 +17,7 @@ from web.api import endpoint, json_body, parse, query
 from web.api.schemas import Conversation as Conversation_
 from web.api.schemas import ConversationDetail, ConversationList, Message, MessagePage
 from web.api.validation import ID_DIGITS, ColumnStr, Id, QueryModel, Time
-from web.auth import inbox
+from web.auth import checked_principal, inbox
 from web.errors import N_, ApiError
 
 Label = ColumnStr(ConversationLabel.label, min_length=1)
@@ -120,7 +120,9 @@ def list_conversations() -> Any:
         offset=q.offset,
         updated_since=since,
     )
-    out: dict[str, Any] = {"conversations": svc.list_conversations(inbox(), g.agent_id, f)}
+    out: dict[str, Any] = {
+        "conversations": svc.list_conversations(inbox(), g.agent_id, f, checked_principal())
+    }
     if since is not None:
         out["next_since"] = (asked_at - CATCH_UP_OVERLAP).isoformat()
     return jsonify(out)
@@ -154,7 +156,7 @@ def get_conversation(conversation_id: int) -> Any:
     rule runs that changed it lately. `more_before` is null when the page reaches the first message,
     else the cursor for `GET /api/conversations/{id}/messages?before=`."""
     q = query(ThreadQuery)
-    return jsonify(svc.get_conversation(inbox(), g.agent_id, conversation_id, q.limit))
+    return jsonify(svc.get_conversation(inbox(), g.agent_id, conversation_id, q.limit, checked_principal()))
 
 
 @endpoint(
@@ -168,7 +170,9 @@ def older_messages(conversation_id: int) -> Any:
     """`{conversation_id, messages, more_before}`: the page just older than `before`, oldest first
     (keyset pagination by (created_at, id): as fast at the 10,000th message as at the first)."""
     q = query(OlderQuery)
-    return jsonify(svc.older_messages(inbox(), g.agent_id, conversation_id, q.before, q.limit))
+    return jsonify(
+        svc.older_messages(inbox(), g.agent_id, conversation_id, q.before, q.limit, checked_principal())
+    )
 
 
 @endpoint(

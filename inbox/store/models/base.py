@@ -87,6 +87,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+class NaiveUTC(TypeDecorator[datetime]):
+    """A stored UTC time read as a naive datetime, for a reader that only shows it: the ranked
+    list's JSON writes `value.isoformat() + "+00:00"`, byte for byte the aware value's
+    `isoformat()`, without making the aware value first (`replace(tzinfo=UTC)` cost as much as
+    the formatting: 550 values a 50-row page, issue 22). Only for columns read, never bound."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name == "sqlite":
+
+            def process(value: str | datetime | None) -> datetime | None:
+                return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+            return process
+        return self.impl_instance.result_processor(dialect, coltype)  # psycopg: None, its own
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {
