@@ -3,7 +3,7 @@
 Why words: Thai is written without spaces, and a character-gram model has to learn from
 fragments; "ไม่ชอบ" and "ชอบ" share most of their grams. PyThaiNLP's newmm segmenter
 (dictionary maximal matching, its word list is in the wheel, Apache-2.0, already a dependency
-for the dashboard's terms) cuts a 90-character post in about 0.1 ms. The model sees each word,
+for the dashboard's terms) cuts a 90-character post; `th_segment` runs that algorithm compiled. The model sees each word,
 each pair of neighbouring words ("ไม่|ชอบ"), and the word(s) after a negator marked as negated
 ("!ชอบ" for "ไม่ค่อยชอบ" as for "ไม่ชอบ"), so negation is learnt once for every negator; a block
 of character 1-3-grams (slang and misspellings the dictionary misses) is used when a model
@@ -32,6 +32,7 @@ from operator import add
 from typing import Any
 
 from sentiment.linear import LinearModel, load_payload, softmax
+from sentiment.th_segment import segment
 
 MODEL = "th_words"
 MAX_CHARS = 2000  # longer posts add little signal and cost linear time
@@ -48,16 +49,6 @@ NEGATED = "!"  # a word in a negator's scope: "!ชอบ"
 NEGATORS = frozenset(("ไม่", "ไม่ได้", "ไม่มี", "ไม่ค่อย", "ไม่เคย", "ไม่ต้อง", "ไม่เป็น", "ไม่ใช่", "มิ"))
 
 
-@cache
-def _segmenter() -> tuple[Any, Any]:
-    """newmm's `segment` and PyThaiNLP's dictionary trie (the one the dashboard's terms use too),
-    loaded once per process (~0.6 s the first time; `scoring.warm` pays it at start)."""
-    from pythainlp.tokenize import word_dict_trie
-    from pythainlp.tokenize.newmm import segment
-
-    return segment, word_dict_trie()
-
-
 def normalise(text: str) -> str:
     """Lower case, emoji apart, runs of whitespace as one space, at most MAX_CHARS characters."""
     return _WHITESPACE.sub(" ", _PICTOGRAPH.sub(r" \1 ", text[:MAX_CHARS].lower())).strip()
@@ -65,9 +56,9 @@ def normalise(text: str) -> str:
 
 def words(doc: str) -> list[str]:
     """newmm's words of a normalised text, without the spaces between them (safe mode: long
-    ambiguous runs are cut in chunks, so a pathological post cannot take seconds)."""
-    segment, trie = _segmenter()
-    return [w for w in segment(doc, trie, safe_mode=True) if not w.isspace()]
+    ambiguous runs are cut in chunks, so a pathological post cannot take seconds). The words are
+    PyThaiNLP's newmm's, cut by `th_segment` (the same algorithm, compiled with the scorers)."""
+    return [w for w in segment(doc) if not w.isspace()]
 
 
 def word_grams(tokens: list[str], negation: int = 0) -> dict[str, None]:
