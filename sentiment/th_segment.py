@@ -72,14 +72,17 @@ def tcc_ends(text: str) -> bytearray:
     return arr
 
 
-def _prefix_ends(root: dict[str, Any], text: str, start: int) -> list[int]:
-    """End positions of the dictionary words that start at `start`, shortest first (`Trie.prefixes`)."""
+def _prefix_ends(root: dict[str, Any], chars: list[str], start: int) -> list[int]:
+    """End positions of the dictionary words that start at `start`, shortest first (`Trie.prefixes`).
+
+    `chars` is the text as a list of its characters, made once per text: indexing a str makes a
+    new one-character string (and hashes it again) at every step of every walk."""
     ends: list[int] = []
     node = root
-    n = len(text)
+    n = len(chars)
     i = start
     while i < n:
-        child = node.get(text[i])
+        child = node.get(chars[i])
         if child is None:
             break
         i += 1
@@ -106,7 +109,7 @@ def _first_path(graph: dict[int, list[int]], start: int, goal: int) -> list[int]
     raise RuntimeError("generator raised StopIteration")  # what newmm's next() on no path becomes
 
 
-def _skip_end(root: dict[str, Any], text: str, begin: int, valid: bytearray) -> int:
+def _skip_end(root: dict[str, Any], text: str, chars: list[str], begin: int, valid: bytearray) -> int:
     """newmm's `_find_skip_end`: the end of an out-of-dictionary run starting at `begin`."""
     _, _, nonthai, twochars = _tables()
     n = len(text)
@@ -115,7 +118,7 @@ def _skip_end(root: dict[str, Any], text: str, begin: int, valid: bytearray) -> 
         return int(m.end())
     for pos in range(begin + 1, n):
         if valid[pos]:
-            for end in _prefix_ends(root, text, pos):
+            for end in _prefix_ends(root, chars, pos):
                 if valid[end] and not twochars.match(text[pos:end]):
                     return pos
             if nonthai.match(text, pos):
@@ -127,6 +130,7 @@ def _onecut(text: str, out: list[str]) -> None:
     """newmm's `_onecut`: append the words of `text` to `out`."""
     root = _tables()[0]
     valid = tcc_ends(text)
+    chars = list(text)
     n = len(text)
     graph: dict[int, list[int]] = {}
     graph_size = 0
@@ -134,7 +138,7 @@ def _onecut(text: str, out: list[str]) -> None:
     end_pos = 0
     while pos_list[0] < n:
         begin = heappop(pos_list)
-        for end in _prefix_ends(root, text, begin):
+        for end in _prefix_ends(root, chars, begin):
             if valid[end]:
                 edges = graph.get(begin)
                 if edges is None:
@@ -155,7 +159,7 @@ def _onecut(text: str, out: list[str]) -> None:
                 out.append(text[end_pos:pos])
                 end_pos = pos
         elif left == 0:  # no candidate: a word the dictionary does not have
-            end_pos = _skip_end(root, text, begin, valid)
+            end_pos = _skip_end(root, text, chars, begin, valid)
             graph_size = 0
             graph.clear()
             out.append(text[begin:end_pos])
