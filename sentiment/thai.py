@@ -1,21 +1,22 @@
 """Thai: a linear model over newmm words, neighbouring-word pairs and negated words, TF-IDF weighted.
 
 Why words: Thai is written without spaces, and a character-gram model has to learn from
-fragments; "ไม่ชอบ" and "ชอบ" share most of their grams. PyThaiNLP's newmm segmenter
-(dictionary maximal matching, its word list is in the wheel, Apache-2.0, already a dependency
-for the dashboard's terms) cuts a 90-character post; `th_segment` runs that algorithm compiled. The model sees each word,
-each pair of neighbouring words ("ไม่|ชอบ"), and the word(s) after a negator marked as negated
-("!ชอบ" for "ไม่ค่อยชอบ" as for "ไม่ชอบ"), so negation is learnt once for every negator; a block
-of character 1-3-grams (slang and misspellings the dictionary misses) is used when a model
-ships weights for it. Which blocks, the negation scope, the regularisation and whether to
-weigh by idf are chosen by 4-fold cross-validation on the training rows
-(`scripts/sentiment_train/thai.py`).
+fragments; "ไม่ชอบ" and "ชอบ" share most of their grams. PyThaiNLP's newmm segmenter (dictionary
+maximal matching, its word list is in the wheel, Apache-2.0, already a dependency for the
+dashboard's terms) gives the words; `th_segment` runs its algorithm compiled, ~0.2 ms for a
+90-character post. The model sees each word, each pair of neighbouring words ("ไม่|ชอบ"), and
+the word(s) after a negator marked as negated ("!ชอบ" for "ไม่ค่อยชอบ" as for "ไม่ชอบ"), so
+negation is learnt once for every negator; a block of character 1-3-grams (slang and
+misspellings the dictionary misses) is used when a model ships weights for it. Which blocks, the
+negation scope, the regularisation and whether to weigh by idf are chosen by 4-fold
+cross-validation on the training rows (`scripts/sentiment_train/thai.py`).
 
 Features are sets, each block l2-normalised on its own. With idf a member's value is its idf
 over the block's norm sqrt(sum of idf²): the model stores each feature's weights already
-multiplied by its idf and each feature's idf² (`_Columns`), so one message costs two sums
-per block in C, as without idf. Features the training rows never had are left out of the
-norm as scikit-learn's TF-IDF leaves them out. Weights ship as `sentiment/data/th_words.json.gz`.
+multiplied by its idf and each feature's idf² (`_Columns.rows`, one tuple per feature), so one
+message costs one pass over each block, one look-up a member (`_sums`). Features the training
+rows never had are left out of the norm as scikit-learn's TF-IDF leaves them out. Weights ship
+as `sentiment/data/th_words.json.gz`.
 """
 
 from __future__ import annotations
