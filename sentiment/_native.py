@@ -25,6 +25,7 @@ COMPILED = (
     "emoji",
     "cues",
     "english",
+    "th_segment",
     "thai",
     "linear",
     "en_support",

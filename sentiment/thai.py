@@ -1,21 +1,22 @@
 """Thai: a linear model over newmm words, neighbouring-word pairs and negated words, TF-IDF weighted.
 
 Why words: Thai is written without spaces, and a character-gram model has to learn from
-fragments; "ไม่ชอบ" and "ชอบ" share most of their grams. PyThaiNLP's newmm segmenter
-(dictionary maximal matching, its word list is in the wheel, Apache-2.0, already a dependency
-for the dashboard's terms) cuts a 90-character post in about 0.1 ms. The model sees each word,
-each pair of neighbouring words ("ไม่|ชอบ"), and the word(s) after a negator marked as negated
-("!ชอบ" for "ไม่ค่อยชอบ" as for "ไม่ชอบ"), so negation is learnt once for every negator; a block
-of character 1-3-grams (slang and misspellings the dictionary misses) is used when a model
-ships weights for it. Which blocks, the negation scope, the regularisation and whether to
-weigh by idf are chosen by 4-fold cross-validation on the training rows
-(`scripts/sentiment_train/thai.py`).
+fragments; "ไม่ชอบ" and "ชอบ" share most of their grams. PyThaiNLP's newmm segmenter (dictionary
+maximal matching, its word list is in the wheel, Apache-2.0, already a dependency for the
+dashboard's terms) gives the words; `th_segment` runs its algorithm compiled, ~0.2 ms for a
+90-character post. The model sees each word, each pair of neighbouring words ("ไม่|ชอบ"), and
+the word(s) after a negator marked as negated ("!ชอบ" for "ไม่ค่อยชอบ" as for "ไม่ชอบ"), so
+negation is learnt once for every negator; a block of character 1-3-grams (slang and
+misspellings the dictionary misses) is used when a model ships weights for it. Which blocks, the
+negation scope, the regularisation and whether to weigh by idf are chosen by 4-fold
+cross-validation on the training rows (`scripts/sentiment_train/thai.py`).
 
 Features are sets, each block l2-normalised on its own. With idf a member's value is its idf
 over the block's norm sqrt(sum of idf²): the model stores each feature's weights already
-multiplied by its idf and each feature's idf² (`_Columns`), so one message costs two sums
-per block in C, as without idf. Features the training rows never had are left out of the
-norm as scikit-learn's TF-IDF leaves them out. Weights ship as `sentiment/data/th_words.json.gz`.
+multiplied by its idf and each feature's idf² (`_Columns.rows`, one tuple per feature), so one
+message costs one pass over each block, one look-up a member (`_sums`). Features the training
+rows never had are left out of the norm as scikit-learn's TF-IDF leaves them out. Weights ship
+as `sentiment/data/th_words.json.gz`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from operator import add
 from typing import Any
 
 from sentiment.linear import LinearModel, load_payload, softmax
+from sentiment.th_segment import segment
 
 MODEL = "th_words"
 MAX_CHARS = 2000  # longer posts add little signal and cost linear time
@@ -48,16 +50,6 @@ NEGATED = "!"  # a word in a negator's scope: "!ชอบ"
 NEGATORS = frozenset(("ไม่", "ไม่ได้", "ไม่มี", "ไม่ค่อย", "ไม่เคย", "ไม่ต้อง", "ไม่เป็น", "ไม่ใช่", "มิ"))
 
 
-@cache
-def _segmenter() -> tuple[Any, Any]:
-    """newmm's `segment` and PyThaiNLP's dictionary trie (the one the dashboard's terms use too),
-    loaded once per process (~0.6 s the first time; `scoring.warm` pays it at start)."""
-    from pythainlp.tokenize import word_dict_trie
-    from pythainlp.tokenize.newmm import segment
-
-    return segment, word_dict_trie()
-
-
 def normalise(text: str) -> str:
     """Lower case, emoji apart, runs of whitespace as one space, at most MAX_CHARS characters."""
     return _WHITESPACE.sub(" ", _PICTOGRAPH.sub(r" \1 ", text[:MAX_CHARS].lower())).strip()
@@ -65,9 +57,9 @@ def normalise(text: str) -> str:
 
 def words(doc: str) -> list[str]:
     """newmm's words of a normalised text, without the spaces between them (safe mode: long
-    ambiguous runs are cut in chunks, so a pathological post cannot take seconds)."""
-    segment, trie = _segmenter()
-    return [w for w in segment(doc, trie, safe_mode=True) if not w.isspace()]
+    ambiguous runs are cut in chunks, so a pathological post cannot take seconds). The words are
+    PyThaiNLP's newmm's, cut by `th_segment` (the same algorithm, compiled with the scorers)."""
+    return [w for w in segment(doc) if not w.isspace()]
 
 
 def word_grams(tokens: list[str], negation: int = 0) -> dict[str, None]:
@@ -119,6 +111,8 @@ class _Columns:
     neu: dict[str, float]
     pos: dict[str, float]
     sq: dict[str, float] | None
+    # Per feature (idf² or 0, neg, neu, pos): one look-up a member instead of four (`_sums`).
+    rows: dict[str, tuple[float, float, float, float]]
     strong: frozenset[str]
     chars: bool
     negation: int
@@ -144,11 +138,18 @@ def _columns() -> _Columns:
     pos = {k: v[2] * f[k] for k, v in w.items()}
     strong = frozenset(k for k in w if not k.startswith(CHAR_PREFIX) and abs(pos[k] - neg[k]) >= STRONG)
     negation = model.meta.get("negation", 0)
+    neu = {k: v[1] * f[k] for k, v in w.items()}
+    sq = {k: v * v for k, v in idf.items()} if idf is not None else None
+    rows = {
+        k: ((sq or {}).get(k, 0.0), neg.get(k, 0.0), neu.get(k, 0.0), pos.get(k, 0.0))
+        for k in dict.fromkeys([*w, *(sq or {})])
+    }
     return _Columns(
         neg,
-        {k: v[1] * f[k] for k, v in w.items()},
+        neu,
         pos,
-        {k: v * v for k, v in idf.items()} if idf is not None else None,
+        sq,
+        rows,
         strong,
         any(k.startswith(CHAR_PREFIX) for k in w),
         negation if isinstance(negation, int) else 0,
@@ -157,28 +158,38 @@ def _columns() -> _Columns:
     )
 
 
-def _scale(cols: _Columns, block: dict[str, None]) -> float:
-    """1 / the block's l2 norm (0 for an empty block or one the model has never seen)."""
-    if cols.sq is None:
-        return 1.0 / math.sqrt(len(block)) if block else 0.0
-    total = sum(map(cols.sq.get, block, repeat(0.0)))
-    return 1.0 / math.sqrt(total) if total > 0.0 else 0.0
-
-
-def _block_sums(cols: _Columns, block: dict[str, None], scale: float) -> tuple[float, float, float]:
-    if scale == 0.0:
-        return 0.0, 0.0, 0.0
-    zero = repeat(0.0)
-    return (
-        scale * sum(map(cols.neg.get, block, zero)),
-        scale * sum(map(cols.neu.get, block, zero)),
-        scale * sum(map(cols.pos.get, block, zero)),
-    )
-
-
 def _shown(key: str) -> str:
     """A feature as an agent reads it: "ไม่ ชอบ" for the pair and for the negated word alike."""
     return "ไม่ " + key[1:] if key.startswith(NEGATED) else key.replace(PAIR_SEP, " ")
+
+
+def _sums(cols: _Columns, block: dict[str, None]) -> tuple[float, float, float, float]:
+    """`_scale` and `_block_sums` of one block in a single pass: (scale, neg, neu, pos).
+
+    Same additions in the same order as the four `sum(map(d.get, block, zero))` (a member the
+    model lacks adds 0.0 to each), so the floats are identical; one dict look-up a member
+    instead of four (the word model's tables are large, and each look-up was a cache miss)."""
+    if not block:
+        return 0.0, 0.0, 0.0, 0.0
+    rows = cols.rows
+    t_sq = t_a = t_b = t_c = 0.0
+    for k in block:
+        r = rows.get(k)
+        if r is None:
+            t_sq += 0.0
+            t_a += 0.0
+            t_b += 0.0
+            t_c += 0.0
+        else:
+            t_sq += r[0]
+            t_a += r[1]
+            t_b += r[2]
+            t_c += r[3]
+    norm_sq = float(len(block)) if cols.sq is None else t_sq  # without idf every member counts 1
+    scale = 1.0 / math.sqrt(norm_sq) if norm_sq > 0.0 else 0.0
+    if scale == 0.0:
+        return 0.0, 0.0, 0.0, 0.0
+    return scale, scale * t_a, scale * t_b, scale * t_c
 
 
 def analyse(text: str) -> tuple[tuple[float, float, float], tuple[tuple[str, float], ...]]:
@@ -190,13 +201,10 @@ def analyse(text: str) -> tuple[tuple[float, float, float], tuple[tuple[str, flo
     doc = normalise(text)
     wg = word_grams(words(doc), cols.negation)
     a, b, c = cols.model.intercept
-    word_scale = _scale(cols, wg)
-    scaled = [(wg, word_scale)]
+    word_scale, da, db, dc = _sums(cols, wg)
+    a, b, c = a + da, b + db, c + dc
     if cols.chars:
-        cg = char_grams(doc)
-        scaled.append((cg, _scale(cols, cg)))
-    for block, scale in scaled:
-        da, db, dc = _block_sums(cols, block, scale)
+        _, da, db, dc = _sums(cols, char_grams(doc))
         a, b, c = a + da, b + db, c + dc
     p = softmax((a, b, c))
     pushed = sorted(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sentiment import thai
+from sentiment import th_segment, thai
 from sentiment.scoring import score
 
 
 def test_segmenter_is_loaded_once() -> None:
-    assert thai._segmenter() is thai._segmenter()
+    assert th_segment._tables() is th_segment._tables()
     assert thai.words(thai.normalise("ส่งช้ามาก  รอนาน")) == ["ส่ง", "ช้า", "มาก", "รอ", "นาน"]
 
 
