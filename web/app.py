@@ -42,6 +42,7 @@ from web.api import load_views
 from web.config import Config
 from web.extensions import csrf, socketio
 from web.i18n import customer as customer_text
+from web.realtime_mq import LocalRoomsRedisManager
 from web.webhook_wsgi import SECURITY_HEADERS, LeanWebhooks
 
 
@@ -66,6 +67,9 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
     # init_app merges into options kept from an earlier app (a Redis client manager, say);
     # each app must start from its own configuration.
     socketio.server_options.clear()
+    queue: dict[str, Any] = {}
+    if config.redis_url:  # events for no socket of this process are dropped unread (web.realtime_mq)
+        queue["client_manager"] = LocalRoomsRedisManager(config.redis_url, channel="flask-socketio")
     socketio.init_app(
         app,
         async_mode="threading",
@@ -73,6 +77,7 @@ def create_app(config: Config | None = None, **inbox_kwargs: Any) -> Flask:
         cors_allowed_origins=[],
         ping_interval=10,
         ping_timeout=10,
+        **queue,
     )
     inbox_kwargs.setdefault("event_hooks", [webhooks_out.queue_events])
     inbox_kwargs["settings"] = {
