@@ -22,6 +22,7 @@ from web.api.validation import ColumnStr, Id, QueryModel, query
 from web.auth import inbox
 from web.errors import N_, ApiError
 from web.limits import WEBHOOK_MAX, webhook_reader
+from web.webhook_wsgi import with_query
 
 WEEK = 7 * 24 * 3600
 log = logging.getLogger(__name__)
@@ -152,16 +153,9 @@ def _drain(ib: Any, channel_id: int, lanes: tuple[int, ...]) -> None:
         log.exception("draining channel %s after answering failed", channel_id)
 
 
-QUERY_HEADER = "X-Murmur-Query"
-
-
 def _with_query(headers: dict[str, str]) -> dict[str, str]:
-    """The request's headers plus its query string under X-Murmur-Query (WeChat signs with query
-    parameters; connectors see headers and body only). Whatever a caller sent under that name
-    is replaced, so it always holds this request's own query."""
-    out = {k: v for k, v in headers.items() if k.lower() != QUERY_HEADER.lower()}
-    out[QUERY_HEADER] = request.query_string.decode("latin-1")
-    return out
+    """`webhook_wsgi.with_query` for this request (WeChat signs with query parameters)."""
+    return with_query(headers, request.query_string.decode("latin-1"))
 
 
 def _network_answer(kind: str) -> Response | None:

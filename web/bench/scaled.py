@@ -178,6 +178,18 @@ def scaled_report(quick: bool = False) -> list[Any]:
             "ms",
             note=f"p99 {f['after_p99_ms']:.1f} ms: ingest, commit, the emit through Redis, web A's send",
         ),
+        Figure(
+            "      batch begins -> published on Redis p50 / p99",
+            f["to_publish_p50_ms"],
+            "ms",
+            note=f"p99 {f['to_publish_p99_ms']:.1f} ms: ingest, commit, publish (the bench subscribes too)",
+        ),
+        Figure(
+            "      published on Redis -> agent on A p50 / p99",
+            f["to_client_p50_ms"],
+            "ms",
+            note=f"p99 {f['to_client_p99_ms']:.1f} ms: web A's listener, its emit, the websocket, the client",
+        ),
         Figure("    webhook on B -> agent on A max", f["max_ms"], "ms"),
         Figure(
             "(s) webhook on B -> agent on A p99",

@@ -118,6 +118,7 @@ def webhook_figures(
         sio.connect(
             f"http://127.0.0.1:{port_a}", auth={"token": token}, transports=["websocket"], wait_timeout=10
         )
+        tap = _PublishTap(REDIS)  # when each message.created left the worker (through Redis)
         lat: list[float] = []
         at_start, t1 = cpu.sample(), time.perf_counter()
         answered: list[float] = []  # the POST's own time: verify, record, wake (web B only)
@@ -146,6 +147,7 @@ def webhook_figures(
             breakdown["idle_s:hooks"], breakdown["idle_s:one"] = wall, lat_wall
         finally:
             sio.disconnect()
+            tap.close()
             cpu.close()
         to_ingest = _to_ingest(stack.database_url, walls)
     warm, posted = lat[10:], answered[10:]
@@ -154,6 +156,11 @@ def webhook_figures(
     keys = [f"w{i}" for i in range(n, n + latency_n)][10:]
     pickup = [to_ingest[k] - a for k, a in zip(keys, posted, strict=True)]
     after = [t - to_ingest[k] for k, t in zip(keys, warm, strict=True)]
+    # and split at the publish: batch begins -> on Redis (ingest, commit, publish); Redis -> the
+    # agent's client (web A's listener, its emit, the websocket, the client's thread)
+    published = {k: (tap.seen[k] - walls[k]) * 1000 for k in keys if k in tap.seen}
+    to_pub = [published[k] - to_ingest[k] for k in keys if k in published]
+    to_client = [t - published[k] for k, t in zip(keys, warm, strict=True) if k in published]
     return {
         "accepted_per_s": n / accept_s,
         "web_ms": web / n * 1000,
@@ -168,8 +175,38 @@ def webhook_figures(
         "pickup_p99_ms": _percentile(pickup, 99),
         "after_p50_ms": _percentile(after, 50),
         "after_p99_ms": _percentile(after, 99),
+        "to_publish_p50_ms": _percentile(to_pub, 50) if to_pub else float("nan"),
+        "to_publish_p99_ms": _percentile(to_pub, 99) if to_pub else float("nan"),
+        "to_client_p50_ms": _percentile(to_client, 50) if to_client else float("nan"),
+        "to_client_p99_ms": _percentile(to_client, 99) if to_client else float("nan"),
         **breakdown,
     }
+
+
+class _PublishTap:
+    """A Redis subscriber on the Socket.IO channel: the wall-clock time each `message.created`
+    was published (by external id), to split the worker's part from web A's."""
+
+    def __init__(self, redis_url: str, channel: str = "flask-socketio") -> None:
+        import redis
+
+        self.seen: dict[str, float] = {}
+        self.pubsub = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
+        self.pubsub.subscribe(**{channel: self._on})
+        self.thread = self.pubsub.run_in_thread(sleep_time=0.5, daemon=True)
+
+    def _on(self, message: dict) -> None:
+        at = time.time()
+        try:
+            data = json.loads(message["data"])
+            if data.get("event") == "message.created":
+                self.seen.setdefault(data["data"][0]["message"]["external_id"], at)
+        except (ValueError, KeyError, IndexError, TypeError):
+            pass
+
+    def close(self) -> None:
+        self.thread.stop()
+        self.pubsub.close()
 
 
 def _to_ingest(url: str, walls: dict[str, float]) -> dict[str, float]:
