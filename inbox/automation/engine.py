@@ -355,7 +355,7 @@ def last_csat_of(customer_id: Any) -> Any:
 
 @cache
 def _csat_query(dialect: str) -> Any:
-    """Built once per dialect: the ingest batch asks this every time (see `inbox.pipeline._queries`)."""
+    """Built once per dialect: the ingest batch asks this every time (see `inbox.ingest.reads.queries`)."""
     return (
         select(SurveyResponse.customer_id, SurveyResponse.rating)
         .where(

@@ -1,3 +1,3 @@
 """Channels: accounts and webhook receipt, polling, the reply outbox, outbound webhooks, the demo.
-Imports inbox.store, inbox.pipeline and the connectors leaf.
+Imports inbox.store, inbox.ingest and the connectors leaf.
 """

@@ -5,7 +5,7 @@ fresh install saw one day of data. This writes a quiet, weekly-rhythmic stream o
 English, Chinese (both scripts) and Thai across six networks, with one visible crisis (a
 battery complaint storm on X twenty hours ago: `storm_checks` gives the times at which
 the spike detector should look at it, as the periodic job would have), topic labels set by demo rules, agents' response
-and resolution times and CSAT/NPS answers. Every message enters through `inbox.pipeline.ingest`
+and resolution times and CSAT/NPS answers. Every message enters through `inbox.ingest.ingest`
 (scored, ranked, rules run) like any other; only the agents' past work on the old
 conversations (resolved, answered, surveyed) is written directly, as there is no agent to do it.
 Deterministic (a seeded random generator) and idempotent: a second run finds its messages and
@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from connectors.types import Author, InboundMessage
-from inbox import pipeline
+from inbox import ingest as pipeline
 from inbox.channels.accounts import create_channel
 from inbox.store.context import Inbox
 from inbox.store.models import ChannelAccount, Conversation, Message, Rule, SurveyResponse, Team

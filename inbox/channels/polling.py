@@ -17,7 +17,7 @@ from connectors.types import Batch
 from inbox.channels import poll_runner
 from inbox.channels.accounts import connector_for
 from inbox.channels.inbound_checks import message_problem
-from inbox.pipeline import ingest
+from inbox.ingest import ingest
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, NotFound
 from inbox.store.models import ChannelAccount

@@ -2,7 +2,7 @@
 
 A poll updates its channel's counters in the poll's own transaction, serialized per channel
 anyway. A webhook delivery must not: concurrent deliveries of one channel are ingested in
-parallel (see `inbox.pipeline.ingest`), and an UPDATE of the channel row in each would queue
+parallel (see `inbox.ingest.ingest`), and an UPDATE of the channel row in each would queue
 them all behind one row lock. So for a pushed kind the figures are read when they are shown: the
 inbound messages stored for the channel and when the last one arrived.
 """

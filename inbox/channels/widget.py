@@ -19,7 +19,7 @@ from connectors import widget as leaf
 from connectors.errors import PayloadError, SignatureError
 from inbox.channels.accounts import connector_for
 from inbox.conversations.serialize import iso
-from inbox.pipeline import ingest
+from inbox.ingest import ingest
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, NotFound
 from inbox.store.models import ChannelAccount, Conversation, Customer, Identity, Message

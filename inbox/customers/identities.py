@@ -158,7 +158,7 @@ _IDENTITIES = Identity.__table__
 
 @cache
 def _by_keys(dialect: str) -> Any:
-    """Identities by (channel, external id), built once per dialect (see `inbox.pipeline._queries`)."""
+    """Identities by (channel, external id), built once per dialect (see `inbox.ingest.reads.queries`)."""
     return select(_IDENTITIES).where(
         in_pairs(dialect, (_IDENTITIES.c.channel, _IDENTITIES.c.external_id), "keys")
     )

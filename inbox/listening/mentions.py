@@ -1,7 +1,7 @@
 """Storing what a stream found: scored as `ingest` scores, checked against the query, kept once.
 
-`store_mentions` is the listening counterpart of `inbox.pipeline.ingest` for posts that are not
-work: one transaction scores the page (`pipeline.score_batch`), drops what the stream's query
+`store_mentions` is the listening counterpart of `inbox.ingest.ingest` for posts that are not
+work: one transaction scores the page (`inbox.ingest.score_batch`), drops what the stream's query
 does not match (exclusions, languages, terms in Chinese and Thai matched without spaces), inserts
 each post once per network (insert-ignore on the unique key), links it to the stream once, and
 saves the source's cursor, so a crash can neither lose a found post nor store one twice.
@@ -24,7 +24,7 @@ from connectors.search.query import StreamQuery, primary_language
 from connectors.types import InboundMessage
 from inbox.channels.inbound_checks import message_problem
 from inbox.conversations.serialize import iso
-from inbox.pipeline import score_batch
+from inbox.ingest import score_batch
 from inbox.store.context import Inbox
 from inbox.store.models import ListeningSource, ListeningStream, Mention, MentionStream
 from inbox.store.sql import insert_ignore

@@ -2,7 +2,7 @@
 
 A person presses "Promote", or a `mention.created` rule with the `promote` action fires. The
 author's stored mentions on that network (oldest first, this one included) enter through the
-one path, `inbox.pipeline.ingest`, on a channel account of that network (the stream's team's
+one path, `inbox.ingest.ingest`, on a channel account of that network (the stream's team's
 connected one, else a disabled "Listening" account that is never polled), all in the promoted
 post's thread, so the agent reads the whole history in one conversation; the identity links
 to any customer the author already is. Promoting twice returns the same conversation.
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from connectors.types import Author, InboundMessage
 from escalation import evaluate
 from inbox.automation.engine import load_rules
-from inbox.pipeline import ingest
+from inbox.ingest import ingest
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, NotFound
 from inbox.store.models import ChannelAccount, ListeningStream, Mention, MentionStream, Message

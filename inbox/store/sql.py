@@ -108,7 +108,7 @@ def lock_channel(session: Session, channel_account_id: int) -> None:
     Only a page saved with its cursor takes this, so two polls of one channel (possible only
     when a poll outlives its lease) commit their pages and cursors one at a time. Webhook
     batches and the workers' lanes do not: their guarantees come from row locks and unique
-    keys (see `inbox.pipeline.ingest`), so one busy channel is no longer serialized.
+    keys (see `inbox.ingest.ingest`), so one busy channel is no longer serialized.
     PostgreSQL takes a transaction-scoped advisory lock; SQLite already serializes writers
     (every write transaction begins IMMEDIATE), so nothing more is needed there.
     """

@@ -12,7 +12,7 @@ import pytest
 from connectors.types import Attachment as Media
 from connectors.types import Author, InboundMessage
 from inbox.channels.accounts import create_channel
-from inbox.pipeline import ingest
+from inbox.ingest import ingest
 from inbox.search import service as search_service
 from tests.service.conftest import selects_run_by
 

@@ -20,7 +20,7 @@ from inbox.attachments.policy import Limits
 from inbox.channels import outbox
 from inbox.channels.accounts import create_channel
 from inbox.channels.polling import poll
-from inbox.pipeline import ingest
+from inbox.ingest import ingest
 from inbox.store.models import Attachment
 from tests.standins import MetaStandIn
 from tests.standins.mail import PASSWORD, Dovecot, SmtpSink, dovecot_available

@@ -17,7 +17,7 @@ from inbox.attachments import retention
 from inbox.attachments.blobs import S3Store, digest
 from inbox.attachments.service import open_file
 from inbox.channels.accounts import create_channel
-from inbox.pipeline import ingest
+from inbox.ingest import ingest
 from inbox.store.models import Attachment, Conversation
 from tests.standins.media import png_bytes
 from tests.standins.s3 import MOTO, moto_server

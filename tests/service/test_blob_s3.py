@@ -15,7 +15,7 @@ from inbox.admin.agents import create_agent, create_token
 from inbox.attachments.blobs import S3Store, digest
 from inbox.channels.accounts import create_channel
 from inbox.channels.demo import seed_defaults
-from inbox.pipeline import ingest
+from inbox.ingest import ingest
 from inbox.store.models import Attachment
 from tests.standins.s3 import MOTO, moto_server
 from tests.standins.testing import needs

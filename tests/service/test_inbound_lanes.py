@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 
 from connectors.types import Author, InboundMessage
 from inbox.channels import inbound
-from inbox.pipeline import ingest, ingest_in
+from inbox.ingest import ingest, ingest_in
 from inbox.store.models import Conversation, InboundDelivery, Message
 from inbox.store.sql import Record
 from tests.conftest import BACKENDS

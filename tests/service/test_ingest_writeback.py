@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from connectors.types import Author, InboundMessage
-from inbox import pipeline
-from inbox.pipeline import ingest
+from inbox.ingest import conversations as working
+from inbox.ingest import ingest
 from inbox.store.models import Conversation
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -52,23 +52,23 @@ def test_each_conversation_stored_as_its_working_copy(inbox, world, monkeypatch)
                 )
 
     written: dict[int, tuple[Any, ...]] = {}
-    real = pipeline._update_changed
+    real = working.update_changed
 
     def watch(s: Any, convs: list[Any], loaded: dict[int, tuple[Any, ...]]) -> None:
-        written.update({c.id: pipeline._writable_values(c) for c in convs})
+        written.update({c.id: working.writable_values(c) for c in convs})
         real(s, convs, loaded)
 
-    monkeypatch.setattr(pipeline, "_update_changed", watch)
+    monkeypatch.setattr(working, "update_changed", watch)
     ingest(inbox, channel_id, [msg(f"{t}-22", t, "Thanks, that helped a lot!") for t in STATES])
 
     assert len(written) == len(STATES)
-    names = [c for c in pipeline._WRITE_KEYS if c != "_id"]
+    names = [c for c in working.WRITE_KEYS if c != "_id"]
     with inbox.read() as s:
         rows = s.execute(select(Conversation.id, *(Conversation.__table__.c[n] for n in names))).all()
     stored = {r[0]: tuple(r) for r in rows}
     for conv_id, values in written.items():
-        assert dict(zip(pipeline._WRITE_KEYS, stored[conv_id], strict=True)) == dict(
-            zip(pipeline._WRITE_KEYS, values, strict=True)
+        assert dict(zip(working.WRITE_KEYS, stored[conv_id], strict=True)) == dict(
+            zip(working.WRITE_KEYS, values, strict=True)
         )
     by_thread = {t: s for t, s in zip(STATES, sorted(written), strict=True)}
     assert stored[by_thread["resolved"]][1] == "open"  # reopened by the customer

@@ -10,7 +10,7 @@ from connectors import registry
 from connectors.email import parse_message
 from inbox.attachments import service as attachments
 from inbox.channels.accounts import create_channel
-from inbox.pipeline import ingest
+from inbox.ingest import ingest
 from tests.standins.replay import RECORDED, FileReplayStandIn
 from tests.standins.testing import FakeClock
 

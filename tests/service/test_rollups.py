@@ -18,9 +18,9 @@ from sqlalchemy import select, text
 from connectors.types import Author, InboundMessage
 from inbox.conversations.corrections import correct_sentiment
 from inbox.conversations.service import update_conversation
+from inbox.ingest import ingest
 from inbox.insights import reporting, rollup_fold, rollups
 from inbox.insights.reporting_filters import Filters
-from inbox.pipeline import ingest
 from inbox.store.models import ChannelAccount, ConversationLabel, Message, RollupMessage, RollupTerm
 from inbox.store.models.rollups import ALL, DAY, HOUR, MONTH
 from tests.conftest import empty_tables

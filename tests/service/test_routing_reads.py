@@ -143,7 +143,7 @@ def test_an_agent_of_two_teams_carries_one_load_whichever_team_routes(world, inb
 
     from connectors.types import Author, InboundMessage
     from inbox.channels.accounts import create_channel
-    from inbox.pipeline import ingest
+    from inbox.ingest import ingest
 
     shared = world.agent(teams=("Support", "Other"), online=True)
     with inbox.unit_of_work() as uow:

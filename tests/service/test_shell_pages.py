@@ -13,7 +13,7 @@ from sqlalchemy import select
 from connectors.types import Author, InboundMessage
 from inbox.channels.accounts import create_channel
 from inbox.channels.demo import DEMO_LOGIN, DEMO_LOGINS, seed_demo
-from inbox.pipeline import ingest
+from inbox.ingest import ingest
 from inbox.store.models import ChannelAccount, Conversation, Team
 from tests.service.conftest import message
 

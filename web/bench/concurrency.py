@@ -19,7 +19,7 @@ from web.bench.servers import serve_sqlite
 
 
 def _fill(inbox: Any, channel_id: int, n: int) -> None:
-    from inbox.pipeline import ingest
+    from inbox.ingest import ingest
     from web.bench.common import _inbound
 
     corpus = _inbound(texts(n, seed=7), authors=max(1, n // 10), seed=7)

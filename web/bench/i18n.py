@@ -4,7 +4,7 @@
 
 Ranked list: `GET /api/conversations` (the inbox's list) and `GET /` (the inbox page, the most translated
 page) for one agent, the same database, Thai profile against English profile, interleaved request by request
-so neither side gets the quieter second. Ingest: mixed-language messages through `inbox.pipeline.ingest`
+so neither side gets the quieter second. Ingest: mixed-language messages through `inbox.ingest.ingest`
 with a rule that sends a canned reply with Thai and Chinese variants (chosen per conversation, #20) against
 the same rule whose reply has no variants (the default text, as before #20).
 """
@@ -38,7 +38,7 @@ def ranked_list(conversations: int = 300, requests: int = 60) -> dict[str, float
     from inbox.admin import preferences
     from inbox.admin.agents import create_token
     from inbox.channels.accounts import create_channel
-    from inbox.pipeline import ingest
+    from inbox.ingest import ingest
     from web.app import create_app
     from web.config import Config
 
@@ -96,7 +96,7 @@ def ranked_list(conversations: int = 300, requests: int = 60) -> dict[str, float
 def ingest_with_variants(n: int = 1200, batch: int = 100, rounds: int = 3) -> dict[str, float]:
     """Messages per second through ingest with a send_canned rule: reply variants per language against none."""
     from inbox.channels.accounts import create_channel
-    from inbox.pipeline import ingest
+    from inbox.ingest import ingest
     from inbox.store.models import CannedResponse, Rule
 
     def setup(path: Path, variants: dict[str, str]) -> tuple[Any, int, list[Any]]:

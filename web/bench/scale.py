@@ -366,7 +366,7 @@ class _OnePerBatch:
 
     def go(self, k: int) -> tuple[float, float]:
         """Ingest the next `k` messages; returns this round's (wall, thread CPU) seconds."""
-        from inbox.pipeline import ingest
+        from inbox.ingest import ingest
 
         t, c = time.perf_counter(), time.thread_time()
         for m in self.msgs[self.done : self.done + k]:

@@ -1,4 +1,4 @@
-"""The fast builder of the one-year database: what `inbox.pipeline.ingest` would have stored for
+"""The fast builder of the one-year database: what `inbox.ingest.ingest` would have stored for
 the plan of `web.bench.year_plan`, decided in memory and written in bulk.
 
 Ingesting a million messages batch by batch took about an hour here: each batch reads back
@@ -38,11 +38,12 @@ from sqlalchemy.orm import Session
 
 import sentiment
 from escalation import is_business_time
-from inbox import pipeline
 from inbox.automation import engine as automation
 from inbox.automation import sla_service
 from inbox.conversations import assignment, ranking
 from inbox.customers.identities import _identity_row, _key
+from inbox.ingest import conversations as working
+from inbox.ingest import pipeline
 from inbox.sentiment_models import BASE
 from inbox.store.models import (
     Agent,
@@ -116,7 +117,7 @@ class _Bulk:
         self.identities: dict[tuple[str, str], Record] = {}
         self.customers: dict[int, Record] = {}
         self.seen: dict[int, datetime] = {}  # customers' last_seen_at, written at the end
-        self.convs: dict[tuple[int, str], pipeline.WorkingConversation] = {}
+        self.convs: dict[tuple[int, str], working.WorkingConversation] = {}
         self.labels: dict[int, set[str]] = {}
         self.contacts: dict[int, int] = defaultdict(int)
         self.written: set[int] = set()  # conversations inserted by an earlier day
@@ -129,7 +130,7 @@ class _Bulk:
     def _day_rows(self) -> None:
         self.new_customers: list[dict[str, Any]] = []
         self.new_identities: list[dict[str, Any]] = []
-        self.new_convs: list[pipeline.WorkingConversation] = []
+        self.new_convs: list[working.WorkingConversation] = []
         self.messages: list[dict[str, Any]] = []
         self.runs: list[dict[str, Any]] = []
         self.label_rows: list[dict[str, Any]] = []
@@ -148,7 +149,7 @@ class _Bulk:
                 if conv.first_response_at is None:
                     conv.first_response_at, conv.first_response_agent_id = first, agent
                 conv.last_agent_reply_at, conv.message_count = last, conv.message_count + n
-        insertable = pipeline._INSERTABLE
+        insertable = working.INSERTABLE
         with self.inbox.unit_of_work() as uow:
             s = uow.session
             if self.inbox.dialect == "postgresql":  # a crash while building means building again
@@ -156,10 +157,10 @@ class _Bulk:
             _write(s, Customer.__table__, self.new_customers)
             _write(s, Identity.__table__, self.new_identities)
             convs = [
-                {"id": c.id, **dict(zip(insertable, pipeline._insertable(c), strict=True))}
+                {"id": c.id, **dict(zip(insertable, working.insertable(c), strict=True))}
                 for c in self.new_convs
             ]
-            _write(s, pipeline._CONV, convs)
+            _write(s, working.CONV, convs)
             _write(s, Message.__table__, self.messages)
             insert_rows(s, RuleRun.__table__, self.runs)
             insert_rows(s, ConversationLabel.__table__, self.label_rows)
@@ -199,23 +200,23 @@ class _Bulk:
         return [self.identities[(m.channel, m.author.external_id)] for m in fresh]
 
     def batch(self, batch: Batch) -> None:
-        """One `ingest` call of the plan, as `inbox.pipeline._ingest` decides it."""
+        """One `ingest` call of the plan, as `inbox.ingest.pipeline._ingest` decides it."""
         now = batch.at
-        fresh = sorted(batch.messages, key=lambda m: pipeline._aware(m.created_at))
+        fresh = sorted(batch.messages, key=lambda m: working.aware(m.created_at))
         authors = self._authors(fresh, now)
         team = self.inbox_team(batch.channel_id)
-        convs: dict[str, pipeline.WorkingConversation] = {}
+        convs: dict[str, working.WorkingConversation] = {}
         for m, author in zip(fresh, authors, strict=True):
             if m.thread_key in convs:
                 continue
             conv = self.convs.get((batch.channel_id, m.thread_key))
             if conv is None:
-                conv = pipeline.WorkingConversation(pipeline._NEW_DEFAULTS)
+                conv = working.WorkingConversation(working.NEW_DEFAULTS)
                 conv.__dict__.update(
                     customer_id=author.customer_id, channel_account_id=batch.channel_id, channel=m.channel,
                     thread_key=m.thread_key, subject=(m.subject or m.text)[:200], public=m.public,
                     team_id=team, status=Status.OPEN.value, created_at=now, updated_at=now,
-                    last_message_at=pipeline._aware(m.created_at), priority_components=[],
+                    last_message_at=working.aware(m.created_at), priority_components=[],
                 )  # fmt: skip
             elif conv.id in self.written:
                 raise ValueError("the bulk build writes a conversation once: its plan touched one again")
@@ -236,7 +237,7 @@ class _Bulk:
                  "author_identity_id": author.id, "text": m.text, "html": sanitize_html(m.html), "url": m.url,
                  "language": score.language, "sentiment": score.compound, "sentiment_label": score.label,
                  "sentiment_reasons": list(score.reasons), "sentiment_model": BASE, "public": m.public, "in_reply_to": m.in_reply_to,
-                 "created_at": pipeline._aware(m.created_at), "received_at": now}
+                 "created_at": working.aware(m.created_at), "received_at": now}
             )  # fmt: skip
         by_conv: dict[str, list[int]] = defaultdict(list)
         for idx, m in enumerate(fresh):
@@ -249,7 +250,7 @@ class _Bulk:
             conv_labels = self.labels.setdefault(conv.id, set()) if conv.id is not None else set()
             before = set(conv_labels)
             outcome = automation.Outcome()
-            pipeline._absorb(conv, [rows[i] for i in idxs], customer, now)
+            working.absorb(conv, [rows[i] for i in idxs], customer, now)
             last = idxs[-1]
             priority = ranking.rank_conversation(
                 conv, customer, authors[last], scores[last].compound, self._cues(fresh[last].text, scores[last]),

@@ -30,14 +30,14 @@ def pipeline_rate(
     english_only: bool = False,
     history: int = 0,
 ) -> dict[str, float]:
-    """Messages per second through `inbox.pipeline.ingest` on a fresh SQLite file, with raw VADER's
+    """Messages per second through `inbox.ingest.ingest` on a fresh SQLite file, with raw VADER's
     rate on the same texts and their ratio. Stored, scored, ranked, ruled, routed and emitted.
 
     The default corpus mixes English, Chinese and Thai like the demo feed; `english_only` keeps
     the English texts, where VADER does real work too (on CJK it skips nearly everything).
     `history` resolved conversations are there first, as in a database used for a year."""
     from inbox.channels.accounts import create_channel
-    from inbox.pipeline import ingest
+    from inbox.ingest import ingest
 
     with contextlib.ExitStack() as stack:
         path = workdir or stack.enter_context(_workdir())

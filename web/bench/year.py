@@ -3,7 +3,7 @@
 1,000,000 messages in 100,000 conversations over 365 days, 20 teams of 10 agents, 60% of the
 conversations resolved (issue 22's shape), in English, Chinese and Thai. One generator
 (`web.bench.year_plan.plan`) makes the year's batches; the bulk builder (`web.bench.scale_data`)
-writes what `inbox.pipeline.ingest` would have stored for them (ranks, rules' labels, routing,
+writes what `inbox.ingest.ingest` would have stored for them (ranks, rules' labels, routing,
 search indexes, rollups, identities and customers, sentiment) in a few minutes, and the same
 plan can go through the real pipeline (`through_pipeline=True`, about an hour for the full year)
 as the reference a test compares it with. A few conversations are long (200 and 10,000

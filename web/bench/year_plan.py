@@ -6,7 +6,7 @@ replies of that day. Two builders consume the very same plan:
 
 * `web.bench.scale_data.build_bulk`: the fast one (`make bench-scale`), bulk inserts of rows it
   decides with the pipeline's own code (scores, ranks, rules, routing, SLA) in memory;
-* `build_through_pipeline` here: every batch through `inbox.pipeline.ingest`, as production
+* `build_through_pipeline` here: every batch through `inbox.ingest.ingest`, as production
   would. Slow (about an hour for a million messages), kept as the reference the bulk builder is
   tested against (tests/service/test_year_build.py): same ranked list, search and rollups.
 
@@ -315,8 +315,8 @@ def settle(engine: Any) -> None:
 def build_through_pipeline(
     inbox: Any, clock: Clock, shape: Any, now: datetime, progress: Callable[[str], None] = lambda s: None
 ) -> None:
-    """The reference build: every batch of the plan through `inbox.pipeline.ingest`."""
-    from inbox.pipeline import ingest
+    """The reference build: every batch of the plan through `inbox.ingest.ingest`."""
+    from inbox.ingest import ingest
 
     ws = setup(inbox, shape.teams, shape.agents)
     written = 0
