@@ -10,6 +10,8 @@ each side (less at the mercy of the machine's load than the wall clock the figur
 
 from __future__ import annotations
 
+import os
+import secrets
 import sys
 import tempfile
 import time
@@ -17,6 +19,13 @@ from pathlib import Path
 
 from web.bench.scale import _app, _ingest_figures
 from web.bench.year import Shape
+
+
+def empty_name() -> str:
+    """The PostgreSQL side's empty database, named for this run: two runs at once (engineers
+    sharing a server) each create, fill and drop their own instead of dropping the other's
+    mid-measure. `_ingest_figures` drops it when the run ends."""
+    return f"year_ingest_empty_{os.getpid()}_{secrets.token_hex(4)}"
 
 
 def main(url: str, n: int = 40) -> None:
@@ -28,7 +37,7 @@ def main(url: str, n: int = 40) -> None:
         cpu = time.process_time()
         try:
             figures = _ingest_figures(app, inbox, workdir, "SQLite" if inbox.dialect == "sqlite" else "PostgreSQL",
-                                      n, shape, "year_ingest_empty")  # fmt: skip
+                                      n, shape, empty_name())  # fmt: skip
         finally:
             inbox.engine.dispose()
         cpu = time.process_time() - cpu
