@@ -27,6 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from inbox.store.pg_arrays import insert_arrays
+
 
 class Record:
     """A row as plain attributes, without ORM instrumentation: what the ingest path reads
@@ -126,13 +128,20 @@ def insert_with_ids(session: Session, table: Table, rows: list[dict[str, Any]]) 
     On SQLite the ids are taken before the insert from `max(id)` (every write transaction holds
     the database's write lock from BEGIN IMMEDIATE, so no other writer can take them), and the
     rows go in as one plain executemany. On PostgreSQL the insert returns them: one
-    `INSERT ... RETURNING id` with the rows' ids sorted back into parameter order (SQLAlchemy's
-    insertmanyvalues), one round trip where taking them from the sequence first cost two; on a
-    busy machine every round trip waits for a core.
+    `INSERT ... RETURNING id`, one round trip where taking them from the sequence first cost two
+    (on a busy machine every round trip waits for a core); two rows or more as one array per
+    column (`inbox.store.pg_arrays`), whose SQL text, unlike insertmanyvalues' `VALUES` list, is
+    the same for every batch, so psycopg parses it once.
     """
     if not rows:
         return []
     if dialect_of(session) == "postgresql":
+        if len(rows) > 1:  # one row: Core's statement is small, psycopg caches its parse
+            found = insert_arrays(session.connection(), table, rows, returning=True)
+            if found is not None:
+                for row, new_id in zip(rows, found, strict=True):
+                    row["id"] = new_id
+                return found
         result = session.connection().execute(_returning_ids(table), rows)
         ids = list(result.scalars())
         for row, new_id in zip(rows, ids, strict=True):
@@ -171,6 +180,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         return
     conn = session.connection()
     dialect = conn.dialect
+    if dialect.name == "postgresql" and len(rows) > 1 and insert_arrays(conn, table, rows, False) is not None:
+        return  # inserted as arrays (inbox.store.pg_arrays): one statement text for any number of rows
     plan = _insert_plan(table, tuple(rows[0]), dialect) if dialect.name == "sqlite" else None
     if plan is None:
         session.execute(insert(table), rows)
