@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from connectors.types import InboundMessage
 from inbox.channels.accounts import VerifiedDelivery, verify_webhook
-from inbox.channels.pipelined import claim_and_read
+from inbox.channels.pipelined import Autocommit, claim_and_read
 from inbox.pipeline import IngestResult, ingest_in
 from inbox.store import settings_cache
 from inbox.store.context import Inbox
@@ -98,12 +98,27 @@ def receive(
     if inbox.dialect != "postgresql":
         delivery = verify_webhook(inbox, channel_id, headers, raw_body)
         return delivery, record(inbox, channel_id, delivery.messages)
-    with inbox.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        delivery = verify_webhook(inbox, channel_id, headers, raw_body, conn=conn)
-        return delivery, _record(conn, inbox, channel_id, delivery.messages)
+    with Autocommit(
+        inbox.engine
+    ) as conn:  # on the driver's cursor: SQLAlchemy's execution was a third of the CPU
+        delivery = verify_webhook(inbox, channel_id, headers, raw_body, read=conn.first)
+        return delivery, _recorded(inbox, channel_id, delivery.messages, conn.returned)
 
 
 def _record(conn: Connection, inbox: Inbox, channel_id: int, messages: Sequence[InboundMessage]) -> Recorded:
+    statement = _record_statement(conn.dialect.name)
+    return _recorded(
+        inbox, channel_id, messages, lambda _s, rows: list(conn.execute(statement, rows).scalars())
+    )
+
+
+def _recorded(
+    inbox: Inbox,
+    channel_id: int,
+    messages: Sequence[InboundMessage],
+    insert: Callable[[Any, list[dict[str, Any]]], list[Any]],
+) -> Recorded:
+    """Record `messages` with `insert(statement, rows)`, which returns a value per row written."""
     unique = {m.external_id: m for m in messages}
     if not unique:
         return Recorded(0, 0, ())
@@ -118,7 +133,7 @@ def _record(conn: Connection, inbox: Inbox, channel_id: int, messages: Sequence[
         }
         for key, m in unique.items()
     ]
-    inserted = len(list(conn.execute(_record_statement(conn.dialect.name), rows).scalars()))
+    inserted = len(insert(_record_statement(inbox.dialect), rows))
     # Every lane of the delivery, also for repeats of waiting messages: a sender retries when its
     # first attempt was recorded but the web process died before waking the lane, and that
     # message must not wait for the sweep. A lane with a drain pending is not woken twice.
