@@ -81,7 +81,7 @@ def claim_and_read(
         got = claimed.fetchone()
         rows = oldest.fetchall()
     except raw.Error as exc:
-        raise DBAPIError.instance(read_sql, dict(read), exc, type(exc)) from exc
+        raise DBAPIError.instance(read_sql, dict(read), exc, raw.Error) from exc
     finally:
         if begin:
             raw._autocommit = False
@@ -191,5 +191,5 @@ class _AsSQLAlchemy:
         if exc is not None and isinstance(exc, raw.Error):
             broken = raw.broken or raw.closed
             raise DBAPIError.instance(
-                self.sql, dict(self.values), exc, type(exc), connection_invalidated=bool(broken)
+                self.sql, dict(self.values), exc, raw.Error, connection_invalidated=bool(broken)
             ) from exc
