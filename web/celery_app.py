@@ -6,6 +6,7 @@ queue, so an event from a worker reaches browsers connected to any web process.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -121,13 +122,24 @@ class LaneDispatch:
     fans out Celery tasks, and a starting worker's sweep)."""
 
     def __init__(self, redis_url: str) -> None:
-        self.wake = lane_flags(redis_url).register_script(_WAKE_SCRIPT)
+        self.flags = lane_flags(redis_url)
 
     def __call__(self, channel_id: int, lanes: tuple[int, ...]) -> None:
         for lane in lanes:
-            self.wake(
-                keys=[flag_key(channel_id, lane), WAKE_KEY], args=[FLAG_SECONDS, f"{channel_id}:{lane}"]
-            )
+            wake(self.flags, flag_key(channel_id, lane), f"{channel_id}:{lane}")
+
+
+_WAKE_SHA = hashlib.sha1(_WAKE_SCRIPT.encode()).hexdigest()
+
+
+def wake(flags: redis.Redis, flag: str, name: str) -> None:
+    """Run the wake-up script: one EVALSHA sent as a bare command (redis-py's `Script` wrapper
+    around it was most of the wake-up's CPU in a 202's profile). A Redis that does not know the
+    script (restarted, SCRIPT FLUSH) gets it once with EVAL, which also caches it."""
+    try:
+        flags.execute_command("EVALSHA", _WAKE_SHA, 2, flag, WAKE_KEY, FLAG_SECONDS, name)
+    except redis.exceptions.NoScriptError:
+        flags.execute_command("EVAL", _WAKE_SCRIPT, 2, flag, WAKE_KEY, FLAG_SECONDS, name)
 
 
 def drain_woken(redis_url: str, stop: threading.Event, wait: float = 1.0) -> None:

@@ -24,7 +24,8 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -62,6 +63,41 @@ def with_query(headers: dict[str, str], query_string: str) -> dict[str, str]:
     out = {k: v for k, v in headers.items() if k.lower() != QUERY_HEADER.lower()}
     out[QUERY_HEADER] = query_string
     return out
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a scaled receipt answers: `answer` (a network's text, WeChat's "success") when the
+    kind declares one, else `document`, the JSON `{"duplicates", "queued", "rejected"}`."""
+
+    status: int
+    answer: str | None
+    document: dict[str, Any]
+
+
+def accept(
+    inbox: Inbox,
+    channel_id: int,
+    headers: Mapping[str, str],
+    raw_body: bytes | Callable[[str], bytes],
+    wake: Callable[[int, tuple[int, ...]], None],
+) -> Receipt:
+    """Scaled mode's receipt of a pushed delivery: verify and record it (`inbound.receive`), wake
+    its lanes, apply its statuses and handles, and say what to answer. The lean path and Flask's
+    view both call this, so the two cannot drift apart; each only renders the `Receipt`. Errors
+    (bad signature, unknown channel, nothing storable) propagate for Flask's view to answer."""
+    delivery, recorded = inbound.receive(inbox, channel_id, headers, raw_body)
+    wake(channel_id, recorded.lanes)
+    signals.apply(inbox, channel_id, delivery.handles, delivery.statuses)
+    connector = registry.get(delivery.kind)
+    answer = getattr(connector, "webhook_answer", None)
+    document = {
+        "duplicates": recorded.waiting,
+        "queued": recorded.queued,
+        "rejected": [rejected_dict(r) for r in delivery.rejected],
+    }
+    status = 200 if answer is not None else getattr(connector, "webhook_status", 202)
+    return Receipt(status, answer, document)
 
 
 class _ToFlask(Exception):
@@ -108,20 +144,11 @@ class LeanWebhooks:
             return body
 
         headers = with_query(dict(EnvironHeaders(environ)), environ.get("QUERY_STRING", ""))
-        delivery, recorded = inbound.receive(self.inbox, channel_id, headers, raw_body)
-        self.wake(channel_id, recorded.lanes)
-        signals.apply(self.inbox, channel_id, delivery.handles, delivery.statuses)
-        connector = registry.get(delivery.kind)
-        answer = getattr(connector, "webhook_answer", None)
-        if answer is not None:
-            return 200, answer.encode(), "text/plain; charset=utf-8"
-        receipt = {
-            "duplicates": recorded.waiting,
-            "queued": recorded.queued,
-            "rejected": [rejected_dict(r) for r in delivery.rejected],
-        }
-        payload = orjson.dumps(receipt, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
-        return getattr(connector, "webhook_status", 202), payload, "application/json"
+        receipt = accept(self.inbox, channel_id, headers, raw_body, self.wake)
+        if receipt.answer is not None:
+            return receipt.status, receipt.answer.encode(), "text/plain; charset=utf-8"
+        payload = orjson.dumps(receipt.document, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+        return receipt.status, payload, "application/json"
 
     def _to_flask(self, environ: dict, start_response: Callable[..., Any], body: bytes) -> Iterable[bytes]:
         environ["wsgi.input"] = io.BytesIO(body)

@@ -14,7 +14,6 @@ from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from connectors import registry
@@ -188,20 +187,21 @@ def verify_webhook(
     channel_id: int,
     headers: Mapping[str, str],
     raw_body: bytes | Callable[[str], bytes],
-    conn: Connection | None = None,
+    read: Callable[[Any, Mapping[str, Any]], Any] | None = None,
 ) -> VerifiedDelivery:
     """The delivery's storable messages once its signature (checked first) and body are good.
 
-    `conn`, when given, reads the channel (the scaled mode's receipt verifies and records on one
-    autocommit connection: two round trips to the database instead of eight).
+    `read(statement, values)`, when given, reads the channel's row (the scaled mode's receipt
+    verifies and records on one autocommit connection, on the driver's cursor: two round trips
+    to the database instead of eight).
 
     `raw_body` may be a function of the channel's kind that reads the body, so the web layer can
     apply that kind's size limit before reading a byte. Raises NotFound for an unknown or paused
     channel, connectors' SignatureError (401) before anything is parsed, and PayloadError or
     InvalidDelivery (400) when nothing in the delivery can be stored; nothing is stored here.
     """
-    if conn is not None:
-        ch = conn.execute(_WEBHOOK_ACCOUNT, {"account": channel_id}).first()
+    if read is not None:
+        ch = read(_WEBHOOK_ACCOUNT, {"account": channel_id})
     else:
         with inbox.read() as s:
             ch = s.execute(_WEBHOOK_ACCOUNT, {"account": channel_id}).first()

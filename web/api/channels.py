@@ -22,7 +22,7 @@ from web.api.validation import ColumnStr, Id, QueryModel, query
 from web.auth import inbox
 from web.errors import N_, ApiError
 from web.limits import WEBHOOK_MAX, webhook_reader
-from web.webhook_wsgi import with_query
+from web.webhook_wsgi import accept, with_query
 
 WEEK = 7 * 24 * 3600
 log = logging.getLogger(__name__)
@@ -91,17 +91,10 @@ def webhook(channel_id: int) -> Any:
     dispatch = current_app.extensions.get("murmur.lanes")
     headers = _with_query(dict(request.headers))
     if dispatch is not None:
-        delivery, recorded = inbound.receive(inbox(), channel_id, headers, webhook_reader())
-        dispatch(channel_id, recorded.lanes)
-        signals.apply(inbox(), channel_id, delivery.handles, delivery.statuses)
-        rejected = [svc.rejected_dict(r) for r in delivery.rejected]
-        answer = _network_answer(delivery.kind)
-        if answer is not None:
-            return answer
-        status = getattr(registry.get(delivery.kind), "webhook_status", 202)  # LINE and Meta want a 200
-        return jsonify(
-            {"queued": recorded.queued, "duplicates": recorded.waiting, "rejected": rejected}
-        ), status
+        receipt = accept(inbox(), channel_id, headers, webhook_reader(), dispatch)
+        if receipt.answer is not None:
+            return Response(receipt.answer, status=receipt.status, mimetype="text/plain")
+        return jsonify(receipt.document), receipt.status
     delivery = svc.verify_webhook(inbox(), channel_id, headers, webhook_reader())
     rejected = [svc.rejected_dict(r) for r in delivery.rejected]
     if getattr(registry.get(delivery.kind), "answer_first", False):

@@ -1,0 +1,82 @@
+"""A lone message's drain waits for PostgreSQL once before it ingests, not three times.
+
+psycopg sends a transaction's BEGIN on its own before the first statement; the drain's claim and
+its read of the lane's oldest rows then followed one after the other, each waiting for its
+answer (issue 22: on a busy machine each wait is a wait for a core). They now go in one pipeline:
+BEGIN, claim, read and one Sync written together, one answer. libpq's protocol trace shows it:
+the claim and the read are both sent before PostgreSQL's first ReadyForQuery.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from connectors.types import Author, InboundMessage
+from inbox.channels import inbound
+
+
+def _message(ext: str, author: str) -> InboundMessage:
+    return InboundMessage(
+        channel="webhook",
+        external_id=ext,
+        thread_key=author,
+        author=Author(author, f"h_{author}"),
+        text="Where is my order?",
+        created_at=datetime.now(UTC),
+    )
+
+
+def _traced_drain(inbox: Any, channel: int, lane: int) -> tuple[inbound.Drained, list[str]]:
+    """Drain `lane`; the protocol messages of the drain's connection (libpq's trace)."""
+    with tempfile.TemporaryFile("w+") as trace:
+
+        def checkout(dbapi_conn, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+            dbapi_conn.pgconn.trace(trace.fileno())
+
+        def checkin(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_conn.pgconn.untrace()
+
+        event.listen(inbox.engine, "checkout", checkout)
+        event.listen(inbox.engine, "checkin", checkin)
+        try:
+            report = inbound.drain_lane(inbox, channel, lane)
+        finally:
+            event.remove(inbox.engine, "checkout", checkout)
+            event.remove(inbox.engine, "checkin", checkin)
+        trace.seek(0)
+        return report, trace.read().splitlines()
+
+
+def test_the_claim_and_the_read_go_with_begin_in_one_round_trip(inbox, world, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite has no round trips")
+    channel, _ = world.webhook_channel()
+    for ext, author in (("one", "alice"), ("two", "alice")):  # a new conversation, then a known one
+        m = _message(ext, author)
+        inbound.record(inbox, channel, [m])
+        report, lines = _traced_drain(inbox, channel, inbound.lane_of(m.thread_key))
+        assert (report.claimed, report.stored) == (True, 1)
+        first_answer = next(i for i, line in enumerate(lines) if "ReadyForQuery" in line)
+        before = "\n".join(lines[:first_answer])
+        assert "BEGIN" in before, "\n".join(lines)
+        assert "INSERT INTO inbound_lanes" in before, "\n".join(lines)  # the claim
+        assert "FROM inbound_deliveries" in before, before  # the read of the oldest rows
+        assert inbound.waiting_count(inbox) == 0
+
+
+def test_a_lane_another_holder_has_is_left_and_its_rows_wait(inbox, world, backend):
+    """The pipelined claim that takes nothing: the drain returns unclaimed and commits nothing,
+    whatever its read saw (on both databases: SQLite claims as before)."""
+    channel, _ = world.webhook_channel()
+    m = _message("held", "bob")
+    lane = inbound.lane_of(m.thread_key)
+    inbound.record(inbox, channel, [m])
+    assert inbound._claim(inbox, channel, lane, "someone-else:1:abc")
+    report = inbound.drain_lane(inbox, channel, lane)
+    assert (report.claimed, report.stored) == (False, 0)
+    assert inbound.waiting_count(inbox) == 1
