@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 
+from inbox.store import security
 from inbox.store.db import make_engine
 from inbox.store.models import Base
 from inbox.store.schema import upgrade
@@ -129,6 +131,19 @@ def postgresql_url() -> str:
     engine.dispose()
     upgrade(PG_URL)
     return PG_URL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Argon2id with its cheapest parameters for hashes made and checked in the test process.
+
+    The production parameters (64 MiB, 3 passes, 4 lanes) cost ~0.17 s of CPU per hash and again
+    per login: the World factory hashes for every agent a test makes, over a thousand times a run.
+    The algorithm, the salts and the verify path stay argon2's own (a wrong password still fails);
+    a hash carries its parameters, so `murmur serve` subprocesses verify these hashes too."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(security, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield
 
 
 @pytest.fixture(params=BACKENDS)
