@@ -172,6 +172,7 @@ def _cached_builder(original: Callable[..., Any]) -> Callable[..., Any]:
             _builders[key] = original(rule, append_unknown)
         return _builders[key]
 
+    compile_builder.original = original  # type: ignore[attr-defined]
     return compile_builder
 
 
