@@ -105,16 +105,21 @@ def empty_tables(url: str) -> None:
             stale = list(conn.exec_driver_sql(_PG_STALE, {"names": [t.name for t in tables]}).scalars())
             if stale:
                 conn.exec_driver_sql("TRUNCATE " + ", ".join(stale) + " CASCADE")
-            conn.exec_driver_sql("; ".join(f"DELETE FROM {t.name}" for t in tables))
+            # one round trip: the rollup changes that deleting appends are deleted last (below)
+            deletes = [f"DELETE FROM {t.name}" for t in tables] + [f"DELETE FROM {t}" for t in _APPENDED]
             seqs = _pg_sequences(url)
-            conn.exec_driver_sql("SELECT " + ", ".join(f"setval('{q}', 1, false)" for q in seqs))
+            setvals = "SELECT " + ", ".join(f"setval('{q}', 1, false)" for q in seqs)
+            conn.exec_driver_sql("; ".join([*deletes, setvals]))
         else:
             for table in tables:
                 conn.execute(table.delete())
-        # Deleting messages, labels and conversations appended rollup changes (the triggers of
-        # migrations 0009_rollups and 0012_rollups), on both databases.
-        conn.execute(text("DELETE FROM rollup_pending"))
-        conn.execute(text("DELETE FROM rollup_service_pending"))
+            for name in _APPENDED:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+# Deleting messages, labels and conversations appends rollup changes (the triggers of migrations
+# 0009_rollups and 0012_rollups), on both databases: these are emptied after every other table.
+_APPENDED = ("rollup_pending", "rollup_service_pending")
 
 
 @pytest.fixture(scope="session")

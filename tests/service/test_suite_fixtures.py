@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import create_engine, text
 from werkzeug.routing import Map, Rule
 from werkzeug.routing.converters import FloatConverter, NumberConverter, PathConverter
 
 from inbox.store import security
-from tests.conftest import _cached_builder
+from inbox.store.models import Base
+from tests.conftest import _cached_builder, empty_tables
+from tests.service.conftest import message
 from web.app import create_app
 from web.config import Config
 
@@ -58,3 +61,30 @@ def test_cheap_password_hashes_are_still_argon2_and_still_checked() -> None:
     assert stored.startswith("$argon2id$")
     assert security.verify_password(stored, "correct horse battery")
     assert not security.verify_password(stored, "correct horse batterY")
+
+
+def test_empty_tables_leaves_every_table_empty_and_ids_starting_at_one(
+    database_url, world, post_webhook
+) -> None:  # type: ignore[no-untyped-def]
+    """What every test starts from: a message ingested (its rollup changes appended by the
+    triggers), then emptied, is a fresh schema again on both databases."""
+    channel_id, secret = world.webhook_channel()
+    assert post_webhook(channel_id, secret, message("e1")).status_code == 200
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM rollup_pending")).scalar_one() > 0
+        empty_tables(database_url)
+        with engine.connect() as c:
+            left = {
+                t.name: c.execute(text(f"SELECT count(*) FROM {t.name}")).scalar_one()
+                for t in Base.metadata.sorted_tables
+            }
+            for name in ("rollup_pending", "rollup_service_pending"):
+                left[name] = c.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
+        # settings_versions holds version tokens (seeded by migrations, bumped by triggers), not data
+        assert {t: n for t, n in left.items() if n and t != "settings_versions"} == {}
+    finally:
+        engine.dispose()
+    channel_id, _ = world.webhook_channel()
+    assert channel_id == 1  # the id sequences start again
