@@ -7,14 +7,18 @@ The service suite runs on SQLite, and again on PostgreSQL + Redis when MURMUR_TE
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
+from werkzeug.routing.rules import Rule
 
+from inbox.store import security
 from inbox.store.db import make_engine
 from inbox.store.models import Base
 from inbox.store.schema import upgrade
@@ -101,16 +105,21 @@ def empty_tables(url: str) -> None:
             stale = list(conn.exec_driver_sql(_PG_STALE, {"names": [t.name for t in tables]}).scalars())
             if stale:
                 conn.exec_driver_sql("TRUNCATE " + ", ".join(stale) + " CASCADE")
-            conn.exec_driver_sql("; ".join(f"DELETE FROM {t.name}" for t in tables))
+            # one round trip: the rollup changes that deleting appends are deleted last (below)
+            deletes = [f"DELETE FROM {t.name}" for t in tables] + [f"DELETE FROM {t}" for t in _APPENDED]
             seqs = _pg_sequences(url)
-            conn.exec_driver_sql("SELECT " + ", ".join(f"setval('{q}', 1, false)" for q in seqs))
+            setvals = "SELECT " + ", ".join(f"setval('{q}', 1, false)" for q in seqs)
+            conn.exec_driver_sql("; ".join([*deletes, setvals]))
         else:
             for table in tables:
                 conn.execute(table.delete())
-        # Deleting messages, labels and conversations appended rollup changes (the triggers of
-        # migrations 0009_rollups and 0012_rollups), on both databases.
-        conn.execute(text("DELETE FROM rollup_pending"))
-        conn.execute(text("DELETE FROM rollup_service_pending"))
+            for name in _APPENDED:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+# Deleting messages, labels and conversations appends rollup changes (the triggers of migrations
+# 0009_rollups and 0012_rollups), on both databases: these are emptied after every other table.
+_APPENDED = ("rollup_pending", "rollup_service_pending")
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +138,55 @@ def postgresql_url() -> str:
     engine.dispose()
     upgrade(PG_URL)
     return PG_URL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Argon2id with its cheapest parameters for hashes made and checked in the test process.
+
+    The production parameters (64 MiB, 3 passes, 4 lanes) cost ~0.17 s of CPU per hash and again
+    per login: the World factory hashes for every agent a test makes, over a thousand times a run.
+    The algorithm, the salts and the verify path stay argon2's own (a wrong password still fails);
+    a hash carries its parameters, so `murmur serve` subprocesses verify these hashes too."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(security, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield
+
+
+_builders: dict[tuple, Any] = {}
+
+
+def _cached_builder(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Werkzeug's `Rule._compile_builder`, remembered across apps.
+
+    Each test builds its own app, and 90% of `create_app` (~60 ms of CPU, over 0.2 s on a busy
+    machine, for ~2,000 apps a run) is werkzeug compiling the same ~260 URL builders again with
+    `compile()`. A builder is a pure function of the rule's parsed parts and defaults: it has no
+    globals and reaches its rule (and the rule's converters) only through the `self` it is bound to
+    afterwards, so the one compiled for an equal rule is the same function."""
+
+    def compile_builder(rule: Any, append_unknown: bool = True) -> Any:
+        key = (
+            rule.rule,
+            tuple(rule._trace),
+            tuple(sorted((k, repr(v)) for k, v in (rule.defaults or {}).items())),
+            tuple(sorted((k, repr(c)) for k, c in rule._converters.items() if k in (rule.defaults or {}))),
+            append_unknown,
+        )
+        if key not in _builders:
+            _builders[key] = original(rule, append_unknown)
+        return _builders[key]
+
+    compile_builder.original = original  # type: ignore[attr-defined]
+    return compile_builder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cached_url_builders() -> Iterator[None]:
+    """See `_cached_builder`: the apps and their routing stay werkzeug's own, built once."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Rule, "_compile_builder", _cached_builder(Rule._compile_builder))
+        yield
 
 
 @pytest.fixture(params=BACKENDS)

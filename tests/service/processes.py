@@ -11,6 +11,7 @@ the scaled mode needs on top, so service tests and benchmarks start the same sta
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import subprocess
@@ -30,20 +31,42 @@ from web.config import Config
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
+_templates: dict[str, str] = {}  # server -> the database this process migrated once, to copy
+
+
 def fresh_database(name: str, server: str = PG_SERVER) -> str:
-    """Drop and recreate database `name` (connecting to `postgres`), migrate it, return its URL."""
+    """Drop and recreate database `name` (connecting to `postgres`) holding the migrated schema;
+    its URL.
+
+    The first call of a test process migrates a template database (`<name>_tpl`); every call
+    then copies it with CREATE DATABASE ... TEMPLATE, which is the same schema, rows and
+    sequences as migrating again, in a fraction of the time (Alembic's ~15 revisions took 2-7 s)."""
     if not name.replace("_", "").isalnum():
         raise ValueError(f"not a plain database name: {name!r}")
     admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as c:
+            if server not in _templates:
+                template = f"{name}_tpl"
+                c.execute(text(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
+                c.execute(text(f"CREATE DATABASE {template}"))
+                upgrade(f"{server}/{template}")  # its engine is disposed: no session left on it
+                _templates[server] = template
+                atexit.register(_drop, server, template)
             c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            c.execute(text(f"CREATE DATABASE {name}"))
+            c.execute(text(f"CREATE DATABASE {name} TEMPLATE {_templates[server]}"))
     finally:
         admin.dispose()
-    url = f"{server}/{name}"
-    upgrade(url)
-    return url
+    return f"{server}/{name}"
+
+
+def _drop(server: str, name: str) -> None:
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    finally:
+        admin.dispose()
 
 
 def fresh_redis(url: str) -> None:
