@@ -54,6 +54,9 @@ def test_no_time_and_driver_datetimes() -> None:
 def test_only_sqlite_reads_text() -> None:
     """On PostgreSQL psycopg's naive datetime stays (the row reader writes it)."""
     assert ShownTime().result_processor(sqlite.dialect(), None) is stored_iso
-    assert ShownTime().dialect_impl(postgresql.psycopg.dialect()).result_processor(
-        postgresql.psycopg.dialect(), None
-    ) is not stored_iso
+    assert (
+        ShownTime()
+        .dialect_impl(postgresql.psycopg.dialect())
+        .result_processor(postgresql.psycopg.dialect(), None)
+        is not stored_iso
+    )
