@@ -20,7 +20,7 @@ from inbox.admin.principals import Principal, principal
 from inbox.conversations import ranked_list
 from inbox.conversations.ranking import effective
 from inbox.conversations.row_labels import row_labels
-from inbox.conversations.serialize import SHOWN_TIMES, row_reader
+from inbox.conversations.serialize import SHOWN_TIMES, row_reader, stored_iso
 from inbox.store.access import visible_clause
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, Invalid, NotFound
@@ -39,12 +39,24 @@ ROW_COLUMNS = (
     Customer.lifecycle_stage.label("customer_stage"),
 )
 
+
+class ShownTime(NaiveUTC):
+    """A time the list only shows: on SQLite its stored text made the API's text at once
+    (`serialize.stored_iso`, no datetime in between); elsewhere `NaiveUTC`'s naive value,
+    written by `row_reader(..., naive_times=True)`."""
+
+    cache_ok = True
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        return stored_iso if dialect.name == "sqlite" else super().result_processor(dialect, coltype)
+
+
 # The list's: the same less five columns neither its JSON nor its order reads, its shown times
-# read naive (`NaiveUTC`, written by `row_reader(..., naive_times=True)`); `rank_settles_at`
-# stays aware for `effective`, and `last_message_at` orders rows only against each other.
+# as `ShownTime`; `rank_settles_at` stays aware for `effective`, and `last_message_at` orders
+# rows only against each other (on SQLite as text of one form: the same order).
 _UNREAD = {"thread_key", "priority", "assigned_manually", "first_response_agent_id", "last_agent_reply_at"}
 LIST_COLUMNS = tuple(
-    type_coerce(c, NaiveUTC()).label(c.name) if c.name in SHOWN_TIMES else c
+    type_coerce(c, ShownTime()).label(c.name) if c.name in SHOWN_TIMES else c
     for c in ROW_COLUMNS
     if c.name not in _UNREAD
 )
@@ -178,7 +190,7 @@ def list_conversations(
         conn = s.connection()
         if f.sort == "priority" and f.updated_since is None:
             parts = ranked_list.scopes(agent, f.team, f.assignee == "me")
-            rows = ranked_list.top(conn, q, params, parts, statuses, min(f.limit, 200), f.offset, now)
+            ranked = ranked_list.top(conn, q, params, parts, statuses, min(f.limit, 200), f.offset, now)
         else:
             q = q.where(visible_clause(agent))
             order = (
@@ -192,11 +204,11 @@ def list_conversations(
             if len(statuses) == 1:
                 q = q.where(Conversation.status == statuses[0])
             stmt = q.order_by(*order, Conversation.id.desc()).limit(min(f.limit, 200)).offset(f.offset)
-            rows = conn.execute(stmt, params).all()
-        if not rows:
+            ranked = [(r, effective(r, now)) for r in conn.execute(stmt, params).all()]
+        if not ranked:
             return []
-        as_dict = row_reader(tuple(rows[0]._fields), naive_times=True)
-        return [as_dict(r, r.labels, effective(r, now)) for r in rows]
+        as_dict = row_reader(tuple(ranked[0][0]._fields), True, inbox.dialect == "sqlite")
+        return [as_dict(r, r.labels, priority) for r, priority in ranked]
 
 
 def asking(s: Session, agent_id: int, checked: Principal | None) -> Principal:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -128,9 +129,9 @@ def top(
     limit: int,
     offset: int,
     now: datetime,
-) -> list[Any]:
+) -> list[tuple[Any, float]]:
     """Rows of `query` (the conversation's columns by name; its filters' values in `params`) in
-    priority order at `now`: [offset, offset + limit).
+    priority order at `now`: [offset, offset + limit), each with its priority at `now`.
 
     `query` holds the filters but neither status nor access: `parts` (from `scopes`) are what
     the agent may see; each (status, part) pair is one index range scan. One statement
@@ -141,12 +142,14 @@ def top(
     candidates: dict[int, Any] = {}
     for row in conn.execute(stmt, _values(params, parts, statuses, now, wanted)).all():
         candidates.setdefault(row.id, row)  # a row in a team part and the agent's own part
-    at = now
+    # each candidate's priority at `now` once: the sort's key, then the page's "priority"
+    keyed = [(effective(row, now), row.last_message_at, row.id, row) for row in candidates.values()]
+    keyed.sort(key=_BY_PRIORITY, reverse=True)
+    return [(k[3], k[0]) for k in keyed[offset:wanted]]
 
-    def exact(row: Any) -> tuple[float, datetime, int]:
-        return (effective(row, at), row.last_message_at, row.id)
 
-    return sorted(candidates.values(), key=exact, reverse=True)[offset:wanted]
+# priority, then the latest message, then the id: never the row itself (ids are unique)
+_BY_PRIORITY = itemgetter(0, 1, 2)
 
 
 def warm(conn: Connection, query: Select, params: dict[str, Any], parts: list[Part], now: datetime) -> None:

@@ -44,7 +44,9 @@ def cpu_ns(pid: int) -> int:
     return total
 
 
-def run(url: str, baseline: Path, rounds: int, n: int) -> None:
+def run(url: str, baseline: Path, rounds: int, n: int, only: tuple[str, ...] = ()) -> None:
+    """Serve `url` from `baseline` and from this tree, and print the table (see the module
+    docstring); `only` keeps the figures whose names start with one of these prefixes."""
     import requests
 
     from inbox.conversations.thread import PAGE  # noqa: F401 - this tree's code imports
@@ -62,6 +64,8 @@ def run(url: str, baseline: Path, rounds: int, n: int) -> None:
             "conversation of 200": (f"/api/conversations/{who['c200']}", None),
             "longest conversation": (f"/api/conversations/{who['longest']}", None),
         }
+        if only:
+            figures = {k: v for k, v in figures.items() if k.startswith(only)}
         sides = {"main": baseline, "this": HERE}
         results: dict[tuple[str, str], dict[str, list[float]]] = {}
         with contextlib.ExitStack() as stack:
@@ -107,8 +111,9 @@ def main() -> None:
     p.add_argument("--baseline", type=Path, required=True, help="a checkout of the code to compare with")
     p.add_argument("--rounds", type=int, default=6)
     p.add_argument("-n", type=int, default=40)
+    p.add_argument("--only", action="append", default=[], help="figures whose names start so (repeatable)")
     a = p.parse_args()
-    run(a.url, a.baseline, a.rounds, a.n)
+    run(a.url, a.baseline, a.rounds, a.n, tuple(a.only))
 
 
 if __name__ == "__main__":
