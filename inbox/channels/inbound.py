@@ -98,9 +98,8 @@ def receive(
     if inbox.dialect != "postgresql":
         delivery = verify_webhook(inbox, channel_id, headers, raw_body)
         return delivery, record(inbox, channel_id, delivery.messages)
-    with Autocommit(
-        inbox.engine
-    ) as conn:  # on the driver's cursor: SQLAlchemy's execution was a third of the CPU
+    # on the driver's cursor: SQLAlchemy's execution context was a third of this path's CPU
+    with Autocommit(inbox.engine) as conn:
         delivery = verify_webhook(inbox, channel_id, headers, raw_body, read=conn.first)
         return delivery, _recorded(inbox, channel_id, delivery.messages, conn.returned)
 
