@@ -18,6 +18,7 @@ from sqlalchemy import event
 
 from connectors.types import Author, InboundMessage
 from inbox.channels import inbound
+from tests.conftest import BACKENDS
 
 
 def _message(ext: str, author: str) -> InboundMessage:
@@ -52,9 +53,8 @@ def _traced_drain(inbox: Any, channel: int, lane: int) -> tuple[inbound.Drained,
         return report, trace.read().splitlines()
 
 
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"])  # SQLite has no round trips
 def test_the_claim_and_the_read_go_with_begin_in_one_round_trip(inbox, world, backend):
-    if backend != "postgresql":
-        pytest.skip("SQLite has no round trips")
     channel, _ = world.webhook_channel()
     for ext, author in (("one", "alice"), ("two", "alice")):  # a new conversation, then a known one
         m = _message(ext, author)
