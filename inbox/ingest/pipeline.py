@@ -126,7 +126,7 @@ def _ingest(
     created: dict[int, dict[str, Any]] = {}
     idents = upsert_identities(s, [(m.channel, m.author) for m in fresh], now, created)
     authors = [idents[(m.channel, m.author.external_id)] for m in fresh]
-    convs = reads.conversations(s, account, fresh, authors, now)
+    convs, labels = reads.conversations(s, account, fresh, authors, now)
     loaded = {c.id: working.writable_values(c) for c in convs.values() if c.id is not None}
     customer_ids = {i.customer_id for i in authors}
     d = dialect_of(s)
@@ -134,7 +134,6 @@ def _ingest(
     customers, contacts, open_counts, last_csat = reads.customer_facts(
         s, customer_ids, created, convs.values()
     )
-    labels = reads.labels(s, [c.id for c in convs.values() if c.id is not None])
 
     scores, cues = score_all(fresh)
     scores, scored_by = sentiment_models.calibrate_batch(s, account.team_id, scores)
