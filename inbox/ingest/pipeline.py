@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from connectors.types import InboundMessage
 from escalation import is_business_time
@@ -34,7 +35,15 @@ from inbox.store.context import Inbox, UnitOfWork
 from inbox.store.models import ChannelAccount, ConversationLabel, Direction, RuleRun, Status
 from inbox.store.retry import retry_conflicts
 from inbox.store.sanitize import sanitize_html
-from inbox.store.sql import Record, dialect_of, insert_rows, insert_with_ids, list_param, lock_channel
+from inbox.store.sql import (
+    Record,
+    dialect_of,
+    in_list,
+    insert_rows,
+    insert_with_ids,
+    list_param,
+    lock_channel,
+)
 
 __all__ = ["AccountFacts", "IngestResult", "ingest", "ingest_in"]
 
@@ -74,11 +83,18 @@ def _ingest_once(
         if cursor is not _UNSET:
             # Only a poller's cursor save is serialized per channel (see `lock_channel`).
             lock_channel(uow.session, channel_account_id)
-        row = conn.execute(_ACCOUNT, {"account": channel_account_id}).first()
+        d = dialect_of(uow.session)
+        if d == "postgresql":
+            keys = list_param(d, dict.fromkeys(m.external_id for m in messages))
+            row = conn.execute(_account_and_stored(), {"account": channel_account_id, "keys": keys}).first()
+        else:
+            row = conn.execute(_ACCOUNT, {"account": channel_account_id}).first()
         if row is None:
             raise LookupError(f"channel account {channel_account_id} does not exist")
         settings_cache.remember(conn, row)
-        result = ingest_in(uow, inbox, Record(row._mapping), messages)
+        account = Record(row._mapping)
+        stored = account.__dict__.pop("stored", None)
+        result = ingest_in(uow, inbox, account, messages, stored)
         if cursor is not _UNSET:
             conn.execute(_SAVE_CURSOR, {"account": channel_account_id, "new_cursor": cursor})
     return result
@@ -92,6 +108,20 @@ _ACCOUNTS = ChannelAccount.__table__
 _ACCOUNT = select(_ACCOUNTS.c.id, _ACCOUNTS.c.team_id, *settings_cache.token_columns()).where(
     _ACCOUNTS.c.id == bindparam("account")
 )
+
+
+@cache
+def _account_and_stored() -> Any:
+    """PostgreSQL: `_ACCOUNT` with the batch's external ids already stored (an array column), so
+    `reads.fresh` need not ask in a round trip of its own; read after `lock_channel`, where the
+    separate read was, and a concurrent duplicate still meets the messages' unique key."""
+    msg = reads.MSG
+    found = select(msg.c.external_id).where(
+        msg.c.channel_account_id == _ACCOUNTS.c.id, in_list("postgresql", msg.c.external_id, "keys")
+    )
+    return _ACCOUNT.add_columns(func.array(found.scalar_subquery()).label("stored"))
+
+
 _SAVE_CURSOR = (
     _ACCOUNTS.update().where(_ACCOUNTS.c.id == bindparam("account")).values(cursor=bindparam("new_cursor"))
 )
@@ -126,7 +156,7 @@ def _ingest(
     created: dict[int, dict[str, Any]] = {}
     idents = upsert_identities(s, [(m.channel, m.author) for m in fresh], now, created)
     authors = [idents[(m.channel, m.author.external_id)] for m in fresh]
-    convs = reads.conversations(s, account, fresh, authors, now)
+    convs, labels = reads.conversations(s, account, fresh, authors, now)
     loaded = {c.id: working.writable_values(c) for c in convs.values() if c.id is not None}
     customer_ids = {i.customer_id for i in authors}
     d = dialect_of(s)
@@ -134,7 +164,6 @@ def _ingest(
     customers, contacts, open_counts, last_csat = reads.customer_facts(
         s, customer_ids, created, convs.values()
     )
-    labels = reads.labels(s, [c.id for c in convs.values() if c.id is not None])
 
     scores, cues = score_all(fresh)
     scores, scored_by = sentiment_models.calibrate_batch(s, account.team_id, scores)

@@ -1,7 +1,6 @@
-"""What a batch reads before it decides: which messages are new, their conversations (locked),
-their customers' facts and the conversations' labels. One statement per step for the whole
-batch, each built once per dialect (`queries`), because a one-message batch, a webhook
-delivery, runs them all."""
+"""What a batch reads before it decides: which messages are new, their conversations (locked)
+with their labels, and their customers' facts. One statement per step for the whole batch, each
+built once per dialect (`queries`), because a one-message batch, a webhook delivery, runs them all."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
@@ -51,16 +51,23 @@ def fresh(
 
 def conversations(
     s: Session, account: AccountFacts, fresh: list[InboundMessage], authors: list[Any], now: datetime
-) -> dict[str, WorkingConversation]:
+) -> tuple[dict[str, WorkingConversation], dict[int, set[str]]]:
     """Working copies of the batch's conversations, in first-message order; new ones have no id
-    yet and are inserted by `insert_new` once their values are final."""
+    yet and are inserted by `insert_new` once their values are final. Returned second: the
+    existing conversations' labels, read in the same statement (one column per row), because
+    another statement for them was one more round trip of every batch into a known thread."""
     keys = list(dict.fromkeys(m.thread_key for m in fresh))
     found: dict[str, WorkingConversation] = {}
     d = dialect_of(s)
     result = s.connection().execute(
         queries(d).conversations, {"account": account.id, "keys": list_param(d, keys)}
     )
+    labels: dict[int, set[str]] = defaultdict(set)
     for conv in records(result, WorkingConversation):
+        found_labels = conv.__dict__.pop("labels")
+        if isinstance(found_labels, str):  # SQLite: a JSON array
+            found_labels = orjson.loads(found_labels)
+        labels[conv.id].update(found_labels or ())
         found[conv.thread_key] = conv
     out: dict[str, WorkingConversation] = {}
     for m, author in zip(fresh, authors, strict=True):
@@ -71,7 +78,7 @@ def conversations(
         if conv is None:
             conv = new_conversation(account.id, account.team_id, m, author.customer_id, now)
         out[key] = conv
-    return out
+    return out, labels
 
 
 def customer_facts(
@@ -124,30 +131,19 @@ _NEW_CUSTOMER = {
 _CUSTOMER_FACTS = ("id", "name", "email", "lifecycle_stage", "vip", "clv", "rfm_segment", "merged_into_id")
 
 
-def labels(s: Session, conv_ids: list[int]) -> dict[int, set[str]]:
-    """The existing conversations' labels, each a set the batch's rules change in place."""
-    out: dict[int, set[str]] = defaultdict(set)
-    if conv_ids:
-        d = dialect_of(s)
-        for cid, label in s.connection().execute(queries(d).labels, {"ids": list_param(d, conv_ids)}):
-            out[cid].add(label)
-    return out
-
-
 @cache
 def queries(dialect: str) -> SimpleNamespace:
     """The batch's statements, built once per dialect and executed with parameters: building a
     statement and its cache key cost more than running most of these (~0.3 ms each here), and
     a batch of one message, a webhook delivery, runs them all. They are plain Core statements,
     run on the session's connection (same transaction) without the ORM's execute layer."""
-    label = ConversationLabel.__table__
     return SimpleNamespace(
         stored_ids=select(MSG.c.external_id).where(
             MSG.c.channel_account_id == bindparam("account"), in_list(dialect, MSG.c.external_id, "keys")
         ),
         # Locked until commit (PostgreSQL), in id order: a batch's read-modify-write of its
         # conversations (message count, rank, routing) must not interleave with another batch's.
-        conversations=select(*LOADED)
+        conversations=select(*LOADED, _labels_column(dialect))
         .where(CONV.c.channel_account_id == bindparam("account"), in_list(dialect, CONV.c.thread_key, "keys"))
         .order_by(CONV.c.id)
         .with_for_update(),
@@ -162,13 +158,25 @@ def queries(dialect: str) -> SimpleNamespace:
             .label("still_open"),
             automation.last_csat_of(_CUST.c.id).label("csat"),
         ).where(in_list(dialect, _CUST.c.id, "ids")),
-        labels=select(label.c.conversation_id, label.c.label).where(
-            in_list(dialect, label.c.conversation_id, "ids")
-        ),
         agents_assigned=_AGENT.update()
         .where(in_list(dialect, _AGENT.c.id, "ids"))
         .values(last_assigned_at=bindparam("now", type_=_AGENT.c.last_assigned_at.type)),
         customers_seen=_CUST.update()
         .where(in_list(dialect, _CUST.c.id, "ids"))
         .values(last_seen_at=bindparam("now", type_=_CUST.c.last_seen_at.type)),
+    )
+
+
+def _labels_column(dialect: str) -> Any:
+    """Each conversation's labels as one column of the locking read (found by the labels'
+    primary key, conversation id first): an array on PostgreSQL, a JSON array on SQLite."""
+    label = ConversationLabel.__table__
+    if dialect == "postgresql":
+        found = select(label.c.label).where(label.c.conversation_id == CONV.c.id).scalar_subquery()
+        return func.array(found).label("labels")
+    return (
+        select(func.json_group_array(label.c.label))
+        .where(label.c.conversation_id == CONV.c.id)
+        .scalar_subquery()
+        .label("labels")
     )
