@@ -88,3 +88,20 @@ def test_empty_tables_leaves_every_table_empty_and_ids_starting_at_one(
         engine.dispose()
     channel_id, _ = world.webhook_channel()
     assert channel_id == 1  # the id sequences start again
+
+
+def test_a_tests_analyze_leaves_no_statistics_to_the_next_test_on_sqlite(sqlite_url: str) -> None:
+    """A plan test that ran ANALYZE left sqlite_stat1 rows behind, and a later plan test's
+    planner chose other plans from them: empty_tables leaves no statistics, as a fresh schema."""
+    empty_tables(sqlite_url)
+    engine = create_engine(sqlite_url)
+    try:
+        with engine.begin() as c:
+            c.execute(text("INSERT INTO labels (name, color) VALUES ('a', '#000000')"))
+            c.execute(text("ANALYZE"))
+            assert c.execute(text("SELECT count(*) FROM sqlite_stat1")).scalar_one() > 0
+        empty_tables(sqlite_url)
+        with engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM sqlite_stat1")).scalar_one() == 0
+    finally:
+        engine.dispose()

@@ -27,8 +27,8 @@ PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}|%%")
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    return build.extract(tmp_path_factory.mktemp("pot") / "messages.pot")
+def template(extracted_template):  # type: ignore[no-untyped-def]
+    return extracted_template
 
 
 def _ids(message) -> list[str]:  # type: ignore[no-untyped-def]
