@@ -24,7 +24,7 @@ from inbox.admin.agents import load_agent
 from inbox.channels.inbound_checks import message_problem
 from inbox.channels.pushed_health import with_pushed_figures
 from inbox.conversations.serialize import iso
-from inbox.pipeline import IngestResult, ingest
+from inbox.ingest import IngestResult, ingest
 from inbox.store.access import require_role
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, Invalid, NotFound

@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection
 from connectors.types import InboundMessage
 from inbox.channels.accounts import VerifiedDelivery, verify_webhook
 from inbox.channels.pipelined import Autocommit, claim_and_read
-from inbox.pipeline import IngestResult, ingest_in
+from inbox.ingest import IngestResult, ingest_in
 from inbox.store import settings_cache
 from inbox.store.context import Inbox
 from inbox.store.models import ChannelAccount, InboundDelivery, InboundLane, Message

@@ -14,7 +14,7 @@ from connectors.errors import SignatureError
 from inbox.channels import accounts as svc
 from inbox.channels import inbound, signals, windows
 from inbox.channels.polling import poll
-from inbox.pipeline import ingest
+from inbox.ingest import ingest
 from inbox.store.models import ChannelAccount
 from web.api import endpoint, json_body, parse
 from web.api.schemas import Channel, ChannelKinds, ChannelList, CreatedChannel, PollReport, WebhookReceipt

@@ -22,7 +22,7 @@ from web.bench.common import _percentile, _workdir, texts
 def _fill(url: str, secret_key: str, channel_id: int, n: int) -> None:
     """`n` messages over the last year, through the one ingest path, 1,000 a batch."""
     from connectors.types import Author, InboundMessage
-    from inbox.pipeline import ingest
+    from inbox.ingest import ingest
     from inbox.store.context import Inbox
 
     inbox = Inbox.from_url(url, secret_key)
