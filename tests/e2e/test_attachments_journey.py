@@ -39,7 +39,10 @@ def test_telegram_photo_shows_as_a_thumbnail(server: dict[str, Any], page: Any) 
         expect(thumb).to_be_visible(timeout=20_000)  # the fetch job ran; the update came live
         src = thumb.get_attribute("src")
         assert src and src.startswith("/api/attachments/") and src.endswith("/thumbnail")
-        assert page.evaluate("(img) => img.complete && img.naturalWidth", thumb.element_handle()) == 320
+        # visible is not loaded (the thumbnail is lazy): wait for the image itself, then check its size
+        img = thumb.element_handle()
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=img, timeout=20_000)
+        assert page.evaluate("(img) => img.naturalWidth", img) == 320
         full = page.locator("#messages .att.image a").get_attribute("href")
         assert full and full.startswith("/api/attachments/")
         cookies = {c["name"]: c["value"] for c in page.context.cookies()}
