@@ -77,6 +77,26 @@ def store_priority(conv: Conversation, priority: Priority, now: datetime, floor:
         raise_to(conv, floor, now)
 
 
+def store_ranked(
+    conv: Conversation, priority: Priority, now: datetime, floor: float | None, runs: list[dict[str, Any]]
+) -> None:
+    """`store_priority` plus the explanation the inbox shows: the components, and a "rule" line
+    when a rule's floor (`runs`: the rule runs of this message) lifted the value above them.
+    The ingest pipeline and the bulk-built year both call it, so the two cannot drift."""
+    conv.priority_components = components_json(priority)
+    store_priority(conv, priority, now, floor)
+    if floor is not None and conv.priority <= floor + 1e-6 and floor > priority.value:
+        conv.priority_components.append(
+            {
+                "name": "rule",
+                "weight": 1.0,
+                "value": floor,
+                "contribution": round(floor - priority.value, 3),
+                "detail": "raised by rule: " + ", ".join(r["rule_name"] for r in runs if r["actions"]),
+            }
+        )
+
+
 def effective(conv: Conversation | Row[Any], now: datetime) -> float:
     """The priority at `now`, 0-100, from the stored form (of a Conversation or a list row)."""
     settles = conv.rank_settles_at

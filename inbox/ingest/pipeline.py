@@ -246,23 +246,7 @@ def _ingest(
                     outcome,
                     automation.apply_firings(conv, conv_labels, firings, "message.created", now, languages),
                 )
-        conv.priority_components = ranking.components_json(priority)
-        ranking.store_priority(conv, priority, now, outcome.priority_floor)
-        if (
-            outcome.priority_floor is not None
-            and conv.priority <= outcome.priority_floor + 1e-6
-            and outcome.priority_floor > priority.value
-        ):
-            conv.priority_components.append(
-                {
-                    "name": "rule",
-                    "weight": 1.0,
-                    "value": outcome.priority_floor,
-                    "contribution": round(outcome.priority_floor - priority.value, 3),
-                    "detail": "raised by rule: "
-                    + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"]),
-                }
-            )
+        ranking.store_ranked(conv, priority, now, outcome.priority_floor, outcome.runs)
         if conv.team_id is not None and conv.team_id in archived:
             # an archived team receives nothing, whether the channel or a rule named it
             conv.team_id = None

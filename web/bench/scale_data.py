@@ -275,18 +275,7 @@ class _Bulk:
                     )
             if outcome.canned_replies or outcome.notifications or outcome.webhooks:
                 raise ValueError("the bulk build writes no replies, notifications or webhooks of rules")
-            conv.priority_components = ranking.components_json(priority)
-            ranking.store_priority(conv, priority, now, outcome.priority_floor)
-            if (
-                outcome.priority_floor is not None
-                and conv.priority <= outcome.priority_floor + 1e-6
-                and outcome.priority_floor > priority.value
-            ):
-                conv.priority_components.append(
-                    {"name": "rule", "weight": 1.0, "value": outcome.priority_floor,
-                     "contribution": round(outcome.priority_floor - priority.value, 3),
-                     "detail": "raised by rule: " + ", ".join(r["rule_name"] for r in outcome.runs if r["actions"])}
-                )  # fmt: skip
+            ranking.store_ranked(conv, priority, now, outcome.priority_floor, outcome.runs)
             if conv.assignee_id is None and conv.status == Status.OPEN.value:
                 routed = True
                 decision = self._route(conv, self.strategies.get(conv.team_id or -1, "round_robin"), now_ts)
