@@ -265,6 +265,9 @@ def test_every_figure_drills_to_exactly_the_conversations_it_counted(client, see
 
 
 def test_reassigned_conversation_credits_the_first_responder(client, world, post_webhook, inbox, clock):
+    # "today" must hold all 19 minutes below: started at the wall clock after 23:41 UTC, the first
+    # reply fell on yesterday
+    clock.now_value = clock.now_value.replace(hour=8, minute=0, second=0)
     sup = world.agent("supervisor", teams=())
     first, second = world.agent(), world.agent()
     channel_id, secret = world.webhook_channel()
