@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from connectors.types import Author, InboundMessage
 from connectors.webhook import sign
 from inbox.admin.agents import create_agent, create_token, set_presence
 from inbox.channels.accounts import create_channel
@@ -96,6 +98,20 @@ class World:
 @pytest.fixture
 def world(inbox: Inbox, app: Flask) -> World:
     return World(inbox, app)
+
+
+def inbound_message(
+    ext: str, author: str, text: str = "Where is my order? It's been two weeks."
+) -> InboundMessage:
+    """One normalized webhook message from `author`, in their own thread, sent now."""
+    return InboundMessage(
+        channel="webhook",
+        external_id=ext,
+        thread_key=author,
+        author=Author(author, f"h_{author}"),
+        text=text,
+        created_at=datetime.now(UTC),
+    )
 
 
 def message(

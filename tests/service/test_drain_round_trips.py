@@ -10,26 +10,14 @@ the claim and the read are both sent before PostgreSQL's first ReadyForQuery.
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
-from connectors.types import Author, InboundMessage
 from inbox.channels import inbound
 from tests.conftest import BACKENDS
-
-
-def _message(ext: str, author: str) -> InboundMessage:
-    return InboundMessage(
-        channel="webhook",
-        external_id=ext,
-        thread_key=author,
-        author=Author(author, f"h_{author}"),
-        text="Where is my order?",
-        created_at=datetime.now(UTC),
-    )
+from tests.service.conftest import inbound_message
 
 
 def _traced_drain(inbox: Any, channel: int, lane: int) -> tuple[inbound.Drained, list[str]]:
@@ -57,7 +45,7 @@ def _traced_drain(inbox: Any, channel: int, lane: int) -> tuple[inbound.Drained,
 def test_the_claim_and_the_read_go_with_begin_in_one_round_trip(inbox, world, backend):
     channel, _ = world.webhook_channel()
     for ext, author in (("one", "alice"), ("two", "alice")):  # a new conversation, then a known one
-        m = _message(ext, author)
+        m = inbound_message(ext, author, "Where is my order?")
         inbound.record(inbox, channel, [m])
         report, lines = _traced_drain(inbox, channel, inbound.lane_of(m.thread_key))
         assert (report.claimed, report.stored) == (True, 1)
@@ -73,7 +61,7 @@ def test_a_lane_another_holder_has_is_left_and_its_rows_wait(inbox, world, backe
     """The pipelined claim that takes nothing: the drain returns unclaimed and commits nothing,
     whatever its read saw (on both databases: SQLite claims as before)."""
     channel, _ = world.webhook_channel()
-    m = _message("held", "bob")
+    m = inbound_message("held", "bob", "Where is my order?")
     lane = inbound.lane_of(m.thread_key)
     inbound.record(inbox, channel, [m])
     assert inbound._claim(inbox, channel, lane, "someone-else:1:abc")

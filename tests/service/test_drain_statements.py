@@ -8,17 +8,16 @@ a change that adds one updates the number here and says why.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
-from connectors.types import Author, InboundMessage
 from inbox.automation.sla_service import save_policy
 from inbox.channels import inbound
 from inbox.channels.demo import seed_defaults
 from inbox.store import settings_cache
+from tests.service.conftest import inbound_message
 
 # statements per drain of one message: (a new author and conversation, a known one). A new
 # conversation's routing reads its team's presence and load in one statement (was two), and the
@@ -38,14 +37,7 @@ def seeded(inbox):
 
 def _drain(inbox: Any, channel: int, ext: str, author: str) -> list[str]:
     """Record one message and drain its lane; the statements the drain sent."""
-    m = InboundMessage(
-        channel="webhook",
-        external_id=ext,
-        thread_key=author,
-        author=Author(author, f"h_{author}"),
-        text="Where is my order? It's been two weeks.",
-        created_at=datetime.now(UTC),
-    )
+    m = inbound_message(ext, author)
     inbound.record(inbox, channel, [m])
     seen: list[str] = []
 

@@ -9,17 +9,17 @@ rules see and keep.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import event, select
 
-from connectors.types import Author, InboundMessage
+from connectors.types import InboundMessage
 from inbox.channels.demo import seed_defaults
 from inbox.ingest import ingest
 from inbox.store import settings_cache
 from inbox.store.models import Conversation, ConversationLabel
+from tests.service.conftest import inbound_message
 
 # ingest's statements for one message from a known author into her open, assigned conversation:
 # (BEGIN IMMEDIATE on SQLite), account, stored ids, identities, conversations with their labels,
@@ -36,17 +36,6 @@ def seeded(inbox):
     settings_cache.forget()
     with inbox.engine.begin() as conn:
         settings_cache.seed(conn)
-
-
-def _message(ext: str, author: str, text: str = "Where is my order? It's been two weeks.") -> InboundMessage:
-    return InboundMessage(
-        channel="webhook",
-        external_id=ext,
-        thread_key=author,
-        author=Author(author, f"h_{author}"),
-        text=text,
-        created_at=datetime.now(UTC),
-    )
 
 
 def _ingest(inbox: Any, channel: int, m: InboundMessage) -> list[str]:
@@ -75,9 +64,9 @@ def test_one_message_into_a_known_conversation_sends_a_pinned_number_of_statemen
     world.agent(online=True)
     seed_defaults(inbox)
     channel, _ = world.webhook_channel()
-    _ingest(inbox, channel, _message("warm", "warm"))  # loads the settings the next batches keep
-    _ingest(inbox, channel, _message("first", "alice"))  # her customer, identity and conversation
-    again = _ingest(inbox, channel, _message("again", "alice"))
+    _ingest(inbox, channel, inbound_message("warm", "warm"))  # loads the settings the next batches keep
+    _ingest(inbox, channel, inbound_message("first", "alice"))  # her customer, identity and conversation
+    again = _ingest(inbox, channel, inbound_message("again", "alice"))
     assert len(again) == EXPECTED[backend], "\n".join(s.split("\n")[0][:100] for s in again)
     assert not any("FROM conversation_labels" in s and "conversations" not in s for s in again)
     if backend == "postgresql":
@@ -90,14 +79,14 @@ def test_labels_read_with_the_conversation_are_the_ones_rules_see_and_keep(inbox
     world.agent(online=True)
     seed_defaults(inbox)
     channel, _ = world.webhook_channel()
-    conv_id = ingest(inbox, channel, [_message("one", "bob")]).conversation_ids[0]
+    conv_id = ingest(inbox, channel, [inbound_message("one", "bob")]).conversation_ids[0]
     with inbox.engine.begin() as conn:
         label = ConversationLabel.__table__
         conn.execute(label.insert(), [{"conversation_id": conv_id, "label": x} for x in ("vip-manual", "x")])
     before = _labels(inbox, conv_id)
     # an angry message: the default rules label it (again, if the first message had it already)
     result = ingest(
-        inbox, channel, [_message("two", "bob", "This is terrible, I am furious, refund me now!")]
+        inbox, channel, [inbound_message("two", "bob", "This is terrible, I am furious, refund me now!")]
     )
     assert result.conversation_ids == (conv_id,)
     after = _labels(inbox, conv_id)
@@ -111,7 +100,7 @@ def test_the_conversations_read_with_their_labels_stays_on_indexes(inbox, world,
     conversations are found by (channel account, thread key): no table is scanned."""
     world.agent(online=True)
     channel, _ = world.webhook_channel()
-    ingest(inbox, channel, [_message("one", "carol")])
+    ingest(inbox, channel, [inbound_message("one", "carol")])
     statements: list[tuple[str, Any]] = []
 
     def keep(_conn, _cursor, statement, parameters, *_args) -> None:  # type: ignore[no-untyped-def]
@@ -120,7 +109,7 @@ def test_the_conversations_read_with_their_labels_stays_on_indexes(inbox, world,
 
     event.listen(inbox.engine, "before_cursor_execute", keep)
     try:
-        ingest(inbox, channel, [_message("two", "carol")])
+        ingest(inbox, channel, [inbound_message("two", "carol")])
     finally:
         event.remove(inbox.engine, "before_cursor_execute", keep)
     assert len(statements) == 1
@@ -145,7 +134,7 @@ def test_the_account_read_with_the_stored_ids_stays_on_indexes(inbox, world, bac
     a message stored before is still dropped as a duplicate."""
     world.agent(online=True)
     channel, _ = world.webhook_channel()
-    ingest(inbox, channel, [_message("one", "dave")])
+    ingest(inbox, channel, [inbound_message("one", "dave")])
     statements: list[tuple[str, Any]] = []
 
     def keep(_conn, _cursor, statement, parameters, *_args) -> None:  # type: ignore[no-untyped-def]
@@ -154,7 +143,12 @@ def test_the_account_read_with_the_stored_ids_stays_on_indexes(inbox, world, bac
 
     event.listen(inbox.engine, "before_cursor_execute", keep)
     try:
-        assert ingest(inbox, channel, [_message("one", "dave"), _message("two", "dave")]).duplicates == 1
+        assert (
+            ingest(
+                inbox, channel, [inbound_message("one", "dave"), inbound_message("two", "dave")]
+            ).duplicates
+            == 1
+        )
     finally:
         event.remove(inbox.engine, "before_cursor_execute", keep)
     assert len(statements) == 1
