@@ -16,7 +16,7 @@ it reads each result as soon as it executes a statement.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from psycopg.pq import TransactionStatus
@@ -86,6 +86,30 @@ def claim_and_read(
         if begin:
             raw._autocommit = False
     return None if got is None else rows
+
+
+def together(conn: Connection, statements: Sequence[tuple[Any, Mapping[str, Any]]]) -> list[list[Row]]:
+    """Each statement's rows, the statements sent in order in one pipeline with one Sync: one
+    round trip inside the transaction `conn` has begun. Each statement still takes its own
+    snapshot when it starts (read committed), so one that follows a lock sees what the lock's
+    previous holder committed (routing's agent lock and load read, `inbox.conversations.assignment`).
+    A database error is raised as SQLAlchemy's `DBAPIError`, as in `claim_and_read`."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    sent = []
+    for statement, values in statements:
+        sql, params = _raw(conn.dialect, statement)
+        sent.append((sql, params(values), raw.cursor(row_factory=_rows)))
+    if conn._has_events or conn.engine._has_events:  # statement counters and logs see each
+        for sql, values, cursor in sent:
+            conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
+    try:
+        with raw.pipeline():
+            for sql, values, cursor in sent:
+                cursor.execute(sql, values)
+        return [cursor.fetchall() for _sql, _values, cursor in sent]
+    except raw.Error as exc:
+        raise DBAPIError.instance(sent[-1][0], dict(statements[-1][1]), exc, raw.Error) from exc
 
 
 def _plain_begin(raw: Any) -> bool:

@@ -11,7 +11,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, select, true
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from connectors.types import Author
@@ -62,15 +63,18 @@ def upsert_identities(
             }
             for k in missing
         ]
-        mine = {
-            _key(k): cid
-            for k, cid in zip(missing, insert_with_ids(session, _CUSTOMERS, customer_rows), strict=True)
-        }
-        new_rows = {k: _identity_row(k[0], wanted[k], mine[_key(k)], now) for k in missing}
-        if dialect_of(session) == "sqlite":
-            _insert_new(session, new_rows, found)
+        if len(missing) == 1 and dialect_of(session) == "postgresql":
+            _insert_one_or_adopt(session, missing[0], wanted[missing[0]], customer_rows[0], found, now)
         else:
-            _insert_or_adopt(session, new_rows, mine, found)
+            mine = {
+                _key(k): cid
+                for k, cid in zip(missing, insert_with_ids(session, _CUSTOMERS, customer_rows), strict=True)
+            }
+            new_rows = {k: _identity_row(k[0], wanted[k], mine[_key(k)], now) for k in missing}
+            if dialect_of(session) == "sqlite":
+                _insert_new(session, new_rows, found)
+            else:
+                _insert_or_adopt(session, new_rows, mine, found)
         if created is not None:
             kept = {found[k].customer_id for k in missing}
             created.update((row["id"], row) for row in customer_rows if row["id"] in kept)
@@ -130,6 +134,81 @@ def _insert_or_adopt(
         session.execute(
             _CUSTOMERS.delete().where(in_list(d, _CUSTOMERS.c.id, "ids")), {"ids": list_param(d, orphans)}
         )
+
+
+def _insert_one_or_adopt(
+    session: Session,
+    key: tuple[str, str],
+    author: Author,
+    customer_row: dict[str, Any],
+    found: dict[tuple[str, str], Record],
+    now: datetime,
+) -> None:
+    """PostgreSQL, one new author (a webhook's usual batch): the customer and the identity in one
+    statement (`_one_new`, a data-modifying CTE), one round trip where there were two. On a
+    concurrent writer's identity (the insert ignores the conflict) that one is loaded and
+    adopted, and the customer made here removed again, as in `_insert_or_adopt`."""
+    identity = _identity_row(key[0], author, 0, now)
+    values = {**{f"c_{k}": v for k, v in customer_row.items()}, **{f"i_{k}": v for k, v in identity.items()}}
+    customer_id, identity_id = session.connection().execute(_one_new(), values).one()
+    customer_row["id"] = identity["customer_id"] = customer_id
+    if identity_id is not None:
+        found[key] = Record({**identity, "id": identity_id})
+        return
+    found.update(_load(session, [key]))
+    d = dialect_of(session)
+    session.execute(
+        _CUSTOMERS.delete().where(in_list(d, _CUSTOMERS.c.id, "ids")), {"ids": list_param(d, [customer_id])}
+    )
+
+
+_CUSTOMER_COLUMNS = (
+    "first_identity_key",
+    "name",
+    "email",
+    "created_at",
+    "last_seen_at",
+    "lifecycle_stage",
+    "attributes",
+)
+
+
+@cache
+def _one_new() -> Any:
+    """`WITH c AS (INSERT INTO customers ... RETURNING id), i AS (INSERT INTO identities ...
+    SELECT c.id, ... FROM c ON CONFLICT DO NOTHING RETURNING id) SELECT c.id, i.id FROM c LEFT
+    JOIN i`: the customer's id always, the identity's None when a concurrent writer had it."""
+    cust = (
+        postgresql.insert(_CUSTOMERS)
+        .values(
+            {
+                **{c: bindparam(f"c_{c}", type_=_CUSTOMERS.c[c].type) for c in _CUSTOMER_COLUMNS},
+                **_scalar_defaults(_CUSTOMERS, _CUSTOMER_COLUMNS),
+            }
+        )
+        .returning(_CUSTOMERS.c.id)
+        .cte("c")
+    )
+    columns = [c for c in _identity_row("", Author("", ""), 0, datetime.min) if c != "customer_id"]
+    values = select(cust.c.id, *(bindparam(f"i_{c}", type_=_IDENTITIES.c[c].type) for c in columns))
+    ident = (
+        postgresql.insert(_IDENTITIES)
+        .from_select(["customer_id", *columns], values)
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        .returning(_IDENTITIES.c.id)
+        .cte("i")
+    )
+    return select(cust.c.id, ident.c.id.label("identity_id")).select_from(cust.outerjoin(ident, true()))
+
+
+def _scalar_defaults(table: Any, given: Sequence[str]) -> dict[str, Any]:
+    """The columns' constant Python-side defaults, as literals: in a CTE SQLAlchemy renders
+    them as parameters but never fills them in (only a top-level INSERT's defaults are)."""
+    return {
+        c.name: literal(c.default.arg, c.type)
+        for c in table.c
+        if c.name not in given and c.default is not None and c.default.is_scalar and c.default.arg is not None
+    }
 
 
 def _key(key: tuple[str, str]) -> str:

@@ -23,7 +23,9 @@ from tests.service.conftest import inbound_message
 # conversation's routing reads its team's presence and load in one statement (was two), and the
 # team's sentiment calibration is kept under a token (was read by every batch): 13/11 and 16/13
 # before (issue 22, cpumsg). A known conversation's labels come with its locking read (was a
-# statement of their own, ingestreads): 10 and 12 before.
+# statement of their own, ingestreads): 10 and 12 before. A routing batch locks its team's agents
+# before reading their load (PostgreSQL; one more statement, in one round trip with the read), and
+# a new author's customer and identity are inserted by one statement (was two; drainlean).
 EXPECTED = {"postgresql": (11, 9), "sqlite": (14, 11)}
 
 
