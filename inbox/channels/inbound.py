@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from connectors.types import InboundMessage
 from inbox.channels.accounts import VerifiedDelivery, verify_webhook
-from inbox.channels.pipelined import Autocommit, claim_and_read
+from inbox.channels.pipelined import Autocommit, claim_and_read, together
 from inbox.ingest import IngestResult, ingest_in
 from inbox.store import settings_cache
 from inbox.store.context import Inbox
@@ -310,15 +310,20 @@ def _batch(
             # message is stored already (ingest's dedup): one round trip where there were three
             rows = conn.execute(q.oldest, _oldest_params(dialect, channel_id, lanes, size)).all()
         result = IngestResult(0, 0)
+        # PostgreSQL: ingest's last writes (they return nothing) go with our closing statement
+        later: list[Any] | None = [] if dialect == "postgresql" else None
         if rows:
             settings_cache.remember(conn, rows[0])
             account = Record({"id": channel_id, "team_id": rows[0].team_id})
             stored = {r.external_id for r in rows if r.stored}
             messages = [decode(r.payload) for r in rows]
-            result = ingest_in(uow, inbox, account, messages, stored)
+            result = ingest_in(uow, inbox, account, messages, stored, later)
         taken = list_param(dialect, [r.id for r in rows])
         if len(rows) == size:  # a full batch: more wait, the lanes stay held
-            conn.execute(q.forget, {"ids": taken})
+            if later is not None:
+                together(conn, [*later, (q.forget, {"ids": taken})])
+            else:
+                conn.execute(q.forget, {"ids": taken})
             return _Step(result.stored, result.duplicates, len(rows), lanes)
         # The lanes looked empty. Clear their flags, then look: on PostgreSQL (read committed)
         # the look sees what was recorded since the batch began; what is recorded after it wakes
@@ -326,8 +331,9 @@ def _batch(
         if on_release is not None:
             for ln in lanes:
                 on_release(ln)
-        if dialect == "postgresql":  # delete, look and release in one statement
-            busy = set(conn.execute(q.settle, {**lease, **mine, "ids": taken}).scalars())
+        if later is not None:  # delete, look and release in one statement, after ingest's writes
+            settled = together(conn, [*later, (q.settle, {**lease, **mine, "ids": taken})])[-1]
+            busy = {next(iter(r.values())) for r in settled}
         else:
             if rows:
                 conn.execute(q.forget, {"ids": taken})

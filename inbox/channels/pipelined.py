@@ -29,6 +29,10 @@ _compiled: dict[
 ] = {}
 
 
+# a statement, its values (a list: executemany) and, for an INSERT or UPDATE, the columns it sets
+Later = tuple[Any, Any] | tuple[Any, Any, tuple[str, ...]]
+
+
 class Row(dict):
     """A result row as the drain reads it: attributes by column label, and `_mapping` (what
     `settings_cache.remember` reads), like SQLAlchemy's `Row`."""
@@ -88,28 +92,36 @@ def claim_and_read(
     return None if got is None else rows
 
 
-def together(conn: Connection, statements: Sequence[tuple[Any, Mapping[str, Any]]]) -> list[list[Row]]:
-    """Each statement's rows, the statements sent in order in one pipeline with one Sync: one
-    round trip inside the transaction `conn` has begun. Each statement still takes its own
-    snapshot when it starts (read committed), so one that follows a lock sees what the lock's
-    previous holder committed (routing's agent lock and load read, `inbox.conversations.assignment`).
-    A database error is raised as SQLAlchemy's `DBAPIError`, as in `claim_and_read`."""
+def together(conn: Connection, statements: Sequence[Later]) -> list[list[Row]]:
+    """Each statement's rows (none for one that returns nothing), the statements sent in order in
+    one pipeline with one Sync: one round trip inside the transaction `conn` has begun. Each
+    statement still takes its own snapshot when it starts (read committed), so one that follows
+    a lock sees what the lock's previous holder committed (routing's agent lock and load read,
+    `inbox.conversations.assignment`). A statement's values may be a list (an executemany), and
+    a third item names the columns an INSERT or UPDATE sets. A database error is raised as
+    SQLAlchemy's `DBAPIError`, as in `claim_and_read`."""
     raw = conn.connection.driver_connection
     assert raw is not None
     sent = []
-    for statement, values in statements:
-        sql, params = _raw(conn.dialect, statement)
-        sent.append((sql, params(values), raw.cursor(row_factory=_rows)))
+    for statement, values, *columns in statements:
+        sql, params = _raw(conn.dialect, statement, columns[0] if columns else None)
+        bound = [params(v) for v in values] if isinstance(values, list) else params(values)
+        sent.append((sql, bound, raw.cursor(row_factory=_rows)))
     if conn._has_events or conn.engine._has_events:  # statement counters and logs see each
-        for sql, values, cursor in sent:
-            conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
+        for sql, bound, cursor in sent:
+            many = isinstance(bound, list)
+            conn.dispatch.before_cursor_execute(conn, cursor, sql, bound, None, many)
     try:
         with raw.pipeline():
-            for sql, values, cursor in sent:
-                cursor.execute(sql, values)
-        return [cursor.fetchall() for _sql, _values, cursor in sent]
+            for sql, bound, cursor in sent:
+                if isinstance(bound, list):
+                    cursor.executemany(sql, bound)
+                else:
+                    cursor.execute(sql, bound)
+        return [cursor.fetchall() if cursor.description else [] for _sql, _bound, cursor in sent]
     except raw.Error as exc:
-        raise DBAPIError.instance(sent[-1][0], dict(statements[-1][1]), exc, raw.Error) from exc
+        values = statements[-1][1]
+        raise DBAPIError.instance(sent[-1][0], values, exc, raw.Error) from exc
 
 
 def _plain_begin(raw: Any) -> bool:
@@ -125,7 +137,7 @@ def _plain_begin(raw: Any) -> bool:
 
 
 def _rows(cursor: Any) -> Callable[[Any], Row]:
-    names = [c.name for c in cursor.description]
+    names = [c.name for c in cursor.description or ()]  # none: a statement returning nothing
     return lambda values: Row(zip(names, values, strict=True))
 
 

@@ -133,12 +133,16 @@ def ingest_in(
     account: AccountFacts,
     messages: Sequence[InboundMessage],
     stored: Collection[str] | None = None,
+    later: list[Any] | None = None,
 ) -> IngestResult:
     """`ingest`'s work inside the caller's unit of work. `stored`: the external ids of these
     messages that the caller found stored already in this transaction (a scaled drain reads
-    that with the rows it takes), so the batch need not ask again; None: ask."""
+    that with the rows it takes), so the batch need not ask again; None: ask. `later`
+    (PostgreSQL): receives the batch's last writes, which return nothing, as (statement, values
+    [, columns]) instead of running them; the caller must send them before it commits (a drain
+    sends them with its closing statement, `inbox.channels.pipelined.together`)."""
     with uow.session.no_autoflush:
-        return _ingest(uow, inbox, account, messages, stored)
+        return _ingest(uow, inbox, account, messages, stored, later)
 
 
 def _ingest(
@@ -147,6 +151,7 @@ def _ingest(
     account: AccountFacts,
     messages: Sequence[InboundMessage],
     stored: Collection[str] | None,
+    later: list[Any] | None = None,
 ) -> IngestResult:
     s = uow.session
     now = inbox.clock()
@@ -294,18 +299,40 @@ def _ingest(
         )
     insert_rows(s, RuleRun.__table__, run_rows)
     insert_rows(s, ConversationLabel.__table__, label_rows)
+    # The last writes return nothing the batch needs: a caller that sends its own closing
+    # statement next (a scaled drain) takes them in `later`, to send with it in one round trip.
+    defer = later is not None and d == "postgresql"
     if changed:
-        working.update_changed(s, changed, loaded)
+        if defer:
+            rows_by_id = [
+                dict(zip(working.WRITE_KEYS, working.writable_values(c), strict=True)) for c in changed
+            ]
+            later.append((_CONV_BY_ID, rows_by_id, working.WRITABLE))  # type: ignore[union-attr]
+        else:
+            working.update_changed(s, changed, loaded)
     if router is not None:
         assigned = {c.assignee_id for c in convs.values() if c.assignee_id}
         if assigned:
-            s.connection().execute(q.agents_assigned, {"ids": list_param(d, assigned), "now": now})
+            _write(
+                s, later if defer else None, q.agents_assigned, {"ids": list_param(d, assigned), "now": now}
+            )
     seen = customer_ids - created.keys()  # a customer created here was inserted as seen now
     if seen:
-        s.connection().execute(q.customers_seen, {"ids": list_param(d, seen), "now": now})
+        _write(s, later if defer else None, q.customers_seen, {"ids": list_param(d, seen), "now": now})
     return IngestResult(
         len(fresh), len(messages) - len(fresh), tuple(ids), tuple(c.id for c in convs.values())
     )
+
+
+_CONV_BY_ID = working.CONV.update().where(working.CONV.c.id == bindparam("_id"))
+
+
+def _write(s: Any, later: list[Any] | None, statement: Any, values: dict[str, Any]) -> None:
+    """Run a statement that returns nothing, or leave it in `later` for the caller to send."""
+    if later is None:
+        s.connection().execute(statement, values)
+    else:
+        later.append((statement, values))
 
 
 @dataclass(slots=True)

@@ -68,3 +68,44 @@ def test_a_lane_another_holder_has_is_left_and_its_rows_wait(inbox, world, backe
     report = inbound.drain_lane(inbox, channel, lane)
     assert (report.claimed, report.stored) == (False, 0)
     assert inbound.waiting_count(inbox) == 1
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"])
+def test_a_lone_drain_waits_for_postgresql_nine_times_new_and_seven_known(inbox, world, backend, clock):
+    """Round trips of a lone message's drain, counted as PostgreSQL's ReadyForQuery answers
+    (COMMIT included): ingest's last writes, which return nothing (the conversation's row, the
+    customer's last seen, the agent's last assignment), go in one pipeline with the closing
+    delete-look-release; a routing batch's agent lock with its load read; a new author's
+    customer and identity in one statement. 11 and 9 before (drainlean). The deferred writes
+    must land: the conversation, customer and agent rows are checked after each drain."""
+    from sqlalchemy import select, update
+
+    from inbox.store.models import Agent, Conversation, Customer
+
+    from inbox.store import settings_cache
+
+    settings_cache.forget()  # tokens for every concern, as migration 0011 leaves them
+    with inbox.engine.begin() as conn:
+        settings_cache.seed(conn)
+    agent = world.agent(online=True)
+    channel, _ = world.webhook_channel()
+    warm = inbound_message("warm", "warm")  # loads the settings the next drains keep
+    inbound.record(inbox, channel, [warm])
+    inbound.drain_lane(inbox, channel, inbound.lane_of(warm.thread_key))
+    with inbox.unit_of_work() as uow:  # the warm-up's conversation is not the agent's load
+        uow.session.execute(update(Conversation).values(status="resolved"))
+    trips = []
+    for ext in ("one", "two"):  # a new author and conversation, then the same conversation
+        now = clock.advance(seconds=60)
+        m = inbound_message(ext, "carol", "Where is my order?")
+        inbound.record(inbox, channel, [m])
+        report, lines = _traced_drain(inbox, channel, inbound.lane_of(m.thread_key))
+        assert (report.claimed, report.stored) == (True, 1)
+        trips.append(sum("ReadyForQuery" in line for line in lines))
+        with inbox.read() as s:
+            conv = s.scalars(select(Conversation).where(Conversation.thread_key == "carol")).one()
+            assert conv.message_count == (1 if ext == "one" else 2)
+            assert conv.assignee_id == agent["id"]
+            assert s.get(Customer, conv.customer_id).last_seen_at == now
+            assert s.get(Agent, agent["id"]).last_assigned_at is not None
+    assert trips == [9, 7]
