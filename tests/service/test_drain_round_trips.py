@@ -80,9 +80,8 @@ def test_a_lone_drain_waits_for_postgresql_nine_times_new_and_seven_known(inbox,
     must land: the conversation, customer and agent rows are checked after each drain."""
     from sqlalchemy import select, update
 
-    from inbox.store.models import Agent, Conversation, Customer
-
     from inbox.store import settings_cache
+    from inbox.store.models import Agent, Conversation, Customer
 
     settings_cache.forget()  # tokens for every concern, as migration 0011 leaves them
     with inbox.engine.begin() as conn:
