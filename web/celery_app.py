@@ -17,7 +17,7 @@ from celery import Celery
 from celery.signals import worker_ready
 from flask_socketio import SocketIO
 
-from inbox.channels import inbound, outbox, polling, webhooks_out
+from inbox.channels import draining, outbox, polling, webhooks_out
 from inbox.channels.tokens import share_tokens
 from inbox.store import settings_cache
 from inbox.store.context import Inbox
@@ -47,9 +47,9 @@ def make_celery(config: Config) -> Celery:
 
     @app.task(name="murmur.drain_lane")
     def drain_lane(channel_id: int, lane: int) -> dict:
-        """Ingest one lane's recorded webhook messages (see inbox.channels.inbound)."""
+        """Ingest one lane's recorded webhook messages (see inbox.channels.draining)."""
         flags = lane_flags(config.redis_url or "")
-        report = inbound.drain_lane(
+        report = draining.drain_lane(
             worker_inbox(), channel_id, lane, on_release=lambda: flags.delete(flag_key(channel_id, lane))
         )
         return {"stored": report.stored, "duplicates": report.duplicates, "claimed": report.claimed}
@@ -57,7 +57,7 @@ def make_celery(config: Config) -> Celery:
     @app.task(name="murmur.drain_due")
     def drain_due() -> int:
         """The sweep: a task per lane with waiting messages and no live holder."""
-        due = inbound.due_lanes(worker_inbox())
+        due = draining.due_lanes(worker_inbox())
         for channel_id, lane in due:
             drain_lane.delay(channel_id, lane)
         return len(due)
@@ -112,7 +112,7 @@ def lane_flags(redis_url: str) -> redis.Redis:
 class LaneDispatch:
     """The web side of scaled ingest: after `inbound.record` commits, wake a drain for each lane
     that got work, unless one is already pending (the lane's Redis flag, cleared by its holder
-    inside its last batch, before the look that ends it; see `inbound.drain_lane`).
+    inside its last batch, before the look that ends it; see `draining.drain_lane`).
 
     The wake-up is the lane's name pushed on a Redis list that drain threads in every worker
     block on, not a Celery task: a task cost the web process a Celery publish (a third of its
@@ -144,7 +144,7 @@ def wake(flags: redis.Redis, flag: str, name: str) -> None:
 
 def drain_woken(redis_url: str, stop: threading.Event, wait: float = 1.0) -> None:
     """One drain thread: pop a woken lane, and up to `MORE_LANES` more if others are waiting
-    (a worker that fell behind drains them together, see `inbound.drain_lanes`), drain them,
+    (a worker that fell behind drains them together, see `draining.drain_lanes`), drain them,
     repeat until `stop`. A failure is logged and the thread goes on: the rows stay recorded, the
     lease lapses, and a sweep or the next wake-up finds them."""
     flags = lane_flags(redis_url)
@@ -164,7 +164,7 @@ def drain_woken(redis_url: str, stop: threading.Event, wait: float = 1.0) -> Non
             by_channel.setdefault(channel_id, []).append(lane)
         for channel_id, lanes in by_channel.items():
             try:
-                report = inbound.drain_lanes(
+                report = draining.drain_lanes(
                     worker_inbox(),
                     channel_id,
                     lanes,
@@ -209,7 +209,7 @@ def _sweep_on_start(sender=None, **_kwargs) -> None:  # type: ignore[no-untyped-
     has run out; and starts its drain threads, one per unit of concurrency."""
     app = sender.app
     app.send_task("murmur.drain_due")
-    app.send_task("murmur.drain_due", countdown=inbound.LEASE.total_seconds() + 1)
+    app.send_task("murmur.drain_due", countdown=draining.LEASE.total_seconds() + 1)
     threads = max(1, int(getattr(getattr(sender, "controller", None), "concurrency", 1) or 1))
     stop = threading.Event()
     for i in range(threads):

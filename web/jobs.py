@@ -14,7 +14,7 @@ from inbox import sentiment_models
 from inbox.attachments import retention
 from inbox.attachments import service as attachments
 from inbox.automation import presence, sla_service
-from inbox.channels import demo_trim, inbound, outbox, polling, webhooks_out, widget_followup
+from inbox.channels import demo_trim, draining, outbox, polling, webhooks_out, widget_followup
 from inbox.conversations import service as conversations
 from inbox.insights import lifecycle_service, rollups, spikes_service, surveys_service
 from inbox.insights.digest import service as digests
@@ -49,8 +49,8 @@ def drain_inbound(inbox: Inbox) -> int:
     """Ingest recorded webhook messages whose lane has no live holder (a worker died, a task was
     lost). Celery beat fans this out as one task per lane; the embedded scheduler drains here."""
     count = 0
-    for channel_id, lane in inbound.due_lanes(inbox):
-        count += inbound.drain_lane(inbox, channel_id, lane).stored
+    for channel_id, lane in draining.due_lanes(inbox):
+        count += draining.drain_lane(inbox, channel_id, lane).stored
     return count
 
 

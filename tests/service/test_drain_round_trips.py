@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from inbox.channels import inbound
+from inbox.channels import draining, inbound
 from tests.conftest import BACKENDS
 from tests.service.conftest import inbound_message
 
 
-def _traced_drain(inbox: Any, channel: int, lane: int) -> tuple[inbound.Drained, list[str]]:
+def _traced_drain(inbox: Any, channel: int, lane: int) -> tuple[draining.Drained, list[str]]:
     """Drain `lane`; the protocol messages of the drain's connection (libpq's trace)."""
     with tempfile.TemporaryFile("w+") as trace:
 
@@ -33,7 +33,7 @@ def _traced_drain(inbox: Any, channel: int, lane: int) -> tuple[inbound.Drained,
         event.listen(inbox.engine, "checkout", checkout)
         event.listen(inbox.engine, "checkin", checkin)
         try:
-            report = inbound.drain_lane(inbox, channel, lane)
+            report = draining.drain_lane(inbox, channel, lane)
         finally:
             event.remove(inbox.engine, "checkout", checkout)
             event.remove(inbox.engine, "checkin", checkin)
@@ -64,8 +64,8 @@ def test_a_lane_another_holder_has_is_left_and_its_rows_wait(inbox, world, backe
     m = inbound_message("held", "bob", "Where is my order?")
     lane = inbound.lane_of(m.thread_key)
     inbound.record(inbox, channel, [m])
-    assert inbound._claim(inbox, channel, lane, "someone-else:1:abc")
-    report = inbound.drain_lane(inbox, channel, lane)
+    assert draining._claim(inbox, channel, lane, "someone-else:1:abc")
+    report = draining.drain_lane(inbox, channel, lane)
     assert (report.claimed, report.stored) == (False, 0)
     assert inbound.waiting_count(inbox) == 1
 
@@ -90,7 +90,7 @@ def test_a_lone_drain_waits_for_postgresql_nine_times_new_and_seven_known(inbox,
     channel, _ = world.webhook_channel()
     warm = inbound_message("warm", "warm")  # loads the settings the next drains keep
     inbound.record(inbox, channel, [warm])
-    inbound.drain_lane(inbox, channel, inbound.lane_of(warm.thread_key))
+    draining.drain_lane(inbox, channel, inbound.lane_of(warm.thread_key))
     with inbox.unit_of_work() as uow:  # the warm-up's conversation is not the agent's load
         uow.session.execute(update(Conversation).values(status="resolved"))
     trips = []

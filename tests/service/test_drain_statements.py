@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event
 
 from inbox.automation.sla_service import save_policy
-from inbox.channels import inbound
+from inbox.channels import draining, inbound
 from inbox.channels.demo import seed_defaults
 from inbox.store import settings_cache
 from tests.service.conftest import inbound_message
@@ -48,7 +48,7 @@ def _drain(inbox: Any, channel: int, ext: str, author: str) -> list[str]:
 
     event.listen(inbox.engine, "before_cursor_execute", count)
     try:
-        report = inbound.drain_lane(inbox, channel, inbound.lane_of(m.thread_key))
+        report = draining.drain_lane(inbox, channel, inbound.lane_of(m.thread_key))
     finally:
         event.remove(inbox.engine, "before_cursor_execute", count)
     assert (report.claimed, report.stored) == (True, 1)

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from connectors.types import Author, InboundMessage
-from inbox.channels import inbound
+from inbox.channels import draining, inbound
 from inbox.ingest import ingest, ingest_in
 from inbox.store.models import Conversation, InboundDelivery, Message
 from inbox.store.sql import Record
@@ -75,8 +75,8 @@ def test_recorded_messages_are_ingested_once_each_in_order_per_conversation(inbo
 
     # a sender's retry of a message already ingested is recorded again and stores nothing
     inbound.record(inbox, channel, [batch[0]])
-    (ch, lane) = inbound.due_lanes(inbox)[0]
-    report = inbound.drain_lane(inbox, ch, lane)
+    (ch, lane) = draining.due_lanes(inbox)[0]
+    report = draining.drain_lane(inbox, ch, lane)
     assert (report.stored, report.duplicates) == (0, 1)
     assert stored(inbox) == sent and waiting(inbox) == 0
 
@@ -86,21 +86,21 @@ def test_a_held_lane_is_not_drained_by_another_until_its_lease_runs_out(inbox, w
     m = msg("held-1", "held")
     lane = inbound.lane_of("held")
     inbound.record(inbox, channel, [m])
-    assert inbound._claim(inbox, channel, lane, "worker-a")
+    assert draining._claim(inbox, channel, lane, "worker-a")
 
-    report = inbound.drain_lane(inbox, channel, lane)
+    report = draining.drain_lane(inbox, channel, lane)
     assert not report.claimed and report.stored == 0 and waiting(inbox) == 1
-    assert inbound.due_lanes(inbox) == []  # a live holder: the sweep leaves it alone
+    assert draining.due_lanes(inbox) == []  # a live holder: the sweep leaves it alone
 
-    clock.advance(seconds=inbound.LEASE.total_seconds() + 1)  # worker-a went silent
-    assert inbound.due_lanes(inbox) == [(channel, lane)]
-    assert inbound.drain_lane(inbox, channel, lane).stored == 1
+    clock.advance(seconds=draining.LEASE.total_seconds() + 1)  # worker-a went silent
+    assert draining.due_lanes(inbox) == [(channel, lane)]
+    assert draining.drain_lane(inbox, channel, lane).stored == 1
     # worker-a wakes up: its next batch cannot renew the lease and commits nothing
     inbound.record(inbox, channel, [msg("held-2", "held", at=1)])
-    with pytest.raises(inbound.LeaseLost):
-        inbound._batch(inbox, channel, (lane,), "worker-a", 10)
+    with pytest.raises(draining.LeaseLost):
+        draining._batch(inbox, channel, (lane,), "worker-a", 10)
     assert waiting(inbox) == 1 and stored(inbox) == {"held": ["held-1"]}
-    assert inbound.drain_lane(inbox, channel, lane).stored == 1
+    assert draining.drain_lane(inbox, channel, lane).stored == 1
     assert stored(inbox) == {"held": ["held-1", "held-2"]}
 
 
@@ -118,16 +118,16 @@ def test_several_woken_lanes_drain_in_one_transaction_leaving_a_held_one_alone(i
     inbound.record(
         inbox, channel, [msg(f"{t}-{j}", t, author=t, at=j) for j in range(3) for t in (ta, tb, th)]
     )
-    assert inbound._claim(inbox, channel, held, "other-worker")
+    assert draining._claim(inbox, channel, held, "other-worker")
     cleared: list[int] = []
 
-    report = inbound.drain_lanes(inbox, channel, [held, b, a], batch=50, on_release=cleared.append)
+    report = draining.drain_lanes(inbox, channel, [held, b, a], batch=50, on_release=cleared.append)
     assert (report.claimed, report.stored, report.batches) == (True, 6, 1)
     assert sorted(cleared) == [a, b]
     assert stored(inbox) == {ta: [f"{ta}-{j}" for j in range(3)], tb: [f"{tb}-{j}" for j in range(3)]}
     assert waiting(inbox) == 3  # the held lane's messages wait for their holder
-    clock.advance(seconds=inbound.LEASE.total_seconds() + 1)
-    assert inbound.due_lanes(inbox) == [(channel, held)]  # the others were released
+    clock.advance(seconds=draining.LEASE.total_seconds() + 1)
+    assert draining.due_lanes(inbox) == [(channel, held)]  # the others were released
 
 
 def test_a_batch_that_dies_mid_ingest_leaves_its_messages_for_the_next_holder(
@@ -142,13 +142,13 @@ def test_a_batch_that_dies_mid_ingest_leaves_its_messages_for_the_next_holder(
         ingest_in(*args)
         raise SystemExit("killed")
 
-    monkeypatch.setattr(inbound, "ingest_in", dies)
+    monkeypatch.setattr(draining, "ingest_in", dies)
     with pytest.raises(SystemExit):
-        inbound.drain_lane(inbox, channel, lane)
+        draining.drain_lane(inbox, channel, lane)
     monkeypatch.undo()
     assert stored(inbox) == {} and waiting(inbox) == 3  # rolled back whole: nothing half-done
 
-    clock.advance(seconds=inbound.LEASE.total_seconds() + 1)
+    clock.advance(seconds=draining.LEASE.total_seconds() + 1)
     assert jobs.drain_inbound(inbox) == 3
     assert stored(inbox) == {"crash": ["c-0", "c-1", "c-2"]} and waiting(inbox) == 0
 
@@ -247,11 +247,11 @@ def test_a_message_recorded_as_the_holder_finds_its_lane_empty_is_drained_by_it(
         if len(cleared) == 1:  # a sender's delivery lands right now, from another connection
             assert inbound.record(inbox, channel, [msg("late-2", "late", at=1)]).queued == 1
 
-    report = inbound.drain_lane(inbox, channel, lane, on_release=flag_cleared)
+    report = draining.drain_lane(inbox, channel, lane, on_release=flag_cleared)
     assert (report.claimed, report.stored, report.batches, len(cleared)) == (True, 2, 2, 2)
     assert stored(inbox) == {"late": ["late-1", "late-2"]} and waiting(inbox) == 0
-    assert inbound.due_lanes(inbox) == []  # released: the next delivery's task can claim it
-    assert inbound._claim(inbox, channel, lane, "next-worker")
+    assert draining.due_lanes(inbox) == []  # released: the next delivery's task can claim it
+    assert draining._claim(inbox, channel, lane, "next-worker")
 
 
 def _wait_for_a_lock_wait(inbox: Any, timeout: float = 10.0) -> None:

@@ -11,7 +11,7 @@ import time
 from sqlalchemy import func, select
 
 from connectors.line import signature
-from inbox.channels import inbound, outbox
+from inbox.channels import draining, inbound, outbox
 from inbox.channels.accounts import create_channel
 from inbox.store.models import Message, ReplyHandle
 from tests.standins.line import LineStandIn
@@ -260,14 +260,14 @@ def test_wechat_slow_processing_is_answered_at_once_and_not_doubled_by_retries(
     platform's three retries of the same MsgId are each answered "success" while nothing has been
     processed yet; once processing runs the message is stored exactly once."""
     gate, started = threading.Event(), threading.Event()
-    real = inbound.drain_lanes
+    real = draining.drain_lanes
 
     def slow_drain(*args, **kwargs):
         started.set()
         assert gate.wait(30), "the test never let processing run"
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(inbound, "drain_lanes", slow_drain)
+    monkeypatch.setattr(draining, "drain_lanes", slow_drain)
     with WeChatStandIn(clock=lambda: clock().timestamp()) as stand:
         ch = _wechat(inbox, world, stand)
         xml = stand.text_xml("我等了一个星期了，到底什么时候发货？")
@@ -321,7 +321,7 @@ def test_scaled_mode_records_answers_as_each_platform_wants_and_workers_ingest(
         assert _stored(inbox) == 0 and inbound.waiting_count(inbox) == 3  # answered before any ingest
         for ch, lanes in dict(woken).items():
             for lane in lanes:
-                inbound.drain_lane(inbox, ch, lane)
+                draining.drain_lane(inbox, ch, lane)
         assert _stored(inbox) == 3 and inbound.waiting_count(inbox) == 0
         with inbox.read() as s:
             assert s.scalar(select(func.count()).select_from(ReplyHandle)) == 1  # LINE's token kept

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from inbox.admin.agents import create_agent, set_presence
-from inbox.channels import inbound
+from inbox.channels import draining, inbound
 from inbox.store.models import Conversation
 from tests.service.conftest import PASSWORD, inbound_message
 
@@ -68,7 +68,7 @@ def test_two_drains_routing_at_once_leave_an_agent_of_capacity_one_at_one(inbox,
     def drain(thread_key: str, on_release: Any, done: threading.Event | None) -> None:
         try:
             lane = inbound.lane_of(thread_key)
-            report = inbound.drain_lanes(inbox, channel, (lane,), on_release=on_release)
+            report = draining.drain_lanes(inbox, channel, (lane,), on_release=on_release)
             assert report.stored == 1
         except BaseException as exc:  # noqa: BLE001 (reported by the test thread)
             errors.append(exc)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from connectors import registry
 from connectors.errors import SignatureError
 from inbox.channels import accounts as svc
-from inbox.channels import inbound, signals, windows
+from inbox.channels import draining, inbound, signals, windows
 from inbox.channels.polling import poll
 from inbox.ingest import ingest
 from inbox.store.models import ChannelAccount
@@ -141,7 +141,7 @@ def _drain_soon(ib: Any, channel_id: int, lanes: tuple[int, ...]) -> None:
 
 def _drain(ib: Any, channel_id: int, lanes: tuple[int, ...]) -> None:
     try:
-        inbound.drain_lanes(ib, channel_id, lanes)
+        draining.drain_lanes(ib, channel_id, lanes)
     except Exception:  # left recorded: the periodic drain takes it
         log.exception("draining channel %s after answering failed", channel_id)
 

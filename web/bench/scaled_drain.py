@@ -20,14 +20,14 @@ def drain_rate(workers: int, n: int = 2000, conversations: int = 200) -> dict[st
     seconds per message of workers and PostgreSQL during it."""
     from celery import Celery
 
-    from inbox.channels import inbound
+    from inbox.channels import draining, inbound
     from inbox.channels.accounts import create_channel
     from inbox.store.context import Inbox
 
     with _workdir() as path, _stack(path, workers) as stack:
         # a starting worker sweeps again once a dead holder's lease could have run out: let that
         # pass first, so the drain starts only when timed
-        time.sleep(inbound.LEASE.total_seconds() + 2)
+        time.sleep(draining.LEASE.total_seconds() + 2)
         inbox = Inbox.from_url(stack.database_url, stack.secret_key)
         try:
             channel, _ = create_channel(inbox, None, "webhook", "bench", {}, {})
@@ -66,7 +66,7 @@ def drain_statements(rounds: int = 20) -> dict[str, float]:
     from sqlalchemy import event, select
 
     from connectors.types import Author, InboundMessage
-    from inbox.channels import inbound, webhooks_out
+    from inbox.channels import draining, inbound, webhooks_out
     from inbox.channels.accounts import create_channel
     from inbox.store import settings_cache
     from inbox.store.context import Inbox
@@ -108,7 +108,7 @@ def drain_statements(rounds: int = 20) -> dict[str, float]:
                 seen.clear()
                 event.listen(inbox.engine, "before_cursor_execute", count)
                 start = time.perf_counter()
-                inbound.drain_lane(inbox, channel["id"], inbound.lane_of(m.thread_key))
+                draining.drain_lane(inbox, channel["id"], inbound.lane_of(m.thread_key))
                 took = (time.perf_counter() - start) * 1000
                 event.remove(inbox.engine, "before_cursor_execute", count)
                 if i:  # the first loads what the rest keep
