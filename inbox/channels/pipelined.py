@@ -99,7 +99,10 @@ def together(conn: Connection, statements: Sequence[Later]) -> list[list[Row]]:
     a lock sees what the lock's previous holder committed (routing's agent lock and load read,
     `inbox.conversations.assignment`). A statement's values may be a list (an executemany), and
     a third item names the columns an INSERT or UPDATE sets. A database error is raised as
-    SQLAlchemy's `DBAPIError`, as in `claim_and_read`."""
+    SQLAlchemy's `DBAPIError`, as in `claim_and_read`. The statements skip SQLAlchemy's
+    `before_execute` listeners, so the settings' version tokens (`inbox.store.settings_cache`)
+    are not bumped: send only reads and writes to tables or columns that bump none (the
+    drain's are conversations, customers and agents' last assignment)."""
     raw = conn.connection.driver_connection
     assert raw is not None
     sent = []
