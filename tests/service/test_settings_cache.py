@@ -41,8 +41,10 @@ def _tables_read(inbox, work) -> set[str]:
     out = set()
     for sql, _ in selects_run_by(inbox, work):
         out.update(t for t in SETTINGS_TABLES if re.search(rf"\bFROM {t}\b|\bJOIN {t}\b", sql))
-        if re.search(r"\bFROM agents\b", sql) and "presence" not in sql:
-            out.add("agents")  # the roster; the live read (presence, last assignment) is expected
+        if re.search(r"\bFROM agents\b", sql) and "presence" not in sql and "FOR NO KEY UPDATE" not in sql:
+            # the roster; the live read (presence, last assignment) and routing's lock on the
+            # roster's rows (inbox.conversations.assignment) are expected
+            out.add("agents")
     return out
 
 
