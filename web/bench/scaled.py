@@ -25,7 +25,7 @@ def scaled_figures(quick: bool = False) -> dict[str, Any]:
     uncached = webhook_figures(100 if quick else 600, latency_n=50 if quick else 300, cache=False)
     # 200 warm samples even when quick: of 40, the p99 was the slowest one (one scheduler hiccup
     # on a shared machine moved it 15 -> 25 ms between two runs of the same code)
-    hooks = webhook_figures(100 if quick else 600, latency_n=210 if quick else 300)
+    hooks = webhook_figures(100 if quick else 600, latency_n=210 if quick else 300, lean_client=True)
     bare = bare_redis_emit(50 if quick else 300)
     from web.bench.scaled_concurrency import webhook_beside_dashboard
 
@@ -191,6 +191,14 @@ def scaled_report(quick: bool = False) -> list[Any]:
             note=f"p99 {f['to_client_p99_ms']:.1f} ms: web A's listener, its emit, the websocket, the client",
         ),
         Figure("    webhook on B -> agent on A max", f["max_ms"], "ms"),
+        Figure(
+            "    webhook on B -> agent on A p50 / p99, client skipping its UTF-8 check",
+            f["lean_p50_ms"],
+            "ms",
+            note=f"p99 {f['lean_p99_ms']:.1f} ms; published on Redis -> agent {f['lean_to_client_p50_ms']:.1f} / "
+            f"{f['lean_to_client_p99_ms']:.1f} ms: the same path once more, the client's websocket not checking "
+            "UTF-8 byte by byte in Python (a browser checks in native code: microseconds; web/bench/scaled_webhooks.py _LEAN)",
+        ),
         Figure(
             "(s) webhook on B -> agent on A p99",
             f["p99_ms"],

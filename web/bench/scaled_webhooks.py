@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from typing import Any
 
 from web.bench import scaled_cpu
 from web.bench.common import _percentile, _workdir, texts
@@ -15,15 +16,15 @@ from web.bench.scaled_processes import REDIS, _settings, _stack, _wait_drained
 
 
 def webhook_figures(
-    n: int = 600, senders: int = 4, latency_n: int = 300, cache: bool = True
+    n: int = 600, senders: int = 4, latency_n: int = 300, cache: bool = True, lean_client: bool = False
 ) -> dict[str, float]:
     """With two workers running: signed webhooks posted by `senders` threads to both web
     processes (accepted per second, web CPU per message, end-to-end server CPU per message),
     then one at a time to web B with an agent's client on web A (message.created p50/p99).
     `cache=False` starts the processes with MURMUR_SETTINGS_CACHE=0 (every drain reads the
-    rules, policies, agents and subscriptions again), for the comparison in the same run."""
+    rules, policies, agents and subscriptions again), for the comparison in the same run.
+    `lean_client`: then `latency_n` more, to a client that does not check UTF-8 in Python (`_LEAN`)."""
     import httpx
-    import socketio
     from sqlalchemy import select
 
     from connectors.webhook import sign
@@ -47,7 +48,7 @@ def webhook_figures(
             inbox.engine.dispose()
         secret, (port_a, port_b) = generated["webhook_secret"], stack.ports
         url = f"/api/channels/{channel['id']}/webhook"
-        corpus = texts(n + latency_n, seed=9)
+        corpus = texts(n + 2 * latency_n, seed=9)
 
         def body(i: int, thread: str) -> bytes:
             text, lang = corpus[i]
@@ -106,48 +107,27 @@ def webhook_figures(
         idle = cpu.idle(wall)  # the same stack, the same wall time, no webhook
         breakdown = scaled_cpu.figures("hooks", spent, idle, n)
 
-        events: list[tuple[str, float]] = []
-        arrived = threading.Event()
-        sio = socketio.Client()
+        mark: list[Any] = []  # the CPU sample and clock once the client is connected
 
-        @sio.on("message.created")
-        def _(data: dict) -> None:
-            events.append((data["message"]["external_id"], time.perf_counter()))
-            arrived.set()
+        def connected() -> None:
+            mark[:] = [cpu.sample(), time.perf_counter()]
 
-        sio.connect(
-            f"http://127.0.0.1:{port_a}", auth={"token": token}, transports=["websocket"], wait_timeout=10
-        )
-        tap = _PublishTap(REDIS)  # when each message.created left the worker (through Redis)
-        lat: list[float] = []
-        at_start, t1 = cpu.sample(), time.perf_counter()
-        answered: list[float] = []  # the POST's own time: verify, record, wake (web B only)
-        walls: dict[str, float] = {}  # wall clock at each POST, against the worker's received_at
         try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port_b}", timeout=30) as http:
-                for i in range(n, n + latency_n):
-                    raw = body(i, f"lat{i}")
-                    arrived.clear()
-                    start = time.perf_counter()
-                    walls[f"w{i}"] = time.time()
-                    http.post(url, content=raw, headers=sign(secret, raw, int(time.time())))
-                    answered.append((time.perf_counter() - start) * 1000)
-                    deadline = start + 10
-                    while not any(e == f"w{i}" for e, _ in events[-5:]):
-                        arrived.wait(max(0.0, deadline - time.perf_counter()))
-                        arrived.clear()
-                        if time.perf_counter() > deadline:
-                            raise TimeoutError(f"no message.created for w{i}")
-                    lat.append((next(t for e, t in events if e == f"w{i}") - start) * 1000)
+            lat, answered, walls, seen = _one_at_a_time(
+                port_a, port_b, token, url, secret, body, range(n, n + latency_n), ready=connected
+            )
+            at_start, t1 = mark
             lat_wall = time.perf_counter() - t1
             lat_spent = {
                 k: v for k, v in cpu.spent(at_start, cpu.sample()).items() if k[0] != scaled_cpu.BENCH
             }
             breakdown |= scaled_cpu.figures("one", lat_spent, cpu.idle(lat_wall), latency_n)
-            breakdown["idle_s:hooks"], breakdown["idle_s:one"] = wall, lat_wall
+            breakdown["idle_s:one"], breakdown["idle_s:hooks"] = lat_wall, wall
+            if lean_client:  # the same again, the client skipping its UTF-8 check in Python (_LEAN)
+                lean = _one_at_a_time(
+                    port_a, port_b, token, url, secret, body, range(n + latency_n, n + 2 * latency_n), _LEAN
+                )
         finally:
-            sio.disconnect()
-            tap.close()
             cpu.close()
         to_ingest = _to_ingest(stack.database_url, walls)
     warm, posted = lat[10:], answered[10:]
@@ -158,7 +138,7 @@ def webhook_figures(
     after = [t - to_ingest[k] for k, t in zip(keys, warm, strict=True)]
     # and split at the publish: batch begins -> on Redis (ingest, commit, publish); Redis -> the
     # agent's client (web A's listener, its emit, the websocket, the client's thread)
-    published = {k: (tap.seen[k] - walls[k]) * 1000 for k in keys if k in tap.seen}
+    published = {k: (seen[k] - walls[k]) * 1000 for k in keys if k in seen}
     to_pub = [published[k] - to_ingest[k] for k in keys if k in published]
     to_client = [t - published[k] for k, t in zip(keys, warm, strict=True) if k in published]
     return {
@@ -180,6 +160,86 @@ def webhook_figures(
         "to_client_p50_ms": _percentile(to_client, 50) if to_client else float("nan"),
         "to_client_p99_ms": _percentile(to_client, 99) if to_client else float("nan"),
         **breakdown,
+        **(_lean_figures(*lean) if lean_client else {}),
+    }
+
+
+# The agent's client without websocket-client's UTF-8 check in pure Python (a loop over every byte
+# of a text frame when wsaccel is not installed: about 0.2 ms a kilobyte here, 1 ms of the 2-3 ms
+# from Redis to the client for a message's 2-3 events). A browser checks in native code; this
+# row shows the server's part with the client's cost closer to a browser's.
+_LEAN = {"websocket_extra_options": {"skip_utf8_validation": True}}
+
+
+def _one_at_a_time(  # type: ignore[no-untyped-def]
+    port_a: int,
+    port_b: int,
+    token: str,
+    url: str,
+    secret: str,
+    body,
+    keys: range,
+    client: dict | None = None,
+    ready=lambda: None,
+) -> tuple[list[float], list[float], dict[str, float], dict[str, float]]:
+    """One POST at a time to web B, each waited for as `message.created` on a supervisor's client
+    on web A: the whole path's ms, the POST's own ms, each POST's wall clock, and when each
+    message.created was published on Redis (the tap). `ready()` runs once the client is connected."""
+    import httpx
+    import socketio
+
+    from connectors.webhook import sign
+
+    events: list[tuple[str, float]] = []
+    arrived = threading.Event()
+    sio = socketio.Client(**(client or {}))
+
+    @sio.on("message.created")
+    def _(data: dict) -> None:
+        events.append((data["message"]["external_id"], time.perf_counter()))
+        arrived.set()
+
+    sio.connect(
+        f"http://127.0.0.1:{port_a}", auth={"token": token}, transports=["websocket"], wait_timeout=10
+    )
+    tap = _PublishTap(REDIS)  # when each message.created left the worker (through Redis)
+    lat: list[float] = []
+    answered: list[float] = []  # the POST's own time: verify, record, wake (web B only)
+    walls: dict[str, float] = {}  # wall clock at each POST, against the worker's received_at
+    try:
+        ready()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port_b}", timeout=30) as http:
+            for i in keys:
+                raw = body(i, f"lat{i}")
+                arrived.clear()
+                start = time.perf_counter()
+                walls[f"w{i}"] = time.time()
+                http.post(url, content=raw, headers=sign(secret, raw, int(time.time())))
+                answered.append((time.perf_counter() - start) * 1000)
+                deadline = start + 10
+                while not any(e == f"w{i}" for e, _ in events[-5:]):
+                    arrived.wait(max(0.0, deadline - time.perf_counter()))
+                    arrived.clear()
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError(f"no message.created for w{i}")
+                lat.append((next(t for e, t in events if e == f"w{i}") - start) * 1000)
+    finally:
+        sio.disconnect()
+        tap.close()
+    return lat, answered, walls, dict(tap.seen)
+
+
+def _lean_figures(
+    lat: list[float], answered: list[float], walls: dict[str, float], seen: dict[str, float]
+) -> dict[str, float]:
+    warm = lat[10:]
+    keys = list(walls)[10:]
+    to_client = [t - (seen[k] - walls[k]) * 1000 for k, t in zip(keys, warm, strict=True) if k in seen]
+    return {
+        "lean_p50_ms": _percentile(warm, 50),
+        "lean_p99_ms": _percentile(warm, 99),
+        "lean_to_client_p50_ms": _percentile(to_client, 50) if to_client else float("nan"),
+        "lean_to_client_p99_ms": _percentile(to_client, 99) if to_client else float("nan"),
     }
 
 
