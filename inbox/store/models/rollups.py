@@ -190,12 +190,12 @@ OUTCOME_SLOTS = (MET, LATE, OPEN, NO_SLA)
 # alone PostgreSQL read and sorted the whole tie at the top score of a year (6,918 positive
 # messages, each joined to its conversation) to return five.
 # Since 0015_yearpath each holds only the strongly scored messages of its label (|score| >=
-# `TOP_FLOOR`), three in four of them on the one-year bench: fewer entries for an ingest to write
-# into a random place. Thai scores stay within about ±0.8, so a higher floor would leave a Thai
-# period without its five. Every entry sorts before every message the index leaves out, so its
-# first five (with the same filters) are the query's exactly; a period with fewer than five such
-# messages is answered without it (`inbox.insights.reporting.top_messages`).
-TOP_FLOOR = 0.5
+# `TOP_FLOOR`), a quarter to a third of them: a new message writes an entry only when it could lead
+# a long period's top five, and the index is a third the size. Every entry of the index sorts
+# before every message it leaves out, so its first five (with the same filters) are the query's
+# exactly; a period with fewer than five such messages is answered without it
+# (`inbox.insights.reporting.top_messages`).
+TOP_FLOOR = 0.95
 _TOP_NEGATIVE = text(f"sentiment_label = 'negative' AND sentiment <= {-TOP_FLOOR}")
 _TOP_POSITIVE = text(f"sentiment_label = 'positive' AND sentiment >= {TOP_FLOOR}")
 Index(
