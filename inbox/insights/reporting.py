@@ -41,7 +41,6 @@ from inbox.insights.reporting_filters import (
 from inbox.store.context import Inbox
 from inbox.store.errors import N_, Invalid, NotFound
 from inbox.store.models import Conversation, ConversationLabel, Direction, Identity, Message, SpikeAlert
-from inbox.store.models.rollups import TOP_FLOOR
 
 __all__ = ["BUCKETS", "Drill", "Filters", "dashboard", "messages"]
 MAX_DRILL = 500
@@ -154,39 +153,21 @@ def _message_brief(r: Any, authors: dict[int, Any]) -> dict[str, Any]:
 
 
 def top_messages(s: Session, f: Filters, label: str) -> list[dict[str, Any]]:
-    """The most negative (or positive) messages: by score, then newest first, then id.
-
-    Over a long period the label's partial index (`ix_messages_top_negative` / `_positive`)
-    answers in exactly that order, reading a handful of entries, not the range. Since
-    0015_yearpath it holds only the messages scored at least `TOP_FLOOR` from zero, which all
-    sort before the others: when five of them match, they are the answer; else the period is
-    read by time (`_ordered`). A short period is read by time at once. Label and bound are
-    written as literals: a planner can use a partial index only when the query's condition is
-    its own, which a bound parameter does not show it."""
+    """The most negative (or positive) messages: by score, then newest first, then id. The
+    label's partial index (`ix_messages_top_negative` / `_positive`, migration 0013_pgdash) holds
+    them in exactly that order, so a handful of index entries are read, not the range. The label
+    is written as a literal: a planner can use a partial index only when the query's condition
+    is its own, which a bound parameter does not show it."""
     if label not in ("negative", "positive"):
         raise ValueError(label)
-    rows: list[Any] = []
-    if f.end - f.start > _SENTIMENT_FIRST:
-        sqlite = s.get_bind().dialect.name == "sqlite"
-        strong = _ordered(f, label, _UNINDEXED_AT if sqlite else Message.created_at)
-        floor = literal_column(str(-TOP_FLOOR if label == "negative" else TOP_FLOOR))  # the index's text
-        bound = Message.sentiment <= floor if label == "negative" else Message.sentiment >= floor
-        rows = s.execute(strong.where(bound)).all()
-    if len(rows) < TOP:
-        rows = s.execute(_ordered(f, label, Message.created_at)).all()
+    order = Message.sentiment.asc() if label == "negative" else Message.sentiment.desc()
+    sentiment_first = s.get_bind().dialect.name == "sqlite" and f.end - f.start > _SENTIMENT_FIRST
+    q = _base(f, _UNINDEXED_AT if sentiment_first else Message.created_at).where(
+        Message.sentiment_label == literal_column(f"'{label}'"), Message.sentiment.is_not(None)
+    )
+    rows = s.execute(q.order_by(order, Message.created_at.desc(), Message.id.desc()).limit(TOP)).all()
     authors = _authors(s, rows)
     return [{**_message_brief(r, authors), "drill": f.params(message=r.id)} for r in rows]
-
-
-def _ordered(f: Filters, label: str, at: Any) -> Select[Any]:
-    """The period's top messages of `label` in the order `top_messages` returns them."""
-    order = Message.sentiment.asc() if label == "negative" else Message.sentiment.desc()
-    return (
-        _base(f, at)
-        .where(Message.sentiment_label == literal_column(f"'{label}'"), Message.sentiment.is_not(None))
-        .order_by(order, Message.created_at.desc(), Message.id.desc())
-        .limit(TOP)
-    )
 
 
 def influencers(s: Session, f: Filters) -> dict[str, list[dict[str, Any]]]:

@@ -189,15 +189,8 @@ OUTCOME_SLOTS = (MET, LATE, OPEN, NO_SLA)
 # newest first, then id): sentiment scores come in few distinct values, and with (label, score)
 # alone PostgreSQL read and sorted the whole tie at the top score of a year (6,918 positive
 # messages, each joined to its conversation) to return five.
-# Since 0015_yearpath each holds only the strongly scored messages of its label (|score| >=
-# `TOP_FLOOR`), a quarter to a third of them: a new message writes an entry only when it could lead
-# a long period's top five, and the index is a third the size. Every entry of the index sorts
-# before every message it leaves out, so its first five (with the same filters) are the query's
-# exactly; a period with fewer than five such messages is answered without it
-# (`inbox.insights.reporting.top_messages`).
-TOP_FLOOR = 0.95
-_TOP_NEGATIVE = text(f"sentiment_label = 'negative' AND sentiment <= {-TOP_FLOOR}")
-_TOP_POSITIVE = text(f"sentiment_label = 'positive' AND sentiment >= {TOP_FLOOR}")
+_TOP_NEGATIVE = text("sentiment_label = 'negative'")
+_TOP_POSITIVE = text("sentiment_label = 'positive'")
 Index(
     "ix_messages_top_negative",
     Message.sentiment,
