@@ -15,18 +15,22 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher, profiles
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from werkzeug.routing.rules import Rule
 
 from inbox.store import security
 from inbox.store.db import make_engine
 from inbox.store.models import Base
 from inbox.store.schema import upgrade
+from tests.processes import PG_DEFAULT, REDIS_DEFAULTS, worker_environment
 from tests.standins.testing import MISSING
 
+# Under pytest-xdist each worker gets its own databases and Redis dbs (see tests/processes.py); set
+# here, before any test module reads the variables or starts a `murmur` process that inherits them.
+os.environ.update(worker_environment())
 SERVICES = os.environ.get("MURMUR_TEST_SERVICES") == "1"
-PG_URL = os.environ.get("MURMUR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("MURMUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PG_URL = os.environ.get("MURMUR_TEST_PG_URL", PG_DEFAULT)
+REDIS_URL = os.environ.get("MURMUR_TEST_REDIS_URL", REDIS_DEFAULTS["MURMUR_TEST_REDIS_URL"])
 BACKENDS = ["sqlite", "postgresql"] if SERVICES else ["sqlite"]
 
 # Property tests are derandomised where a red run must be reproducible (`make test` selects
@@ -133,8 +137,25 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+def create_database_if_missing(url: str) -> None:
+    """CREATE DATABASE for `url` when the server does not have it yet (an xdist worker's own
+    `test_gw1`; CI creates none of them beforehand). Two workers never ask for the same name."""
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if (
+                conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+                is None
+            ):
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgresql_url() -> str:
+    create_database_if_missing(PG_URL)
     engine = make_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
