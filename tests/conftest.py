@@ -59,6 +59,40 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             report.longrepr = f"{reason}: under make test a missing service is a failure, not a skip"
 
 
+# Under pytest-xdist (`make test`: --dist loadfile --no-loadscopereorder) whole files are handed out
+# in collection order to whichever worker is free. A long file handed out last leaves the other
+# worker idle until it ends, so the longest files (seconds of one serial run, see
+# docs/test-suite.md) go first; every other file keeps its place. A plain run keeps pytest's order.
+LONGEST_FILES: tuple[str, ...] = (
+    "tests/e2e/test_shell_journeys.py",
+    "tests/service/test_fault.py",
+    "tests/service/test_bench_smoke.py",
+    "tests/service/test_schemathesis.py",
+    "tests/e2e/test_i18n_journeys.py",
+    "tests/e2e/test_listening_journey.py",
+    "tests/service/test_scaled.py",
+    "tests/service/test_orders_import.py",
+    "tests/service/test_bench_scale_smoke.py",
+    "tests/service/test_ratelimits.py",
+    "tests/service/test_serve.py",
+    "tests/e2e/test_admin_journey.py",
+    "tests/e2e/test_dashboard_charts_journey.py",
+    "tests/service/test_author_service_rollups.py",
+)
+
+
+def longest_first(nodeid: str) -> int:
+    """Sort key of a test: its file's place in LONGEST_FILES, after them the rest (a stable sort)."""
+    path = nodeid.split("::", 1)[0]
+    return LONGEST_FILES.index(path) if path in LONGEST_FILES else len(LONGEST_FILES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the longest files first (each worker collects, and sorts, the same way)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: longest_first(item.nodeid))
+
+
 class Clock:
     """A controllable clock: tests move time instead of sleeping."""
 
