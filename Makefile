@@ -52,7 +52,7 @@ services:
 ## handed out one at a time to the worker that is free, the longest first (tests/conftest.py), and
 ## each worker has its own databases and Redis dbs (tests/processes.py). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
-XDIST := $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscopereorder)
+XDIST := $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 test: install native system services
 	$(VENV)/bin/ruff check .

@@ -59,7 +59,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             report.longrepr = f"{reason}: under make test a missing service is a failure, not a skip"
 
 
-# Under pytest-xdist (`make test`: --dist loadfile --no-loadscopereorder) whole files are handed out
+# Under pytest-xdist (`make test`: --dist loadfile --no-loadscope-reorder) whole files are handed out
 # in collection order to whichever worker is free. A long file handed out last leaves the other
 # worker idle until it ends, so the longest files (seconds of one serial run, see
 # docs/test-suite.md) go first; every other file keeps its place. A plain run keeps pytest's order.
