@@ -61,23 +61,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 # Under pytest-xdist (`make test`: --dist loadfile --no-loadscope-reorder) whole files are handed out
 # in collection order to whichever worker is free. A long file handed out last leaves the other
-# worker idle until it ends, so the longest files (seconds of one serial run, see
-# docs/test-suite.md) go first; every other file keeps its place. A plain run keeps pytest's order.
+# worker idle until it ends, so the longest files go first (over 35 s of setup, call and teardown in
+# the first two-worker run, docs/test-suite.md); every other file keeps its place. A plain run
+# keeps pytest's order.
 LONGEST_FILES: tuple[str, ...] = (
+    "tests/service/test_schemathesis.py",
+    "tests/service/test_search_short_terms.py",
     "tests/e2e/test_shell_journeys.py",
+    "tests/service/test_scaled.py",
+    "tests/service/test_bench_scale_smoke.py",
+    "tests/service/test_orders_import.py",
+    "tests/e2e/test_i18n_journeys.py",
     "tests/service/test_fault.py",
     "tests/service/test_bench_smoke.py",
-    "tests/service/test_schemathesis.py",
-    "tests/e2e/test_i18n_journeys.py",
+    "tests/service/test_search.py",
     "tests/e2e/test_listening_journey.py",
-    "tests/service/test_scaled.py",
-    "tests/service/test_orders_import.py",
-    "tests/service/test_bench_scale_smoke.py",
-    "tests/service/test_ratelimits.py",
+    "tests/service/test_listening.py",
+    "tests/service/test_search_time_order.py",
     "tests/service/test_serve.py",
-    "tests/e2e/test_admin_journey.py",
-    "tests/e2e/test_dashboard_charts_journey.py",
-    "tests/service/test_author_service_rollups.py",
+    "tests/e2e/test_inbox_controls.py",
 )
 
 
