@@ -48,10 +48,16 @@ system:
 services:
 	bash scripts/ensure-services.sh
 
+## The whole suite on two workers (pytest-xdist; this machine and CI have 2 cores). Whole files are
+## handed out one at a time to the worker that is free, the longest first (tests/conftest.py), and
+## each worker has its own databases and Redis dbs (tests/processes.py). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
+XDIST := $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
+
 test: install native system services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	MURMUR_TEST_SERVICES=1 MURMUR_TEST_NATIVE=1 HYPOTHESIS_PROFILE=ci $(VENV)/bin/pytest -q -p no:cacheprovider
+	MURMUR_TEST_SERVICES=1 MURMUR_TEST_NATIVE=1 HYPOTHESIS_PROFILE=ci $(VENV)/bin/pytest -q -p no:cacheprovider $(XDIST)
 
 bench: install native services
 	$(MURMUR) bench

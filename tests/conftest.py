@@ -15,18 +15,22 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher, profiles
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from werkzeug.routing.rules import Rule
 
 from inbox.store import security
 from inbox.store.db import make_engine
 from inbox.store.models import Base
 from inbox.store.schema import upgrade
+from tests.processes import PG_DEFAULT, REDIS_DEFAULTS, worker_environment
 from tests.standins.testing import MISSING
 
+# Under pytest-xdist each worker gets its own databases and Redis dbs (see tests/processes.py); set
+# here, before any test module reads the variables or starts a `murmur` process that inherits them.
+os.environ.update(worker_environment())
 SERVICES = os.environ.get("MURMUR_TEST_SERVICES") == "1"
-PG_URL = os.environ.get("MURMUR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("MURMUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PG_URL = os.environ.get("MURMUR_TEST_PG_URL", PG_DEFAULT)
+REDIS_URL = os.environ.get("MURMUR_TEST_REDIS_URL", REDIS_DEFAULTS["MURMUR_TEST_REDIS_URL"])
 BACKENDS = ["sqlite", "postgresql"] if SERVICES else ["sqlite"]
 
 # Property tests are derandomised where a red run must be reproducible (`make test` selects
@@ -53,6 +57,42 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         if MISSING in reason:
             report.outcome = "failed"
             report.longrepr = f"{reason}: under make test a missing service is a failure, not a skip"
+
+
+# Under pytest-xdist (`make test`: --dist loadfile --no-loadscope-reorder) whole files are handed out
+# in collection order to whichever worker is free. A long file handed out last leaves the other
+# worker idle until it ends, so the longest files go first (over 35 s of setup, call and teardown in
+# the first two-worker run, docs/test-suite.md); every other file keeps its place. A plain run
+# keeps pytest's order.
+LONGEST_FILES: tuple[str, ...] = (
+    "tests/service/test_schemathesis.py",
+    "tests/service/test_search_short_terms.py",
+    "tests/e2e/test_shell_journeys.py",
+    "tests/service/test_scaled.py",
+    "tests/service/test_bench_scale_smoke.py",
+    "tests/service/test_orders_import.py",
+    "tests/e2e/test_i18n_journeys.py",
+    "tests/service/test_fault.py",
+    "tests/service/test_bench_smoke.py",
+    "tests/service/test_search.py",
+    "tests/e2e/test_listening_journey.py",
+    "tests/service/test_listening.py",
+    "tests/service/test_search_time_order.py",
+    "tests/service/test_serve.py",
+    "tests/e2e/test_inbox_controls.py",
+)
+
+
+def longest_first(nodeid: str) -> int:
+    """Sort key of a test: its file's place in LONGEST_FILES, after them the rest (a stable sort)."""
+    path = nodeid.split("::", 1)[0]
+    return LONGEST_FILES.index(path) if path in LONGEST_FILES else len(LONGEST_FILES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the longest files first (each worker collects, and sorts, the same way)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: longest_first(item.nodeid))
 
 
 class Clock:
@@ -133,8 +173,25 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+def create_database_if_missing(url: str) -> None:
+    """CREATE DATABASE for `url` when the server does not have it yet (an xdist worker's own
+    `test_gw1`; CI creates none of them beforehand). Two workers never ask for the same name."""
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if (
+                conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+                is None
+            ):
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgresql_url() -> str:
+    create_database_if_missing(PG_URL)
     engine = make_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,9 @@ def _english_patterns(locale: str) -> list[tuple[str, re.Pattern[str]]]:
     assert spec and spec.loader
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    template = script.extract(catalogs.BUILD / "e2e.pot")
+    # a folder of its own: the catalogue build folder is shared by every test process (xdist workers)
+    with tempfile.TemporaryDirectory(prefix="murmur-e2e-pot-") as folder:
+        template = script.extract(Path(folder) / "e2e.pot")
     merged = catalogs.merge(locale)
     out = []
     for m in template:
