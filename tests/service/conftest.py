@@ -198,3 +198,21 @@ def load_migration(name: str) -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def identity_seen_late(inbox: Any, monkeypatch: Any, author: Any, at: Any) -> Any:
+    """Store `author`'s identity, then make ingest's next identities look-up miss it once, as if
+    another writer committed it a moment after the look-up (the unique-key race). Returns it."""
+    from inbox.customers import identities
+
+    with inbox.unit_of_work() as uow:
+        first = identities.upsert_identities(uow.session, [("x", author)], at)[("x", author.external_id)]
+    real_load = identities._load
+    calls: list[int] = []
+
+    def blind_first_load(session: Any, keys: list[tuple[str, str]]) -> dict:
+        calls.append(1)
+        return {} if len(calls) == 1 else real_load(session, keys)
+
+    monkeypatch.setattr(identities, "_load", blind_first_load)
+    return first

@@ -16,6 +16,7 @@ from inbox.customers import identities
 from inbox.store.context import Inbox
 from inbox.store.models import Customer, Identity
 from tests.conftest import BACKENDS
+from tests.service.conftest import identity_seen_late
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 PG = [b for b in BACKENDS if b == "postgresql"]
@@ -57,17 +58,7 @@ def test_a_lone_author_created_meanwhile_is_adopted_and_the_spare_customer_remov
     inbox: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     author = Author("42", "jane", "Jane")
-    with inbox.unit_of_work() as uow:
-        first = identities.upsert_identities(uow.session, [("x", author)], NOW)[("x", "42")]
-    real_load = identities._load
-    calls: list[int] = []
-
-    def blind_first_load(session: Any, keys: list[tuple[str, str]]) -> dict:
-        # The first look-up misses the row, as if another writer committed it a moment later.
-        calls.append(1)
-        return {} if len(calls) == 1 else real_load(session, keys)
-
-    monkeypatch.setattr(identities, "_load", blind_first_load)
+    first = identity_seen_late(inbox, monkeypatch, author, NOW)
     created: dict[int, Any] = {}
     with inbox.unit_of_work() as uow:
         again = identities.upsert_identities(uow.session, [("x", author)], NOW, created)
