@@ -1,5 +1,5 @@
 """`python -m web.bench.year_ingest <url> [messages]`: the one-message ingest figure of
-`make bench-scale` (`web.bench.scale._ingest_figures`) alone, on a copy of the year you made.
+`make bench-scale` (`web.bench.scale_ingest.ingest_figures`) alone, on a copy of the year you made.
 
 The full bench rebuilds the year when its key changes and takes many minutes on a loaded
 machine; this re-runs just the year-against-empty ingest comparison in a minute, on the copy at
@@ -17,14 +17,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from web.bench.scale import _app, _ingest_figures
+from web.bench.scale import _app
+from web.bench.scale_ingest import ingest_figures
 from web.bench.year import Shape
 
 
 def empty_name() -> str:
     """The PostgreSQL side's empty database, named for this run: two runs at once (engineers
     sharing a server) each create, fill and drop their own instead of dropping the other's
-    mid-measure. `_ingest_figures` drops it when the run ends."""
+    mid-measure. `ingest_figures` drops it when the run ends."""
     return f"year_ingest_empty_{os.getpid()}_{secrets.token_hex(4)}"
 
 
@@ -36,7 +37,7 @@ def main(url: str, n: int = 40) -> None:
         inbox = app.extensions["murmur.inbox"]
         cpu = time.process_time()
         try:
-            figures = _ingest_figures(app, inbox, workdir, "SQLite" if inbox.dialect == "sqlite" else "PostgreSQL",
+            figures = ingest_figures(app, inbox, workdir, "SQLite" if inbox.dialect == "sqlite" else "PostgreSQL",
                                       n, shape, empty_name())  # fmt: skip
         finally:
             inbox.engine.dispose()
